@@ -1,0 +1,74 @@
+"""One exception hierarchy; the CLI maps each class to its exit code in one place (cli.py).
+
+Per-file problems (`FileRejected` and its children) never reach the CLI: the dossier records
+them and the batch goes on. Their message is Chinese because clerks read it in the report.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    RUN_FAILED = 1
+    USAGE = 2
+    INPUT_MISSING = 3
+    RULEBOOK_INVALID = 4
+    DATABASE = 5
+    AUDIT_MISMATCH = 6
+    INTERRUPTED = 130
+
+
+class DossierflowError(Exception):
+    exit_code: ExitCode = ExitCode.RUN_FAILED
+
+
+class UsageError(DossierflowError):
+    exit_code = ExitCode.USAGE
+
+
+class BatchNotFound(DossierflowError):
+    exit_code = ExitCode.INPUT_MISSING
+
+
+class BatchInvalid(DossierflowError):
+    """The batch itself (not one dossier) cannot be read: e.g. batch.yaml is malformed."""
+
+    exit_code = ExitCode.INPUT_MISSING
+
+
+class RulebookError(DossierflowError):
+    exit_code = ExitCode.RULEBOOK_INVALID
+
+
+class DatabaseError(DossierflowError):
+    exit_code = ExitCode.DATABASE
+
+
+class AuditMismatch(DossierflowError):
+    exit_code = ExitCode.AUDIT_MISMATCH
+
+
+class FileRejected(DossierflowError):
+    """A single input file cannot be used. The message is shown to clerks (Chinese)."""
+
+
+class EncryptedFile(FileRejected):
+    pass
+
+
+class LimitExceeded(FileRejected):
+    """A configured safety limit (pages, pixels, zip size/ratio, entries, XML) was exceeded."""
+
+
+class ParseTimeout(FileRejected):
+    pass
+
+
+class UnsupportedFile(FileRejected):
+    pass
+
+
+class CorruptFile(FileRejected):
+    pass

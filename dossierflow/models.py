@@ -1,0 +1,296 @@
+"""Typed boundaries between the stages: pages → documents → fields/evidence → findings/flags.
+
+Every value that leaves a stage carries a `Source` so a reviewer can go back to the page it came
+from. Confidences are on one scale, 0–1, everywhere (Tesseract's 0–100 is converted on read).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS, FIELD_KEYS, FLAG_CODE_SET, RULE_CODE_SET
+
+BBox = tuple[float, float, float, float]  # PDF points, [x0, top, x1, bottom] from the top-left
+FieldScalar = Union[str, int, float, bool, None]
+Outcome = Literal["pass", "fail", "review", "not_applicable"]
+Status = Literal["accepted", "returned", "rejected", "integrity_review", "needs_review", "error"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Source(Strict):
+    """Where a value was read. `file` is relative to the batch root (e.g. ``A0001/评审表.pdf``)."""
+
+    file: str
+    page: Optional[int] = Field(default=None, ge=1)
+    bbox: Optional[BBox] = None
+    locator: Optional[str] = None  # DOCX: "table 1, row 3, cell 2" or "paragraph 12"
+
+    def contract(self) -> dict:
+        """The source as results.jsonl shows it (no nulls except page, which the contract allows)."""
+        out: dict = {"file": self.file, "page": self.page}
+        if self.bbox is not None:
+            out["bbox"] = [round(v, 1) for v in self.bbox]
+        if self.locator:
+            out["locator"] = self.locator
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: what the readers (text layer, DOCX, OCR) produce, one format for all three.
+# ---------------------------------------------------------------------------------------------
+
+
+class Segment(Strict):
+    """A run of text the reader saw as one unit: a table cell, a text line, an OCR line.
+
+    `box` is always filled and is what layout logic (same row, right of, below) uses. For PDF
+    and image pages it is in PDF points from the page's top-left. For DOCX it is a logical grid
+    (x = cell index, y = row/paragraph index, in units of 1) and `locator` names the place; such
+    boxes are never shown to users as a bbox.
+    """
+
+    text: str
+    box: BBox
+    conf: float = Field(ge=0.0, le=1.0)
+    locator: Optional[str] = None
+    # For table cells: (table index, row index, cell index), 0-based. Lets extractors walk a row.
+    cell: Optional[tuple[int, int, int]] = None
+
+
+class PageContent(Strict):
+    """One page of one file, as read. DOCX files are one logical page with `page` None."""
+
+    file: str
+    page: Optional[int] = None
+    method: Literal["text", "ocr", "docx", "image"]
+    coords: Literal["pt", "grid"] = "pt"
+    width_pt: Optional[float] = None
+    height_pt: Optional[float] = None
+    segments: list[Segment] = Field(default_factory=list)
+    ocr_confidence: Optional[float] = Field(default=None, ge=0.0, le=1.0)
+    rotation: int = 0  # degrees the page was turned to read upright (0/90/180/270)
+    skew: float = 0.0  # degrees of skew corrected
+    dpi: Optional[int] = None
+    image_hash: Optional[str] = None  # perceptual hash (hex) of the page image, for duplicates
+    image_is_photo: bool = False  # an image file that is a portrait photo, not a page
+    photo: Optional["PhotoInfo"] = None
+
+    def text(self) -> str:
+        return "\n".join(s.text for s in self.segments)
+
+    def source(self, box: Optional[BBox] = None, locator: Optional[str] = None) -> Source:
+        if self.coords == "grid":
+            return Source(file=self.file, page=None, locator=locator)
+        return Source(file=self.file, page=self.page, bbox=box)
+
+
+class PhotoInfo(Strict):
+    width_px: int
+    height_px: int
+    aspect: float  # width / height
+    background_lightness: float = Field(ge=0.0, le=1.0)  # mean lightness of the border, 0–1
+    portrait: bool  # a face-like portrait was found (or at least a dark centre on a light edge)
+
+
+class FileInfo(Strict):
+    """One input file: what it is and what its structure says (PDF_EDITED reads this)."""
+
+    path: str  # relative to the batch root
+    sha256: str
+    size: int
+    kind: Literal["pdf", "docx", "image", "other"]
+    pages: int = 0
+    text_layer_pages: int = 0
+    encrypted: bool = False
+    producer: Optional[str] = None
+    creator: Optional[str] = None
+    created: Optional[str] = None
+    modified: Optional[str] = None
+    incremental_updates: int = 0  # number of %%EOF markers after the first
+    has_javascript: bool = False
+    has_launch_action: bool = False
+    hidden_text_disagrees: bool = False  # invisible text layer that does not match the OCR of the image
+    error: Optional[str] = None  # set when the file could not be read; the dossier goes on
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents, fields, evidence
+# ---------------------------------------------------------------------------------------------
+
+
+class Document(Strict):
+    kind: str
+    file: str
+    pages: list[int] = Field(default_factory=list)  # 1-based; [] for DOCX and images... see note
+    confidence: float = Field(ge=0.0, le=1.0)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in DOC_KIND_SET:
+            raise ValueError(f"unknown document kind {v!r}")
+        return v
+
+
+class FieldValue(Strict):
+    value: FieldScalar
+    confidence: float = Field(ge=0.0, le=1.0)
+    source: Source
+    raw: Optional[str] = None  # the text as read, before normalisation (kept for review)
+
+
+class Evidence(Strict):
+    """One piece of evidence. Which attributes are set depends on `kind`; absent means not read."""
+
+    kind: str
+    source: Source
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    title: Optional[str] = None  # paper/award/honour/patent/certificate title, achievement name
+    date: Optional[str] = None  # ISO YYYY-MM or YYYY-MM-DD
+    holder: Optional[str] = None
+    holder_id_number: Optional[str] = None
+    number: Optional[str] = None  # certificate / patent number
+    issuer: Optional[str] = None
+    level: Optional[str] = None  # 国家级/自治区级/市级; diploma level code; skill level; title level code
+    grade: Optional[str] = None  # 一等奖 …
+    holder_rank: Optional[int] = None  # award: holder's rank among the winners
+    journal: Optional[str] = None
+    issn: Optional[str] = None
+    cn: Optional[str] = None
+    issue: Optional[str] = None  # paper: year/issue, e.g. "2019年第3期"
+    authors: Optional[list[str]] = None
+    author_rank: Optional[int] = None  # applicant's position among the authors, 1-based
+    school: Optional[str] = None
+    major: Optional[str] = None
+    full_time: Optional[bool] = None
+    degree: Optional[str] = None
+    exam: Optional[str] = None
+    result: Optional[str] = None  # exam: 合格; publicity: 无异议 / 有异议
+    signed: Optional[bool] = None  # pledge
+    signer: Optional[str] = None  # pledge
+    period_from: Optional[str] = None  # publicity / covid_proof
+    period_to: Optional[str] = None
+    unit: Optional[str] = None
+    role: Optional[str] = None
+    post_grade: Optional[int] = None
+    since: Optional[str] = None
+    # ce_card: {"2018": {"public": 30, "professional": 60}, ...}
+    hours: Optional[dict[str, dict[str, float]]] = None
+    items: Optional[list[dict]] = None  # material_list: [{"no": 1, "name": "...", "pages": 2}]
+    photo: Optional[PhotoInfo] = None
+    text: Optional[str] = None  # work_summary / paper body, for near-duplicate detection
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in EVIDENCE_KINDS:
+            raise ValueError(f"unknown evidence kind {v!r}")
+        return v
+
+    def contract(self) -> dict:
+        out = self.model_dump(exclude_none=True, exclude={"source", "text", "confidence"})
+        out["source"] = self.source.contract()
+        if self.date is None:
+            out.pop("date", None)
+        return out
+
+
+class DossierExtraction(Strict):
+    """Everything read from one dossier: the cached, expensive part of a run."""
+
+    dossier_id: str
+    files: list[FileInfo] = Field(default_factory=list)
+    pages: list[PageContent] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    evidence: list[Evidence] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)  # human-readable (Chinese) notes, e.g. unreadable file
+    seconds: float = 0.0
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, FieldValue]) -> dict[str, FieldValue]:
+        unknown = set(v) - FIELD_KEYS
+        if unknown:
+            raise ValueError(f"unknown field keys {sorted(unknown)}")
+        return v
+
+    def field(self, key: str) -> FieldScalar:
+        fv = self.fields.get(key)
+        return None if fv is None else fv.value
+
+    def docs(self, kind: str) -> list[Document]:
+        return [d for d in self.documents if d.kind == kind]
+
+    def items(self, kind: str) -> list[Evidence]:
+        return [e for e in self.evidence if e.kind == kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# Verdicts
+# ---------------------------------------------------------------------------------------------
+
+
+class Finding(Strict):
+    rule: str
+    outcome: Outcome
+    clause: str
+    message: str = ""
+    sources: list[Source] = Field(default_factory=list)
+    # Rules marked "deciding" can turn a `review` into needs_review; warnings never change status.
+    severity: Literal["materials", "eligibility", "warning"] = "materials"
+    details: dict = Field(default_factory=dict)  # numbers the rule computed (years held, counts)
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, v: str) -> str:
+        if v not in RULE_CODE_SET:
+            raise ValueError(f"unknown rule code {v!r}")
+        return v
+
+    def contract(self) -> dict:
+        out = {"rule": self.rule, "outcome": self.outcome, "clause": self.clause, "message": self.message}
+        out["sources"] = [s.contract() for s in self.sources]
+        return out
+
+
+class Flag(Strict):
+    code: str
+    message: str
+    related: list[str] = Field(default_factory=list)  # other dossier ids involved
+    sources: list[Source] = Field(default_factory=list)
+    details: dict = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, v: str) -> str:
+        if v not in FLAG_CODE_SET:
+            raise ValueError(f"unknown flag code {v!r}")
+        return v
+
+    def contract(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "related": list(self.related),
+            "sources": [s.contract() for s in self.sources],
+        }
+
+
+class DossierResult(Strict):
+    dossier_id: str
+    status: Status
+    message: Optional[str] = None
+    extraction: Optional[DossierExtraction] = None
+    findings: list[Finding] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    stats: dict = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+PageContent.model_rebuild()
