@@ -6,12 +6,14 @@ from. Confidences are on one scale, 0–1, everywhere (Tesseract's 0–100 is co
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS, FIELD_KEYS, FLAG_CODE_SET, RULE_CODE_SET
 
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
 BBox = tuple[float, float, float, float]  # PDF points, [x0, top, x1, bottom] from the top-left
 FieldScalar = Union[str, int, float, bool, None]
 Outcome = Literal["pass", "fail", "review", "not_applicable"]
@@ -192,6 +194,13 @@ class Evidence(Strict):
             raise ValueError(f"unknown evidence kind {v!r}")
         return v
 
+    @field_validator("date", "period_from", "period_to", "since")
+    @classmethod
+    def _iso_date(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not _ISO_DATE.match(v):
+            raise ValueError(f"not an ISO date (YYYY-MM or YYYY-MM-DD): {v!r}")
+        return v
+
     def contract(self) -> dict:
         out = self.model_dump(exclude_none=True, exclude={"source", "text", "confidence"})
         out["source"] = self.source.contract()
@@ -229,6 +238,10 @@ class DossierExtraction(Strict):
 
     def items(self, kind: str) -> list[Evidence]:
         return [e for e in self.evidence if e.kind == kind]
+
+    def slim(self) -> "DossierExtraction":
+        """A copy without page segments: what judging and reports need, a fraction of the memory."""
+        return self.model_copy(update={"pages": [p.model_copy(update={"segments": []}) for p in self.pages]})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,136 @@
+"""Everything a run writes under OUT: results.jsonl, batch.json and the HTML reports.
+
+results.jsonl keeps ID numbers in full (downstream matching needs them); the HTML reports are
+for people and show them masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections import Counter
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dossierflow import atomic
+from dossierflow.ingest import BatchInput
+from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from dossierflow.models import DossierResult
+from dossierflow.privacy import mask_id
+from dossierflow.results import result_line
+from dossierflow.vocab import STATUSES
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9Xx])")
+
+
+def mask_ids_in_text(text: str) -> str:
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
+
+
+def _fmt_source(src: dict | None) -> str:
+    if not src:
+        return ""
+    parts = [html.escape(src.get("file", ""))]
+    if src.get("page"):
+        parts.append(f"第{src['page']}页")
+    if src.get("locator"):
+        parts.append(html.escape(src["locator"]))
+    if src.get("bbox"):
+        parts.append("[" + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]")
+    return " ".join(parts)
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("dossierflow", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["fmt_source"] = _fmt_source
+    return env
+
+
+def _masked(obj: object) -> object:
+    """A deep copy with every ID number masked, for what people read."""
+    if isinstance(obj, str):
+        return mask_ids_in_text(obj)
+    if isinstance(obj, list):
+        return [_masked(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _masked(v) for k, v in obj.items()}
+    return obj
+
+
+def batch_summary(batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date) -> dict:
+    counts = Counter(r.status for r in results)
+    return {
+        "batch_id": batch.batch_id,
+        "unit": batch.info.unit,
+        "submitted_on": batch.info.submitted_on.isoformat() if batch.info.submitted_on else None,
+        "processing_date": processing_date.isoformat(),
+        "dossiers": len(results),
+        "counts": {s: counts.get(s, 0) for s in STATUSES},
+        "findings": batch_findings,
+        "skipped": [{"entry": name, "reason": reason} for name, reason in batch.skipped],
+    }
+
+
+def write_outputs(
+    out_dir: Path, batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date
+) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = [result_line(r) for r in results]
+    summary = batch_summary(batch, results, batch_findings, processing_date)
+    env = _env()
+    dossier_tpl = env.get_template("dossier_report.html.j2")
+    for line in lines:
+        shown = _masked(line)
+        fields = [
+            (k, {**fv, "shown": fv["value"] if fv["value"] is not None else ""}) for k, fv in shown["fields"].items()
+        ]
+        atomic.write_text(
+            out_dir / line["dossier_id"] / "report.html",
+            dossier_tpl.render(
+                r=shown,
+                fields=fields,
+                status_label=STATUS_LABELS.get(line["status"], line["status"]),
+                outcome_labels=OUTCOME_LABELS,
+                field_labels=FIELD_LABELS,
+                kind_labels=KIND_LABELS,
+            ),
+        )
+    rows = []
+    for line in lines:
+        f = line["fields"]
+        rows.append(
+            {
+                "dossier_id": line["dossier_id"],
+                "name": (f.get("name") or {}).get("value") or "",
+                "id_masked": mask_id(str((f.get("id_number") or {}).get("value") or "")),
+                "applied_title": (f.get("applied_title") or {}).get("value") or "",
+                "status": line["status"],
+                "status_label": STATUS_LABELS.get(line["status"], line["status"]),
+                "failed": [x["rule"] for x in line["findings"] if x["outcome"] == "fail"],
+                "flags": [x["code"] for x in line["flags"]],
+                "message": mask_ids_in_text(line.get("message") or ""),
+            }
+        )
+    versions = lines[0]["versions"] if lines else {}
+    atomic.write_text(
+        out_dir / "report.html",
+        env.get_template("batch_report.html.j2").render(
+            batch_id=summary["batch_id"],
+            unit=summary["unit"],
+            submitted_on=summary["submitted_on"],
+            processing_date=summary["processing_date"],
+            versions=versions,
+            counts=summary["counts"],
+            total=len(lines),
+            status_labels=[(s, STATUS_LABELS[s]) for s in STATUSES],
+            outcome_labels=OUTCOME_LABELS,
+            batch_findings=_masked(batch_findings),
+            rows=rows,
+            skipped=batch.skipped,
+        ),
+    )
+    atomic.write_json(out_dir / "batch.json", summary)
+    # Written last: its presence means the run finished (a killed run leaves the previous one).
+    atomic.write_jsonl(out_dir / "results.jsonl", lines)

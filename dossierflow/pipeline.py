@@ -1,0 +1,155 @@
+"""The run as plain functions: list the batch, extract (cached), judge, write.
+
+`flows/batch_flow.py` wraps these in Prefect tasks; tests call them directly. Judging is done
+for the whole batch at once because POST_QUOTA, duplicates and text reuse need every dossier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from dossierflow.batch import RunContext
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.ingest import BatchInput, DossierInput
+from dossierflow.models import DossierExtraction, DossierResult, Finding, Flag
+from dossierflow.versions import engine_versions
+from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Extracted:
+    """What one extraction task hands back: the extraction, or why there is none."""
+
+    dossier_id: str
+    extraction: Optional[DossierExtraction] = None
+    error: Optional[str] = None
+    reused: bool = False
+    seconds: float = 0.0
+
+
+def extract_or_reuse(
+    dossier: DossierInput, limits: Limits, cache: ExtractionCache, reader: Optional[FileReader] = None
+) -> Extracted:
+    """Never raises: a dossier that cannot be read becomes an `error` outcome, the batch goes on."""
+    started = time.monotonic()
+    if dossier.error:
+        return Extracted(dossier.dossier_id, error=dossier.error)
+    key = dossier.content_key(EXTRACTOR_VERSION)
+    cached = cache.get(key)
+    if cached is not None:
+        return Extracted(dossier.dossier_id, extraction=cached, reused=True)
+    try:
+        extraction = extract_dossier(dossier, limits, reader)
+    except Exception as exc:  # noqa: BLE001 - any bug in one dossier must not stop the batch
+        log.error("dossier %s failed: %s", dossier.dossier_id, traceback.format_exc())
+        return Extracted(
+            dossier.dossier_id,
+            error=f"档案处理失败（{type(exc).__name__}: {exc}）",
+            seconds=time.monotonic() - started,
+        )
+    if not extraction.pages:
+        reasons = "；".join(extraction.problems) or "没有可读取的页面"
+        return Extracted(dossier.dossier_id, error=f"档案中没有任何可读取的材料：{reasons}")
+    cache.put(key, extraction)
+    return Extracted(dossier.dossier_id, extraction=extraction, seconds=time.monotonic() - started)
+
+
+@dataclass
+class Judged:
+    results: list[DossierResult]
+    policy_year: int
+    batch_findings: list[dict] = field(default_factory=list)
+
+
+def _unreadable_note(extraction: DossierExtraction) -> Optional[str]:
+    bad = [f.path for f in extraction.files if f.error]
+    if not bad:
+        return None
+    return "以下文件无法读取，请单位重新提交：" + "、".join(bad)
+
+
+def judge_batch(
+    batch: BatchInput,
+    outcomes: list[Extracted],
+    rulebook_name: str,
+    processing_date: dt.date,
+    store: object | None = None,
+) -> Judged:
+    """Rules, batch rules, integrity flags and status for every dossier of the batch."""
+    from validators.engine import evaluate_batch, evaluate_dossier
+    from validators.integrity import cross_flags, dossier_flags
+    from validators.rulebook import load_rulebook
+    from validators.status import derive_status
+
+    rulebook = load_rulebook(rulebook_name)
+    versions = engine_versions(rulebook)
+    ctx = RunContext(
+        batch=batch.info,
+        processing_date=processing_date,
+        blacklist_lookup=getattr(store, "blacklist_lookup", None),
+    )
+    extractions = {o.dossier_id: o.extraction for o in outcomes if o.extraction is not None}
+    findings: dict[str, list[Finding]] = {
+        did: evaluate_dossier(ex, rulebook, ctx) for did, ex in extractions.items()
+    }
+    batch_eval = evaluate_batch(extractions, findings, rulebook, batch.info)
+    flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
+    policy_year = int(getattr(rulebook, "policy_year", processing_date.year))
+    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year).items():
+        flags.setdefault(did, []).extend(extra)
+
+    results: list[DossierResult] = []
+    for o in outcomes:
+        stats = {"seconds": round(o.seconds, 3), "reused": o.reused}
+        if o.extraction is None:
+            results.append(
+                DossierResult(dossier_id=o.dossier_id, status="error", message=o.error, stats=stats, versions=versions)
+            )
+            continue
+        ex = o.extraction
+        fs = findings[o.dossier_id]
+        fl = flags.get(o.dossier_id, [])
+        status = derive_status(fs, fl)
+        message = _unreadable_note(ex)
+        if message and status in ("accepted", "needs_review"):
+            # An unreadable file is a gap in the booklet the unit must fix (二（一）2).
+            status = "returned"
+        stats.update(
+            pages=len([p for p in ex.pages if p.page is not None or p.method == "docx"]),
+            ocr_pages=sum(1 for p in ex.pages if p.method == "ocr"),
+            extract_seconds=ex.seconds,
+        )
+        results.append(
+            DossierResult(
+                dossier_id=o.dossier_id,
+                status=status,
+                message=message,
+                extraction=ex,
+                findings=fs,
+                flags=fl,
+                stats=stats,
+                versions=versions,
+            )
+        )
+    return Judged(results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval))
+
+
+def _batch_findings_as_dicts(batch_eval: object) -> list[dict]:
+    items = getattr(batch_eval, "batch_findings", None) or []
+    out = []
+    for item in items:
+        if hasattr(item, "model_dump"):
+            out.append(item.model_dump(mode="json"))
+        elif isinstance(item, dict):
+            out.append(item)
+    return out
+

@@ -1,0 +1,53 @@
+"""What produced a result: recorded on every line so an audit can tell a changed rulebook or
+engine from a changed result."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from dossierflow import __version__
+
+
+@functools.lru_cache(maxsize=1)
+def tesseract_versions() -> dict[str, str]:
+    out: dict[str, str] = {}
+    exe = shutil.which("tesseract")
+    if not exe:
+        return {"tesseract": "missing"}
+    try:
+        text = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20).stdout
+        out["tesseract"] = text.split()[1] if text.split() else "unknown"
+    except (OSError, subprocess.SubprocessError, IndexError):
+        out["tesseract"] = "unknown"
+    out["chi_sim"] = _traineddata_version("chi_sim")
+    return out
+
+
+def _traineddata_version(lang: str) -> str:
+    """The Debian package version when there is one, else a short hash of the model file."""
+    try:
+        res = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", f"tesseract-ocr-{lang.replace('_', '-')}"],
+            capture_output=True, text=True, timeout=20,
+        )
+        if res.returncode == 0 and res.stdout.strip():
+            return res.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for folder in Path("/usr/share/tesseract-ocr").glob("*/tessdata"):
+        model = folder / f"{lang}.traineddata"
+        if model.exists():
+            return "sha256:" + hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+    return "missing"
+
+
+def engine_versions(rulebook: object) -> dict[str, str]:
+    name = getattr(rulebook, "name", "unknown")
+    digest = getattr(rulebook, "content_hash", "")
+    out = {"dossierflow": __version__, "rulebook": f"{name}@{digest[:8]}" if digest else name}
+    out.update(tesseract_versions())
+    return out

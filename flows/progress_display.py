@@ -1,0 +1,71 @@
+"""A terminal progress bar for `dossier run`, fed by `flows.progress` events.
+
+On a terminal it shows a live bar; elsewhere (CI logs, pipes) it prints one line per tenth of
+the batch so long runs still show they are alive without flooding the log.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from flows import progress
+
+
+class ProgressDisplay:
+    def __init__(self, console: Console):
+        self.console = console
+        self.live = console.is_terminal
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not self.live,
+        )
+        self.task = None
+        self.total = 0
+        self.done = 0
+        self.errors = 0
+        self.reused = 0
+
+    def __enter__(self) -> "ProgressDisplay":
+        self.bar.start()
+        progress.set_listener(self.on_event)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        progress.set_listener(None)
+        self.bar.stop()
+
+    def _note(self) -> str:
+        parts = []
+        if self.reused:
+            parts.append(f"reused {self.reused}")
+        if self.errors:
+            parts.append(f"[red]errors {self.errors}[/red]")
+        return " ".join(parts)
+
+    def on_event(self, event: str, data: dict) -> None:
+        if event == "listed":
+            self.total = int(data.get("total", 0))
+            self.task = self.bar.add_task("reading dossiers", total=self.total, note="")
+            if not self.live:
+                self.console.print(f"{self.total} dossiers in the batch")
+        elif event == "done" and self.task is not None:
+            self.done += 1
+            status = data.get("status")
+            self.reused += status == "reused"
+            self.errors += status == "error"
+            self.bar.update(self.task, advance=1, note=self._note())
+            step = max(1, self.total // 10)
+            if not self.live and (self.done % step == 0 or self.done == self.total):
+                self.console.print(f"read {self.done}/{self.total} {self._note()}".rstrip())
+        elif event == "judging":
+            if self.task is not None:
+                self.bar.update(self.task, description="applying rules")
+            if not self.live:
+                self.console.print("applying rules and integrity checks")
