@@ -220,6 +220,9 @@ class DossierExtraction(Strict):
     evidence: list[Evidence] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)  # human-readable (Chinese) notes, e.g. unreadable file
     seconds: float = 0.0
+    # Values as each form states them, by document kind ({"submit_form": {"name": ...}}), for
+    # FORMS_CONSISTENT; `fields` holds the dossier's one reading of each key.
+    form_fields: dict[str, dict[str, FieldValue]] = Field(default_factory=dict)
 
     @field_validator("fields")
     @classmethod

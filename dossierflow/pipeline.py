@@ -127,6 +127,8 @@ def judge_batch(
             pages=len([p for p in ex.pages if p.page is not None or p.method == "docx"]),
             ocr_pages=sum(1 for p in ex.pages if p.method == "ocr"),
             extract_seconds=ex.seconds,
+            # File hashes let an auditor tell a changed file from a changed result.
+            files=[{"path": f.path, "sha256": f.sha256} for f in ex.files],
         )
         results.append(
             DossierResult(

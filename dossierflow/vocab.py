@@ -107,6 +107,7 @@ EVIDENCE_KINDS: Final = frozenset(
         "publicity",
         "photo",
         "material_list",
+        "work_summary",  # its full text, for TEXT_REUSE
         # claims written on the eval_form (papers, awards, achievements listed there)
         "claimed_paper",
         "claimed_award",

@@ -1,0 +1,189 @@
+"""Throughput of `dossier run` against raw Tesseract on exactly the pages it OCRs.
+
+    .venv/bin/python bench/throughput.py --n 12 --seed 7            # generate, then measure
+    .venv/bin/python bench/throughput.py --batch path/to/batch        # measure an existing batch
+
+In one process it (b) runs `dossier run` on the batch into a fresh OUT, sampling the peak memory
+of the whole process tree; reads from OUT's extraction cache which pages were OCRed and at what
+DPI; (a) rasterises exactly those pages at that DPI (untimed) and times the raw `tesseract` CLI
+over them with one thread per process and as many processes as cores — the best this machine
+allows; then prints pages, seconds and the ratio (b)/(a). It also times a second, unchanged run
+(the re-run cost, as a fraction of the first) and the text-layer pages per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+class PeakRSS:
+    """Samples the summed RSS of a process and all its children until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_pipeline(batch: Path, out: Path, workers: int) -> tuple[float, int]:
+    env = dict(os.environ, DOSSIER_WORKERS=str(workers))
+    cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with PeakRSS(proc.pid) as peak:
+        _, stderr = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"dossier run failed ({proc.returncode}):\n{stderr.decode(errors='replace')[-3000:]}")
+    return seconds, peak.peak
+
+
+def ocr_pages_from_cache(out: Path) -> tuple[list[tuple[str, int, int]], int]:
+    """(file, page, dpi) of every OCRed page, and the count of text-layer pages, from OUT's cache."""
+    ocr, text_pages = [], 0
+    for entry in (out / ".cache" / "extract").rglob("*.json"):
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        for page in data["pages"]:
+            if page["method"] == "ocr":
+                ocr.append((page["file"], page.get("page") or 1, page.get("dpi") or 300))
+            elif page["method"] in ("text", "docx"):
+                text_pages += 1
+    return sorted(ocr), text_pages
+
+
+def rasterise(batch_root: Path, pages: list[tuple[str, int, int]], folder: Path) -> list[Path]:
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    images = []
+    for i, (rel, page_no, dpi) in enumerate(pages):
+        src = _locate(batch_root, rel, folder)
+        target = folder / f"p{i:05d}.png"
+        if src.suffix.lower() == ".pdf":
+            pdf = pdfium.PdfDocument(str(src))
+            pdf[page_no - 1].render(scale=dpi / 72).to_pil().convert("L").save(target)
+            pdf.close()
+        else:
+            Image.open(src).convert("L").save(target)
+        images.append(target)
+    return images
+
+
+def _locate(batch_root: Path, rel: str, scratch: Path) -> Path:
+    """A result's file path on disk; files inside a dossier .zip are extracted first."""
+    if ".zip/" in rel:
+        import zipfile
+
+        archive, inner = rel.split(".zip/", 1)
+        with zipfile.ZipFile(batch_root / f"{archive}.zip") as zf:
+            name = next(n for n in zf.namelist() if n.endswith(inner))
+            target = scratch / "unzipped" / archive / inner
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(name))
+            return target
+    return batch_root / rel
+
+
+def raw_tesseract(images: list[Path], processes: int) -> float:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+
+    def one(img: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(img), str(img.with_suffix("")), "-l", "chi_sim", "--psm", "6",
+             "-c", "preserve_interword_spaces=1", "tsv"],
+            env=env, check=True, capture_output=True,
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(processes) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch", type=Path, help="an existing batch (default: generate one)")
+    ap.add_argument("--n", type=int, default=10, help="dossiers to generate")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--forms", default="scan,bound_pdf,text_pdf,docx")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--keep", type=Path, help="keep the work folder here")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="dossier-bench-")) if not args.keep else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    batch = args.batch
+    if batch is None:
+        from fixtures import generate_batch
+
+        batch = work / "batch"
+        if batch.exists():
+            shutil.rmtree(batch)
+        generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","), damage="mixed")
+    out = work / "out"
+    if out.exists():
+        shutil.rmtree(out)
+
+    first_s, peak = run_pipeline(batch, out, args.workers)
+    rerun_s, _ = run_pipeline(batch, out, args.workers)
+    pages, text_pages = ocr_pages_from_cache(out)
+    images_dir = work / "raw-pages"
+    images_dir.mkdir(exist_ok=True)
+    images = rasterise(batch, pages, images_dir)
+    raw_s = raw_tesseract(images, args.workers) if images else 0.0
+
+    print(f"batch: {batch}")
+    print(f"OCR pages: {len(pages)}   text-layer pages: {text_pages}   processes: {args.workers}")
+    print(f"(a) raw tesseract on the same pages: {raw_s:8.2f} s")
+    print(f"(b) dossier run (first run):         {first_s:8.2f} s")
+    if raw_s:
+        print(f"ratio (b)/(a):                       {first_s / raw_s:8.2f}")
+    print(f"re-run on the unchanged batch:       {rerun_s:8.2f} s  ({100 * rerun_s / first_s:.1f}% of the first run)")
+    print(f"peak RSS of the run (process tree):  {peak / 2**20:8.1f} MiB")
+    if text_pages:
+        print(f"text-layer pages: {text_pages} (see bench/textlayer.py for their pages per second)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Pages → documents: recognise each kind by its title, group continuation pages, keep the rest.
+
+A page's kind comes from the title near its top (fuzzy, so OCR damage still matches), else from
+a journal article's marks (ISSN, CN, 摘要, 关键词), else from body words. An untitled page
+continues the previous document of the same file when that kind runs over pages (forms, work
+summaries, papers). Nothing is dropped: a page that matches nothing is `unknown`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+import yaml
+
+from dossierflow.models import Document, PageContent
+from extractors.layout import line_text, lines, top_lines
+from extractors.normalize import DATA_DIR, best_substring, skeleton
+
+TITLE_MIN_SCORE = 0.75  # at most one damaged character in four
+LONG_LINE_SLACK = 14  # a line this much longer than a title is body text that mentions it
+_ITEM_LINE = re.compile(r"^\d{1,2}(?!\d)")  # "3 专业技术资格评审表 2页": a list item, not a title
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    titles: tuple[str, ...]
+    cues: tuple[str, ...]
+    multipage: bool
+    single: bool
+
+
+@lru_cache(maxsize=1)
+def kind_specs() -> tuple[KindSpec, ...]:
+    with open(DATA_DIR / "doc_kinds.yaml", encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return tuple(
+        KindSpec(
+            kind=k,
+            titles=tuple(skeleton(t) for t in v.get("titles") or ()),
+            cues=tuple(v.get("cues") or ()),
+            multipage=bool(v.get("multipage")),
+            single=bool(v.get("single")),
+        )
+        for k, v in raw.items()
+    )
+
+
+def _spec(kind: str) -> Optional[KindSpec]:
+    return next((s for s in kind_specs() if s.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class TitleHit:
+    kind: str
+    score: float  # title similarity × reading confidence of its line
+    line_index: int
+
+
+def _line_score(text: str, spec: KindSpec) -> float:
+    best = 0.0
+    for title in spec.titles:
+        if len(text) > len(title) + LONG_LINE_SLACK:
+            continue
+        if len(title) <= 3:
+            s = 1.0 if title in text and len(text) <= len(title) + 4 else 0.0
+        else:
+            sm = best_substring(title, text)
+            s = sm.score if sm else 0.0
+            # A title matched inside a longer line is less sure than a line that is the title.
+            s -= 0.01 * max(0, len(text) - len(title) - 6)
+        best = max(best, s)
+    return best
+
+
+def find_title(page: PageContent) -> Optional[TitleHit]:
+    """The document title at the top of the page: the earliest line that reads as one."""
+    candidates: list[TitleHit] = []
+    for i, line in enumerate(top_lines(page)):
+        text = skeleton(line_text(line))
+        if not text or _ITEM_LINE.match(text) and not re.match(r"^(19|20)\d\d", text):
+            continue
+        conf = min(s.conf for s in line) if line else 1.0
+        scores = sorted(((_line_score(text, spec), spec.kind) for spec in kind_specs() if spec.titles), reverse=True)
+        if not scores or scores[0][0] < TITLE_MIN_SCORE:
+            continue
+        top_score, top_kind = scores[0]
+        if len(scores) > 1 and scores[1][0] >= top_score - 1e-9:
+            tied = [k for s, k in scores if s >= top_score - 1e-9]
+            top_kind = _break_tie(page, tied) or top_kind
+            top_score *= 0.8
+        candidates.append(TitleHit(top_kind, top_score * (0.5 + 0.5 * conf), i))
+    if not candidates:
+        return None
+    strong = [c for c in candidates if c.score >= 0.85]
+    return min(strong, key=lambda c: c.line_index) if strong else max(candidates, key=lambda c: c.score)
+
+
+def _cue_counts(page: PageContent) -> dict[str, int]:
+    text = skeleton(page.text())
+    return {spec.kind: sum(1 for c in spec.cues if c in text) for spec in kind_specs()}
+
+
+def _break_tie(page: PageContent, kinds: list[str]) -> Optional[str]:
+    counts = _cue_counts(page)
+    ranked = sorted(kinds, key=lambda k: -counts.get(k, 0))
+    if len(ranked) > 1 and counts.get(ranked[0], 0) == counts.get(ranked[1], 0):
+        return None
+    return ranked[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Journal pages
+# ---------------------------------------------------------------------------------------------
+
+_ISSN = re.compile(r"ISSN\s*[:：]?\s*\d{4}\s*[-‐—–]\s*\d{3}[\dXx]", re.I)
+_CN = re.compile(r"CN\s*[:：]?\s*\d{2}\s*[-‐—–]\s*\d{4}\s*/\s*[A-Z]{1,2}", re.I)
+_ARTICLE = ("摘要", "关键词", "关键字", "中图分类号", "文献标识码", "文章编号", "作者简介", "Abstract", "Keywords", "Keywords", "Key words")
+_CONTENTS = ("目次", "目录", "CONTENTS", "Contents")
+
+
+def paper_part(page: PageContent) -> Optional[str]:
+    """`article` (first page of an article), `cover`, `contents`, or None for a non-journal page."""
+    text = page.text()
+    sk = skeleton(text)
+    article = sum(1 for w in _ARTICLE if skeleton(w) in sk)
+    has_issn = bool(_ISSN.search(text))
+    has_cn = bool(_CN.search(text))
+    if article >= 2 or (article >= 1 and (has_issn or has_cn)):
+        return "article"
+    tops = skeleton("".join(line_text(ln) for ln in top_lines(page, n=4)))
+    if any(skeleton(w) in tops for w in _CONTENTS) and (has_issn or has_cn or re.search(r"第\d+期|\d{4}年第", sk)):
+        return "contents"
+    if has_issn and has_cn:
+        return "cover"
+    if any(skeleton(w) in tops for w in _CONTENTS) and len(page.segments) > 8 and re.search(r"\.{3,}|…{2,}|\d{1,3}$", text, re.M):
+        return "contents"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouping
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Open:
+    kind: str
+    file: str
+    pages: list[int] = field(default_factory=list)
+    confidence: float = 1.0
+    has_article: bool = False
+    has_contents: bool = False
+
+    def document(self) -> Document:
+        return Document(kind=self.kind, file=self.file, pages=self.pages, confidence=round(max(0.0, min(1.0, self.confidence)), 3))
+
+
+def _page_no(page: PageContent) -> list[int]:
+    return [page.page] if page.page is not None and page.coords != "grid" else []
+
+
+def _cue_kind(page: PageContent) -> Optional[tuple[str, float]]:
+    counts = _cue_counts(page)
+    counts.pop("paper", None)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 3:
+        return None
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    return ranked[0][0], min(0.7, 0.4 + 0.08 * ranked[0][1])
+
+
+def classify(pages: list[PageContent]) -> list[Document]:
+    """Documents in page order. Every page belongs to exactly one document."""
+    docs: list[_Open] = []
+    for page in pages:
+        cur = docs[-1] if docs else None
+        same_file = cur is not None and cur.file == page.file
+        nos = _page_no(page)
+        if page.image_is_photo:
+            docs.append(_Open("photo", page.file, nos, 0.95))
+            continue
+        title = find_title(page)
+        part = paper_part(page) if title is None else None
+        if title is not None:
+            spec = _spec(title.kind)
+            if same_file and cur is not None and cur.kind == title.kind and spec is not None and spec.single:
+                cur.pages.extend(nos)
+                continue
+            docs.append(_Open(title.kind, page.file, nos, title.score))
+            continue
+        if part is not None:
+            if same_file and cur is not None and cur.kind == "paper" and _continues_paper(cur, part):
+                cur.pages.extend(nos)
+            else:
+                docs.append(_Open("paper", page.file, nos, 0.8 if part == "article" else 0.7))
+                cur = docs[-1]
+            cur.has_article |= part == "article"
+            cur.has_contents |= part == "contents"
+            continue
+        cur_spec = _spec(cur.kind) if cur is not None else None
+        if same_file and cur is not None and cur_spec is not None and cur_spec.multipage and page.segments:
+            cur.pages.extend(nos)
+            continue
+        guess = _cue_kind(page)
+        if guess is not None:
+            docs.append(_Open(guess[0], page.file, nos, guess[1]))
+        else:
+            docs.append(_Open("unknown", page.file, nos, 0.5))
+    return [d.document() for d in docs]
+
+
+def _continues_paper(cur: _Open, part: str) -> bool:
+    """Cover → contents → article is one paper; a second article or a new cover starts another."""
+    if part == "article":
+        return not cur.has_article
+    if part == "contents":
+        return not cur.has_article and not cur.has_contents
+    return False  # a cover always opens a new journal issue

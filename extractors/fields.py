@@ -1,0 +1,434 @@
+"""The applicant's fields from the 评审表 (and the 送审表 for what the 评审表 does not give).
+
+A label is found wherever it sits in a segment (`姓名：王秀英性别：女` holds two), even when OCR
+damaged one character or split it over two segments. Its value is the rest of the segment, else
+the next table cell, else the segment to its right, else the one below, but never another
+label. Each value is normalised (dates ISO, enumerations to codes); one that does not parse is
+left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Optional
+
+import yaml
+
+from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
+from dossierflow.vocab import FIELD_KEYS
+from extractors import normalize as nz
+from extractors import titles as tt
+from extractors.layout import below, lines, next_cell, right_of
+
+LABEL_MIN_SCORE = 0.75
+_EDGE_JUNK = re.compile(r"^[\s:：;；,，.。、|_\-—·•'\"“”‘’\[\]【】]+|[\s:：;；,，、|_\-—·•'\"“”‘’\[\]【】]+$")
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    by_label: dict[str, str]  # label (compact) → field key
+    ordered: tuple[str, ...]  # labels, longest first
+    contextual: dict[str, dict[str, str]]
+    inline_short: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def label_table() -> LabelTable:
+    with open(nz.DATA_DIR / "labels.yaml", encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    by_label: dict[str, str] = {}
+    for key, labels in raw["fields"].items():
+        if key not in FIELD_KEYS:
+            raise ValueError(f"labels.yaml: unknown field key {key!r}")
+        for lab in labels:
+            by_label[nz.compact(str(lab))] = key
+    return LabelTable(
+        by_label=by_label,
+        ordered=tuple(sorted(by_label, key=len, reverse=True)),
+        contextual={k: dict(v or {}) for k, v in (raw.get("contextual") or {}).items()},
+        inline_short=frozenset(raw.get("inline_ok_short") or ()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding labels
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    key: str
+    label: str
+    start: int  # in the compact text of `seg`
+    end: int
+    certainty: float
+
+
+def _strip_edges(text: str) -> str:
+    return _EDGE_JUNK.sub("", text)
+
+
+def label_hits(text: str) -> list[LabelHit]:
+    """Every label in a segment's text, in order. Only the first may be OCR-damaged."""
+    table = label_table()
+    t = nz.compact(text)
+    lead = len(t) - len(t.lstrip(":：|_-—·•'\"[]【】"))
+    hits: list[LabelHit] = []
+    first = _label_at_start(t, lead, table)
+    pos = lead
+    if first is not None:
+        hits.append(first)
+        pos = first.end
+    while pos < len(t):
+        found = None
+        for lab in table.ordered:
+            if t.startswith(lab, pos):
+                after = t[pos + len(lab) : pos + len(lab) + 1]
+                if len(lab) >= 4 or after in (":", "：") or lab in table.inline_short:
+                    found = LabelHit(table.by_label[lab], lab, pos, pos + len(lab), 1.0)
+                    break
+        if found is None:
+            pos += 1
+            continue
+        hits.append(found)
+        pos = found.end
+    return hits
+
+
+def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
+    for lab in table.ordered:
+        if t.startswith(lab, lead):
+            return LabelHit(table.by_label[lab], lab, lead, lead + len(lab), 1.0)
+    best: Optional[LabelHit] = None
+    for lab in table.ordered:
+        if len(lab) < 4:
+            continue
+        window = t[lead : lead + len(lab) + 1]
+        sm = nz.best_substring(lab, window)
+        if sm is None or sm.score < LABEL_MIN_SCORE or sm.start > 1:
+            continue
+        # The damaged label must not run into a colon-less value by more than it lost.
+        if best is None or sm.score > best.certainty:
+            best = LabelHit(table.by_label[lab], lab, lead + sm.start, lead + sm.end, sm.score)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Walking a page
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One label occurrence and the value the layout gives it."""
+
+    key: str
+    raw: str
+    value_seg: Segment
+    value_box: BBox
+    certainty: float
+
+
+class PageLabels:
+    """The label hits of every segment of one page, computed once."""
+
+    def __init__(self, page: PageContent):
+        self.page = page
+        self.hits: dict[int, list[LabelHit]] = {id(s): label_hits(s.text) for s in page.segments}
+
+    def is_label(self, seg: Segment) -> bool:
+        hs = self.hits.get(id(seg)) or []
+        return bool(hs) and hs[0].start <= 1
+
+    def value_text(self, seg: Segment) -> str:
+        """The segment's text up to its first label (a value cell followed by a label)."""
+        t = nz.compact(seg.text)
+        hs = self.hits.get(id(seg)) or []
+        return _strip_edges(t[: hs[0].start] if hs else t)
+
+    def candidates(self) -> list[Candidate]:
+        out: list[Candidate] = []
+        prev_key: Optional[str] = None
+        consumed: set[int] = set()
+        for line in lines(self.page):
+            for seg in line:
+                if id(seg) in consumed:
+                    continue
+                hs = self.hits[id(seg)]
+                if not hs:
+                    joined = self._joined_label(seg, line)
+                    if joined is not None:
+                        label_key, label, cand, nxt = joined
+                        consumed.add(id(nxt))
+                        key = self._context_key(label_key, label, prev_key)
+                        prev_key = key
+                        if cand is not None:
+                            out.append(_with_key(cand, key))
+                    continue
+                t = nz.compact(seg.text)
+                for i, h in enumerate(hs):
+                    key = self._context_key(h.key, h.label, prev_key)
+                    prev_key = key
+                    end = hs[i + 1].start if i + 1 < len(hs) else len(t)
+                    inline = _strip_edges(t[h.end : end])
+                    if inline:
+                        out.append(Candidate(key, inline, seg, _sub_box(seg, t, h.end, end), h.certainty))
+                        continue
+                    if i + 1 < len(hs):
+                        continue  # another label follows directly: this one is empty
+                    found = self._neighbour_value(seg)
+                    if found is not None:
+                        vseg, vtext = found
+                        out.append(Candidate(key, vtext, vseg, vseg.box, h.certainty))
+        return out
+
+    def _context_key(self, key: str, label: str, prev_key: Optional[str]) -> str:
+        ctx = label_table().contextual.get(label)
+        if ctx and prev_key in ctx:
+            return ctx[prev_key]
+        return key
+
+    def _neighbour_value(self, seg: Segment) -> Optional[tuple[Segment, str]]:
+        page = self.page
+        cell = next_cell(seg, page)
+        if cell is not None:
+            if self.is_label(cell):
+                return self._below_value(seg)
+            text = self.value_text(cell)
+            return (cell, text) if text else None
+        rights = right_of(seg, page)
+        if rights:
+            r = rights[0]
+            if not self.is_label(r):
+                text = self.value_text(r)
+                return (r, text) if text else None
+        return self._below_value(seg)
+
+    def _below_value(self, seg: Segment) -> Optional[tuple[Segment, str]]:
+        b = below(seg, self.page)
+        if b is None or self.is_label(b):
+            return None
+        text = self.value_text(b)
+        return (b, text) if text else None
+
+    def _joined_label(
+        self, seg: Segment, line: list[Segment]
+    ) -> Optional[tuple[str, str, Optional[Candidate], Segment]]:
+        """A label OCR split in two (`出生` | `年月`): join with the next segment on the line."""
+        t = nz.compact(seg.text)
+        if not t or len(t) > 5:
+            return None
+        idx = line.index(seg)
+        if idx + 1 >= len(line):
+            return None
+        nxt = line[idx + 1]
+        joined = t + nz.compact(nxt.text)
+        hs = label_hits(joined)
+        if not hs or hs[0].start > 0 or hs[0].end <= len(t):
+            return None
+        h = hs[0]
+        end = hs[1].start if len(hs) > 1 else len(joined)
+        inline = _strip_edges(joined[h.end : end])
+        if inline:
+            box = _sub_box(nxt, nz.compact(nxt.text), h.end - len(t), end - len(t))
+            return h.key, h.label, Candidate(h.key, inline, nxt, box, h.certainty * 0.95), nxt
+        found = self._neighbour_value(nxt)
+        if found is None:
+            return h.key, h.label, None, nxt
+        vseg, vtext = found
+        return h.key, h.label, Candidate(h.key, vtext, vseg, vseg.box, h.certainty * 0.95), nxt
+
+
+def _with_key(c: Candidate, key: str) -> Candidate:
+    return Candidate(key, c.raw, c.value_seg, c.value_box, c.certainty)
+
+
+def _sub_box(seg: Segment, t: str, start: int, end: int) -> BBox:
+    """The part of a segment's box holding characters start..end (proportional to characters)."""
+    x0, top, x1, bottom = seg.box
+    n = max(len(t), 1)
+    w = x1 - x0
+    return (x0 + w * start / n, top, x0 + w * end / n, bottom)
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising values
+# ---------------------------------------------------------------------------------------------
+
+Parsed = Optional[tuple[object, float]]  # (value, certainty)
+
+
+def _text_value(raw: str) -> Parsed:
+    t = nz.skeleton(raw) if re.search(r"[\u4e00-\u9fff]", raw) else raw.strip()
+    t = _strip_edges(t)
+    return (t, 1.0) if t else None
+
+
+def _name(raw: str) -> Parsed:
+    t = re.sub(r"[^\u4e00-\u9fff·]", "", raw)
+    if not 2 <= len(t) <= 8:
+        return None
+    return t, (1.0 if len(t) <= 4 else 0.8)
+
+
+def _date(raw: str) -> Parsed:
+    d = nz.parse_date(raw)
+    return None if d is None else (d, 1.0)
+
+
+def _enum(kind: str) -> Callable[[str], Parsed]:
+    def parse(raw: str) -> Parsed:
+        m = nz.map_enum(kind, raw)
+        if m is None:
+            return None
+        if kind in ("full_time", "covid_frontline"):
+            return m.value == "true", m.certainty
+        return m.value, m.certainty
+
+    return parse
+
+
+def _id(raw: str) -> Parsed:
+    v = nz.clean_id_number(raw)
+    return None if v is None else (v, 1.0)
+
+
+def _region(raw: str) -> Parsed:
+    v = nz.canonical_region(raw)
+    if v is None:
+        return None
+    return v, (1.0 if v == nz.skeleton(raw) else 0.8)
+
+
+def _title(raw: str) -> Parsed:
+    if tt.is_no_title(raw):
+        return "无", 1.0
+    m = tt.match_title(raw)
+    if m is not None:
+        return m.name, m.certainty
+    t = nz.skeleton(raw)
+    return (t, 0.6) if t else None
+
+
+def _series(raw: str) -> Parsed:
+    s = tt.canonical_series(raw)
+    return None if s is None else (s, 1.0 if s == nz.skeleton(raw) else 0.9)
+
+
+def _int(parser: Callable[[str], Optional[int]]) -> Callable[[str], Parsed]:
+    def parse(raw: str) -> Parsed:
+        v = parser(raw)
+        return None if v is None else (v, 1.0)
+
+    return parse
+
+
+PARSERS: dict[str, Callable[[str], Parsed]] = {
+    "name": _name,
+    "gender": _enum("gender"),
+    "birth_date": _date,
+    "id_number": _id,
+    "employer": _text_value,
+    "employer_type": _enum("employer_type"),
+    "region": _region,
+    "person_status": _enum("person_status"),
+    "transfer_date": _date,
+    "current_title": _title,
+    "current_title_date": _date,
+    "series": _series,
+    "specialty": _text_value,
+    "applied_title": _title,
+    "route": _enum("route"),
+    "education": _enum("education"),
+    "full_time": _enum("full_time"),
+    "school": _text_value,
+    "major": _text_value,
+    "graduation_date": _date,
+    "work_start_date": _date,
+    "county_years": _int(nz.years),
+    "township_years": _int(nz.years),
+    "post_grade": _int(nz.post_grade),
+    "covid_frontline": _enum("covid_frontline"),
+    "skill_level": _enum("skill_level"),
+    "skill_level_date": _date,
+    "submission_date": _date,
+}
+
+
+def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
+    """Fields from one form's pages: the first occurrence of each key whose value parses."""
+    out: dict[str, FieldValue] = {}
+    for page in pages:
+        for c in PageLabels(page).candidates():
+            if c.key in out or c.key not in PARSERS or not c.raw:
+                continue
+            parsed = PARSERS[c.key](c.raw)
+            if parsed is None:
+                continue
+            value, certainty = parsed
+            src = page.source(locator=c.value_seg.locator) if page.coords == "grid" else page.source(box=_round_box(c.value_box))
+            conf = round(max(0.0, min(1.0, c.value_seg.conf * certainty * c.certainty)), 3)
+            out[c.key] = FieldValue(value=value, confidence=conf, source=src, raw=c.raw)  # type: ignore[arg-type]
+    return out
+
+
+def _round_box(b: BBox) -> BBox:
+    return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
+
+
+def pages_of(doc: Document, pages: list[PageContent]) -> list[PageContent]:
+    return [p for p in pages if p.file == doc.file and (not doc.pages or p.page in doc.pages)]
+
+
+# Keys the 送审表 may supply when the 评审表 lacks them.
+SUBMIT_KEYS = ("name", "employer", "series", "applied_title", "current_title", "education", "specialty",
+               "current_title_date", "gender", "birth_date", "id_number")
+
+
+def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[str, FieldValue]:
+    fields: dict[str, FieldValue] = {}
+    for doc in documents:
+        if doc.kind == "eval_form":
+            for k, v in read_form(pages_of(doc, pages)).items():
+                fields.setdefault(k, v)
+    for doc in documents:
+        if doc.kind == "submit_form":
+            for k, v in read_form(pages_of(doc, pages)).items():
+                if k in SUBMIT_KEYS:
+                    fields.setdefault(k, v)
+    _derive(fields)
+    ce = _public_ce_hours(pages, documents)
+    if ce is not None:
+        fields["public_ce_hours"] = ce
+    return fields
+
+
+def _derive(fields: dict[str, FieldValue]) -> None:
+    region = fields.get("region")
+    if region is not None:
+        level = nz.region_level(str(region.value))
+        if level is not None:
+            fields["region_level"] = FieldValue(value=level, confidence=region.confidence, source=region.source, raw=region.raw)
+    applied = fields.get("applied_title")
+    if applied is not None:
+        series = fields.get("series")
+        m = tt.match_title(str(applied.value), str(series.value) if series else None)
+        if m is not None and m.level is not None:
+            fields["applied_level"] = FieldValue(
+                value=m.level, confidence=round(applied.confidence * m.certainty, 3), source=applied.source, raw=applied.raw
+            )
+
+
+def _public_ce_hours(pages: list[PageContent], documents: list[Document]) -> Optional[FieldValue]:
+    from extractors.evidence import read_ce_card
+
+    for doc in documents:
+        if doc.kind != "ce_card":
+            continue
+        card = read_ce_card(pages_of(doc, pages))
+        cell = card.cells.get(("2020", "public"))
+        if cell is not None:
+            return FieldValue(value=cell.value, confidence=cell.confidence, source=cell.source, raw=cell.raw)
+    return None

@@ -1,0 +1,458 @@
+"""Value normalisers: dates, Chinese numerals, enumerations, ID numbers, regions, fuzzy text.
+
+Every parser returns None when it cannot read the value with certainty. Forms are filled by
+hand and read by OCR, so a wrong guess here would silently change a verdict downstream; an
+absent value makes the rule say `review` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from extractors.text import fold_width
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+# ---------------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_PUNCT = re.compile(r"[\s\u3000\u00a0:：;；,，.。、·•\-—_()（）\[\]【】<>《》\"'“”‘’|/\\]+")
+
+
+def compact(text: str) -> str:
+    """Text with all whitespace removed and width folded: how labels and titles are compared."""
+    return _SPACES.sub("", fold_width(text))
+
+
+def skeleton(text: str) -> str:
+    """Text without whitespace or punctuation: the part OCR damage and layout cannot change."""
+    return _PUNCT.sub("", fold_width(text))
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
+
+
+@dataclass(frozen=True)
+class SubMatch:
+    score: float  # 1 - edits / len(needle)
+    start: int
+    end: int
+
+
+def best_substring(needle: str, hay: str) -> Optional[SubMatch]:
+    """Where `needle` occurs in `hay` with the fewest edits (semi-global alignment).
+
+    An OCR-damaged title ("专业技术资格评軍表") or a title with a prefix ("2020年度专业…") still
+    matches; the score says how much was damaged.
+    """
+    if not needle or not hay:
+        return None
+    idx = hay.find(needle)
+    if idx >= 0:
+        return SubMatch(1.0, idx, idx + len(needle))
+    n, m = len(needle), len(hay)
+    # dist[j]: edits aligning needle[:i] ending at hay[:j]; start[j]: where that alignment began.
+    dist = [0] * (m + 1)
+    start = list(range(m + 1))
+    for i in range(1, n + 1):
+        ndist = [i] + [0] * m
+        nstart = [0] + [0] * m
+        for j in range(1, m + 1):
+            sub = dist[j - 1] + (needle[i - 1] != hay[j - 1])
+            dele = dist[j] + 1
+            ins = ndist[j - 1] + 1
+            best = min(sub, dele, ins)
+            ndist[j] = best
+            if best == sub:
+                nstart[j] = start[j - 1]
+            elif best == dele:
+                nstart[j] = start[j]
+            else:
+                nstart[j] = nstart[j - 1]
+        dist, start = ndist, nstart
+    end = min(range(1, m + 1), key=lambda j: (dist[j], -j))
+    return SubMatch(max(0.0, 1.0 - dist[end] / n), start[end], end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------------------------
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "0": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2,
+              "三": 3, "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
+              "八": 8, "捌": 8, "九": 9, "玖": 9}
+_CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+
+
+def chinese_to_int(text: str) -> Optional[int]:
+    """二〇〇五 → 2005 (digit by digit), 二十一 → 21, 十二 → 12, 一百零五 → 105; arabic passes."""
+    t = compact(text)
+    if not t:
+        return None
+    if t.isdigit():
+        return int(t)
+    if all(ch in _CN_DIGITS for ch in t):
+        if all(ch in "Oo0" for ch in t):
+            return None  # a run of letter O is not a number
+        return int("".join(str(_CN_DIGITS[ch]) for ch in t))
+    if not all(ch in _CN_DIGITS or ch in _CN_UNITS for ch in t):
+        return None
+    total, digit, last_unit = 0, None, 10**9
+    for ch in t:
+        if ch in _CN_DIGITS:
+            if digit is not None and _CN_DIGITS[ch] != 0:
+                return None  # two digits in a row without a unit: not a counting numeral
+            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] != 0 else None
+        else:
+            unit = _CN_UNITS[ch]
+            if unit >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+    return total + (digit or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_CN_NUM = "〇○零OoＯ0一二三四五六七八九十"
+_CN_DATE = re.compile(
+    rf"([{_CN_NUM}]{{4}})年([{_CN_NUM}]{{1,3}}|\d{{1,2}})月(?:([{_CN_NUM}]{{1,3}}|\d{{1,2}})[日号])?"
+)
+_AR_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[.\-/．·,，]\s*)(\d{1,2})(?!\d)\s*月?"
+    r"(?:\s*(?:[.\-/．·]\s*)?(\d{1,2})(?!\d)\s*[日号]?)?"
+)
+_COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?$")
+_OCR_ZERO = re.compile(r"(?<=\d)[OoＯ〇]|[OoＯ〇](?=\d)")
+_OCR_ONE = re.compile(r"(?<=\d)[lI|]|[lI|](?=\d)")
+
+
+@dataclass(frozen=True)
+class DateHit:
+    iso: str
+    start: int
+    end: int
+
+
+def _iso(year: int, month: int, day: Optional[int]) -> Optional[str]:
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _prep_date_text(text: str) -> str:
+    t = _SPACES.sub("", fold_width(text))
+    t = _OCR_ZERO.sub("0", t)
+    return _OCR_ONE.sub("1", t)
+
+
+def find_dates(text: str) -> list[DateHit]:
+    """Every date in `text`, in order; offsets refer to the prepared (space-free) text."""
+    t = _prep_date_text(text)
+    hits: list[DateHit] = []
+    taken: list[tuple[int, int]] = []
+    for m in _CN_DATE.finditer(t):
+        year = chinese_to_int(m.group(1))
+        month = chinese_to_int(m.group(2))
+        day = chinese_to_int(m.group(3)) if m.group(3) else None
+        if year is None or month is None or (m.group(3) and day is None):
+            continue
+        iso = _iso(year, month, day)
+        if iso:
+            hits.append(DateHit(iso, m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    for m in _AR_DATE.finditer(t):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        day = int(m.group(3)) if m.group(3) else None
+        iso = _iso(int(m.group(1)), int(m.group(2)), day)
+        if iso is None and day is not None:
+            # "2005.07.45" is not a day; do not fall back to the month: the text is damaged.
+            continue
+        if iso:
+            hits.append(DateHit(iso, m.start(), m.end()))
+    if not hits:
+        m = _COMPACT_DATE.match(t)
+        if m:
+            iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+            if iso:
+                hits.append(DateHit(iso, 0, len(t)))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def parse_date(text: Optional[str]) -> Optional[str]:
+    """`2005年7月` → `2005-07`, `二〇〇五年七月一日` → `2005-07-01`; None if absent or ambiguous."""
+    if not text:
+        return None
+    found = {h.iso for h in find_dates(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def parse_year(text: str) -> Optional[int]:
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", _prep_date_text(text))
+    if m:
+        return int(m.group(1))
+    m = re.search(rf"([{_CN_NUM}]{{4}})年", text)
+    if m:
+        year = chinese_to_int(m.group(1))
+        return year if year and 1900 <= year <= 2100 else None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Enumerations
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def enum_table() -> dict[str, dict[str, list[str]]]:
+    with open(DATA_DIR / "enums.yaml", encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return {kind: {str(code): [str(v) for v in variants] for code, variants in codes.items()} for kind, codes in raw.items()}
+
+
+@dataclass(frozen=True)
+class Mapped:
+    value: str
+    certainty: float  # 1.0 exact; lower when the value carried extra text or was OCR-damaged
+
+
+def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
+    """The code whose variant is found in `text` (longest variant wins); fuzzy only when unique."""
+    if not text:
+        return None
+    t = skeleton(text)
+    if not t:
+        return None
+    table = enum_table()[kind]
+    exact = [code for code, vs in table.items() if t in vs]
+    if len(set(exact)) == 1:
+        return Mapped(exact[0], 1.0)
+    best_len, best_codes = 0, set()
+    for code, variants in table.items():
+        for v in variants:
+            if len(v) >= 2 or len(t) <= 3:  # one-character variants only match short values
+                if v in t:
+                    if len(v) > best_len:
+                        best_len, best_codes = len(v), {code}
+                    elif len(v) == best_len:
+                        best_codes.add(code)
+    if len(best_codes) == 1 and best_len:
+        return Mapped(best_codes.pop(), 0.95 if best_len * 2 >= len(t) else 0.85)
+    if best_codes:
+        return None
+    # OCR damage: one wrong character in a variant of four or more characters.
+    scored: dict[str, float] = {}
+    for code, variants in table.items():
+        for v in variants:
+            if len(v) >= 4:
+                s = similarity(v, t)
+                if s >= 0.74:
+                    scored[code] = max(scored.get(code, 0.0), s)
+    if not scored:
+        return None
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] - 0.05:
+        return None
+    return Mapped(ranked[0][0], round(0.8 * ranked[0][1], 3))
+
+
+def _code(kind: str, text: Optional[str]) -> Optional[str]:
+    m = map_enum(kind, text)
+    return None if m is None else m.value
+
+
+def _bool(kind: str, text: Optional[str]) -> Optional[bool]:
+    m = map_enum(kind, text)
+    return None if m is None else m.value == "true"
+
+
+def gender(text: Optional[str]) -> Optional[str]:
+    return _code("gender", text)
+
+
+def employer_type(text: Optional[str]) -> Optional[str]:
+    return _code("employer_type", text)
+
+
+def person_status(text: Optional[str]) -> Optional[str]:
+    return _code("person_status", text)
+
+
+def route(text: Optional[str]) -> Optional[str]:
+    return _code("route", text)
+
+
+def education(text: Optional[str]) -> Optional[str]:
+    return _code("education", text)
+
+
+def full_time(text: Optional[str]) -> Optional[bool]:
+    return _bool("full_time", text)
+
+
+def covid_frontline(text: Optional[str]) -> Optional[bool]:
+    return _bool("covid_frontline", text)
+
+
+def skill_level(text: Optional[str]) -> Optional[str]:
+    return _code("skill_level", text)
+
+
+_POST_GRADE = re.compile(r"(?:专业技术|专技)?(?:岗位)?([一二三四五六七八九十]{1,3}|\d{1,2})级")
+
+
+def post_grade(text: Optional[str]) -> Optional[int]:
+    """`专业技术七级` / `专业技术7级` / `专技十二级` → 7 / 7 / 12 (grades 1–13)."""
+    if not text:
+        return None
+    t = skeleton(text)
+    found = {chinese_to_int(m.group(1)) for m in _POST_GRADE.finditer(t)}
+    if len(found) != 1:
+        if t.isdigit():
+            found = {int(t)}
+        else:
+            return None
+    grade = found.pop()
+    return grade if grade is not None and 1 <= grade <= 13 else None
+
+
+_NUMBER = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d{1,2})?)(?![\d.])")
+_CN_COUNT = re.compile(r"([零〇一二两三四五六七八九十百]{1,6})")
+
+
+def parse_number(text: Optional[str], unit: str = "") -> Optional[float]:
+    """A single number in the text (`30学时`, `30.5`, `三十学时`); None if none or several."""
+    if not text:
+        return None
+    t = _prep_date_text(text)
+    if unit:
+        t = t.replace(unit, " ")
+    nums = _NUMBER.findall(t)
+    if len(nums) == 1:
+        return float(nums[0])
+    if not nums:
+        cns = _CN_COUNT.findall(t)
+        if len(cns) == 1:
+            v = chinese_to_int(cns[0])
+            return None if v is None else float(v)
+    return None
+
+
+def hours(text: Optional[str]) -> Optional[float]:
+    return parse_number(text, "学时")
+
+
+def years(text: Optional[str]) -> Optional[int]:
+    """Whole years (`12年`, `十二年`, `12`); a fraction is not a whole year, so None."""
+    n = parse_number(text, "年")
+    if n is None or n != int(n) or n < 0 or n > 60:
+        return None
+    return int(n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+# ---------------------------------------------------------------------------------------------
+
+COUNTIES = ("昆都仑区", "青山区", "东河区", "九原区", "石拐区", "白云鄂博矿区", "土默特右旗", "固阳县", "达尔罕茂明安联合旗")
+_COUNTY_ALIASES = {"达茂旗": "达尔罕茂明安联合旗", "达茂联合旗": "达尔罕茂明安联合旗", "土右旗": "土默特右旗",
+                   "白云矿区": "白云鄂博矿区", "昆区": "昆都仑区", "白云区": "白云鄂博矿区"}
+_CITY_MARKS = ("市直", "市本级", "市属", "市级")
+_TOWNSHIP = re.compile(r"(苏木|乡|镇)")
+
+
+def canonical_region(text: Optional[str]) -> Optional[str]:
+    """The region as written, with the county part repaired when OCR damaged one character."""
+    if not text:
+        return None
+    t = skeleton(text)
+    if not t:
+        return None
+    if any(m in t for m in _CITY_MARKS) or any(c in t for c in COUNTIES):
+        return t
+    for alias, full in _COUNTY_ALIASES.items():
+        if alias in t:
+            return t
+    best: Optional[tuple[float, str, SubMatch]] = None
+    for c in COUNTIES:
+        sm = best_substring(c, t)
+        if sm and sm.score >= 0.74 and (best is None or sm.score > best[0]):
+            best = (sm.score, c, sm)
+    if best is None:
+        return None
+    _, c, sm = best
+    return t[: sm.start] + c + t[sm.end :]
+
+
+def region_level(region: Optional[str]) -> Optional[str]:
+    """市直 → city; a banner/county/district → county; one of its 苏木/乡/镇 → township."""
+    if not region:
+        return None
+    t = skeleton(region)
+    if any(m in t for m in _CITY_MARKS):
+        return "city"
+    county = next((c for c in COUNTIES if c in t), None)
+    if county is None:
+        county = next((full for alias, full in _COUNTY_ALIASES.items() if alias in t), None)
+    rest = t
+    for c in COUNTIES + tuple(_COUNTY_ALIASES):
+        rest = rest.replace(c, "")
+    if _TOWNSHIP.search(rest):
+        return "township"
+    if county is not None:
+        return "county"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# ID numbers
+# ---------------------------------------------------------------------------------------------
+
+_ID_TRANSLATE = str.maketrans({"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1", "|": "1", "×": "X", "x": "X"})
+
+
+def clean_id_number(text: Optional[str]) -> Optional[str]:
+    """18 characters, digits with a final digit or X; OCR's O/l confusions repaired."""
+    if not text:
+        return None
+    t = skeleton(text).translate(_ID_TRANSLATE)
+    m = re.search(r"(?<![0-9X])([0-9]{17}[0-9X])(?![0-9X])", t)
+    return m.group(1) if m else None
+
+
+def mask_id(id_number: str) -> str:
+    """First 6 and last 4 characters shown: how an ID appears in reports and logs."""
+    if len(id_number) <= 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]

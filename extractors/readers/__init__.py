@@ -1,0 +1,67 @@
+"""File → pages. One entry point, `read_file`, dispatching on the file's content, not its name.
+
+Readers: `pdf` (text layer, else OCR), `docx` (python-docx, table cells and paragraphs),
+`image` (a scanned page → OCR, or the applicant's photo). `isolate.read_file_isolated` runs
+`read_file` in a killable child process with time and memory limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dossierflow.config import Limits
+from dossierflow.errors import EncryptedFile, LimitExceeded, UnsupportedFile
+from dossierflow.models import FileInfo, PageContent
+from extractors.readers.sniff import ole_is_encrypted_office, sniff
+
+
+class FileRead(BaseModel):
+    """What a reader returns for one file: its structure and its pages, in reading order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    info: FileInfo
+    pages: list[PageContent] = Field(default_factory=list)
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
+    """Read one file into pages; raises a `FileRejected` subclass (Chinese message) if unusable."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise LimitExceeded(f"文件大小 {size / 1048576:.1f} MB 超过上限 {limits.max_file_bytes / 1048576:.0f} MB")
+    if size == 0:
+        raise UnsupportedFile("文件为空（0 字节）")
+    kind = sniff(path)
+    base = FileInfo(path=rel, sha256=file_sha256(path), size=size, kind="other")
+    if kind == "pdf":
+        from extractors.readers.pdf import read_pdf
+
+        return read_pdf(path, base, limits)
+    if kind == "docx":
+        from extractors.readers.docx import read_docx
+
+        return read_docx(path, base, limits)
+    if kind == "image":
+        from extractors.readers.image import read_image
+
+        return read_image(path, base, limits)
+    if kind == "ole":
+        if ole_is_encrypted_office(path):
+            raise EncryptedFile("Word 文件已设置打开密码，无法读取，请提交未加密的文件")
+        raise UnsupportedFile("旧版 Word（.doc）等格式无法读取，请另存为 .docx 或 PDF 后提交")
+    raise UnsupportedFile("无法识别的文件类型（仅支持 PDF、DOCX、JPG/PNG 图片）")
+
+
+__all__ = ["FileRead", "read_file"]

@@ -1,0 +1,70 @@
+"""A page image (rendered PDF page or image file) → an OCR `PageContent` in PDF points."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import cv2
+import imagehash
+import numpy as np
+from PIL import Image
+
+from dossierflow.models import PageContent, Segment
+from extractors.readers.ocr import OcrEngine, ocr_image
+
+BLANK_INK = 0.0015  # share of dark pixels below which a page is blank and not worth OCR
+
+
+def is_blank(grey: np.ndarray) -> bool:
+    small = cv2.resize(grey, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA) if grey.shape[1] > 800 else grey
+    return float(np.mean(small < 128)) < BLANK_INK
+
+
+def ocr_page(
+    image: Image.Image,
+    dpi: float,
+    file: str,
+    page: Optional[int],
+    width_pt: float,
+    height_pt: float,
+    engine: Optional[OcrEngine] = None,
+) -> PageContent:
+    """OCR one page image; boxes are mapped from pixels of `image` to the page's points."""
+    rgb = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
+    phash = str(imagehash.phash(image.convert("L")))
+    grey = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if is_blank(grey):
+        return PageContent(
+            file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
+            dpi=int(round(dpi)), image_hash=phash,
+        )
+    result = ocr_image(rgb, dpi, engine)
+    sx = width_pt / image.width
+    sy = height_pt / image.height
+    segments = [
+        Segment(
+            text=s.text,
+            box=(
+                round(max(0.0, s.box[0] * sx), 2),
+                round(max(0.0, s.box[1] * sy), 2),
+                round(min(width_pt, s.box[2] * sx), 2),
+                round(min(height_pt, s.box[3] * sy), 2),
+            ),
+            conf=s.conf,
+            cell=s.cell,
+        )
+        for s in result.segments
+    ]
+    return PageContent(
+        file=file,
+        page=page,
+        method="ocr",
+        width_pt=round(width_pt, 2),
+        height_pt=round(height_pt, 2),
+        segments=segments,
+        ocr_confidence=result.confidence,
+        rotation=result.rotation,
+        skew=result.skew,
+        dpi=int(round(dpi)),
+        image_hash=phash,
+    )

@@ -1,0 +1,167 @@
+"""What a PDF's structure says, read with pypdf and a byte scan (never executing anything).
+
+Feeds `FileInfo`: page count, producer/creator/dates, incremental updates (edits appended after
+the original save), JavaScript and /Launch actions, encryption.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pypdf
+from pypdf.generic import DictionaryObject, IndirectObject
+
+from dossierflow.errors import CorruptFile, EncryptedFile
+
+_EOF = re.compile(rb"%%EOF")
+_JS = re.compile(rb"/JavaScript\b|/JS\b")
+_LAUNCH = re.compile(rb"/Launch\b")
+_INVISIBLE = re.compile(rb"(?<![\d.])3\s+Tr\b")
+
+
+@dataclass
+class PdfStructure:
+    reader: Optional[pypdf.PdfReader]
+    pages: int = 0
+    encrypted: bool = False
+    producer: Optional[str] = None
+    creator: Optional[str] = None
+    created: Optional[str] = None
+    modified: Optional[str] = None
+    incremental_updates: int = 0
+    has_javascript: bool = False
+    has_launch_action: bool = False
+    invisible_text_pages: set[int] = field(default_factory=set)  # 1-based pages using render mode 3
+
+
+def count_incremental_updates(data: bytes) -> int:
+    """%%EOF markers after the first. A linearised file has two legitimately; it is still reported."""
+    return max(0, len(_EOF.findall(data)) - 1)
+
+
+def _resolve(obj):
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+def _action_kinds(reader: pypdf.PdfReader) -> set[str]:
+    """Action types reachable from the catalog, page annotations and page actions."""
+    kinds: set[str] = set()
+
+    def visit(action, depth: int = 0) -> None:
+        action = _resolve(action)
+        if not isinstance(action, DictionaryObject) or depth > 8:
+            return
+        s = action.get("/S")
+        if s is not None:
+            kinds.add(str(s))
+        nxt = action.get("/Next")
+        if nxt is not None:
+            for item in (_resolve(nxt) if isinstance(_resolve(nxt), list) else [nxt]):
+                visit(item, depth + 1)
+
+    root = _resolve(reader.trailer.get("/Root"))
+    if isinstance(root, DictionaryObject):
+        visit(root.get("/OpenAction"))
+        aa = _resolve(root.get("/AA"))
+        if isinstance(aa, DictionaryObject):
+            for v in aa.values():
+                visit(v)
+        names = _resolve(root.get("/Names"))
+        if isinstance(names, DictionaryObject) and "/JavaScript" in names:
+            kinds.add("/JavaScript")
+    for page in reader.pages[:300]:
+        aa = _resolve(page.get("/AA"))
+        if isinstance(aa, DictionaryObject):
+            for v in aa.values():
+                visit(v)
+        for annot in _resolve(page.get("/Annots")) or []:
+            annot = _resolve(annot)
+            if isinstance(annot, DictionaryObject):
+                visit(annot.get("/A"))
+    return kinds
+
+
+def _iso(value) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return value.isoformat()
+    except AttributeError:
+        return str(value)
+
+
+def inspect_pdf(path: Path, data: bytes) -> PdfStructure:
+    """Structure of the PDF; raises EncryptedFile when the empty password does not open it.
+
+    pypdf failing on a damaged file is not fatal here: pdfium and pdfplumber may still read it,
+    so the structure is then reported from the byte scan alone.
+    """
+    st = PdfStructure(reader=None, incremental_updates=count_incremental_updates(data))
+    st.has_javascript = bool(_JS.search(data))
+    st.has_launch_action = bool(_LAUNCH.search(data))
+    try:
+        reader = pypdf.PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            st.encrypted = True
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:  # unsupported algorithm etc.
+                raise EncryptedFile(f"文件已加密，无法读取（已尝试空密码；{exc}）") from exc
+            if not ok:
+                raise EncryptedFile("文件已加密，无法读取（已尝试空密码）")
+        st.pages = len(reader.pages)
+        st.reader = reader
+    except EncryptedFile:
+        raise
+    except Exception:
+        return st
+    try:
+        meta = reader.metadata
+        if meta is not None:
+            st.producer = _text(meta.get("/Producer"))
+            st.creator = _text(meta.get("/Creator"))
+            st.created = _safe_date(meta, "creation_date", "/CreationDate")
+            st.modified = _safe_date(meta, "modification_date", "/ModDate")
+    except Exception:
+        pass
+    try:
+        kinds = _action_kinds(reader)
+        st.has_javascript = st.has_javascript or "/JavaScript" in kinds
+        st.has_launch_action = st.has_launch_action or "/Launch" in kinds
+    except Exception:
+        pass
+    return st
+
+
+def _text(value) -> Optional[str]:
+    if value is None:
+        return None
+    text = str(_resolve(value)).strip()
+    return text[:300] or None
+
+
+def _safe_date(meta, attr: str, key: str) -> Optional[str]:
+    try:
+        return _iso(getattr(meta, attr))
+    except Exception:
+        return _text(meta.get(key))
+
+
+def page_uses_invisible_text(reader: Optional[pypdf.PdfReader], index: int) -> bool:
+    """Render mode 3 (invisible) in the page's content stream: an OCR sandwich or hidden text."""
+    if reader is None:
+        return False
+    try:
+        contents = reader.pages[index].get_contents()
+        if contents is None:
+            return False
+        return bool(_INVISIBLE.search(contents.get_data()[:20_000_000]))
+    except Exception:
+        return False
+
+
+def raise_if_unreadable(exc: Exception) -> None:
+    raise CorruptFile(f"PDF 文件损坏，无法解析：{type(exc).__name__}: {str(exc)[:200]}") from exc

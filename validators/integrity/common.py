@@ -1,0 +1,57 @@
+"""Small helpers the integrity checks share: ISO dates, names, flag construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+from dossierflow.models import Flag, Source
+from dossierflow.privacy import mask_ids_in_text
+
+# Below this a value is too likely an OCR misreading to accuse anyone on it.
+MIN_CONFIDENCE = 0.6
+
+
+def parse_iso(value: object) -> Optional[dt.date]:
+    """``YYYY-MM`` counts from the month's first day; anything else that is not ISO → None."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split("-")
+    try:
+        if len(parts) == 2:
+            return dt.date(int(parts[0]), int(parts[1]), 1)
+        if len(parts) == 3:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+    return None
+
+
+def same_month(a: str, b: str) -> bool:
+    return a[:7] == b[:7]
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+_NAME_NOISE = re.compile(r"[\s\u3000·•．.、,，()（）:：]")
+
+
+def norm_name(name: object) -> str:
+    return _NAME_NOISE.sub("", str(name or ""))
+
+
+def flag(code: str, message: str, sources: list[Source] | None = None, related: list[str] | None = None, **details: object) -> Flag:
+    """Every flag message passes through ID masking: messages end up in reports and logs."""
+    return Flag(
+        code=code,
+        message=mask_ids_in_text(message),
+        related=sorted(set(related or [])),
+        sources=list(sources or []),
+        details=dict(details),
+    )

@@ -1,0 +1,250 @@
+"""Integrity checks that need only one dossier (and, for the blacklist, the lookup in RunContext)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+from dossierflow.batch import RunContext
+from dossierflow.models import DossierExtraction, Evidence, FileInfo, Flag, Source
+from dossierflow.privacy import mask_id
+from dossierflow.vocab import DATE_FIELDS
+from validators.integrity.common import MIN_CONFIDENCE, add_years, flag, norm_name, parse_iso, same_month
+from validators.integrity.idcard import birth_date_of, id_problems
+from validators.integrity.issn import cn_problem, issn_problem
+
+KIND_CN = {
+    "diploma": "毕业证书",
+    "degree": "学位证书",
+    "title_cert": "职称证书",
+    "skill_cert": "技能等级证书",
+    "award": "获奖证书",
+    "honor": "荣誉证书",
+    "exam_cert": "考试合格证明",
+    "paper": "论文",
+    "claimed_paper": "表中所列论文",
+    "patent": "专利证书",
+}
+# Certificates that name one person as holder. Patents are left out: the 专利权人 is often the unit.
+HOLDER_KINDS = ("diploma", "degree", "title_cert", "skill_cert", "award", "honor", "exam_cert")
+FIELD_CN = {
+    "birth_date": "出生年月",
+    "transfer_date": "调入时间",
+    "current_title_date": "现职称取得时间",
+    "graduation_date": "毕业时间",
+    "work_start_date": "参加工作时间",
+    "skill_level_date": "技能等级取得时间",
+    "submission_date": "申报日期",
+}
+EDUCATION_TO_DIPLOMA_LEVEL = {"associate": "专科", "bachelor": "本科", "master": "硕士", "doctorate": "博士"}
+
+
+def _field_source(ex: DossierExtraction, key: str) -> list[Source]:
+    fv = ex.fields.get(key)
+    return [fv.source] if fv is not None else []
+
+
+def _reliable(ex: DossierExtraction, key: str) -> Optional[str]:
+    fv = ex.fields.get(key)
+    if fv is None or fv.value in (None, "") or fv.confidence < MIN_CONFIDENCE:
+        return None
+    return str(fv.value)
+
+
+def id_number_flags(ex: DossierExtraction) -> list[Flag]:
+    id_number = _reliable(ex, "id_number")
+    if id_number is None:
+        return []
+    problems = id_problems(id_number, _reliable(ex, "birth_date"), _reliable(ex, "gender"))
+    if not problems:
+        return []
+    srcs = _field_source(ex, "id_number") + _field_source(ex, "birth_date") + _field_source(ex, "gender")
+    return [flag("ID_NUMBER_INVALID", f"身份证号码 {mask_id(id_number)} 有误：" + "；".join(problems), srcs)]
+
+
+def holder_flags(ex: DossierExtraction) -> list[Flag]:
+    name = norm_name(_reliable(ex, "name"))
+    id_number = _reliable(ex, "id_number")
+    out: list[Flag] = []
+    for ev in ex.evidence:
+        if ev.kind not in HOLDER_KINDS or ev.confidence < MIN_CONFIDENCE:
+            continue
+        label = KIND_CN.get(ev.kind, ev.kind) + (f"《{ev.title}》" if ev.title else "")
+        holder = norm_name(ev.holder)
+        # An award may list several winners in one line: the applicant among them is enough.
+        if name and holder and name not in holder:
+            out.append(flag("HOLDER_MISMATCH", f"{label}的持有人为“{ev.holder}”，不是申报人“{name}”", [ev.source], kind=ev.kind))
+        if id_number and ev.holder_id_number and ev.holder_id_number.strip().upper() != id_number.upper():
+            out.append(
+                flag(
+                    "HOLDER_MISMATCH",
+                    f"{label}上的身份证号码 {mask_id(ev.holder_id_number)} 与申报人 {mask_id(id_number)} 不一致",
+                    [ev.source] + _field_source(ex, "id_number"),
+                    kind=ev.kind,
+                )
+            )
+    return out
+
+
+def _evidence_for(ex: DossierExtraction, kind: str, wanted: Optional[str], attr: str) -> list[Evidence]:
+    """The dated evidence of `kind` a form value refers to: the one whose `attr` matches, else
+    the only one. Several unmatched certificates (an old diploma and a new one) decide nothing."""
+    items = [e for e in ex.items(kind) if e.date and e.confidence >= MIN_CONFIDENCE]
+    if wanted:
+        matching = [e for e in items if norm_name(getattr(e, attr)) == norm_name(wanted)]
+        if matching:
+            return matching
+        if any(getattr(e, attr) for e in items):
+            return []
+    return items if len(items) == 1 else []
+
+
+def form_evidence_flags(ex: DossierExtraction) -> list[Flag]:
+    out: list[Flag] = []
+    checks = (
+        ("graduation_date", "diploma", EDUCATION_TO_DIPLOMA_LEVEL.get(str(ex.field("education"))), "level", "毕业时间"),
+        ("current_title_date", "title_cert", _reliable(ex, "current_title"), "title", "现职称取得时间"),
+    )
+    for key, kind, wanted, attr, label in checks:
+        form_value = _reliable(ex, key)
+        if form_value is None:
+            continue
+        evidence = _evidence_for(ex, kind, wanted, attr)
+        if not evidence or any(same_month(form_value, e.date or "") for e in evidence):
+            continue
+        ev = evidence[0]
+        out.append(
+            flag(
+                "FORM_EVIDENCE_MISMATCH",
+                f"表中{label} {form_value} 与{KIND_CN[kind]}上的日期 {ev.date} 不一致",
+                _field_source(ex, key) + [ev.source],
+                field=key,
+            )
+        )
+    return out
+
+
+def _birth(ex: DossierExtraction) -> Optional[dt.date]:
+    born = parse_iso(_reliable(ex, "birth_date"))
+    if born is None:
+        id_number = _reliable(ex, "id_number")
+        born = birth_date_of(id_number) if id_number and len(id_number) == 18 else None
+    return born
+
+
+def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
+    born = _birth(ex)
+    problems: list[tuple[str, Source | None]] = []
+    for key in sorted(DATE_FIELDS):
+        value = _reliable(ex, key)
+        day = parse_iso(value)
+        if day is None:
+            continue
+        src = ex.fields[key].source
+        label = FIELD_CN.get(key, key)
+        if day > processing_date:
+            problems.append((f"{label} {value} 晚于处理日期 {processing_date.isoformat()}", src))
+        if born and key != "birth_date" and day < born.replace(day=1):
+            problems.append((f"{label} {value} 早于出生日期 {born.isoformat()[:7]}", src))
+        if born and key == "graduation_date" and day < add_years(born.replace(day=1), 16):
+            problems.append((f"毕业时间 {value} 时申报人未满16周岁", src))
+    for ev in ex.evidence:
+        if ev.confidence < MIN_CONFIDENCE:
+            continue
+        for attr in ("date", "since"):
+            value = getattr(ev, attr)
+            day = parse_iso(value)
+            if day is None:
+                continue
+            label = KIND_CN.get(ev.kind, "材料") + (f"《{ev.title}》" if ev.title else "")
+            if day > processing_date:
+                problems.append((f"{label}日期 {value} 晚于处理日期 {processing_date.isoformat()}", ev.source))
+            if born and day < born.replace(day=1):
+                problems.append((f"{label}日期 {value} 早于出生日期 {born.isoformat()[:7]}", ev.source))
+            if born and ev.kind == "diploma" and day < add_years(born.replace(day=1), 16):
+                problems.append((f"毕业证书日期 {value} 时申报人未满16周岁", ev.source))
+    if not problems:
+        return []
+    return [flag("DATE_IMPOSSIBLE", "不可能的日期：" + "；".join(p for p, _ in problems), [s for _, s in problems if s])]
+
+
+def journal_flags(ex: DossierExtraction) -> list[Flag]:
+    out: list[Flag] = []
+    seen: set[tuple[str, str]] = set()
+    for ev in ex.evidence:
+        if ev.kind not in ("paper", "claimed_paper") or ev.confidence < MIN_CONFIDENCE:
+            continue
+        problems = []
+        if ev.issn and ("issn", ev.issn) not in seen:
+            seen.add(("issn", ev.issn))
+            problems.append(issn_problem(ev.issn))
+        if ev.cn and ("cn", ev.cn) not in seen:
+            seen.add(("cn", ev.cn))
+            problems.append(cn_problem(ev.cn))
+        found = [p for p in problems if p]
+        if found:
+            where = f"论文《{ev.title}》" if ev.title else "论文"
+            journal = f"（{ev.journal}）" if ev.journal else ""
+            out.append(flag("ISSN_INVALID", f"{where}{journal}的刊号有误：" + "；".join(found), [ev.source]))
+    return out
+
+
+# Image editors, as producers/creators write themselves. "PS" only as a separate upper-case
+# token, so PostScript converters (Ghostscript, "PS to PDF") do not count.
+_EDITOR_NAMES = re.compile(
+    r"photoshop|gimp|美图|meitu|paint\.net|pixelmator|affinity photo|snapseed|picsart|光影魔术手|醒图", re.IGNORECASE
+)
+_PS_TOKEN = re.compile(r"(?<![A-Za-z0-9])PS(?![A-Za-z0-9])(?!\s*(?:to|->))")
+
+
+def is_image_editor(program: str) -> bool:
+    return bool(_EDITOR_NAMES.search(program) or _PS_TOKEN.search(program))
+
+
+def _claims_scan(info: FileInfo, ex: DossierExtraction) -> bool:
+    if info.kind == "image":
+        return True
+    if info.kind != "pdf" or info.pages == 0:
+        return False
+    return info.text_layer_pages == 0 or any(p.file == info.path and p.method == "ocr" for p in ex.pages)
+
+
+def pdf_edited_flags(ex: DossierExtraction) -> list[Flag]:
+    out: list[Flag] = []
+    for info in ex.files:
+        signs: list[str] = []
+        for label, value in (("生成程序", info.producer), ("创建程序", info.creator)):
+            # Case-sensitive for the bare "PS" token, case-free for the names.
+            if value and is_image_editor(value):
+                signs.append(f"{label}为图像编辑软件“{value}”")
+        scan = _claims_scan(info, ex)
+        if scan and info.incremental_updates > 0:
+            signs.append(f"扫描件在生成后被增量修改 {info.incremental_updates} 次")
+        if info.hidden_text_disagrees:
+            signs.append("隐藏文字层与图像内容不一致")
+        if signs:
+            out.append(flag("PDF_EDITED", f"文件 {info.path} 有编辑痕迹：" + "；".join(signs), [Source(file=info.path)], file=info.path))
+    return out
+
+
+def blacklist_flags(ex: DossierExtraction, ctx: RunContext) -> list[Flag]:
+    id_number = ex.field("id_number")
+    if not id_number or ctx.blacklist_lookup is None:
+        return []
+    on = parse_iso(ex.field("submission_date")) or ctx.processing_date
+    entries = ctx.blacklist_lookup(str(id_number), on)
+    if not entries:
+        return []
+    parts = [
+        f"{e.get('reason') or '未注明原因'}（来源：{e.get('source') or '未注明'}，{e.get('start_date')} 至 {e.get('expiry_date')}）"
+        for e in entries
+    ]
+    return [
+        flag(
+            "BLACKLIST_HIT",
+            f"申报人（身份证号码 {mask_id(str(id_number))}）在{on.isoformat()}处于失信黑名单期内：" + "；".join(parts),
+            _field_source(ex, "id_number"),
+            entries=[e.get("entry_id") for e in entries],
+        )
+    ]

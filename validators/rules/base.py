@@ -1,0 +1,276 @@
+"""What every rule implementation works with: the dossier's facts, dates, and the result type.
+
+A rule reads the dossier through `Facts`, which applies the rulebook's confidence threshold in
+one place: a value below it is treated as not read. `Facts.need` raises `Unreadable` so a rule
+can state what it needs in one line; the engine turns that into a `review` finding, never a
+guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable, Literal, Optional, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from dossierflow.batch import RunContext
+from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
+from dossierflow.vocab import EDUCATIONS, LEVELS
+from validators.messages import EDUCATION_NAMES, FIELD_LABELS, LEVEL_NAMES, KIND_NAMES
+
+if TYPE_CHECKING:
+    from validators.rulebook import Rulebook
+
+
+class Params(BaseModel):
+    """Base of every rule's parameter model: a misspelt parameter name fails at load time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    pass
+
+
+class Unreadable(Exception):
+    """A rule's input is absent or below the confidence threshold: the rule gives `review`."""
+
+    def __init__(self, message: str, sources: Sequence[Source] = ()):
+        super().__init__(message)
+        self.message = message
+        self.sources = list(sources)
+
+
+@dataclass
+class RuleResult:
+    outcome: Outcome
+    message: str
+    sources: list[Source] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+def passed(message: str, sources: Iterable[Source] = (), **details: object) -> RuleResult:
+    return RuleResult("pass", message, list(sources), dict(details))
+
+
+def failed(message: str, sources: Iterable[Source] = (), **details: object) -> RuleResult:
+    return RuleResult("fail", message, list(sources), dict(details))
+
+
+def review(message: str, sources: Iterable[Source] = (), **details: object) -> RuleResult:
+    return RuleResult("review", message, list(sources), dict(details))
+
+
+def not_applicable(message: str, sources: Iterable[Source] = (), **details: object) -> RuleResult:
+    return RuleResult("not_applicable", message, list(sources), dict(details))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates and years
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO `YYYY-MM-DD` or `YYYY-MM`; a month-only date is the month's first day (rules.md)."""
+    parts = text.strip().split("-")
+    if len(parts) == 2:
+        return dt.date(int(parts[0]), int(parts[1]), 1)
+    if len(parts) == 3:
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    raise ValueError(f"not an ISO date: {text!r}")
+
+
+def whole_years(start: dt.date, end: dt.date) -> int:
+    """Completed years from `start` to `end`: 2014-12-31 → 2019-12-31 is 5, 2015-01-01 is 4."""
+    years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+    return max(years, 0) if end >= start else -1
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year: the anniversary is 1 March
+        return dt.date(day.year + years, 3, 1)
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def education_rank(education: str) -> int:
+    return EDUCATIONS.index(education)
+
+
+def level_name(level: Optional[str]) -> str:
+    return LEVEL_NAMES.get(level or "", level or "无")
+
+
+def education_name(education: Optional[str]) -> str:
+    return EDUCATION_NAMES.get(education or "", education or "未知")
+
+
+def same_text(a: Optional[str], b: Optional[str]) -> bool:
+    """Equal after dropping all whitespace (forms pad names: 王　芳)."""
+    if a is None or b is None:
+        return False
+    return "".join(a.split()) == "".join(b.split())
+
+
+NO_TITLE = frozenset({"", "无", "暂无", "没有", "-", "—", "/"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts
+# ---------------------------------------------------------------------------------------------
+
+
+class Facts:
+    """One dossier as the rules see it, with the rulebook's threshold and cutoff applied."""
+
+    def __init__(self, extraction: DossierExtraction, rulebook: "Rulebook", ctx: RunContext):
+        self.ex = extraction
+        self.rb = rulebook
+        self.ctx = ctx
+        self.threshold = rulebook.confidence_threshold
+        self.cutoff = rulebook.cutoff_qual
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def reliable(self, conf: float) -> bool:
+        return conf >= self.threshold
+
+    def value(self, key: str) -> FieldScalar:
+        """The field's value if it was read reliably, else None (for optional inputs)."""
+        fv = self.ex.fields.get(key)
+        if fv is None or not self.reliable(fv.confidence) or fv.value in (None, ""):
+            return None
+        return fv.value
+
+    def need(self, key: str) -> FieldScalar:
+        fv = self.ex.fields.get(key)
+        label = FIELD_LABELS.get(key, key)
+        if fv is None or fv.value in (None, ""):
+            raise Unreadable(f"未能读取「{label}」，需人工核对")
+        if not self.reliable(fv.confidence):
+            raise Unreadable(
+                f"「{label}」识别置信度低（{fv.confidence:.2f}，读作“{fv.value}”），需人工核对", [fv.source]
+            )
+        return fv.value
+
+    def need_str(self, key: str) -> str:
+        return str(self.need(key))
+
+    def need_int(self, key: str) -> int:
+        v = self.need(key)
+        try:
+            return int(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise Unreadable(f"「{FIELD_LABELS.get(key, key)}」不是整数（{v}），需人工核对", self.src(key)) from None
+
+    def need_date(self, key: str) -> dt.date:
+        v = self.need(key)
+        try:
+            return parse_date(str(v))
+        except ValueError:
+            raise Unreadable(f"「{FIELD_LABELS.get(key, key)}」不是有效日期（{v}），需人工核对", self.src(key)) from None
+
+    def opt_date(self, key: str) -> Optional[dt.date]:
+        try:
+            return self.need_date(key)
+        except Unreadable:
+            return None
+
+    def src(self, *keys: str) -> list[Source]:
+        return [self.ex.fields[k].source for k in keys if k in self.ex.fields]
+
+    def submission(self) -> dt.date:
+        return self.need_date("submission_date")
+
+    # -- documents and evidence ------------------------------------------------------------
+
+    def docs(self, kind: str) -> list[Document]:
+        return self.ex.docs(kind)
+
+    def all_items(self, kind: str) -> list[Evidence]:
+        return self.ex.items(kind)
+
+    def items(self, kind: str) -> list[Evidence]:
+        """Evidence of a kind, without items dated after `submission_date` (一（十）5)."""
+        late = {id(e) for e in self.late}
+        return [e for e in self.ex.items(kind) if id(e) not in late]
+
+    @cached_property
+    def late(self) -> list[Evidence]:
+        from validators.rules.materials import late_items
+
+        return late_items(self)
+
+    def has_doc_or_item(self, kind: str) -> bool:
+        return bool(self.docs(kind) or self.all_items(kind))
+
+    # -- derived facts ---------------------------------------------------------------------
+
+    def title_level(self, title: str, series: Optional[str]) -> Optional[str]:
+        """'none' for 无, a level code, or None when the title is not in any table."""
+        if "".join(title.split()) in NO_TITLE:
+            return "none"
+        return self.rb.title_level(title, series)
+
+    def current_level(self) -> str:
+        """The current title's level ('none' when the form says 无); Unreadable otherwise."""
+        fv = self.ex.fields.get("current_title")
+        if fv is not None and fv.value is not None and "".join(str(fv.value).split()) in NO_TITLE:
+            return "none"
+        title = self.need_str("current_title")
+        level = self.title_level(title, self.value("series") and str(self.value("series")))
+        if level is None:
+            raise Unreadable(f"现任职称“{title}”不在职称对照表中，无法确定级别，需人工核对", self.src("current_title"))
+        return level
+
+    def covid_frontline(self) -> Optional[bool]:
+        """True: 卫生 with a covid_proof; None: claimed on the form without proof; else False."""
+        series = self.value("series")
+        if series not in self.rb.covid_series:
+            return False
+        if self.all_items("covid_proof") or self.docs("covid_proof"):
+            return True
+        if self.value("covid_frontline") is True:
+            return None
+        return False
+
+    def covid_sources(self) -> list[Source]:
+        return [e.source for e in self.all_items("covid_proof")] + doc_sources(self.docs("covid_proof"))
+
+
+def doc_sources(docs: Iterable[Document], max_pages: int = 3) -> list[Source]:
+    out: list[Source] = []
+    for d in docs:
+        if not d.pages:
+            out.append(Source(file=d.file))
+        out.extend(Source(file=d.file, page=p) for p in d.pages[:max_pages])
+    return out
+
+
+def ev_sources(items: Iterable[Evidence]) -> list[Source]:
+    return [e.source for e in items]
+
+
+def kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, kind)
+
+
+Presence = Literal["present", "unsure", "absent"]
+
+
+def presence(facts: Facts, kind: str) -> tuple[Presence, list[Source]]:
+    """Whether a document kind is in the dossier: confidently, only below the threshold, or not."""
+    docs = facts.docs(kind)
+    items = facts.all_items(kind)
+    sources = doc_sources(docs) + ev_sources(items)
+    if any(facts.reliable(d.confidence) for d in docs) or any(facts.reliable(e.confidence) for e in items):
+        return "present", sources
+    if docs or items:
+        return "unsure", sources
+    return "absent", []

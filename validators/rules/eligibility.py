@@ -1,0 +1,393 @@
+"""Eligibility rules other than seniority: a failure rejects the dossier."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+
+from dossierflow.models import Evidence, Source
+from dossierflow.vocab import EDUCATIONS, LEVELS
+from validators.messages import STATUS_NAMES, mask_id
+from validators.rules.base import (
+    Facts,
+    Params,
+    RuleResult,
+    Unreadable,
+    education_name,
+    education_rank,
+    ev_sources,
+    failed,
+    level_name,
+    level_rank,
+    not_applicable,
+    passed,
+    presence,
+    review,
+)
+
+
+def _levels_ok(v: list[str]) -> list[str]:
+    bad = [lv for lv in v if lv not in LEVELS]
+    if bad:
+        raise ValueError(f"unknown level(s) {bad}; known: {', '.join(LEVELS)}")
+    return v
+
+
+class StatusParams(Params):
+    forbidden: list[str] = Field(min_length=1)
+
+
+def status_allowed(f: Facts, p: StatusParams) -> RuleResult:
+    status = f.need_str("person_status")
+    name = STATUS_NAMES.get(status, status)
+    if status in p.forbidden:
+        return failed(f"{name}不得参加职称评审（一（十）7）", f.src("person_status"))
+    return passed(f"人员身份为{name}，可以申报", f.src("person_status"))
+
+
+class ExamOnlyLine(Params):
+    series: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    except_region_levels: list[str] = Field(default_factory=list)
+    clause: str
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        return _levels_ok(v)
+
+
+class ChannelParams(Params):
+    exam_only: list[ExamOnlyLine]
+
+
+def evaluation_channel(f: Facts, p: ChannelParams) -> RuleResult:
+    series = f.need_str("series")
+    level = f.need_str("applied_level")
+    sources = f.src("series", "applied_level")
+    for line in p.exam_only:
+        if series in line.series and level in line.levels:
+            if line.except_region_levels:
+                region_level = f.need_str("region_level")
+                if region_level in line.except_region_levels:
+                    return passed(f"基层{series}{level_name(level)}职称按评审方式评价（一（三）3）", sources + f.src("region_level"))
+            return failed(f"{series}系列{level_name(level)}职称实行以考代评，不进行评审（{line.clause}）", sources)
+    return passed(f"{series}系列{level_name(level)}职称通过评审评价", sources)
+
+
+class ExamParams(Params):
+    series: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    passing_results: list[str] = Field(default_factory=lambda: ["合格"], min_length=1)
+    exempt_exceptional_to: list[str] = Field(default_factory=lambda: ["senior"])
+
+    @field_validator("levels", "exempt_exceptional_to")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        return _levels_ok(v)
+
+
+def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
+    series = f.need_str("series")
+    level = f.need_str("applied_level")
+    if series not in p.series or level not in p.levels:
+        return not_applicable(f"{series}系列{level_name(level)}不实行考评结合", f.src("series", "applied_level"))
+    if f.value("route") == "exceptional" and level in p.exempt_exceptional_to:
+        return not_applicable("破格申报正高级职称，国家无明确规定的可不参加考试（一（五）1）", f.src("route"))
+    state, sources = presence(f, "exam_cert")
+    certs = [e for e in f.all_items("exam_cert") if f.reliable(e.confidence)]
+    if any(e.result and any(r in e.result for r in p.passing_results) and "不合格" not in e.result for e in certs):
+        return passed("已提交资格考试成绩合格证明（考评结合）", sources)
+    if any(e.result and "不合格" in e.result for e in certs):
+        return failed("资格考试成绩不合格，不能参加评审（一（三）1）", sources)
+    if state != "absent":
+        return review("考试合格证明的结果未能可靠识别，需人工核对", sources)
+    return failed(f"{series}系列{level_name(level)}职称实行考评结合，缺少考试成绩合格证明（一（三）1）")
+
+
+class EducationCutoffParams(Params):
+    not_required_routes: list[str] = Field(default_factory=lambda: ["skilled_worker"])
+
+
+def education_cutoff(f: Facts, p: EducationCutoffParams) -> RuleResult:
+    if "graduation_date" not in f.ex.fields and f.value("route") in p.not_required_routes:
+        return not_applicable("高技能人才按技能等级申报，不以学历为条件")
+    graduated = f.need_date("graduation_date")
+    cutoff = f.cutoff.isoformat()
+    if graduated <= f.cutoff:
+        return passed(f"学历取得时间{f.need_str('graduation_date')}在{cutoff}之前", f.src("graduation_date"))
+    return failed(f"学历取得时间{f.need_str('graduation_date')}晚于截止日期{cutoff}，不予认可（一（十）5）", f.src("graduation_date"))
+
+
+class EducationMinimumParams(Params):
+    minimum: dict[str, str]
+    waiver_county_years: int = Field(default=30, ge=0)
+    waiver_township_years: int = Field(default=20, ge=0)
+    exempt_routes: list[str] = Field(default_factory=lambda: ["skilled_worker"])
+    # Technical-school classes count as an education level (一（十）1).
+    school_equivalents: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("minimum")
+    @classmethod
+    def _min(cls, v: dict[str, str]) -> dict[str, str]:
+        _levels_ok(list(v))
+        bad = [e for e in v.values() if e not in EDUCATIONS]
+        if bad:
+            raise ValueError(f"unknown education(s) {bad}; known: {', '.join(EDUCATIONS)}")
+        return v
+
+    @field_validator("school_equivalents")
+    @classmethod
+    def _eq(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [e for e in v.values() if e not in EDUCATIONS]
+        if bad:
+            raise ValueError(f"unknown education(s) {bad}")
+        return v
+
+
+def effective_education(f: Facts, equivalents: dict[str, str]) -> str:
+    fv = f.ex.fields.get("education")
+    raw = "".join((fv.raw or "").split()) if fv is not None else ""
+    for name, edu in equivalents.items():
+        if name in raw and f.reliable(fv.confidence):  # type: ignore[union-attr]
+            return edu
+    return f.need_str("education")
+
+
+def education_minimum(f: Facts, p: EducationMinimumParams) -> RuleResult:
+    if f.value("route") in p.exempt_routes:
+        return not_applicable("高技能人才贯通申报不受学历限制（一（十）1）", f.src("route"))
+    level = f.need_str("applied_level")
+    required = p.minimum.get(level)
+    if required is None:
+        return not_applicable(f"{level_name(level)}职称无学历下限要求", f.src("applied_level"))
+    edu = effective_education(f, p.school_equivalents)
+    sources = f.src("applied_level", "education")
+    if edu in EDUCATIONS and education_rank(edu) >= education_rank(required):
+        return passed(f"学历{education_name(edu)}，达到{level_name(level)}要求的{education_name(required)}及以上", sources)
+    county, township = f.value("county_years"), f.value("township_years")
+    if isinstance(county, int) and county >= p.waiver_county_years:
+        return passed(f"旗县区从事专业工作{county}年（满{p.waiver_county_years}年），不受学历限制（一（八）2）", sources + f.src("county_years"))
+    if isinstance(township, int) and township >= p.waiver_township_years:
+        return passed(f"苏木乡镇从事专业工作{township}年（满{p.waiver_township_years}年），不受学历限制（一（八）2）", sources + f.src("township_years"))
+    unread = [k for k in ("county_years", "township_years") if k in f.ex.fields and f.value(k) is None]
+    if unread:
+        f.need(unread[0])
+    return failed(f"学历{education_name(edu)}，申报{level_name(level)}职称须{education_name(required)}及以上", sources)
+
+
+class SeniorTeacherParams(Params):
+    series: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        return _levels_ok(v)
+
+
+def senior_teacher_quota(f: Facts, p: SeniorTeacherParams) -> RuleResult:
+    series = f.need_str("series")
+    if series not in p.series:
+        return not_applicable("非中小学教师系列", f.src("series"))
+    level = f.need_str("applied_level")
+    if level not in p.levels:
+        return not_applicable(f"申报{level_name(level)}，不涉及正高级教师职数", f.src("applied_level"))
+    return review(p.message, f.src("series", "applied_level"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Exceptional route
+# ---------------------------------------------------------------------------------------------
+
+
+class AwardLine(Params):
+    levels: list[str] = Field(min_length=1)  # as the certificate states it: 国家级, 自治区级 …
+    grades: list[str] = Field(default_factory=list)  # empty: any grade
+    keywords: list[str] = Field(default_factory=list)  # all must appear in the title, if any
+    min_count: int = Field(default=1, ge=1)
+    region_levels: list[str] = Field(default_factory=list)  # only for applicants working there
+
+
+class ExceptionalParams(Params):
+    senior_honors: list[list[str]] = Field(min_length=1)  # each: substrings that must all appear
+    senior_awards: list[AwardLine] = Field(default_factory=list)
+    one_up_honors: list[list[str]] = Field(default_factory=list)
+    one_up_awards: list[AwardLine] = Field(default_factory=list)
+    review_keywords: list[str] = Field(default_factory=list)
+    review_county_years: int = 30
+    review_township_years: int = 20
+
+
+def _honor_matches(e: Evidence, patterns: list[list[str]]) -> bool:
+    text = "".join(((e.title or "") + (e.level or "") + (e.grade or "")).split())
+    return any(all(k in text for k in pat) for pat in patterns)
+
+
+def _award_matches(f: Facts, awards: list[Evidence], lines: list[AwardLine]) -> list[Evidence]:
+    region_level = f.value("region_level")
+    for line in lines:
+        if line.region_levels and region_level not in line.region_levels:
+            continue
+        hits = [
+            e
+            for e in awards
+            if any(lv in (e.level or "") for lv in line.levels)
+            and (not line.grades or any(g in (e.grade or e.title or "") for g in line.grades))
+            and all(k in (e.title or "") + (e.issuer or "") for k in line.keywords)
+        ]
+        if len(hits) >= line.min_count:
+            return hits
+    return []
+
+
+def _describe(items: list[Evidence]) -> str:
+    return "、".join(f"《{e.title}》" if e.title else "荣誉/奖项" for e in items)
+
+
+def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
+    if f.value("route") != "exceptional":
+        if f.value("route") is None:
+            f.need("route")
+        return not_applicable("非破格申报", f.src("route"))
+    level = f.need_str("applied_level")
+    pool = [e for k in ("honor", "award") for e in f.items(k)]
+    usable = [e for e in pool if f.reliable(e.confidence) and e.date is not None]
+    unsure = [e for e in pool if e not in usable]
+    honors = [e for e in usable if e.kind == "honor"] + [e for e in usable if e.kind == "award"]
+    awards = [e for e in usable if e.kind == "award"]
+
+    senior = [e for e in honors if _honor_matches(e, p.senior_honors)] or _award_matches(f, awards, p.senior_awards)
+    one_up = [e for e in honors if _honor_matches(e, p.one_up_honors)] or _award_matches(f, awards, p.one_up_awards)
+
+    if level == "senior" and senior:
+        return passed(f"具备破格申报正高级职称条件（一（五）1）：{_describe(senior)}", ev_sources(senior))
+    if one_up or (senior and level != "senior"):
+        basis = one_up or senior
+        current = f.current_level()
+        if current != "none" and level_rank(level) - level_rank(current) == 1:
+            return passed(f"具备破格申报高一级职称条件（一（五）2）：{_describe(basis)}", ev_sources(basis))
+        return failed(
+            f"破格申报只能申报高一级职称：现任{level_name(current)}，申报{level_name(level)}（一（五）2）",
+            ev_sources(basis) + f.src("current_title", "applied_level"),
+        )
+    other = [e for e in usable if any(k in (e.title or "") for k in p.review_keywords)]
+    county, township = f.value("county_years"), f.value("township_years")
+    if other:
+        return review(f"以其他条件破格申报（绿色通道、抗疫表彰或攻坚突破等），由评委会认定：{_describe(other)}", ev_sources(other))
+    if (isinstance(county, int) and county >= p.review_county_years) or (
+        isinstance(township, int) and township >= p.review_township_years
+    ):
+        return review("基层从事专业工作满30年（旗县区）或20年（苏木乡镇），按一（八）2破格，由评委会认定", f.src("county_years", "township_years"))
+    if unsure:
+        return review("荣誉或奖项证书未能可靠识别（或缺少日期），需人工核对破格条件", ev_sources(unsure))
+    late = [e for e in f.late if e.kind in ("honor", "award")]
+    note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
+    return failed(f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}", ev_sources(late))
+
+
+# ---------------------------------------------------------------------------------------------
+# Teachers' post grade, blacklist, region
+# ---------------------------------------------------------------------------------------------
+
+
+class PostGradeParams(Params):
+    series: list[str] = Field(min_length=1)
+    required: dict[str, int]  # applied level → post grade the applicant must be appointed at
+    education_allowance: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    @field_validator("required", "education_allowance")
+    @classmethod
+    def _keys(cls, v: dict) -> dict:
+        return dict(zip(_levels_ok(list(v)), v.values()))
+
+
+def teacher_post_grade(f: Facts, p: PostGradeParams) -> RuleResult:
+    series = f.need_str("series")
+    if series not in p.series:
+        return not_applicable("非中小学教师系列", f.src("series"))
+    level = f.need_str("applied_level")
+    required = p.required.get(level)
+    if required is None:
+        return not_applicable(f"申报{level_name(level)}不要求岗位等级", f.src("applied_level"))
+    grade: Optional[int] = None
+    sources: list[Source] = []
+    v = f.value("post_grade")
+    if isinstance(v, int):
+        grade, sources = v, f.src("post_grade")
+    else:
+        jobs = [e for e in f.all_items("employment") if e.post_grade is not None and f.reliable(e.confidence)]
+        if jobs:
+            grade, sources = jobs[0].post_grade, [jobs[0].source]
+    if grade is None:
+        f.need("post_grade")
+        raise Unreadable("现聘岗位等级未能识别，需人工核对")
+    allowed = required
+    edu = f.value("education")
+    for edu_key, g in p.education_allowance.get(level, {}).items():
+        if edu == edu_key:
+            allowed = max(allowed, g)
+    if grade <= allowed:
+        return passed(f"现聘专业技术{grade}级岗位，符合申报{level_name(level)}须聘在{required}级岗位的要求（一（六）2（1））", sources)
+    extra = f"（硕士研究生可为{allowed}级）" if allowed != required else ""
+    return failed(f"现聘专业技术{grade}级岗位，申报{level_name(level)}须聘在下一层级最高等级{required}级岗位{extra}（一（六）2（1））", sources)
+
+
+class BlacklistParams(Params):
+    # Without a blacklist database nothing can be found; `pass` says so in the message.
+    when_no_database: Literal["pass", "review"] = "pass"
+
+
+def not_blacklisted(f: Facts, p: BlacklistParams) -> RuleResult:
+    number = f.need_str("id_number").upper()
+    day = f.opt_date("submission_date") or f.ctx.processing_date
+    sources = f.src("id_number")
+    lookup = f.ctx.blacklist_lookup
+    if lookup is None:
+        msg = "未配置失信黑名单库，未查询"
+        return passed(msg, sources, consulted=False) if p.when_no_database == "pass" else review(msg, sources)
+    try:
+        entries = lookup(number, day)
+    except Exception as exc:  # a database outage must not pass an applicant silently
+        return review(f"失信黑名单查询失败（{type(exc).__name__}），需人工核对", sources)
+    if not entries:
+        return passed(f"身份证号{mask_id(number)}在{day.isoformat()}无生效的失信黑名单记录", sources, consulted=True)
+    parts = []
+    for e in entries:
+        reason = str(e.get("reason") or "失信记录")
+        until = e.get("until") or e.get("expires_on")
+        parts.append(f"{reason}（至{until}）" if until else reason)
+    return failed(
+        f"身份证号{mask_id(number)}在失信黑名单中，禁止申报期内不得参加评审（二（一）5、二（二））：" + "；".join(parts),
+        sources,
+        entries=len(entries),
+    )
+
+
+class SameRegionParams(Params):
+    employer_types: list[str] = Field(default_factory=lambda: ["public_institution"])
+    city_region: str = "市直"
+
+
+def same_region(f: Facts, p: SameRegionParams) -> RuleResult:
+    expected = f.ctx.batch.region
+    if not expected:
+        return not_applicable("批次未注明申报地区")
+    if f.need_str("employer_type") not in p.employer_types:
+        return not_applicable("非事业单位人员，不受申报地区限制", f.src("employer_type"))
+    region_level = f.value("region_level")
+    region = f.value("region")
+    if region_level == "city":
+        actual = p.city_region
+    else:
+        actual = f.need_str("region")
+    sources = f.src("region", "region_level")
+    ok = actual == expected if expected == p.city_region else (actual.startswith(expected) and actual != p.city_region)
+    if ok:
+        return passed(f"所在地区（{region or actual}）与申报地区（{expected}）一致", sources)
+    return failed(
+        f"事业单位人员所在地区（{region or actual}）与申报地区（{expected}）不符，严禁从其他地区和单位申报（二（二））",
+        sources,
+    )

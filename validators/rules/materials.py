@@ -1,0 +1,531 @@
+"""Materials rules (二（一）, 二（四）, 一（十）5–8): a failure returns the dossier to its unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from difflib import SequenceMatcher
+from typing import Optional
+
+from pydantic import Field, field_validator
+
+from dossierflow.models import Evidence, Source
+from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS
+from validators.messages import FIELD_LABELS
+from validators.rules.base import (
+    Facts,
+    NoParams,
+    Params,
+    RuleResult,
+    Unreadable,
+    doc_sources,
+    ev_sources,
+    failed,
+    kind_name,
+    not_applicable,
+    parse_date,
+    passed,
+    presence,
+    review,
+    same_text,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Presence of the two forms
+# ---------------------------------------------------------------------------------------------
+
+
+def _present(f: Facts, kind: str) -> RuleResult:
+    state, sources = presence(f, kind)
+    if state == "present":
+        return passed(f"已提交{kind_name(kind)}", sources)
+    if state == "unsure":
+        return review(f"疑似{kind_name(kind)}，但识别置信度低，需人工确认", sources)
+    return failed(f"缺少{kind_name(kind)}", sources)
+
+
+def eval_form_present(f: Facts, p: NoParams) -> RuleResult:
+    return _present(f, "eval_form")
+
+
+def submit_form_present(f: Facts, p: NoParams) -> RuleResult:
+    return _present(f, "submit_form")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pledge, photo, A4
+# ---------------------------------------------------------------------------------------------
+
+
+class PledgeParams(Params):
+    require_name_match: bool = True
+
+
+def pledge_signed(f: Facts, p: PledgeParams) -> RuleResult:
+    state, sources = presence(f, "pledge")
+    if state == "absent":
+        return failed("缺少《职称申报诚信承诺书》", sources)
+    items = [e for e in f.all_items("pledge") if f.reliable(e.confidence)]
+    if not items:
+        return review("诚信承诺书的签名未能可靠识别，需人工核对", sources)
+    if any(e.signed is False for e in items) and not any(e.signed for e in items):
+        return failed("诚信承诺书“承诺人（签名）”处未签名", sources)
+    signed = [e for e in items if e.signed]
+    if not signed:
+        return review("未能判断诚信承诺书是否签名，需人工核对", sources)
+    if not p.require_name_match:
+        return passed("诚信承诺书已签名", sources)
+    name = f.need_str("name")
+    signers = [e.signer for e in signed if e.signer]
+    if not signers:
+        return review("诚信承诺书已签名，但签名字迹未能识别，需人工核对是否为本人姓名", sources + f.src("name"))
+    if any(same_text(s, name) for s in signers):
+        return passed(f"诚信承诺书已由申请人（{name}）签名", sources + f.src("name"))
+    return failed(f"诚信承诺书签名（{'、'.join(signers)}）与申请人姓名（{name}）不符", sources + f.src("name"))
+
+
+class PhotoParams(Params):
+    aspect_min: float = Field(default=0.66, gt=0)
+    aspect_max: float = Field(default=0.76, gt=0)
+    min_background_lightness: float = Field(default=0.75, ge=0, le=1)
+    require_portrait: bool = True
+
+
+def photo_present(f: Facts, p: PhotoParams) -> RuleResult:
+    candidates: list[tuple[object, Source]] = [(e.photo, e.source) for e in f.all_items("photo")]
+    candidates += [(pg.photo, pg.source()) for pg in f.ex.pages if pg.image_is_photo or pg.photo is not None]
+    docs = f.docs("photo")
+    if not candidates and not docs:
+        return failed("缺少申请人2寸免冠白底照片", [])
+    infos = [(info, src) for info, src in candidates if info is not None]
+    if not infos:
+        return review("有照片但未能测量其尺寸和底色，需人工核对", [s for _, s in candidates] + doc_sources(docs))
+    problems: list[str] = []
+    for info, src in infos:
+        bad: list[str] = []
+        if not (p.aspect_min <= info.aspect <= p.aspect_max):  # type: ignore[attr-defined]
+            bad.append(f"宽高比{info.aspect:.2f}不在{p.aspect_min}–{p.aspect_max}之间")  # type: ignore[attr-defined]
+        if info.background_lightness < p.min_background_lightness:  # type: ignore[attr-defined]
+            bad.append("底色不是浅色/白色")
+        if p.require_portrait and not info.portrait:  # type: ignore[attr-defined]
+            bad.append("未检测到免冠人像")
+        if not bad:
+            return passed("照片为2寸免冠白底人像", [src])
+        problems.append("；".join(bad))
+    return failed("照片不符合要求：" + "；".join(problems), [s for _, s in infos])
+
+
+class A4Params(Params):
+    width_mm: float = Field(default=210.0, gt=0)
+    height_mm: float = Field(default=297.0, gt=0)
+    tolerance_mm: float = Field(default=5.0, ge=0)
+    # Forms may be printed on other sizes; the rule is about the attachment booklet.
+    form_kinds: list[str] = Field(default_factory=lambda: ["eval_form", "submit_form"])
+
+    @field_validator("form_kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        bad = [k for k in v if k not in DOC_KIND_SET]
+        if bad:
+            raise ValueError(f"unknown document kind(s) {bad}")
+        return v
+
+
+_PT_PER_MM = 72.0 / 25.4
+
+
+def attachments_a4(f: Facts, p: A4Params) -> RuleResult:
+    form_pages = {(d.file, pg) for d in f.ex.documents if d.kind in p.form_kinds for pg in d.pages}
+    pages = [
+        pg
+        for pg in f.ex.pages
+        if pg.method != "docx" and not pg.image_is_photo and (pg.file, pg.page) not in form_pages
+    ]
+    if not pages:
+        return not_applicable("没有需要检查纸张尺寸的附件页")
+    wrong: list[str] = []
+    wrong_src: list[Source] = []
+    unknown: list[Source] = []
+    for pg in pages:
+        if pg.width_pt is None or pg.height_pt is None:
+            unknown.append(Source(file=pg.file, page=pg.page))
+            continue
+        w, h = sorted((pg.width_pt / _PT_PER_MM, pg.height_pt / _PT_PER_MM))
+        if abs(w - p.width_mm) > p.tolerance_mm or abs(h - p.height_mm) > p.tolerance_mm:
+            wrong.append(f"{pg.file} 第{pg.page}页（{w:.0f}×{h:.0f} mm）")
+            wrong_src.append(Source(file=pg.file, page=pg.page))
+    if wrong:
+        return failed("附件页不是A4纸：" + "；".join(wrong[:10]), wrong_src, pages_not_a4=len(wrong))
+    if unknown:
+        return review(f"{len(unknown)}页附件未能确定纸张尺寸，需人工核对", unknown[:10])
+    return passed(f"附件{len(pages)}页均为A4纸", [], pages_checked=len(pages))
+
+
+# ---------------------------------------------------------------------------------------------
+# Material list and claims
+# ---------------------------------------------------------------------------------------------
+
+
+class ItemKind(Params):
+    keywords: list[str] = Field(min_length=1)
+    kind: str
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in DOC_KIND_SET:
+            raise ValueError(f"unknown document kind {v!r}")
+        return v
+
+
+class MaterialListParams(Params):
+    # First match wins, so more specific names (学位证书) come before general ones (证书).
+    item_kinds: list[ItemKind] = Field(min_length=1)
+
+
+def _item_kind(name: str, p: MaterialListParams) -> Optional[str]:
+    compact = "".join(name.split())
+    for entry in p.item_kinds:
+        if any(k in compact for k in entry.keywords):
+            return entry.kind
+    return None
+
+
+def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
+    state, sources = presence(f, "material_list")
+    if state == "absent":
+        return failed("缺少《专业技术资格送评材料目录单》")
+    lists = [e for e in f.all_items("material_list") if e.items and f.reliable(e.confidence)]
+    if not lists:
+        return review("送评材料目录单的条目未能可靠识别，需人工核对", sources)
+    missing: list[str] = []
+    unclear: list[str] = []
+    for lst in lists:
+        for item in lst.items or []:
+            name = str(item.get("name") or "").strip()
+            if not name:
+                continue
+            kind = _item_kind(name, p)
+            if kind is None:
+                unclear.append(name)
+            elif not f.has_doc_or_item(kind):
+                missing.append(name)
+    if missing:
+        return failed("目录单所列材料未找到：" + "、".join(missing), sources, missing=missing)
+    if unclear:
+        return review("目录单中以下条目无法对应到材料类别，需人工核对：" + "、".join(unclear), sources)
+    return passed("目录单所列材料均已找到", sources)
+
+
+class ClaimsParams(Params):
+    match_ratio: float = Field(default=0.8, gt=0, le=1)
+    # claim kind on the eval_form → evidence kinds that can support it
+    supports: dict[str, list[str]]
+
+    @field_validator("supports")
+    @classmethod
+    def _kinds(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = [k for k in list(v) + [x for xs in v.values() for x in xs] if k not in EVIDENCE_KINDS]
+        if bad:
+            raise ValueError(f"unknown evidence kind(s) {bad}")
+        return v
+
+
+_PUNCT = re.compile(r"[\s《》〈〉“”\"'‘’「」『』()（）:：,，.。·、\-—_]+")
+
+
+def _norm_title(t: str) -> str:
+    return _PUNCT.sub("", t).lower()
+
+
+def titles_match(a: str, b: str, ratio: float) -> bool:
+    x, y = _norm_title(a), _norm_title(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    short, long_ = sorted((x, y), key=len)
+    if len(short) >= 4 and short in long_:
+        return True
+    return SequenceMatcher(None, x, y).ratio() >= ratio
+
+
+_CLAIM_NAMES = {"claimed_paper": "论文", "claimed_award": "奖项", "claimed_achievement": "业绩成果"}
+
+
+def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
+    # Late items still support a claim: their lateness is EVIDENCE_DATED's warning, and
+    # counting it here too would turn a warning into a return.
+    claims = [(kind, e) for kind in p.supports for e in f.all_items(kind)]
+    if not claims:
+        return not_applicable("评审表未列论文、奖项或业绩成果")
+    unsupported: list[str] = []
+    unsure: list[Source] = []
+    for kind, claim in claims:
+        label = _CLAIM_NAMES.get(kind, "成果")
+        if not claim.title or not f.reliable(claim.confidence):
+            unsure.append(claim.source)
+            continue
+        candidates = [e for k in p.supports[kind] for e in f.all_items(k) if e.title]
+        if not any(titles_match(claim.title, e.title or "", p.match_ratio) for e in candidates):
+            unsupported.append(f"{label}《{claim.title}》")
+    sources = ev_sources(c for _, c in claims)
+    if unsupported:
+        return failed("评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
+    if unsure:
+        return review(f"评审表所列{len(unsure)}项成果名称未能可靠识别，需人工核对是否附有佐证", unsure)
+    return passed(f"评审表所列{len(claims)}项成果均附有佐证材料", sources)
+
+
+class FormsParams(Params):
+    keys: list[str] = Field(min_length=1)
+    other_form: str = "submit_form"
+
+
+def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
+    if presence(f, "eval_form")[0] == "absent" or presence(f, p.other_form)[0] == "absent":
+        return not_applicable("评审表或送审表缺失，无从比对")
+    main = f.ex.form_fields.get("eval_form") or f.ex.fields
+    other = f.ex.form_fields.get(p.other_form) or {}
+    differ: list[str] = []
+    unread: list[str] = []
+    sources: list[Source] = []
+    for key in p.keys:
+        a, b = main.get(key), other.get(key)
+        label = FIELD_LABELS.get(key, key)
+        if a is None or b is None or not f.reliable(a.confidence) or not f.reliable(b.confidence):
+            unread.append(label)
+            continue
+        if not same_text(str(a.value), str(b.value)):
+            differ.append(f"{label}（评审表“{a.value}”，送审表“{b.value}”）")
+            sources += [a.source, b.source]
+    if differ:
+        return failed("送审表与评审表不一致：" + "；".join(differ), sources)
+    if unread:
+        return review("以下项目未能在两表中都可靠读取，需人工比对：" + "、".join(unread))
+    return passed("送审表与评审表的" + "、".join(FIELD_LABELS.get(k, k) for k in p.keys) + "一致")
+
+
+# ---------------------------------------------------------------------------------------------
+# Publicity, CE card, entrustment
+# ---------------------------------------------------------------------------------------------
+
+
+class PublicityParams(Params):
+    accepted_results: list[str] = Field(default_factory=lambda: ["无异议"], min_length=1)
+
+
+def publicity_done(f: Facts, p: PublicityParams) -> RuleResult:
+    state, sources = presence(f, "publicity")
+    if state == "absent":
+        return failed("缺少公示情况说明（须公示无异议后上报）")
+    records = [e for e in f.all_items("publicity") if f.reliable(e.confidence)]
+    if not records:
+        return review("公示情况说明未能可靠识别，需人工核对", sources)
+    deadline = f.ctx.batch.submitted_on or f.ctx.processing_date
+    basis = "单位报送日期" if f.ctx.batch.submitted_on else "处理日期"
+    problems: list[str] = []
+    for rec in records:
+        if rec.result is None or rec.period_to is None:
+            continue
+        ended = parse_date(rec.period_to)
+        ok_result = any(r in rec.result for r in p.accepted_results) and "有异议" not in rec.result
+        if ok_result and ended <= deadline:
+            return passed(f"已公示（至{rec.period_to}），结果{rec.result}", [rec.source])
+        if not ok_result:
+            problems.append(f"公示结果为“{rec.result}”")
+        else:
+            problems.append(f"公示期至{rec.period_to}，晚于{basis}{deadline.isoformat()}")
+    if problems:
+        return failed("公示不符合要求：" + "；".join(problems), sources)
+    return review("公示期或公示结果未能识别，需人工核对", sources)
+
+
+class CeCardParams(Params):
+    years_required: list[int] = Field(min_length=1)
+    public_hours_year: int
+    min_public_hours: float = Field(ge=0)
+    exempt_region_levels: list[str] = Field(default_factory=list)
+    exempt_employer_types: list[str] = Field(default_factory=list)
+    exempt_covid_frontline: bool = True
+
+
+def ce_card_valid(f: Facts, p: CeCardParams) -> RuleResult:
+    region_level, employer_type = f.value("region_level"), f.value("employer_type")
+    if region_level in p.exempt_region_levels:
+        return not_applicable("苏木乡镇专业技术人才不要求继续教育学时（一（八）1）", f.src("region_level"))
+    if employer_type in p.exempt_employer_types:
+        return not_applicable("非公有制领域专业技术人才继续教育不作硬性要求（一（九）4）", f.src("employer_type"))
+    covid = f.covid_frontline()
+    if p.exempt_covid_frontline and covid:
+        return not_applicable("疫情防控一线医疗卫生人员免除继续教育要求（一（七）2）", f.covid_sources())
+    result = _ce_card_check(f, p)
+    if result.outcome == "fail":
+        # An exemption that could not be read reliably might still apply: a human decides.
+        maybe = []
+        if "region_level" in f.ex.fields and region_level is None:
+            maybe.append("单位隶属层级")
+        if "employer_type" in f.ex.fields and employer_type is None:
+            maybe.append("单位性质")
+        if covid is None and p.exempt_covid_frontline:
+            maybe.append("疫情防控一线身份（表中填“是”但无证明）")
+        if maybe:
+            return review(result.message + "；但" + "、".join(maybe) + "可能使其免除此要求，需人工核对", result.sources)
+    return result
+
+
+def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
+    state, sources = presence(f, "ce_card")
+    if state == "absent":
+        return failed("缺少继续教育审验卡")
+    cards = [e for e in f.all_items("ce_card") if f.reliable(e.confidence)]
+    if not cards:
+        return review("继续教育审验卡未能可靠识别，需人工核对", sources)
+    submitted = f.submission()
+    dated = [c for c in cards if c.date is not None]
+    if not dated:
+        return review("继续教育审验卡的审验日期未能识别，需人工核对", sources)
+    on_time = [c for c in dated if parse_date(c.date or "") <= submitted]
+    if not on_time:
+        return failed(f"继续教育审验卡审验日期{dated[0].date}晚于申报日期{submitted.isoformat()}", sources)
+    hours: dict[str, dict[str, float]] = {}
+    for c in on_time:
+        for year, h in (c.hours or {}).items():
+            hours.setdefault(str(year), {}).update(h)
+    missing = [str(y) for y in p.years_required if str(y) not in hours]
+    card_src = ev_sources(on_time)
+    if missing:
+        return failed("继续教育审验卡缺少" + "、".join(missing) + "年度的审验记录", card_src)
+    public: Optional[float] = hours.get(str(p.public_hours_year), {}).get("public")
+    if public is None:
+        v = f.value("public_ce_hours")
+        public = float(v) if isinstance(v, (int, float)) else None
+    if public is None:
+        return review(f"{p.public_hours_year}年公需科目学时未能识别，需人工核对", card_src)
+    if public < p.min_public_hours:
+        return failed(
+            f"{p.public_hours_year}年公需科目{public:g}学时，少于要求的{p.min_public_hours:g}学时（一（十）6）",
+            card_src,
+            public_hours=public,
+        )
+    return passed(
+        f"继续教育审验卡覆盖{'、'.join(str(y) for y in p.years_required)}年度，{p.public_hours_year}年公需科目{public:g}学时",
+        card_src,
+        public_hours=public,
+    )
+
+
+class EntrustmentParams(Params):
+    employer_types: list[str] = Field(default_factory=lambda: ["external_unit"])
+
+
+def entrustment_present(f: Facts, p: EntrustmentParams) -> RuleResult:
+    state, sources = presence(f, "entrustment")
+    employer_type = f.value("employer_type")
+    if employer_type is not None and employer_type not in p.employer_types:
+        return not_applicable("非中央或外省区驻包单位，无需委托函", f.src("employer_type"))
+    if state == "present":
+        return passed("已提交委托函", sources)
+    if employer_type is None:
+        f.need("employer_type")
+    if state == "unsure":
+        return review("疑似委托函，但识别置信度低，需人工确认", sources)
+    return failed("中央或外省区驻包单位人员须提交上级部门或人社部门出具的委托函（一（十）8）", f.src("employer_type"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dating of achievements, representative work
+# ---------------------------------------------------------------------------------------------
+
+
+class EvidenceDatedParams(Params):
+    kinds: list[str] = Field(min_length=1)
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        bad = [k for k in v if k not in EVIDENCE_KINDS]
+        if bad:
+            raise ValueError(f"unknown evidence kind(s) {bad}")
+        return v
+
+
+def _dated_kinds(f: Facts) -> list[str]:
+    return list(f.rb.spec("EVIDENCE_DATED").params.kinds)  # type: ignore[attr-defined]
+
+
+def late_items(f: Facts) -> list[Evidence]:
+    """Items dated after `submission_date`: not counted by any rule (一（十）5)."""
+    try:
+        submitted = f.submission()
+    except Unreadable:
+        return []
+    out = []
+    for kind in _dated_kinds(f):
+        for e in f.all_items(kind):
+            if e.date is not None and parse_date(e.date) > submitted:
+                out.append(e)
+    return out
+
+
+def _describe(e: Evidence) -> str:
+    return f"{kind_name(e.kind)}《{e.title}》" if e.title else kind_name(e.kind)
+
+
+def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
+    items = [e for k in p.kinds for e in f.all_items(k)]
+    if not items:
+        return not_applicable("未提交论文、奖项、荣誉或成果材料")
+    submitted = f.submission()
+    late = f.late
+    if late:
+        parts = [f"{_describe(e)}日期{e.date}晚于申报日期{submitted.isoformat()}" for e in late]
+        return failed("；".join(parts) + "，不予认可", ev_sources(late), late=len(late))
+    undated = [e for e in items if e.date is None]
+    if undated:
+        return review(
+            "以下材料未能识别日期，需人工核对是否在申报日期之前：" + "、".join(_describe(e) for e in undated),
+            ev_sources(undated),
+        )
+    return passed(f"{len(items)}项业绩成果均在申报日期{submitted.isoformat()}之前", ev_sources(items))
+
+
+class RepresentativeWorkParams(Params):
+    upper_region_levels: list[str] = Field(default_factory=lambda: ["city"])
+    upper_employer_types: list[str] = Field(default_factory=lambda: ["external_unit"])
+    levels: list[str] = Field(min_length=1)
+    series: list[str] = Field(min_length=1)
+    titles: list[str] = Field(default_factory=list)
+    min_works: int = Field(default=1, ge=1)
+    work_kinds: list[str] = Field(default_factory=lambda: ["paper"])
+    exempt_covid_frontline: bool = True
+    exempt_employer_types: list[str] = Field(default_factory=lambda: ["non_public"])
+
+
+def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
+    employer_type = f.value("employer_type")
+    if employer_type in p.exempt_employer_types:
+        return not_applicable("非公有制领域不作论文要求（一（九）3）", f.src("employer_type"))
+    if p.exempt_covid_frontline and f.covid_frontline():
+        return not_applicable("疫情防控一线医疗卫生人员对论文不做硬性要求（一（七）2）", f.covid_sources())
+    title = f.value("applied_title")
+    by_title = title is not None and any(same_text(str(title), t) for t in p.titles)
+    if not by_title:
+        level = f.need_str("applied_level")
+        if level not in p.levels:
+            return not_applicable("申报级别不要求论文（一（二）2）", f.src("applied_level"))
+        if f.need_str("series") not in p.series:
+            return not_applicable("该系列不再将论文作为限制性条件（一（二）2）", f.src("series"))
+    if employer_type not in p.upper_employer_types:
+        if f.need_str("region_level") not in p.upper_region_levels:
+            return not_applicable("旗县区及以下基层单位不作论文要求（一（二）2、一（八）1）", f.src("region_level"))
+    works = [e for k in p.work_kinds for e in f.items(k)]
+    reliable = [e for e in works if f.reliable(e.confidence)]
+    dated = [e for e in reliable if e.date is not None]
+    late = [e for e in f.late if e.kind in p.work_kinds]
+    if len(dated) >= p.min_works:
+        return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
+    if works:
+        return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
+    note = "（申报日期之后的论文不予认可）" if late else ""
+    return failed(f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))
