@@ -15,7 +15,8 @@ as_postgres() {
 }
 
 socket_dir=""
-if command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q '^15 \+main'; then
+# DOSSIER_TEST_PG_TEMP=1 forces the throw-away cluster (e.g. when the Debian one is in use).
+if [ "${DOSSIER_TEST_PG_TEMP:-0}" != 1 ] && command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q '^15 \+main'; then
   if ! pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; then
     pg_ctlcluster 15 main start >&2
   fi
@@ -24,10 +25,12 @@ if command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q
 else
   # No Debian cluster: a throw-away one in a temp dir, owned by postgres (initdb refuses root).
   data="$(mktemp -d /tmp/dossier-pg.XXXXXX)"
+  chmod 755 "$data"  # the socket lives here; the test user must reach it
   chown postgres "$data" 2>/dev/null || true
   as_postgres "$PG_BIN/initdb" -D "$data/data" -A peer -U postgres >&2
   socket_dir="$data"
-  port=5432
+  port="${DOSSIER_TEST_PG_PORT:-5432}"
+  echo "throw-away cluster in $data; stop it with: runuser -u postgres -- $PG_BIN/pg_ctl -D $data/data stop" >&2
   as_postgres "$PG_BIN/pg_ctl" -D "$data/data" -l "$data/log" -w \
     -o "-k $socket_dir -c listen_addresses='' -p $port" start >&2
 fi

@@ -58,6 +58,24 @@ def run(
     err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
 
 
+@app.command()
+def sample(
+    folder: Path = typer.Argument(..., help="Where to write the generated batch (replaced if it exists)."),
+    n: int = typer.Option(8, "--n", help="How many dossiers."),
+    seed: int = typer.Option(1, "--seed", help="Same seed, same batch, file for file."),
+    scenarios: str = typer.Option(
+        "clean,fail:PLEDGE_SIGNED,fail:SENIORITY,flag:ID_NUMBER_INVALID",
+        "--scenarios",
+        help="clean | all | a comma list of scenario codes (see fixtures/scenarios.py).",
+    ),
+) -> None:
+    """Generate a realistic sample batch (DOCX, text PDF, scans, bound PDF, zip) with its truth."""
+    from fixtures.generate import generate_batch
+
+    truth = generate_batch(folder, n=n, seed=seed, scenarios=scenarios)
+    err.print(f"{len(truth.dossiers)} dossiers in {folder}; truth beside it: {folder.parent / (folder.name + '.truth.json')}")
+
+
 def _parse_date(date: Optional[str]) -> Optional[dt.date]:
     if date is None:
         return None

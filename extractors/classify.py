@@ -16,7 +16,7 @@ from typing import Optional
 import yaml
 
 from dossierflow.models import Document, PageContent
-from extractors.layout import line_text, lines, top_lines
+from extractors.layout import line_text, top_lines, upright
 from extractors.normalize import DATA_DIR, best_substring, skeleton
 
 TITLE_MIN_SCORE = 0.75  # at most one damaged character in four
@@ -60,10 +60,15 @@ class TitleHit:
     line_index: int
 
 
-def _line_score(text: str, spec: KindSpec) -> float:
+def _line_score(text: str, spec: KindSpec, first: bool = False) -> float:
     best = 0.0
     for title in spec.titles:
         if len(text) > len(title) + LONG_LINE_SLACK:
+            if not first:
+                continue
+            # OCR sometimes returns a framed certificate as one run of text: its head is the title.
+            sm = best_substring(title, text[: len(title) + 3])
+            best = max(best, (sm.score if sm else 0.0) - 0.05)
             continue
         if len(title) <= 3:
             s = 1.0 if title in text and len(text) <= len(title) + 4 else 0.0
@@ -84,7 +89,7 @@ def find_title(page: PageContent) -> Optional[TitleHit]:
         if not text or _ITEM_LINE.match(text) and not re.match(r"^(19|20)\d\d", text):
             continue
         conf = min(s.conf for s in line) if line else 1.0
-        scores = sorted(((_line_score(text, spec), spec.kind) for spec in kind_specs() if spec.titles), reverse=True)
+        scores = sorted(((_line_score(text, spec, i == 0), spec.kind) for spec in kind_specs() if spec.titles), reverse=True)
         if not scores or scores[0][0] < TITLE_MIN_SCORE:
             continue
         top_score, top_kind = scores[0]
@@ -160,24 +165,35 @@ class _Open:
 
 
 def _page_no(page: PageContent) -> list[int]:
-    return [page.page] if page.page is not None and page.coords != "grid" else []
+    if page.coords == "grid":
+        return []
+    if page.page is None:
+        return [1]  # a single image is its own one page
+    return [page.page]
 
 
-def _cue_kind(page: PageContent) -> Optional[tuple[str, float]]:
-    counts = _cue_counts(page)
-    counts.pop("paper", None)
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+@dataclass(frozen=True)
+class CueGuess:
+    kind: str
+    hits: int
+    confidence: float
+
+
+def _cue_kind(page: PageContent, counts: dict[str, int]) -> Optional[CueGuess]:
+    """The kind whose body words the page has most of (three at least, and no tie)."""
+    ranked = sorted(((k, n) for k, n in counts.items() if k != "paper"), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] < 3:
         return None
     if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
         return None
-    return ranked[0][0], min(0.7, 0.4 + 0.08 * ranked[0][1])
+    return CueGuess(ranked[0][0], ranked[0][1], min(0.7, 0.4 + 0.06 * ranked[0][1]))
 
 
 def classify(pages: list[PageContent]) -> list[Document]:
     """Documents in page order. Every page belongs to exactly one document."""
     docs: list[_Open] = []
-    for page in pages:
+    for stored in pages:
+        page = upright(stored)
         cur = docs[-1] if docs else None
         same_file = cur is not None and cur.file == page.file
         nos = _page_no(page)
@@ -203,12 +219,17 @@ def classify(pages: list[PageContent]) -> list[Document]:
             cur.has_contents |= part == "contents"
             continue
         cur_spec = _spec(cur.kind) if cur is not None else None
-        if same_file and cur is not None and cur_spec is not None and cur_spec.multipage and page.segments:
-            cur.pages.extend(nos)
-            continue
-        guess = _cue_kind(page)
+        counts = _cue_counts(page)
+        guess = _cue_kind(page, counts)
+        continues = same_file and cur is not None and cur_spec is not None and cur_spec.multipage and bool(page.segments)
+        if continues and cur is not None:
+            # An untitled page continues the open document unless its words clearly belong to
+            # another kind (a certificate whose title OCR could not read).
+            if guess is None or guess.kind == cur.kind or guess.hits <= counts.get(cur.kind, 0) + 1:
+                cur.pages.extend(nos)
+                continue
         if guess is not None:
-            docs.append(_Open(guess[0], page.file, nos, guess[1]))
+            docs.append(_Open(guess.kind, page.file, nos, guess.confidence))
         else:
             docs.append(_Open("unknown", page.file, nos, 0.5))
     return [d.document() for d in docs]

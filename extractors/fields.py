@@ -10,6 +10,7 @@ left out rather than guessed.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
@@ -20,7 +21,7 @@ from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
 from dossierflow.vocab import FIELD_KEYS
 from extractors import normalize as nz
 from extractors import titles as tt
-from extractors.layout import below, lines, next_cell, right_of
+from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, upright
 
 LABEL_MIN_SCORE = 0.75
 _EDGE_JUNK = re.compile(r"^[\s:：;；,，.。、|_\-—·•'\"“”‘’\[\]【】]+|[\s:：;；,，、|_\-—·•'\"“”‘’\[\]【】]+$")
@@ -109,7 +110,11 @@ def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
         sm = nz.best_substring(lab, window)
         if sm is None or sm.score < LABEL_MIN_SCORE or sm.start > 1:
             continue
-        # The damaged label must not run into a colon-less value by more than it lost.
+        span = window[sm.start : sm.end]
+        # A damaged label keeps its first character or its length; otherwise a shorter phrase
+        # that happens to end a label (专业技术资格 in 现专业技术资格) would pass for it.
+        if span[:1] != lab[:1] and len(span) != len(lab):
+            continue
         if best is None or sm.score > best.certainty:
             best = LabelHit(table.by_label[lab], lab, lead + sm.start, lead + sm.end, sm.score)
     return best
@@ -261,8 +266,8 @@ Parsed = Optional[tuple[object, float]]  # (value, certainty)
 
 
 def _text_value(raw: str) -> Parsed:
-    t = nz.skeleton(raw) if re.search(r"[\u4e00-\u9fff]", raw) else raw.strip()
-    t = _strip_edges(t)
+    # Brackets are part of names (包头钢铁（集团）有限责任公司); only spaces and edge junk go.
+    t = _strip_edges(nz.compact(raw))
     return (t, 1.0) if t else None
 
 
@@ -275,7 +280,12 @@ def _name(raw: str) -> Parsed:
 
 def _date(raw: str) -> Parsed:
     d = nz.parse_date(raw)
-    return None if d is None else (d, 1.0)
+    if d is None:
+        return None
+    # "2013年7月:日": a day was written but not read; the month is right, the value is incomplete.
+    if len(d) == 7 and re.search(r"月.+[日号]", raw):
+        return d, 0.5
+    return d, 1.0
 
 
 def _enum(kind: str) -> Callable[[str], Parsed]:
@@ -360,7 +370,8 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
 def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
     """Fields from one form's pages: the first occurrence of each key whose value parses."""
     out: dict[str, FieldValue] = {}
-    for page in pages:
+    for stored in pages:
+        page = upright(stored)
         for c in PageLabels(page).candidates():
             if c.key in out or c.key not in PARSERS or not c.raw:
                 continue
@@ -368,7 +379,7 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
             if parsed is None:
                 continue
             value, certainty = parsed
-            src = page.source(locator=c.value_seg.locator) if page.coords == "grid" else page.source(box=_round_box(c.value_box))
+            src = source_of(stored, c.value_box, c.value_seg.locator)
             conf = round(max(0.0, min(1.0, c.value_seg.conf * certainty * c.certainty)), 3)
             out[c.key] = FieldValue(value=value, confidence=conf, source=src, raw=c.raw)  # type: ignore[arg-type]
     return out
@@ -379,7 +390,7 @@ def _round_box(b: BBox) -> BBox:
 
 
 def pages_of(doc: Document, pages: list[PageContent]) -> list[PageContent]:
-    return [p for p in pages if p.file == doc.file and (not doc.pages or p.page in doc.pages)]
+    return [p for p in pages if p.file == doc.file and (not doc.pages or (p.page or 1) in doc.pages)]
 
 
 # Keys the 送审表 may supply when the 评审表 lacks them.
@@ -398,11 +409,63 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
             for k, v in read_form(pages_of(doc, pages)).items():
                 if k in SUBMIT_KEYS:
                     fields.setdefault(k, v)
+    _name_consensus(pages, documents, fields)
+    _repair_titles(fields)
     _derive(fields)
     ce = _public_ce_hours(pages, documents)
     if ce is not None:
         fields["public_ce_hours"] = ce
     return fields
+
+
+_NAME_ONLY = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
+
+
+def _name_readings(pages: list[PageContent], documents: list[Document]) -> Counter[str]:
+    """The applicant's name as other documents print it (姓名 labels, 本人…身份证 in the pledge)."""
+    readings: Counter[str] = Counter()
+    for doc in documents:
+        if doc.kind in ("eval_form", "photo", "unknown"):
+            continue
+        view = DocView(pages_of(doc, pages))
+        f = view.value(("姓名",), stop_labels=("性别", "身份证"), accept=lambda v: bool(_NAME_ONLY.match(v)))
+        if f is not None:
+            readings[f.text] += 1
+            continue
+        m = re.search(r"本人([\u4e00-\u9fff·]{2,5}?)[，,]?(?:身份证|性别|同志|，)", view.flat)
+        if m:
+            readings[m.group(1)] += 1
+    return readings
+
+
+def _name_consensus(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> None:
+    """An unsure OCR reading of the name on the 评审表 gives way to the reading that several
+    other documents agree on, when the two differ by one character (OCR), never a different name."""
+    fv = fields.get("name")
+    if fv is None or fv.confidence >= 0.85:
+        return
+    readings = _name_readings(pages, documents)
+    own = str(fv.value)
+    similar = [(n, c) for n, c in readings.items() if n != own and len(n) == len(own) >= 3 and nz.edit_distance(n, own) == 1]
+    if not similar:
+        return
+    best, count = max(similar, key=lambda nc: nc[1])
+    if count >= 2 and count > readings.get(own, 0):
+        fields["name"] = fv.model_copy(update={"value": best, "confidence": round(min(0.9, fv.confidence + 0.1 * count), 3)})
+
+
+def _repair_titles(fields: dict[str, FieldValue]) -> None:
+    """A title read with one wrong character is repaired within the series the form names."""
+    series = fields.get("series")
+    if series is None:
+        return
+    for key in ("current_title", "applied_title"):
+        fv = fields.get(key)
+        if fv is None or fv.value == "无" or tt.match_title(str(fv.value)) is not None:
+            continue
+        m = tt.match_in_series(fv.raw or str(fv.value), str(series.value))
+        if m is not None:
+            fields[key] = fv.model_copy(update={"value": m.name, "confidence": round(fv.confidence * m.certainty / 0.6, 3)})
 
 
 def _derive(fields: dict[str, FieldValue]) -> None:

@@ -415,6 +415,19 @@ def canonical_region(text: Optional[str]) -> Optional[str]:
     return t[: sm.start] + c + t[sm.end :]
 
 
+def repair_places(text: str) -> str:
+    """County names inside a longer name (a unit, an issuer) with one OCR-damaged character
+    put right: 包头市土黔特右旗人力资源… → 包头市土默特右旗人力资源…"""
+    t = text
+    for c in COUNTIES:
+        if c in t or len(c) < 4:
+            continue
+        sm = best_substring(c, t)
+        if sm and sm.score >= 0.74 and sm.end - sm.start == len(c):
+            t = t[: sm.start] + c + t[sm.end :]
+    return t
+
+
 def region_level(region: Optional[str]) -> Optional[str]:
     """市直 → city; a banner/county/district → county; one of its 苏木/乡/镇 → township."""
     if not region:

@@ -118,6 +118,25 @@ def match_title(text: Optional[str], series: Optional[str] = None) -> Optional[T
     return _resolve(candidates[0][1], series, round(0.8 * candidates[0][0], 3))
 
 
+def match_in_series(text: Optional[str], series: Optional[str]) -> Optional[TitleMatch]:
+    """A title of a known series with one character misread (冀牧师 in 农牧业 → 畜牧师).
+
+    Only within the series the form names, where a one-character difference is unique; across
+    all series short titles are too close to each other to repair safely.
+    """
+    series = canonical_series(series) if series else None
+    if not text or not series:
+        return None
+    t = skeleton(_BRACKETS.sub("", text))
+    names = {e.name for e in title_entries() if e.series == series}
+    if t in names:
+        return _resolve(t, series, 1.0)
+    close = [n for n in names if len(n) == len(t) and len(n) >= 3 and sum(a != b for a, b in zip(n, t)) == 1]
+    if len(close) != 1:
+        return None
+    return _resolve(close[0], series, 0.6)
+
+
 def title_level(title: Optional[str], series: Optional[str] = None) -> Optional[str]:
     """`高级工程师` → `deputy_senior`; None for an unknown title or 无."""
     m = match_title(title, series)

@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
+from dossierflow.errors import BatchNotFound
 from dossierflow.ingest import DossierInput, open_batch
 from dossierflow.output import write_outputs
 from dossierflow.pipeline import Extracted, extract_or_reuse, judge_batch
@@ -120,6 +121,9 @@ def run_batch(
     dask_address: Optional[str] = None,
     limits: Optional[Limits] = None,
 ) -> dict:
+    if not batch_path.exists():
+        # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
+        raise BatchNotFound(f"batch not found: {batch_path}")
     runner = task_runner(workers, dask_address)
     return dossier_batch.with_options(task_runner=runner)(
         str(batch_path),

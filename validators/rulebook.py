@@ -42,6 +42,8 @@ class _RawRulebook(BaseModel):
     cutoff_qual: dt.date
     confidence_threshold: float = Field(ge=0.0, le=1.0)
     covid_series: list[str] = Field(default_factory=lambda: ["卫生"])
+    # "review": a document not found while some pages are unclassified is review, not a failure.
+    unclassified_pages: Literal["review", "ignore"] = "review"
     # Titles missing from extractors/data/titles.yaml, or read differently under this policy.
     title_levels: dict[str, str] = Field(default_factory=dict)
     rules: dict[str, _RawRule]
@@ -71,6 +73,7 @@ class Rulebook:
     cutoff_qual: dt.date
     confidence_threshold: float
     covid_series: tuple[str, ...]
+    unclassified_pages: Literal["review", "ignore"]
     title_overrides: dict[str, str]
     rules: dict[str, RuleSpec]
     content_hash: str  # first 16 hex digits of the file's sha256
@@ -157,6 +160,7 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
         cutoff_qual=raw.cutoff_qual,
         confidence_threshold=raw.confidence_threshold,
         covid_series=tuple(raw.covid_series),
+        unclassified_pages=raw.unclassified_pages,
         title_overrides={"".join(k.split()): v for k, v in raw.title_levels.items()},
         rules=specs,
         content_hash=hashlib.sha256(blob).hexdigest()[:16],

@@ -58,10 +58,14 @@ def _cell_text(cell: _Cell) -> str:
 
 
 def _unique_cells(row) -> list[_Cell]:
-    out, seen = [], set()
+    """A row's cells with a cell spanning several grid columns listed once.
+
+    Identity of the underlying <w:tc> is compared by `is`: lxml proxies are only stable while
+    referenced, so ids of temporaries must not be kept.
+    """
+    out: list[_Cell] = []
     for c in row.cells:
-        if id(c._tc) not in seen:
-            seen.add(id(c._tc))
+        if not any(c._tc is o._tc for o in out):
             out.append(c)
     return out
 
@@ -83,14 +87,13 @@ def docx_segments(document: DocxDocument) -> list[Segment]:
             continue
         t = table_no
         table_no += 1
-        seen: set[int] = set()  # vertically merged cells repeat in later rows; keep the first
+        seen: list = []  # vertically merged cells repeat in later rows; keep the first
         rows = block.rows
         for r, row in enumerate(rows):
             for c, cell in enumerate(_unique_cells(row)):
-                key = id(cell._tc)
-                if key in seen:
+                if any(cell._tc is tc for tc in seen):
                     continue
-                seen.add(key)
+                seen.append(cell._tc)
                 text = _cell_text(cell)
                 if not text:
                     continue

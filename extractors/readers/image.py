@@ -65,7 +65,9 @@ def photo_info(img: Image.Image) -> PhotoInfo:
     grey = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
     h, w = grey.shape
     bh, bw = max(1, h // 20), max(1, w // 20)
-    border = np.concatenate([grey[:bh].ravel(), grey[-bh:].ravel(), grey[:, :bw].ravel(), grey[:, -bw:].ravel()])
+    # The background shows above and beside the head; the bottom edge is usually clothing.
+    upper = grey[: int(h * 0.6)]
+    border = np.concatenate([grey[:bh].ravel(), upper[:, :bw].ravel(), upper[:, -bw:].ravel()])
     centre = grey[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4]
     lightness = float(border.mean())
     return PhotoInfo(

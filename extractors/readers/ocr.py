@@ -17,27 +17,17 @@ from PIL import Image
 
 from dossierflow.errors import CorruptFile
 from dossierflow.models import Segment
-from extractors.readers.preprocess import CellBox, Prepared, map_box, prepare
-from extractors.text import clean
+from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
+from extractors.readers.preprocess import Prepared, prepare
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
 LANG = "chi_sim"
 TESS_CONFIG = "--oem 1 --psm 6 -c preserve_interword_spaces=1"
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
-GAP_SPLIT = 2.5  # a gap wider than this many character heights splits a line into two segments
 # Marks Tesseract makes of ruling-line stubs, speckle and stamp edges; real ones read confidently.
 _JUNK = re.compile(r"^[|!'\"“”‘’`,.;:_\-—~、。，丨Il\[\]()（）<>*+=/\\?]+$")
 JUNK_CONF = 0.85
-_EDGE_JUNK = " |”“\"'_`~丨"
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    box: tuple[int, int, int, int]  # prepared-image pixels
-    conf: float  # 0–1
-    line_key: tuple[int, int, int]  # (block, paragraph, line) as Tesseract grouped it
 
 
 class OcrEngine(Protocol):
@@ -110,138 +100,71 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
             retry_words = engine.words(retry.image)
             if _mean_conf(retry_words) > conf:
                 prep, words, conf = retry, retry_words, _mean_conf(retry_words)
-    segments = group_words(words, prep)
-    return OcrPage(segments, round(conf, 4) if words else None, prep.rotation, prep.skew, prep.dpi)
+    regions = regions_of(words, prep)
+    regions = retry_weak_regions(regions, prep, engine)
+    all_words = [w for r in regions for w in r.words]
+    conf = _mean_conf(all_words)
+    segments = segments_of(regions, prep)
+    return OcrPage(segments, round(conf, 4) if all_words else None, prep.rotation, prep.skew, prep.dpi)
 
 
-def _split_word(word: Word, x_cut: int) -> tuple[Word, Word]:
-    """Split a word Tesseract ran across a cell border, in proportion (CJK glyphs are square)."""
-    x0, y0, x1, y1 = word.box
-    n = len(word.text)
-    k = int(round(n * (x_cut - x0) / max(1, x1 - x0)))
-    k = min(max(k, 1), n - 1)
-    return (
-        Word(word.text[:k], (x0, y0, x_cut, y1), word.conf, word.line_key),
-        Word(word.text[k:], (x_cut, y0, x1, y1), word.conf, word.line_key),
-    )
+RETRY_CONF = 0.75  # regions read less confidently than this get a second, isolated look
+RETRY_PAD = 16  # white margin around each region in the composite, prepared-image pixels
+RETRY_GAP = 24  # white rows between stacked regions
 
 
-def _cell_of(word: Word, cells: list[CellBox]) -> Optional[CellBox]:
-    cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
-    for c in cells:
-        x0, y0, x1, y1 = c.box
-        if x0 <= cx <= x1 and y0 <= cy <= y1:
-            return c
-    return None
+def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine) -> list[Region]:
+    """Re-read weak regions on their own, all in ONE extra Tesseract call.
 
-
-def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
-    out: list[Word] = []
-    queue = list(words)
-    while queue:
-        w = queue.pop(0)
-        cut = None
-        if len(w.text) > 1:
-            for c in cells:
-                x0, y0, x1, y1 = c.box
-                cy = (w.box[1] + w.box[3]) / 2
-                if not (y0 <= cy <= y1):
-                    continue
-                for edge in (x0, x1):
-                    if w.box[0] + 4 < edge < w.box[2] - 4:
-                        cut = edge
-                        break
-                if cut:
-                    break
-        if cut is None:
-            out.append(w)
-        else:
-            queue[:0] = list(_split_word(w, cut))
+    In a full-page pass a cell's text is read as part of a line running across the row, and
+    neighbouring cells and leftover ink disturb it; cropped and stacked alone, the same pixels
+    often read right. The new reading is kept only where it is more confident.
+    """
+    weak = [r for r in regions if r.conf() < RETRY_CONF]
+    if not weak:
+        return regions
+    h, w = prep.image.shape[:2]
+    crops, bands = [], []
+    y = 0
+    for r in weak:
+        x0, y0, x1, y1 = r.box()
+        if r.cell is None:  # a text run: take some margin, its box is tight on the ink
+            m = max(4, (y1 - y0) // 3)
+            x0, y0, x1, y1 = x0 - m, y0 - m, x1 + m, y1 + m
+        else:  # a cell: stay clear of where its ruling lines were
+            x0, y0, x1, y1 = x0 + 3, y0 + 3, x1 - 3, y1 - 3
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            crops.append(None)
+            continue
+        crop = prep.image[y0:y1, x0:x1]
+        crops.append((crop, x0, y0))
+        bands.append((y + RETRY_PAD, y + RETRY_PAD + crop.shape[0]))
+        y += crop.shape[0] + 2 * RETRY_PAD + RETRY_GAP
+    live = [c for c in crops if c is not None]
+    if not live:
+        return regions
+    width = max(c[0].shape[1] for c in live) + 2 * RETRY_PAD
+    sheet = np.full((y, width), 255, dtype=np.uint8)
+    for (crop, _, _), (b0, _) in zip(live, bands):
+        sheet[b0 : b0 + crop.shape[0], RETRY_PAD : RETRY_PAD + crop.shape[1]] = crop
+    found = engine.words(sheet)
+    per_band: list[list[Word]] = [[] for _ in live]
+    for word in found:
+        cy = (word.box[1] + word.box[3]) / 2
+        for i, (b0, b1) in enumerate(bands):
+            if b0 - RETRY_PAD <= cy <= b1 + RETRY_PAD:
+                _, ox, oy = live[i]
+                dx, dy = ox - RETRY_PAD, oy - b0
+                per_band[i].append(
+                    Word(word.text, (word.box[0] + dx, word.box[1] + dy, word.box[2] + dx, word.box[3] + dy), word.conf, (i, *word.line_key[1:]))
+                )
+                break
+    out = list(regions)
+    live_regions = [r for r, c in zip(weak, crops) if c is not None]
+    for region, new_words in zip(live_regions, per_band):
+        if new_words and _mean_conf(new_words) > region.conf():
+            out[out.index(region)] = Region(region.cell, new_words)
     return out
 
 
-def _join(words: list[Word]) -> str:
-    """Words in reading order: top to bottom by line, left to right within a line."""
-    words = sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2)
-    lines: list[list[Word]] = []
-    for w in words:
-        h = w.box[3] - w.box[1]
-        cy = (w.box[1] + w.box[3]) / 2
-        if lines:
-            last = lines[-1]
-            lcy = np.mean([(v.box[1] + v.box[3]) / 2 for v in last])
-            if abs(cy - lcy) < max(h, 8) * 0.6:
-                last.append(w)
-                continue
-        lines.append([w])
-    return " ".join(" ".join(v.text for v in sorted(line, key=lambda v: v.box[0])) for line in lines)
-
-
-def _segment(words: list[Word], prep: Prepared, cell: Optional[CellBox]) -> Optional[Segment]:
-    text = clean(_join(words)).strip(_EDGE_JUNK)
-    if not text:
-        return None
-    if cell is not None:
-        box = cell.box
-    else:
-        box = (
-            min(w.box[0] for w in words),
-            min(w.box[1] for w in words),
-            max(w.box[2] for w in words),
-            max(w.box[3] for w in words),
-        )
-    conf = float(np.mean([w.conf for w in words]))
-    return Segment(
-        text=text,
-        box=map_box(prep.to_original, box),
-        conf=round(min(1.0, max(0.0, conf)), 4),
-        cell=(cell.table, cell.row, cell.col) if cell is not None else None,
-    )
-
-
-def group_words(words: list[Word], prep: Prepared) -> list[Segment]:
-    """One segment per table cell with text, and per run of a line outside any table."""
-    words = _split_across_cells(words, prep.cells)
-    by_cell: dict[tuple[int, int, int], list[Word]] = {}
-    cell_of: dict[tuple[int, int, int], CellBox] = {}
-    loose: list[Word] = []
-    for w in words:
-        c = _cell_of(w, prep.cells)
-        if c is None:
-            loose.append(w)
-        else:
-            key = (c.table, c.row, c.col)
-            by_cell.setdefault(key, []).append(w)
-            cell_of[key] = c
-    segments: list[tuple[float, float, Segment]] = []
-    for key, ws in by_cell.items():
-        seg = _segment(ws, prep, cell_of[key])
-        if seg:
-            c = cell_of[key]
-            segments.append((c.box[1], c.box[0], seg))
-    for run in _line_runs(loose):
-        seg = _segment(run, prep, None)
-        if seg:
-            segments.append((min(w.box[1] for w in run), min(w.box[0] for w in run), seg))
-    segments.sort(key=lambda t: (t[0], t[1]))
-    return [s for _, _, s in segments]
-
-
-def _line_runs(words: list[Word]) -> list[list[Word]]:
-    """Tesseract's lines, split where the gap exceeds GAP_SPLIT character heights."""
-    by_line: dict[tuple[int, int, int], list[Word]] = {}
-    for w in words:
-        by_line.setdefault(w.line_key, []).append(w)
-    runs: list[list[Word]] = []
-    for ws in by_line.values():
-        ws.sort(key=lambda w: w.box[0])
-        height = float(np.median([w.box[3] - w.box[1] for w in ws]))
-        run = [ws[0]]
-        for w in ws[1:]:
-            if w.box[0] - run[-1].box[2] > GAP_SPLIT * max(height, 1.0):
-                runs.append(run)
-                run = [w]
-            else:
-                run.append(w)
-        runs.append(run)
-    return runs

@@ -16,8 +16,8 @@ BLANK_INK = 0.0015  # share of dark pixels below which a page is blank and not w
 
 
 def is_blank(grey: np.ndarray) -> bool:
-    small = cv2.resize(grey, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA) if grey.shape[1] > 800 else grey
-    return float(np.mean(small < 128)) < BLANK_INK
+    # Sampled, not averaged down: averaging would turn thin strokes of a 150 DPI scan into grey.
+    return float(np.mean(grey[::2, ::2] < 160)) < BLANK_INK
 
 
 def ocr_page(

@@ -20,13 +20,12 @@ from dossierflow.models import FileInfo, PageContent, Segment
 from extractors.readers import FileRead
 from extractors.readers.ocr import OcrEngine
 from extractors.readers.pageimage import ocr_page
+from extractors.readers.preprocess import PIXEL_BUDGET
 from extractors.readers.pdf_structure import PdfStructure, inspect_pdf, page_uses_invisible_text
 from extractors.text import clean
 
 MIN_TEXT_CHARS = 5  # fewer visible characters than this: the page is a scan, OCR it
 MAX_CID_SHARE = 0.3  # glyphs without a Unicode mapping show as "(cid:N)": such a layer is unusable
-# Pages bigger than A4 need no more pixels than four A4 pages at 300 DPI: their print is larger.
-OCR_PIXEL_BUDGET = 4 * 2480 * 3508
 MIN_RASTER_DPI = 30
 HIDDEN_TEXT_MIN_OVERLAP = 0.5
 
@@ -34,7 +33,7 @@ HIDDEN_TEXT_MIN_OVERLAP = 0.5
 def raster_dpi(width_pt: float, height_pt: float, limits: Limits) -> int:
     """The DPI to render a page at: `ocr_dpi`, lowered so the bitmap stays within the budget."""
     area_in2 = max(width_pt, 1.0) * max(height_pt, 1.0) / (72.0 * 72.0)
-    budget = min(limits.max_page_pixels, OCR_PIXEL_BUDGET)
+    budget = min(limits.max_page_pixels, PIXEL_BUDGET)
     dpi = min(float(limits.ocr_dpi), math.sqrt(budget / area_in2))
     if dpi < MIN_RASTER_DPI:
         w_mm, h_mm = width_pt / 72 * 25.4, height_pt / 72 * 25.4
@@ -131,13 +130,33 @@ def _image_cover(page: "pdfplumber.page.Page") -> float:
     return min(1.0, covered / area)
 
 
-def text_overlap(a: str, b: str) -> float:
-    """Share of characters two texts have in common (as multisets): cheap, order-free."""
-    ca, cb = Counter(a.replace(" ", "")), Counter(b.replace(" ", ""))
-    if not ca or not cb:
-        return 0.0
-    common = sum((ca & cb).values())
-    return common / max(sum(ca.values()), sum(cb.values()))
+def native_dpi(page: "pdfplumber.page.Page") -> Optional[float]:
+    """Resolution of the scan a page is made of: its largest image's pixels per inch on the page."""
+    best: Optional[tuple[float, float]] = None
+    for im in page.images:
+        w_in = float(im["x1"] - im["x0"]) / 72.0
+        size = im.get("srcsize") or (0, 0)
+        if w_in <= 0 or not size[0]:
+            continue
+        cover = w_in * float(im["bottom"] - im["top"]) / 72.0
+        if best is None or cover > best[0]:
+            best = (cover, float(size[0]) / w_in)
+    page_in2 = float(page.width * page.height) / 5184.0
+    if best is None or best[0] < 0.5 * page_in2:
+        return None
+    return best[1]
+
+
+def text_overlap(hidden: str, seen: str) -> float:
+    """Share of the hidden layer's characters that OCR also saw (as multisets): cheap, order-free.
+
+    Only this direction matters: a hidden layer covering part of the page is normal, one saying
+    what the image does not show is the case to report.
+    """
+    ch, cs = Counter(hidden.replace(" ", "")), Counter(seen.replace(" ", ""))
+    if not ch:
+        return 1.0
+    return sum((ch & cs).values()) / sum(ch.values())
 
 
 def read_pdf(path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None) -> FileRead:
@@ -206,9 +225,11 @@ def _read_pages(
                     pp = None
             width_pt, height_pt = doc[i].get_size()
             hidden_text = ""
+            scan_dpi: Optional[float] = None
             if pp is not None:
                 try:
                     width_pt, height_pt = float(pp.width), float(pp.height)
+                    scan_dpi = native_dpi(pp)
                     invisible = page_uses_invisible_text(st.reader, i) and _image_cover(pp) > 0.5
                     if invisible:
                         hidden_text = clean(pp.extract_text() or "")
@@ -230,7 +251,7 @@ def _read_pages(
                         pp.close()
                     except Exception:
                         pass
-            page = _ocr_pdf_page(doc, i, width_pt, height_pt, rel, limits, engine)
+            page = _ocr_pdf_page(doc, i, width_pt, height_pt, rel, limits, engine, scan_dpi)
             if len(hidden_text) >= 10 and page.segments:
                 if text_overlap(hidden_text, page.text()) < HIDDEN_TEXT_MIN_OVERLAP:
                     disagrees = True
@@ -249,8 +270,13 @@ def _ocr_pdf_page(
     rel: str,
     limits: Limits,
     engine: Optional[OcrEngine],
+    scan_dpi: Optional[float] = None,
 ) -> PageContent:
+    # A scan is rendered at its own resolution when that is lower than `ocr_dpi`: more pixels
+    # than the scanner recorded add nothing, and the preprocessor scales for Tesseract anyway.
     dpi = raster_dpi(width_pt, height_pt, limits)
+    if scan_dpi and 100 <= scan_dpi < dpi:
+        dpi = int(round(scan_dpi))
     try:
         page = doc[index]
         bitmap = page.render(scale=dpi / 72.0, may_draw_forms=True)

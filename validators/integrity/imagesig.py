@@ -32,12 +32,3 @@ def distance(a: str, b: str) -> Optional[float]:
         return None
     return bin(x).count("1") / (len(a) * 4)
 
-
-def informative(h: str) -> bool:
-    """A nearly blank page hashes to nearly all-equal bits; such hashes match anything."""
-    try:
-        ones = bin(int(h, 16)).count("1")
-    except ValueError:
-        return False
-    bits = len(h) * 4
-    return 0.15 * bits <= ones <= 0.85 * bits

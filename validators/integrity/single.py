@@ -63,6 +63,31 @@ def id_number_flags(ex: DossierExtraction) -> list[Flag]:
     return [flag("ID_NUMBER_INVALID", f"身份证号码 {mask_id(id_number)} 有误：" + "；".join(problems), srcs)]
 
 
+_HOLDER_SPLIT = re.compile(r"[、,，;；/\s\u3000]+")
+_HONORIFICS = ("同志", "先生", "女士", "同学")
+
+
+# A collective honour names a unit or a team, not a person: no one's name to compare.
+_UNIT_SUFFIXES = ("学校", "中学", "小学", "幼儿园", "大学", "学院", "医院", "卫生院", "公司", "集团", "局", "中心", "厂", "站", "所", "处", "科室", "组", "部", "队", "委员会", "协会", "团队", "课题组", "班")
+
+
+def names_a_unit(holder: str) -> bool:
+    h = norm_name(holder)
+    return len(h) > 4 and h.endswith(_UNIT_SUFFIXES)
+
+
+def holder_names_applicant(holder: str, name: str) -> bool:
+    """An award may list several winners: the applicant among them is enough. 王伟 is not 王伟东."""
+    # Spaces inside one name are padding (王　建国); between names they separate winners.
+    for token in [holder, *_HOLDER_SPLIT.split(holder)]:
+        token = norm_name(token)
+        for suffix in _HONORIFICS:
+            token = token.removesuffix(suffix)
+        if token == name:
+            return True
+    return False
+
+
 def holder_flags(ex: DossierExtraction) -> list[Flag]:
     name = norm_name(_reliable(ex, "name"))
     id_number = _reliable(ex, "id_number")
@@ -71,9 +96,7 @@ def holder_flags(ex: DossierExtraction) -> list[Flag]:
         if ev.kind not in HOLDER_KINDS or ev.confidence < MIN_CONFIDENCE:
             continue
         label = KIND_CN.get(ev.kind, ev.kind) + (f"《{ev.title}》" if ev.title else "")
-        holder = norm_name(ev.holder)
-        # An award may list several winners in one line: the applicant among them is enough.
-        if name and holder and name not in holder:
+        if name and ev.holder and not names_a_unit(ev.holder) and not holder_names_applicant(ev.holder, name):
             out.append(flag("HOLDER_MISMATCH", f"{label}的持有人为“{ev.holder}”，不是申报人“{name}”", [ev.source], kind=ev.kind))
         if id_number and ev.holder_id_number and ev.holder_id_number.strip().upper() != id_number.upper():
             out.append(
@@ -92,7 +115,8 @@ def _evidence_for(ex: DossierExtraction, kind: str, wanted: Optional[str], attr:
     the only one. Several unmatched certificates (an old diploma and a new one) decide nothing."""
     items = [e for e in ex.items(kind) if e.date and e.confidence >= MIN_CONFIDENCE]
     if wanted:
-        matching = [e for e in items if norm_name(getattr(e, attr)) == norm_name(wanted)]
+        accepted = {norm_name(w) for w in wanted.split("|")}
+        matching = [e for e in items if norm_name(getattr(e, attr)) in accepted]
         if matching:
             return matching
         if any(getattr(e, attr) for e in items):
@@ -100,10 +124,17 @@ def _evidence_for(ex: DossierExtraction, kind: str, wanted: Optional[str], attr:
     return items if len(items) == 1 else []
 
 
+def _diploma_levels(ex: DossierExtraction) -> Optional[str]:
+    """The diploma levels (code or Chinese, as extractors may give either) of the form's education."""
+    education = str(ex.field("education") or "")
+    chinese = EDUCATION_TO_DIPLOMA_LEVEL.get(education)
+    return f"{education}|{chinese}" if chinese else None
+
+
 def form_evidence_flags(ex: DossierExtraction) -> list[Flag]:
     out: list[Flag] = []
     checks = (
-        ("graduation_date", "diploma", EDUCATION_TO_DIPLOMA_LEVEL.get(str(ex.field("education"))), "level", "毕业时间"),
+        ("graduation_date", "diploma", _diploma_levels(ex), "level", "毕业时间"),
         ("current_title_date", "title_cert", _reliable(ex, "current_title"), "title", "现职称取得时间"),
     )
     for key, kind, wanted, attr, label in checks:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
-from collections.abc import Iterable
 
 SHINGLE_CHARS = 5
 # Keep CJK, Latin letters and digits; punctuation and spacing differ between copies of one text.
@@ -24,21 +22,6 @@ def shingles(text: str, k: int = SHINGLE_CHARS) -> list[int]:
         return []
     out = {int.from_bytes(hashlib.blake2b(s[i : i + k].encode(), digest_size=4).digest(), "big") for i in range(len(s) - k + 1)}
     return sorted(out)
-
-
-def frequent_shingles(sets: Iterable[Iterable[int]], min_docs: int) -> set[int]:
-    """Shingles found in at least `min_docs` different texts: shared boilerplate."""
-    counts: Counter[int] = Counter()
-    n = 0
-    for s in sets:
-        counts.update(set(s))
-        n += 1
-    return {h for h, c in counts.items() if c >= min_docs}
-
-
-def boilerplate_threshold(n_texts: int) -> int:
-    """A phrase in 5% of the texts (at least 3) is shared wording, not one person's copy."""
-    return max(3, -(-n_texts * 5 // 100))
 
 
 def overlap(a: set[int], b: set[int]) -> tuple[float, float, int]:

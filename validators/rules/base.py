@@ -9,6 +9,8 @@ guess.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Literal, Optional, Sequence
@@ -22,6 +24,7 @@ from validators.messages import EDUCATION_NAMES, FIELD_LABELS, LEVEL_NAMES, KIND
 
 if TYPE_CHECKING:
     from validators.rulebook import Rulebook
+    from validators.rules.dating import Dated
 
 
 class Params(BaseModel):
@@ -118,6 +121,41 @@ def same_text(a: Optional[str], b: Optional[str]) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
+_PUNCT = re.compile(r"[\s《》〈〉“”\"'‘’「」『』()（）:：,，.。·、\-—_]+")
+
+
+def _norm_title(t: str) -> str:
+    return _PUNCT.sub("", t).lower()
+
+
+def titles_match(a: str, b: str, ratio: float) -> bool:
+    x, y = _norm_title(a), _norm_title(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    short, long_ = sorted((x, y), key=len)
+    if len(short) >= 4 and short in long_:
+        return True
+    return SequenceMatcher(None, x, y).ratio() >= ratio
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def one_char_apart(a: str, b: str) -> bool:
+    """Two readings a single OCR slip apart (杜杰 / 村杰), not two different names."""
+    x, y = "".join(a.split()), "".join(b.split())
+    return min(len(x), len(y)) >= 2 and edit_distance(x, y) == 1
+
+
 NO_TITLE = frozenset({"", "无", "暂无", "没有", "-", "—", "/"})
 
 
@@ -202,10 +240,44 @@ class Facts:
         return [e for e in self.ex.items(kind) if id(e) not in late]
 
     @cached_property
-    def late(self) -> list[Evidence]:
-        from validators.rules.materials import late_items
+    def _dated(self) -> dict[int, "Dated"]:
+        from validators.rules.dating import LINKED, date_items
 
-        return late_items(self)
+        try:
+            submitted = self.submission()
+        except Unreadable:
+            return {}
+        kinds = list(self.rb.spec("EVIDENCE_DATED").params.kinds)  # type: ignore[attr-defined]
+        linked = set(LINKED) | {k for ks in LINKED.values() for k in ks}
+        everything = [e for e in self.ex.evidence if e.kind in linked]
+        items = [e for e in self.ex.evidence if e.kind in kinds]
+        ratio = self.rb.spec("CLAIMS_SUPPORTED").params.match_ratio  # type: ignore[attr-defined]
+        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio))
+        return {id(d.item): d for d in dated}
+
+    def dated(self, e: Evidence) -> Optional["Dated"]:
+        """The item's dating against `submission_date`; None for kinds EVIDENCE_DATED does not judge."""
+        return self._dated.get(id(e))
+
+    def on_time(self, e: Evidence) -> bool:
+        d = self.dated(e)
+        return d is not None and d.state == "on_time"
+
+    @cached_property
+    def _ocr_pages(self) -> set[tuple[str, Optional[int]]]:
+        return {(p.file, p.page) for p in self.ex.pages if p.method == "ocr"}
+
+    def read_by_ocr(self, *sources: Source) -> bool:
+        return any((s.file, s.page) in self._ocr_pages for s in sources)
+
+    @cached_property
+    def unclassified(self) -> list[Source]:
+        """Pages no document kind was recognised on."""
+        return doc_sources(self.docs("unknown"), max_pages=1000)
+
+    @cached_property
+    def late(self) -> list[Evidence]:
+        return [d.item for d in self._dated.values() if d.state == "late"]
 
     def has_doc_or_item(self, kind: str) -> bool:
         return bool(self.docs(kind) or self.all_items(kind))
@@ -274,3 +346,16 @@ def presence(facts: Facts, kind: str) -> tuple[Presence, list[Source]]:
     if docs or items:
         return "unsure", sources
     return "absent", []
+
+
+def missing(facts: Facts, message: str, sources: Iterable[Source] = (), **details: object) -> RuleResult:
+    """A failure because something was not found — unless pages of the dossier could not be
+    classified: one of them may be the missing item, so a human decides (review)."""
+    unclassified = facts.unclassified
+    if unclassified and facts.rb.unclassified_pages == "review":
+        return review(
+            f"{message}；但有{len(unclassified)}页材料未能识别类别，可能即为所缺材料，需人工核对",
+            list(sources) + unclassified[:5],
+            **details,
+        )
+    return failed(message, sources, **details)

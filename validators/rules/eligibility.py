@@ -20,6 +20,7 @@ from validators.rules.base import (
     failed,
     level_name,
     level_rank,
+    missing,
     not_applicable,
     passed,
     presence,
@@ -103,7 +104,7 @@ def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
         return failed("资格考试成绩不合格，不能参加评审（一（三）1）", sources)
     if state != "absent":
         return review("考试合格证明的结果未能可靠识别，需人工核对", sources)
-    return failed(f"{series}系列{level_name(level)}职称实行考评结合，缺少考试成绩合格证明（一（三）1）")
+    return missing(f, f"{series}系列{level_name(level)}职称实行考评结合，缺少考试成绩合格证明（一（三）1）")
 
 
 class EducationCutoffParams(Params):
@@ -254,7 +255,7 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
         return not_applicable("非破格申报", f.src("route"))
     level = f.need_str("applied_level")
     pool = [e for k in ("honor", "award") for e in f.items(k)]
-    usable = [e for e in pool if f.reliable(e.confidence) and e.date is not None]
+    usable = [e for e in pool if f.reliable(e.confidence) and f.on_time(e)]
     unsure = [e for e in pool if e not in usable]
     honors = [e for e in usable if e.kind == "honor"] + [e for e in usable if e.kind == "award"]
     awards = [e for e in usable if e.kind == "award"]
@@ -285,7 +286,7 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
         return review("荣誉或奖项证书未能可靠识别（或缺少日期），需人工核对破格条件", ev_sources(unsure))
     late = [e for e in f.late if e.kind in ("honor", "award")]
     note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
-    return failed(f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}", ev_sources(late))
+    return missing(f, f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}", ev_sources(late))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,12 +358,13 @@ def not_blacklisted(f: Facts, p: BlacklistParams) -> RuleResult:
     parts = []
     for e in entries:
         reason = str(e.get("reason") or "失信记录")
-        until = e.get("until") or e.get("expires_on")
-        parts.append(f"{reason}（至{until}）" if until else reason)
+        until = e.get("expiry_date") or e.get("until")
+        clause = f"，{e['clause']}" if e.get("clause") else ""
+        parts.append(f"{reason}（禁止申报至{until}{clause}）" if until else reason)
     return failed(
-        f"身份证号{mask_id(number)}在失信黑名单中，禁止申报期内不得参加评审（二（一）5、二（二））：" + "；".join(parts),
+        f"身份证号{mask_id(number)}在失信黑名单中，禁止申报期内不得参加评审：" + "；".join(parts),
         sources,
-        entries=len(entries),
+        entries=[e.get("entry_id") for e in entries],
     )
 
 

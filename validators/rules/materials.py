@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from difflib import SequenceMatcher
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
-from dossierflow.models import Evidence, Source
+from dossierflow.models import Evidence, FieldValue, PhotoInfo, Source
 from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS
 from validators.messages import FIELD_LABELS
 from validators.rules.base import (
@@ -26,9 +23,13 @@ from validators.rules.base import (
     parse_date,
     passed,
     presence,
+    missing,
+    one_char_apart,
     review,
     same_text,
+    titles_match,
 )
+from validators.rules.dating import Dated
 
 # ---------------------------------------------------------------------------------------------
 # Presence of the two forms
@@ -41,7 +42,7 @@ def _present(f: Facts, kind: str) -> RuleResult:
         return passed(f"已提交{kind_name(kind)}", sources)
     if state == "unsure":
         return review(f"疑似{kind_name(kind)}，但识别置信度低，需人工确认", sources)
-    return failed(f"缺少{kind_name(kind)}", sources)
+    return missing(f, f"缺少{kind_name(kind)}", sources)
 
 
 def eval_form_present(f: Facts, p: NoParams) -> RuleResult:
@@ -64,7 +65,7 @@ class PledgeParams(Params):
 def pledge_signed(f: Facts, p: PledgeParams) -> RuleResult:
     state, sources = presence(f, "pledge")
     if state == "absent":
-        return failed("缺少《职称申报诚信承诺书》", sources)
+        return missing(f, "缺少《职称申报诚信承诺书》", sources)
     items = [e for e in f.all_items("pledge") if f.reliable(e.confidence)]
     if not items:
         return review("诚信承诺书的签名未能可靠识别，需人工核对", sources)
@@ -81,6 +82,12 @@ def pledge_signed(f: Facts, p: PledgeParams) -> RuleResult:
         return review("诚信承诺书已签名，但签名字迹未能识别，需人工核对是否为本人姓名", sources + f.src("name"))
     if any(same_text(s, name) for s in signers):
         return passed(f"诚信承诺书已由申请人（{name}）签名", sources + f.src("name"))
+    near = [s for s in signers if one_char_apart(s, name)]
+    if near and f.read_by_ocr(*(sources + f.src("name"))):
+        return review(
+            f"诚信承诺书签名（{'、'.join(near)}）与申请人姓名（{name}）仅一字之差，可能为识别误差，需人工核对",
+            sources + f.src("name"),
+        )
     return failed(f"诚信承诺书签名（{'、'.join(signers)}）与申请人姓名（{name}）不符", sources + f.src("name"))
 
 
@@ -89,40 +96,56 @@ class PhotoParams(Params):
     aspect_max: float = Field(default=0.76, gt=0)
     min_background_lightness: float = Field(default=0.75, ge=0, le=1)
     require_portrait: bool = True
+    # A portrait detector that finds no face on a photo of the right size and background is
+    # a weak signal: by default a human looks at it rather than the dossier being returned.
+    no_portrait_outcome: Literal["review", "fail"] = "review"
 
 
 def photo_present(f: Facts, p: PhotoParams) -> RuleResult:
-    candidates: list[tuple[object, Source]] = [(e.photo, e.source) for e in f.all_items("photo")]
-    candidates += [(pg.photo, pg.source()) for pg in f.ex.pages if pg.image_is_photo or pg.photo is not None]
+    candidates: dict[str, tuple[Optional[PhotoInfo], Source]] = {}
+    for e in f.all_items("photo"):
+        candidates[e.source.file] = (e.photo, e.source)
+    for pg in f.ex.pages:
+        if (pg.image_is_photo or pg.photo is not None) and candidates.get(pg.file, (None,))[0] is None:
+            candidates[pg.file] = (pg.photo, pg.source())
     docs = f.docs("photo")
     if not candidates and not docs:
-        return failed("缺少申请人2寸免冠白底照片", [])
-    infos = [(info, src) for info, src in candidates if info is not None]
+        return missing(f, "缺少申请人2寸免冠白底照片")
+    infos = [(info, src) for info, src in candidates.values() if info is not None]
     if not infos:
-        return review("有照片但未能测量其尺寸和底色，需人工核对", [s for _, s in candidates] + doc_sources(docs))
+        return review("有照片但未能测量其尺寸和底色，需人工核对", [s for _, s in candidates.values()] + doc_sources(docs))
     problems: list[str] = []
+    only_portrait = False
     for info, src in infos:
         bad: list[str] = []
-        if not (p.aspect_min <= info.aspect <= p.aspect_max):  # type: ignore[attr-defined]
-            bad.append(f"宽高比{info.aspect:.2f}不在{p.aspect_min}–{p.aspect_max}之间")  # type: ignore[attr-defined]
-        if info.background_lightness < p.min_background_lightness:  # type: ignore[attr-defined]
+        if not (p.aspect_min <= info.aspect <= p.aspect_max):
+            bad.append(f"宽高比{info.aspect:.2f}不在{p.aspect_min}–{p.aspect_max}之间")
+        if info.background_lightness < p.min_background_lightness:
             bad.append("底色不是浅色/白色")
-        if p.require_portrait and not info.portrait:  # type: ignore[attr-defined]
-            bad.append("未检测到免冠人像")
+        if not bad and (not p.require_portrait or info.portrait):
+            return passed(f"照片为2寸白底照片（宽高比{info.aspect:.2f}）", [src])
         if not bad:
-            return passed("照片为2寸免冠白底人像", [src])
+            only_portrait = True
+            continue
+        if p.require_portrait and not info.portrait:
+            bad.append("未检测到免冠人像")
         problems.append("；".join(bad))
-    return failed("照片不符合要求：" + "；".join(problems), [s for _, s in infos])
+    sources = [s for _, s in infos]
+    if only_portrait and p.no_portrait_outcome == "review":
+        return review("照片尺寸和底色符合要求，但未能确认为免冠人像，需人工核对", sources)
+    if only_portrait:
+        return failed("照片未检测到免冠人像", sources)
+    return failed("照片不符合要求：" + "；".join(problems), sources)
 
 
 class A4Params(Params):
     width_mm: float = Field(default=210.0, gt=0)
     height_mm: float = Field(default=297.0, gt=0)
     tolerance_mm: float = Field(default=5.0, ge=0)
-    # Forms may be printed on other sizes; the rule is about the attachment booklet.
-    form_kinds: list[str] = Field(default_factory=lambda: ["eval_form", "submit_form"])
+    # Forms may be printed on other sizes and the photo is no page: the rule is about the booklet.
+    exempt_kinds: list[str] = Field(default_factory=lambda: ["eval_form", "submit_form", "photo"])
 
-    @field_validator("form_kinds")
+    @field_validator("exempt_kinds")
     @classmethod
     def _kinds(cls, v: list[str]) -> list[str]:
         bad = [k for k in v if k not in DOC_KIND_SET]
@@ -135,11 +158,15 @@ _PT_PER_MM = 72.0 / 25.4
 
 
 def attachments_a4(f: Facts, p: A4Params) -> RuleResult:
-    form_pages = {(d.file, pg) for d in f.ex.documents if d.kind in p.form_kinds for pg in d.pages}
+    exempt = {(d.file, pg) for d in f.ex.documents if d.kind in p.exempt_kinds for pg in d.pages}
+    exempt_files = {d.file for d in f.ex.documents if d.kind in p.exempt_kinds and not d.pages}
     pages = [
         pg
         for pg in f.ex.pages
-        if pg.method != "docx" and not pg.image_is_photo and (pg.file, pg.page) not in form_pages
+        if pg.method != "docx"
+        and not pg.image_is_photo
+        and (pg.file, pg.page) not in exempt
+        and pg.file not in exempt_files
     ]
     if not pages:
         return not_applicable("没有需要检查纸张尺寸的附件页")
@@ -194,11 +221,11 @@ def _item_kind(name: str, p: MaterialListParams) -> Optional[str]:
 def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
     state, sources = presence(f, "material_list")
     if state == "absent":
-        return failed("缺少《专业技术资格送评材料目录单》")
+        return missing(f, "缺少《专业技术资格送评材料目录单》")
     lists = [e for e in f.all_items("material_list") if e.items and f.reliable(e.confidence)]
     if not lists:
         return review("送评材料目录单的条目未能可靠识别，需人工核对", sources)
-    missing: list[str] = []
+    absent: list[str] = []
     unclear: list[str] = []
     for lst in lists:
         for item in lst.items or []:
@@ -209,9 +236,9 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
             if kind is None:
                 unclear.append(name)
             elif not f.has_doc_or_item(kind):
-                missing.append(name)
-    if missing:
-        return failed("目录单所列材料未找到：" + "、".join(missing), sources, missing=missing)
+                absent.append(name)
+    if absent:
+        return missing(f, "目录单所列材料未找到：" + "、".join(absent), sources, missing=absent)
     if unclear:
         return review("目录单中以下条目无法对应到材料类别，需人工核对：" + "、".join(unclear), sources)
     return passed("目录单所列材料均已找到", sources)
@@ -231,25 +258,6 @@ class ClaimsParams(Params):
         return v
 
 
-_PUNCT = re.compile(r"[\s《》〈〉“”\"'‘’「」『』()（）:：,，.。·、\-—_]+")
-
-
-def _norm_title(t: str) -> str:
-    return _PUNCT.sub("", t).lower()
-
-
-def titles_match(a: str, b: str, ratio: float) -> bool:
-    x, y = _norm_title(a), _norm_title(b)
-    if not x or not y:
-        return False
-    if x == y:
-        return True
-    short, long_ = sorted((x, y), key=len)
-    if len(short) >= 4 and short in long_:
-        return True
-    return SequenceMatcher(None, x, y).ratio() >= ratio
-
-
 _CLAIM_NAMES = {"claimed_paper": "论文", "claimed_award": "奖项", "claimed_achievement": "业绩成果"}
 
 
@@ -261,17 +269,25 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
         return not_applicable("评审表未列论文、奖项或业绩成果")
     unsupported: list[str] = []
     unsure: list[Source] = []
+    untitled: list[Source] = []
     for kind, claim in claims:
         label = _CLAIM_NAMES.get(kind, "成果")
         if not claim.title or not f.reliable(claim.confidence):
             unsure.append(claim.source)
             continue
-        candidates = [e for k in p.supports[kind] for e in f.all_items(k) if e.title]
-        if not any(titles_match(claim.title, e.title or "", p.match_ratio) for e in candidates):
+        candidates = [e for k in p.supports[kind] for e in f.all_items(k)]
+        if not any(e.title and titles_match(claim.title, e.title, p.match_ratio) for e in candidates):
             unsupported.append(f"{label}《{claim.title}》")
+            # An attachment of that kind whose title could not be read may be the one.
+            untitled.extend(e.source for e in candidates if not e.title or not f.reliable(e.confidence))
     sources = ev_sources(c for _, c in claims)
+    if unsupported and untitled:
+        return review(
+            "评审表所列以下成果未找到名称相符的附件，但有附件名称未能识别，需人工核对：" + "、".join(unsupported),
+            sources + untitled,
+        )
     if unsupported:
-        return failed("评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
+        return missing(f, "评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
     if unsure:
         return review(f"评审表所列{len(unsure)}项成果名称未能可靠识别，需人工核对是否附有佐证", unsure)
     return passed(f"评审表所列{len(claims)}项成果均附有佐证材料", sources)
@@ -282,11 +298,38 @@ class FormsParams(Params):
     other_form: str = "submit_form"
 
 
+def _form_values(f: Facts, kind: str) -> dict[str, FieldValue]:
+    """What one form states: as the extractor recorded it, else read again from its pages.
+
+    `DossierExtraction.fields` merges both forms into one reading, so disagreement between them
+    is only visible per form; re-reading keeps this rule working for extractions that predate
+    `form_fields` (the extractor's own label reader, so both readings agree on what a label is).
+    """
+    stored = f.ex.form_fields.get(kind)
+    if stored:
+        return stored
+    pages = [
+        pg
+        for d in f.docs(kind)
+        for pg in f.ex.pages
+        if pg.file == d.file and (not d.pages or pg.page in d.pages) and pg.segments
+    ]
+    if not pages:
+        return {}
+    try:
+        from extractors.fields import read_form
+    except ImportError:
+        return {}
+    return read_form(pages)
+
+
 def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
     if presence(f, "eval_form")[0] == "absent" or presence(f, p.other_form)[0] == "absent":
         return not_applicable("评审表或送审表缺失，无从比对")
-    main = f.ex.form_fields.get("eval_form") or f.ex.fields
-    other = f.ex.form_fields.get(p.other_form) or {}
+    main = _form_values(f, "eval_form") or f.ex.fields
+    other = _form_values(f, p.other_form)
+    if not other:
+        return review("未能单独读取送审表各项内容，无法与评审表比对，需人工核对", doc_sources(f.docs(p.other_form)))
     differ: list[str] = []
     unread: list[str] = []
     sources: list[Source] = []
@@ -296,13 +339,17 @@ def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
         if a is None or b is None or not f.reliable(a.confidence) or not f.reliable(b.confidence):
             unread.append(label)
             continue
-        if not same_text(str(a.value), str(b.value)):
-            differ.append(f"{label}（评审表“{a.value}”，送审表“{b.value}”）")
-            sources += [a.source, b.source]
+        if same_text(str(a.value), str(b.value)):
+            continue
+        if one_char_apart(str(a.value), str(b.value)) and f.read_by_ocr(a.source, b.source):
+            unread.append(f"{label}（“{a.value}”与“{b.value}”仅一字之差，可能为识别误差）")
+            continue
+        differ.append(f"{label}（评审表“{a.value}”，送审表“{b.value}”）")
+        sources += [a.source, b.source]
     if differ:
         return failed("送审表与评审表不一致：" + "；".join(differ), sources)
     if unread:
-        return review("以下项目未能在两表中都可靠读取，需人工比对：" + "、".join(unread))
+        return review("以下项目未能在两表中都可靠读取，需人工比对：" + "、".join(unread), sources)
     return passed("送审表与评审表的" + "、".join(FIELD_LABELS.get(k, k) for k in p.keys) + "一致")
 
 
@@ -318,7 +365,7 @@ class PublicityParams(Params):
 def publicity_done(f: Facts, p: PublicityParams) -> RuleResult:
     state, sources = presence(f, "publicity")
     if state == "absent":
-        return failed("缺少公示情况说明（须公示无异议后上报）")
+        return missing(f, "缺少公示情况说明（须公示无异议后上报）")
     records = [e for e in f.all_items("publicity") if f.reliable(e.confidence)]
     if not records:
         return review("公示情况说明未能可靠识别，需人工核对", sources)
@@ -377,7 +424,7 @@ def ce_card_valid(f: Facts, p: CeCardParams) -> RuleResult:
 def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
     state, sources = presence(f, "ce_card")
     if state == "absent":
-        return failed("缺少继续教育审验卡")
+        return missing(f, "缺少继续教育审验卡")
     cards = [e for e in f.all_items("ce_card") if f.reliable(e.confidence)]
     if not cards:
         return review("继续教育审验卡未能可靠识别，需人工核对", sources)
@@ -392,10 +439,10 @@ def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
     for c in on_time:
         for year, h in (c.hours or {}).items():
             hours.setdefault(str(year), {}).update(h)
-    missing = [str(y) for y in p.years_required if str(y) not in hours]
+    absent_years = [str(y) for y in p.years_required if str(y) not in hours]
     card_src = ev_sources(on_time)
-    if missing:
-        return failed("继续教育审验卡缺少" + "、".join(missing) + "年度的审验记录", card_src)
+    if absent_years:
+        return failed("继续教育审验卡缺少" + "、".join(absent_years) + "年度的审验记录", card_src)
     public: Optional[float] = hours.get(str(p.public_hours_year), {}).get("public")
     if public is None:
         v = f.value("public_ce_hours")
@@ -430,7 +477,7 @@ def entrustment_present(f: Facts, p: EntrustmentParams) -> RuleResult:
         f.need("employer_type")
     if state == "unsure":
         return review("疑似委托函，但识别置信度低，需人工确认", sources)
-    return failed("中央或外省区驻包单位人员须提交上级部门或人社部门出具的委托函（一（十）8）", f.src("employer_type"))
+    return missing(f, "中央或外省区驻包单位人员须提交上级部门或人社部门出具的委托函（一（十）8）", f.src("employer_type"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,26 +497,20 @@ class EvidenceDatedParams(Params):
         return v
 
 
-def _dated_kinds(f: Facts) -> list[str]:
-    return list(f.rb.spec("EVIDENCE_DATED").params.kinds)  # type: ignore[attr-defined]
-
-
-def late_items(f: Facts) -> list[Evidence]:
-    """Items dated after `submission_date`: not counted by any rule (一（十）5)."""
-    try:
-        submitted = f.submission()
-    except Unreadable:
-        return []
-    out = []
-    for kind in _dated_kinds(f):
-        for e in f.all_items(kind):
-            if e.date is not None and parse_date(e.date) > submitted:
-                out.append(e)
-    return out
-
-
 def _describe(e: Evidence) -> str:
-    return f"{kind_name(e.kind)}《{e.title}》" if e.title else kind_name(e.kind)
+    name = "论文" if e.kind == "claimed_paper" else ("奖项" if e.kind == "claimed_award" else kind_name(e.kind))
+    if e.kind == "claimed_achievement":
+        name = "业绩成果"
+    return f"{name}《{e.title}》" if e.title else name
+
+
+def _one_per_title(items: list[Dated]) -> list[Dated]:
+    """A claim and its attachment are one achievement: name it once, preferring the attachment."""
+    seen: dict[str, Dated] = {}
+    for d in sorted(items, key=lambda d: d.item.kind.startswith("claimed_")):
+        key = "".join((d.item.title or f"#{id(d.item)}").split())
+        seen.setdefault(key, d)
+    return list(seen.values())
 
 
 def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
@@ -477,17 +518,18 @@ def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
     if not items:
         return not_applicable("未提交论文、奖项、荣誉或成果材料")
     submitted = f.submission()
-    late = f.late
+    dated = [d for d in (f.dated(e) for e in items) if d is not None]
+    late = _one_per_title([d for d in dated if d.state == "late"])
     if late:
-        parts = [f"{_describe(e)}日期{e.date}晚于申报日期{submitted.isoformat()}" for e in late]
-        return failed("；".join(parts) + "，不予认可", ev_sources(late), late=len(late))
-    undated = [e for e in items if e.date is None]
-    if undated:
+        parts = [f"{_describe(d.item)}日期{d.shown}晚于申报日期{submitted.isoformat()}" for d in late]
+        return failed("；".join(parts) + "，不予认可", [d.item.source for d in late], late=len(late))
+    unknown = _one_per_title([d for d in dated if d.state == "unknown"])
+    if unknown:
         return review(
-            "以下材料未能识别日期，需人工核对是否在申报日期之前：" + "、".join(_describe(e) for e in undated),
-            ev_sources(undated),
+            "以下材料未能确定日期，需人工核对是否在申报日期之前：" + "、".join(_describe(d.item) for d in unknown),
+            [d.item.source for d in unknown],
         )
-    return passed(f"{len(items)}项业绩成果均在申报日期{submitted.isoformat()}之前", ev_sources(items))
+    return passed(f"{len(_one_per_title(dated))}项业绩成果均在申报日期{submitted.isoformat()}之前", ev_sources(items))
 
 
 class RepresentativeWorkParams(Params):
@@ -520,12 +562,11 @@ def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
         if f.need_str("region_level") not in p.upper_region_levels:
             return not_applicable("旗县区及以下基层单位不作论文要求（一（二）2、一（八）1）", f.src("region_level"))
     works = [e for k in p.work_kinds for e in f.items(k)]
-    reliable = [e for e in works if f.reliable(e.confidence)]
-    dated = [e for e in reliable if e.date is not None]
+    dated = [e for e in works if f.reliable(e.confidence) and f.on_time(e)]
     late = [e for e in f.late if e.kind in p.work_kinds]
     if len(dated) >= p.min_works:
         return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
     if works:
         return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
     note = "（申报日期之后的论文不予认可）" if late else ""
-    return failed(f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))
+    return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))

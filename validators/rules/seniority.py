@@ -20,6 +20,7 @@ from validators.rules.base import (
     failed,
     level_name,
     level_rank,
+    missing,
     not_applicable,
     parse_date,
     passed,
@@ -48,6 +49,11 @@ class EduYears(Params):
     education: str
     years: int = Field(ge=0)
     level: Optional[str] = None
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, v: Optional[str]) -> Optional[str]:
+        return v if v is None else _check_levels([v])[0]
 
     @field_validator("education")
     @classmethod
@@ -80,6 +86,10 @@ class RecognitionParams(Params):
     basic_region_levels: list[str] = Field(default_factory=lambda: ["county", "township"])
     basic_reduction: int = Field(default=1, ge=0)
     require_specialty_match: bool = True
+    # "本专业或相近专业" (一（十）3): words too common to show relatedness, and families of
+    # related fields (a specialty and a major each naming a word of one family are related).
+    generic_words: list[str] = Field(default_factory=list)
+    related_fields: list[list[str]] = Field(default_factory=list)
 
 
 class TownshipParams(Params):
@@ -88,11 +98,21 @@ class TownshipParams(Params):
     level: str = "intermediate"
     table: list[EduYears] = Field(min_length=1)
 
+    @field_validator("level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        return _check_levels([v])[0]
+
 
 class NonPublicLine(Params):
     level: str
     below_level: str  # the applicant must not hold a title of this level or above
     table: list[EduYears] = Field(min_length=1)
+
+    @field_validator("level", "below_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        return _check_levels([v])[0]
 
 
 class NonPublicParams(Params):
@@ -112,6 +132,11 @@ class SkillLine(Params):
         if v not in SKILL_LEVELS:
             raise ValueError(f"unknown skill level {v!r}; known: {', '.join(SKILL_LEVELS)}")
         return v
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        return _check_levels([v])[0]
 
 
 class SkilledParams(Params):
@@ -207,6 +232,21 @@ def _regular(f: Facts, p: SeniorityParams) -> RuleResult:
     return failed(f"{held}，不足正常申报要求的{required}年", sources, years=years)
 
 
+def fields_related(specialty: str, major: str, p: RecognitionParams) -> bool:
+    def strip(text: str) -> str:
+        out = "".join(text.split())
+        for w in p.generic_words:
+            out = out.replace(w, "")
+        return out or "".join(text.split())
+
+    a, b = strip(specialty), strip(major)
+    if a in b or b in a:
+        return True
+    if {a[i : i + 2] for i in range(len(a) - 1)} & {b[i : i + 2] for i in range(len(b) - 1)}:
+        return True
+    return any(any(w in specialty for w in fam) and any(w in major for w in fam) for fam in p.related_fields)
+
+
 def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
     rp = p.recognition
     series = f.need_str("series")
@@ -235,7 +275,7 @@ def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"{worked}，不足认定{level_name(applied)}要求的{need}年", sources, years=years)
     if rp.require_specialty_match:
         specialty, major = f.value("specialty"), f.value("major")
-        if specialty and major and str(specialty) not in str(major) and str(major) not in str(specialty):
+        if specialty and major and not fields_related(str(specialty), str(major), rp):
             return review(f"{worked}；申报专业“{specialty}”与所学专业“{major}”是否相近需人工确认", sources + f.src("specialty", "major"), years=years)
     note = f"（旗县区及以下基层提前{rp.basic_reduction}年）" if basic and rp.basic_reduction else ""
     return passed(f"{worked}，符合考核认定{level_name(applied)}年限（须满{need}年）{note}", sources, years=years)
@@ -299,7 +339,7 @@ def _skilled(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"{skill}最高可申报{level_name(line.level)}职称，不能申报{level_name(applied)}（一（十）1）", f.src("skill_level", "applied_title"))
     state, cert_src = presence(f, "skill_cert")
     if state == "absent":
-        return failed(f"缺少{skill}职业资格（技能等级）证书", f.src("skill_level"))
+        return missing(f, f"缺少{skill}职业资格（技能等级）证书", f.src("skill_level"))
     years, since, src = _held(f, "skill_level_date")
     sources = src + cert_src
     text = f"取得{skill}（{f.need_str('skill_level_date')}）至{f.cutoff.isoformat()}满{years}年"

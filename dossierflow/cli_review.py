@@ -1,0 +1,125 @@
+"""`dossier review …`: the integrity review queue and the decision log."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dossierflow import review
+from dossierflow.errors import UsageError
+from dossierflow.privacy import mask_id, mask_ids_in_text
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="The integrity review queue.")
+
+
+class _Out:
+    """Rich output; wide when piped so tables (ID numbers, lead ids) are never cut to '…'."""
+
+    def print(self, *args: object) -> None:
+        console = Console() if sys.stdout.isatty() else Console(width=240, soft_wrap=True)
+        console.print(*args)
+
+
+out = _Out()
+
+DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
+STATUS_CN = {"open": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+
+
+def _store(db: Optional[str]):
+    from dossierflow.config import default_db_url
+    from dossierflow.storage import open_store
+
+    store = open_store(db or default_db_url())
+    assert store is not None
+    return store
+
+
+@app.command("list")
+def list_leads(
+    status: str = typer.Option("open", "--status", help="open, confirmed, dismissed or all."),
+    code: Optional[str] = typer.Option(None, "--code", help="Only this flag code."),
+    batch: Optional[str] = typer.Option(None, "--batch", help="Only this batch id."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """List leads (flags of stored results) awaiting a decision."""
+    if status not in ("open", "confirmed", "dismissed", "all"):
+        raise UsageError("--status 只能是 open、confirmed、dismissed 或 all")
+    with _store(db) as store:
+        leads = store.leads(status=status, code=code, batch_id=batch)
+    table = Table("线索", "批次", "档案", "申报人", "类型", "状态", "说明")
+    for lead in leads:
+        table.add_row(lead.lead_id, lead.batch_id, lead.dossier_id, lead.name or "", lead.code, STATUS_CN[lead.status], mask_ids_in_text(lead.message)[:80])
+    out.print(table)
+    out.print(f"共 {len(leads)} 条")
+
+
+@app.command("show")
+def show(lead_id: str = typer.Argument(...), db: Optional[str] = DbOption) -> None:
+    """One lead with its evidence: files, pages, boxes, related dossiers, decision."""
+    with _store(db) as store:
+        lead = store.lead(lead_id)
+    if lead is None:
+        raise UsageError(f"没有编号为 {lead_id} 的线索")
+    out.print(f"[bold]线索 {lead.lead_id}[/bold]  {lead.code}  {STATUS_CN[lead.status]}")
+    out.print(f"批次 {lead.batch_id}  档案 {lead.dossier_id}  申报人 {lead.name or '—'}  身份证号码 {mask_id(lead.id_number) or '—'}  单位 {lead.unit or '—'}")
+    out.print(f"说明：{mask_ids_in_text(lead.message)}")
+    for s in lead.sources:
+        where = s.get("file", "")
+        if s.get("page"):
+            where += f" 第{s['page']}页"
+        if s.get("bbox"):
+            where += " [" + ", ".join(f"{v:.0f}" for v in s["bbox"]) + "]"
+        if s.get("locator"):
+            where += f" {s['locator']}"
+        out.print(f"  证据：{where}")
+    for r in lead.related:
+        out.print(f"  相关档案：{r}")
+    for m in lead.details.get("matches", []):
+        page = f" 第{m['page']}页" if m.get("page") else ""
+        out.print(f"  对方材料：批次 {m.get('batch_id')} 档案 {m.get('dossier_id')} {m.get('file') or ''}{page}")
+    if lead.decision:
+        d = lead.decision
+        out.print(f"决定：{d.action}（{d.reviewer}，{d.decided_at}）理由：{d.reason}" + (f"；黑名单 #{d.blacklist_entry_id}" if d.blacklist_entry_id else ""))
+
+
+@app.command("confirm")
+def confirm(
+    lead_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="fraud (5 years) or cross_region (3 years); default by flag."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Confirm a lead: the applicant goes on the blacklist."""
+    if kind not in (None, "fraud", "cross_region"):
+        raise UsageError("--kind 只能是 fraud 或 cross_region")
+    with _store(db) as store:
+        d = review.confirm(store, lead_id, reason, reviewer, kind)  # type: ignore[arg-type]
+    out.print(f"已确认线索 {lead_id}（决定 #{d.seq}），列入黑名单 #{d.blacklist_entry_id}")
+
+
+@app.command("dismiss")
+def dismiss(
+    lead_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Dismiss a lead as a false alarm."""
+    with _store(db) as store:
+        d = review.dismiss(store, lead_id, reason, reviewer)
+    out.print(f"已排除线索 {lead_id}（决定 #{d.seq}）")
+
+
+@app.command("verify")
+def verify(db: Optional[str] = DbOption) -> None:
+    """Recompute the decision log's hash chain; exit non-zero at the first break."""
+    with _store(db) as store:
+        n = review.verify(store)
+        head = store.decision_head()
+    out.print(f"决策日志完整：{n} 条，末条哈希 {head}")

@@ -1,0 +1,377 @@
+"""The repository: every read and write of the database goes through `Store`.
+
+The same code serves SQLite and PostgreSQL; nothing here is dialect-specific.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from typing import Iterable, Optional
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
+from dossierflow.errors import DatabaseError, UsageError
+from dossierflow.models import DossierExtraction, DossierResult, Flag
+from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash, verify_chain
+from dossierflow.storage.tables import (
+    BlacklistRow,
+    DecisionRow,
+    DossierFileRow,
+    DossierRow,
+    FlagRow,
+    PageImageRow,
+    PaperClaimRow,
+)
+from validators.integrity.fingerprint import DossierPrint, fingerprint
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def lead_id_for(batch_id: str, dossier_id: str, flag: Flag, occurrence: int) -> str:
+    """Stable across re-runs (it does not hash the wording), so decisions stay attached."""
+    key = json.dumps(
+        [batch_id, dossier_id, flag.code, sorted(flag.related), [s.contract() for s in flag.sources], occurrence],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- history -------------------------------------------------------------------------
+
+    def record_dossiers(
+        self,
+        batch_id: str,
+        policy_year: int,
+        extractions: dict[str, DossierExtraction],
+        results: Iterable[DossierResult],
+    ) -> int:
+        """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
+        checks need; a re-run replaces the rows, never duplicates them. Returns rows written."""
+        from dossierflow.results import result_line
+
+        written = 0
+        with Session(self.engine) as session, session.begin():
+            for result in results:
+                ex = extractions.get(result.dossier_id) or result.extraction
+                if ex is not None:
+                    fp = fingerprint(ex, batch_id, policy_year)
+                else:
+                    fp = DossierPrint(batch_id=batch_id, dossier_id=result.dossier_id, policy_year=policy_year)
+                row = session.scalars(
+                    select(DossierRow).where(DossierRow.batch_id == batch_id, DossierRow.dossier_id == result.dossier_id)
+                ).one_or_none()
+                values = dict(
+                    policy_year=policy_year,
+                    id_number=fp.id_number,
+                    name=fp.name,
+                    unit=fp.unit,
+                    status=result.status,
+                    result=result_line(result),
+                    fingerprint=fp.model_dump(mode="json"),
+                    recorded_at=_now(),
+                )
+                if row is None:
+                    row = DossierRow(batch_id=batch_id, dossier_id=result.dossier_id, **values)
+                    session.add(row)
+                    session.flush()
+                else:
+                    for k, v in values.items():
+                        setattr(row, k, v)
+                    for table in (DossierFileRow, PageImageRow, PaperClaimRow, FlagRow):
+                        session.execute(delete(table).where(table.dossier_pk == row.id))
+                self._add_children(session, row.id, batch_id, result, ex, fp)
+                written += 1
+        return written
+
+    @staticmethod
+    def _add_children(
+        session: Session, pk: int, batch_id: str, result: DossierResult, ex: Optional[DossierExtraction], fp: DossierPrint
+    ) -> None:
+        if ex is not None:
+            session.add_all(DossierFileRow(dossier_pk=pk, path=f.path, sha256=f.sha256) for f in ex.files)
+        session.add_all(
+            PageImageRow(dossier_pk=pk, file=p.where.file, page=p.where.page, kind=p.kind, image_hash=p.image_hash) for p in fp.pages
+        )
+        session.add_all(
+            PaperClaimRow(
+                dossier_pk=pk, title_key=c.key[:500], title=c.title, journal=c.journal, author_rank=c.author_rank, file=c.where.file, page=c.where.page
+            )
+            for c in fp.papers
+        )
+        seen: Counter[tuple] = Counter()
+        for f in result.flags:
+            base = (f.code, tuple(sorted(f.related)), json.dumps([s.contract() for s in f.sources], sort_keys=True))
+            session.add(
+                FlagRow(
+                    dossier_pk=pk,
+                    lead_id=lead_id_for(batch_id, result.dossier_id, f, seen[base]),
+                    code=f.code,
+                    message=f.message,
+                    related=list(f.related),
+                    sources=[s.contract() for s in f.sources],
+                    details=json.loads(json.dumps(f.details, ensure_ascii=False, default=str)),
+                )
+            )
+            seen[base] += 1
+
+    def load_prints(self, policy_year: Optional[int] = None) -> list[DossierPrint]:
+        stmt = select(DossierRow.fingerprint)
+        if policy_year is not None:
+            stmt = stmt.where(DossierRow.policy_year == policy_year)
+        with Session(self.engine) as session:
+            return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
+
+    def stored_result(self, batch_id: str, dossier_id: str) -> Optional[dict]:
+        with Session(self.engine) as session:
+            return session.scalars(
+                select(DossierRow.result).where(DossierRow.batch_id == batch_id, DossierRow.dossier_id == dossier_id)
+            ).one_or_none()
+
+    def count_rows(self) -> dict[str, int]:
+        """Rows per table: what a re-record must leave unchanged."""
+        from sqlalchemy import func
+
+        tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow)
+        with Session(self.engine) as session:
+            return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
+
+    # --- blacklist -----------------------------------------------------------------------
+
+    @staticmethod
+    def _entry(row: BlacklistRow) -> BlacklistEntry:
+        return BlacklistEntry(
+            entry_id=row.id,
+            id_number=row.id_number,
+            name=row.name,
+            kind=row.kind,  # type: ignore[arg-type]
+            reason=row.reason,
+            source=row.source,
+            start_date=row.start_date,
+            expiry_date=row.expiry_date,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            removed_at=row.removed_at,
+            removed_reason=row.removed_reason,
+        )
+
+    @staticmethod
+    def _blacklist_row(entry: NewEntry) -> BlacklistRow:
+        return BlacklistRow(**entry.model_dump(), created_at=_now())
+
+    def add_blacklist(self, entry: NewEntry) -> BlacklistEntry:
+        with Session(self.engine) as session, session.begin():
+            row = self._blacklist_row(entry)
+            session.add(row)
+            session.flush()
+            return self._entry(row)
+
+    def blacklist_entries(self, id_number: Optional[str] = None, include_removed: bool = True) -> list[BlacklistEntry]:
+        stmt = select(BlacklistRow).order_by(BlacklistRow.id)
+        if id_number is not None:
+            stmt = stmt.where(BlacklistRow.id_number == normalise_id(id_number))
+        if not include_removed:
+            stmt = stmt.where(BlacklistRow.removed_at.is_(None))
+        with Session(self.engine) as session:
+            return [self._entry(r) for r in session.scalars(stmt)]
+
+    def blacklist_lookup(self, id_number: str, on_date: dt.date) -> list[dict]:
+        """Entries in force for the full ID number on that day (RunContext.blacklist_lookup)."""
+        try:
+            wanted = normalise_id(id_number)
+        except UsageError:
+            return []
+        stmt = select(BlacklistRow).where(
+            BlacklistRow.id_number == wanted,
+            BlacklistRow.removed_at.is_(None),
+            BlacklistRow.start_date <= on_date,
+            BlacklistRow.expiry_date > on_date,
+        )
+        with Session(self.engine) as session:
+            return [self._entry(r).lookup_dict() for r in session.scalars(stmt.order_by(BlacklistRow.id))]
+
+    def remove_blacklist(self, entry_id: int, reason: str) -> BlacklistEntry:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(BlacklistRow, entry_id)
+            if row is None:
+                raise UsageError(f"没有编号为 {entry_id} 的黑名单记录")
+            if row.removed_at is None:
+                row.removed_at = _now()
+                row.removed_reason = reason
+            return self._entry(row)
+
+    # --- review --------------------------------------------------------------------------
+
+    def _decisions_by_lead(self, session: Session, lead_ids: Optional[list[str]] = None) -> dict[str, Decision]:
+        stmt = select(DecisionRow).order_by(DecisionRow.seq)
+        if lead_ids is not None:
+            stmt = stmt.where(DecisionRow.lead_id.in_(lead_ids))
+        out: dict[str, Decision] = {}
+        for row in session.scalars(stmt):
+            out[row.lead_id] = self._decision(row)
+        return out
+
+    @staticmethod
+    def _decision(row: DecisionRow) -> Decision:
+        c = json.loads(row.content)
+        return Decision(
+            seq=row.seq,
+            lead_id=row.lead_id,
+            action=c["action"],
+            reason=c["reason"],
+            reviewer=c["reviewer"],
+            decided_at=c["decided_at"],
+            batch_id=c["batch_id"],
+            dossier_id=c["dossier_id"],
+            code=c["code"],
+            kind=c.get("kind"),
+            blacklist_entry_id=c.get("blacklist_entry_id"),
+            prev_hash=row.prev_hash,
+            entry_hash=row.entry_hash,
+        )
+
+    def leads(
+        self, status: str = "open", code: Optional[str] = None, batch_id: Optional[str] = None, lead_id: Optional[str] = None
+    ) -> list[Lead]:
+        stmt = select(FlagRow, DossierRow).join(DossierRow, FlagRow.dossier_pk == DossierRow.id)
+        if lead_id:
+            stmt = stmt.where(FlagRow.lead_id == lead_id)
+        if code:
+            stmt = stmt.where(FlagRow.code == code)
+        if batch_id:
+            stmt = stmt.where(DossierRow.batch_id == batch_id)
+        stmt = stmt.order_by(DossierRow.batch_id, DossierRow.dossier_id, FlagRow.id)
+        with Session(self.engine) as session:
+            pairs = session.execute(stmt).all()
+            decisions = self._decisions_by_lead(session, [f.lead_id for f, _ in pairs])
+        out = []
+        for f, d in pairs:
+            lead = Lead(
+                lead_id=f.lead_id,
+                batch_id=d.batch_id,
+                dossier_id=d.dossier_id,
+                code=f.code,
+                message=f.message,
+                related=list(f.related or []),
+                sources=list(f.sources or []),
+                details=dict(f.details or {}),
+                name=d.name,
+                id_number=d.id_number,
+                unit=d.unit,
+                decision=decisions.get(f.lead_id),
+            )
+            if status == "all" or lead.status == status:
+                out.append(lead)
+        return out
+
+    def lead(self, lead_id: str) -> Optional[Lead]:
+        matches = self.leads(status="all", lead_id=lead_id)
+        return matches[0] if matches else None
+
+    def append_decision(
+        self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
+    ) -> Decision:
+        for _attempt in range(5):
+            try:
+                return self._append_decision(lead, action, reason, reviewer, kind, ban)
+            except IntegrityError:
+                continue  # another reviewer appended first: chain onto their entry
+        raise DatabaseError("决策日志写入冲突，请重试")
+
+    def _append_decision(
+        self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
+    ) -> Decision:
+        with Session(self.engine) as session, session.begin():
+            last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
+            prev = last.entry_hash if last else GENESIS
+            seq = last.seq + 1 if last else 1
+            entry_id = None
+            ban_content = None
+            if ban is not None:
+                row = self._blacklist_row(ban)
+                session.add(row)
+                session.flush()
+                entry_id = row.id
+                ban_content = {
+                    "id_number": ban.id_number,
+                    "kind": ban.kind,
+                    "start_date": ban.start_date.isoformat(),
+                    "expiry_date": ban.expiry_date.isoformat(),
+                }
+            content = canonical(
+                {
+                    "seq": seq,
+                    "lead_id": lead.lead_id,
+                    "action": action,
+                    "reason": reason,
+                    "reviewer": reviewer,
+                    "decided_at": _now().isoformat(timespec="seconds"),
+                    "batch_id": lead.batch_id,
+                    "dossier_id": lead.dossier_id,
+                    "code": lead.code,
+                    "kind": kind,
+                    "blacklist_entry_id": entry_id,
+                    "blacklist": ban_content,
+                }
+            )
+            row = DecisionRow(seq=seq, lead_id=lead.lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
+            session.add(row)
+            session.flush()
+            return self._decision(row)
+
+    def decisions(self) -> list[Decision]:
+        with Session(self.engine) as session:
+            return list(self._decisions_by_lead(session).values())
+
+    def decision_count(self) -> int:
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(DecisionRow)) or 0
+
+    def decision_head(self) -> str:
+        """The newest entry hash: note it down to detect later truncation of the log."""
+        with Session(self.engine) as session:
+            last = session.scalars(select(DecisionRow.entry_hash).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
+            return last or GENESIS
+
+    def verify_decision_log(self) -> Optional[str]:
+        """None when the chain is intact and every ban it created is as recorded; else the first break."""
+        with Session(self.engine) as session:
+            rows = list(session.scalars(select(DecisionRow).order_by(DecisionRow.seq)))
+            problem = verify_chain([(r.seq, r.content, r.prev_hash, r.entry_hash) for r in rows])
+            if problem:
+                return problem
+            for r in rows:
+                ban = json.loads(r.content).get("blacklist")
+                if not ban:
+                    continue
+                entry_id = json.loads(r.content).get("blacklist_entry_id")
+                b = session.get(BlacklistRow, entry_id)
+                if b is None:
+                    return f"第 {r.seq} 条决定产生的黑名单记录 #{entry_id} 已被删除"
+                now = {"id_number": b.id_number, "kind": b.kind, "start_date": b.start_date.isoformat(), "expiry_date": b.expiry_date.isoformat()}
+                if now != ban:
+                    return f"第 {r.seq} 条决定产生的黑名单记录 #{entry_id} 已被改动"
+        return None

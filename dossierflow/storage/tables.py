@@ -1,0 +1,115 @@
+"""The database schema (SQLAlchemy 2 declarative). Migrations in `migrations/` create it.
+
+ID numbers are stored in full: matching (duplicates, blacklist) needs them. Everything shown to
+people masks them (dossierflow.privacy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DossierRow(Base):
+    """One processed dossier of one batch; re-recording the batch updates it in place."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (UniqueConstraint("batch_id", "dossier_id", name="uq_dossiers_batch_dossier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(String(200), index=True)
+    dossier_id: Mapped[str] = mapped_column(String(200))
+    policy_year: Mapped[int] = mapped_column(Integer, index=True)
+    id_number: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    unit: Mapped[Optional[str]] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(30))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the results.jsonl line
+    fingerprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # DossierPrint, for cross checks
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DossierFileRow(Base):
+    __tablename__ = "dossier_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_pk: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PageImageRow(Base):
+    __tablename__ = "page_images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_pk: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    file: Mapped[str] = mapped_column(String(1000))
+    page: Mapped[Optional[int]] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    image_hash: Mapped[str] = mapped_column(String(256), index=True)
+
+
+class PaperClaimRow(Base):
+    __tablename__ = "paper_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_pk: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    title_key: Mapped[str] = mapped_column(String(500), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    journal: Mapped[Optional[str]] = mapped_column(String(300))
+    author_rank: Mapped[Optional[int]] = mapped_column(Integer)
+    file: Mapped[str] = mapped_column(String(1000))
+    page: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class FlagRow(Base):
+    """A lead for review. `lead_id` is stable across re-runs so decisions stay attached."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_pk: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    related: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BlacklistRow(Base):
+    __tablename__ = "blacklist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id_number: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # fraud | cross_region
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # Removal keeps the row: who was listed, when and why stays on record.
+    removed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    removed_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class DecisionRow(Base):
+    """The append-only decision log. `prev_hash` is unique: two writers racing for the same
+    predecessor cannot both succeed, so the chain never forks."""
+
+    __tablename__ = "decisions"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(32), index=True)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the decision, as hashed
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,115 @@
+"""继续教育审验卡: hours per year (公需 / 专业), the verifying unit and date."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from dossierflow.models import Document, Evidence, FieldValue, PageContent
+from extractors import normalize as nz
+from dataclasses import dataclass, field
+
+from dossierflow.models import Source
+from extractors.evidence.common import date_after, last_date, make_evidence, org_name, signer_unit
+from extractors.layout import DocView, lines, source_of, union, upright
+
+@dataclass(frozen=True)
+class CeCell:
+    value: float
+    confidence: float
+    source: Source
+    raw: str
+
+
+@dataclass
+class CeCard:
+    cells: dict[tuple[str, str], CeCell] = field(default_factory=dict)  # (year, public|professional)
+
+    def hours(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for (year, kind), cell in sorted(self.cells.items()):
+            out.setdefault(year, {})[kind] = cell.value
+        return out
+
+
+_YEAR_CELL = re.compile(r"^((?:19|20)\d{2})(?:年度?|年)?$")
+_YEAR_ANY = re.compile(r"(?<!\d)((?:201|202)\d)(?:年度?)?(?!\d)")
+_HOURS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)(?:学时|小时|课时)?(?![\d.])")
+
+
+def read_ce_card(pages: list[PageContent]) -> CeCard:
+    """Hours per year. Columns are told apart by their headers (公需 / 专业) when a header row is
+    found, else by the words on the row itself (`公需科目30学时`), else by order (公需 first)."""
+    card = CeCard()
+    for stored in pages:
+        page = upright(stored)
+        header: dict[str, tuple[float, float]] = {}
+        for ln in lines(page):
+            texts = [nz.compact(s.text) for s in ln]
+            joined = "".join(texts)
+            if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
+                for s, t in zip(ln, texts):
+                    if "公需" in t:
+                        header["public"] = (s.box[0], s.box[2])
+                    elif "专业" in t and "合计" not in t:
+                        header["professional"] = (s.box[0], s.box[2])
+                    elif t and len(ln) > 2:
+                        header[f"other:{t}"] = (s.box[0], s.box[2])  # 合计, 审验结果: numbers there are not hours
+                continue
+            year_seg = next((s for s, t in zip(ln, texts) if _YEAR_CELL.match(t)), None)
+            if year_seg is None:
+                m = _YEAR_ANY.search(joined)
+                if not m or not ("公需" in joined or "专业" in joined or "学时" in joined):
+                    continue
+                _row_words(card, stored, ln, m.group(1))
+                continue
+            year = _YEAR_CELL.match(nz.compact(year_seg.text)).group(1)  # type: ignore[union-attr]
+            nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
+            if header and nums:
+                for s, t in nums:
+                    kind = _column_of(s.box, header)
+                    if kind in ("public", "professional"):
+                        _put(card, stored, year, kind, s, t)
+            elif "公需" in joined or "专业" in joined:
+                _row_words(card, stored, ln, year)
+            elif len(nums) >= 2:
+                _put(card, stored, year, "public", nums[0][0], nums[0][1])
+                _put(card, stored, year, "professional", nums[1][0], nums[1][1])
+    return card
+
+
+def _column_of(box, header: dict[str, tuple[float, float]]) -> Optional[str]:
+    """The header column a cell sits under: the most overlap, ties and misses by nearest centre."""
+    cx = (box[0] + box[2]) / 2
+    ranked = sorted(
+        header.items(),
+        key=lambda kv: (-max(0.0, min(box[2], kv[1][1]) - max(box[0], kv[1][0])), abs((kv[1][0] + kv[1][1]) / 2 - cx)),
+    )
+    return ranked[0][0] if ranked else None
+
+
+def _put(card: CeCard, page: PageContent, year: str, kind: str, seg, text: str) -> None:
+    v = nz.hours(text)
+    if v is None or (year, kind) in card.cells:
+        return
+    src = source_of(page, seg.box, seg.locator)
+    card.cells[(year, kind)] = CeCell(v, round(seg.conf, 3), src, text)
+
+
+def _row_words(card: CeCard, page: PageContent, ln, year: str) -> None:
+    joined = "".join(nz.compact(s.text) for s in ln)
+    for kind, word in (("public", "公需"), ("professional", "专业")):
+        m = re.search(word + r"[^\d]{0,8}?(\d{1,3}(?:\.\d)?)", joined)
+        if m and (year, kind) not in card.cells:
+            box = union(s.box for s in ln)
+            src = source_of(page, box, ln[0].locator)
+            card.cells[(year, kind)] = CeCell(float(m.group(1)), round(min(s.conf for s in ln), 3), src, m.group(0))
+
+
+def read_ce(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    card = read_ce_card(view.stored)
+    unit_f = view.value(("审验单位", "验证单位", "审核单位", "发证单位"))
+    unit = org_name(unit_f.text if unit_f else signer_unit(view))
+    date = date_after(view, ("审验日期", "审验时间", "验证日期", "日期")) or last_date(view)
+    return [make_evidence("ce_card", view, None, hours=card.hours() or None, unit=unit, date=date)]
+

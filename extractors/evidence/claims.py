@@ -1,0 +1,156 @@
+"""The lists of papers, awards and achievements written on the 评审表: each row a claim that
+the rules check has its attachment."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from dossierflow.models import Evidence
+from extractors import normalize as nz
+from extractors.evidence.common import GRADE, award_level, level_word
+from extractors.layout import DocView, TextLine
+
+# ---------------------------------------------------------------------------------------------
+# Claims listed on the 评审表
+# ---------------------------------------------------------------------------------------------
+
+_SECTIONS = (
+    ("claimed_paper", ("论文", "著作", "发表")),
+    ("claimed_award", ("获奖", "奖励", "奖项")),
+    ("claimed_achievement", ("业绩", "成果", "项目")),
+)
+_COL_TITLE = ("题目", "名称", "项目", "论文", "成果", "奖项", "业绩")
+_COL_JOURNAL = ("刊物", "期刊", "刊名", "出版")
+_COL_DATE = ("时间", "日期", "年月")
+_COL_GRADE = ("等级", "级别", "获奖等级")
+_COL_RANK = ("排名", "本人排序", "作者排序", "位次", "排序")
+_COL_LEVEL = ("级别",)
+
+
+def read_claims(view: DocView) -> list[Evidence]:
+    """Rows of the 评审表's lists of papers, awards and achievements. A header row names the
+    columns; the rows under it (until a row that is not a claim) are the claims."""
+    out: list[Evidence] = []
+    current: Optional[str] = None
+    columns: dict[str, tuple[float, float]] = {}
+    for ln in view.lines:
+        cells = [(s, nz.compact(s.text)) for s in ln.segs]
+        texts = [t for _, t in cells]
+        joined = "".join(texts)
+        header_kind = _header_kind(texts, joined)
+        if header_kind is not None:
+            current = header_kind
+            columns = {}
+            for s, t in cells:
+                col = _column_name(t)
+                if col and col not in columns:
+                    columns[col] = (s.box[0], s.box[2]) if ln.page.coords == "pt" or s.cell is None else (s.cell[2], s.cell[2] + 1)
+            continue
+        if current is None:
+            continue
+        if len(cells) < 2 or _is_section_break(joined):
+            current = None if _is_section_break(joined) else current
+            continue
+        row = _assign(cells, columns, ln)
+        title = row.get("title")
+        if not title or not re.search(r"[\u4e00-\u9fff]{3,}", title):
+            continue
+        date = nz.parse_date(row.get("date") or "") if row.get("date") else None
+        grade = None
+        if row.get("grade"):
+            gm = GRADE.search(row["grade"])
+            grade = gm.group(1) if gm else None
+        level = None
+        if current == "claimed_award":
+            level = level_word(row.get("level", "")) or award_level(row.get("grade", "") + row.get("title", ""))
+        issn = None
+        if row.get("issn"):
+            im = re.search(r"(\d{4})[-‐—–]?(\d{3}[\dXx])", row["issn"])
+            issn = f"{im.group(1)}-{im.group(2).upper()}" if im else None
+        rank = None
+        if row.get("rank"):
+            rm = re.search(r"([一二三四五六七八九十\d]{1,3})", row["rank"])
+            rank = nz.chinese_to_int(rm.group(1)) if rm else None
+        number = None
+        if row.get("number"):
+            number = re.sub(r"\s+", " ", row["number"]).strip() or None
+        src_found = ln.found(title)
+        out.append(
+            Evidence(
+                kind=current, source=src_found.source(), confidence=round(src_found.conf, 3), title=title,
+                journal=row.get("journal") if current == "claimed_paper" else None, date=date, issn=issn,
+                grade=grade, level=level,
+                author_rank=rank if current == "claimed_paper" else None,
+                holder_rank=rank if current != "claimed_paper" else None, number=number,
+            )
+        )
+    return out
+
+
+def _header_kind(texts: list[str], joined: str) -> Optional[str]:
+    has_title = any(any(w in t for w in _COL_TITLE) and len(t) <= 10 for t in texts)
+    has_other = any(any(w in t for w in _COL_DATE + _COL_JOURNAL + _COL_GRADE) and len(t) <= 10 for t in texts)
+    if not (has_title and has_other and len(texts) >= 2):
+        return None
+    for kind, words in _SECTIONS:
+        if any(w in joined for w in words):
+            if kind == "claimed_achievement" and any(w in joined for w in _COL_JOURNAL):
+                return "claimed_paper"
+            if kind == "claimed_paper" and not any(w in joined for w in _COL_JOURNAL + ("论文",)):
+                continue
+            return kind
+    return None
+
+
+def _column_name(t: str) -> Optional[str]:
+    if t in ("类别", "类型", "成果类别", "成果类型"):
+        return "category"
+    if t in ("编号", "专利号", "证书编号", "标准号"):
+        return "number"
+    if "ISSN" in t.upper():
+        return "issn"
+    if "CN" in t.upper() and len(t) <= 6:
+        return "cn"
+    if any(w in t for w in _COL_LEVEL):
+        return "level"
+    if any(w in t for w in _COL_JOURNAL):
+        return "journal"
+    if any(w in t for w in _COL_DATE):
+        return "date"
+    if any(w in t for w in _COL_GRADE):
+        return "grade"
+    if any(w in t for w in _COL_RANK):
+        return "rank"
+    if any(w in t for w in _COL_TITLE):
+        return "title"
+    return None
+
+
+def _is_section_break(joined: str) -> bool:
+    return bool(re.match(r"^(评审意见|单位意见|推荐意见|审核意见|主要|[一二三四五六七八九十]、)", joined))
+
+
+def _assign(cells, columns: dict[str, tuple[float, float]], ln: TextLine) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for s, t in cells:
+        if ln.page.coords == "pt" or s.cell is None:
+            x0, x1 = s.box[0], s.box[2]
+        else:
+            x0, x1 = s.cell[2], s.cell[2] + 1
+        best, best_ov = None, 0.0
+        for col, (c0, c1) in columns.items():
+            ov = min(x1, c1) - max(x0, c0)
+            if ov > best_ov:
+                best, best_ov = col, ov
+        if best is None and columns:
+            cx = (x0 + x1) / 2
+            best = min(columns, key=lambda c: abs((columns[c][0] + columns[c][1]) / 2 - cx))
+        if best and not re.fullmatch(r"\d{1,2}", t):
+            # OCR may cut one cell in two ("马" | "铃薯…"): pieces of a column join in x order.
+            # Numbers keep their printed spaces (ZL 20122 1539836.2).
+            piece = re.sub(r"\s+", " ", s.text.strip()) if best == "number" else t
+            row[best] = row.get(best, "") + piece
+    return row
+
+

@@ -1,0 +1,216 @@
+"""Helpers every evidence reader shares: who holds it, when, who issued it, how sure we are."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+from dossierflow.models import Document, Evidence, FieldValue
+from extractors import normalize as nz
+from extractors.layout import DocView, Found
+
+ISSN = re.compile(r"ISSN[:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])", re.I)
+CN = re.compile(r"CN[:：]?(\d{2})[-‐—–](\d{4})/?([A-Z]{1,2}\d?)", re.I)
+ISSUE = re.compile(r"((?:19|20)\d{2})年(?:第)?(\d{1,2})期")
+VOL_NO = re.compile(r"((?:19|20)\d{2})[,，]?(?:Vol\.?\d+[,，]?)?No\.?(\d{1,2})", re.I)
+GRADE = re.compile(r"(特等奖|[一二三四五壹贰叁]等奖|优秀奖)")
+RANK = re.compile(r"(?:第|排名第|排序第|名次第?)([一二三四五六七八九十\d]{1,3})(?:完成人|名|位|作者|发明人)?")
+NAME_RE = r"[\u4e00-\u9fff·]{2,6}"
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def conf_of(view: DocView, *found: Optional[Found]) -> float:
+    confs = [f.conf for f in found if f is not None]
+    if confs:
+        return round(min(confs), 3)
+    pages = [p for p in view.pages if p.ocr_confidence is not None]
+    return round(min((p.ocr_confidence for p in pages), default=0.9), 3)  # type: ignore[type-var]
+
+
+def snap_name(name: str, applicant: Optional[str]) -> str:
+    """A reading one character away from the applicant's name (three characters or more) is
+    the applicant's name misread by OCR, not another person."""
+    if applicant and name != applicant and len(name) == len(applicant) >= 3 and nz.edit_distance(name, applicant) == 1:
+        return applicant
+    return name
+
+
+_HOLDER_PATTERNS = (
+    re.compile(r"(?:学生|兹证明|兹有|证明)([\u4e00-\u9fff·]{2,4}?)(?:同志|[，,]|性别|[（(]|系|于)"),
+    re.compile(r"([\u4e00-\u9fff·]{2,4})同志"),
+    re.compile(r"([\u4e00-\u9fff·]{2,4})[，,](?:性别)?[男女][，,]"),
+)
+
+
+def holder_of(view: DocView, applicant: Optional[str], labels: tuple[str, ...] = ()) -> Optional[str]:
+    f = view.value(labels + ("姓名", "持证人", "获奖人", "获奖者"), stop_labels=("性别", "出生", "身份证"),
+                   accept=lambda v: bool(re.fullmatch(r"[\u4e00-\u9fff·]{2,6}", v)), inside=False)
+    if f is None:
+        f = view.value(("姓名",), stop_labels=("性别", "出生", "身份证"),
+                       accept=lambda v: bool(re.fullmatch(r"[\u4e00-\u9fff·]{2,6}", v)))
+    if f is not None:
+        return snap_name(f.text, applicant)
+    flat = view.flat
+    if applicant and applicant in flat:
+        return applicant
+    for pat in _HOLDER_PATTERNS:
+        m = pat.search(flat)
+        if not m:
+            continue
+        cand = re.sub(r"^.*(证书|证明)", "", m.group(1))
+        if len(cand) < 2:
+            continue
+        if applicant:
+            for k in range(len(cand) - 1):  # the name is the tail of what the pattern caught
+                tail = cand[k:]
+                if snap_name(tail, applicant) == applicant:
+                    return applicant
+        if len(cand) <= 4 and not re.search(r"(证书|特发|鼓励|本人|我单位|证明)", cand):
+            return cand
+    return None
+
+
+def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
+    f = view.value(labels)
+    if f is not None:
+        d = nz.parse_date(f.text)
+        if d:
+            return d
+    return None
+
+
+def last_date(view: DocView) -> Optional[str]:
+    """Certificates and letters are dated at the bottom: the last date on the page that is not
+    a birth date (`1982年6月生`)."""
+    for ln in reversed(view.lines):
+        t = nz.compact(ln.text)
+        hits = [h for h in nz.find_dates(t) if not t[h.end : h.end + 1] == "生"]
+        if hits:
+            return hits[-1].iso
+    return None
+
+
+_ORG_END = re.compile(r"^(.*(?:领导小组|委员会|人民政府|保障局|协会|学会|中心|医院|公司|大学|学院|学校|局|厅|部|处|院|站|所|馆|社|队))")
+
+
+def org_name(text: Optional[str]) -> Optional[str]:
+    """An organisation name without what OCR appended after it (a stamp read as letters)."""
+    if not text:
+        return None
+    t = nz.repair_places(text)
+    m = _ORG_END.match(t)
+    return m.group(1) if m else t
+
+
+def number_after(view: DocView, labels: tuple[str, ...] = ("证书编号", "编号", "证书号", "管理号")) -> Optional[str]:
+    f = view.value(labels)
+    if f is None:
+        return None
+    m = re.search(r"[A-Za-z]*[0-9][0-9A-Za-z\-]{3,}", f.text)
+    return m.group(0) if m else None
+
+
+def make_evidence(kind: str, view: DocView, found: Optional[Found] = None, **kw) -> Evidence:
+    src = found.source() if found is not None else view.whole_source()
+    kw.setdefault("confidence", conf_of(view, found))
+    return Evidence(kind=kind, source=src, **kw)  # type: ignore[arg-type]
+
+
+def level_word(text: str) -> Optional[str]:
+    m = re.search(r"(国家级|自治区级|省级|省部级|市级|地市级|盟市级|县级|旗县级)", text)
+    if not m:
+        return None
+    return {"省级": "自治区级", "省部级": "自治区级", "地市级": "市级", "盟市级": "市级", "旗县级": "县级"}.get(m.group(1), m.group(1))
+
+
+def award_level(text: str) -> Optional[str]:
+    if "国家" in text or "国务院" in text or "全国" in text:
+        return "国家级"
+    if "自治区" in text or "内蒙古" in text or "省" in text:
+        return "自治区级"
+    if "市" in text:
+        return "市级"
+    return None
+
+
+Reader = Callable[[DocView, Document, dict[str, FieldValue]], list[Evidence]]
+
+
+def applicant_of(fields: dict[str, FieldValue]) -> Optional[str]:
+    v = fields.get("name")
+    return str(v.value) if v is not None and v.value else None
+
+
+_ISSUER = re.compile(r"([\u4e00-\u9fff（）()]{4,30}(?:人民政府|委员会|领导小组|人力资源和社会保障局|局|厅|部|学院|大学|协会|学会|中心|医院|公司|组织部|科学技术协会|委|办公室))")
+
+
+def signer_unit(view: DocView) -> Optional[str]:
+    """Who signed: the short line of the signature block at the bottom (above or beside the
+    date), else an organisation name at the end of the text."""
+    for ln in reversed(view.lines[-6:]):
+        t = ln.text
+        if not t or nz.find_dates(t) and len(re.sub(r"[\d年月日号.\-/:：〇○零一二三四五六七八九十O]|日期", "", t)) <= 2:
+            continue
+        m = re.match(r"^(?:单位|发证单位|审验单位|发证机关)?[（(]?(?:盖章|公章)?[）)]?[:：]?(.*)$", t)
+        rest = m.group(1) if m else t
+        if rest and len(rest) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]{4,30}", rest) and not re.search(r"(兹|证明|特发|授予|荣获|鼓励|承诺)", rest):
+            return rest
+        break
+    tail = view.flat[-60:]
+    found = _ISSUER.findall(tail)
+    return found[-1] if found else None
+
+
+_ID_NEAR = re.compile(r"(?:身份证号码?|公民身份号码|证件号码)[:：]?([0-9Xx]{17,18})")
+
+
+def holder_id(view: DocView) -> Optional[str]:
+    m = _ID_NEAR.search(view.flat)
+    return nz.clean_id_number(m.group(1)) if m else None
+
+
+def my_unit(view: DocView, fields: dict[str, FieldValue]) -> Optional[str]:
+    """A letter written by "我单位" is the applicant's unit: the employer on the form."""
+    emp = fields.get("employer")
+    if emp is not None and ("我单位" in view.flat or "本单位" in view.flat):
+        return str(emp.value)
+    return None
+
+
+def school_of(view: DocView) -> Optional[str]:
+    f = view.value(("校名", "学校名称", "毕业学校", "毕业院校", "学校"), accept=lambda v: bool(re.search(r"(大学|学院|学校|中学|技校)$", v)))
+    if f is not None:
+        return f.text
+    m = re.search(r"(?:在|于|经)?([\u4e00-\u9fff（）()]{2,20}?(?:大学|学院|学校|中学|技校))", view.flat)
+    if not m:
+        return None
+    return re.sub(r"^(在|于|经|校名)", "", m.group(1))
+
+
+def bottom_date(view: DocView) -> Optional[str]:
+    """The date a certificate is issued: a line near the bottom that holds only a date."""
+    for ln in reversed(view.lines[-4:]):
+        hits = nz.find_dates(ln.text)
+        if hits and len(re.sub(r"[\d年月日号.\-/:：〇○零一二三四五六七八九十O]|日期|时间", "", ln.text)) <= 1:
+            return hits[-1].iso
+    return None
+
+
+def year_date(view: DocView, year: str) -> Optional[str]:
+    for ln in view.lines:
+        for h in nz.find_dates(ln.text):
+            if h.iso.startswith(year):
+                return h.iso
+    return None
+
+
+def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
+    for ln in view.lines:
+        hits = nz.find_dates(ln.text)
+        if len(hits) >= 2 and re.search(r"(至|到|—|-|～|~)", ln.text[hits[0].end : hits[1].start] or "-"):
+            return hits[0].iso, hits[1].iso
+    return None, None
+

@@ -1,0 +1,153 @@
+"""Letters and lists: employment, COVID front line, entrustment, pledge, publicity, material
+list, photo, work summary."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from dossierflow.models import Document, Evidence, FieldValue
+from extractors import normalize as nz
+from extractors.evidence.common import (
+    applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
+)
+from extractors.layout import DocView, below, right_of
+
+def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    text = view.text
+    grade = None
+    gm = re.search(r"专业技术(?:岗位)?([一二三四五六七八九十\d]{1,3})级", text)
+    if gm:
+        grade = nz.post_grade(gm.group(0))
+    since = date_after(view, ("聘用时间", "聘任时间", "聘用日期", "起聘时间"))
+    if since is None:
+        m = re.search(r"(?:自|从|于)(.{4,16}?)(?:起|开始)(?:被)?(?:聘|受聘)?", view.flat) or re.search(
+            r"(?:自|从|于)(.{4,16}?)(?:被)?(?:聘|受聘)", view.flat)
+        since = nz.parse_date(m.group(1)) if m else None
+    unit_f = view.value(("聘用单位", "单位名称", "工作单位"))
+    unit = org_name(unit_f.text) if unit_f else (org_name(signer_unit(view)) or my_unit(view, fields))
+    return [
+        make_evidence("employment", view, unit_f, holder=holder_of(view, applicant_of(fields)), unit=unit,
+                  post_grade=grade, since=since, date=last_date(view), holder_id_number=holder_id(view))
+    ]
+
+
+_IN_ORG = re.compile(r"在([\u4e00-\u9fff（）()]{3,30}?(?:医院|卫生院|中心|服务站|卫生室|站|所|局|委员会|公司|学校))")
+
+
+def read_covid(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    p_from, p_to = period_of(view)
+    flat = view.flat
+    unit_f = view.value(("工作单位", "所在单位"), accept=lambda v: len(v) >= 4)
+    unit = org_name(unit_f.text) if unit_f else None
+    if unit is None:
+        m = _IN_ORG.search(flat)
+        unit = nz.repair_places(m.group(1)) if m else None
+    unit = unit or org_name(signer_unit(view)) or my_unit(view, fields)
+    role_f = view.value(("工作岗位", "岗位", "职责", "担任"), inside=False)
+    role = role_f.text if role_f else None
+    if role is None and unit and unit in flat:
+        m = re.match(r"([\u4e00-\u9fff]{2,14}?)岗位", flat[flat.find(unit) + len(unit) :])
+        role = m.group(1) if m else None
+    if role is None:
+        m = re.search(r"(?:担任|从事|负责)([\u4e00-\u9fff]{2,20}?)(?:工作|。|，)", flat)
+        role = m.group(1) if m else None
+    return [
+        make_evidence("covid_proof", view, None, holder=holder_of(view, applicant_of(fields)), unit=unit,
+                  period_from=p_from, period_to=p_to, role=role, date=last_date(view))
+    ]
+
+
+def read_entrustment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    return [
+        make_evidence("entrustment", view, None, holder=holder_of(view, applicant_of(fields)), issuer=org_name(signer_unit(view)),
+                  date=last_date(view))
+    ]
+
+
+_SIGN_LABEL = re.compile(r"(?:承诺人?[^签]{0,3})?(?:签名|签字)[）)]?[:：，,]?|承诺人[:：]")
+
+
+def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    """Signed means something is written after 承诺人（签名）; `signer` only when it reads as a name."""
+    for ln in view.lines:
+        m = _SIGN_LABEL.search(ln.text)
+        if not m or (m.group(0).startswith(("签名", "签字")) and "承诺" not in view.flat):
+            continue
+        rest = ln.text[m.end() :]
+        rest = re.split(r"(日期|时间|\d{4}年|(?:19|20)\d{2}[.\-/])", rest)[0]
+        anchor = ln.found(rest)
+        if not rest:
+            page = ln.page
+            seg = ln.segs[-1]
+            nbs = right_of(seg, page)
+            nb = nbs[0] if nbs else below(seg, page)
+            if nb is not None and not re.match(r"^(日期|时间|\d{4})", nz.compact(nb.text)):
+                rest = nz.compact(nb.text)
+                anchor = view.found(rest, page, nb)
+        rest = rest.strip(" :：_")
+        signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
+        name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
+        signer = name if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
+        return [
+            make_evidence("pledge", view, anchor, signed=signed, signer=signer, date=last_date(view),
+                      confidence=round(anchor.conf if signed else min(anchor.conf, 0.9), 3))
+        ]
+    return [make_evidence("pledge", view, None, signed=False, date=last_date(view), confidence=0.5)]
+
+
+def read_publicity(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    text = view.text
+    result = "有异议" if "有异议" in text else ("无异议" if "无异议" in text else None)
+    p_from, p_to = period_of(view)
+    unit = org_name(signer_unit(view)) or my_unit(view, fields)
+    return [
+        make_evidence("publicity", view, None, result=result, period_from=p_from, period_to=p_to, unit=unit,
+                  date=last_date(view))
+    ]
+
+
+_ITEM = re.compile(r"^(\d{1,2})[.、．)]?(.+?)(?:(\d{1,3})页?|共?(\d{1,3})页)?$")
+
+
+# What OCR makes of a lone digit 1 or 0 in a narrow numeric column.
+_DIGIT_LOOKALIKE = {"工": "1", "I": "1", "l": "1", "|": "1", "丨": "1", "O": "0", "o": "0"}
+_PAGES_CELL = re.compile(r"共?(\d{1,3}|[一二三四五六七八九十]{1,3})页?")
+
+
+def _count_cell(text: str) -> Optional[int]:
+    t = _DIGIT_LOOKALIKE.get(text, text)
+    m = _PAGES_CELL.fullmatch(t)
+    if not m:
+        return None
+    return nz.chinese_to_int(m.group(1))
+
+
+def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    items: list[dict] = []
+    for ln in view.lines:
+        cells = [nz.compact(s.text) for s in ln.segs]
+        if len(cells) >= 2 and re.fullmatch(r"\d{1,2}", cells[0]):
+            no = int(cells[0])
+            name_cells = [c for c in cells[1:] if _count_cell(c) is None]
+            num_cells = [c for c in cells[1:] if _count_cell(c) is not None]
+            if not name_cells:
+                continue
+            pages = _count_cell(num_cells[0]) if num_cells else None
+            items.append({"no": no, "name": name_cells[0], "pages": pages})
+            continue
+        m = _ITEM.match(ln.text)
+        if m and re.search(r"[\u4e00-\u9fff]{2,}", m.group(2)):
+            pages_s = m.group(3) or m.group(4)
+            items.append({"no": int(m.group(1)), "name": m.group(2).rstrip("共…. "), "pages": int(pages_s) if pages_s else None})
+    return [make_evidence("material_list", view, None, items=items)]
+
+
+def read_photo(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    page = view.first_page()
+    photo = page.photo if page is not None else None
+    return [make_evidence("photo", view, None, photo=photo, confidence=0.95 if photo else 0.5)]
+
+
+def read_work_summary(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    return [make_evidence("work_summary", view, None, text=view.plain_text())]

@@ -1,0 +1,195 @@
+"""OCR words → regions (a table cell, or a run of one text line) → segments.
+
+Kept apart from running Tesseract so grouping can be tested on hand-made words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from dossierflow.models import Segment
+from extractors.readers.preprocess import CellBox, Prepared, map_box
+from extractors.text import clean
+
+GAP_SPLIT = 2.5  # a gap wider than this many character heights splits a line into two segments
+_EDGE_JUNK = " |”“\"'_`~丨"
+_CJK = "\u3400-\u9fff"
+# Tesseract writes ASCII brackets with spaces inside Chinese text: 包头钢铁 (集团 ) → 包头钢铁（集团）
+_OPEN = re.compile(rf"\s*\(\s*(?=[{_CJK}])|(?<=[{_CJK}])\s*\(\s*")
+_CLOSE = re.compile(rf"\s*\)\s*(?=[{_CJK}]|$)|(?<=[{_CJK}])\s*\)\s*")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: tuple[int, int, int, int]  # prepared-image pixels
+    conf: float  # 0–1
+    line_key: tuple[int, int, int]  # (block, paragraph, line) as Tesseract grouped it
+
+
+@dataclass
+class Region:
+    """Words that become one segment: those inside one table cell, or one run of a line."""
+
+    cell: Optional[CellBox]
+    words: list[Word] = field(default_factory=list)
+
+    def conf(self) -> float:
+        return float(np.mean([w.conf for w in self.words])) if self.words else 0.0
+
+    def box(self) -> tuple[int, int, int, int]:
+        if self.cell is not None:
+            return self.cell.box
+        return (
+            min(w.box[0] for w in self.words),
+            min(w.box[1] for w in self.words),
+            max(w.box[2] for w in self.words),
+            max(w.box[3] for w in self.words),
+        )
+
+
+def chinese_brackets(text: str) -> str:
+    text = _OPEN.sub("（", text)
+    return _CLOSE.sub("）", text)
+
+
+def _split_word(word: Word, x_cut: int) -> tuple[Word, Word]:
+    """Split a word Tesseract ran across a cell border, in proportion (CJK glyphs are square)."""
+    x0, y0, x1, y1 = word.box
+    n = len(word.text)
+    k = int(round(n * (x_cut - x0) / max(1, x1 - x0)))
+    k = min(max(k, 1), n - 1)
+    return (
+        Word(word.text[:k], (x0, y0, x_cut, y1), word.conf, word.line_key),
+        Word(word.text[k:], (x_cut, y0, x1, y1), word.conf, word.line_key),
+    )
+
+
+def _cell_of(word: Word, cells: list[CellBox]) -> Optional[CellBox]:
+    cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
+    for c in cells:
+        x0, y0, x1, y1 = c.box
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            return c
+    return None
+
+
+def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
+    out: list[Word] = []
+    queue = list(words)
+    while queue:
+        w = queue.pop(0)
+        cut = None
+        if len(w.text) > 1:
+            for c in cells:
+                x0, y0, x1, y1 = c.box
+                cy = (w.box[1] + w.box[3]) / 2
+                if not (y0 <= cy <= y1):
+                    continue
+                for edge in (x0, x1):
+                    if w.box[0] + 4 < edge < w.box[2] - 4:
+                        cut = edge
+                        break
+                if cut:
+                    break
+        if cut is None:
+            out.append(w)
+        else:
+            queue[:0] = list(_split_word(w, cut))
+    return out
+
+
+def _join(words: list[Word]) -> str:
+    """Words in reading order: top to bottom by line, left to right within a line."""
+    words = sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2)
+    lines: list[list[Word]] = []
+    for w in words:
+        h = w.box[3] - w.box[1]
+        cy = (w.box[1] + w.box[3]) / 2
+        if lines:
+            last = lines[-1]
+            lcy = np.mean([(v.box[1] + v.box[3]) / 2 for v in last])
+            if abs(cy - lcy) < max(h, 8) * 0.6:
+                last.append(w)
+                continue
+        lines.append([w])
+    return " ".join(" ".join(v.text for v in sorted(line, key=lambda v: v.box[0])) for line in lines)
+
+
+def _segment(words: list[Word], prep: Prepared, cell: Optional[CellBox]) -> Optional[Segment]:
+    text = clean(chinese_brackets(_join(words))).strip(_EDGE_JUNK)
+    if not text:
+        return None
+    if cell is not None:
+        box = cell.box
+    else:
+        box = (
+            min(w.box[0] for w in words),
+            min(w.box[1] for w in words),
+            max(w.box[2] for w in words),
+            max(w.box[3] for w in words),
+        )
+    conf = float(np.mean([w.conf for w in words]))
+    return Segment(
+        text=text,
+        box=map_box(prep.to_original, box),
+        conf=round(min(1.0, max(0.0, conf)), 4),
+        cell=(cell.table, cell.row, cell.col) if cell is not None else None,
+    )
+
+
+def regions_of(words: list[Word], prep: Prepared) -> list[Region]:
+    """Words bucketed by the table cell they sit in; the rest split into line runs."""
+    words = _split_across_cells(words, prep.cells)
+    by_cell: dict[tuple[int, int, int], Region] = {}
+    loose: list[Word] = []
+    for w in words:
+        c = _cell_of(w, prep.cells)
+        if c is None:
+            loose.append(w)
+        else:
+            by_cell.setdefault((c.table, c.row, c.col), Region(c)).words.append(w)
+    regions = list(by_cell.values())
+    regions.extend(Region(None, run) for run in _line_runs(loose))
+    return [r for r in regions if r.words]
+
+
+def segments_of(regions: list[Region], prep: Prepared) -> list[Segment]:
+    """Segments in reading order (top to bottom, then left to right)."""
+    placed: list[tuple[float, float, Segment]] = []
+    for region in regions:
+        seg = _segment(region.words, prep, region.cell)
+        if seg:
+            box = region.box()
+            placed.append((box[1], box[0], seg))
+    placed.sort(key=lambda t: (t[0], t[1]))
+    return [s for _, _, s in placed]
+
+
+def group_words(words: list[Word], prep: Prepared) -> list[Segment]:
+    """One segment per table cell with text, and per run of a line outside any table."""
+    return segments_of(regions_of(words, prep), prep)
+
+
+def _line_runs(words: list[Word]) -> list[list[Word]]:
+    """Tesseract's lines, split where the gap exceeds GAP_SPLIT character heights."""
+    by_line: dict[tuple[int, int, int], list[Word]] = {}
+    for w in words:
+        by_line.setdefault(w.line_key, []).append(w)
+    runs: list[list[Word]] = []
+    for ws in by_line.values():
+        ws.sort(key=lambda w: w.box[0])
+        height = float(np.median([w.box[3] - w.box[1] for w in ws]))
+        run = [ws[0]]
+        for w in ws[1:]:
+            if w.box[0] - run[-1].box[2] > GAP_SPLIT * max(height, 1.0):
+                runs.append(run)
+                run = [w]
+            else:
+                run.append(w)
+        runs.append(run)
+    return runs

@@ -1,0 +1,194 @@
+"""Evidence readers on hand-built pages: what each attachment says, and where it was read."""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from dossierflow.models import Document, Evidence, FieldValue, PageContent, Segment, Source
+from extractors.evidence import extract_evidence, split_names
+
+W, H = 595.0, 842.0
+
+
+Cell = Union[str, tuple[str, float, float]]
+
+
+def page(rows: list[list[Cell]], *, file: str = "A1/附件.pdf", no: int = 1, conf: float = 0.95, cells: bool = False) -> PageContent:
+    """Rows of segments side by side (a table row when `cells`); `(text, x0, x1)` places one."""
+    segs: list[Segment] = []
+    for r, row in enumerate(rows):
+        x = 60.0
+        for c, item in enumerate(row):
+            text, x0, x1 = item if isinstance(item, tuple) else (item, x, x + max(40.0, 12.0 * len(item)))
+            segs.append(Segment(text=text, box=(x0, 60.0 + 24 * r, x1, 76.0 + 24 * r), conf=conf,
+                                cell=(0, r, c) if cells else None))
+            x = x1 + 8
+    return PageContent(file=file, page=no, method="text", width_pt=W, height_pt=H, segments=segs)
+
+
+def grid(row: list[str], xs: list[float]) -> list[Cell]:
+    """A table row on fixed column edges `xs` (n+1 edges for n cells)."""
+    return [(t, xs[i] + 2, xs[i + 1] - 2) for i, t in enumerate(row)]
+
+
+def fields(name: str = "王秀英", employer: str = "包头市第一中学") -> dict[str, FieldValue]:
+    src = Source(file="A1/评审表.pdf", page=1)
+    return {"name": FieldValue(value=name, confidence=1.0, source=src),
+            "employer": FieldValue(value=employer, confidence=1.0, source=src)}
+
+
+def one(kind: str, p: PageContent, f: Optional[dict] = None) -> Evidence:
+    items = extract_evidence([p], [Document(kind=kind, file=p.file, pages=[p.page or 1], confidence=1.0)], f or fields())
+    assert len(items) == 1, items
+    return items[0]
+
+
+def test_pledge_signed_with_a_name() -> None:
+    ev = one("pledge", page([["职称申报诚信承诺书"], ["本人郑重承诺……"], ["承诺人（签名）：王秀英"], ["日期：2020年5月21日"]]))
+    assert ev.signed is True and ev.signer == "王秀英" and ev.date == "2020-05-21"
+    assert ev.source.page == 1 and ev.source.bbox is not None
+
+
+def test_pledge_unsigned_and_garbage_signature() -> None:
+    unsigned = one("pledge", page([["职称申报诚信承诺书"], ["承诺人（签名）："], ["日期：2020年5月21日"]]))
+    assert unsigned.signed is False and unsigned.signer is None
+    scrawl = one("pledge", page([["职称申报诚信承诺书"], ["承诺人（签名）：", "~//3k"], ["日期：2020年5月21日"]]))
+    assert scrawl.signed is True and scrawl.signer is None  # something is written, not readable as a name
+    damaged_label = one("pledge", page([["职称申报诚信承诺书"], ["承诺和人签名，王秀英"]]))
+    assert damaged_label.signed is True and damaged_label.signer == "王秀英"
+
+
+def test_ce_card_hours_per_year_by_header_columns() -> None:
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0]
+    ev = one("ce_card", page([["继续教育审验卡"], grid(["年度", "公需科目学时", "专业科目学时", "合计"], xs),
+                              grid(["2018", "30", "60", "90"], xs), grid(["2019", "32", "64", "96"], xs),
+                              grid(["2020", "28", "70", "98"], xs),
+                              ["审验单位：包头市人力资源和社会保障局"], ["审验日期：2020年4月20日"]]))
+    assert ev.hours == {"2018": {"public": 30.0, "professional": 60.0}, "2019": {"public": 32.0, "professional": 64.0},
+                        "2020": {"public": 28.0, "professional": 70.0}}
+    assert ev.unit == "包头市人力资源和社会保障局" and ev.date == "2020-04-20"
+
+
+def test_ce_card_hours_written_as_sentences() -> None:
+    ev = one("ce_card", page([["继续教育审验卡"], ["2019年度：公需科目30学时，专业科目60学时"], ["2020年度：公需科目24学时"]]))
+    assert ev.hours == {"2019": {"public": 30.0, "professional": 60.0}, "2020": {"public": 24.0}}
+
+
+def test_publicity_period_result_and_unit_from_we() -> None:
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/18至2020/5/25，在单位公示栏对王秀英同志进行了公示，"],
+                                ["公示期间无异议。"], ["单位（盖章）："], ["日期：2020/5/25"]]))
+    assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-18", "2020-05-25", "无异议")
+    assert ev.unit == "包头市第一中学"  # "我单位": the applicant's unit
+    assert one("publicity", page([["公示情况说明"], ["公示期间有异议。"]])).result == "有异议"
+
+
+def test_material_list_items_with_ocr_one() -> None:
+    ev = one("material_list", page([["专业技术资格送评材料目录单"], ["序号", "材料名称", "页数"], ["1", "专业技术资格评审表", "2"],
+                                    ["2", "专业技术资格送审表", "工"], ["3", "诚信承诺书", "1"]], cells=True))
+    assert ev.items == [{"no": 1, "name": "专业技术资格评审表", "pages": 2}, {"no": 2, "name": "专业技术资格送审表", "pages": 1},
+                        {"no": 3, "name": "诚信承诺书", "pages": 1}]
+
+
+def test_paper_first_page() -> None:
+    p = page([["会计之友2018年第11期第48卷"], ["ISSN 1004.5937 CN 14-1063/F"], ["核心素养视角下的初中数学课堂提问策略"],
+              ["钟月杜文强"], ["（包头市土默特右旗实验中学，内蒙古包头014000）"], ["【摘要】本文结合包头地区实际……"], ["关键词：包头；实践"]])
+    ev = one("paper", p, fields(name="杜文强"))
+    assert ev.journal == "会计之友"
+    assert ev.issn == "1004-5937" and ev.cn == "14-1063/F"  # OCR's "." for "-" in the ISSN
+    assert ev.issue == "2018年第11期" and ev.date == "2018-11"
+    assert ev.title == "核心素养视角下的初中数学课堂提问策略"
+    assert ev.authors == ["钟月", "杜文强"] and ev.author_rank == 2
+
+
+def test_split_names() -> None:
+    assert split_names("钟月杜文强", "杜文强") == ["钟月", "杜文强"]
+    assert split_names("夏永晨雇梅娜", "廖梅娜") == ["夏永晨", "廖梅娜"]  # the applicant's name misread
+    assert split_names("王秀英李明", None) == ["王秀英", "李明"]
+    assert split_names("宝音胡静", None) == ["宝音", "胡静"]
+
+
+def test_award_certificate() -> None:
+    ev = one("award", page([["获奖证书"], ["王秀英同志：你参与完成的“高层建筑深基坑支护施工技术研究项目”荣获2017年度包头"],
+                            ["市科学技术进步奖二等奖（第3完成人）。特发此证，以资鼓励。"], ["证书编号：2017-J-485"],
+                            ["包头市人民政府"], ["二〇一七年二月二日"]]))
+    assert ev.holder == "王秀英" and ev.title == "高层建筑深基坑支护施工技术研究项目"
+    assert (ev.grade, ev.level, ev.holder_rank) == ("二等奖", "市级", 3)
+    assert ev.date == "2017-02-02" and ev.number == "2017-J-485" and ev.issuer == "包头市人民政府"
+
+
+def test_honor_with_nested_quotes() -> None:
+    ev = one("honor", page([["荣誉证书"], ["王秀英同志：被授予“包头市“鹿城英才””荣誉称号。特发此证，以资鼓励。"],
+                            ["中共包头市委组织部"], ["二〇一七年二月"]]))
+    assert ev.title == "包头市“鹿城英才”" and ev.date == "2017-02" and ev.issuer == "中共包头市委组织部"
+
+
+def test_diploma_sentence_form() -> None:
+    ev = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1979年12月生，于1997年9月至2001年7月在本校汉语言文学专"],
+                              ["业四年制本科（非全日制）学习，修完教学计划规定的全部课程，成绩合格，准予毕业。"],
+                              ["校名:内蒙古师范大学"], ["证书编号:13264200124281251"], ["2001年7月"]]))
+    assert (ev.holder, ev.school, ev.major) == ("王秀英", "内蒙古师范大学", "汉语言文学")
+    assert (ev.level, ev.full_time, ev.date, ev.number) == ("bachelor", False, "2001-07", "13264200124281251")
+
+
+def test_degree_and_title_cert_labelled() -> None:
+    deg = one("degree", page([["学位证书"], ["王秀英，女，1979年12月生。在内蒙古师范大学汉语言文学专业完成了本科学习计划，"],
+                              ["授予文学学士学位。"], ["证书编号:3965936519600750"], ["二〇〇一年七月"]]))
+    assert (deg.holder, deg.degree, deg.school, deg.date) == ("王秀英", "文学学士", "内蒙古师范大学", "2001-07")
+    cert = one("title_cert", page([["专业技术资格证书"], ["姓名", "王秀英"], ["资格名称", "一级教师"],
+                                   ["评审组织", "包头市职称改革领导小组"], ["批准时间", "2012年9月1日"], ["证书编号", "1879521323"]], cells=True))
+    assert (cert.holder, cert.title, cert.level, cert.date) == ("王秀英", "一级教师", "intermediate", "2012-09-01")
+    assert cert.issuer == "包头市职称改革领导小组" and cert.number == "1879521323"
+
+
+def test_title_cert_read_as_one_block() -> None:
+    block = "AT经评审具备下列专业技术资格姓名王秀英性别女出生年月1982.06专业汉语言文学资格名称一级教师四评审组织包头市人力资源和社会保障局批准时间2012年4月1日证书编号4136924702"
+    ev = one("title_cert", page([[block]]))
+    assert (ev.holder, ev.title, ev.date, ev.issuer) == ("王秀英", "一级教师", "2012-04-01", "包头市人力资源和社会保障局")
+
+
+def test_employment_covid_exam_and_holder_id() -> None:
+    emp = one("employment", page([["聘用证明"], ["兹证明王秀英同志（身份证号：130104197912221140）系我单位在编在岗专业技术人员，"],
+                                  ["自2008/5起聘用在专业技术八级岗位，现仍在聘。特此证明。"], ["单位（盖章）："], ["日期：2020/5/14"]]))
+    assert (emp.post_grade, emp.since, emp.unit, emp.holder_id_number) == (8, "2008-05", "包头市第一中学", "130104197912221140")
+    cov = one("covid_proof", page([["疫情防控一线工作证明"], ["兹证明王秀英同志于2020.01.28至2020.04.01在包头市白云鄂博矿区人民医院流行病学调查岗位参加新"],
+                                   ["冠肺炎疫情防控一线工作，表现突出。特此证明。"], ["证明单位（盖章）："], ["日期：2020.04.01"]]))
+    assert (cov.period_from, cov.period_to, cov.unit, cov.role) == ("2020-01-28", "2020-04-01", "包头市白云鄂博矿区人民医院", "流行病学调查")
+    exam = one("exam_cert", page([["成绩合格证明"], ["姓名", "王秀英"], ["考试名称", "高级经济专业技术资格考试"], ["考试年度", "2019年"],
+                                  ["成绩", "合格"], ["2019年9月"]], cells=True))
+    assert (exam.exam, exam.result, exam.date) == ("高级经济专业技术资格考试", "合格", "2019-09")
+
+
+def test_claims_listed_on_the_eval_form() -> None:
+    x6 = [50.0, 75.0, 290.0, 345.0, 405.0, 460.0, 545.0]
+    x5 = [50.0, 130.0, 300.0, 380.0, 460.0, 545.0]
+    award_row = grid(["1"], x6[:2]) + [("马", 75.0, 77.0), ("铃薯晚疫病综合防治技术项目", 77.0, 288.0)] + grid(
+        ["包头市教学成果奖二等奖", "市级", "2020.02.21", "第2名"], x6[2:])
+    p = page([["专业技术资格评审表"], ["一、任现职以来发表的论文、著作"],
+              grid(["序号", "论文（著作）题目", "刊物名称", "ISSN", "发表时间", "本人排名"], x6),
+              grid(["1", "县域经济高质量发展对策分析", "建筑技术", "1000-4726", "2016年6月", "独著/第一作者"], x6),
+              ["二、任现职以来获奖情况"], grid(["序号", "获奖项目", "奖项名称及等级", "级别", "获奖时间", "本人排名"], x6),
+              award_row,
+              ["三、主要业绩成果（专利、标准、项目）"], grid(["序号", "成果名称", "类别", "编号", "时间"], x5),
+              grid(["1", "一种轧辊冷却装置", "实用新型专利", "ZL 20122 1539836.2", "2012-12-12"], x5)], file="A1/评审表.pdf")
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    by_kind = {e.kind: e for e in items}
+    assert sorted(by_kind) == ["claimed_achievement", "claimed_award", "claimed_paper"]
+    paper = by_kind["claimed_paper"]
+    assert (paper.title, paper.journal, paper.issn, paper.date, paper.author_rank) == (
+        "县域经济高质量发展对策分析", "建筑技术", "1000-4726", "2016-06", 1)
+    award = by_kind["claimed_award"]
+    assert (award.title, award.grade, award.level, award.date, award.holder_rank) == (
+        "马铃薯晚疫病综合防治技术项目", "二等奖", "市级", "2020-02-21", 2)
+    ach = by_kind["claimed_achievement"]
+    assert (ach.title, ach.number, ach.date) == ("一种轧辊冷却装置", "ZL 20122 1539836.2", "2012-12-12")
+    assert paper.source.page == 1 and paper.source.bbox is not None
+
+
+def test_work_summary_keeps_text_and_photo_keeps_info() -> None:
+    ev = one("work_summary", page([["专业技术工作总结"], ["本人自2002年参加工作以来，爱岗敬业。"]]))
+    assert "爱岗敬业" in (ev.text or "")
+
+
+def test_unread_values_stay_none() -> None:
+    ev = one("award", page([["获奖证书"], ["特发此证"]]))
+    assert ev.grade is None and ev.level is None and ev.holder_rank is None and ev.date is None

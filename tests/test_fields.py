@@ -1,0 +1,209 @@
+"""Field extraction on hand-built pages: label variants, OCR damage, layouts, DOCX grid."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from dossierflow.models import Document, PageContent, Segment
+from extractors.fields import extract_fields, label_hits
+
+A4 = (595.0, 842.0)
+
+
+def pt_page(rows: list[list[str]], *, file: str = "A1/评审表.pdf", page: int = 1, table: bool = True,
+            title: Optional[str] = "专业技术资格评审表", conf: float = 0.95, widths: Optional[list[float]] = None) -> PageContent:
+    """A PDF/OCR-like page: one segment per cell, rows 24 pt apart; `table=False` drops cell indexes."""
+    segs: list[Segment] = []
+    if title:
+        segs.append(Segment(text=title, box=(200.0, 60.0, 400.0, 80.0), conf=conf))
+    widths = widths or [90.0, 150.0, 90.0, 150.0]
+    for r, row in enumerate(rows):
+        x = 60.0
+        y = 110.0 + 24.0 * r
+        for c, text in enumerate(row):
+            w = widths[c] if c < len(widths) else 100.0
+            if text:
+                segs.append(Segment(text=text, box=(x + 2, y + 4, x + w - 2, y + 18), conf=conf, cell=(0, r, c) if table else None))
+            x += w
+    return PageContent(file=file, page=page, method="ocr" if not table else "text", width_pt=A4[0], height_pt=A4[1], segments=segs)
+
+
+def grid_page(rows: list[list[str]], file: str = "A1/评审表.docx") -> PageContent:
+    segs = [Segment(text="专业技术资格评审表", box=(0.0, 0.0, 1.0, 1.0), conf=1.0, locator="paragraph 1")]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                segs.append(
+                    Segment(text=text, box=(float(c), float(r + 1), float(c + 1), float(r + 2)), conf=1.0,
+                            locator=f"table 1, row {r + 1}, cell {c + 1}", cell=(0, r, c))
+                )
+    return PageContent(file=file, page=None, method="docx", coords="grid", segments=segs)
+
+
+def doc_for(page: PageContent, kind: str = "eval_form") -> Document:
+    return Document(kind=kind, file=page.file, pages=[] if page.coords == "grid" else [page.page or 1], confidence=1.0)
+
+
+def fields_of(*pages: PageContent) -> dict:
+    docs = [doc_for(p) for p in pages]
+    return {k: v.value for k, v in extract_fields(list(pages), docs).items()}
+
+
+FOUR_COL = [
+    ["姓  名", "王秀英", "性\u3000别", "女"],
+    ["出生年月", "1980年5月", "身份证号码", "15020319800512002x"],
+    ["工作单位", "包头市第一中学"],
+    ["单位性质", "事业单位", "所在地区", "土默特右旗萨拉齐镇"],
+    ["人员身份", "专业技术人员", "申报系列", "中小学教师"],
+    ["现任专业技术职务", "一级教师", "取得时间", "2012.09"],
+    ["申报资格", "高级教师", "申报类型", "正常申报"],
+    ["最高学历", "大学本科", "学习形式", "全日制"],
+    ["毕业院校", "包头师范学院", "所学专业", "汉语言文学"],
+    ["毕业时间", "2002/7", "参加工作时间", "二〇〇二年八月"],
+    ["旗县区工作年限", "18", "苏木乡镇工作年限", "12年"],
+    ["现聘岗位等级", "专业技术八级", "是否疫情防控一线人员", "否"],
+    ["技能等级", "技师", "取得时间", "2015年6月"],
+    ["申报日期", "2020年5月20日"],
+]
+
+EXPECTED = {
+    "name": "王秀英", "gender": "女", "birth_date": "1980-05", "id_number": "15020319800512002X",
+    "employer": "包头市第一中学", "employer_type": "public_institution", "region": "土默特右旗萨拉齐镇",
+    "region_level": "township", "person_status": "professional", "series": "中小学教师",
+    "current_title": "一级教师", "current_title_date": "2012-09", "applied_title": "高级教师",
+    "applied_level": "deputy_senior", "route": "regular", "education": "bachelor", "full_time": True,
+    "school": "包头师范学院", "major": "汉语言文学", "graduation_date": "2002-07", "work_start_date": "2002-08",
+    "county_years": 18, "township_years": 12, "post_grade": 8, "covid_frontline": False,
+    "skill_level": "技师", "skill_level_date": "2015-06", "submission_date": "2020-05-20",
+}
+
+
+def test_four_column_table_text_pdf() -> None:
+    got = fields_of(pt_page(FOUR_COL))
+    assert got == EXPECTED
+
+
+def test_same_form_without_cell_indexes_uses_geometry() -> None:
+    got = fields_of(pt_page(FOUR_COL, table=False))
+    assert got == EXPECTED
+
+
+def test_docx_grid_gives_locator_not_bbox() -> None:
+    page = grid_page(FOUR_COL)
+    fields = extract_fields([page], [doc_for(page)])
+    assert {k: v.value for k, v in fields.items()} == EXPECTED
+    src = fields["name"].source
+    assert src.page is None and src.bbox is None and src.locator == "table 1, row 1, cell 2"
+
+
+def test_two_column_label_colon_lines_in_one_segment() -> None:
+    rows = [["姓名：李明  性别：男"], ["出生日期: 1979.11"], ["公民身份号码：150203197911230011"],
+            ["现职称：工程师 任职时间：2010年12月"], ["拟申报职称：高级工程师"], ["申报系列：工程系列"]]
+    got = fields_of(pt_page(rows, table=False, widths=[400.0]))
+    assert got["name"] == "李明"
+    assert got["gender"] == "男"
+    assert got["birth_date"] == "1979-11"
+    assert got["id_number"] == "150203197911230011"
+    assert got["current_title"] == "工程师"
+    assert got["current_title_date"] == "2010-12"
+    assert got["applied_title"] == "高级工程师"
+    assert got["series"] == "工程"
+    assert got["applied_level"] == "deputy_senior"
+
+
+def test_label_and_value_in_one_ocr_segment_without_colon() -> None:
+    got = fields_of(pt_page([["姓名王秀英"], ["性别女"], ["工作单位包头市第三小学"]], table=False, widths=[300.0]))
+    assert got["name"] == "王秀英" and got["gender"] == "女" and got["employer"] == "包头市第三小学"
+
+
+def test_value_below_label() -> None:
+    rows = [["姓名", "性别", "出生年月"], ["张伟", "男", "1985.03"]]
+    got = fields_of(pt_page(rows, widths=[100.0, 100.0, 100.0]))
+    assert got["name"] == "张伟" and got["gender"] == "男" and got["birth_date"] == "1985-03"
+    got = fields_of(pt_page(rows, table=False, widths=[100.0, 100.0, 100.0]))
+    assert got["name"] == "张伟" and got["birth_date"] == "1985-03"
+
+
+def test_ocr_damage_one_character_in_label_and_split_label() -> None:
+    rows = [["姓名", "赵强"], ["参加工做时间", "2001年7月"], ["出生", "年月", "1978年2月"], ["单位性质", "事止单位"]]
+    page = pt_page(rows, table=False, widths=[60.0, 60.0, 150.0])
+    fields = extract_fields([page], [doc_for(page)])
+    assert fields["work_start_date"].value == "2001-07"
+    assert fields["birth_date"].value == "1978-02"
+    assert fields["employer_type"].value == "public_institution"
+    # the damaged character costs confidence
+    assert fields["employer_type"].confidence < fields["name"].confidence
+
+
+def test_empty_value_cell_is_absent_not_borrowed() -> None:
+    got = fields_of(pt_page([["姓名", "", "性别", "男"], ["调入时间", "", "申报类型", "转系列"]]))
+    assert "name" not in got and "transfer_date" not in got
+    assert got["gender"] == "男" and got["route"] == "series_transfer"
+
+
+def test_unparseable_value_is_absent_and_raw_kept() -> None:
+    page = pt_page([["出生年月", "不详"], ["最高学历", "本科"]])
+    fields = extract_fields([page], [doc_for(page)])
+    assert "birth_date" not in fields
+    assert fields["education"].value == "bachelor" and fields["education"].raw == "本科"
+
+
+def test_value_bbox_points_at_the_value_cell() -> None:
+    page = pt_page(FOUR_COL)
+    fields = extract_fields([page], [doc_for(page)])
+    src = fields["gender"].source
+    assert src.file == "A1/评审表.pdf" and src.page == 1
+    assert src.bbox is not None and src.bbox[0] > 60 + 90 + 150 + 90  # the value column, not the label
+    assert 0.9 <= fields["gender"].confidence <= 1.0
+
+
+def test_title_line_is_not_taken_for_a_label() -> None:
+    got = fields_of(pt_page([["姓名", "王秀英"]], title="专业技术资格评审表"))
+    assert "current_title" not in got and "applied_title" not in got
+
+
+def test_submit_form_fills_only_what_eval_form_lacks() -> None:
+    ev = pt_page([["姓名", "王秀英"], ["申报系列", "卫生"]], page=1)
+    sub = pt_page([["姓名", "王秀瑛"], ["工作单位", "青山区人民医院"], ["最高学历", "硕士研究生"]], page=2, title="专业技术资格送审表")
+    docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+    got = {k: v.value for k, v in extract_fields([ev, sub], docs).items()}
+    assert got["name"] == "王秀英"
+    assert got["employer"] == "青山区人民医院" and got["education"] == "master"
+
+
+def test_public_ce_hours_from_ce_card_2020_row() -> None:
+    ev = pt_page([["姓名", "王秀英"]], page=1)
+    ce = pt_page([["年度", "公需科目学时", "专业科目学时"], ["2018", "30", "60"], ["2019", "32", "64"], ["2020", "28", "70"]],
+                 page=2, title="继续教育审验卡", widths=[80.0, 120.0, 120.0])
+    docs = [doc_for(ev), Document(kind="ce_card", file=ce.file, pages=[2], confidence=1.0)]
+    fields = extract_fields([ev, ce], docs)
+    assert fields["public_ce_hours"].value == 28.0
+    assert fields["public_ce_hours"].source.page == 2
+
+
+def test_no_form_no_fields() -> None:
+    page = pt_page([["姓名", "王秀英"]])
+    assert extract_fields([page], [Document(kind="unknown", file=page.file, pages=[1], confidence=0.5)]) == {}
+
+
+def test_label_hits_prefers_longest_label() -> None:
+    hits = label_hits("技能等级取得时间：2015年6月")
+    assert [h.key for h in hits] == ["skill_level_date"]
+    hits = label_hits("姓名：李明性别：男")
+    assert [h.key for h in hits] == ["name", "gender"]
+
+
+def test_sideways_scan_fields_and_sources_in_stored_coordinates() -> None:
+    """A form scanned at 90°: the reader keeps stored-page boxes (text runs down the page).
+    Fields are read upright; their bboxes point back into the page as stored."""
+    upright_page = pt_page([["姓名", "王秀英", "性别", "女"], ["出生年月", "1980年5月"]], table=False)
+    w, h = A4  # upright size; stored page is landscape (h × w)
+    stored_segs = [
+        # upright (x, y) → stored (x_s, y_s) for a page turned 270° to read: x_s = W_s - y, y_s = x
+        s.model_copy(update={"box": (h - s.box[3], s.box[0], h - s.box[1], s.box[2])}) for s in upright_page.segments
+    ]
+    stored = upright_page.model_copy(update={"segments": stored_segs, "rotation": 270, "width_pt": h, "height_pt": w})
+    fields = extract_fields([stored], [doc_for(stored)])
+    assert {k: fields[k].value for k in ("name", "gender", "birth_date")} == {"name": "王秀英", "gender": "女", "birth_date": "1980-05"}
+    name_seg = next(s for s in stored_segs if s.text == "王秀英")
+    assert fields["name"].source.bbox == tuple(round(v, 1) for v in name_seg.box)

@@ -1,0 +1,273 @@
+"""The fixture generator: valid people, truth that matches the files, A4 image-only scans,
+determinism, and the accuracy scoring on a hand-made pair."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from dossierflow.vocab import FLAG_CODES, RULE_CODES
+from fixtures.dates import FDate, whole_years
+from fixtures.generate import generate_batch
+from fixtures.idnumber import check_digit, corrupt_check_digit, is_valid, issn_valid
+from fixtures.people import BatchFrame, make_applicant
+from fixtures.scenarios import CATALOGUE
+from fixtures.scoring import score
+from fixtures.truth import BatchTruth, DocumentTruth, DossierTruth, EvidenceTruth, SourceTruth, truth_path
+
+A4 = (595.28, 841.89)
+MM = 72 / 25.4
+TITLE_WORD = {"eval_form": "评审表", "submit_form": "送审表", "pledge": "承诺书", "diploma": "毕业证书",
+              "publicity": "公示", "ce_card": "审验卡", "work_summary": "总结"}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> tuple[Path, BatchTruth]:
+    root = tmp_path_factory.mktemp("fx") / "b1"
+    truth = generate_batch(root, n=6, seed=3, damage="mixed")
+    return root, truth
+
+
+@pytest.fixture(scope="module")
+def scenario_batch(tmp_path_factory) -> tuple[Path, BatchTruth]:
+    root = tmp_path_factory.mktemp("fx") / "b2"
+    truth = generate_batch(root, n=0, seed=5, forms=["text_pdf", "scan"], damage="clean",
+                           scenarios="fail:ATTACHMENTS_A4,flag:PDF_EDITED,fail:POST_QUOTA,flag:SHARED_PAPER,"
+                                     "fail:SENIORITY,flag:ID_NUMBER_INVALID")
+    return root, truth
+
+
+def _file_bytes(root: Path, rel: str) -> bytes:
+    if ".zip/" in rel:
+        entry, inner = rel.split(".zip/", 1)
+        with zipfile.ZipFile(root / f"{entry}.zip") as zf:
+            return zf.read(f"{entry}/{inner}")
+    return (root / rel).read_bytes()
+
+
+def test_gb11643_check_digit_on_known_numbers():
+    assert is_valid("11010519491231002X")
+    assert check_digit("44052418800101001") == "4"
+    assert not is_valid(corrupt_check_digit("11010519491231002X"))
+    assert issn_valid("0317-8471") and issn_valid("2049-3630") and not issn_valid("0317-8472")
+
+
+def test_applicants_have_ids_matching_birth_and_sex():
+    names: set[str] = set()
+    frame = BatchFrame("固阳县", dt.date(2020, 6, 15))
+    for i in range(150):
+        a = make_applicant(random.Random(i), frame, names)
+        assert is_valid(a.id_number), a.id_number
+        assert a.id_number[6:12] == f"{a.birth.year}{a.birth.month:02d}"
+        assert (int(a.id_number[16]) % 2 == 1) == (a.gender == "男")
+        assert a.graduation_date.first() <= dt.date(2019, 12, 31)
+        assert a.publicity_to.first() < frame.submitted_on
+        assert a.ce_hours[2020][0] >= 30 and a.ce_date <= a.submission_date
+        if a.route == "regular":
+            need = {"intermediate": 4, "deputy_senior": 5, "senior": 5}[a.applied_level]
+            assert whole_years(a.current_title_date) >= need
+
+
+def test_batch_root_holds_only_dossiers_and_batch_yaml(batch):
+    root, truth = batch
+    entries = sorted(p.name for p in root.iterdir())
+    assert "batch.yaml" in entries
+    assert sorted(d.entry for d in truth.dossiers) == sorted(e for e in entries if e != "batch.yaml")
+    assert truth_path(root).exists() and truth_path(root).parent == root.parent
+    assert BatchTruth.read(truth_path(root)) == truth
+
+
+def test_every_document_in_truth_is_in_its_file_at_its_pages(batch):
+    root, truth = batch
+    for d in truth.dossiers:
+        assert {"eval_form", "submit_form", "pledge", "photo", "material_list"} <= {x.kind for x in d.documents}
+        for doc in d.documents:
+            blob = _file_bytes(root, doc.file)
+            if doc.file.lower().endswith(".pdf"):
+                reader = PdfReader(io.BytesIO(blob))
+                assert doc.pages and max(doc.pages) <= len(reader.pages), doc
+                if doc.form == "text_pdf" and doc.kind in TITLE_WORD:
+                    text = reader.pages[doc.pages[0] - 1].extract_text()
+                    assert TITLE_WORD[doc.kind] in text, (doc, text[:80])
+            elif doc.file.endswith(".docx"):
+                assert doc.pages == []
+                from docx import Document
+
+                body = "\n".join(p.text for p in Document(io.BytesIO(blob)).paragraphs)
+                if doc.kind in TITLE_WORD:
+                    assert TITLE_WORD[doc.kind] in body
+            else:
+                assert doc.pages == [1]
+                Image.open(io.BytesIO(blob)).verify()
+        for ev in d.evidence:
+            assert any(x.file == ev.source.file for x in d.documents)
+
+
+def test_scans_are_image_only_and_pages_are_a4(batch):
+    root, truth = batch
+    seen_scan = 0
+    for d in truth.dossiers:
+        for doc in d.documents:
+            if doc.kind == "photo":
+                continue
+            blob = _file_bytes(root, doc.file)
+            if doc.file.lower().endswith(".pdf"):
+                reader = PdfReader(io.BytesIO(blob))
+                for p in doc.pages:
+                    page = reader.pages[p - 1]
+                    w, h = sorted((float(page.mediabox.width), float(page.mediabox.height)))
+                    assert abs(w - A4[0]) <= 5 * MM and abs(h - A4[1]) <= 5 * MM, (doc, w, h)
+                    if doc.form.startswith("scan"):
+                        seen_scan += 1
+                        assert page.extract_text().strip() == ""
+                        assert "/Font" not in (page.get("/Resources") or {})
+            elif doc.form.startswith("scan"):
+                img = Image.open(io.BytesIO(blob))
+                dpi = img.info["dpi"][0]
+                w, h = sorted(img.size)
+                assert abs(w / dpi * 25.4 - 210) <= 5 and abs(h / dpi * 25.4 - 297) <= 5
+    assert seen_scan > 0
+
+
+def test_photo_is_a_two_inch_portrait(batch):
+    root, truth = batch
+    photos = [x for d in truth.dossiers for x in d.documents if x.kind == "photo" and not x.file.endswith(".pdf")]
+    assert photos
+    for p in photos:
+        img = Image.open(io.BytesIO(_file_bytes(root, p.file)))
+        assert 0.66 <= img.width / img.height <= 0.76
+        corner = img.convert("L").getpixel((3, 3))
+        assert corner >= 235
+
+
+def test_clean_truth_fields_are_normalised(batch):
+    _, truth = batch
+    for d in truth.dossiers:
+        assert d.expected_status == "accepted" and not d.expected_fail_rules and not d.expected_flags
+        f = d.fields
+        assert is_valid(f["id_number"])
+        for key in ("birth_date", "graduation_date", "work_start_date", "submission_date"):
+            assert len(f[key]) in (7, 10) and f[key][4] == "-"
+        assert isinstance(f["full_time"], bool) and isinstance(f["county_years"], int)
+        assert f["region_level"] in ("city", "county", "township")
+        assert set(d.field_forms) == set(f)
+
+
+def test_generation_is_deterministic(tmp_path):
+    t1 = generate_batch(tmp_path / "a" / "b", n=3, seed=11, forms=["docx", "scan", "zip"])
+    t2 = generate_batch(tmp_path / "c" / "b", n=3, seed=11, forms=["docx", "scan", "zip"])
+    assert t1.model_dump() == t2.model_dump()
+
+    def digest(root: Path) -> dict[str, str]:
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert digest(tmp_path / "a" / "b") == digest(tmp_path / "c" / "b")
+    t3 = generate_batch(tmp_path / "d" / "b", n=3, seed=12, forms=["docx", "scan", "zip"])
+    assert t3.dossiers[0].fields["id_number"] != t1.dossiers[0].fields["id_number"]
+
+
+def test_catalogue_covers_every_rule_and_flag():
+    codes = {s.code.split(":", 1)[1] for s in CATALOGUE if ":" in s.code}
+    assert set(RULE_CODES) <= codes
+    assert set(FLAG_CODES) <= codes | {f for s in CATALOGUE for f in s.flags}
+    for s in CATALOGUE:
+        if s.flags:
+            assert s.status == "integrity_review"
+
+
+def test_scenarios_change_the_files(scenario_batch):
+    root, truth = scenario_batch
+    by = {d.scenario: d for d in truth.dossiers}
+    a4 = by["fail:ATTACHMENTS_A4"]
+    diploma = next(x for x in a4.documents if x.kind == "diploma")
+    blob = _file_bytes(root, diploma.file)
+    if diploma.file.endswith(".pdf"):
+        box = PdfReader(io.BytesIO(blob)).pages[diploma.pages[0] - 1].mediabox
+        w, h = sorted((float(box.width), float(box.height)))
+    else:
+        img = Image.open(io.BytesIO(blob))
+        w, h = (v / img.info["dpi"][0] * 72 for v in sorted(img.size))
+    assert abs(w - 176 * MM) < 3 and abs(h - 250 * MM) < 3
+
+    edited = by["flag:PDF_EDITED"]
+    diploma = next(x for x in edited.documents if x.kind == "diploma")
+    blob = _file_bytes(root, diploma.file)
+    assert blob.count(b"%%EOF") >= 2 and b"Photoshop" in blob
+
+    assert not is_valid(by["flag:ID_NUMBER_INVALID"].fields["id_number"])
+    assert by["fail:SENIORITY"].fields["current_title_date"] in ("2015-02", "2015-02-01")
+
+    pair = [d for d in truth.dossiers if d.scenario == "flag:SHARED_PAPER"]
+    assert len(pair) == 2 and pair[0].related == [pair[1].dossier_id]
+    titles = [{e.attrs()["title"] for e in d.evidence if e.kind == "paper" and e.attrs().get("author_rank") == 1}
+              for d in pair]
+    assert titles[0] & titles[1]
+
+    quota = [f for f in truth.batch_findings if f.rule == "POST_QUOTA" and f.outcome == "fail"]
+    assert [f.dossiers for f in quota] == [[by["fail:POST_QUOTA"].dossier_id]]
+    posts = truth.batch_yaml["posts"]
+    assert any(p.get("series") == "中小学教师" and p["level"] == "intermediate" and p["vacant"] == 0 for p in posts)
+
+
+def _hand_truth() -> BatchTruth:
+    docs = [DocumentTruth(kind="eval_form", file="A1/a.pdf", pages=[1, 2], form="text_pdf"),
+            DocumentTruth(kind="photo", file="A1/p.jpg", pages=[1], form="image")]
+    ev = [EvidenceTruth(kind="paper", source=SourceTruth(file="A1/a.pdf", page=3), title="论文甲"),
+          EvidenceTruth(kind="diploma", source=SourceTruth(file="A1/a.pdf", page=4), holder="张三")]
+    d1 = DossierTruth(dossier_id="A1", scenario="clean", form="text_pdf", entry="A1",
+                      fields={"name": "张三", "birth_date": "1980-05", "county_years": 3, "full_time": True},
+                      field_forms={"name": "text_pdf", "birth_date": "text_pdf", "county_years": "text_pdf",
+                                   "full_time": "text_pdf"},
+                      documents=docs, evidence=ev, expected_status="accepted")
+    d2 = DossierTruth(dossier_id="A2", scenario="fail:SENIORITY", form="scan", damage="damaged", entry="A2.pdf",
+                      fields={"name": "李四", "public_ce_hours": 32},
+                      field_forms={"name": "scan_damaged", "public_ce_hours": "scan_damaged"},
+                      documents=[DocumentTruth(kind="pledge", file="A2.pdf", pages=[5], form="scan_damaged")],
+                      evidence=[], expected_status="rejected", expected_fail_rules=["SENIORITY"])
+    d3 = DossierTruth(dossier_id="A3", scenario="flag:TEXT_REUSE", form="docx", entry="A3", fields={"name": "王五"},
+                      field_forms={"name": "docx"}, documents=[], evidence=[], expected_status="integrity_review",
+                      expected_flags=["TEXT_REUSE"])
+    return BatchTruth(batch_id="b", seed=0, dossiers=[d1, d2, d3])
+
+
+def test_scoring_computes_known_numbers():
+    results = {
+        "A1": {"dossier_id": "A1", "status": "accepted",
+               "fields": {"name": {"value": "张 三"}, "birth_date": {"value": "1980-05-01"},
+                          "county_years": {"value": 3.0}, "full_time": {"value": 1}},
+               "documents": [{"kind": "eval_form", "file": "A1/a.pdf", "pages": [2]},
+                             {"kind": "photo", "file": "A1/p.jpg", "pages": []}],
+               "evidence": [{"kind": "paper", "title": "论文甲", "source": {"file": "A1/a.pdf", "page": 3}},
+                            {"kind": "diploma", "source": {"file": "A1/a.pdf", "page": 9}}],
+               "findings": [{"rule": "SENIORITY", "outcome": "fail"}], "flags": [{"code": "TEXT_REUSE"}]},
+        "A2": {"dossier_id": "A2", "status": "rejected", "fields": {"public_ce_hours": {"value": 32}},
+               "documents": [{"kind": "unknown", "file": "A2.pdf", "pages": [5]}],
+               "findings": [{"rule": "SENIORITY", "outcome": "fail"}, {"rule": "CE_CARD_VALID", "outcome": "review"}],
+               "flags": []},
+    }
+    rep = score(results, _hand_truth())
+    # A1: name ok (spaces ignored), birth_date wrong precision, county_years ok, full_time 1 is not a bool
+    assert (rep.fields_by_form["text_pdf"].hit, rep.fields_by_form["text_pdf"].total) == (2, 4)
+    assert (rep.fields_by_form["scan_damaged"].hit, rep.fields_by_form["scan_damaged"].total) == (1, 2)
+    assert (rep.fields_by_form["docx"].hit, rep.fields_by_form["docx"].total) == (0, 1)  # A3 missing
+    assert (rep.fields.hit, rep.fields.total) == (3, 7)
+    assert (rep.documents.hit, rep.documents.total) == (2, 3)
+    assert (rep.evidence.hit, rep.evidence.total) == (1, 2)
+    assert (rep.status.hit, rep.status.total) == (2, 3)
+    s = rep.rules["SENIORITY"]
+    assert (s.tp, s.fp, s.fn) == (1, 1, 0) and s.precision == 0.5 and s.recall == 1.0
+    assert "CE_CARD_VALID" not in rep.rules
+    f = rep.flags["TEXT_REUSE"]
+    assert (f.tp, f.fp, f.fn) == (0, 1, 1)
+    assert rep.missing == ["A3"]
+    assert "SENIORITY" in rep.render()

@@ -1,0 +1,239 @@
+"""Cross-dossier flags: duplicates, shared papers, copied attachments and texts.
+
+Certificate images are drawn for real (one printed template, different fillings, scanner noise,
+JPEG, skew) and hashed with the same function readers use; a few pages go through Tesseract.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from dossierflow.models import Evidence, PageContent, Segment, Source
+from extractors.text import clean
+from test_integrity_support import clean_batch, make_dossier, personal_text
+from validators.integrity import cross_flags
+from validators.integrity.imagesig import page_image_hash
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def certificate(name: str, number: str, seed: int, angle: float = 0.0, quality: int = 60) -> Image.Image:
+    """An award certificate: a fixed printed template filled with a name and a number, scanned."""
+    img = Image.new("L", (1240, 1754), 255)
+    d = ImageDraw.Draw(img)
+    d.rectangle([60, 60, 1180, 1694], outline=0, width=12)
+    d.rectangle([90, 90, 1150, 1664], outline=80, width=3)
+    big, mid = ImageFont.truetype(FONT, 90), ImageFont.truetype(FONT, 48)
+    d.text((420, 220), "荣誉证书", font=big, fill=0)
+    d.text((160, 520), f"{name}同志：", font=mid, fill=0)
+    d.text((160, 620), "在二〇一八年度科学技术进步奖评选中，", font=mid, fill=0)
+    d.text((160, 700), "荣获二等奖。特发此证，以资鼓励。", font=mid, fill=0)
+    d.text((160, 1300), f"证书编号：{number}", font=mid, fill=0)
+    d.text((700, 1450), "二〇一八年十二月", font=mid, fill=0)
+    d.ellipse([700, 1250, 1000, 1550], outline=0, width=8)
+    rng = np.random.default_rng(seed)
+    noisy = np.asarray(img).astype(np.float32) + rng.normal(0, 18, (1754, 1240))
+    img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).rotate(angle, fillcolor=255, resample=Image.BILINEAR)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return Image.open(buf).convert("L")
+
+
+@lru_cache(maxsize=None)
+def cert_hash(name: str, number: str, seed: int, angle: float = 0.0, quality: int = 60) -> str:
+    return page_image_hash(certificate(name, number, seed, angle, quality))
+
+
+def with_award_page(did: str, applicant: str, holder: str, number: str, image_hash: str, evidence: bool = True, text: str = ""):
+    ex = make_dossier(did, random.Random(hash(did) % 1000), name=applicant)
+    scan = f"{did}/scan.pdf"
+    ex.pages.append(
+        PageContent(
+            file=scan,
+            page=7,
+            method="ocr",
+            image_hash=image_hash,
+            segments=[Segment(text=line, box=(0, i * 20, 500, i * 20 + 18), conf=0.9) for i, line in enumerate(text.splitlines()) if line.strip()],
+        )
+    )
+    from dossierflow.models import Document
+
+    ex.documents.append(Document(kind="honor", file=scan, pages=[7], confidence=0.9))
+    if evidence:
+        ex.evidence.append(Evidence(kind="honor", source=Source(file=scan, page=7), holder=holder, number=number, title="科学技术进步奖", date="2018-12", confidence=0.9))
+    return ex
+
+
+def flags_of(result: dict, code: str) -> dict[str, list]:
+    return {did: [f for f in fl if f.code == code] for did, fl in result.items() if any(f.code == code for f in fl)}
+
+
+def test_clean_batch_of_60_raises_no_cross_flags() -> None:
+    """Shared templates (near-identical page hashes), shared boilerplate, co-authored papers."""
+    result = cross_flags(clean_batch(60), None, "B1", 2020)
+    assert {did: [f.message for f in fl] for did, fl in result.items()} == {}
+
+
+def test_duplicate_applicant_within_the_batch() -> None:
+    batch = clean_batch(10)
+    twin = make_dossier("A0099", random.Random(1), name=str(batch["A0003"].field("name")), id_number=str(batch["A0003"].field("id_number")))
+    twin.fields["employer"] = twin.fields["employer"].model_copy(update={"value": "另一个单位"})
+    batch["A0099"] = twin
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_APPLICANT")
+    assert set(found) == {"A0003", "A0099"}
+    assert found["A0003"][0].related == ["A0099"] and found["A0099"][0].related == ["A0003"]
+    assert str(batch["A0003"].field("id_number")) not in found["A0003"][0].message
+    # A resubmission by the same person never counts as copying their own attachments or text.
+    assert set(cross_flags(batch, None, "B1", 2020)) == {"A0003", "A0099"}
+    assert {f.code for fl in cross_flags(batch, None, "B1", 2020).values() for f in fl} == {"DUPLICATE_APPLICANT"}
+
+
+def phash64(name: str, number: str, seed: int, angle: float = 0.0, quality: int = 60) -> str:
+    """The readers' plain 64-bit pHash: the checks work on any hash length."""
+    import imagehash
+
+    return str(imagehash.phash(certificate(name, number, seed, angle, quality)))
+
+
+@pytest.mark.parametrize("hasher", [cert_hash, phash64], ids=["phash256", "phash64"])
+def test_rescanned_certificate_of_another_person_is_a_duplicate_attachment(hasher) -> None:
+    original = hasher("张伟", "BT2018-0231", seed=1)
+    rescan = hasher("张伟", "BT2018-0231", seed=2, angle=1.2, quality=40)
+    batch = {
+        "A0001": with_award_page("A0001", "张伟", "张伟", "BT2018-0231", original),
+        "A0002": with_award_page("A0002", "李秀英", "张伟", "BT2018-0231", rescan),
+    }
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"}
+    flag = found["A0002"][0]
+    assert flag.related == ["A0001"]
+    assert {(s.file, s.page) for s in flag.sources} == {("A0002/scan.pdf", 7), ("A0001/scan.pdf", 7)}
+    assert "BT20180231" in flag.message
+
+
+@pytest.mark.parametrize("hasher", [cert_hash, phash64], ids=["phash256", "phash64"])
+def test_two_people_certificates_from_one_template_are_not_duplicates(hasher) -> None:
+    a = hasher("张伟", "BT2018-0231", seed=1)
+    b = hasher("李秀英", "BT2018-0457", seed=3)
+    from validators.integrity.imagesig import distance
+
+    assert distance(a, b) <= 0.15  # the image hash alone cannot tell them apart …
+    batch = {
+        "A0001": with_award_page("A0001", "张伟", "张伟", "BT2018-0231", a),
+        "A0002": with_award_page("A0002", "李秀英", "李秀英", "BT2018-0457", b),
+    }
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}  # … the content does
+
+
+def test_without_any_content_only_a_practically_identical_image_counts() -> None:
+    a = cert_hash("张伟", "BT2018-0231", seed=1)
+    b = cert_hash("李秀英", "BT2018-0457", seed=3)
+    batch = {
+        "A0001": with_award_page("A0001", "张伟", "", "", a, evidence=False),
+        "A0002": with_award_page("A0002", "李秀英", "", "", b, evidence=False),
+    }
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    batch["A0002"] = with_award_page("A0002", "李秀英", "", "", a, evidence=False)  # the same image file reused
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Tesseract")
+def test_page_text_from_tesseract_separates_rescan_from_template() -> None:
+    import pytesseract
+
+    def ocr(img: Image.Image) -> str:
+        small = img.resize((620, 877))
+        return "\n".join(clean(line) for line in pytesseract.image_to_string(small, lang="chi_sim", config="--psm 6").splitlines())
+
+    imgs = {
+        "orig": certificate("张伟", "BT2018-0231", seed=1),
+        "rescan": certificate("张伟", "BT2018-0231", seed=2, angle=1.0, quality=40),
+        "other": certificate("李秀英", "BT2018-0457", seed=3),
+    }
+    texts = {k: ocr(v) for k, v in imgs.items()}
+    hashes = {k: page_image_hash(v) for k, v in imgs.items()}
+    same = {
+        "A0001": with_award_page("A0001", "张伟", "", "", hashes["orig"], evidence=False, text=texts["orig"]),
+        "A0002": with_award_page("A0002", "王芳", "", "", hashes["rescan"], evidence=False, text=texts["rescan"]),
+    }
+    assert set(flags_of(cross_flags(same, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+    other = {
+        "A0001": same["A0001"],
+        "A0003": with_award_page("A0003", "李秀英", "", "", hashes["other"], evidence=False, text=texts["other"]),
+    }
+    assert flags_of(cross_flags(other, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+
+
+def test_shared_paper_needs_both_to_claim_first_authorship() -> None:
+    batch = clean_batch(6)
+    paper = batch["A0001"].items("paper")[0]
+    copied = paper.model_copy(update={"source": Source(file="A0002/scan.pdf", page=6), "authors": [str(batch["A0002"].field("name"))], "author_rank": 1})
+    batch["A0002"].evidence.append(copied)
+    # A form claim alone with a slightly different title writing still matches after normalising.
+    claim = Evidence(kind="claimed_paper", source=Source(file="A0003/eval.pdf", page=2), title=paper.title.replace("的", "的 ") + "。", author_rank=1)
+    batch["A0003"].evidence.append(claim)
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER")
+    assert set(found) == {"A0001", "A0002", "A0003"}
+    assert sorted(r for f in found["A0001"] for r in f.related) == ["A0002", "A0003"]
+    # A0002 (co-author) in clean_batch is rank 2 for A0001's paper: silent.
+    copied.author_rank = 2
+    claim.author_rank = 3
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+
+
+def test_text_reuse_catches_a_lightly_edited_copy_not_boilerplate() -> None:
+    batch = clean_batch(30)
+    source_text = batch["A0005"].items("work_summary")[0].text or ""
+    # Punctuation changed, two sentences of one's own added, the name swapped.
+    name5, name9 = str(batch["A0005"].field("name")), str(batch["A0009"].field("name"))
+    copied = source_text.replace("，", ",").replace(name5, name9) + personal_text(random.Random(99), name9, sentences=2)
+    batch["A0009"].items("work_summary")[0].text = copied
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE")
+    assert set(found) == {"A0005", "A0009"}
+    assert found["A0009"][0].related == ["A0005"] and found["A0009"][0].details["matches"][0]["jaccard"] > 0.5
+
+
+def test_a_paper_handed_in_under_another_title_is_text_reuse() -> None:
+    batch = clean_batch(20)
+    original = batch["A0015"].items("paper")[0]
+    plagiarised = batch["A0016"].items("paper")[0]
+    plagiarised.text = (original.text or "").replace("。", "；")
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE")
+    assert set(found) == {"A0015", "A0016"} and found["A0016"][0].sources[0] == plagiarised.source
+
+
+def test_short_shared_passage_is_not_text_reuse() -> None:
+    batch = clean_batch(30)
+    one_sentence = personal_text(random.Random(5), "某某", sentences=1)
+    for did in ("A0002", "A0004"):
+        summary = batch[did].items("work_summary")[0]
+        summary.text = (summary.text or "") + one_sentence
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE") == {}
+
+
+def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the guards the clean batch would raise leads: shared templates, team awards,
+    co-authored papers and boilerplate are really in it."""
+    import validators.integrity.cross as cross
+
+    batch = clean_batch(60)
+    monkeypatch.setattr(cross, "_shared_certificate", lambda *a: False)
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0011", "A0012", "A0013", "A0014", "A0015", "A0016"}
+    monkeypatch.undo()
+    for ex in batch.values():  # without certificate numbers the holders still tell them apart …
+        for ev in ex.evidence:
+            ev.number = None
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    monkeypatch.setattr(cross, "_content_match", lambda *a: "图像相似")  # … the image hash alone cannot
+    assert len(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) > 50
+    monkeypatch.undo()
+    no_boilerplate = cross.CrossThresholds(boilerplate_min_docs=10**6, boilerplate_share=1.0, text_jaccard=0.2, text_containment=0.35)
+    assert flags_of(cross_flags(batch, None, "B1", 2020, no_boilerplate), "TEXT_REUSE") != {}

@@ -1,0 +1,195 @@
+"""Normalisers: every date form of the spec, numerals, enumerations, regions, IDs, titles."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors import normalize as nz
+from extractors import titles as tt
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("2005年7月", "2005-07"),
+        ("2005年7月1日", "2005-07-01"),
+        ("2005.07", "2005-07"),
+        ("2005-07-01", "2005-07-01"),
+        ("2005/7", "2005-07"),
+        ("2005/7/1", "2005-07-01"),
+        ("二〇〇五年七月", "2005-07"),
+        ("二〇〇五年七月一日", "2005-07-01"),
+        ("二〇二〇年十二月三十一日", "2020-12-31"),
+        ("2005年07月", "2005-07"),
+        ("2005.07.01", "2005-07-01"),
+        # OCR noise: spaces, letter O for 〇 or 0, full-width digits
+        ("2 005 年 7 月", "2005-07"),
+        ("二OO五年七月", "2005-07"),
+        ("二○○五年七月一日", "2005-07-01"),
+        ("2O05.07", "2005-07"),
+        ("２００５年７月", "2005-07"),
+        ("20050701", "2005-07-01"),
+        ("于2018年9月至今", "2018-09"),
+    ],
+)
+def test_parse_date_forms(text: str, iso: str) -> None:
+    assert nz.parse_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["", "2005年", "2005年13月", "2005.02.30", "不详", "2019.01-2019.06", "第3期"])
+def test_parse_date_refuses_what_it_cannot_read(text: str) -> None:
+    assert nz.parse_date(text) is None
+
+
+def test_find_dates_reads_a_period_in_order() -> None:
+    hits = nz.find_dates("2020年5月27日至2020年6月3日公示")
+    assert [h.iso for h in hits] == ["2020-05-27", "2020-06-03"]
+
+
+@pytest.mark.parametrize(
+    "text, n", [("二〇〇五", 2005), ("十", 10), ("十二", 12), ("二十", 20), ("三十一", 31), ("一百零五", 105), ("两", 2), ("7", 7)]
+)
+def test_chinese_to_int(text: str, n: int) -> None:
+    assert nz.chinese_to_int(text) == n
+
+
+@pytest.mark.parametrize("text", ["", "十十", "abc", "OO"])
+def test_chinese_to_int_rejects(text: str) -> None:
+    assert nz.chinese_to_int(text) is None
+
+
+@pytest.mark.parametrize(
+    "fn, text, value",
+    [
+        (nz.gender, "女", "女"),
+        (nz.gender, " 男 ", "男"),
+        (nz.employer_type, "事业单位", "public_institution"),
+        (nz.employer_type, "非公有制企业", "non_public"),
+        (nz.employer_type, "民营企业", "non_public"),
+        (nz.employer_type, "中央或外省区驻包单位", "external_unit"),
+        (nz.employer_type, "国有企业", "state_enterprise"),
+        (nz.employer_type, "事止单位", "public_institution"),  # one OCR-damaged character
+        (nz.person_status, "参照公务员法管理人员", "civil_servant_managed"),
+        (nz.person_status, "公务员", "civil_servant"),
+        (nz.person_status, "公务员调入", "civil_servant_transfer"),
+        (nz.person_status, "军队转业干部", "military_transfer"),
+        (nz.route, "苏木乡镇直接申报", "township_direct"),
+        (nz.route, "非公直接申报", "non_public_direct"),
+        (nz.route, "破格申报", "exceptional"),
+        (nz.route, "高技能人才", "skilled_worker"),
+        (nz.education, "研究生（博士）", "doctorate"),
+        (nz.education, "研究生（硕士）", "master"),
+        (nz.education, "硕士研究生", "master"),
+        (nz.education, "大学本科", "bachelor"),
+        (nz.education, "中等专科", "secondary"),
+        (nz.education, "专科", "associate"),
+        (nz.full_time, "全日制", True),
+        (nz.full_time, "非全日制", False),
+        (nz.covid_frontline, "是", True),
+        (nz.covid_frontline, "否", False),
+        (nz.skill_level, "高级技师", "高级技师"),
+        (nz.skill_level, "技师", "技师"),
+        (nz.skill_level, "高级工", "高级工"),
+        (nz.post_grade, "专业技术七级", 7),
+        (nz.post_grade, "专业技术7级", 7),
+        (nz.post_grade, "专业技术十二级", 12),
+        (nz.hours, "30学时", 30.0),
+        (nz.hours, "三十学时", 30.0),
+        (nz.years, "12年", 12),
+        (nz.years, "十二年", 12),
+    ],
+)
+def test_enum_mappers(fn, text, value) -> None:
+    assert fn(text) == value
+
+
+@pytest.mark.parametrize(
+    "fn, text",
+    [(nz.gender, "不详"), (nz.education, "研究"), (nz.route, "其他"), (nz.post_grade, "专业技术二十级"), (nz.years, "2.5年"),
+     (nz.covid_frontline, "是否"), (nz.employer_type, "")],
+)
+def test_enum_mappers_never_guess(fn, text) -> None:
+    assert fn(text) is None
+
+
+@pytest.mark.parametrize(
+    "region, level",
+    [
+        ("市直", "city"),
+        ("市直（昆都仑区）", "city"),
+        ("昆都仑区", "county"),
+        ("达尔罕茂明安联合旗", "county"),
+        ("白云鄂博矿区", "county"),
+        ("土默特右旗萨拉齐镇", "township"),
+        ("达尔罕茂明安联合旗百灵庙镇", "township"),
+        ("达尔罕茂明安联合旗满都拉苏木", "township"),
+        ("固阳县兴顺西乡", "township"),
+        ("北京市", None),
+        ("", None),
+    ],
+)
+def test_region_level(region: str, level) -> None:
+    assert nz.region_level(region) == level
+
+
+def test_canonical_region_repairs_one_character() -> None:
+    assert nz.canonical_region("昆都伦区") == "昆都仑区"
+    assert nz.canonical_region("火星") is None
+
+
+def test_id_number_clean_up_and_mask() -> None:
+    assert nz.clean_id_number("15020319820512001x") == "15020319820512001X"
+    assert nz.clean_id_number("1502 0319 8205 1200 17") == "150203198205120017"
+    assert nz.clean_id_number("15020319820512OO17") == "150203198205120017"
+    assert nz.clean_id_number("1502031982051200") is None
+    assert nz.mask_id("150203198205120017") == "150203********0017"
+
+
+def test_best_substring_scores_damage() -> None:
+    exact = nz.best_substring("评审表", "专业技术资格评审表")
+    assert exact is not None and exact.score == 1.0 and (exact.start, exact.end) == (6, 9)
+    damaged = nz.best_substring("专业技术资格评审表", "2020年度专业技术资格评軍表")
+    assert damaged is not None and 0.85 < damaged.score < 1.0
+
+
+@pytest.mark.parametrize(
+    "title, level, series",
+    [
+        ("高级工程师", "deputy_senior", ["工程", "计算机"]),
+        ("正高级工程师", "senior", ["工程"]),
+        ("主治医师", "intermediate", ["卫生"]),
+        ("副主任护师", "deputy_senior", ["卫生"]),
+        ("主管药师", "intermediate", ["卫生"]),
+        ("副主任技师", "deputy_senior", ["卫生"]),
+        ("一级教师", "intermediate", ["中小学教师"]),
+        ("副教授", "deputy_senior", ["高校教师", "党校教师"]),
+        ("高级畜牧师", "deputy_senior", ["农牧业"]),
+        ("助理会计师", "assistant", ["会计"]),
+        ("审计员", "technician", ["审计"]),
+        ("副研究馆员", "deputy_senior", ["档案", "图书", "文博"]),
+        ("主任记者", "deputy_senior", ["新闻"]),
+        ("副编审", "deputy_senior", ["出版"]),
+        ("译审", "senior", ["蒙语翻译", "外语翻译"]),
+        ("助理研究员", "intermediate", ["社科研究", "农牧林业科研"]),
+    ],
+)
+def test_title_table(title: str, level: str, series: list[str]) -> None:
+    assert tt.title_level(title) == level
+    assert tt.title_series(title) == series
+
+
+def test_title_variants_and_damage() -> None:
+    assert tt.title_level("高级工程师（电气）") == "deputy_senior"
+    assert tt.title_level("内科副主任医师") == "deputy_senior"  # longest title the text ends with
+    assert tt.canonical_title("高级工柱师") == "高级工程师"  # one OCR-damaged character
+    assert tt.title_level("无") is None and tt.is_no_title("无")
+    assert tt.title_level("宇航员") is None
+    assert tt.title_level("技术员", "农牧业") == "technician"
+
+
+def test_canonical_series() -> None:
+    assert tt.canonical_series("卫生系列") == "卫生"
+    assert tt.canonical_series("中小学教师") == "中小学教师"
+    assert tt.canonical_series("工程技术") == "工程"
+    assert tt.canonical_series("农牧林业科研") == "农牧林业科研"
+    assert tt.canonical_series("火箭") is None

@@ -1,0 +1,254 @@
+"""Materials rules and EVIDENCE_DATED: boundaries, exemptions, and review on unreadable input."""
+
+from __future__ import annotations
+
+from dossierflow.models import PhotoInfo
+from rules_builder import Dossier, by_rule, context
+from validators.engine import evaluate_dossier
+from validators.rulebook import load_rulebook
+from validators.status import derive_status
+
+RB = load_rulebook()
+
+
+def run(d: Dossier, **ctx):
+    return by_rule(evaluate_dossier(d.build(), RB, context(**ctx)))
+
+
+def test_baseline_dossier_is_accepted_with_one_finding_per_rule():
+    findings = evaluate_dossier(Dossier().build(), RB, context())
+    codes = [f.rule for f in findings]
+    assert len(codes) == len(set(codes)) == 24 and "POST_QUOTA" not in codes
+    assert all(f.clause and f.message for f in findings)
+    assert derive_status(findings, []) == "accepted"
+
+
+def test_missing_forms_fail_and_low_confidence_form_is_review():
+    f = run(Dossier().remove("eval_form"))
+    assert f["EVAL_FORM_PRESENT"].outcome == "fail" and "评审表" in f["EVAL_FORM_PRESENT"].message
+    assert f["FORMS_CONSISTENT"].outcome == "not_applicable"
+    d = Dossier().remove("submit_form").doc("submit_form", conf=0.3)
+    assert run(d)["SUBMIT_FORM_PRESENT"].outcome == "review"
+
+
+def test_pledge_unsigned_or_signed_by_someone_else_fails():
+    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=False)
+    assert run(d)["PLEDGE_SIGNED"].outcome == "fail"
+    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="李四")
+    f = run(d)["PLEDGE_SIGNED"]
+    assert f.outcome == "fail" and "李四" in f.message
+    assert run(Dossier().remove("pledge"))["PLEDGE_SIGNED"].outcome == "fail"
+    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="王 秀英")
+    assert run(d)["PLEDGE_SIGNED"].outcome == "pass"
+
+
+def test_photo_aspect_and_background():
+    def photo(aspect: float, light: float = 0.95) -> Dossier:
+        info = PhotoInfo(width_px=400, height_px=560, aspect=aspect, background_lightness=light, portrait=True)
+        return Dossier().remove("photo").ev("photo", photo=info)
+
+    assert run(photo(0.66))["PHOTO_PRESENT"].outcome == "pass"
+    assert run(photo(0.65))["PHOTO_PRESENT"].outcome == "fail"
+    assert run(photo(0.77))["PHOTO_PRESENT"].outcome == "fail"
+    assert run(photo(0.71, light=0.3))["PHOTO_PRESENT"].outcome == "fail"
+    assert run(Dossier().remove("photo"))["PHOTO_PRESENT"].outcome == "fail"
+
+
+def test_a4_tolerance_five_mm_either_orientation():
+    mm = 72 / 25.4
+    assert run(Dossier().doc("award", size=(215 * mm, 302 * mm)))["ATTACHMENTS_A4"].outcome == "pass"
+    assert run(Dossier().doc("award", size=(297 * mm, 210 * mm)))["ATTACHMENTS_A4"].outcome == "pass"
+    f = run(Dossier().doc("award", pages=2, size=(216 * mm, 279 * mm)))["ATTACHMENTS_A4"]  # US Letter
+    assert f.outcome == "fail" and len(f.sources) == 2 and f.sources[0].page is not None
+    # A form on A3 is not an attachment page.
+    assert run(Dossier().doc("eval_form", size=(297 * mm, 420 * mm)))["ATTACHMENTS_A4"].outcome == "pass"
+
+
+def test_material_list_item_not_found_fails_and_unknown_item_is_review():
+    d = Dossier()
+    d.evidence[[e.kind for e in d.evidence].index("material_list")].items.append({"no": 4, "name": "毕业证书", "pages": 1})
+    f = run(d)["MATERIAL_LIST_MATCHES"]
+    assert f.outcome == "fail" and "毕业证书" in f.message
+    d.doc("diploma")
+    assert run(d)["MATERIAL_LIST_MATCHES"].outcome == "pass"
+    d.evidence[[e.kind for e in d.evidence].index("material_list")].items.append({"no": 5, "name": "其他", "pages": 1})
+    assert run(d)["MATERIAL_LIST_MATCHES"].outcome == "review"
+    assert run(Dossier().remove("material_list"))["MATERIAL_LIST_MATCHES"].outcome == "fail"
+
+
+def test_claims_need_matching_attachments():
+    d = Dossier().ev("claimed_paper", title="城市道路沥青路面病害成因分析", date="2018-05")
+    f = run(d)["CLAIMS_SUPPORTED"]
+    assert f.outcome == "fail" and "沥青路面" in f.message
+    d.paper("城市道路沥青路面病害成因分析", "2018-05")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "pass"
+
+
+def test_forms_disagree_fails_naming_the_field():
+    d = Dossier()
+    d.submit_values = {k: d.fields[k][0] for k in ("name", "employer", "series", "applied_title", "current_title", "education")}
+    d.submit_values["applied_title"] = "正高级工程师"
+    f = run(d)["FORMS_CONSISTENT"]
+    assert f.outcome == "fail" and "申报资格" in f.message and len(f.sources) == 2
+    d.submit_values = {}
+    assert run(d)["FORMS_CONSISTENT"].outcome == "review"
+
+
+def test_publicity_must_end_by_batch_submission_without_objection():
+    def pub(to: str, result: str = "无异议") -> Dossier:
+        return Dossier().remove("publicity").doc("publicity").ev("publicity", period_from="2020-06-10", period_to=to, result=result)
+
+    assert run(pub("2020-06-18"))["PUBLICITY_DONE"].outcome == "pass"
+    assert run(pub("2020-06-19"))["PUBLICITY_DONE"].outcome == "fail"
+    assert run(pub("2020-06-01", "有异议"))["PUBLICITY_DONE"].outcome == "fail"
+    # Without submitted_on in batch.yaml the processing date (2020-07-01) is the limit.
+    assert run(pub("2020-06-25"), submitted_on=None)["PUBLICITY_DONE"].outcome == "pass"
+    assert run(Dossier().remove("publicity"))["PUBLICITY_DONE"].outcome == "fail"
+
+
+def _card(public_2020: float, date: str = "2020-05-20", years=("2018", "2019", "2020")) -> Dossier:
+    hours = {y: {"public": 30.0, "professional": 60.0} for y in years}
+    if "2020" in hours:
+        hours["2020"] = {"public": public_2020, "professional": 0.0}
+    return Dossier().remove("ce_card").drop("public_ce_hours").doc("ce_card").ev("ce_card", date=date, hours=hours)
+
+
+def test_ce_card_hours_years_and_date():
+    assert run(_card(30))["CE_CARD_VALID"].outcome == "pass"  # 专业科目 0 in 2020 is fine
+    f = run(_card(29.5))["CE_CARD_VALID"]
+    assert f.outcome == "fail" and "29.5" in f.message
+    assert run(_card(30, years=("2019", "2020")))["CE_CARD_VALID"].outcome == "fail"
+    assert run(_card(30, date="2020-06-10"))["CE_CARD_VALID"].outcome == "pass"  # on the submission day
+    assert run(_card(30, date="2020-06-11"))["CE_CARD_VALID"].outcome == "fail"  # the day after
+    assert run(Dossier().remove("ce_card"))["CE_CARD_VALID"].outcome == "fail"
+
+
+def test_ce_card_exemptions_township_non_public_covid():
+    bare = lambda: Dossier().remove("ce_card")  # noqa: E731
+    assert run(bare().set("region_level", "township"))["CE_CARD_VALID"].outcome == "not_applicable"
+    assert run(bare().set("employer_type", "non_public"))["CE_CARD_VALID"].outcome == "not_applicable"
+    assert run(bare().set("employer_type", "social_org"))["CE_CARD_VALID"].outcome == "not_applicable"
+    covid = bare().set("series", "卫生").doc("covid_proof").ev("covid_proof", unit="包头市传染病医院")
+    f = run(covid)["CE_CARD_VALID"]
+    assert f.outcome == "not_applicable" and "疫情" in f.message
+    # A bare 是 on the form without proof: the exemption may apply, a human decides.
+    assert run(bare().set("series", "卫生").set("covid_frontline", True))["CE_CARD_VALID"].outcome == "review"
+
+
+def test_entrustment_for_external_units_only():
+    d = Dossier().set("employer_type", "external_unit")
+    assert run(d)["ENTRUSTMENT_PRESENT"].outcome == "fail"
+    assert run(d.doc("entrustment"))["ENTRUSTMENT_PRESENT"].outcome == "pass"
+    assert run(Dossier())["ENTRUSTMENT_PRESENT"].outcome == "not_applicable"
+
+
+def _city_health() -> Dossier:
+    return (Dossier().set("series", "卫生").set("region", "市直").set("region_level", "city")
+            .set("current_title", "主治医师").set("applied_title", "副主任医师"))
+
+
+def test_evidence_dated_on_submission_day_counts_day_after_does_not():
+    on_day = run(_city_health().paper("肺部感染的诊治", "2020-06-10"))
+    assert on_day["EVIDENCE_DATED"].outcome == "pass"
+    assert on_day["REPRESENTATIVE_WORK"].outcome == "pass"
+    late = run(_city_health().paper("肺部感染的诊治", "2020-06-11"))
+    assert late["EVIDENCE_DATED"].outcome == "fail" and late["EVIDENCE_DATED"].severity == "warning"
+    assert "2020-06-11" in late["EVIDENCE_DATED"].message and late["EVIDENCE_DATED"].sources
+    # The late paper is left out: the only paper gone, representative work fails.
+    assert late["REPRESENTATIVE_WORK"].outcome == "fail"
+    assert run(Dossier())["EVIDENCE_DATED"].outcome == "not_applicable"
+
+
+def test_representative_work_scope_and_exemptions():
+    assert run(_city_health())["REPRESENTATIVE_WORK"].outcome == "fail"
+    assert run(_city_health().set("region", "固阳县").set("region_level", "county"))["REPRESENTATIVE_WORK"].outcome == "not_applicable"
+    assert run(_city_health().set("employer_type", "non_public"))["REPRESENTATIVE_WORK"].outcome == "not_applicable"
+    covid = _city_health().doc("covid_proof").ev("covid_proof", unit="包头市第四医院")
+    assert run(covid)["REPRESENTATIVE_WORK"].outcome == "not_applicable"
+    # 工程 at deputy level needs no paper, but 正高级工程师 at a city unit does.
+    city_eng = Dossier().set("region", "市直").set("region_level", "city")
+    assert run(city_eng)["REPRESENTATIVE_WORK"].outcome == "not_applicable"
+    senior = city_eng.set("applied_title", "正高级工程师").set("applied_level", "senior").set("current_title", "高级工程师")
+    assert run(senior)["REPRESENTATIVE_WORK"].outcome == "fail"
+    assert run(Dossier().set("employer_type", "external_unit").set("series", "经济"))["REPRESENTATIVE_WORK"].outcome == "fail"
+    undated = _city_health().paper("肺部感染的诊治", None)
+    assert run(undated)["REPRESENTATIVE_WORK"].outcome == "review"
+
+
+def test_late_evidence_is_only_a_warning_for_status():
+    findings = evaluate_dossier(Dossier().paper("道路养护", "2020-07-01").build(), RB, context())
+    assert by_rule(findings)["EVIDENCE_DATED"].outcome == "fail"
+    assert derive_status(findings, []) == "accepted"
+
+
+def _docx_form(file: str, rows: list[tuple[str, str]]):
+    from dossierflow.models import PageContent, Segment
+
+    segs = []
+    for r, (label, value) in enumerate(rows):
+        segs.append(Segment(text=label, box=(0, r, 1, r + 1), conf=1.0, locator=f"table 1, row {r + 1}, cell 1", cell=(0, r, 0)))
+        segs.append(Segment(text=value, box=(1, r, 2, r + 1), conf=1.0, locator=f"table 1, row {r + 1}, cell 2", cell=(0, r, 1)))
+    return PageContent(file=file, method="docx", coords="grid", segments=segs)
+
+
+def test_forms_consistent_reads_the_submit_form_pages_when_the_extraction_has_no_per_form_values():
+    from dossierflow.models import Document
+
+    rows = [("姓名", "王秀英"), ("工作单位", "包头市昆都仑区市政工程管理所"), ("申报系列", "工程"),
+            ("申报资格", "高级工程师"), ("现任专业技术职务", "工程师"), ("最高学历", "本科")]
+    d = Dossier()
+    d.documents = [x for x in d.documents if x.kind != "submit_form"]
+    d.documents.append(Document(kind="submit_form", file="A0001/送审表.docx", pages=[], confidence=0.95))
+    d.pages.append(_docx_form("A0001/送审表.docx", rows))
+    ex = d.build().model_copy(update={"form_fields": {}})
+    f = by_rule(evaluate_dossier(ex, RB, context()))["FORMS_CONSISTENT"]
+    assert f.outcome == "pass"
+    d.pages[-1] = _docx_form("A0001/送审表.docx", rows[:5] + [("最高学历", "大专")])
+    ex = d.build().model_copy(update={"form_fields": {}})
+    f = by_rule(evaluate_dossier(ex, RB, context()))["FORMS_CONSISTENT"]
+    assert f.outcome == "fail" and "最高学历" in f.message and any(s.locator for s in f.sources)
+
+
+def test_signature_one_ocr_slip_from_the_name_is_review_but_on_a_text_page_fails():
+    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="王秀荚")
+    assert run(d)["PLEDGE_SIGNED"].outcome == "review"  # the builder's booklet pages are OCR pages
+    d.pages = [pg.model_copy(update={"method": "text"}) for pg in d.pages]
+    assert run(d)["PLEDGE_SIGNED"].outcome == "fail"
+
+
+def test_missing_document_with_unclassified_pages_is_review_not_fail():
+    d = Dossier().remove("ce_card").doc("unknown", conf=0.5)
+    f = run(d)["CE_CARD_VALID"]
+    assert f.outcome == "review" and "未能识别类别" in f.message
+    assert any(s.page == d.documents[-1].pages[0] for s in f.sources)
+    assert run(Dossier().remove("ce_card"))["CE_CARD_VALID"].outcome == "fail"
+
+
+def test_photo_of_right_size_without_detected_face_is_review():
+    info = PhotoInfo(width_px=413, height_px=579, aspect=0.713, background_lightness=0.97, portrait=False)
+    f = run(Dossier().remove("photo").ev("photo", photo=info))["PHOTO_PRESENT"]
+    assert f.outcome == "review"
+    bad = PhotoInfo(width_px=600, height_px=600, aspect=1.0, background_lightness=0.97, portrait=False)
+    assert run(Dossier().remove("photo").ev("photo", photo=bad))["PHOTO_PRESENT"].outcome == "fail"
+
+
+def test_paper_dated_only_by_its_issue_year():
+    def paper(issue: str) -> Dossier:
+        d = _city_health().doc("paper")
+        return d.ev("paper", title="肺部感染的诊治", issue=issue, journal="内蒙古医学杂志")
+
+    early = run(paper("2019年第3期"))
+    assert early["EVIDENCE_DATED"].outcome == "pass" and early["REPRESENTATIVE_WORK"].outcome == "pass"
+    assert run(paper("2021年第1期"))["EVIDENCE_DATED"].outcome == "fail"
+    same_year = run(paper("2020年第7期"))  # submission 2020-06-10: the year alone cannot tell
+    assert same_year["EVIDENCE_DATED"].outcome == "review"
+    assert same_year["REPRESENTATIVE_WORK"].outcome == "review"
+
+
+def test_claim_date_on_the_eval_form_dates_its_undated_attachment():
+    d = _city_health().doc("paper").ev("paper", title="肺部感染的诊治", issue="2020年第7期")
+    d.ev("claimed_paper", title="肺部感染的诊治", date="2020-07")
+    f = run(d)
+    assert f["EVIDENCE_DATED"].outcome == "fail" and f["EVIDENCE_DATED"].message.count("肺部感染的诊治") == 1
+    assert f["REPRESENTATIVE_WORK"].outcome == "fail"
+    assert f["CLAIMS_SUPPORTED"].outcome == "pass"

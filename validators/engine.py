@@ -1,0 +1,111 @@
+"""Applies a rulebook to dossiers: one finding per rule code, then the batch-level rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dossierflow.batch import BatchInfo, RunContext
+from dossierflow.models import DossierExtraction, Finding
+from validators.rulebook import Rulebook, RuleSpec
+from validators.rules import REGISTRY
+from validators.rules.base import Facts, RuleResult, Unreadable, review
+from validators.rules.quota import BatchFinding, batch_papers, evaluate_post_quota
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BatchEvaluation", "BatchFinding", "evaluate_batch", "evaluate_dossier"]
+
+
+def _finding_severity(spec: RuleSpec) -> Literal["materials", "eligibility", "warning"]:
+    # A batch rule's failure sends the dossier back to its unit, like a materials failure.
+    return "materials" if spec.severity == "batch" else spec.severity
+
+
+def _finding(spec: RuleSpec, result: RuleResult) -> Finding:
+    unique = {(s.file, s.page, s.bbox, s.locator): s for s in result.sources}
+    return Finding(
+        rule=spec.code,
+        outcome=result.outcome,
+        clause=spec.clause,
+        message=result.message,
+        sources=list(unique.values()),
+        severity=_finding_severity(spec),
+        details=result.details,
+    )
+
+
+def _run(spec: RuleSpec, facts: Facts) -> RuleResult:
+    func = REGISTRY[spec.code].func
+    assert func is not None
+    try:
+        return func(facts, spec.params)
+    except Unreadable as u:
+        return review(u.message, u.sources)
+    except Exception as exc:  # one broken rule must not lose the dossier or the batch
+        log.exception("rule %s failed on dossier %s", spec.code, facts.ex.dossier_id)
+        return review(f"规则执行出错（{type(exc).__name__}），需人工审核", error=repr(exc))
+
+
+def evaluate_dossier(extraction: DossierExtraction, rulebook: Rulebook, ctx: RunContext) -> list[Finding]:
+    """Every per-dossier rule, in the rulebook's code order; POST_QUOTA comes from evaluate_batch."""
+    facts = Facts(extraction, rulebook, ctx)
+    return [_finding(spec, _run(spec, facts)) for spec in rulebook.rules.values() if spec.severity != "batch"]
+
+
+class BatchEvaluation(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    batch_id: str
+    batch_findings: list[BatchFinding] = Field(default_factory=list)
+    post_quota: dict[str, Finding] = Field(default_factory=dict)  # dossier id → its POST_QUOTA finding
+
+
+def _same_region_summary(findings: dict[str, list[Finding]], spec: RuleSpec, batch: BatchInfo) -> BatchFinding:
+    by_outcome: dict[str, list[str]] = {}
+    for did, fs in findings.items():
+        for f in fs:
+            if f.rule == "SAME_REGION":
+                by_outcome.setdefault(f.outcome, []).append(did)
+    counts = {k: len(v) for k, v in by_outcome.items()}
+    failing = sorted(by_outcome.get("fail", []))
+    if not batch.region:
+        outcome, msg = "not_applicable", "批次未注明申报地区，不核对申报地区"
+    elif failing:
+        outcome, msg = "fail", f"{len(failing)}名事业单位人员所在地区与申报地区（{batch.region}）不符"
+    elif by_outcome.get("review"):
+        outcome, msg = "review", f"{len(by_outcome['review'])}人所在地区需人工核对"
+    else:
+        outcome, msg = "pass", f"事业单位人员均为本地区（{batch.region}）人员"
+    return BatchFinding(rule="SAME_REGION", outcome=outcome, clause=spec.clause, message=msg, scope=batch.region,
+                        dossiers=failing, details={"outcomes": counts})
+
+
+def evaluate_batch(
+    extractions: dict[str, DossierExtraction],
+    findings: dict[str, list[Finding]],
+    rulebook: Rulebook,
+    batch: BatchInfo,
+) -> BatchEvaluation:
+    """Adds a POST_QUOTA finding to each dossier's list in `findings` (in place, replacing any
+    earlier one) and returns the batch-level findings for `batch.json`."""
+    ctx = RunContext(batch=batch, processing_date=batch.submitted_on or dt.date.today())
+    facts = {did: Facts(ex, rulebook, ctx) for did, ex in extractions.items()}
+    quota_spec = rulebook.spec("POST_QUOTA")
+    per_dossier, quota_findings = evaluate_post_quota(facts, quota_spec.params, quota_spec.clause, batch)  # type: ignore[arg-type]
+
+    added: dict[str, Finding] = {}
+    for did in extractions:
+        finding = _finding(quota_spec, per_dossier[did])
+        fs = findings.setdefault(did, [])
+        fs[:] = [f for f in fs if f.rule != "POST_QUOTA"]
+        fs.append(finding)
+        added[did] = finding
+
+    papers_spec = rulebook.spec("BATCH_PAPERS")
+    batch_findings = [batch_papers(batch, papers_spec.params, papers_spec.clause)]  # type: ignore[arg-type]
+    batch_findings += quota_findings
+    batch_findings.append(_same_region_summary(findings, rulebook.spec("SAME_REGION"), batch))
+    return BatchEvaluation(batch_id=batch.batch_id, batch_findings=batch_findings, post_quota=added)

@@ -1,0 +1,57 @@
+"""Integrity flags: leads for a human reviewer, each naming its evidence.
+
+`dossier_flags` looks at one dossier; `cross_flags` compares the batch's dossiers with each other
+and with every earlier batch the store holds (excluding this batch's own earlier records of the
+same dossiers, so a re-run never flags a dossier against itself).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from dossierflow.batch import RunContext
+from dossierflow.models import DossierExtraction, Flag
+from validators.integrity.cross import CrossThresholds, find_cross_flags
+from validators.integrity.fingerprint import DossierPrint, fingerprint
+from validators.integrity.single import (
+    blacklist_flags,
+    date_flags,
+    form_evidence_flags,
+    holder_flags,
+    id_number_flags,
+    journal_flags,
+    pdf_edited_flags,
+)
+
+if TYPE_CHECKING:
+    from dossierflow.storage import Store
+
+__all__ = ["dossier_flags", "cross_flags", "fingerprint", "DossierPrint", "CrossThresholds"]
+
+
+def dossier_flags(extraction: DossierExtraction, ctx: RunContext) -> list[Flag]:
+    return [
+        *id_number_flags(extraction),
+        *holder_flags(extraction),
+        *form_evidence_flags(extraction),
+        *date_flags(extraction, ctx.processing_date),
+        *journal_flags(extraction),
+        *pdf_edited_flags(extraction),
+        *blacklist_flags(extraction, ctx),
+    ]
+
+
+def cross_flags(
+    extractions: dict[str, DossierExtraction],
+    store: Optional["Store"],
+    batch_id: str,
+    policy_year: int,
+    thresholds: CrossThresholds = CrossThresholds(),
+) -> dict[str, list[Flag]]:
+    current = [fingerprint(ex, batch_id, policy_year) for ex in extractions.values()]
+    history: list[DossierPrint] = []
+    if store is not None:
+        history = [
+            p for p in store.load_prints() if not (p.batch_id == batch_id and p.dossier_id in extractions)
+        ]
+    return find_cross_flags(current, history, batch_id, thresholds)

@@ -1,0 +1,307 @@
+"""Checks across dossiers: within the batch and against every earlier batch on record.
+
+Each check compares `DossierPrint`s, so the current batch and the history are treated alike;
+flags are attached to the current batch's dossiers only (earlier results are not rewritten).
+Two dossiers of the same person (a resubmission, last year's application) never count as
+copying each other: that is DUPLICATE_APPLICANT's business, within one policy year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Optional
+
+import numpy as np
+
+from dossierflow.models import Flag, Source
+from dossierflow.privacy import mask_id
+from validators.integrity.common import flag
+from validators.integrity.fingerprint import DossierPrint, PageSig
+from validators.integrity.single import KIND_CN
+
+
+@dataclass(frozen=True)
+class CrossThresholds:
+    image_distance: float = 0.15  # share of differing hash bits: "looks like the same page"
+    image_identical: float = 0.02  # without any content to compare, only a practically identical image
+    page_line_ratio: float = 0.8  # 张伟同志 vs 王伟同志 is 0.75: one changed character in a short name line
+    page_min_lines: int = 3
+    text_jaccard: float = 0.5
+    text_containment: float = 0.8
+    text_min_shared: int = 40  # shingles left after boilerplate removal
+    boilerplate_share: float = 0.05
+    boilerplate_min_docs: int = 5
+
+
+def same_person(a: DossierPrint, b: DossierPrint) -> bool:
+    if a.id_number and b.id_number:
+        return a.id_number == b.id_number
+    return bool(a.name and b.name and a.name == b.name)
+
+
+@dataclass
+class _Lead:
+    parts: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    matches: list[dict] = field(default_factory=list)
+
+
+class _Collector:
+    def __init__(self, batch_id: str) -> None:
+        self.batch_id = batch_id
+        self.leads: dict[tuple[str, str, str], _Lead] = defaultdict(_Lead)
+        self.refs: dict[str, DossierPrint] = {}
+
+    def add(self, code: str, mine: DossierPrint, other: DossierPrint, part: str, sources: list[Source], match: dict) -> None:
+        ref = other.ref(self.batch_id)
+        self.refs[ref] = other
+        lead = self.leads[(mine.dossier_id, code, ref)]
+        if part not in lead.parts:
+            lead.parts.append(part)
+        for s in sources:
+            if s not in lead.sources:
+                lead.sources.append(s)
+        lead.matches.append({"batch_id": other.batch_id, "dossier_id": other.dossier_id, **match})
+
+    def flags(self, messages: dict[str, str]) -> dict[str, list[Flag]]:
+        out: dict[str, list[Flag]] = defaultdict(list)
+        for (did, code, ref), lead in sorted(self.leads.items()):
+            other = self.refs[ref]
+            who = f"档案 {ref}" + (f"（{other.name}，{other.unit}）" if other.name and other.unit else f"（{other.name}）" if other.name else "")
+            message = messages[code].format(other=who) + "：" + "；".join(lead.parts)
+            out[did].append(flag(code, message, lead.sources, [ref], matches=lead.matches))
+        return dict(out)
+
+
+MESSAGES = {
+    "DUPLICATE_APPLICANT": "同一申报人在本年度还通过{other}申报",
+    "DUPLICATE_ATTACHMENT": "附件与{other}中的附件几乎相同",
+    "SHARED_PAPER": "论文同时被{other}作为第一作者或独立作者申报",
+    "TEXT_REUSE": "文字材料与{other}的材料高度雷同",
+}
+
+
+def _in_batch(other: DossierPrint, batch_id: str, src: Source) -> list[Source]:
+    # The other side's page is linkable from this batch's report only when it is in this batch.
+    return [src] if other.batch_id == batch_id else []
+
+
+def duplicate_applicants(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector) -> None:
+    by_id: dict[tuple[str, int], list[DossierPrint]] = defaultdict(list)
+    for p in everyone:
+        if p.id_number:
+            by_id[(p.id_number, p.policy_year)].append(p)
+    for mine in current:
+        if not mine.id_number:
+            continue
+        for other in by_id[(mine.id_number, mine.policy_year)]:
+            if other is mine:
+                continue
+            where = f"批次 {other.batch_id}" + (f"，单位 {other.unit}" if other.unit else "")
+            out.add(
+                "DUPLICATE_APPLICANT",
+                mine,
+                other,
+                f"身份证号码 {mask_id(mine.id_number)} 同时出现在{where}",
+                [],
+                {},
+            )
+
+
+def _lines_match(mine: list[str], theirs: list[str], th: CrossThresholds) -> bool:
+    """Every significant line has a near-equal line on the other page (OCR may misread a char)."""
+    return all(any(SequenceMatcher(None, line, other).ratio() >= th.page_line_ratio for other in theirs) for line in mine)
+
+
+def _shared_certificate(mine: DossierPrint, a: PageSig, other: DossierPrint, b: PageSig) -> bool:
+    """One certificate naming both applicants (a team award) is rightly in both dossiers."""
+    names = set(a.named) & set(b.named)  # named on both pages: the same certificate
+    return bool(mine.name and other.name and mine.name in names and other.name in names)
+
+
+def _content_match(a: PageSig, b: PageSig, distance: float, th: CrossThresholds) -> Optional[str]:
+    """Why two look-alike pages are the same document and not two fillings of one template."""
+    if a.file_sha256 and a.file_sha256 == b.file_sha256 and a.where.page == b.where.page:
+        return "同一文件的同一页"
+    if a.number and b.number:
+        return f"证书编号同为 {a.number}" if a.number == b.number else None
+    if a.holder and b.holder:
+        return f"持有人同为“{a.holder}”" if a.holder == b.holder else None
+    if a.tokens and b.tokens:
+        return f"页面编号同为 {'、'.join(a.tokens)}" if a.tokens == b.tokens else None
+    if len(a.lines) >= th.page_min_lines and len(b.lines) >= th.page_min_lines:
+        return "页面文字逐行一致" if _lines_match(a.lines, b.lines, th) and _lines_match(b.lines, a.lines, th) else None
+    return "图像几乎完全一致" if distance <= th.image_identical else None
+
+
+def _hash_matrix(pages: list[PageSig]) -> dict[int, tuple[list[int], np.ndarray]]:
+    """Page hashes grouped by length, as byte matrices for vectorised Hamming distances."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(pages):
+        if len(p.image_hash) % 2 == 0:
+            groups[len(p.image_hash)].append(i)
+    out = {}
+    for length, idx in groups.items():
+        rows = []
+        keep = []
+        for i in idx:
+            try:
+                rows.append(np.frombuffer(bytes.fromhex(pages[i].image_hash), dtype=np.uint8))
+                keep.append(i)
+            except ValueError:
+                continue
+        if rows:
+            out[length] = (keep, np.vstack(rows))
+    return out
+
+
+def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector, th: CrossThresholds) -> None:
+    owners: list[DossierPrint] = []
+    pages: list[PageSig] = []
+    for p in everyone:
+        for s in p.pages:
+            owners.append(p)
+            pages.append(s)
+    matrices = _hash_matrix(pages)
+    current_ids = {id(p) for p in current}
+    # Two certificates with different numbers are two certificates: drop those pairs up front
+    # (a batch of one template yields many look-alike pairs).
+    numbers: dict[str, int] = {}
+    number_id = np.array([numbers.setdefault(s.number, len(numbers)) if s.number else -1 for s in pages], dtype=np.int64)
+    for length, (idx, mat) in matrices.items():
+        bits = mat.shape[1] * 8
+        for row, i in enumerate(idx):
+            mine = owners[i]
+            if id(mine) not in current_ids:
+                continue
+            dist = np.unpackbits(np.bitwise_xor(mat, mat[row]), axis=1).sum(axis=1) / bits
+            mine_no, theirs_no = number_id[i], number_id[idx]
+            different = (mine_no >= 0) & (theirs_no >= 0) & (theirs_no != mine_no)
+            for col in np.nonzero((dist <= th.image_distance) & ~different)[0]:
+                j = idx[int(col)]
+                other = owners[j]
+                if other is mine or same_person(mine, other):
+                    continue
+                a, b = pages[i], pages[j]
+                if _shared_certificate(mine, a, other, b):
+                    continue
+                reason = _content_match(a, b, float(dist[col]), th)
+                if reason is None:
+                    continue
+                kind = KIND_CN.get(a.kind, "附件")
+                out.add(
+                    "DUPLICATE_ATTACHMENT",
+                    mine,
+                    other,
+                    f"本档案 {a.where.label()} 的{kind}与其 {b.where.label()} 相同（图像差异 {float(dist[col]):.0%}，{reason}）",
+                    [a.where.source()] + _in_batch(other, out.batch_id, b.where.source()),
+                    {"file": b.where.file, "page": b.where.page, "distance": round(float(dist[col]), 3)},
+                )
+
+
+def shared_papers(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector) -> None:
+    first_authors: dict[str, list[tuple[DossierPrint, int]]] = defaultdict(list)
+    for p in everyone:
+        for k, claim in enumerate(p.papers):
+            if claim.author_rank == 1:
+                first_authors[claim.key].append((p, k))
+    for mine in current:
+        for claim in mine.papers:
+            if claim.author_rank != 1:
+                continue
+            for other, k in first_authors[claim.key]:
+                if other is mine or same_person(mine, other):
+                    continue
+                theirs = other.papers[k]
+                out.add(
+                    "SHARED_PAPER",
+                    mine,
+                    other,
+                    f"《{claim.title}》（本档案 {claim.where.label()}，对方 {theirs.where.label()}）",
+                    [claim.where.source()] + _in_batch(other, out.batch_id, theirs.where.source()),
+                    {"file": theirs.where.file, "page": theirs.where.page, "title": claim.title},
+                )
+
+
+def _sorted_unique(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts, by sorting (numpy's hash-based unique is slower here)."""
+    x = np.sort(a)
+    if x.size == 0:
+        return x, np.zeros(0, dtype=np.int64)
+    first = np.concatenate([[True], x[1:] != x[:-1]])
+    starts = np.flatnonzero(first)
+    return x[starts], np.diff(np.append(starts, x.size))
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenated index ranges [start, end) as one array."""
+    lens = ends - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(np.cumsum(lens) - lens, lens)
+    return np.arange(total) - offsets + np.repeat(starts, lens)
+
+
+def text_reuse(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector, th: CrossThresholds) -> None:
+    texts = [(p, t) for p in everyone for t in p.texts]
+    if len(texts) < 2:
+        return
+    owner_idx = {id(p): k for k, p in enumerate(everyone)}
+    lengths = np.array([len(t.shingles) for _, t in texts], dtype=np.int64)
+    shingle = np.concatenate([np.asarray(t.shingles, dtype=np.uint32) for _, t in texts]).astype(np.int64)
+    text_of = np.repeat(np.arange(len(texts)), lengths)
+    dossier_of = np.repeat(np.array([owner_idx[id(p)] for p, _ in texts], dtype=np.int64), lengths)
+    # Document frequency per dossier (a phrase one applicant repeats is not boilerplate);
+    # shingles in many dossiers of the batch and the history are shared wording, dropped.
+    per_dossier = _sorted_unique((dossier_of << 32) | shingle)[0] & 0xFFFFFFFF
+    values, counts = _sorted_unique(per_dossier)
+    limit = max(th.boilerplate_min_docs, int(np.ceil(len(everyone) * th.boilerplate_share)))
+    keep = ~np.isin(shingle, values[counts >= limit])
+    shingle, text_of = shingle[keep], text_of[keep]
+    own_size = np.bincount(text_of, minlength=len(texts))
+    order = np.argsort(shingle, kind="stable")
+    sorted_shingle, sorted_text = shingle[order], text_of[order]
+    bounds = np.concatenate([[0], np.cumsum(own_size)])
+    current_ids = {id(p) for p in current}
+    for n, (mine, t) in enumerate(texts):
+        if id(mine) not in current_ids or own_size[n] < th.text_min_shared:
+            continue
+        mine_sh = shingle[bounds[n] : bounds[n + 1]]
+        hits = _ranges(np.searchsorted(sorted_shingle, mine_sh, "left"), np.searchsorted(sorted_shingle, mine_sh, "right"))
+        shared_counts = np.bincount(sorted_text[hits], minlength=len(texts))
+        for m in np.nonzero(shared_counts >= th.text_min_shared)[0]:
+            other, u = texts[int(m)]
+            if other is mine or same_person(mine, other):
+                continue
+            if t.title_key and t.title_key == u.title_key:
+                continue  # the same paper in two co-authors' dossiers
+            shared = int(shared_counts[m])
+            jaccard = shared / (own_size[n] + own_size[m] - shared)
+            containment = shared / min(own_size[n], own_size[m])
+            if jaccard < th.text_jaccard and containment < th.text_containment:
+                continue
+            label = "工作总结" if t.kind == "work_summary" else KIND_CN.get(t.kind, t.kind)
+            other_label = "工作总结" if u.kind == "work_summary" else KIND_CN.get(u.kind, u.kind)
+            out.add(
+                "TEXT_REUSE",
+                mine,
+                other,
+                f"本档案{label}（{t.where.label()}）与其{other_label}（{u.where.label()}）去除通用表述后重合 {jaccard:.0%}，包含度 {containment:.0%}",
+                [t.where.source()] + _in_batch(other, out.batch_id, u.where.source()),
+                {"file": u.where.file, "page": u.where.page, "jaccard": round(float(jaccard), 3), "containment": round(float(containment), 3)},
+            )
+
+
+def find_cross_flags(
+    current: list[DossierPrint], history: list[DossierPrint], batch_id: str, th: CrossThresholds = CrossThresholds()
+) -> dict[str, list[Flag]]:
+    everyone = current + history
+    out = _Collector(batch_id)
+    duplicate_applicants(current, everyone, out)
+    duplicate_attachments(current, everyone, out, th)
+    shared_papers(current, everyone, out)
+    text_reuse(current, everyone, out, th)
+    return out.flags(MESSAGES)

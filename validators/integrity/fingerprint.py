@@ -1,0 +1,230 @@
+"""What cross-dossier checks need from one dossier, small enough to store per batch.
+
+The same `DossierPrint` is built for the dossiers of the current batch and loaded from the
+database for earlier batches, so one comparison routine serves both.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
+from validators.integrity.common import MIN_CONFIDENCE, norm_name
+from validators.integrity.textsim import shingles
+
+# Pages whose kind is an attachment: forms share their printed layout by design and are skipped.
+# Journal pages are left out too: co-authors, and authors in one issue, legitimately hand in the
+# same printed pages; one paper claimed twice is SHARED_PAPER's business.
+ATTACHMENT_KINDS = frozenset(
+    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof", "photo"}
+)
+TEXT_KINDS = ("work_summary", "paper")
+MIN_TITLE_CHARS = 6
+_TOKEN = re.compile(r"[A-Z0-9]{6,}")
+_CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]")
+MIN_LINE_CHARS = 4  # shorter CJK runs are mostly OCR debris around seals and borders
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Where(Strict):
+    file: str
+    page: Optional[int] = None
+    bbox: Optional[tuple[float, float, float, float]] = None
+    locator: Optional[str] = None
+
+    def source(self) -> Source:
+        return Source(file=self.file, page=self.page, bbox=self.bbox, locator=self.locator)
+
+    def label(self) -> str:
+        return f"{self.file} 第{self.page}页" if self.page else self.file
+
+
+class PageSig(Strict):
+    where: Where
+    kind: str
+    image_hash: str
+    file_sha256: Optional[str] = None
+    number: Optional[str] = None
+    holder: Optional[str] = None
+    named: list[str] = Field(default_factory=list)  # every person the certificate names (team awards)
+    # From the page text, when segments were kept: identifiers (certificate numbers, dates) and
+    # the significant lines, which is where two fillings of one template differ.
+    tokens: list[str] = Field(default_factory=list)
+    lines: list[str] = Field(default_factory=list)
+
+
+class PaperClaim(Strict):
+    key: str
+    title: str
+    journal: Optional[str] = None
+    author_rank: Optional[int] = None
+    where: Where
+
+
+class TextPrint(Strict):
+    kind: str
+    where: Where
+    shingles: list[int]
+    title_key: Optional[str] = None  # papers: co-authors hand in the same text legitimately
+
+
+class DossierPrint(Strict):
+    batch_id: str
+    dossier_id: str
+    policy_year: int
+    id_number: Optional[str] = None
+    name: Optional[str] = None
+    unit: Optional[str] = None
+    pages: list[PageSig] = Field(default_factory=list)
+    papers: list[PaperClaim] = Field(default_factory=list)
+    texts: list[TextPrint] = Field(default_factory=list)
+
+    def ref(self, from_batch: str) -> str:
+        """How another dossier is named in `related`: its id, prefixed by its batch when foreign."""
+        return self.dossier_id if self.batch_id == from_batch else f"{self.batch_id}/{self.dossier_id}"
+
+
+_TITLE_NOISE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
+
+
+def title_key(title: str) -> str:
+    return _TITLE_NOISE.sub("", title).lower()
+
+
+def _where(src: Source) -> Where:
+    return Where(file=src.file, page=src.page, bbox=src.bbox, locator=src.locator)
+
+
+def _page_kind(ex: DossierExtraction, page: PageContent) -> str:
+    for doc in ex.documents:
+        if doc.file == page.file and (page.page in doc.pages or (not doc.pages and page.page is None)):
+            return doc.kind
+    return "unknown"
+
+
+def _on_page(ev: Evidence, page: PageContent) -> bool:
+    return ev.source.file == page.file and ev.source.page == page.page
+
+
+def _norm_number(n: Optional[str]) -> Optional[str]:
+    if not n:
+        return None
+    s = re.sub(r"[^0-9A-Za-z]", "", n).upper()
+    return s if len(s) >= 4 else None
+
+
+def page_tokens(text: str) -> list[str]:
+    """Identifier-like runs (certificate numbers, dates), separators removed: BT2018-0231 → BT20180231."""
+    # Separators inside one line only: a token never spans two lines.
+    joined = re.sub(r"(?<=[0-9A-Za-z])[-/－—.· \t\u3000]+(?=[0-9A-Za-z])", "", text).upper()
+    return sorted(set(_TOKEN.findall(joined)))
+
+
+def page_lines(text: str) -> list[str]:
+    lines = (_CJK_ONLY.sub("", line) for line in text.splitlines())
+    return [line for line in lines if len(line) >= MIN_LINE_CHARS]
+
+
+_NAME_SPLIT = re.compile(r"[、,，;；/\s\u3000]+")
+
+
+def _names(ev: Evidence) -> list[str]:
+    names = [norm_name(a) for a in ev.authors or []]
+    if ev.holder:
+        names += [norm_name(n) for n in _NAME_SPLIT.split(ev.holder)] + [norm_name(ev.holder)]
+    return [n for n in names if n]
+
+
+def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
+    shas = {f.path: f.sha256 for f in ex.files}
+    out: list[PageSig] = []
+    for page in ex.pages:
+        if not page.image_hash:
+            continue
+        kind = _page_kind(ex, page)
+        if kind not in ATTACHMENT_KINDS and not page.image_is_photo:
+            continue
+        on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
+        number = next((_norm_number(e.number) for e in on_page if _norm_number(e.number)), None)
+        holder = next((norm_name(e.holder) for e in on_page if e.holder), None)
+        named = sorted({n for e in on_page for n in _names(e)})
+        out.append(
+            PageSig(
+                where=Where(file=page.file, page=page.page),
+                kind="photo" if page.image_is_photo else kind,
+                image_hash=page.image_hash.lower(),
+                file_sha256=shas.get(page.file),
+                number=number,
+                holder=holder,
+                named=named,
+                tokens=page_tokens(page.text()),
+                lines=page_lines(page.text()),
+            )
+        )
+    return out
+
+
+def _rank(ev: Evidence, name: str) -> Optional[int]:
+    if ev.author_rank is not None:
+        return ev.author_rank
+    if ev.authors and name:
+        names = [norm_name(a) for a in ev.authors]
+        if name in names:
+            return names.index(name) + 1
+    return None
+
+
+def _papers(ex: DossierExtraction, name: str) -> list[PaperClaim]:
+    by_key: dict[str, PaperClaim] = {}
+    for ev in ex.evidence:
+        if ev.kind not in ("paper", "claimed_paper") or not ev.title or ev.confidence < MIN_CONFIDENCE:
+            continue
+        key = title_key(ev.title)
+        if len(key) < MIN_TITLE_CHARS:
+            continue
+        rank = _rank(ev, name)
+        known = by_key.get(key)
+        # The attachment's author line outranks the form's claim; either saying "first" counts.
+        if known is None or (rank is not None and (known.author_rank is None or rank < known.author_rank)):
+            by_key[key] = PaperClaim(key=key, title=ev.title, journal=ev.journal, author_rank=rank, where=_where(ev.source))
+    return list(by_key.values())
+
+
+def _texts(ex: DossierExtraction) -> list[TextPrint]:
+    out: list[TextPrint] = []
+    for ev in ex.evidence:
+        if ev.kind in TEXT_KINDS and ev.text:
+            key = title_key(ev.title) if ev.kind == "paper" and ev.title else None
+            out.append(TextPrint(kind=ev.kind, where=_where(ev.source), shingles=shingles(ev.text), title_key=key))
+    if not any(t.kind == "work_summary" for t in out):
+        # Without a work_summary evidence item, read the summary pages themselves (when kept).
+        for doc in ex.docs("work_summary"):
+            pages = [p for p in ex.pages if p.file == doc.file and (p.page in doc.pages or not doc.pages)]
+            text = "\n".join(p.text() for p in pages)
+            if text.strip():
+                first = pages[0]
+                out.append(TextPrint(kind="work_summary", where=Where(file=first.file, page=first.page), shingles=shingles(text)))
+    return [t for t in out if t.shingles]
+
+
+def fingerprint(ex: DossierExtraction, batch_id: str, policy_year: int) -> DossierPrint:
+    id_fv = ex.fields.get("id_number")
+    id_number = str(id_fv.value).upper() if id_fv and id_fv.value and id_fv.confidence >= MIN_CONFIDENCE else None
+    name = norm_name(ex.field("name")) or None
+    return DossierPrint(
+        batch_id=batch_id,
+        dossier_id=ex.dossier_id,
+        policy_year=policy_year,
+        id_number=id_number,
+        name=name,
+        unit=str(ex.field("employer")) if ex.field("employer") else None,
+        pages=_page_sigs(ex),
+        papers=_papers(ex, name or ""),
+        texts=_texts(ex),
+    )

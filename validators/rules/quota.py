@@ -1,0 +1,202 @@
+"""Batch-level rules: POST_QUOTA (一（六）2) and BATCH_PAPERS (二（三）).
+
+POST_QUOTA judges a whole quota scope at once: who is counted, how many posts the unit's
+统计表 allows, and — when the count exceeds it — every counted dossier of that scope and level
+fails, because the unit's over-quota submission is not accepted as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dossierflow.batch import BatchInfo, PostLine
+from dossierflow.models import Outcome, Source
+from dossierflow.vocab import LEVELS
+from validators.messages import EMPLOYER_NAMES, ROUTE_NAMES, STATUS_NAMES
+from validators.rules.base import Facts, Params, RuleResult, Unreadable, failed, level_name, not_applicable, passed, review
+
+
+class PostQuotaParams(Params):
+    counted_employer_types: list[str] = Field(min_length=1)
+    counted_levels: list[str] = Field(min_length=1)
+    uncounted_routes: list[str] = Field(default_factory=list)
+    uncounted_person_statuses: list[str] = Field(default_factory=list)
+    uncounted_series: list[str] = Field(default_factory=list)
+    uncounted_covid_frontline: bool = True
+    # "vacant_plus_percent": vacant + floor(percent × established); "percent_only": floor(percent × established)
+    reading: Literal["vacant_plus_percent", "percent_only"] = "vacant_plus_percent"
+    over_percent: float = Field(default=0.05, ge=0, le=1)
+    vacant_only_series: list[str] = Field(default_factory=list)
+
+    @field_validator("counted_levels")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x not in LEVELS]
+        if bad:
+            raise ValueError(f"unknown level(s) {bad}")
+        return v
+
+
+class BatchPapersParams(Params):
+    report_names: list[str] = Field(default_factory=lambda: ["申报情况报告"], min_length=1)
+    table_names: list[str] = Field(default_factory=lambda: ["申报人数统计表"], min_length=1)
+
+
+class BatchFinding(BaseModel):
+    """One batch-level finding as `batch.json` shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: str
+    outcome: Outcome
+    clause: str
+    message: str
+    scope: Optional[str] = None
+    level: Optional[str] = None
+    series: Optional[str] = None
+    counted: Optional[int] = None
+    allowed: Optional[int] = None
+    established: Optional[int] = None
+    vacant: Optional[int] = None
+    dossiers: list[str] = Field(default_factory=list)
+    details: dict = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counting:
+    counted: Optional[bool]  # None: could not be decided reliably
+    reason: str
+    sources: list[Source]
+    level: Optional[str] = None
+    series: Optional[str] = None
+
+
+def counting(f: Facts, p: PostQuotaParams) -> Counting:
+    try:
+        return _counting(f, p)
+    except Unreadable as u:
+        return Counting(None, u.message, u.sources)
+
+
+def _counting(f: Facts, p: PostQuotaParams) -> Counting:
+    employer = f.need_str("employer_type")
+    if employer not in p.counted_employer_types:
+        return Counting(False, f"{EMPLOYER_NAMES.get(employer, employer)}人员不占事业单位岗位数额", f.src("employer_type"))
+    level = f.need_str("applied_level")
+    if level not in p.counted_levels:
+        return Counting(False, f"{level_name(level)}职称申报不受岗位限制（一（六）2（2））", f.src("applied_level"))
+    route = f.need_str("route")
+    if route in p.uncounted_routes:
+        return Counting(False, f"{ROUTE_NAMES.get(route, route)}人员不受岗位数额限制（一（六）2（3）、一（五））", f.src("route"))
+    status = f.value("person_status")
+    if status in p.uncounted_person_statuses:
+        return Counting(False, f"{STATUS_NAMES.get(str(status), status)}不受岗位数额限制（一（五）4）", f.src("person_status"))
+    series = f.need_str("series")
+    if series in p.uncounted_series:
+        return Counting(False, f"{series}系列实行评聘分开，不占岗位数额（一（六）1）", f.src("series"))
+    if p.uncounted_covid_frontline:
+        covid = f.covid_frontline()
+        if covid:
+            return Counting(False, "疫情防控一线医疗卫生人员不受本单位岗位结构比例限制（一（七）1）", f.covid_sources())
+        if covid is None:
+            return Counting(None, "表中填报为疫情防控一线人员但未附证明，是否计入岗位数额需人工核实", f.src("covid_frontline"))
+    return Counting(True, "计入岗位数额", f.src("employer_type", "applied_level"), level=level, series=series)
+
+
+def allowed_posts(line: PostLine, p: PostQuotaParams, vacant_only: bool) -> tuple[int, int]:
+    """(allowed, over): Fraction keeps 5% of 39 at exactly 1.95 → 1, with no float drift."""
+    if vacant_only:
+        return line.vacant, 0
+    over = int(Fraction(str(p.over_percent)) * line.established)
+    if p.reading == "percent_only":
+        return over, over
+    return line.vacant + over, over
+
+
+def _line_for(posts: list[PostLine], level: str, series: str) -> tuple[Optional[PostLine], Optional[str]]:
+    for line in posts:
+        if line.level == level and line.series == series:
+            return line, series
+    for line in posts:
+        if line.level == level and line.series is None:
+            return line, None
+    return None, None
+
+
+def evaluate_post_quota(
+    facts: dict[str, Facts], p: PostQuotaParams, clause: str, batch: BatchInfo
+) -> tuple[dict[str, RuleResult], list[BatchFinding]]:
+    scope = batch.quota_scope or batch.unit or batch.batch_id
+    results: dict[str, RuleResult] = {}
+    groups: dict[tuple[str, Optional[str]], list[str]] = {}
+    lines: dict[tuple[str, Optional[str]], Optional[PostLine]] = {}
+    vacant_only: dict[tuple[str, Optional[str]], bool] = {}
+    sources: dict[str, list[Source]] = {}
+    for did, f in facts.items():
+        c = counting(f, p)
+        if c.counted is False:
+            results[did] = not_applicable(c.reason, c.sources)
+            continue
+        if c.counted is None:
+            results[did] = review(c.reason, c.sources)
+            continue
+        assert c.level is not None and c.series is not None
+        line, line_series = _line_for(batch.posts, c.level, c.series)
+        teacher = c.series in p.vacant_only_series
+        key = (c.level, c.series if (line_series or teacher) else None)
+        groups.setdefault(key, []).append(did)
+        sources[did] = c.sources
+        lines[key] = line
+        vacant_only[key] = teacher
+
+    findings: list[BatchFinding] = []
+    for (level, series), members in sorted(groups.items(), key=lambda kv: (LEVELS.index(kv[0][0]), kv[0][1] or "")):
+        line = lines[(level, series)]
+        label = f"{scope}{series or ''}{level_name(level)}岗位"
+        if line is None:
+            msg = f"申报人数统计表未列{label}，无法核对岗位数额"
+            for did in members:
+                results[did] = review(msg, sources[did])
+            findings.append(BatchFinding(rule="POST_QUOTA", outcome="review", clause=clause, message=msg, scope=scope,
+                                         level=level, series=series, counted=len(members), dossiers=sorted(members)))
+            continue
+        allowed, over = allowed_posts(line, p, vacant_only[(level, series)])
+        basis = (
+            f"空岗{line.vacant}个（中小学教师严格在岗位结构比例内，不适用5%）"
+            if vacant_only[(level, series)]
+            else f"空岗{line.vacant}个+已设岗位{line.established}个×{Fraction(str(p.over_percent)) * 100}%取整{over}个"
+        )
+        counted = len(members)
+        text = f"{label}：计入申报{counted}人，可申报{allowed}人（{basis}）"
+        if counted > allowed:
+            outcome: Outcome = "fail"
+            msg = f"{text}，超出岗位数额，该范围申报材料不予接收（一（六）2（2））"
+        else:
+            outcome = "pass"
+            msg = f"{text}，未超出岗位数额"
+        for did in members:
+            results[did] = (failed if outcome == "fail" else passed)(msg, sources[did], counted=counted, allowed=allowed)
+        findings.append(
+            BatchFinding(rule="POST_QUOTA", outcome=outcome, clause=clause, message=msg, scope=scope, level=level,
+                         series=series, counted=counted, allowed=allowed, established=line.established,
+                         vacant=line.vacant, dossiers=sorted(members))
+        )
+    return results, findings
+
+
+def batch_papers(batch: BatchInfo, p: BatchPapersParams, clause: str) -> BatchFinding:
+    names = batch.root_documents
+    has_report = bool(batch.report) or any(k in n for n in names for k in p.report_names)
+    has_table = bool(batch.posts) or any(k in n for n in names for k in p.table_names)
+    missing = [label for label, ok in (("申报情况报告", has_report), ("申报人数统计表（附岗位设置表）", has_table)) if not ok]
+    if missing:
+        return BatchFinding(rule="BATCH_PAPERS", outcome="fail", clause=clause,
+                            message="批次缺少" + "、".join(missing) + "，不予接收材料（二（三））", scope=batch.quota_scope or batch.unit)
+    return BatchFinding(rule="BATCH_PAPERS", outcome="pass", clause=clause,
+                        message="批次已附申报情况报告和申报人数统计表", scope=batch.quota_scope or batch.unit)
