@@ -20,6 +20,7 @@ from extractors.layout import line_text, top_lines, upright
 from extractors.normalize import DATA_DIR, best_substring, skeleton
 
 TITLE_MIN_SCORE = 0.75  # at most one damaged character in four
+UNREADABLE_OCR = 0.4  # mean OCR confidence below which a page's text is noise
 LONG_LINE_SLACK = 14  # a line this much longer than a title is body text that mentions it
 _ITEM_LINE = re.compile(r"^\d{1,2}(?!\d)")  # "3 专业技术资格评审表 2页": a list item, not a title
 
@@ -67,8 +68,10 @@ def _line_score(text: str, spec: KindSpec, first: bool = False) -> float:
             if not first:
                 continue
             # OCR sometimes returns a framed certificate as one run of text: its head is the title.
+            # Decorations damage it more than a printed title line, so one more edit is allowed.
             sm = best_substring(title, text[: len(title) + 3])
-            best = max(best, (sm.score if sm else 0.0) - 0.05)
+            if sm is not None and len(title) >= 5 and sm.score >= 0.66:
+                best = max(best, TITLE_MIN_SCORE + (sm.score - 0.66) / 4)
             continue
         if len(title) <= 3:
             s = 1.0 if title in text and len(text) <= len(title) + 4 else 0.0
@@ -221,7 +224,9 @@ def classify(pages: list[PageContent]) -> list[Document]:
         cur_spec = _spec(cur.kind) if cur is not None else None
         counts = _cue_counts(page)
         guess = _cue_kind(page, counts)
-        continues = same_file and cur is not None and cur_spec is not None and cur_spec.multipage and bool(page.segments)
+        # A page OCR could not read (upside down, blank) is not taken for the next page of anything.
+        readable = bool(page.segments) and (page.ocr_confidence is None or page.ocr_confidence >= UNREADABLE_OCR)
+        continues = same_file and cur is not None and cur_spec is not None and cur_spec.multipage and readable
         if continues and cur is not None:
             # An untitled page continues the open document unless its words clearly belong to
             # another kind (a certificate whose title OCR could not read).
@@ -232,7 +237,20 @@ def classify(pages: list[PageContent]) -> list[Document]:
             docs.append(_Open(guess.kind, page.file, nos, guess.confidence))
         else:
             docs.append(_Open("unknown", page.file, nos, 0.5))
+    _photo_from_empty_page(docs, pages)
     return [d.document() for d in docs]
+
+
+def _photo_from_empty_page(docs: list[_Open], pages: list[PageContent]) -> None:
+    """A bound scan carries the photo as a page OCR finds no text on. When the dossier has no
+    photo otherwise, its first such page is taken for it, with a confidence that says so."""
+    if any(d.kind == "photo" for d in docs):
+        return
+    empty = {(p.file, p.page) for p in pages if p.method == "ocr" and not p.segments and p.page is not None}
+    for d in docs:
+        if d.kind == "unknown" and len(d.pages) == 1 and (d.file, d.pages[0]) in empty:
+            d.kind, d.confidence = "photo", 0.4
+            return
 
 
 def _continues_paper(cur: _Open, part: str) -> bool:

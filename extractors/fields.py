@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import yaml
 
 from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
-from dossierflow.vocab import FIELD_KEYS
+from dossierflow.vocab import DATE_FIELDS, FIELD_KEYS
 from extractors import normalize as nz
 from extractors import titles as tt
 from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, upright
@@ -288,8 +288,15 @@ def _date(raw: str) -> Parsed:
     return d, 1.0
 
 
+# OCR's usual misreadings of a lone 否 in a 是/否 cell (no other answer looks like these).
+_YES_NO_LOOKALIKE = {"合": "否", "杏": "否", "吾": "否"}
+
+
 def _enum(kind: str) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
+        if kind == "covid_frontline" and nz.skeleton(raw) in _YES_NO_LOOKALIKE:
+            m0 = nz.map_enum(kind, _YES_NO_LOOKALIKE[nz.skeleton(raw)])
+            return (m0.value == "true", 0.6) if m0 else None
         m = nz.map_enum(kind, raw)
         if m is None:
             return None
@@ -367,26 +374,30 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
 }
 
 
+_SLASH_DATE = re.compile(r"(?:19|20)\d{2}7?/\d")
+
+
 def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
     """Fields from one form's pages: the first occurrence of each key whose value parses."""
     out: dict[str, FieldValue] = {}
-    for stored in pages:
-        page = upright(stored)
-        for c in PageLabels(page).candidates():
-            if c.key in out or c.key not in PARSERS or not c.raw:
-                continue
-            parsed = PARSERS[c.key](c.raw)
-            if parsed is None:
-                continue
-            value, certainty = parsed
-            src = source_of(stored, c.value_box, c.value_seg.locator)
-            conf = round(max(0.0, min(1.0, c.value_seg.conf * certainty * c.certainty)), 3)
-            out[c.key] = FieldValue(value=value, confidence=conf, source=src, raw=c.raw)  # type: ignore[arg-type]
+    found = [(stored, c) for stored in pages for c in PageLabels(upright(stored)).candidates()]
+    # A form writes all its dates one way; when that way is 2003/7, a date OCR could not parse
+    # is tried again reading a stray 7 as the slash it usually is.
+    slash_form = any(c.key in DATE_FIELDS and c.raw and _SLASH_DATE.search(nz.compact(c.raw)) for _, c in found)
+    for stored, c in found:
+        if c.key in out or c.key not in PARSERS or not c.raw:
+            continue
+        parsed = PARSERS[c.key](c.raw)
+        if parsed is None and slash_form and c.key in DATE_FIELDS:
+            repaired = nz.repair_slash_date(c.raw)
+            parsed = (repaired, 0.6) if repaired else None
+        if parsed is None:
+            continue
+        value, certainty = parsed
+        src = source_of(stored, c.value_box, c.value_seg.locator)
+        conf = round(max(0.0, min(1.0, c.value_seg.conf * certainty * c.certainty)), 3)
+        out[c.key] = FieldValue(value=value, confidence=conf, source=src, raw=c.raw)  # type: ignore[arg-type]
     return out
-
-
-def _round_box(b: BBox) -> BBox:
-    return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
 
 
 def pages_of(doc: Document, pages: list[PageContent]) -> list[PageContent]:
@@ -396,6 +407,16 @@ def pages_of(doc: Document, pages: list[PageContent]) -> list[PageContent]:
 # Keys the 送审表 may supply when the 评审表 lacks them.
 SUBMIT_KEYS = ("name", "employer", "series", "applied_title", "current_title", "education", "specialty",
                "current_title_date", "gender", "birth_date", "id_number")
+
+
+def extract_form_fields(pages: list[PageContent], documents: list[Document]) -> dict[str, dict[str, FieldValue]]:
+    """Each form's own reading (`eval_form`, `submit_form`), for FORMS_CONSISTENT: the merged
+    `extract_fields` hides where the two forms disagree."""
+    out: dict[str, dict[str, FieldValue]] = {}
+    for doc in documents:
+        if doc.kind in ("eval_form", "submit_form") and doc.kind not in out:
+            out[doc.kind] = read_form(pages_of(doc, pages))
+    return out
 
 
 def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[str, FieldValue]:
@@ -410,6 +431,7 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
                 if k in SUBMIT_KEYS:
                     fields.setdefault(k, v)
     _name_consensus(pages, documents, fields)
+    _id_from_attachments(pages, documents, fields)
     _repair_titles(fields)
     _derive(fields)
     ce = _public_ce_hours(pages, documents)
@@ -446,12 +468,41 @@ def _name_consensus(pages: list[PageContent], documents: list[Document], fields:
         return
     readings = _name_readings(pages, documents)
     own = str(fv.value)
-    similar = [(n, c) for n, c in readings.items() if n != own and len(n) == len(own) >= 3 and nz.edit_distance(n, own) == 1]
+    # Two-character names differ from each other by one character all the time: only when
+    # OCR itself said it could not read the name.
+    min_len = 2 if fv.confidence < 0.5 else 3
+    similar = [(n, c) for n, c in readings.items() if n != own and len(n) == len(own) >= min_len and nz.edit_distance(n, own) == 1]
     if not similar:
         return
     best, count = max(similar, key=lambda nc: nc[1])
     if count >= 2 and count > readings.get(own, 0):
         fields["name"] = fv.model_copy(update={"value": best, "confidence": round(min(0.9, fv.confidence + 0.1 * count), 3)})
+
+
+_ID_AFTER_LABEL = re.compile(r"(?:身份证号码?|公民身份号码)[:：;；]?([0-9Xx]{17,18})")
+
+
+def _id_from_attachments(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> None:
+    """The 评审表's ID could not be read: the number the pledge and letters give for the
+    applicant (本人X，身份证号…, 兹证明X同志（身份证号…）), when they all agree."""
+    if "id_number" in fields or not any(d.kind == "eval_form" for d in documents):
+        return
+    seen: Counter[str] = Counter()
+    where: dict[str, FieldValue] = {}
+    for doc in documents:
+        if doc.kind not in ("pledge", "employment", "exam_cert", "covid_proof", "title_cert", "skill_cert"):
+            continue
+        view = DocView(pages_of(doc, pages))
+        for ln in view.lines:
+            m = _ID_AFTER_LABEL.search(ln.text)
+            number = nz.clean_id_number(m.group(1)) if m else None
+            if number:
+                seen[number] += 1
+                where.setdefault(number, FieldValue(value=number, confidence=round(0.8 * ln.conf, 3),
+                                                    source=source_of(ln.stored, ln.box, ln.segs[0].locator), raw=m.group(1) if m else None))
+                break
+    if len(seen) == 1:
+        fields["id_number"] = next(iter(where.values()))
 
 
 def _repair_titles(fields: dict[str, FieldValue]) -> None:

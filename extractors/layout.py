@@ -240,7 +240,10 @@ class TextLine:
 
 
 class DocView:
-    def __init__(self, pages: list[PageContent]):
+    def __init__(self, pages: list[PageContent], ignore_dates: frozenset[str] = frozenset()):
+        # Dates that are never a document's own date (the holder's birth month, printed on
+        # diplomas and degrees): readers looking for "the date at the bottom" skip them.
+        self.ignore_dates = ignore_dates
         self.stored = pages
         self.pages = [upright(p) for p in pages]
         self._stored_of = {id(u): p for u, p in zip(self.pages, pages)}

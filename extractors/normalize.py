@@ -218,6 +218,22 @@ def parse_date(text: Optional[str]) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
+_SLASH_AS_SEVEN = re.compile(r"((?:19|20)\d{2})(?:7/|/|7)(\d{1,2})(?:(?:7/|/|7)(\d{1,2}))?")
+
+
+def repair_slash_date(text: Optional[str]) -> Optional[str]:
+    """`2003/7` that OCR read as `200377`, `20037/7` or `2020/5711`: Tesseract takes a slash for
+    a 7. Only for forms known to write dates with slashes (the caller decides); a plain parse
+    that succeeds always wins."""
+    if not text:
+        return None
+    t = _prep_date_text(text)
+    m = _SLASH_AS_SEVEN.fullmatch(t)
+    if not m:
+        return None
+    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+
+
 def parse_year(text: str) -> Optional[int]:
     m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", _prep_date_text(text))
     if m:

@@ -14,7 +14,10 @@ from dossierflow import blacklist
 from dossierflow.cli import app
 from dossierflow.errors import UsageError
 from dossierflow.privacy import mask_id
-from test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
+try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
+except ImportError:
+    from test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
 from validators.integrity import dossier_flags
 
 ID = make_id(dt.date(1980, 5, 6), female=True, serial=33)

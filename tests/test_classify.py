@@ -159,3 +159,15 @@ def test_certificate_read_as_one_block_is_recognised_by_its_words() -> None:
     block = "一愉芋忆包学生王秀英性别女于1998年9月至2002年7月在本校汉语言文学专业四年制本科学习修完教学计划规定的全部课程成绩合格准予毕业校名包头师范学院"
     docs = classify([page(BODY["eval_form"], no=1), page([block], no=2)])
     assert kinds(docs) == ["eval_form", "diploma"]
+
+
+def test_unreadable_page_does_not_continue_and_empty_scan_page_is_the_photo() -> None:
+    noise = page(["1ST/S/0Z0OZ 此日", "融电"], no=2, conf=0.2)
+    noise.ocr_confidence = 0.22
+    empty = PageContent(file="A1/合订.pdf", page=3, method="ocr", width_pt=W, height_pt=H, segments=[])
+    docs = classify([page(BODY["ce_card"], no=1), noise, empty])
+    assert [(d.kind, d.pages) for d in docs] == [("ce_card", [1]), ("unknown", [2]), ("photo", [3])]
+    assert docs[2].confidence < 0.5
+    # with a photo file in the dossier, an empty page stays unknown
+    photo = PageContent(file="A1/照片.jpg", method="image", image_is_photo=True)
+    assert kinds(classify([photo, empty])) == ["photo", "unknown"]

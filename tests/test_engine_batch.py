@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dossierflow.batch import PostLine
 from dossierflow.models import DossierExtraction, Finding
-from rules_builder import Dossier, batch_info, by_rule, context
+from tests.rules_builder import Dossier, batch_info, by_rule, context
 from validators.engine import evaluate_batch, evaluate_dossier
 from validators.rulebook import load_rulebook
 from validators.rules.quota import PostQuotaParams, allowed_posts
@@ -117,3 +117,10 @@ def test_a_broken_rule_gives_review_not_a_lost_batch(monkeypatch):
     monkeypatch.setitem(rules.REGISTRY, "PHOTO_PRESENT", type(impl)(impl.params, boom))
     f = by_rule(evaluate_dossier(Dossier().build(), RB, context()))["PHOTO_PRESENT"]
     assert f.outcome == "review" and "KeyError" in f.message
+
+
+def test_unreadable_route_is_review_not_counted():
+    posts = [PostLine(level="deputy_senior", established=20, vacant=0)]  # allows 1
+    ev, findings = _batch([Dossier(), Dossier().set("route", "regular", conf=0.2)], posts=posts)
+    assert by_rule(findings["A0001"])["POST_QUOTA"].outcome == "review"
+    assert by_rule(findings["A0000"])["POST_QUOTA"].outcome == "pass"

@@ -7,7 +7,7 @@ import re
 import yaml
 
 from dossierflow.vocab import RULE_CODES
-from rules_builder import Dossier, by_rule, context
+from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
 from validators.rulebook import RULEBOOK_DIR, load_rulebook
 

@@ -207,3 +207,47 @@ def test_sideways_scan_fields_and_sources_in_stored_coordinates() -> None:
     assert {k: fields[k].value for k in ("name", "gender", "birth_date")} == {"name": "王秀英", "gender": "女", "birth_date": "1980-05"}
     name_seg = next(s for s in stored_segs if s.text == "王秀英")
     assert fields["name"].source.bbox == tuple(round(v, 1) for v in name_seg.box)
+
+
+def test_slash_dates_that_ocr_read_with_sevens_are_repaired_on_a_slash_form() -> None:
+    rows = [["出生年月", "19797/7"], ["毕业时间", "200377"], ["参加工作时间", "2006/9"], ["申报日期", "2020/5711"]]
+    page = pt_page(rows)
+    fields = extract_fields([page], [doc_for(page)])
+    got = {k: v.value for k, v in fields.items()}
+    assert got == {"birth_date": "1979-07", "graduation_date": "2003-07", "work_start_date": "2006-09", "submission_date": "2020-05-11"}
+    assert fields["graduation_date"].confidence < fields["work_start_date"].confidence
+    # A form that writes dates another way gets no such repair: 200377 stays unread.
+    other = pt_page([["毕业时间", "200377"], ["参加工作时间", "2006年9月"]])
+    assert "graduation_date" not in extract_fields([other], [doc_for(other)])
+
+
+def test_yes_no_cell_misread_and_day_lost() -> None:
+    page = pt_page([["是否疫情防控一线人员", "合"], ["取得时间", "2013年7月:日"]])
+    fields = extract_fields([page], [doc_for(page)])
+    assert fields["covid_frontline"].value is False and fields["covid_frontline"].confidence <= 0.6
+    assert fields["current_title_date"].value == "2013-07" and fields["current_title_date"].confidence <= 0.5
+
+
+def test_unsure_name_gives_way_to_what_other_documents_agree_on() -> None:
+    ev = pt_page([["姓名", "顾盗锋"], ["身份证号码", ""]], conf=0.6)
+    pledge = pt_page([["本人顾辉锋，身份证号150207198303209878，郑重承诺"]], page=2, title="职称申报诚信承诺书", table=False, widths=[500.0])
+    exam = pt_page([["姓名", "顾辉锋"], ["身份证号码", "150207198303209878"]], page=3, title="成绩合格证明")
+    docs = [doc_for(ev), Document(kind="pledge", file=ev.file, pages=[2], confidence=1.0),
+            Document(kind="exam_cert", file=ev.file, pages=[3], confidence=1.0)]
+    fields = extract_fields([ev, pledge, exam], docs)
+    assert fields["name"].value == "顾辉锋" and fields["name"].raw == "顾盗锋"
+    assert fields["id_number"].value == "150207198303209878" and fields["id_number"].source.page == 2
+    # a confident reading is never overruled, and a different name is not an OCR error
+    sure = pt_page([["姓名", "顾盗锋"]], conf=0.95)
+    assert extract_fields([sure, pledge, exam], [doc_for(sure)] + docs[1:])["name"].value == "顾盗锋"
+
+
+def test_extract_form_fields_keeps_each_form_apart() -> None:
+    from extractors.fields import extract_form_fields
+
+    ev = pt_page([["姓名", "王秀英"], ["申报资格", "高级教师"]], page=1)
+    sub = pt_page([["姓名", "王秀英"], ["申报资格", "一级教师"]], page=2, title="专业技术资格送审表")
+    docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+    per_form = extract_form_fields([ev, sub], docs)
+    assert per_form["eval_form"]["applied_title"].value == "高级教师"
+    assert per_form["submit_form"]["applied_title"].value == "一级教师"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import random
 import zipfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from dossierflow.vocab import FLAG_CODES, RULE_CODES
-from fixtures.dates import FDate, whole_years
+from fixtures.dates import whole_years
 from fixtures.generate import generate_batch
 from fixtures.idnumber import check_digit, corrupt_check_digit, is_valid, issn_valid
 from fixtures.people import BatchFrame, make_applicant
@@ -109,7 +108,11 @@ def test_every_document_in_truth_is_in_its_file_at_its_pages(batch):
                 assert doc.pages == [1]
                 Image.open(io.BytesIO(blob)).verify()
         for ev in d.evidence:
-            assert any(x.file == ev.source.file for x in d.documents)
+            assert any(x.file == ev.source.file and (not x.pages or ev.source.page in x.pages) for x in d.documents)
+        listed = next(e for e in d.evidence if e.kind == "material_list").attrs()["items"]
+        enclosed = [x for x in d.documents if x.kind != "material_list"]
+        assert len(listed) == len(enclosed)
+        assert {i["pages"] for i in listed} <= {1, 2}
 
 
 def test_scans_are_image_only_and_pages_are_a4(batch):
@@ -128,6 +131,8 @@ def test_scans_are_image_only_and_pages_are_a4(batch):
                     assert abs(w - A4[0]) <= 5 * MM and abs(h - A4[1]) <= 5 * MM, (doc, w, h)
                     if doc.form.startswith("scan"):
                         seen_scan += 1
+                        made = [x for x in d.scan_pages if x.file == doc.file and x.page == p]
+                        assert len(made) == 1 and 150 <= made[0].dpi <= 300 and abs(made[0].skew) <= 3
                         assert page.extract_text().strip() == ""
                         assert "/Font" not in (page.get("/Resources") or {})
             elif doc.form.startswith("scan"):
@@ -271,3 +276,9 @@ def test_scoring_computes_known_numbers():
     assert (f.tp, f.fp, f.fn) == (0, 1, 1)
     assert rep.missing == ["A3"]
     assert "SENIORITY" in rep.render()
+
+
+def test_without_batch_yaml_the_batch_papers_are_expected_to_fail(tmp_path):
+    truth = generate_batch(tmp_path / "b", n=1, seed=2, forms=["docx"], batch_yaml=False)
+    assert not (tmp_path / "b" / "batch.yaml").exists()
+    assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail")]

@@ -10,7 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dossierflow.models import Evidence, FileInfo, Source
-from test_integrity_support import clean_batch, ctx, fv, issn_with_check, make_dossier, make_id
+try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.test_integrity_support import clean_batch, ctx, fv, issn_with_check, make_dossier, make_id
+except ImportError:
+    from test_integrity_support import clean_batch, ctx, fv, issn_with_check, make_dossier, make_id
 from validators.integrity import dossier_flags
 from validators.integrity.idcard import check_char, id_problems
 from validators.integrity.issn import cn_problem, issn_problem

@@ -17,7 +17,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Evidence, PageContent, Segment, Source
 from extractors.text import clean
-from test_integrity_support import clean_batch, make_dossier, personal_text
+try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.test_integrity_support import clean_batch, make_dossier, personal_text
+except ImportError:
+    from test_integrity_support import clean_batch, make_dossier, personal_text
 from validators.integrity import cross_flags
 from validators.integrity.imagesig import page_image_hash
 
@@ -90,6 +93,7 @@ def test_duplicate_applicant_within_the_batch() -> None:
     found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_APPLICANT")
     assert set(found) == {"A0003", "A0099"}
     assert found["A0003"][0].related == ["A0099"] and found["A0099"][0].related == ["A0003"]
+    assert {s.file for s in found["A0003"][0].sources} == {"A0003/eval.pdf", "A0099/eval.pdf"}  # both forms
     assert str(batch["A0003"].field("id_number")) not in found["A0003"][0].message
     # A resubmission by the same person never counts as copying their own attachments or text.
     assert set(cross_flags(batch, None, "B1", 2020)) == {"A0003", "A0099"}
@@ -187,6 +191,42 @@ def test_shared_paper_needs_both_to_claim_first_authorship() -> None:
     copied.author_rank = 2
     claim.author_rank = 3
     assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+
+
+def test_same_generic_title_in_another_journal_is_another_paper() -> None:
+    batch = clean_batch(4)
+    paper = batch["A0001"].items("paper")[0]
+    name2 = str(batch["A0002"].field("name"))
+    twin = paper.model_copy(update={"source": Source(file="A0002/scan.pdf", page=6), "authors": [name2], "author_rank": 1})
+    batch["A0002"].evidence.append(twin)
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER")) == {"A0001", "A0002"}
+    twin.issn, twin.journal = "1000-7059", "冶金自动化"
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    twin.issn, twin.journal, twin.date = None, None, "2011-03"  # no journal known, another year
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    twin.issn, twin.journal, twin.date = paper.issn, paper.journal, "2018-11"  # same journal, another issue
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+
+
+def test_image_file_page_is_compared_with_a_pdf_page() -> None:
+    """A JPG is one page numbered None; its evidence points at the file without a page."""
+    from dossierflow.models import Document
+
+    image_hash = cert_hash("张伟", "BT2018-0231", seed=1)
+    a = make_dossier("A0001", random.Random(1), name="张伟")
+    a.pages.append(PageContent(file="A0001/IMG_5396.JPG", page=None, method="ocr", image_hash=image_hash))
+    a.documents.append(Document(kind="award", file="A0001/IMG_5396.JPG", pages=[1], confidence=0.9))
+    a.evidence.append(Evidence(kind="award", source=Source(file="A0001/IMG_5396.JPG"), holder="张伟", number="2018-j-231", title="科技进步奖"))
+    b = with_award_page("A0002", "郑素淑", "郑素淑", "2018-J-231", image_hash)  # the holder name was changed
+    found = flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"} and "2018J231" in found["A0001"][0].message
+
+
+def test_portrait_photos_are_not_compared() -> None:
+    batch = clean_batch(3)
+    for did, ex in batch.items():
+        ex.pages.append(PageContent(file=f"{did}/照片.jpg", method="image", image_hash="b0f30ccf438cd38e", image_is_photo=True))
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_text_reuse_catches_a_lightly_edited_copy_not_boilerplate() -> None:

@@ -193,3 +193,26 @@ def test_canonical_series() -> None:
     assert tt.canonical_series("工程技术") == "工程"
     assert tt.canonical_series("农牧林业科研") == "农牧林业科研"
     assert tt.canonical_series("火箭") is None
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [("200377", "2003-07"), ("19797/7", "1979-07"), ("20037/11", "2003-11"), ("202075/6", "2020-05-06"),
+     ("2020/5711", "2020-05-11"), ("2020/577", "2020-05-07")],
+)
+def test_repair_slash_date(text: str, iso: str) -> None:
+    assert nz.parse_date(text) is None  # never read as a date without the caller's say-so
+    assert nz.repair_slash_date(text) == iso
+
+
+def test_repair_slash_date_refuses_non_dates() -> None:
+    assert nz.repair_slash_date("2020713") is None
+    assert nz.repair_slash_date("hello") is None
+
+
+def test_repair_places_and_title_within_series() -> None:
+    assert nz.repair_places("包头市土黔特右旗人力资源和社会保障局") == "包头市土默特右旗人力资源和社会保障局"
+    assert nz.repair_places("包头市教育局") == "包头市教育局"
+    m = tt.match_in_series("冀牧师", "农牧业")
+    assert m is not None and m.name == "畜牧师" and m.certainty < 1
+    assert tt.match_in_series("冀牧师", "工程") is None

@@ -152,7 +152,6 @@ def _docx(path: Path) -> Path:
     merged = t.cell(1, 1).merge(t.cell(1, 2))  # one cell spanning two grid columns
     t.cell(1, 0).text = "工作单位"
     merged.text = "包头钢铁公司"
-    tall = t.cell(0, 2).merge(t.cell(2, 2)) if False else None  # noqa: F841 (kept simple)
     t.cell(2, 0).text = "申报资格"
     t.cell(2, 1).text = "高级工程师"
     d.add_paragraph("")
@@ -317,3 +316,23 @@ def test_isolated_read_times_out_and_kills_ocr(tmp_path: Path) -> None:
     left = {p.pid for p in psutil.process_iter() if p.name() == "tesseract"} - before
     assert not left, "the child's Tesseract must die with it"
     assert issubclass(ParseTimeout, FileRejected)
+
+
+def test_subprocess_isolation_path_for_daemonic_workers(tmp_path: Path) -> None:
+    """Dask workers are daemonic and cannot fork multiprocessing children: the fallback path."""
+    from extractors.readers.isolate import _outcome, _via_subprocess
+
+    pdf = text_pdf(tmp_path / "form.pdf")
+    limits = replace(LIMITS, file_timeout_s=120)
+    read = _outcome(_via_subprocess(pdf, "A1/form.pdf", limits), limits)
+    assert any(s.text == "王建国" for s in read.pages[0].segments)
+    junk = tmp_path / "x.pdf"
+    junk.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with pytest.raises(FileRejected) as err:
+        _outcome(_via_subprocess(junk, "x.pdf", limits), limits)
+    assert str(err.value)
+
+
+def test_chinese_brackets_from_tesseract_ascii() -> None:
+    assert chinese_brackets("包头钢铁 (集团 ) 有限责任公司") == "包头钢铁（集团）有限责任公司"
+    assert chinese_brackets("ISSN (print) 1002-4808") == "ISSN (print) 1002-4808"

@@ -9,12 +9,16 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from conftest import run_dossier
 from dossierflow import review
 from dossierflow.cli import app
 from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.privacy import mask_id
-from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
+try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.conftest import run_dossier
+    from tests.test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
+except ImportError:
+    from conftest import run_dossier
+    from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
 from validators.integrity import cross_flags, dossier_flags
 
 
@@ -132,3 +136,32 @@ def test_verify_exits_non_zero_on_a_broken_chain(tmp_path) -> None:
     proc = run_dossier("review", "verify", "--db", db_url, check=False)
     store.close()
     assert proc.returncode == 6 and "决策日志校验失败" in proc.stderr
+
+
+def test_concurrent_reviewers_keep_one_chain(store) -> None:  # noqa: F811
+    import threading
+
+    batch = clean_batch(12)
+    for ex in batch.values():
+        ex.items("diploma")[0].holder = "他人"
+    flags = {did: dossier_flags(ex, ctx()) for did, ex in batch.items()}
+    store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
+    lead_ids = [lead.lead_id for lead in store.leads()]
+    assert len(lead_ids) == 12
+    errors: list[BaseException] = []
+
+    def work(ids: list[str], reviewer: str) -> None:
+        try:
+            for lead_id in ids:
+                review.dismiss(store, lead_id, "同名", reviewer)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(lead_ids[k::2], f"审核员{k}")) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert review.verify(store) == 12
+    assert [d.seq for d in store.decisions()] == list(range(1, 13))

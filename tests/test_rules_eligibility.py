@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules_builder import Dossier, by_rule, context
+from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
 from validators.rulebook import load_rulebook
 from validators.status import derive_status
@@ -169,3 +169,46 @@ def test_same_region_for_public_institutions_only():
     city = Dossier().set("region", "市直").set("region_level", "city")
     assert run(city, region="市直")["SAME_REGION"].outcome == "pass"
     assert run(city)["SAME_REGION"].outcome == "fail"
+
+
+def test_exceptional_one_level_up_two_first_prizes_counted_together():
+    d = _exceptional("deputy").set("region_level", "city")
+    d.doc("award").ev("award", title="包头市科学技术进步奖", level="市级", grade="一等奖", date="2017-03")
+    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "fail"
+    d.doc("award").ev("award", title="内蒙古自治区建设行业科技进步奖", level="自治区级", grade="一等奖", date="2018-09")
+    # an autonomous-region first prize is already a senior basis; from 工程师, one level up is allowed
+    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "pass"
+    two_city = _exceptional("deputy").set("region_level", "city")
+    for year in ("2016-03", "2018-03"):
+        two_city.doc("award").ev("award", title="包头市科学技术进步奖", level="市级", grade="一等奖", date=year)
+    assert run(two_city)["EXCEPTIONAL_BASIS"].outcome == "pass"
+
+
+def test_exceptional_cannot_jump_two_levels_with_a_one_level_basis():
+    d = _exceptional("deputy").set("current_title", "助理工程师")
+    d.doc("honor").ev("honor", title="自治区321人才工程二层次人选", date="2019-01")
+    f = run(d)["EXCEPTIONAL_BASIS"]
+    assert f.outcome == "fail" and "高一级" in f.message
+
+
+def test_low_confidence_id_number_is_review_and_shown_masked():
+    f = run(Dossier().set("id_number", "150203198503011229", conf=0.3))["NOT_BLACKLISTED"]
+    assert f.outcome == "review" and "150203********1229" in f.message and "198503" not in f.message
+
+
+def test_technical_school_class_counts_as_its_education_level():
+    from dossierflow.models import FieldValue
+    from tests.rules_builder import src
+
+    d = Dossier().set("education", "secondary")
+    assert run(d)["EDUCATION_MINIMUM"].outcome == "fail"
+    ex = d.build()
+    ex.fields["education"] = FieldValue(value="secondary", confidence=0.95, source=src(), raw="技工学校预备技师班")
+    f = by_rule(evaluate_dossier(ex, RB, context()))["EDUCATION_MINIMUM"]
+    assert f.outcome == "pass" and "本科" in f.message
+
+
+def test_township_unit_belongs_to_its_banner_for_same_region():
+    d = Dossier().set("region", "土默特右旗萨拉齐镇").set("region_level", "township")
+    assert run(d, region="土默特右旗")["SAME_REGION"].outcome == "pass"
+    assert run(d, region="固阳县")["SAME_REGION"].outcome == "fail"

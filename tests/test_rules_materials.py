@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dossierflow.models import PhotoInfo
-from rules_builder import Dossier, by_rule, context
+from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
 from validators.rulebook import load_rulebook
 from validators.status import derive_status
@@ -35,6 +35,7 @@ def test_pledge_unsigned_or_signed_by_someone_else_fails():
     d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=False)
     assert run(d)["PLEDGE_SIGNED"].outcome == "fail"
     d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="李四")
+    d.pages = [pg.model_copy(update={"method": "text"}) for pg in d.pages]  # a typed name, not handwriting
     f = run(d)["PLEDGE_SIGNED"]
     assert f.outcome == "fail" and "李四" in f.message
     assert run(Dossier().remove("pledge"))["PLEDGE_SIGNED"].outcome == "fail"
@@ -209,11 +210,19 @@ def test_forms_consistent_reads_the_submit_form_pages_when_the_extraction_has_no
     assert f.outcome == "fail" and "最高学历" in f.message and any(s.locator for s in f.sources)
 
 
-def test_signature_one_ocr_slip_from_the_name_is_review_but_on_a_text_page_fails():
-    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="王秀荚")
+def test_ocr_read_signature_that_differs_is_review_but_on_a_text_page_fails():
+    d = Dossier().remove("pledge").doc("pledge").ev("pledge", signed=True, signer="和尹昨")
     assert run(d)["PLEDGE_SIGNED"].outcome == "review"  # the builder's booklet pages are OCR pages
     d.pages = [pg.model_copy(update={"method": "text"}) for pg in d.pages]
     assert run(d)["PLEDGE_SIGNED"].outcome == "fail"
+
+
+def test_ocr_claim_close_to_an_attachment_title_is_review():
+    d = Dossier().ev("claimed_paper", title="寒令地区治水管冈防东措施", date="2018-05")
+    d.paper("寒冷地区给水管网防冻措施探讨", "2018-05")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
+    d.pages = [pg.model_copy(update={"method": "text"}) for pg in d.pages]
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
 
 
 def test_missing_document_with_unclassified_pages_is_review_not_fail():
@@ -252,3 +261,12 @@ def test_claim_date_on_the_eval_form_dates_its_undated_attachment():
     assert f["EVIDENCE_DATED"].outcome == "fail" and f["EVIDENCE_DATED"].message.count("肺部感染的诊治") == 1
     assert f["REPRESENTATIVE_WORK"].outcome == "fail"
     assert f["CLAIMS_SUPPORTED"].outcome == "pass"
+
+
+def test_ocr_claim_with_a_misread_attachment_of_the_same_month_is_review_and_header_rows_are_no_claims():
+    d = Dossier().ev("claimed_paper", title="寒冷地区给水管网防冻措施探讨", date="2013-11")
+    d.ev("claimed_paper", title="序号论文（著作）题目")
+    d.paper("（包头市石拐区水利工作站内蒙古包头014000，", "2013-11")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
+    d.evidence[-1] = d.evidence[-1].model_copy(update={"date": "2015-03"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"

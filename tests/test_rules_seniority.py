@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rules_builder import Dossier, by_rule, context
+from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
 from validators.rulebook import load_rulebook
 from validators.rules.base import whole_years

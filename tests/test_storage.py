@@ -6,7 +6,10 @@ import random
 
 from dossierflow.storage import normalise_url, open_store
 from dossierflow.storage.migrate import current_revision, head_revision
-from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
+try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
+except ImportError:
+    from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
 from validators.integrity import cross_flags, dossier_flags
 
 
@@ -18,14 +21,43 @@ def test_url_mapping() -> None:
 
 
 def test_first_use_creates_and_migrates(store) -> None:  # noqa: F811
-    assert current_revision(store.engine) == head_revision()
+    assert current_revision(store.engine) == head_revision() == "0002"
     assert set(store.count_rows().values()) == {0}
+
+
+def test_an_older_schema_is_upgraded_in_place(db_url) -> None:  # noqa: F811
+    """A database created by 0001 keeps its rows and gains 0002's column on first open."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, text
+
+    from dossierflow.storage.migrate import _config
+
+    if db_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(db_url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO blacklist (id_number, kind, reason, source, start_date, expiry_date, created_at) "
+                          "VALUES ('110105194912310021', 'fraud', 'r', 's', '2020-01-01', '2025-01-01', '2020-01-01 00:00:00')"))
+    engine.dispose()
+    store = open_store(db_url)  # noqa: F811
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert "batch_unit" in {c["name"] for c in inspect(store.engine).get_columns("dossiers")}
+        assert len(store.blacklist_entries()) == 1
+    finally:
+        store.close()
 
 
 def test_rerecording_a_batch_does_not_duplicate(store, db_url) -> None:  # noqa: F811
     batch = clean_batch(8)
     first = results_for(batch)
-    store.record_dossiers("B1", 2020, batch, first)
+    store.record_dossiers("B1", 2020, batch, first, unit="包头市青山区教育局")
     counts = store.count_rows()
     assert counts["dossiers"] == 8 and counts["dossier_files"] == 16 and counts["page_images"] == 8 * 3 and counts["paper_claims"] >= 8
     # Same batch again, one result changed: rows updated in place, none added.

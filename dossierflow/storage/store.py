@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections import Counter
 from typing import Iterable, Optional
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
@@ -66,9 +67,11 @@ class Store:
         policy_year: int,
         extractions: dict[str, DossierExtraction],
         results: Iterable[DossierResult],
+        unit: Optional[str] = None,
     ) -> int:
         """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
-        checks need; a re-run replaces the rows, never duplicates them. Returns rows written."""
+        checks need; a re-run replaces the rows, never duplicates them. `unit` is the submitting
+        unit (batch.yaml). Returns rows written."""
         from dossierflow.results import result_line
 
         written = 0
@@ -87,6 +90,7 @@ class Store:
                     id_number=fp.id_number,
                     name=fp.name,
                     unit=fp.unit,
+                    batch_unit=unit,
                     status=result.status,
                     result=result_line(result),
                     fingerprint=fp.model_dump(mode="json"),
@@ -292,11 +296,15 @@ class Store:
     def append_decision(
         self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
     ) -> Decision:
-        for _attempt in range(5):
+        for attempt in range(20):
             try:
                 return self._append_decision(lead, action, reason, reviewer, kind, ban)
             except IntegrityError:
-                continue  # another reviewer appended first: chain onto their entry
+                pass  # another reviewer appended first (unique prev_hash): chain onto their entry
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower():  # SQLite: a concurrent writer holds the file
+                    raise
+            time.sleep(0.02 * (attempt + 1))
         raise DatabaseError("决策日志写入冲突，请重试")
 
     def _append_decision(

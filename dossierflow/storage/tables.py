@@ -29,7 +29,8 @@ class DossierRow(Base):
     policy_year: Mapped[int] = mapped_column(Integer, index=True)
     id_number: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     name: Mapped[Optional[str]] = mapped_column(String(100))
-    unit: Mapped[Optional[str]] = mapped_column(String(300))
+    unit: Mapped[Optional[str]] = mapped_column(String(300))  # the applicant's employer
+    batch_unit: Mapped[Optional[str]] = mapped_column(String(300))  # who submitted the batch (0002)
     status: Mapped[str] = mapped_column(String(30))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the results.jsonl line
     fingerprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # DossierPrint, for cross checks

@@ -56,8 +56,10 @@ def _doc_pages(doc: Document, pages: list[PageContent]) -> list[PageContent]:
 
 def extract_evidence(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> list[Evidence]:
     out: list[Evidence] = []
+    birth = fields.get("birth_date")
+    ignore = frozenset({str(birth.value)}) if birth is not None and birth.value else frozenset()
     for doc in documents:
-        view = DocView(_doc_pages(doc, pages))
+        view = DocView(_doc_pages(doc, pages), ignore_dates=ignore)
         if not view.pages:
             continue
         if doc.kind == "eval_form":

@@ -26,7 +26,7 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if grade_m:
         g = grade_m.group(1)
         grade = g.replace("壹", "一").replace("贰", "二").replace("叁", "三")
-    award_name = view.value(("奖励名称", "奖项名称", "奖项"))
+    award_name = view.value(("奖励名称", "奖项名称", "奖项"), inside=False)
     level_text = award_name.text if award_name else ""
     if not level_text:
         m = re.search(r"([\u4e00-\u9fff]{2,20}?(?:科学技术进步奖|科技进步奖|成果奖|设计奖|技术奖|教学成果奖))", view.flat)
@@ -36,7 +36,7 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
         issuer = signer_unit(view)
         level = award_level(issuer) if issuer else None
     rank = None
-    rank_f = view.value(("排名", "完成人排序", "排序", "名次"))
+    rank_f = view.value(("排名", "完成人排序", "排序", "名次"), inside=False)
     if rank_f is not None:
         m = re.search(r"([一二三四五六七八九十\d]{1,3})", rank_f.text)
         rank = nz.chinese_to_int(m.group(1)) if m else None
@@ -53,7 +53,7 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
 
 def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text
-    title_f = view.value(("荣誉称号", "称号", "荣誉名称", "入选"))
+    title_f = view.value(("荣誉称号", "称号", "荣誉名称", "入选"), inside=False)
     title = title_f.text if title_f else None
     if title is None:
         m = re.search(r"(?:被评为|授予|荣获|入选)[“\"《]?(.{3,30}?)[”\"》]?(?:荣誉称号|称号|人选|。|，|,|$)", view.flat)
@@ -100,12 +100,12 @@ def read_diploma(view: DocView, doc: Document, fields: dict[str, FieldValue]) ->
     if major is None:
         major_f = view.value(("专业",), stop_labels=("学制", "层次", "学历"), inside=False)
         major = major_f.text if major_f else None
-    level_f = view.value(("层次", "学历层次", "学历"))
+    level_f = view.value(("层次", "学历层次", "学历"), inside=False)
     level = nz.education(level_f.text) if level_f else None
     if level is None:
         m = re.search(r"(专科|本科|硕士研究生|博士研究生|硕士|博士|中专|大专)", view.flat)
         level = nz.education(m.group(1)) if m else None
-    form_f = view.value(("学习形式", "学习方式", "类别"))
+    form_f = view.value(("学习形式", "学习方式", "类别"), inside=False)
     ft = nz.full_time(form_f.text) if form_f else None
     if ft is None:
         ft = nz.full_time(view.flat)
@@ -127,11 +127,11 @@ def read_degree(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
     flat = view.flat
     m = re.search(r"授予?([\u4e00-\u9fff]{1,3}?学)?(学士|硕士|博士)学位", flat) or re.search(r"()(学士|硕士|博士)学位", flat)
     degree = (m.group(1) or "") + m.group(2) if m else None
-    major_f = view.value(("专业", "学科"))
-    major = major_f.text if major_f else None
+    mm = re.search(r"在[\u4e00-\u9fff（）()]{2,20}?(?:大学|学院)([\u4e00-\u9fff]{2,16}?)专业", flat)
+    major = mm.group(1) if mm else None
     if major is None:
-        mm = re.search(r"在[\u4e00-\u9fff（）()]{2,20}?(?:大学|学院)([\u4e00-\u9fff]{2,16}?)专业", flat)
-        major = mm.group(1) if mm else None
+        major_f = view.value(("专业", "学科"), inside=False)
+        major = major_f.text if major_f else None
     date = date_after(view, ("授予日期", "发证日期", "授予时间")) or bottom_date(view) or last_date(view)
     return [
         make_evidence("degree", view, None, holder=holder_of(view, applicant_of(fields)), degree=degree, school=school_of(view),
@@ -162,12 +162,12 @@ def read_title_cert(view: DocView, doc: Document, fields: dict[str, FieldValue])
 
 
 def read_skill_cert(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
-    level_f = view.value(("等级", "技能等级", "职业资格等级", "级别"))
+    level_f = view.value(("等级", "技能等级", "职业资格等级", "级别"), accept=lambda v: nz.skill_level(v) is not None)
     level = nz.skill_level(level_f.text) if level_f else None
     if level is None:
         m = re.search(r"(高级技师|高级工|技师)", view.text)
         level = m.group(1) if m else None
-    occ = view.value(("职业", "职业名称", "工种"))
+    occ = view.value(("职业（工种）", "职业(工种)", "职业名称", "职业", "工种"), stop_labels=("等级", "发证日期"))
     date = date_after(view, ("发证日期", "取得时间", "颁证日期")) or last_date(view)
     return [
         make_evidence("skill_cert", view, level_f, holder=holder_of(view, applicant_of(fields)), level=level,
@@ -177,7 +177,7 @@ def read_skill_cert(view: DocView, doc: Document, fields: dict[str, FieldValue])
 
 def read_exam_cert(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text
-    exam_f = view.value(("考试名称", "考试项目", "考试"))
+    exam_f = view.value(("考试名称", "考试项目"))
     exam = exam_f.text if exam_f else None
     if exam is None:
         m = re.search(r"(?:参加)?((?:19|20)\d{2}年度?)?([\u4e00-\u9fff]{2,24}?考试)", text)

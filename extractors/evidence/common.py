@@ -87,10 +87,19 @@ def last_date(view: DocView) -> Optional[str]:
     a birth date (`1982年6月生`)."""
     for ln in reversed(view.lines):
         t = nz.compact(ln.text)
-        hits = [h for h in nz.find_dates(t) if not t[h.end : h.end + 1] == "生"]
+        hits = [h for h in nz.find_dates(t) if not t[h.end : h.end + 1] == "生" and not _is_birth(view, h.iso)]
         if hits:
             return hits[-1].iso
+        # 日期：2020/5711 — a slash-written date whose second slash OCR read as 7.
+        m = re.search(r"(?:日期|时间)[:：]?((?:19|20)\d{2}/[\d/]{2,6})$", t)
+        repaired = nz.repair_slash_date(m.group(1)) if m else None
+        if repaired:
+            return repaired
     return None
+
+
+def _is_birth(view: DocView, iso: str) -> bool:
+    return any(iso[:7] == d[:7] for d in view.ignore_dates)
 
 
 _ORG_END = re.compile(r"^(.*(?:领导小组|委员会|人民政府|保障局|协会|学会|中心|医院|公司|大学|学院|学校|局|厅|部|处|院|站|所|馆|社|队))")
@@ -110,7 +119,10 @@ def number_after(view: DocView, labels: tuple[str, ...] = ("证书编号", "编�
     if f is None:
         return None
     m = re.search(r"[A-Za-z]*[0-9][0-9A-Za-z\-]{3,}", f.text)
-    return m.group(0) if m else None
+    if not m:
+        return None
+    # Letters OCR appends after a long run of digits are the stamp or the frame, not the number.
+    return re.sub(r"(?<=\d{6})[A-Za-z]+$", "", m.group(0))
 
 
 def make_evidence(kind: str, view: DocView, found: Optional[Found] = None, **kw) -> Evidence:
@@ -195,7 +207,8 @@ def bottom_date(view: DocView) -> Optional[str]:
     for ln in reversed(view.lines[-4:]):
         hits = nz.find_dates(ln.text)
         if hits and len(re.sub(r"[\d年月日号.\-/:：〇○零一二三四五六七八九十O]|日期|时间", "", ln.text)) <= 1:
-            return hits[-1].iso
+            if not _is_birth(view, hits[-1].iso):
+                return hits[-1].iso
     return None
 
 
@@ -208,9 +221,12 @@ def year_date(view: DocView, year: str) -> Optional[str]:
 
 
 def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
-    for ln in view.lines:
-        hits = nz.find_dates(ln.text)
-        if len(hits) >= 2 and re.search(r"(至|到|—|-|～|~)", ln.text[hits[0].end : hits[1].start] or "-"):
-            return hits[0].iso, hits[1].iso
+    """`2020年5月18日至2020年5月25日`, read across line breaks."""
+    flat = view.flat
+    hits = nz.find_dates(flat)
+    for a, b in zip(hits, hits[1:]):
+        between = nz.compact(flat)[a.end : b.start]
+        if len(between) <= 2 and re.search(r"(至|到|—|-|～|~)", between or "-"):
+            return a.iso, b.iso
     return None, None
 

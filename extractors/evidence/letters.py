@@ -9,7 +9,7 @@ from typing import Optional
 from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
 from extractors.evidence.common import (
-    applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
+    snap_name, applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
 )
 from extractors.layout import DocView, below, right_of
 
@@ -24,7 +24,7 @@ def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue])
         m = re.search(r"(?:自|从|于)(.{4,16}?)(?:起|开始)(?:被)?(?:聘|受聘)?", view.flat) or re.search(
             r"(?:自|从|于)(.{4,16}?)(?:被)?(?:聘|受聘)", view.flat)
         since = nz.parse_date(m.group(1)) if m else None
-    unit_f = view.value(("聘用单位", "单位名称", "工作单位"))
+    unit_f = view.value(("聘用单位", "单位名称", "工作单位"), inside=False)
     unit = org_name(unit_f.text) if unit_f else (org_name(signer_unit(view)) or my_unit(view, fields))
     return [
         make_evidence("employment", view, unit_f, holder=holder_of(view, applicant_of(fields)), unit=unit,
@@ -88,7 +88,7 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
         rest = rest.strip(" :：_")
         signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
         name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
-        signer = name if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
+        signer = snap_name(name, applicant_of(fields)) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
         return [
             make_evidence("pledge", view, anchor, signed=signed, signer=signer, date=last_date(view),
                       confidence=round(anchor.conf if signed else min(anchor.conf, 0.9), 3))

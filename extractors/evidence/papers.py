@@ -59,7 +59,7 @@ _JOURNAL_HEAD = re.compile(r"^([\u4e00-\u9fff]{2,16}?)(?:杂志|学报)?[·•\s
 
 
 def _journal(view: DocView) -> Optional[str]:
-    f = view.value(("刊名", "期刊名称", "刊物名称", "期刊"))
+    f = view.value(("刊名", "期刊名称", "刊物名称"), inside=False)
     if f is not None and 2 <= len(f.text) <= 24:
         return f.text
     for ln in view.lines[:12]:
@@ -78,7 +78,7 @@ def _journal(view: DocView) -> Optional[str]:
     return None
 
 
-_META_LINE = re.compile(r"(ISSN|CN\d|摘要|关键词|中图分类号|文献标识码|文章编号|收稿日期|作者简介|第\d+卷|年第\d+期|Vol|No\.)", re.I)
+_META_LINE = re.compile(r"(ISSN|CN\d|摘要|关键词|中图分类号|文献标识码|文章编号|收稿日期|作者简介|第\d+卷|年第\d+期|Vol|No\.|^[（(]|\d{6})", re.I)
 
 
 def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tuple[Optional[str], Optional[str]]:
@@ -93,7 +93,10 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
         (i, ln) for i, ln in enumerate(ls[:stop])
         if ln.text and not _META_LINE.search(ln.text) and re.search(r"[\u4e00-\u9fff]{4,}", ln.text)
     ]
-    labelled = view.value(("题目", "论文题目", "篇名"))
+    # The authors' line is short and splits into names; the title does not.
+    not_authors = [(i, ln) for i, ln in cands if not _looks_like_authors(ln, applicant)]
+    cands = not_authors or cands
+    labelled = view.value(("题目", "论文题目", "篇名"), inside=False)
     if labelled is not None:
         title = labelled.text
     elif cands:
@@ -104,7 +107,7 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
         title = ln.text
     else:
         return None, None
-    labelled_auth = view.value(("作者", "作者姓名"))
+    labelled_auth = view.value(("作者", "作者姓名"), inside=False)
     if labelled_auth is not None:
         return title, labelled_auth.text
     idx = next((k for k, ln in enumerate(ls) if ln.text == title), None)

@@ -62,20 +62,26 @@ def _glyph_count(grey: np.ndarray) -> int:
 
 
 def photo_info(img: Image.Image) -> PhotoInfo:
-    grey = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    rgb = np.asarray(img.convert("RGB"), dtype=np.float32)
+    grey = rgb.mean(axis=2) / 255.0
     h, w = grey.shape
     bh, bw = max(1, h // 20), max(1, w // 20)
     # The background shows above and beside the head; the bottom edge is usually clothing.
-    upper = grey[: int(h * 0.6)]
-    border = np.concatenate([grey[:bh].ravel(), upper[:, :bw].ravel(), upper[:, -bw:].ravel()])
-    centre = grey[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4]
-    lightness = float(border.mean())
+    upper_h = int(h * 0.6)
+    border_px = np.concatenate([rgb[:bh].reshape(-1, 3), rgb[:upper_h, :bw].reshape(-1, 3), rgb[:upper_h, -bw:].reshape(-1, 3)])
+    border_grey = border_px.mean(axis=1) / 255.0
+    background = np.median(border_px, axis=0)
+    # A portrait: the centre is mostly something other than the background colour (a face,
+    # hair, clothes), while the border is mostly background.
+    differs = np.linalg.norm(rgb - background, axis=2) > 40
+    centre = differs[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4]
+    border_share = float(np.mean(np.linalg.norm(border_px - background, axis=1) > 40))
     return PhotoInfo(
         width_px=w,
         height_px=h,
         aspect=round(w / h, 3),
-        background_lightness=round(min(1.0, max(0.0, lightness)), 3),
-        portrait=bool(centre.size and lightness - float(centre.mean()) > 0.15),
+        background_lightness=round(min(1.0, max(0.0, float(border_grey.mean()))), 3),
+        portrait=bool(centre.size and float(centre.mean()) > 0.35 and border_share < 0.25),
     )
 
 

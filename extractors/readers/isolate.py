@@ -8,10 +8,14 @@ processes it started die with it.
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
+import subprocess
+import sys
 import time
+from dataclasses import asdict
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -24,8 +28,10 @@ _CTX.set_forkserver_preload(["extractors.readers", "extractors.readers.pdf", "ex
 _REJECTIONS = {cls.__name__: cls for cls in (FileRejected, *FileRejected.__subclasses__())}
 
 
-def _child(conn: Connection, path: str, rel: str, limits: Limits) -> None:
-    os.setpgrp()
+Outcome = tuple  # ("ok", json) | ("rejected", class name, message)
+
+
+def _confine(limits: Limits) -> None:
     try:
         import resource
 
@@ -39,17 +45,26 @@ def _child(conn: Connection, path: str, rel: str, limits: Limits) -> None:
         cv2.setNumThreads(1)
     except Exception:
         pass
+
+
+def _read(path: str, rel: str, limits: Limits) -> Outcome:
     from extractors.readers import read_file
 
     try:
-        result = read_file(Path(path), rel, limits)
-        conn.send(("ok", result.model_dump_json()))
+        return ("ok", read_file(Path(path), rel, limits).model_dump_json())
     except FileRejected as exc:
-        conn.send(("rejected", type(exc).__name__, str(exc)))
+        return ("rejected", type(exc).__name__, str(exc))
     except MemoryError:
-        conn.send(("rejected", "LimitExceeded", f"读取时内存超过上限（{limits.file_memory_bytes // 1048576} MB）"))
+        return ("rejected", "LimitExceeded", f"读取时内存超过上限（{limits.file_memory_bytes // 1048576} MB）")
     except Exception as exc:  # any bug or library failure on this file stays with this file
-        conn.send(("rejected", "CorruptFile", f"文件无法解析：{type(exc).__name__}: {str(exc)[:300]}"))
+        return ("rejected", "CorruptFile", f"文件无法解析：{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def _child(conn: Connection, path: str, rel: str, limits: Limits) -> None:
+    os.setpgrp()
+    _confine(limits)
+    try:
+        conn.send(_read(path, rel, limits))
     finally:
         conn.close()
 
@@ -65,6 +80,13 @@ def _kill_group(proc) -> None:
 def read_file_isolated(path: Path, rel: str, limits: Limits) -> FileRead:
     """Like `read_file`, but in a child process; raises ParseTimeout / LimitExceeded / CorruptFile
     when the child runs out of time, memory, or crashes."""
+    if mp.current_process().daemon:
+        # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
+        return _outcome(_via_subprocess(path, rel, limits), limits=limits)
+    return _via_forkserver(path, rel, limits)
+
+
+def _via_forkserver(path: Path, rel: str, limits: Limits) -> FileRead:
     parent, child = _CTX.Pipe(duplex=False)
     proc = _CTX.Process(target=_child, args=(child, str(path), rel, limits), daemon=False)
     proc.start()
@@ -79,8 +101,8 @@ def read_file_isolated(path: Path, rel: str, limits: Limits) -> FileRead:
             if parent.poll(min(remaining, 0.5)):
                 try:
                     message = parent.recv()
-                except EOFError:
-                    message = None
+                except EOFError:  # the child died before answering
+                    proc.join(5)
                 break
             if not proc.is_alive() and not parent.poll(0):
                 break
@@ -89,23 +111,69 @@ def read_file_isolated(path: Path, rel: str, limits: Limits) -> FileRead:
     if message is None:
         if proc.is_alive():
             _kill_group(proc)
-            raise ParseTimeout(f"读取超时（超过 {limits.file_timeout_s:g} 秒），已中止")
+            raise ParseTimeout(_timeout_message(limits))
         proc.join(5)
         _kill_group(proc)
-        code = proc.exitcode
-        if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-            if -code == signal.SIGKILL:
-                raise LimitExceeded("读取进程被系统终止（可能超出内存上限）")
-            raise CorruptFile(f"文件导致解析程序崩溃（信号 {signal.Signals(-code).name}），无法读取")
-        raise CorruptFile(f"解析进程意外退出（退出码 {code}），文件无法读取")
+        raise _crash(proc.exitcode)
     proc.join(5)
     if proc.is_alive():
         _kill_group(proc)
+    return _outcome(message, limits=limits)
+
+
+def _timeout_message(limits: Limits) -> str:
+    return f"读取超时（超过 {limits.file_timeout_s:g} 秒），已中止"
+
+
+def _crash(code: int | None) -> FileRejected:
+    if code is not None and code < 0:
+        if -code == signal.SIGKILL:
+            return LimitExceeded("读取进程被系统终止（可能超出内存上限）")
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return CorruptFile(f"文件导致解析程序崩溃（信号 {name}），无法读取")
+    return CorruptFile(f"解析进程意外退出（退出码 {code}），文件无法读取")
+
+
+def _outcome(message: Outcome, limits: Limits) -> FileRead:
     if message[0] == "ok":
         return FileRead.model_validate_json(message[1])
     cls = _REJECTIONS.get(message[1], CorruptFile)
     raise cls(message[2] or "文件无法读取")
 
+
+def _via_subprocess(path: Path, rel: str, limits: Limits) -> Outcome:
+    """Same isolation through a fresh interpreter (slower start, works from daemonic workers)."""
+    request = json.dumps({"path": str(path), "rel": rel, "limits": asdict(limits)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extractors.readers.isolate"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(request.encode(), timeout=limits.file_timeout_s)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        raise ParseTimeout(_timeout_message(limits))
+    if proc.returncode != 0 or not out:
+        raise _crash(proc.returncode)
+    return tuple(json.loads(out))
+
+
+def _main() -> None:
+    request = json.loads(sys.stdin.read())
+    limits = Limits(**request["limits"])
+    _confine(limits)
+    sys.stdout.write(json.dumps(list(_read(request["path"], request["rel"], limits))))
+
+
+if __name__ == "__main__":
+    _main()
 
 __all__ = ["read_file_isolated"]
 

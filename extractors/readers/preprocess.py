@@ -44,14 +44,20 @@ def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     """Greyscale that drops red: stamps (红章) over text become pale, black ink stays dark."""
     if rgb_or_grey.ndim == 2:
         return rgb_or_grey
-    red = rgb_or_grey[:, :, 0].astype(np.int16)
-    green = rgb_or_grey[:, :, 1].astype(np.int16)
-    blue = rgb_or_grey[:, :, 2].astype(np.int16)
-    # Red channel keeps stamps light; where a pixel is not reddish, use the usual luminance so
-    # blue ink and grey scans keep their contrast.
-    lum = (0.299 * red + 0.587 * green + 0.114 * blue).astype(np.int16)
-    reddish = (red - np.maximum(green, blue)) > 60
-    return np.where(reddish, red, lum).clip(0, 255).astype(np.uint8)
+    rgb = np.ascontiguousarray(rgb_or_grey[:, :, :3])
+    lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    red, green, blue = cv2.split(rgb)
+    # Where a pixel is clearly red, take the red channel (light); elsewhere the usual luminance,
+    # so blue ink and grey scans keep their contrast.
+    reddish = cv2.subtract(red, cv2.max(green, blue)) > 60
+    lum[reddish] = red[reddish]
+    return lum
+
+
+def _percentile(grey: np.ndarray, q: float) -> float:
+    hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
+    cum = np.cumsum(hist)
+    return float(np.searchsorted(cum, cum[-1] * q / 100.0))
 
 
 def _affine3(m: np.ndarray) -> np.ndarray:
@@ -218,10 +224,12 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     work_dpi = int(round(dpi * scale)) if dpi > 0 else TARGET_DPI
 
     if rotation is None:
-        mask = ink_mask(grey)
-        h, v = find_lines(mask, work_dpi)
+        # Half resolution is plenty to tell which way the lines run.
+        half = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        mask = ink_mask(half)
+        h, v = find_lines(mask, work_dpi // 2)
         text_only = cv2.bitwise_and(mask, cv2.bitwise_not(cv2.bitwise_or(h, v)))
-        rotation = 90 if text_runs_vertically(text_only, work_dpi) else 0
+        rotation = 90 if text_runs_vertically(text_only, work_dpi // 2) else 0
     grey, m_rot = _quarter_turn(grey, rotation)
     m_total = _affine3(m_rot) @ m_total
 
@@ -254,7 +262,7 @@ def _normalise(grey: np.ndarray) -> np.ndarray:
     """
     grey = cv2.medianBlur(grey, 3)
     level, _ = cv2.threshold(cv2.GaussianBlur(grey, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    lo = float(np.percentile(grey, 0.5))
+    lo = _percentile(grey, 0.5)
     span = max(level - lo, 1.0)
     out = np.clip((grey.astype(np.float32) - lo) * (200.0 / span), 0, 255).astype(np.uint8)
     out[grey > level] = 255

@@ -16,10 +16,11 @@ from validators.integrity.common import MIN_CONFIDENCE, norm_name
 from validators.integrity.textsim import shingles
 
 # Pages whose kind is an attachment: forms share their printed layout by design and are skipped.
-# Journal pages are left out too: co-authors, and authors in one issue, legitimately hand in the
-# same printed pages; one paper claimed twice is SHARED_PAPER's business.
+# Journal pages are left out: co-authors, and authors in one issue, legitimately hand in the same
+# printed pages; one paper claimed twice is SHARED_PAPER's business. Portrait photos are left out:
+# a head on a white background hashes alike for everyone.
 ATTACHMENT_KINDS = frozenset(
-    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof", "photo"}
+    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof"}
 )
 TEXT_KINDS = ("work_summary", "paper")
 MIN_TITLE_CHARS = 6
@@ -63,6 +64,8 @@ class PaperClaim(Strict):
     key: str
     title: str
     journal: Optional[str] = None
+    issn: Optional[str] = None
+    year: Optional[str] = None  # YYYY, or YYYY-MM when the issue's month is known
     author_rank: Optional[int] = None
     where: Where
 
@@ -81,6 +84,7 @@ class DossierPrint(Strict):
     id_number: Optional[str] = None
     name: Optional[str] = None
     unit: Optional[str] = None
+    id_where: Optional[Where] = None  # where the ID number was read (DUPLICATE_APPLICANT's evidence)
     pages: list[PageSig] = Field(default_factory=list)
     papers: list[PaperClaim] = Field(default_factory=list)
     texts: list[TextPrint] = Field(default_factory=list)
@@ -102,14 +106,15 @@ def _where(src: Source) -> Where:
 
 
 def _page_kind(ex: DossierExtraction, page: PageContent) -> str:
+    # An image file is one page whose number is None, while its document may list page 1.
     for doc in ex.documents:
-        if doc.file == page.file and (page.page in doc.pages or (not doc.pages and page.page is None)):
+        if doc.file == page.file and (page.page is None or not doc.pages or page.page in doc.pages):
             return doc.kind
     return "unknown"
 
 
 def _on_page(ev: Evidence, page: PageContent) -> bool:
-    return ev.source.file == page.file and ev.source.page == page.page
+    return ev.source.file == page.file and (ev.source.page == page.page or ev.source.page is None or page.page is None)
 
 
 def _norm_number(n: Optional[str]) -> Optional[str]:
@@ -148,7 +153,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         if not page.image_hash:
             continue
         kind = _page_kind(ex, page)
-        if kind not in ATTACHMENT_KINDS and not page.image_is_photo:
+        if kind not in ATTACHMENT_KINDS or page.image_is_photo:
             continue
         on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
         number = next((_norm_number(e.number) for e in on_page if _norm_number(e.number)), None)
@@ -157,7 +162,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         out.append(
             PageSig(
                 where=Where(file=page.file, page=page.page),
-                kind="photo" if page.image_is_photo else kind,
+                kind=kind,
                 image_hash=page.image_hash.lower(),
                 file_sha256=shas.get(page.file),
                 number=number,
@@ -168,6 +173,13 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
             )
         )
     return out
+
+
+def _norm_issn(issn: Optional[str]) -> Optional[str]:
+    if not issn:
+        return None
+    s = re.sub(r"[^0-9X]", "", issn.upper())
+    return s if len(s) == 8 else None
 
 
 def _rank(ev: Evidence, name: str) -> Optional[int]:
@@ -192,7 +204,20 @@ def _papers(ex: DossierExtraction, name: str) -> list[PaperClaim]:
         known = by_key.get(key)
         # The attachment's author line outranks the form's claim; either saying "first" counts.
         if known is None or (rank is not None and (known.author_rank is None or rank < known.author_rank)):
-            by_key[key] = PaperClaim(key=key, title=ev.title, journal=ev.journal, author_rank=rank, where=_where(ev.source))
+            by_key[key] = PaperClaim(
+                key=key,
+                title=ev.title,
+                journal=ev.journal or (known.journal if known else None),
+                issn=_norm_issn(ev.issn) or (known.issn if known else None),
+                year=(ev.date or "")[:7] or (known.year if known else None),
+                author_rank=rank,
+                where=_where(ev.source),
+            )
+        elif known is not None:
+            # Keep what the other mention knows of the journal (the form may list it, the page not).
+            known.journal = known.journal or ev.journal
+            known.issn = known.issn or _norm_issn(ev.issn)
+            known.year = known.year or (ev.date or "")[:7] or None
     return list(by_key.values())
 
 
@@ -224,6 +249,7 @@ def fingerprint(ex: DossierExtraction, batch_id: str, policy_year: int) -> Dossi
         id_number=id_number,
         name=name,
         unit=str(ex.field("employer")) if ex.field("employer") else None,
+        id_where=_where(id_fv.source) if id_number and id_fv else None,
         pages=_page_sigs(ex),
         papers=_papers(ex, name or ""),
         texts=_texts(ex),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from validators.rules import achievements as ac
 from validators.rules import eligibility as el
+from validators.rules import forms as fo
 from validators.rules import materials as ma
 from validators.rules.base import Facts, NoParams, Params, RuleResult
 from validators.rules.quota import BatchPapersParams, PostQuotaParams
@@ -35,13 +37,13 @@ REGISTRY: dict[str, RuleImpl] = {
     "PHOTO_PRESENT": RuleImpl(ma.PhotoParams, ma.photo_present),
     "ATTACHMENTS_A4": RuleImpl(ma.A4Params, ma.attachments_a4),
     "MATERIAL_LIST_MATCHES": RuleImpl(ma.MaterialListParams, ma.material_list_matches),
-    "EVIDENCE_DATED": RuleImpl(ma.EvidenceDatedParams, ma.evidence_dated),
-    "CLAIMS_SUPPORTED": RuleImpl(ma.ClaimsParams, ma.claims_supported),
-    "FORMS_CONSISTENT": RuleImpl(ma.FormsParams, ma.forms_consistent),
+    "EVIDENCE_DATED": RuleImpl(ac.EvidenceDatedParams, ac.evidence_dated),
+    "CLAIMS_SUPPORTED": RuleImpl(ac.ClaimsParams, ac.claims_supported),
+    "FORMS_CONSISTENT": RuleImpl(fo.FormsParams, fo.forms_consistent),
     "PUBLICITY_DONE": RuleImpl(ma.PublicityParams, ma.publicity_done),
     "CE_CARD_VALID": RuleImpl(ma.CeCardParams, ma.ce_card_valid),
     "ENTRUSTMENT_PRESENT": RuleImpl(ma.EntrustmentParams, ma.entrustment_present),
-    "REPRESENTATIVE_WORK": RuleImpl(ma.RepresentativeWorkParams, ma.representative_work),
+    "REPRESENTATIVE_WORK": RuleImpl(ac.RepresentativeWorkParams, ac.representative_work),
     "STATUS_ALLOWED": RuleImpl(el.StatusParams, el.status_allowed),
     "EVALUATION_CHANNEL": RuleImpl(el.ChannelParams, el.evaluation_channel),
     "EXAM_PASSED": RuleImpl(el.ExamParams, el.exam_passed),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Literal, Optional, Sequence
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from dossierflow.batch import RunContext
 from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
 from dossierflow.vocab import EDUCATIONS, LEVELS
-from validators.messages import EDUCATION_NAMES, FIELD_LABELS, LEVEL_NAMES, KIND_NAMES
+from validators.messages import EDUCATION_NAMES, FIELD_LABELS, KIND_NAMES, LEVEL_NAMES, mask_id
 
 if TYPE_CHECKING:
     from validators.rulebook import Rulebook
@@ -83,6 +83,16 @@ def parse_date(text: str) -> dt.date:
     if len(parts) == 3:
         return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
     raise ValueError(f"not an ISO date: {text!r}")
+
+
+def try_date(text: Optional[str]) -> Optional[dt.date]:
+    """A date an extractor wrote that may still be impossible (2019-13): None, not an exception."""
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
 
 
 def whole_years(start: dt.date, end: dt.date) -> int:
@@ -192,9 +202,8 @@ class Facts:
         if fv is None or fv.value in (None, ""):
             raise Unreadable(f"未能读取「{label}」，需人工核对")
         if not self.reliable(fv.confidence):
-            raise Unreadable(
-                f"「{label}」识别置信度低（{fv.confidence:.2f}，读作“{fv.value}”），需人工核对", [fv.source]
-            )
+            shown = mask_id(str(fv.value)) if key == "id_number" else fv.value
+            raise Unreadable(f"「{label}」识别置信度低（{fv.confidence:.2f}，读作“{shown}”），需人工核对", [fv.source])
         return fv.value
 
     def need_str(self, key: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Literal, Optional
 
 from dossierflow.models import Evidence
-from validators.rules.base import parse_date
+from validators.rules.base import try_date
 
 DateState = Literal["on_time", "late", "unknown"]
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -35,9 +35,9 @@ class Dated:
 
 
 def _own_bounds(e: Evidence) -> Optional[tuple[dt.date, dt.date, str]]:
-    if e.date:
-        day = parse_date(e.date)
-        return day, day, e.date
+    day = try_date(e.date)
+    if day is not None:
+        return day, day, e.date or ""
     if e.issue:
         m = _YEAR.search(e.issue)
         if m:

@@ -249,19 +249,16 @@ def _describe(items: list[Evidence]) -> str:
 
 
 def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
-    if f.value("route") != "exceptional":
-        if f.value("route") is None:
-            f.need("route")
+    if f.need_str("route") != "exceptional":
         return not_applicable("非破格申报", f.src("route"))
     level = f.need_str("applied_level")
     pool = [e for k in ("honor", "award") for e in f.items(k)]
     usable = [e for e in pool if f.reliable(e.confidence) and f.on_time(e)]
     unsure = [e for e in pool if e not in usable]
-    honors = [e for e in usable if e.kind == "honor"] + [e for e in usable if e.kind == "award"]
     awards = [e for e in usable if e.kind == "award"]
-
-    senior = [e for e in honors if _honor_matches(e, p.senior_honors)] or _award_matches(f, awards, p.senior_awards)
-    one_up = [e for e in honors if _honor_matches(e, p.one_up_honors)] or _award_matches(f, awards, p.one_up_awards)
+    # Honour names are matched on awards too: 自治区杰出人才奖 arrives as either.
+    senior = [e for e in usable if _honor_matches(e, p.senior_honors)] or _award_matches(f, awards, p.senior_awards)
+    one_up = [e for e in usable if _honor_matches(e, p.one_up_honors)] or _award_matches(f, awards, p.one_up_awards)
 
     if level == "senior" and senior:
         return passed(f"具备破格申报正高级职称条件（一（五）1）：{_describe(senior)}", ev_sources(senior))
@@ -339,6 +336,17 @@ def teacher_post_grade(f: Facts, p: PostGradeParams) -> RuleResult:
 class BlacklistParams(Params):
     # Without a blacklist database nothing can be found; `pass` says so in the message.
     when_no_database: Literal["pass", "review"] = "pass"
+    # Years a confirmed case bars the applicant, by kind (二（一）5 fraud, 二（二） cross-region);
+    # the review command records bans with these (dossierflow.blacklist kinds).
+    ban_years: dict[str, int] = Field(default_factory=lambda: {"fraud": 5, "cross_region": 3})
+
+    @field_validator("ban_years")
+    @classmethod
+    def _years(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = {k: y for k, y in v.items() if y < 1}
+        if bad:
+            raise ValueError(f"ban years must be at least 1: {bad}")
+        return v
 
 
 def not_blacklisted(f: Facts, p: BlacklistParams) -> RuleResult:

@@ -1,4 +1,8 @@
-"""Materials rules (二（一）, 二（四）, 一（十）5–8): a failure returns the dossier to its unit."""
+"""Materials rules (二（一）, 二（四）, 一（十）6–8): a failure returns the dossier to its unit.
+
+Achievements (dating, representative work, claims) are in achievements.py, FORMS_CONSISTENT in
+forms.py.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,25 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
-from dossierflow.models import Evidence, FieldValue, PhotoInfo, Source
-from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS
-from validators.messages import FIELD_LABELS
+from dossierflow.models import PhotoInfo, Source
+from dossierflow.vocab import DOC_KIND_SET
 from validators.rules.base import (
     Facts,
     NoParams,
     Params,
     RuleResult,
-    Unreadable,
     doc_sources,
     ev_sources,
     failed,
     kind_name,
+    missing,
     not_applicable,
-    parse_date,
     passed,
     presence,
-    missing,
-    one_char_apart,
     review,
     same_text,
-    titles_match,
+    try_date,
 )
-from validators.rules.dating import Dated
 
 # ---------------------------------------------------------------------------------------------
 # Presence of the two forms
@@ -82,10 +81,10 @@ def pledge_signed(f: Facts, p: PledgeParams) -> RuleResult:
         return review("诚信承诺书已签名，但签名字迹未能识别，需人工核对是否为本人姓名", sources + f.src("name"))
     if any(same_text(s, name) for s in signers):
         return passed(f"诚信承诺书已由申请人（{name}）签名", sources + f.src("name"))
-    near = [s for s in signers if one_char_apart(s, name)]
-    if near and f.read_by_ocr(*(sources + f.src("name"))):
+    # Handwriting read by OCR cannot establish that someone else signed; a human compares.
+    if f.read_by_ocr(*(e.source for e in signed)):
         return review(
-            f"诚信承诺书签名（{'、'.join(near)}）与申请人姓名（{name}）仅一字之差，可能为识别误差，需人工核对",
+            f"诚信承诺书签名识别为“{'、'.join(signers)}”，与申请人姓名（{name}）不一致，手写签名需人工核对",
             sources + f.src("name"),
         )
     return failed(f"诚信承诺书签名（{'、'.join(signers)}）与申请人姓名（{name}）不符", sources + f.src("name"))
@@ -189,7 +188,7 @@ def attachments_a4(f: Facts, p: A4Params) -> RuleResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Material list and claims
+# Material list
 # ---------------------------------------------------------------------------------------------
 
 
@@ -244,115 +243,6 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
     return passed("目录单所列材料均已找到", sources)
 
 
-class ClaimsParams(Params):
-    match_ratio: float = Field(default=0.8, gt=0, le=1)
-    # claim kind on the eval_form → evidence kinds that can support it
-    supports: dict[str, list[str]]
-
-    @field_validator("supports")
-    @classmethod
-    def _kinds(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        bad = [k for k in list(v) + [x for xs in v.values() for x in xs] if k not in EVIDENCE_KINDS]
-        if bad:
-            raise ValueError(f"unknown evidence kind(s) {bad}")
-        return v
-
-
-_CLAIM_NAMES = {"claimed_paper": "论文", "claimed_award": "奖项", "claimed_achievement": "业绩成果"}
-
-
-def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
-    # Late items still support a claim: their lateness is EVIDENCE_DATED's warning, and
-    # counting it here too would turn a warning into a return.
-    claims = [(kind, e) for kind in p.supports for e in f.all_items(kind)]
-    if not claims:
-        return not_applicable("评审表未列论文、奖项或业绩成果")
-    unsupported: list[str] = []
-    unsure: list[Source] = []
-    untitled: list[Source] = []
-    for kind, claim in claims:
-        label = _CLAIM_NAMES.get(kind, "成果")
-        if not claim.title or not f.reliable(claim.confidence):
-            unsure.append(claim.source)
-            continue
-        candidates = [e for k in p.supports[kind] for e in f.all_items(k)]
-        if not any(e.title and titles_match(claim.title, e.title, p.match_ratio) for e in candidates):
-            unsupported.append(f"{label}《{claim.title}》")
-            # An attachment of that kind whose title could not be read may be the one.
-            untitled.extend(e.source for e in candidates if not e.title or not f.reliable(e.confidence))
-    sources = ev_sources(c for _, c in claims)
-    if unsupported and untitled:
-        return review(
-            "评审表所列以下成果未找到名称相符的附件，但有附件名称未能识别，需人工核对：" + "、".join(unsupported),
-            sources + untitled,
-        )
-    if unsupported:
-        return missing(f, "评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
-    if unsure:
-        return review(f"评审表所列{len(unsure)}项成果名称未能可靠识别，需人工核对是否附有佐证", unsure)
-    return passed(f"评审表所列{len(claims)}项成果均附有佐证材料", sources)
-
-
-class FormsParams(Params):
-    keys: list[str] = Field(min_length=1)
-    other_form: str = "submit_form"
-
-
-def _form_values(f: Facts, kind: str) -> dict[str, FieldValue]:
-    """What one form states: as the extractor recorded it, else read again from its pages.
-
-    `DossierExtraction.fields` merges both forms into one reading, so disagreement between them
-    is only visible per form; re-reading keeps this rule working for extractions that predate
-    `form_fields` (the extractor's own label reader, so both readings agree on what a label is).
-    """
-    stored = f.ex.form_fields.get(kind)
-    if stored:
-        return stored
-    pages = [
-        pg
-        for d in f.docs(kind)
-        for pg in f.ex.pages
-        if pg.file == d.file and (not d.pages or pg.page in d.pages) and pg.segments
-    ]
-    if not pages:
-        return {}
-    try:
-        from extractors.fields import read_form
-    except ImportError:
-        return {}
-    return read_form(pages)
-
-
-def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
-    if presence(f, "eval_form")[0] == "absent" or presence(f, p.other_form)[0] == "absent":
-        return not_applicable("评审表或送审表缺失，无从比对")
-    main = _form_values(f, "eval_form") or f.ex.fields
-    other = _form_values(f, p.other_form)
-    if not other:
-        return review("未能单独读取送审表各项内容，无法与评审表比对，需人工核对", doc_sources(f.docs(p.other_form)))
-    differ: list[str] = []
-    unread: list[str] = []
-    sources: list[Source] = []
-    for key in p.keys:
-        a, b = main.get(key), other.get(key)
-        label = FIELD_LABELS.get(key, key)
-        if a is None or b is None or not f.reliable(a.confidence) or not f.reliable(b.confidence):
-            unread.append(label)
-            continue
-        if same_text(str(a.value), str(b.value)):
-            continue
-        if one_char_apart(str(a.value), str(b.value)) and f.read_by_ocr(a.source, b.source):
-            unread.append(f"{label}（“{a.value}”与“{b.value}”仅一字之差，可能为识别误差）")
-            continue
-        differ.append(f"{label}（评审表“{a.value}”，送审表“{b.value}”）")
-        sources += [a.source, b.source]
-    if differ:
-        return failed("送审表与评审表不一致：" + "；".join(differ), sources)
-    if unread:
-        return review("以下项目未能在两表中都可靠读取，需人工比对：" + "、".join(unread), sources)
-    return passed("送审表与评审表的" + "、".join(FIELD_LABELS.get(k, k) for k in p.keys) + "一致")
-
-
 # ---------------------------------------------------------------------------------------------
 # Publicity, CE card, entrustment
 # ---------------------------------------------------------------------------------------------
@@ -373,9 +263,9 @@ def publicity_done(f: Facts, p: PublicityParams) -> RuleResult:
     basis = "单位报送日期" if f.ctx.batch.submitted_on else "处理日期"
     problems: list[str] = []
     for rec in records:
-        if rec.result is None or rec.period_to is None:
+        ended = try_date(rec.period_to)
+        if rec.result is None or ended is None:
             continue
-        ended = parse_date(rec.period_to)
         ok_result = any(r in rec.result for r in p.accepted_results) and "有异议" not in rec.result
         if ok_result and ended <= deadline:
             return passed(f"已公示（至{rec.period_to}），结果{rec.result}", [rec.source])
@@ -429,10 +319,10 @@ def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
     if not cards:
         return review("继续教育审验卡未能可靠识别，需人工核对", sources)
     submitted = f.submission()
-    dated = [c for c in cards if c.date is not None]
+    dated = [c for c in cards if try_date(c.date) is not None]
     if not dated:
         return review("继续教育审验卡的审验日期未能识别，需人工核对", sources)
-    on_time = [c for c in dated if parse_date(c.date or "") <= submitted]
+    on_time = [c for c in dated if (try_date(c.date) or submitted) <= submitted]
     if not on_time:
         return failed(f"继续教育审验卡审验日期{dated[0].date}晚于申报日期{submitted.isoformat()}", sources)
     hours: dict[str, dict[str, float]] = {}
@@ -478,95 +368,3 @@ def entrustment_present(f: Facts, p: EntrustmentParams) -> RuleResult:
     if state == "unsure":
         return review("疑似委托函，但识别置信度低，需人工确认", sources)
     return missing(f, "中央或外省区驻包单位人员须提交上级部门或人社部门出具的委托函（一（十）8）", f.src("employer_type"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dating of achievements, representative work
-# ---------------------------------------------------------------------------------------------
-
-
-class EvidenceDatedParams(Params):
-    kinds: list[str] = Field(min_length=1)
-
-    @field_validator("kinds")
-    @classmethod
-    def _kinds(cls, v: list[str]) -> list[str]:
-        bad = [k for k in v if k not in EVIDENCE_KINDS]
-        if bad:
-            raise ValueError(f"unknown evidence kind(s) {bad}")
-        return v
-
-
-def _describe(e: Evidence) -> str:
-    name = "论文" if e.kind == "claimed_paper" else ("奖项" if e.kind == "claimed_award" else kind_name(e.kind))
-    if e.kind == "claimed_achievement":
-        name = "业绩成果"
-    return f"{name}《{e.title}》" if e.title else name
-
-
-def _one_per_title(items: list[Dated]) -> list[Dated]:
-    """A claim and its attachment are one achievement: name it once, preferring the attachment."""
-    seen: dict[str, Dated] = {}
-    for d in sorted(items, key=lambda d: d.item.kind.startswith("claimed_")):
-        key = "".join((d.item.title or f"#{id(d.item)}").split())
-        seen.setdefault(key, d)
-    return list(seen.values())
-
-
-def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
-    items = [e for k in p.kinds for e in f.all_items(k)]
-    if not items:
-        return not_applicable("未提交论文、奖项、荣誉或成果材料")
-    submitted = f.submission()
-    dated = [d for d in (f.dated(e) for e in items) if d is not None]
-    late = _one_per_title([d for d in dated if d.state == "late"])
-    if late:
-        parts = [f"{_describe(d.item)}日期{d.shown}晚于申报日期{submitted.isoformat()}" for d in late]
-        return failed("；".join(parts) + "，不予认可", [d.item.source for d in late], late=len(late))
-    unknown = _one_per_title([d for d in dated if d.state == "unknown"])
-    if unknown:
-        return review(
-            "以下材料未能确定日期，需人工核对是否在申报日期之前：" + "、".join(_describe(d.item) for d in unknown),
-            [d.item.source for d in unknown],
-        )
-    return passed(f"{len(_one_per_title(dated))}项业绩成果均在申报日期{submitted.isoformat()}之前", ev_sources(items))
-
-
-class RepresentativeWorkParams(Params):
-    upper_region_levels: list[str] = Field(default_factory=lambda: ["city"])
-    upper_employer_types: list[str] = Field(default_factory=lambda: ["external_unit"])
-    levels: list[str] = Field(min_length=1)
-    series: list[str] = Field(min_length=1)
-    titles: list[str] = Field(default_factory=list)
-    min_works: int = Field(default=1, ge=1)
-    work_kinds: list[str] = Field(default_factory=lambda: ["paper"])
-    exempt_covid_frontline: bool = True
-    exempt_employer_types: list[str] = Field(default_factory=lambda: ["non_public"])
-
-
-def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
-    employer_type = f.value("employer_type")
-    if employer_type in p.exempt_employer_types:
-        return not_applicable("非公有制领域不作论文要求（一（九）3）", f.src("employer_type"))
-    if p.exempt_covid_frontline and f.covid_frontline():
-        return not_applicable("疫情防控一线医疗卫生人员对论文不做硬性要求（一（七）2）", f.covid_sources())
-    title = f.value("applied_title")
-    by_title = title is not None and any(same_text(str(title), t) for t in p.titles)
-    if not by_title:
-        level = f.need_str("applied_level")
-        if level not in p.levels:
-            return not_applicable("申报级别不要求论文（一（二）2）", f.src("applied_level"))
-        if f.need_str("series") not in p.series:
-            return not_applicable("该系列不再将论文作为限制性条件（一（二）2）", f.src("series"))
-    if employer_type not in p.upper_employer_types:
-        if f.need_str("region_level") not in p.upper_region_levels:
-            return not_applicable("旗县区及以下基层单位不作论文要求（一（二）2、一（八）1）", f.src("region_level"))
-    works = [e for k in p.work_kinds for e in f.items(k)]
-    dated = [e for e in works if f.reliable(e.confidence) and f.on_time(e)]
-    late = [e for e in f.late if e.kind in p.work_kinds]
-    if len(dated) >= p.min_works:
-        return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
-    if works:
-        return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
-    note = "（申报日期之后的论文不予认可）" if late else ""
-    return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))

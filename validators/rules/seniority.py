@@ -22,7 +22,7 @@ from validators.rules.base import (
     level_rank,
     missing,
     not_applicable,
-    parse_date,
+    try_date,
     passed,
     presence,
     review,
@@ -370,8 +370,8 @@ def _series_transfer(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"转系列取得新系列职称满{held_new}年，不足{tp.next_level_title_years}年（一（十）2）", sources, years=held_new)
     # Seniority counts continuously across series: from the first title of the current level.
     starts = [f.need_date("current_title_date")]
-    certs = [e for e in f.all_items("title_cert") if e.level == current and e.date and f.reliable(e.confidence)]
-    starts += [parse_date(e.date or "") for e in certs]
+    certs = [e for e in f.all_items("title_cert") if e.level == current and try_date(e.date) and f.reliable(e.confidence)]
+    starts += [d for d in (try_date(e.date) for e in certs) if d is not None]
     first = min(starts)
     years = whole_years(first, f.cutoff)
     required = regular_years_required(f, p.regular, applied)

@@ -1,0 +1,61 @@
+"""A run killed with SIGKILL halfway loses nothing: the next run finishes the batch, reuses what
+was finished, lists every dossier exactly once, and no partial output is ever taken as complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from fixtures.generate import generate_batch
+from tests.conftest import ROOT, dossier_cmd, read_results, run_dossier
+
+pytestmark = pytest.mark.e2e
+
+
+def _cached_ids(out: Path) -> set[str]:
+    ids = set()
+    for entry in (out / ".cache" / "extract").rglob("*.json"):
+        try:
+            ids.add(json.loads(entry.read_text(encoding="utf-8"))["dossier_id"])
+        except (ValueError, KeyError):
+            pytest.fail(f"a cache entry is partial: {entry}")
+    return ids
+
+
+def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
+    batch = tmp_path / "batch-kill"
+    generate_batch(batch, n=5, seed=5, forms=["docx", "scan", "scan", "scan", "text_pdf"], damage="clean")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [*dossier_cmd(), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01", "--workers", "1"],
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill takes OCR children with it
+    )
+    deadline = time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline and proc.poll() is None and not _cached_ids(out):
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run finished before it could be killed; make the batch slower"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    finished_before_kill = _cached_ids(out)
+    assert 1 <= len(finished_before_kill) < 5
+    assert not (out / "results.jsonl").exists(), "a killed first run must not leave a results file"
+
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01")
+    results = read_results(out)  # asserts each dossier appears once
+    assert sorted(results) == ["A0001", "A0002", "A0003", "A0004", "A0005"]
+    reused = {did for did, line in results.items() if line["stats"]["reused"]}
+    assert finished_before_kill <= reused
+    assert all(line["status"] != "error" for line in results.values())
+    leftovers = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []

@@ -1,0 +1,193 @@
+"""Achievements (一（十）5, 一（二）2, 二（一）3): dating, representative work, claims supported."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from dossierflow.models import Evidence, Source
+from dossierflow.vocab import EVIDENCE_KINDS
+from validators.rules.base import (
+    Facts,
+    Params,
+    RuleResult,
+    ev_sources,
+    failed,
+    kind_name,
+    missing,
+    not_applicable,
+    passed,
+    review,
+    same_text,
+    titles_match,
+)
+from validators.rules.dating import Dated
+
+# ---------------------------------------------------------------------------------------------
+# Dating, representative work
+# ---------------------------------------------------------------------------------------------
+
+
+class EvidenceDatedParams(Params):
+    kinds: list[str] = Field(min_length=1)
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        bad = [k for k in v if k not in EVIDENCE_KINDS]
+        if bad:
+            raise ValueError(f"unknown evidence kind(s) {bad}")
+        return v
+
+
+def _describe(e: Evidence) -> str:
+    name = "论文" if e.kind == "claimed_paper" else ("奖项" if e.kind == "claimed_award" else kind_name(e.kind))
+    if e.kind == "claimed_achievement":
+        name = "业绩成果"
+    return f"{name}《{e.title}》" if e.title else name
+
+
+def _one_per_title(items: list[Dated]) -> list[Dated]:
+    """A claim and its attachment are one achievement: name it once, preferring the attachment."""
+    seen: dict[str, Dated] = {}
+    for d in sorted(items, key=lambda d: d.item.kind.startswith("claimed_")):
+        key = "".join((d.item.title or f"#{id(d.item)}").split())
+        seen.setdefault(key, d)
+    return list(seen.values())
+
+
+def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
+    items = [e for k in p.kinds for e in f.all_items(k)]
+    if not items:
+        return not_applicable("未提交论文、奖项、荣誉或成果材料")
+    submitted = f.submission()
+    dated = [d for d in (f.dated(e) for e in items) if d is not None]
+    late = _one_per_title([d for d in dated if d.state == "late"])
+    if late:
+        parts = [f"{_describe(d.item)}日期{d.shown}晚于申报日期{submitted.isoformat()}" for d in late]
+        return failed("；".join(parts) + "，不予认可", [d.item.source for d in late], late=len(late))
+    unknown = _one_per_title([d for d in dated if d.state == "unknown"])
+    if unknown:
+        return review(
+            "以下材料未能确定日期，需人工核对是否在申报日期之前：" + "、".join(_describe(d.item) for d in unknown),
+            [d.item.source for d in unknown],
+        )
+    return passed(f"{len(_one_per_title(dated))}项业绩成果均在申报日期{submitted.isoformat()}之前", ev_sources(items))
+
+
+class RepresentativeWorkParams(Params):
+    upper_region_levels: list[str] = Field(default_factory=lambda: ["city"])
+    upper_employer_types: list[str] = Field(default_factory=lambda: ["external_unit"])
+    levels: list[str] = Field(min_length=1)
+    series: list[str] = Field(min_length=1)
+    titles: list[str] = Field(default_factory=list)
+    min_works: int = Field(default=1, ge=1)
+    work_kinds: list[str] = Field(default_factory=lambda: ["paper"])
+    exempt_covid_frontline: bool = True
+    exempt_employer_types: list[str] = Field(default_factory=lambda: ["non_public"])
+
+
+def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
+    employer_type = f.value("employer_type")
+    if employer_type in p.exempt_employer_types:
+        return not_applicable("非公有制领域不作论文要求（一（九）3）", f.src("employer_type"))
+    if p.exempt_covid_frontline and f.covid_frontline():
+        return not_applicable("疫情防控一线医疗卫生人员对论文不做硬性要求（一（七）2）", f.covid_sources())
+    title = f.value("applied_title")
+    by_title = title is not None and any(same_text(str(title), t) for t in p.titles)
+    if not by_title:
+        level = f.need_str("applied_level")
+        if level not in p.levels:
+            return not_applicable("申报级别不要求论文（一（二）2）", f.src("applied_level"))
+        if f.need_str("series") not in p.series:
+            return not_applicable("该系列不再将论文作为限制性条件（一（二）2）", f.src("series"))
+    if employer_type not in p.upper_employer_types:
+        if f.need_str("region_level") not in p.upper_region_levels:
+            return not_applicable("旗县区及以下基层单位不作论文要求（一（二）2、一（八）1）", f.src("region_level"))
+    works = [e for k in p.work_kinds for e in f.items(k)]
+    dated = [e for e in works if f.reliable(e.confidence) and f.on_time(e)]
+    late = [e for e in f.late if e.kind in p.work_kinds]
+    if len(dated) >= p.min_works:
+        return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
+    if works:
+        return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
+    note = "（申报日期之后的论文不予认可）" if late else ""
+    return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims on the eval_form
+# ---------------------------------------------------------------------------------------------
+
+
+class ClaimsParams(Params):
+    match_ratio: float = Field(default=0.8, gt=0, le=1)
+    ocr_match_ratio: float = Field(default=0.6, gt=0, le=1)  # below match_ratio: review, not fail
+    # A "claim" whose title holds a column heading is the list's header row, not a claim.
+    header_words: list[str] = Field(default_factory=list)
+    # claim kind on the eval_form → evidence kinds that can support it
+    supports: dict[str, list[str]]
+
+    @field_validator("supports")
+    @classmethod
+    def _kinds(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = [k for k in list(v) + [x for xs in v.values() for x in xs] if k not in EVIDENCE_KINDS]
+        if bad:
+            raise ValueError(f"unknown evidence kind(s) {bad}")
+        return v
+
+
+_CLAIM_NAMES = {"claimed_paper": "论文", "claimed_award": "奖项", "claimed_achievement": "业绩成果"}
+
+
+def _plausible(claim: Evidence, e: Evidence, titled_match: bool, f: Facts, p: ClaimsParams) -> bool:
+    """Could this attachment be the claim's, though the titles did not match? Its title was not
+    read, or an OCR reading is near it, or (title misread) it carries the claim's month."""
+    if not e.title or not f.reliable(e.confidence):
+        return True
+    if not f.read_by_ocr(claim.source, e.source):
+        return False
+    if titles_match(claim.title or "", e.title, p.ocr_match_ratio):
+        return True
+    return not titled_match and bool(claim.date and e.date and claim.date[:7] == e.date[:7])
+
+
+def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
+    # Late items still support a claim: their lateness is EVIDENCE_DATED's warning, and
+    # counting it here too would turn a warning into a return.
+    claims = [
+        (kind, e)
+        for kind in p.supports
+        for e in f.all_items(kind)
+        if not (e.title and any(w in e.title for w in p.header_words))
+    ]
+    if not claims:
+        return not_applicable("评审表未列论文、奖项或业绩成果")
+    matches = {
+        id(claim): [e for k in p.supports[kind] for e in f.all_items(k) if e.title and titles_match(claim.title, e.title, p.match_ratio)]
+        for kind, claim in claims
+        if claim.title
+    }
+    matched_items = {id(e) for found in matches.values() for e in found}
+    unsupported: list[str] = []
+    unsure: list[Source] = []
+    maybe: list[Source] = []
+    for kind, claim in claims:
+        if not claim.title or not f.reliable(claim.confidence):
+            unsure.append(claim.source)
+            continue
+        if matches.get(id(claim)):
+            continue
+        unsupported.append(f"{_CLAIM_NAMES.get(kind, '成果')}《{claim.title}》")
+        candidates = [e for k in p.supports[kind] for e in f.all_items(k)]
+        maybe.extend(e.source for e in candidates if _plausible(claim, e, id(e) in matched_items, f, p))
+    sources = ev_sources(c for _, c in claims)
+    if unsupported and maybe:
+        return review(
+            "评审表所列以下成果未找到名称相符的附件，但有附件名称未能可靠识别，需人工核对：" + "、".join(unsupported),
+            sources + maybe,
+        )
+    if unsupported:
+        return missing(f, "评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
+    if unsure:
+        return review(f"评审表所列{len(unsure)}项成果名称未能可靠识别，需人工核对是否附有佐证", unsure)
+    return passed(f"评审表所列{len(claims)}项成果均附有佐证材料", sources)
