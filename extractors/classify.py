@@ -124,7 +124,7 @@ def _break_tie(page: PageContent, kinds: list[str]) -> Optional[str]:
 # Journal pages
 # ---------------------------------------------------------------------------------------------
 
-_ISSN = re.compile(r"ISSN\s*[:：]?\s*\d{4}\s*[-‐—–]\s*\d{3}[\dXx]", re.I)
+_ISSN = re.compile(r"[I1l]\s*[S59]{1,3}\s*N\s*[X:：]?\s*\d{4}\s*[-‐—–.．·]\s*\d{3}[\dXx]", re.I)
 _CN = re.compile(r"CN\s*[:：]?\s*\d{2}\s*[-‐—–]\s*\d{4}\s*/\s*[A-Z]{1,2}", re.I)
 _ARTICLE = ("摘要", "关键词", "关键字", "中图分类号", "文献标识码", "文章编号", "作者简介", "Abstract", "Keywords", "Keywords", "Key words")
 _CONTENTS = ("目次", "目录", "CONTENTS", "Contents")

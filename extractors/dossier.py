@@ -16,7 +16,7 @@ from dossierflow.ingest import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
 
 # Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-1"
+EXTRACTOR_VERSION = "extract-2"
 
 FileReader = Callable[[InputFile, Limits], tuple[FileInfo, list[PageContent]]]
 
@@ -76,13 +76,15 @@ def extract_dossier(
     """Read, classify and extract one dossier. Never raises for a bad file; see `problems`."""
     from extractors.classify import classify
     from extractors.evidence import extract_evidence
-    from extractors.fields import extract_fields
+    from extractors.fields import extract_fields, extract_form_fields
 
     started = time.monotonic()
     infos, pages, problems = read_files(dossier, limits, reader or isolated_reader)
     documents = classify(pages) if pages else []
     fields = extract_fields(pages, documents) if pages else {}
     evidence = extract_evidence(pages, documents, fields) if pages else []
+    # Each form's own reading: the merged `fields` hides where 评审表 and 送审表 disagree.
+    form_fields = extract_form_fields(pages, documents) if pages else {}
     return DossierExtraction(
         dossier_id=dossier.dossier_id,
         files=infos,
@@ -90,6 +92,7 @@ def extract_dossier(
         documents=documents,
         fields=fields,
         evidence=evidence,
+        form_fields=form_fields,
         problems=problems,
         seconds=round(time.monotonic() - started, 3),
     )

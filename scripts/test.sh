@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${DOSSIER_TEST_PG_URL:-}" && -x .ci/start-postgres.sh ]]; then
-  if url=$(.ci/start-postgres.sh); then
-    export DOSSIER_TEST_PG_URL="$url"
+  if line=$(.ci/start-postgres.sh); then
+    eval "$line"
+  elif [[ "${CI:-}" == "true" ]]; then
+    echo "error: PostgreSQL could not be started; CI runs the database tests on it" >&2
+    exit 1
   else
     echo "warning: PostgreSQL could not be started; PostgreSQL tests will be skipped" >&2
   fi

@@ -192,3 +192,17 @@ def test_work_summary_keeps_text_and_photo_keeps_info() -> None:
 def test_unread_values_stay_none() -> None:
     ev = one("award", page([["获奖证书"], ["特发此证"]]))
     assert ev.grade is None and ev.level is None and ev.holder_rank is None and ev.date is None
+
+
+def test_journal_header_with_ocr_quotes_and_damaged_issn() -> None:
+    p = page([["中国教育学刊”2016年第5期”第46卷"], ["I9SN1002-4808 CN11-2606/G4"], ["小学语文群文阅读教学实践"], ["王秀英"],
+              ["摘要：本文……"], ["关键词：教学"]])
+    ev = one("paper", p)
+    assert (ev.journal, ev.issn, ev.cn, ev.issue) == ("中国教育学刊", "1002-4808", "11-2606/G4", "2016年第5期")
+    assert ev.authors == ["王秀英"] and ev.author_rank == 1
+
+
+def test_issuer_inside_a_certificate_read_as_one_block() -> None:
+    block = "荣誉证书王秀英同志:被授予\"包头市优秀教师\"荣誉称号。特发此证以资鼓励。证书编号:RY20148150”包头市人民政府”二〇一四年九月"
+    ev = one("honor", page([[block]]))
+    assert (ev.holder, ev.issuer, ev.date, ev.number) == ("王秀英", "包头市人民政府", "2014-09", "RY20148150")

@@ -127,6 +127,10 @@ def test_date_impossible(dossier) -> None:
     dossier.fields["work_start_date"] = fv("2008-08")
     dossier.items("award")[0].date = "1980-12"
     assert "DATE_IMPOSSIBLE" in codes(dossier)  # before birth
+    dossier.items("award")[0].date = "2020-09"  # scanned, a few months after the processing day
+    assert "DATE_IMPOSSIBLE" in codes(dossier)
+    dossier.items("award")[0].date = "2079-04"  # scanned 二〇一九 misread: not a lead
+    assert "DATE_IMPOSSIBLE" not in codes(dossier)
     dossier.items("award")[0].date = "2018-12"
     dossier.fields["graduation_date"] = fv("1999-07")  # aged 14
     flags = [f for f in dossier_flags(dossier, ctx()) if f.code == "DATE_IMPOSSIBLE"]

@@ -56,7 +56,7 @@ def cert_hash(name: str, number: str, seed: int, angle: float = 0.0, quality: in
 
 
 def with_award_page(did: str, applicant: str, holder: str, number: str, image_hash: str, evidence: bool = True, text: str = ""):
-    ex = make_dossier(did, random.Random(hash(did) % 1000), name=applicant)
+    ex = make_dossier(did, random.Random(did), name=applicant)
     scan = f"{did}/scan.pdf"
     ex.pages.append(
         PageContent(
@@ -135,6 +135,29 @@ def test_two_people_certificates_from_one_template_are_not_duplicates(hasher) ->
         "A0002": with_award_page("A0002", "李秀英", "李秀英", "BT2018-0457", b),
     }
     assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}  # … the content does
+
+
+def test_a_truncated_number_read_is_not_a_shared_number() -> None:
+    """OCR kept only "2019-" of two different award numbers: a year says nothing."""
+    a = cert_hash("张伟", "BT2018-0231", seed=1)
+    b = cert_hash("李秀英", "BT2018-0457", seed=3)
+    batch = {
+        "A0001": with_award_page("A0001", "张伟", "张伟", "2019-", a),
+        "A0002": with_award_page("A0002", "李秀英", "李秀英", "2019-", b),
+    }
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+
+
+def test_namesakes_with_one_template_are_not_duplicates() -> None:
+    """Two different people called 张伟 (different ID numbers), certificates without a readable number."""
+    a = cert_hash("张伟", "BT2018-0231", seed=1)
+    b = cert_hash("张伟", "BT2018-0457", seed=3)
+    batch = {
+        "A0001": with_award_page("A0001", "张伟", "张伟", "", a),
+        "A0002": with_award_page("A0002", "张伟", "张伟", "", b),
+    }
+    assert batch["A0001"].field("id_number") != batch["A0002"].field("id_number")
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_without_any_content_only_a_practically_identical_image_counts() -> None:
@@ -272,7 +295,7 @@ def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pyte
         for ev in ex.evidence:
             ev.number = None
     assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
-    monkeypatch.setattr(cross, "_content_match", lambda *a: "图像相似")  # … the image hash alone cannot
+    monkeypatch.setattr(cross, "_content_match", lambda *a, **k: "图像相似")  # … the image hash alone cannot
     assert len(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) > 50
     monkeypatch.undo()
     no_boilerplate = cross.CrossThresholds(boilerplate_min_docs=10**6, boilerplate_share=1.0, text_jaccard=0.2, text_containment=0.35)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Optional
 
-from dossierflow.models import Document, Evidence, FieldValue, PageContent
+from dossierflow.models import BBox, Document, Evidence, FieldValue, PageContent, Segment, Source
 from extractors import normalize as nz
-from dataclasses import dataclass, field
-
-from dossierflow.models import Source
 from extractors.evidence.common import date_after, last_date, make_evidence, org_name, signer_unit
 from extractors.layout import DocView, lines, source_of, union, upright
+
 
 @dataclass(frozen=True)
 class CeCell:
@@ -78,7 +77,7 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
     return card
 
 
-def _column_of(box, header: dict[str, tuple[float, float]]) -> Optional[str]:
+def _column_of(box: BBox, header: dict[str, tuple[float, float]]) -> Optional[str]:
     """The header column a cell sits under: the most overlap, ties and misses by nearest centre."""
     cx = (box[0] + box[2]) / 2
     ranked = sorted(
@@ -88,7 +87,7 @@ def _column_of(box, header: dict[str, tuple[float, float]]) -> Optional[str]:
     return ranked[0][0] if ranked else None
 
 
-def _put(card: CeCard, page: PageContent, year: str, kind: str, seg, text: str) -> None:
+def _put(card: CeCard, page: PageContent, year: str, kind: str, seg: Segment, text: str) -> None:
     v = nz.hours(text)
     if v is None or (year, kind) in card.cells:
         return
@@ -96,7 +95,7 @@ def _put(card: CeCard, page: PageContent, year: str, kind: str, seg, text: str) 
     card.cells[(year, kind)] = CeCell(v, round(seg.conf, 3), src, text)
 
 
-def _row_words(card: CeCard, page: PageContent, ln, year: str) -> None:
+def _row_words(card: CeCard, page: PageContent, ln: list[Segment], year: str) -> None:
     joined = "".join(nz.compact(s.text) for s in ln)
     for kind, word in (("public", "公需"), ("professional", "专业")):
         m = re.search(word + r"[^\d]{0,8}?(\d{1,3}(?:\.\d)?)", joined)

@@ -6,14 +6,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from dossierflow.models import Evidence
+from dossierflow.models import Evidence, Segment
 from extractors import normalize as nz
 from extractors.evidence.common import GRADE, award_level, level_word
 from extractors.layout import DocView, TextLine
-
-# ---------------------------------------------------------------------------------------------
-# Claims listed on the 评审表
-# ---------------------------------------------------------------------------------------------
 
 _SECTIONS = (
     ("claimed_paper", ("论文", "著作", "发表")),
@@ -131,7 +127,7 @@ def _is_section_break(joined: str) -> bool:
     return bool(re.match(r"^(评审意见|单位意见|推荐意见|审核意见|主要|[一二三四五六七八九十]、)", joined))
 
 
-def _assign(cells, columns: dict[str, tuple[float, float]], ln: TextLine) -> dict[str, str]:
+def _assign(cells: list[tuple[Segment, str]], columns: dict[str, tuple[float, float]], ln: TextLine) -> dict[str, str]:
     row: dict[str, str] = {}
     for s, t in cells:
         if ln.page.coords == "pt" or s.cell is None:

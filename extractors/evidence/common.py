@@ -9,7 +9,8 @@ from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
 from extractors.layout import DocView, Found
 
-ISSN = re.compile(r"ISSN[:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])", re.I)
+# OCR turns ISSN into I9SN, I9S9N, ISSNX…: the letters are matched loosely, the digits strictly.
+ISSN = re.compile(r"[I1l][S59]{1,3}N[X:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])", re.I)
 CN = re.compile(r"CN[:：]?(\d{2})[-‐—–](\d{4})/?([A-Z]{1,2}\d?)", re.I)
 ISSUE = re.compile(r"((?:19|20)\d{2})年(?:第)?(\d{1,2})期")
 VOL_NO = re.compile(r"((?:19|20)\d{2})[,，]?(?:Vol\.?\d+[,，]?)?No\.?(\d{1,2})", re.I)
@@ -95,7 +96,10 @@ def last_date(view: DocView) -> Optional[str]:
         repaired = nz.repair_slash_date(m.group(1)) if m else None
         if repaired:
             return repaired
-    return None
+    # A Chinese-numeral date OCR broke over two lines (一九九九年七 | 月).
+    tail = "".join(ln.text for ln in view.lines[-3:])
+    hits = [h for h in nz.find_dates(tail) if not _is_birth(view, h.iso)]
+    return hits[-1].iso if hits else None
 
 
 def _is_birth(view: DocView, iso: str) -> bool:
@@ -156,7 +160,7 @@ def applicant_of(fields: dict[str, FieldValue]) -> Optional[str]:
     return str(v.value) if v is not None and v.value else None
 
 
-_ISSUER = re.compile(r"([\u4e00-\u9fff（）()]{4,30}(?:人民政府|委员会|领导小组|人力资源和社会保障局|局|厅|部|学院|大学|协会|学会|中心|医院|公司|组织部|科学技术协会|委|办公室))")
+_ISSUER = re.compile(r"([\u4e00-\u9fff（）()]{2,30}(?:人民政府|委员会|领导小组|人力资源和社会保障局|局|厅|部|学院|大学|协会|学会|中心|医院|公司|组织部|科学技术协会|委|办公室))")
 
 
 def signer_unit(view: DocView) -> Optional[str]:

@@ -11,6 +11,7 @@ from extractors.evidence.common import CN, ISSN, ISSUE, VOL_NO, applicant_of, da
 from extractors.evidence.names import parse_authors
 from extractors.layout import DocView, TextLine
 
+
 def read_paper(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text
     issn_f = view.search(ISSN)
@@ -55,7 +56,7 @@ def _issue_date(view: DocView, year: str) -> Optional[str]:
 
 
 _JOURNAL_BRACKET = re.compile(r"《([^》]{2,24})》")
-_JOURNAL_HEAD = re.compile(r"^([\u4e00-\u9fff]{2,16}?)(?:杂志|学报)?[·•\s]*(?:(?:19|20)\d{2}年|第\d+卷|ISSN|CN|Vol)", re.I)
+_JOURNAL_HEAD = re.compile(r"^([\u4e00-\u9fff]{2,16}?)(?:杂志|学报)?[·•\s“”\"'、,，]*(?:(?:19|20)\d{2}年|第\d+卷|ISSN|CN|Vol)", re.I)
 
 
 def _journal(view: DocView) -> Optional[str]:

@@ -109,6 +109,7 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
 
 
 RETRY_CONF = 0.75  # regions read less confidently than this get a second, isolated look
+_DOUBT = "?"  # Tesseract's guess for a glyph it could not place (2004年?月); forms never ask questions
 RETRY_PAD = 16  # white margin around each region in the composite, prepared-image pixels
 RETRY_GAP = 24  # white rows between stacked regions
 
@@ -120,7 +121,7 @@ def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine)
     neighbouring cells and leftover ink disturb it; cropped and stacked alone, the same pixels
     often read right. The new reading is kept only where it is more confident.
     """
-    weak = [r for r in regions if r.conf() < RETRY_CONF]
+    weak = [r for r in regions if r.conf() < RETRY_CONF or any(_DOUBT in w.text for w in r.words)]
     if not weak:
         return regions
     h, w = prep.image.shape[:2]

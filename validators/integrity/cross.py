@@ -126,17 +126,18 @@ def _shared_certificate(mine: DossierPrint, a: PageSig, other: DossierPrint, b: 
     return bool(mine.name and other.name and mine.name in names and other.name in names)
 
 
-def _content_match(a: PageSig, b: PageSig, distance: float, th: CrossThresholds) -> Optional[str]:
-    """Why two look-alike pages are the same document and not two fillings of one template."""
+def _content_match(a: PageSig, b: PageSig, distance: float, th: CrossThresholds, namesakes: bool = False) -> Optional[str]:
+    """Why two look-alike pages are the same document and not two fillings of one template.
+    For two applicants of the same name (张伟 is common) a name on the page proves nothing."""
     if a.file_sha256 and a.file_sha256 == b.file_sha256 and a.where.page == b.where.page:
         return "同一文件的同一页"
     if a.number and b.number:
         return f"证书编号同为 {a.number}" if a.number == b.number else None
-    if a.holder and b.holder:
+    if a.holder and b.holder and not namesakes:
         return f"持有人同为“{a.holder}”" if a.holder == b.holder else None
     if a.tokens and b.tokens:
         return f"页面编号同为 {'、'.join(a.tokens)}" if a.tokens == b.tokens else None
-    if len(a.lines) >= th.page_min_lines and len(b.lines) >= th.page_min_lines:
+    if len(a.lines) >= th.page_min_lines and len(b.lines) >= th.page_min_lines and not namesakes:
         return "页面文字逐行一致" if _lines_match(a.lines, b.lines, th) and _lines_match(b.lines, a.lines, th) else None
     return "图像几乎完全一致" if distance <= th.image_identical else None
 
@@ -192,7 +193,7 @@ def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPri
                 a, b = pages[i], pages[j]
                 if _shared_certificate(mine, a, other, b):
                     continue
-                reason = _content_match(a, b, float(dist[col]), th)
+                reason = _content_match(a, b, float(dist[col]), th, namesakes=bool(mine.name and mine.name == other.name))
                 if reason is None:
                     continue
                 kind = KIND_CN.get(a.kind, "附件")

@@ -26,7 +26,8 @@ TEXT_KINDS = ("work_summary", "paper")
 MIN_TITLE_CHARS = 6
 _TOKEN = re.compile(r"[A-Z0-9]{6,}")
 _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]")
-MIN_LINE_CHARS = 4  # shorter CJK runs are mostly OCR debris around seals and borders
+MIN_LINE_CHARS = 4
+MIN_NUMBER_CHARS = 6  # shorter CJK runs are mostly OCR debris around seals and borders
 
 
 class Strict(BaseModel):
@@ -121,7 +122,8 @@ def _norm_number(n: Optional[str]) -> Optional[str]:
     if not n:
         return None
     s = re.sub(r"[^0-9A-Za-z]", "", n).upper()
-    return s if len(s) >= 4 else None
+    # OCR often keeps only the start of a number ("2019-"): a year is not a certificate number.
+    return s if len(s) >= MIN_NUMBER_CHARS else None
 
 
 def page_tokens(text: str) -> list[str]:

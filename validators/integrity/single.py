@@ -164,6 +164,16 @@ def _birth(ex: DossierExtraction) -> Optional[dt.date]:
     return born
 
 
+# A forged date is made to look plausible; a scanned date decades ahead is a misreading.
+OCR_FUTURE_YEARS = 2
+
+
+def _read_by_ocr(ex: DossierExtraction, src: Source) -> bool:
+    return any(
+        p.method == "ocr" and p.file == src.file and (src.page is None or p.page is None or p.page == src.page) for p in ex.pages
+    )
+
+
 def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
     born = _birth(ex)
     problems: list[tuple[str, Source | None]] = []
@@ -183,12 +193,15 @@ def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
     for ev in ex.evidence:
         if ev.confidence < MIN_CONFIDENCE:
             continue
+        ocr = _read_by_ocr(ex, ev.source)
         for attr in ("date", "since"):
             value = getattr(ev, attr)
             day = parse_iso(value)
             if day is None:
                 continue
             label = KIND_CN.get(ev.kind, "材料") + (f"《{ev.title}》" if ev.title else "")
+            if ocr and day > add_years(processing_date, OCR_FUTURE_YEARS):
+                continue  # 二〇一九 read as 2079: a misreading, not a forged date
             if day > processing_date:
                 problems.append((f"{label}日期 {value} 晚于处理日期 {processing_date.isoformat()}", ev.source))
             if born and day < born.replace(day=1):
