@@ -34,6 +34,9 @@ def main() -> int:
     ap.add_argument("--scenarios", default="clean")
     ap.add_argument("--work", type=Path, help="where to put the batch and the run (default: a temp folder)")
     ap.add_argument("--dossier", default=str(ROOT / ".venv" / "bin" / "dossier"), help="the dossier command")
+    ap.add_argument("--db", help="database URL for the run (default: a fresh SQLite file in the work folder, so "
+                                 "history from earlier runs cannot raise cross-batch flags)")
+    ap.add_argument("--workers", type=int, help="passed to dossier run")
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     ap.add_argument("--errors", type=int, default=15, help="how many field/status errors to list")
     args = ap.parse_args()
@@ -47,7 +50,11 @@ def main() -> int:
         batch, out = work / f"batch-s{args.seed}", work / f"out-s{args.seed}"
         generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","), scenarios=args.scenarios,
                        damage=args.damage)
-        run = subprocess.run([args.dossier, "run", str(batch), "--out", str(out)])
+        db = args.db or f"sqlite:///{(work / f'accuracy-s{args.seed}.db').resolve()}"
+        cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
+        run = subprocess.run(cmd)
         if run.returncode != 0:
             print(f"dossier run exited {run.returncode}", file=sys.stderr)
             return run.returncode

@@ -47,5 +47,9 @@ def audit_run(
             console.print(f"    文件已改变: {line}")
         for line in d.differences:
             console.print(f"    {line}")
+    changed = sorted(k for k in set(report.versions_stored) | set(report.versions_now)
+                     if report.versions_stored.get(k) != report.versions_now.get(k))
+    for key in changed:
+        console.print(f"版本不同 {key}: 记录为 {report.versions_stored.get(key)}，现为 {report.versions_now.get(key)}")
     console.print(f"决策日志: {report.decision_log or '未检查'}   报告: {target}")
     raise_if_failed(report)

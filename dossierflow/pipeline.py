@@ -91,7 +91,7 @@ def judge_batch(
     from validators.status import derive_status
 
     rulebook = load_rulebook(rulebook_name)
-    versions = engine_versions(rulebook)
+    versions = {**engine_versions(rulebook), "extractor": EXTRACTOR_VERSION}
     ctx = RunContext(
         batch=batch.info,
         processing_date=processing_date,

@@ -148,7 +148,9 @@ _AR_DATE = re.compile(
 )
 _COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?$")
 _OCR_ZERO = re.compile(r"(?<=\d)[OoＯ〇]|[OoＯ〇](?=\d)")
-_OCR_ONE = re.compile(r"(?<=\d)[lI|]|[lI|](?=\d)")
+# l, I, | read for a 1 only between digits or as the 1 of a 19xx year: a table rule or frame
+# line next to a date is not one.
+_OCR_ONE = re.compile(r"(?<=\d)[lI|](?=\d)|(?<!\d)[lI|](?=9\d{2}(?!\d))")
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,13 @@ def _iso(year: int, month: int, day: Optional[int]) -> Optional[str]:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+# OCR splits a 〇 between Chinese numerals into two Latin glyphs: 二〇GO三 is 二〇〇三.
+_OCR_CN_ZERO = re.compile(r"(?<=[〇○零一二三四五六七八九])[GC][O0]|[GC][O0](?=[〇○零一二三四五六七八九])")
+
+
 def _prep_date_text(text: str) -> str:
     t = _SPACES.sub("", fold_width(text))
+    t = _OCR_CN_ZERO.sub("〇", t)
     t = _OCR_ZERO.sub("0", t)
     return _OCR_ONE.sub("1", t)
 

@@ -282,3 +282,12 @@ def test_without_batch_yaml_the_batch_papers_are_expected_to_fail(tmp_path):
     truth = generate_batch(tmp_path / "b", n=1, seed=2, forms=["docx"], batch_yaml=False)
     assert not (tmp_path / "b" / "batch.yaml").exists()
     assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail")]
+
+
+def test_refuses_to_wipe_a_folder_it_did_not_write(tmp_path):
+    keep = tmp_path / "mine"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ValueError):
+        generate_batch(keep, n=1, seed=1, forms=["docx"])
+    assert (keep / "notes.txt").read_text(encoding="utf-8") == "keep me"

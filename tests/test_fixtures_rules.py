@@ -40,9 +40,14 @@ def test_clean_dossiers_pass_every_rule(tmp_path):
         assert bad == [], (d.dossier_id, d.fields["route"], d.fields["series"], bad)
 
 
-def test_each_scenario_fails_exactly_its_rules(tmp_path):
-    root = tmp_path / "all"
-    truth = generate_batch(root, n=0, seed=42, forms=["docx"], scenarios="all")
+@pytest.fixture(scope="module")
+def every_scenario(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fx") / "all"
+    return root, generate_batch(root, n=0, seed=42, forms=["docx"], scenarios="all")
+
+
+def test_each_scenario_fails_exactly_its_rules(every_scenario):
+    root, truth = every_scenario
     findings = _evaluate(root, truth)
     for d in truth.dossiers:
         if d.scenario in UNJUDGEABLE:
@@ -50,3 +55,24 @@ def test_each_scenario_fails_exactly_its_rules(tmp_path):
         fs = findings[d.dossier_id]
         assert sorted(f.rule for f in fs if f.outcome == "fail") == sorted(d.expected_fail_rules), d.scenario
         assert sorted(f.rule for f in fs if f.outcome == "review") == sorted(d.expected_review_rules), d.scenario
+
+
+# Flags that need page images, file structure or page text, which truth does not carry.
+NEEDS_FILES = {"DUPLICATE_ATTACHMENT", "PDF_EDITED", "TEXT_REUSE"}
+
+
+def test_each_scenario_raises_exactly_its_flags(every_scenario):
+    integrity = pytest.importorskip("validators.integrity")
+    root, truth = every_scenario
+    info = load_batch_info(root.name, root / "batch.yaml")
+    listed = {b.id_number for b in truth.blacklist}
+    ctx = RunContext(batch=info, processing_date=dt.date(2020, 7, 1),
+                     blacklist_lookup=lambda idn, on: [{"id_number": idn, "reason": "test"}] if idn in listed else [])
+    extractions = {d.dossier_id: extraction_from_truth(d) for d in truth.dossiers}
+    cross = integrity.cross_flags(extractions, None, root.name, 2020)
+    for d in truth.dossiers:
+        if set(d.expected_flags) & NEEDS_FILES:
+            continue
+        got = {f.code for f in integrity.dossier_flags(extractions[d.dossier_id], ctx)}
+        got |= {f.code for f in cross.get(d.dossier_id, [])}
+        assert sorted(got) == sorted(d.expected_flags), d.scenario

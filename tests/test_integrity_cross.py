@@ -160,16 +160,30 @@ def test_namesakes_with_one_template_are_not_duplicates() -> None:
     assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
 
 
-def test_without_any_content_only_a_practically_identical_image_counts() -> None:
+def test_without_readable_content_the_image_alone_is_no_evidence() -> None:
+    """Fills of one template can hash 0 bits apart, so a look-alike page with nothing read on it
+    is not a lead; the very same file handed in twice is."""
     a = cert_hash("张伟", "BT2018-0231", seed=1)
-    b = cert_hash("李秀英", "BT2018-0457", seed=3)
     batch = {
         "A0001": with_award_page("A0001", "张伟", "", "", a, evidence=False),
-        "A0002": with_award_page("A0002", "李秀英", "", "", b, evidence=False),
+        "A0002": with_award_page("A0002", "李秀英", "", "", a, evidence=False),
     }
     assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
-    batch["A0002"] = with_award_page("A0002", "李秀英", "", "", a, evidence=False)  # the same image file reused
+    same_file = batch["A0001"].files[1].sha256
+    batch["A0002"].files[1] = batch["A0002"].files[1].model_copy(update={"sha256": same_file})
     assert set(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+
+
+def test_team_award_certificates_share_a_project_number() -> None:
+    """Each winner's own certificate may carry the project number: different places on them
+    are two certificates; the same place (or an unread one) is a lead."""
+    h = cert_hash("张伟", "BT2018-0231", seed=1)
+    a = with_award_page("A0001", "张伟", "张伟", "KJ2018-0231", h)
+    b = with_award_page("A0002", "李秀英", "李秀英", "KJ2018-0231", cert_hash("李秀英", "BT2018-0231", seed=2))
+    a.evidence[-1].holder_rank, b.evidence[-1].holder_rank = 1, 2
+    assert flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    b.evidence[-1].holder_rank = 1  # two "first winners" of one project: one certificate reused
+    assert set(flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Tesseract")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -336,3 +335,18 @@ def test_subprocess_isolation_path_for_daemonic_workers(tmp_path: Path) -> None:
 def test_chinese_brackets_from_tesseract_ascii() -> None:
     assert chinese_brackets("包头钢铁 (集团 ) 有限责任公司") == "包头钢铁（集团）有限责任公司"
     assert chinese_brackets("ISSN (print) 1002-4808") == "ISSN (print) 1002-4808"
+
+
+def test_fillable_form_values_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "fillable.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont(_font(), 11)
+    c.drawString(60, 700, "姓名：")
+    c.drawString(60, 670, "申报资格：高级工程师（见表）")
+    c.acroForm.textfield(name="name", value="Wang Jianguo", x=120, y=690, width=150, height=20)
+    c.save()
+    page = read_file(path, "fillable.pdf", LIMITS).pages[0]
+    field = next(s for s in page.segments if s.text == "Wang Jianguo")
+    assert field.locator == "form field"
+    # Top-left points: the field's top edge is 842 - 710 = 132 pt below the top of the page.
+    assert field.box[1] == pytest.approx(A4[1] - 710, abs=1)

@@ -116,6 +116,7 @@ def read_diploma(view: DocView, doc: Document, fields: dict[str, FieldValue]) ->
     if date is None:
         m = re.search(r"至(.{4,16}?)(?:在|毕业|修完)", view.flat)
         date = nz.parse_date(m.group(1)) if m else None
+    date = date or last_date(view)
     number = number_after(view)
     return [
         make_evidence("diploma", view, school_f, holder=holder_of(view, applicant_of(fields)), school=school, major=major,

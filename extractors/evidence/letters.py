@@ -4,6 +4,7 @@ list, photo, work summary."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from dossierflow.models import Document, Evidence, FieldValue
@@ -135,13 +136,37 @@ def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValu
             if not name_cells:
                 continue
             pages = _count_cell(num_cells[0]) if num_cells else None
-            items.append({"no": no, "name": name_cells[0], "pages": pages})
+            items.append({"no": no, "name": _item_name(name_cells[0]), "pages": pages})
             continue
-        m = _ITEM.match(ln.text)
+        text = ln.text
+        if text[-1:] in _DIGIT_LOOKALIKE and re.match(r"^\d{1,2}[\u4e00-\u9fff]", text):
+            text = text[:-1] + _DIGIT_LOOKALIKE[text[-1]]  # "3毕业证书工": the page count 1 misread
+        m = _ITEM.match(text)
         if m and re.search(r"[\u4e00-\u9fff]{2,}", m.group(2)):
             pages_s = m.group(3) or m.group(4)
-            items.append({"no": int(m.group(1)), "name": m.group(2).rstrip("共…. "), "pages": int(pages_s) if pages_s else None})
+            items.append({"no": int(m.group(1)), "name": _item_name(m.group(2).rstrip("共…. ")),
+                          "pages": int(pages_s) if pages_s else None})
     return [make_evidence("material_list", view, None, items=items)]
+
+
+@lru_cache(maxsize=1)
+def _known_item_names() -> tuple[str, ...]:
+    from extractors.classify import kind_specs
+
+    names = {t for spec in kind_specs() for t in spec.titles if len(t) >= 4}
+    return tuple(sorted(names | set(_OTHER_ITEMS)))
+
+
+_OTHER_ITEMS = ("二寸免冠照片", "近期二寸免冠照片", "论文", "著作", "身份证复印件")
+
+
+def _item_name(name: str) -> str:
+    """An item OCR damaged by one character (二十免冠照片) is the document name it nearly is."""
+    known = _known_item_names()
+    if name in known or len(name) < 4:
+        return name
+    close = [k for k in known if len(k) == len(name) and nz.edit_distance(k, name) == 1]
+    return close[0] if len(close) == 1 else name
 
 
 def read_photo(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:

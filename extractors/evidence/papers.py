@@ -88,7 +88,12 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
     page = article_page or (view.pages[-1] if view.pages else None)
     if page is None:
         return None, None
-    ls = [ln for ln in view.lines if ln.page is page]
+    # One unit per segment: a tall title line overlaps the small ISSN line beside it, and the
+    # two must not be read as one line.
+    ls = [
+        TextLine(ln.page, (s,), nz.compact(s.text), ln.stored)
+        for ln in view.lines if ln.page is page for s in ln.segs
+    ]
     stop = next((i for i, ln in enumerate(ls) if ln.text.startswith(("摘要", "［摘要", "[摘要", "【摘要"))), len(ls))
     cands = [
         (i, ln) for i, ln in enumerate(ls[:stop])
@@ -113,7 +118,7 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
         return title, labelled_auth.text
     idx = next((k for k, ln in enumerate(ls) if ln.text == title), None)
     if idx is not None:
-        for ln in ls[idx + 1 : idx + 4]:
+        for ln in ls[idx + 1 : idx + 5]:
             if _looks_like_authors(ln, applicant):
                 return title, " ".join(s.text for s in ln.segs)
     return title, None

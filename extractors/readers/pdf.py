@@ -25,7 +25,8 @@ from extractors.readers.pdf_structure import PdfStructure, inspect_pdf, page_use
 from extractors.text import clean
 
 MIN_TEXT_CHARS = 5  # fewer visible characters than this: the page is a scan, OCR it
-MAX_CID_SHARE = 0.3  # glyphs without a Unicode mapping show as "(cid:N)": such a layer is unusable
+MAX_CID_SHARE = 0.3
+STAMPED_TEXT_CHARS = 60  # glyphs without a Unicode mapping show as "(cid:N)": such a layer is unusable
 MIN_RASTER_DPI = 30
 HIDDEN_TEXT_MIN_OVERLAP = 0.5
 
@@ -114,12 +115,44 @@ def text_segments(page: "pdfplumber.page.Page") -> list[Segment]:
     return [s for _, _, s in placed]
 
 
+def form_field_segments(reader, index: int, height_pt: float) -> list[Segment]:
+    """Values typed into fillable form fields: they live in widget annotations, not in the page's
+    text, so pdfplumber does not see them."""
+    if reader is None:
+        return []
+    out: list[Segment] = []
+    try:
+        page = reader.pages[index]
+        annots = page.get("/Annots") or []
+        for ref in annots.get_object() if hasattr(annots, "get_object") else annots:
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Widget":
+                continue
+            value = annot.get("/V")
+            if value is None and "/Parent" in annot:
+                value = annot["/Parent"].get_object().get("/V")
+            text = clean(str(value)) if value is not None else ""
+            rect = annot.get("/Rect")
+            if not text or text.startswith("/") or rect is None:  # /Off, /Yes: checkbox states
+                continue
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            box = (round(min(x0, x1), 2), round(height_pt - max(y0, y1), 2), round(max(x0, x1), 2), round(height_pt - min(y0, y1), 2))
+            out.append(Segment(text=text, box=box, conf=1.0, locator="form field"))
+    except Exception:
+        return out  # a malformed annotation costs its value, not the page
+    return out
+
+
 def _visible_text_usable(page: "pdfplumber.page.Page") -> bool:
     chars = [c for c in page.chars if c.get("text", "").strip()]
     if len(chars) < MIN_TEXT_CHARS:
         return False
     cid = sum(1 for c in chars if c["text"].startswith("(cid:"))
-    return cid / len(chars) < MAX_CID_SHARE
+    if cid / len(chars) >= MAX_CID_SHARE:
+        return False
+    # A scan with a few words stamped on by software (a page number, a file name) is a scan:
+    # its text layer would hide the page's real content.
+    return not (len(chars) < STAMPED_TEXT_CHARS and _image_cover(page) > 0.5)
 
 
 def _image_cover(page: "pdfplumber.page.Page") -> float:
@@ -237,7 +270,8 @@ def _read_pages(
                         pages.append(
                             PageContent(
                                 file=rel, page=i + 1, method="text", width_pt=round(width_pt, 2),
-                                height_pt=round(height_pt, 2), segments=text_segments(pp),
+                                height_pt=round(height_pt, 2),
+                                segments=text_segments(pp) + form_field_segments(st.reader, i, height_pt),
                             )
                         )
                         text_pages += 1

@@ -7,14 +7,14 @@ the original save), JavaScript and /Launch actions, encryption.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import pypdf
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from dossierflow.errors import CorruptFile, EncryptedFile
+from dossierflow.errors import EncryptedFile
 
 _EOF = re.compile(rb"%%EOF")
 _JS = re.compile(rb"/JavaScript\b|/JS\b")
@@ -34,7 +34,6 @@ class PdfStructure:
     incremental_updates: int = 0
     has_javascript: bool = False
     has_launch_action: bool = False
-    invisible_text_pages: set[int] = field(default_factory=set)  # 1-based pages using render mode 3
 
 
 def count_incremental_updates(data: bytes) -> int:
@@ -161,7 +160,3 @@ def page_uses_invisible_text(reader: Optional[pypdf.PdfReader], index: int) -> b
         return bool(_INVISIBLE.search(contents.get_data()[:20_000_000]))
     except Exception:
         return False
-
-
-def raise_if_unreadable(exc: Exception) -> None:
-    raise CorruptFile(f"PDF 文件损坏，无法解析：{type(exc).__name__}: {str(exc)[:200]}") from exc

@@ -25,7 +25,6 @@ from validators.integrity.single import KIND_CN
 @dataclass(frozen=True)
 class CrossThresholds:
     image_distance: float = 0.15  # share of differing hash bits: "looks like the same page"
-    image_identical: float = 0.02  # without any content to compare, only a practically identical image
     page_line_ratio: float = 0.8  # 张伟同志 vs 王伟同志 is 0.75: one changed character in a short name line
     page_min_lines: int = 3
     # After boilerplate removal unrelated summaries overlap < 10% (measured on synthetic and
@@ -35,6 +34,11 @@ class CrossThresholds:
     text_min_shared: int = 40  # shingles left after boilerplate removal
     boilerplate_share: float = 0.05
     boilerplate_min_docs: int = 5
+
+
+# Awards and honours of a team may carry one project number on each winner's own certificate;
+# the winner's place on it (holder_rank) then tells them apart.
+TEAM_KINDS = frozenset({"award", "honor"})
 
 
 def same_person(a: DossierPrint, b: DossierPrint) -> bool:
@@ -126,20 +130,27 @@ def _shared_certificate(mine: DossierPrint, a: PageSig, other: DossierPrint, b: 
     return bool(mine.name and other.name and mine.name in names and other.name in names)
 
 
-def _content_match(a: PageSig, b: PageSig, distance: float, th: CrossThresholds, namesakes: bool = False) -> Optional[str]:
+def _content_match(a: PageSig, b: PageSig, th: CrossThresholds, namesakes: bool = False) -> Optional[str]:
     """Why two look-alike pages are the same document and not two fillings of one template.
     For two applicants of the same name (张伟 is common) a name on the page proves nothing."""
     if a.file_sha256 and a.file_sha256 == b.file_sha256 and a.where.page == b.where.page:
         return "同一文件的同一页"
     if a.number and b.number:
-        return f"证书编号同为 {a.number}" if a.number == b.number else None
+        if a.number != b.number:
+            return None
+        if a.kind in TEAM_KINDS and a.holder != b.holder and None not in (a.holder_rank, b.holder_rank) and a.holder_rank != b.holder_rank:
+            return None  # one project number on each winner's own certificate, different places
+        note = "，两证排名未能读出，请核对是否为同一项目不同完成人" if a.kind in TEAM_KINDS and a.holder != b.holder and None in (a.holder_rank, b.holder_rank) else ""
+        return f"证书编号同为 {a.number}{note}"
     if a.holder and b.holder and not namesakes:
         return f"持有人同为“{a.holder}”" if a.holder == b.holder else None
     if a.tokens and b.tokens:
         return f"页面编号同为 {'、'.join(a.tokens)}" if a.tokens == b.tokens else None
     if len(a.lines) >= th.page_min_lines and len(b.lines) >= th.page_min_lines and not namesakes:
         return "页面文字逐行一致" if _lines_match(a.lines, b.lines, th) and _lines_match(b.lines, a.lines, th) else None
-    return "图像几乎完全一致" if distance <= th.image_identical else None
+    # Nothing readable on either page: fills of one template hash alike (0 bits apart measured),
+    # so the image alone is no evidence.
+    return None
 
 
 def _hash_matrix(pages: list[PageSig]) -> dict[int, tuple[list[int], np.ndarray]]:
@@ -193,7 +204,7 @@ def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPri
                 a, b = pages[i], pages[j]
                 if _shared_certificate(mine, a, other, b):
                     continue
-                reason = _content_match(a, b, float(dist[col]), th, namesakes=bool(mine.name and mine.name == other.name))
+                reason = _content_match(a, b, th, namesakes=bool(mine.name and mine.name == other.name))
                 if reason is None:
                     continue
                 kind = KIND_CN.get(a.kind, "附件")

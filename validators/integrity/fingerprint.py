@@ -26,8 +26,8 @@ TEXT_KINDS = ("work_summary", "paper")
 MIN_TITLE_CHARS = 6
 _TOKEN = re.compile(r"[A-Z0-9]{6,}")
 _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]")
-MIN_LINE_CHARS = 4
-MIN_NUMBER_CHARS = 6  # shorter CJK runs are mostly OCR debris around seals and borders
+MIN_LINE_CHARS = 4  # shorter CJK runs are mostly OCR debris around seals and borders
+MIN_NUMBER_CHARS = 6
 
 
 class Strict(BaseModel):
@@ -54,6 +54,7 @@ class PageSig(Strict):
     file_sha256: Optional[str] = None
     number: Optional[str] = None
     holder: Optional[str] = None
+    holder_rank: Optional[int] = None  # awards: the holder's place among the winners
     named: list[str] = Field(default_factory=list)  # every person the certificate names (team awards)
     # From the page text, when segments were kept: identifiers (certificate numbers, dates) and
     # the significant lines, which is where two fillings of one template differ.
@@ -161,6 +162,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         number = next((_norm_number(e.number) for e in on_page if _norm_number(e.number)), None)
         holder = next((norm_name(e.holder) for e in on_page if e.holder), None)
         named = sorted({n for e in on_page for n in _names(e)})
+        holder_rank = next((e.holder_rank for e in on_page if e.holder_rank is not None), None)
         out.append(
             PageSig(
                 where=Where(file=page.file, page=page.page),
@@ -169,6 +171,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
                 file_sha256=shas.get(page.file),
                 number=number,
                 holder=holder,
+                holder_rank=holder_rank,
                 named=named,
                 tokens=page_tokens(page.text()),
                 lines=page_lines(page.text()),

@@ -1,0 +1,382 @@
+"""A whole batch of hostile and broken input through the real `dossier run` command.
+
+Every odd file other projects keep for their own robustness tests becomes a dossier of its own,
+next to hand-made hostile entries (a corrupt zip, a zip bomb, an empty folder, a zero-byte PDF,
+a stray Thumbs.db, a DOCX with an entity bomb, a PDF with JavaScript and a launch action, a
+truncated JPEG, a PNG claiming 100000×100000 pixels) and good generated dossiers. The run must
+finish with exit 0, list every dossier exactly once, give each bad one an `error` line or a
+`returned` status with a Chinese message naming the problem, and leave the good ones as they
+would be alone.
+
+Limits are lowered through the environment (`DOSSIER_LIMIT_*`) so the OCR-heavy corpus files
+cost seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import run_dossier
+
+CORPUS = Path("/work/shared/corpus/bad-inputs")
+SCHEMA = Path("/work/shared/spec/result.schema.json")
+CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".pdf", ".docx"))
+RUN_DATE = "2020-07-01"
+ENV = {
+    "DOSSIER_LIMIT_FILE_TIMEOUT_S": "60",
+    "DOSSIER_LIMIT_OCR_DPI": "100",
+    "DOSSIER_LIMIT_MAX_PAGES_PER_FILE": "20",
+    "DOSSIER_LIMIT_FILE_MEMORY_BYTES": str(1536 * 1024 * 1024),
+    "DOSSIER_LIMIT_MAX_PAGE_PIXELS": "40000000",
+    "DOSSIER_LIMIT_MAX_FILE_BYTES": str(4 * 1024 * 1024),  # the corpus's largest file is 2.7 MB
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not CORPUS_FILES, reason="bad-inputs corpus not present")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile files made here
+# ---------------------------------------------------------------------------------------------
+
+
+def zip_bomb(path: Path) -> None:
+    """A few hundred KB that inflate to 150 MB: over the ratio limit, and over its size limit."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("bomb/评审表.pdf", "w", force_zip64=True) as fh:
+            block = b"\0" * (1 << 20)
+            for _ in range(150):
+                fh.write(block)
+
+
+def corrupt_zip(path: Path) -> None:
+    path.write_bytes(b"PK\x03\x04" + bytes((i * 37) % 256 for i in range(4000)))
+
+
+def billion_laughs_docx(good_docx: Path, path: Path) -> None:
+    """A real DOCX whose document.xml declares nested entities (the classic 'billion laughs')."""
+    entities = ['<!ENTITY lol "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    ]
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f"<!DOCTYPE w:document [{''.join(entities)}]>"
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+    with zipfile.ZipFile(good_docx) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, body if info.filename == "word/document.xml" else src.read(info))
+
+
+def with_javascript_and_launch(good_pdf: Path, path: Path) -> None:
+    """The same PDF with document JavaScript, an /OpenAction that launches a program and a link
+    annotation that does the same: what a hostile sender adds to a genuine-looking form."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=str(good_pdf))
+    script = DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"),
+        NameObject("/JS"): TextStringObject("app.alert('dossierflow robustness test');"),
+    })
+    launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")})
+    script_ref, launch_ref = writer._add_object(script), writer._add_object(launch)
+    # Document-level script (the /Names /JavaScript tree) and an open action chaining to a launch.
+    names = DictionaryObject({NameObject("/JavaScript"): DictionaryObject({
+        NameObject("/Names"): ArrayObject([TextStringObject("init"), script_ref]),
+    })})
+    writer._root_object[NameObject("/Names")] = names
+    opening = DictionaryObject({**script, NameObject("/Next"): launch_ref})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(opening)
+    annot = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"),
+        NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (10, 10, 60, 30)]),
+        NameObject("/A"): launch_ref,
+    })
+    writer.add_annotation(0, annot)
+    with path.open("wb") as fh:
+        writer.write(fh)
+
+
+def oversize_pdf(good_pdf: Path, path: Path) -> None:
+    """A genuine PDF padded past the file-size limit (a comment after %%EOF keeps it valid)."""
+    path.write_bytes(good_pdf.read_bytes() + b"\n%" + b"x" * (5 * 1024 * 1024) + b"\n")
+
+
+def zip_with_escape(good_dir: Path, path: Path) -> None:
+    """A dossier zip that also carries a member climbing out of the extraction folder."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(good_dir.iterdir()):
+            zf.write(f, f"{good_dir.name}/{f.name}")
+        zf.writestr("../../escape.pdf", b"%PDF-1.4\n%%EOF\n")
+
+
+def truncated_jpeg(good_jpeg: Path, path: Path) -> None:
+    data = good_jpeg.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+def huge_png(path: Path) -> None:
+    """A valid PNG header claiming 100000×100000 pixels, with almost no data behind it."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1000)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a root entry must become. `names` is the bad file as results show it (batch-relative)."""
+
+    kind: str  # "good" | "error" | "returned" | "corpus" | "javascript"
+    names: str = ""
+    words: tuple[str, ...] = ()  # Chinese words the message must contain (the problem named)
+
+
+@dataclass
+class Built:
+    root: Path
+    out: Path
+    expect: dict[str, Expect]
+    good_status: dict[str, str]
+    proc: object
+
+
+def _corpus_id(p: Path) -> str:
+    folder = {"ocrmypdf": "om", "py-pdf-sample-files": "pp", "python-docx": "dx"}[p.parent.name]
+    return f"{folder}-{p.stem[:40]}"
+
+
+def _take_good(gen: Path, dossier_id: str, root: Path, new_id: str) -> Path:
+    dest = root / new_id
+    shutil.copytree(gen / dossier_id, dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    from fixtures.generate import generate_batch
+    from fixtures.truth import BatchTruth
+
+    work = tmp_path_factory.mktemp("bad-batch")
+    gen = work / "gen"
+    # Good dossiers, one per slot that needs one; distinct people so no duplicate-applicant flag
+    # joins two of them. DOCX forms read fast; one text-PDF dossier carries the JavaScript PDF.
+    forms = ("docx", "docx", "docx", "docx", "docx", "docx", "text_pdf", "docx", "docx", "docx")
+    generate_batch(gen, n=len(forms), seed=11, forms=forms, damage="clean", batch_yaml=True)
+    truth = BatchTruth.model_validate_json((work / "gen.truth.json").read_text(encoding="utf-8"))
+    by_id = {d.dossier_id: d for d in truth.dossiers}
+
+    root = work / "batch"
+    root.mkdir()
+    shutil.copy(gen / "batch.yaml", root / "batch.yaml")
+    expect: dict[str, Expect] = {}
+    good_status: dict[str, str] = {}
+
+    # Good ones: one untouched, one whose PDF form gets JavaScript and a launch action.
+    _take_good(gen, "A0001", root, "good-1")
+    expect["good-1"] = Expect("good")
+    good_status["good-1"] = by_id["A0001"].expected_status
+    js_dir = _take_good(gen, "A0007", root, "good-js")
+    target = sorted(js_dir.glob("*.pdf"), key=lambda p: p.stat().st_size)[0]
+    with_javascript_and_launch(gen / "A0007" / target.name, target)
+    expect["good-js"] = Expect("javascript", f"good-js/{target.name}", ("JavaScript",))
+    good_status["good-js"] = by_id["A0007"].expected_status
+
+    # A good dossier plus one unreadable file: returned, the file named.
+    def add(slot: str, new_id: str, name: str, make, words: tuple[str, ...]) -> None:
+        folder = _take_good(gen, slot, root, new_id)
+        make(folder / name)
+        expect[new_id] = Expect("returned", f"{new_id}/{name}", words)
+
+    good_docx = next((gen / "A0002").glob("*.docx"))
+    good_jpg = next(p for p in (gen / "A0003").iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    add("A0002", "with-laughs", "诚信承诺书.docx", lambda p: billion_laughs_docx(good_docx, p), ("DOCTYPE",))
+    add("A0003", "with-cut-jpeg", "IMG_2231.jpg", lambda p: truncated_jpeg(good_jpg, p), ("图片",))
+    add("A0004", "with-huge-png", "scan_0001.png", huge_png, ("像素",))
+    add("A0005", "with-invalid-pdf", "附件.pdf", lambda p: shutil.copy(CORPUS / "ocrmypdf/invalid.pdf", p), ())
+    add("A0006", "with-zero-pdf", "扫描件.pdf", lambda p: p.write_bytes(b""), ("空",))
+    good_pdf = sorted((gen / "A0007").glob("*.pdf"))[-1]
+    add("A0008", "with-oversize", "材料汇总.pdf", lambda p: oversize_pdf(good_pdf, p), ("上限",))
+    # A symlink in an upload folder is never followed (it could point anywhere on the server),
+    # and the clerk is told the file was not read.
+    add("A0009", "with-symlink", "secret.pdf", lambda p: p.symlink_to("/etc/passwd"), ("链接",))
+    zip_with_escape(gen / "A0010", root / "with-escape.zip")
+    expect["with-escape"] = Expect("returned", "escape.pdf", ("不安全",))
+
+    # Whole entries that cannot be read at all: an error line each.
+    corrupt_zip(root / "bad-zip.zip")
+    expect["bad-zip"] = Expect("error", "bad-zip.zip", ("损坏",))
+    zip_bomb(root / "bomb.zip")
+    expect["bomb"] = Expect("error", "bomb.zip", ("压缩",))
+    (root / "empty").mkdir()
+    expect["empty"] = Expect("error", "empty", ("空",))
+    (root / "zero.pdf").write_bytes(b"")
+    expect["zero"] = Expect("error", "zero.pdf", ("空",))
+    (root / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+
+    # Every corpus file as a dossier of its own: PDFs bound at the root, DOCX in a folder.
+    for p in CORPUS_FILES:
+        did = _corpus_id(p)
+        if p.suffix.lower() == ".pdf":
+            shutil.copy(p, root / f"{did}.pdf")
+            expect[did] = Expect("corpus", f"{did}.pdf")
+        else:
+            (root / did).mkdir()
+            shutil.copy(p, root / did / p.name)
+            expect[did] = Expect("corpus", f"{did}/{p.name}")
+    assert len(expect) == len({k.lower() for k in expect}), "dossier ids must differ"
+
+    out = work / "out"
+    env = {**ENV, "DOSSIER_DATA_DIR": str(work / "data")}
+    proc = run_dossier("run", str(root), "--out", str(out), "--no-db", "--date", RUN_DATE, "--workers", "2",
+                       env=env, timeout=900, check=False)
+    return Built(root, out, expect, good_status, proc)
+
+
+def _rows(built: Built) -> list[dict]:
+    path = built.out / "results.jsonl"
+    assert path.exists(), f"no results.jsonl; stderr:\n{built.proc.stderr[-4000:]}"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _by_id(built: Built) -> dict[str, dict]:
+    return {r["dossier_id"]: r for r in _rows(built)}
+
+
+def _chinese(text: str | None) -> bool:
+    return bool(text and _CJK.search(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# The assertions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_run_succeeds(built: Built) -> None:
+    assert built.proc.returncode == 0, f"exit {built.proc.returncode}\n{built.proc.stderr[-6000:]}"
+
+
+def test_every_dossier_exactly_once(built: Built) -> None:
+    ids = [r["dossier_id"] for r in _rows(built)]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dupes, f"listed more than once: {dupes}"
+    missing = sorted(set(built.expect) - set(ids))
+    extra = sorted(set(ids) - set(built.expect))
+    assert not missing, f"silently dropped: {missing}"
+    assert not extra, f"not a dossier, yet listed: {extra}"
+
+
+def test_every_line_matches_the_contract(built: Built) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for row in _rows(built):
+        jsonschema.validate(row, schema)
+
+
+def test_stray_root_file_is_reported_not_fatal(built: Built) -> None:
+    summary = json.loads((built.out / "batch.json").read_text(encoding="utf-8"))
+    skipped = {s["entry"]: s["reason"] for s in summary["skipped"]}
+    assert "Thumbs.db" in skipped and _chinese(skipped["Thumbs.db"])
+    assert summary["dossiers"] == len(built.expect)
+
+
+def test_unreadable_entries_are_error_lines(built: Built) -> None:
+    rows = _by_id(built)
+    for did, exp in built.expect.items():
+        if exp.kind != "error":
+            continue
+        row = rows[did]
+        assert row["status"] == "error", (did, row["status"], row.get("message"))
+        message = row.get("message") or ""
+        assert _chinese(message), (did, message)
+        for word in exp.words:
+            assert word in message, (did, word, message)
+
+
+def test_unreadable_file_returns_its_dossier_and_is_named(built: Built) -> None:
+    rows = _by_id(built)
+    for did, exp in built.expect.items():
+        if exp.kind != "returned":
+            continue
+        row = rows[did]
+        message = row.get("message") or ""
+        assert row["status"] == "returned", (did, row["status"], message)
+        assert exp.names in message, (did, exp.names, message)
+        assert _chinese(message)
+        # The rest of the dossier was still read: the good files' fields are there.
+        assert row["fields"].get("name"), (did, "the readable files were not used")
+
+
+def test_unreadable_file_reason_reaches_the_report(built: Built) -> None:
+    """The clerk sees why each file was refused (bomb, pixels, empty), not only that it was."""
+    for did, exp in built.expect.items():
+        if exp.kind != "returned" or not exp.words:
+            continue
+        html = (built.out / did / "report.html").read_text(encoding="utf-8")
+        assert exp.names.split("/")[-1] in html, did
+        for word in exp.words:
+            assert word in html, (did, word)
+
+
+def test_every_corpus_file_is_answered(built: Built) -> None:
+    """A corpus file alone is never a valid dossier: it is an error line naming its problem, or
+    it was read and judged: the missing 评审表 fails EVAL_FORM_PRESENT, or puts it to review when
+    an unrecognised page might be it."""
+    rows = _by_id(built)
+    for did, exp in built.expect.items():
+        if exp.kind != "corpus":
+            continue
+        row = rows[did]
+        assert row["status"] != "accepted", did
+        if row["status"] == "error":
+            assert _chinese(row.get("message")), (did, row.get("message"))
+            assert exp.names in row["message"], (did, row["message"])
+            continue
+        eval_form = next(f for f in row["findings"] if f["rule"] == "EVAL_FORM_PRESENT")
+        assert eval_form["outcome"] in ("fail", "review") and _chinese(eval_form["message"]), (did, eval_form)
+        assert row["documents"], (did, "read, yet no document listed: its pages were dropped")
+        if row.get("message"):
+            assert exp.names in row["message"], (did, row["message"])
+    # Known answers: password-protected files are refused as such, not read as blank pages; a
+    # header-only PDF is an error.
+    for did in ("om-skew-encrypted", "pp-005-libreoffice-writer-password_libreoff"):
+        assert rows[did]["status"] == "error" and "加密" in rows[did]["message"], (did, rows[did].get("message"))
+    assert rows["om-invalid"]["status"] == "error"
+
+
+def test_good_dossiers_are_unaffected(built: Built) -> None:
+    rows = _by_id(built)
+    for did, status in built.good_status.items():
+        row = rows[did]
+        assert row["status"] == status, (did, row["status"], row.get("message"),
+                                         [f["rule"] for f in row["findings"] if f["outcome"] in ("fail", "review")],
+                                         [f["code"] for f in row["flags"]])
+
+
+def test_javascript_and_launch_actions_are_reported(built: Built) -> None:
+    row = _by_id(built)["good-js"]
+    exp = built.expect["good-js"]
+    message = row.get("message") or ""
+    assert exp.names in message, message
+    assert "JavaScript" in message and "启动" in message, message
