@@ -89,7 +89,7 @@ def dossier_batch(
         if store is not None:
             store.record_dossiers(batch.batch_id, judged.policy_year, {
                 o.dossier_id: o.extraction for o in ordered if o.extraction is not None
-            }, judged.results)
+            }, judged.results, unit=batch.info.unit)
     finally:
         if store is not None:
             store.close()
