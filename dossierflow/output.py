@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -18,16 +17,9 @@ from dossierflow import atomic
 from dossierflow.ingest import BatchInput
 from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
-from dossierflow.privacy import mask_id
+from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9Xx])")
-
-
-def mask_ids_in_text(text: str) -> str:
-    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
-
 
 def _fmt_source(src: dict | None) -> str:
     if not src:

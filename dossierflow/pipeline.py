@@ -11,7 +11,6 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional
 
 from dossierflow.batch import RunContext

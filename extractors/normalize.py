@@ -17,6 +17,7 @@ from typing import Optional
 import yaml
 
 from extractors.text import fold_width
+from dossierflow.privacy import mask_id  # noqa: F401  (re-exported: one masking rule everywhere)
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -486,9 +487,3 @@ def clean_id_number(text: Optional[str]) -> Optional[str]:
     m = re.search(r"(?<![0-9X])([0-9]{17}[0-9X])(?![0-9X])", t)
     return m.group(1) if m else None
 
-
-def mask_id(id_number: str) -> str:
-    """First 6 and last 4 characters shown: how an ID appears in reports and logs."""
-    if len(id_number) <= 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]

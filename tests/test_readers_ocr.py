@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont

@@ -4,39 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-FIELD_LABELS: Final[dict[str, str]] = {
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生年月",
-    "id_number": "身份证号码",
-    "employer": "工作单位",
-    "employer_type": "单位性质",
-    "region": "所在地区",
-    "region_level": "单位隶属层级",
-    "person_status": "人员身份",
-    "transfer_date": "调入时间",
-    "current_title": "现任专业技术职务",
-    "current_title_date": "现职称取得时间",
-    "series": "申报系列",
-    "specialty": "申报专业",
-    "applied_title": "申报资格",
-    "applied_level": "申报级别",
-    "route": "申报类型",
-    "education": "最高学历",
-    "full_time": "学习形式",
-    "school": "毕业院校",
-    "major": "所学专业",
-    "graduation_date": "毕业时间",
-    "work_start_date": "参加工作时间",
-    "county_years": "旗县区工作年限",
-    "township_years": "苏木乡镇工作年限",
-    "post_grade": "现聘岗位等级",
-    "covid_frontline": "是否疫情防控一线人员",
-    "skill_level": "技能等级",
-    "skill_level_date": "技能等级取得时间",
-    "public_ce_hours": "2020年公需科目学时",
-    "submission_date": "申报日期",
-}
+from dossierflow.labels import FIELD_LABELS  # noqa: F401  (one table for reports and findings)
+from dossierflow.privacy import mask_id  # noqa: F401  (re-exported for the rules)
 
 LEVEL_NAMES: Final[dict[str, str]] = {
     "none": "无职称",
@@ -108,9 +77,3 @@ KIND_NAMES: Final[dict[str, str]] = {
     "unknown": "未识别材料",
 }
 
-
-def mask_id(number: str) -> str:
-    """ID numbers in messages show the first 6 and last 4 characters only."""
-    if len(number) <= 10:
-        return number
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]

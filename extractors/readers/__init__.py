@@ -7,13 +7,13 @@ Readers: `pdf` (text layer, else OCR), `docx` (python-docx, table cells and para
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.config import Limits
 from dossierflow.errors import EncryptedFile, LimitExceeded, UnsupportedFile
+from dossierflow.ingest import sha256_file
 from dossierflow.models import FileInfo, PageContent
 from extractors.readers.sniff import ole_is_encrypted_office, sniff
 
@@ -27,14 +27,6 @@ class FileRead(BaseModel):
     pages: list[PageContent] = Field(default_factory=list)
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
     """Read one file into pages; raises a `FileRejected` subclass (Chinese message) if unusable."""
     path = Path(path)
@@ -44,7 +36,7 @@ def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
     if size == 0:
         raise UnsupportedFile("文件为空（0 字节）")
     kind = sniff(path)
-    base = FileInfo(path=rel, sha256=file_sha256(path), size=size, kind="other")
+    base = FileInfo(path=rel, sha256=sha256_file(path), size=size, kind="other")
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
 

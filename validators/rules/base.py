@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from dossierflow.batch import RunContext
 from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
 from dossierflow.vocab import EDUCATIONS, LEVELS
+from extractors.normalize import edit_distance
 from validators.messages import EDUCATION_NAMES, FIELD_LABELS, KIND_NAMES, LEVEL_NAMES, mask_id
 
 if TYPE_CHECKING:
@@ -148,16 +149,6 @@ def titles_match(a: str, b: str, ratio: float) -> bool:
     if len(short) >= 4 and short in long_:
         return True
     return SequenceMatcher(None, x, y).ratio() >= ratio
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def one_char_apart(a: str, b: str) -> bool:
@@ -368,3 +359,11 @@ def missing(facts: Facts, message: str, sources: Iterable[Source] = (), **detail
             **details,
         )
     return failed(message, sources, **details)
+
+
+def known_levels(values: list[str]) -> list[str]:
+    """Rulebook parameter check shared by the rules: every level named must be a known one."""
+    bad = [lv for lv in values if lv not in LEVELS]
+    if bad:
+        raise ValueError(f"unknown level(s) {bad}; known: {', '.join(LEVELS)}")
+    return values

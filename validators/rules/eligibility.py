@@ -7,9 +7,10 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator
 
 from dossierflow.models import Evidence, Source
-from dossierflow.vocab import EDUCATIONS, LEVELS
+from dossierflow.vocab import EDUCATIONS
 from validators.messages import STATUS_NAMES, mask_id
 from validators.rules.base import (
+    known_levels,
     Facts,
     Params,
     RuleResult,
@@ -26,13 +27,6 @@ from validators.rules.base import (
     presence,
     review,
 )
-
-
-def _levels_ok(v: list[str]) -> list[str]:
-    bad = [lv for lv in v if lv not in LEVELS]
-    if bad:
-        raise ValueError(f"unknown level(s) {bad}; known: {', '.join(LEVELS)}")
-    return v
 
 
 class StatusParams(Params):
@@ -56,7 +50,7 @@ class ExamOnlyLine(Params):
     @field_validator("levels")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
-        return _levels_ok(v)
+        return known_levels(v)
 
 
 class ChannelParams(Params):
@@ -86,7 +80,7 @@ class ExamParams(Params):
     @field_validator("levels", "exempt_exceptional_to")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
-        return _levels_ok(v)
+        return known_levels(v)
 
 
 def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
@@ -132,7 +126,7 @@ class EducationMinimumParams(Params):
     @field_validator("minimum")
     @classmethod
     def _min(cls, v: dict[str, str]) -> dict[str, str]:
-        _levels_ok(list(v))
+        known_levels(list(v))
         bad = [e for e in v.values() if e not in EDUCATIONS]
         if bad:
             raise ValueError(f"unknown education(s) {bad}; known: {', '.join(EDUCATIONS)}")
@@ -186,7 +180,7 @@ class SeniorTeacherParams(Params):
     @field_validator("levels")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
-        return _levels_ok(v)
+        return known_levels(v)
 
 
 def senior_teacher_quota(f: Facts, p: SeniorTeacherParams) -> RuleResult:
@@ -299,7 +293,7 @@ class PostGradeParams(Params):
     @field_validator("required", "education_allowance")
     @classmethod
     def _keys(cls, v: dict) -> dict:
-        return dict(zip(_levels_ok(list(v)), v.values()))
+        return dict(zip(known_levels(list(v)), v.values()))
 
 
 def teacher_post_grade(f: Facts, p: PostGradeParams) -> RuleResult:

@@ -8,8 +8,9 @@ from typing import Callable, Optional
 from pydantic import Field, field_validator
 
 from dossierflow.models import Source
-from dossierflow.vocab import EDUCATIONS, LEVELS, SKILL_LEVELS
+from dossierflow.vocab import EDUCATIONS, SKILL_LEVELS
 from validators.rules.base import (
+    known_levels,
     Facts,
     Params,
     RuleResult,
@@ -30,13 +31,6 @@ from validators.rules.base import (
 )
 
 
-def _check_levels(v: list[str]) -> list[str]:
-    bad = [x for x in v if x not in LEVELS]
-    if bad:
-        raise ValueError(f"unknown level(s) {bad}")
-    return v
-
-
 def _check_edu(v: str) -> str:
     if v not in EDUCATIONS:
         raise ValueError(f"unknown education {v!r}; known: {', '.join(EDUCATIONS)}")
@@ -53,7 +47,7 @@ class EduYears(Params):
     @field_validator("level")
     @classmethod
     def _level(cls, v: Optional[str]) -> Optional[str]:
-        return v if v is None else _check_levels([v])[0]
+        return v if v is None else known_levels([v])[0]
 
     @field_validator("education")
     @classmethod
@@ -75,7 +69,7 @@ class RegularParams(Params):
     @field_validator("years", "by_education")
     @classmethod
     def _levels(cls, v: dict) -> dict:
-        _check_levels(list(v))
+        known_levels(list(v))
         return v
 
 
@@ -101,7 +95,7 @@ class TownshipParams(Params):
     @field_validator("level")
     @classmethod
     def _level(cls, v: str) -> str:
-        return _check_levels([v])[0]
+        return known_levels([v])[0]
 
 
 class NonPublicLine(Params):
@@ -112,7 +106,7 @@ class NonPublicLine(Params):
     @field_validator("level", "below_level")
     @classmethod
     def _level(cls, v: str) -> str:
-        return _check_levels([v])[0]
+        return known_levels([v])[0]
 
 
 class NonPublicParams(Params):
@@ -136,7 +130,7 @@ class SkillLine(Params):
     @field_validator("level")
     @classmethod
     def _level(cls, v: str) -> str:
-        return _check_levels([v])[0]
+        return known_levels([v])[0]
 
 
 class SkilledParams(Params):
@@ -220,7 +214,7 @@ def _regular(f: Facts, p: SeniorityParams) -> RuleResult:
     if covid:
         honors = _commended(f, rp.covid_commendation)
         if honors:
-            return passed(f"疫情防控一线人员获省部级以上表彰，不受现有职称取得年限限制（一（七）3）", sources + ev_sources(honors))
+            return passed("疫情防控一线人员获省部级以上表彰，不受现有职称取得年限限制（一（七）3）", sources + ev_sources(honors))
         need = max(required - rp.covid_reduction, 0)
         if years >= need:
             return passed(f"{held}，疫情防控一线人员提前{rp.covid_reduction}年（须满{need}年），符合申报年限（一（七）3）", sources + f.covid_sources(), years=years)
