@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -21,6 +22,19 @@ sys.path.insert(0, str(ROOT))
 from fixtures.generate import ALL_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
+
+
+def load_blacklist(dossier: str, db: str, entries: list) -> None:
+    """The NOT_BLACKLISTED scenarios need their entries on record before the run, as a clerk
+    would have them from earlier years' decisions."""
+    for e in entries:
+        since, until = dt.date.fromisoformat(e.since), dt.date.fromisoformat(e.until)
+        years = max(1, round((until - since).days / 365.25))
+        subprocess.run(
+            [dossier, "blacklist", "add", e.id_number, "--reason", e.reason, "--source", "fixture truth",
+             "--start", e.since, "--years", str(years), "--db", db],
+            check=True, stdout=subprocess.DEVNULL,
+        )
 
 
 def main() -> int:
@@ -48,9 +62,10 @@ def main() -> int:
     else:
         work = args.work or Path(tempfile.mkdtemp(prefix="dossier-accuracy-"))
         batch, out = work / f"batch-s{args.seed}", work / f"out-s{args.seed}"
-        generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","), scenarios=args.scenarios,
-                       damage=args.damage)
+        generated = generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","),
+                                   scenarios=args.scenarios, damage=args.damage)
         db = args.db or f"sqlite:///{(work / f'accuracy-s{args.seed}.db').resolve()}"
+        load_blacklist(args.dossier, db, generated.blacklist)
         cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
         if args.workers:
             cmd += ["--workers", str(args.workers)]

@@ -204,6 +204,11 @@ def classify(pages: list[PageContent]) -> list[Document]:
             docs.append(_Open("photo", page.file, nos, 0.95))
             continue
         title = find_title(page)
+        if title is None and page.photo is not None:
+            # The reader found a pasted portrait on a page with hardly any text: the photo sheet
+            # of a bound booklet.
+            docs.append(_Open("photo", page.file, nos, 0.85))
+            continue
         part = paper_part(page) if title is None else None
         if title is not None:
             spec = _spec(title.kind)

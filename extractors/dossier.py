@@ -16,7 +16,7 @@ from dossierflow.ingest import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
 
 # Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-2"
+EXTRACTOR_VERSION = "extract-3"
 
 FileReader = Callable[[InputFile, Limits], tuple[FileInfo, list[PageContent]]]
 

@@ -433,6 +433,7 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
     _name_consensus(pages, documents, fields)
     _id_from_attachments(pages, documents, fields)
     _repair_titles(fields)
+    _corroborate(pages, documents, fields)
     _derive(fields)
     ce = _public_ce_hours(pages, documents)
     if ce is not None:
@@ -503,6 +504,42 @@ def _id_from_attachments(pages: list[PageContent], documents: list[Document], fi
                 break
     if len(seen) == 1:
         fields["id_number"] = next(iter(where.values()))
+
+
+# A form date an attachment also prints: (field, attachment kind).
+_DATE_WITNESSES = (("graduation_date", "diploma"), ("current_title_date", "title_cert"))
+
+
+def _same_month(a: object, b: object) -> bool:
+    return bool(a) and bool(b) and str(a)[:7] == str(b)[:7] and len(str(a)) >= 7
+
+
+def _corroborate(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> None:
+    """A value OCR read with low confidence that an independent reading agrees with (the other
+    form, the certificate that proves it) is read right: two readings do not agree by chance.
+    It takes the better reading's confidence; a disagreement changes nothing."""
+    forms = extract_form_fields(pages, documents)
+    if len(forms) == 2:
+        a, b = forms["eval_form"], forms["submit_form"]
+        for key, fv in list(fields.items()):
+            other = [x for x in (a.get(key), b.get(key)) if x is not None]
+            if len(other) == 2 and other[0].value == other[1].value == fv.value:
+                best = max(o.confidence for o in other)
+                if best > fv.confidence:
+                    fields[key] = fv.model_copy(update={"confidence": round(best, 3)})
+    from extractors.evidence.certificates import read_diploma, read_title_cert
+
+    readers = {"diploma": read_diploma, "title_cert": read_title_cert}
+    for key, kind in _DATE_WITNESSES:
+        fv = fields.get(key)
+        if fv is None:
+            continue
+        for doc in documents:
+            if doc.kind != kind:
+                continue
+            for ev in readers[kind](DocView(pages_of(doc, pages)), doc, fields):
+                if _same_month(ev.date, fv.value) and ev.confidence > fields[key].confidence:
+                    fields[key] = fields[key].model_copy(update={"confidence": round(ev.confidence, 3)})
 
 
 def _repair_titles(fields: dict[str, FieldValue]) -> None:

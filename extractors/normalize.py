@@ -113,7 +113,8 @@ def chinese_to_int(text: str) -> Optional[int]:
     if not t:
         return None
     if t.isdigit():
-        return int(t)
+        # str.isdigit also accepts superscripts and circled digits (², ①), which int() refuses.
+        return int(t) if t.isdecimal() else None
     if all(ch in _CN_DIGITS for ch in t):
         if all(ch in "Oo0" for ch in t):
             return None  # a run of letter O is not a number
@@ -177,11 +178,26 @@ def _iso(year: int, month: int, day: Optional[int]) -> Optional[str]:
 _OCR_CN_ZERO = re.compile(r"(?<=[〇○零一二三四五六七八九])[GC][O0]|[GC][O0](?=[〇○零一二三四五六七八九])")
 
 
-def _prep_date_text(text: str) -> str:
+# A slash date's second slash, next to a 5 and on a noisy scan, comes out as V, V/ or /V, and
+# the 5 itself as S (2020/5/15 → 2020/5V/15, 2020/SV15). Only a year-led slash date is repaired.
+_OCR_SLASH_DATE = re.compile(r"((?:19|20)\d{2})/([\dS]{1,2})(?:V/|/V|V)([\dS]{1,2})(?![\dS])")
+
+
+def _repair_slash(m: re.Match[str]) -> str:
+    return f"{m.group(1)}/{m.group(2).replace('S', '5')}/{m.group(3).replace('S', '5')}"
+
+
+def prep_date_text(text: str) -> str:
+    """`text` as date parsing sees it (no spaces, OCR look-alikes fixed): `find_dates` offsets
+    refer to this string."""
     t = _SPACES.sub("", fold_width(text))
     t = _OCR_CN_ZERO.sub("〇", t)
     t = _OCR_ZERO.sub("0", t)
-    return _OCR_ONE.sub("1", t)
+    t = _OCR_ONE.sub("1", t)
+    return _OCR_SLASH_DATE.sub(_repair_slash, t)
+
+
+_prep_date_text = prep_date_text
 
 
 def find_dates(text: str) -> list[DateHit]:
@@ -363,7 +379,7 @@ def post_grade(text: Optional[str]) -> Optional[int]:
     t = skeleton(text)
     found = {chinese_to_int(m.group(1)) for m in _POST_GRADE.finditer(t)}
     if len(found) != 1:
-        if t.isdigit():
+        if t.isdecimal():
             found = {int(t)}
         else:
             return None

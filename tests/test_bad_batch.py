@@ -80,6 +80,19 @@ def billion_laughs_docx(good_docx: Path, path: Path) -> None:
             dst.writestr(info, body if info.filename == "word/document.xml" else src.read(info))
 
 
+def paragraph_flood_docx(good_docx: Path, path: Path, paragraphs: int = 30_000) -> None:
+    """A real DOCX whose body is tens of thousands of label-like paragraphs: small on disk, but
+    every paragraph is a candidate for every form label after reading."""
+    line = "<w:p><w:r><w:t>专业技术资格评审表 姓名：{0} 工作单位：包头市第{0}中学 申报资格：高级教师</w:t></w:r></w:p>"
+    body = "".join(line.format(i) for i in range(paragraphs))
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           f"<w:body>{body}</w:body></w:document>").encode()
+    with zipfile.ZipFile(good_docx) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, xml if info.filename == "word/document.xml" else src.read(info))
+
+
 def with_javascript_and_launch(good_pdf: Path, path: Path) -> None:
     """The same PDF with document JavaScript, an /OpenAction that launches a program and a link
     annotation that does the same: what a hostile sender adds to a genuine-looking form."""
@@ -122,6 +135,34 @@ def zip_with_escape(good_dir: Path, path: Path) -> None:
         for f in sorted(good_dir.iterdir()):
             zf.write(f, f"{good_dir.name}/{f.name}")
         zf.writestr("../../escape.pdf", b"%PDF-1.4\n%%EOF\n")
+
+
+def zip_with_damaged_member(good_dir: Path, path: Path) -> str:
+    """A dossier zip whose directory is intact but one member's deflate stream is damaged, so
+    zlib itself fails while inflating it (not only the CRC check). Returns that member's name."""
+    members = sorted(good_dir.iterdir(), key=lambda f: -f.stat().st_size)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in members:
+            zf.write(f, f"{good_dir.name}/{f.name}")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        for at in range(start + 40, start + info.compress_size - 8, 97):
+            trial = bytearray(data)
+            for k in range(8):
+                trial[at + k] ^= 0xA5
+            try:
+                with zipfile.ZipFile(io.BytesIO(bytes(trial))) as zf, zf.open(info.filename) as fh:
+                    while fh.read(1 << 16):
+                        pass
+            except zlib.error:
+                path.write_bytes(bytes(trial))
+                return info.filename.split("/")[-1]
+            except zipfile.BadZipFile:
+                continue
+    raise AssertionError("no offset makes zlib fail; the fixture cannot build this case")
 
 
 def truncated_jpeg(good_jpeg: Path, path: Path) -> None:
@@ -183,7 +224,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     gen = work / "gen"
     # Good dossiers, one per slot that needs one; distinct people so no duplicate-applicant flag
     # joins two of them. DOCX forms read fast; one text-PDF dossier carries the JavaScript PDF.
-    forms = ("docx", "docx", "docx", "docx", "docx", "docx", "text_pdf", "docx", "docx", "docx")
+    forms = ("docx", "docx", "docx", "docx", "docx", "docx", "text_pdf", "docx", "docx", "docx", "text_pdf", "docx")
     generate_batch(gen, n=len(forms), seed=11, forms=forms, damage="clean", batch_yaml=True)
     truth = BatchTruth.model_validate_json((work / "gen.truth.json").read_text(encoding="utf-8"))
     by_id = {d.dossier_id: d for d in truth.dossiers}
@@ -224,6 +265,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     add("A0009", "with-symlink", "secret.pdf", lambda p: p.symlink_to("/etc/passwd"), ("链接",))
     zip_with_escape(gen / "A0010", root / "with-escape.zip")
     expect["with-escape"] = Expect("returned", "escape.pdf", ("不安全",))
+    add("A0012", "with-flood", "工作总结.docx", lambda p: paragraph_flood_docx(good_docx, p), ("过多",))
+    damaged = zip_with_damaged_member(gen / "A0011", root / "with-damaged-member.zip")
+    expect["with-damaged-member"] = Expect("returned", damaged, ("无法解压",))
 
     # Whole entries that cannot be read at all: an error line each.
     corrupt_zip(root / "bad-zip.zip")
@@ -234,6 +278,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     expect["empty"] = Expect("error", "empty", ("空",))
     (root / "zero.pdf").write_bytes(b"")
     expect["zero"] = Expect("error", "zero.pdf", ("空",))
+    # A folder and a bound PDF with the same name: two dossiers, neither may hide the other.
+    (root / "twin").mkdir()
+    shutil.copy(CORPUS / "python-docx/doc-no-coreprops.docx", root / "twin" / "doc-no-coreprops.docx")
+    expect["twin"] = Expect("corpus", "twin/doc-no-coreprops.docx")
+    shutil.copy(CORPUS / "ocrmypdf/invalid.pdf", root / "twin.pdf")
+    expect["twin~twin.pdf"] = Expect("error", "twin.pdf", ("重复",))
     (root / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
 
     # Every corpus file as a dossier of its own: PDFs bound at the root, DOCX in a folder.
@@ -301,68 +351,92 @@ def test_stray_root_file_is_reported_not_fatal(built: Built) -> None:
     assert summary["dossiers"] == len(built.expect)
 
 
+def _fail_all(problems: list[str]) -> None:
+    """One run shows every dossier that went wrong, not only the first."""
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
 def test_unreadable_entries_are_error_lines(built: Built) -> None:
-    rows = _by_id(built)
+    rows, problems = _by_id(built), []
     for did, exp in built.expect.items():
         if exp.kind != "error":
             continue
         row = rows[did]
-        assert row["status"] == "error", (did, row["status"], row.get("message"))
         message = row.get("message") or ""
-        assert _chinese(message), (did, message)
-        for word in exp.words:
-            assert word in message, (did, word, message)
+        if row["status"] != "error" or not _chinese(message):
+            problems.append(f"{did}: {row['status']} {message!r}, expected an error line with a Chinese message")
+        problems += [f"{did}: message does not say {w!r}: {message}" for w in exp.words if w not in message]
+    _fail_all(problems)
 
 
 def test_unreadable_file_returns_its_dossier_and_is_named(built: Built) -> None:
-    rows = _by_id(built)
+    rows, problems = _by_id(built), []
     for did, exp in built.expect.items():
         if exp.kind != "returned":
             continue
         row = rows[did]
         message = row.get("message") or ""
-        assert row["status"] == "returned", (did, row["status"], message)
-        assert exp.names in message, (did, exp.names, message)
-        assert _chinese(message)
+        if row["status"] != "returned":
+            problems.append(f"{did}: {row['status']}, expected returned ({message!r})")
+        if exp.names not in message or not _chinese(message):
+            problems.append(f"{did}: message does not name {exp.names}: {message!r}")
         # The rest of the dossier was still read: the good files' fields are there.
-        assert row["fields"].get("name"), (did, "the readable files were not used")
+        if not row["fields"].get("name"):
+            problems.append(f"{did}: the readable files of the dossier were not used")
+    _fail_all(problems)
 
 
 def test_unreadable_file_reason_reaches_the_report(built: Built) -> None:
-    """The clerk sees why each file was refused (bomb, pixels, empty), not only that it was."""
+    """The clerk sees why each file was refused (entity bomb, pixels, empty, size, link), not
+    only that it was: in results.jsonl and in the dossier's report.html."""
+    rows, problems = _by_id(built), []
     for did, exp in built.expect.items():
-        if exp.kind != "returned" or not exp.words:
+        if exp.kind != "returned":
             continue
+        message = rows[did].get("message") or ""
         html = (built.out / did / "report.html").read_text(encoding="utf-8")
-        assert exp.names.split("/")[-1] in html, did
+        if exp.names.split("/")[-1] not in html:
+            problems.append(f"{did}: report.html does not name {exp.names}")
         for word in exp.words:
-            assert word in html, (did, word)
+            if word not in message:
+                problems.append(f"{did}: message does not give the reason ({word!r}): {message!r}")
+            if word not in html:
+                problems.append(f"{did}: report.html does not give the reason ({word!r})")
+    _fail_all(problems)
 
 
 def test_every_corpus_file_is_answered(built: Built) -> None:
     """A corpus file alone is never a valid dossier: it is an error line naming its problem, or
     it was read and judged: the missing 评审表 fails EVAL_FORM_PRESENT, or puts it to review when
     an unrecognised page might be it."""
-    rows = _by_id(built)
+    rows, problems = _by_id(built), []
     for did, exp in built.expect.items():
         if exp.kind != "corpus":
             continue
         row = rows[did]
-        assert row["status"] != "accepted", did
+        message = row.get("message") or ""
+        if row["status"] == "accepted":
+            problems.append(f"{did}: accepted")
         if row["status"] == "error":
-            assert _chinese(row.get("message")), (did, row.get("message"))
-            assert exp.names in row["message"], (did, row["message"])
+            if not _chinese(message) or exp.names not in message:
+                problems.append(f"{did}: error line without a Chinese message naming {exp.names}: {message!r}")
             continue
-        eval_form = next(f for f in row["findings"] if f["rule"] == "EVAL_FORM_PRESENT")
-        assert eval_form["outcome"] in ("fail", "review") and _chinese(eval_form["message"]), (did, eval_form)
-        assert row["documents"], (did, "read, yet no document listed: its pages were dropped")
-        if row.get("message"):
-            assert exp.names in row["message"], (did, row["message"])
+        eval_form = next((f for f in row["findings"] if f["rule"] == "EVAL_FORM_PRESENT"), None)
+        if eval_form is None or eval_form["outcome"] not in ("fail", "review") or not _chinese(eval_form["message"]):
+            problems.append(f"{did}: read, but EVAL_FORM_PRESENT says {eval_form}")
+        if not row["documents"]:
+            problems.append(f"{did}: read, yet no document listed: its pages were dropped")
+        if message and exp.names not in message:
+            problems.append(f"{did}: message does not name {exp.names}: {message!r}")
     # Known answers: password-protected files are refused as such, not read as blank pages; a
     # header-only PDF is an error.
     for did in ("om-skew-encrypted", "pp-005-libreoffice-writer-password_libreoff"):
-        assert rows[did]["status"] == "error" and "加密" in rows[did]["message"], (did, rows[did].get("message"))
-    assert rows["om-invalid"]["status"] == "error"
+        if rows[did]["status"] != "error" or "加密" not in (rows[did].get("message") or ""):
+            problems.append(f"{did}: not refused as encrypted: {rows[did]['status']} {rows[did].get('message')!r}")
+    if rows["om-invalid"]["status"] != "error":
+        problems.append(f"om-invalid: {rows['om-invalid']['status']}, expected error")
+    _fail_all(problems)
 
 
 def test_good_dossiers_are_unaffected(built: Built) -> None:
@@ -380,3 +454,22 @@ def test_javascript_and_launch_actions_are_reported(built: Built) -> None:
     message = row.get("message") or ""
     assert exp.names in message, message
     assert "JavaScript" in message and "启动" in message, message
+
+
+def test_javascript_pdf_is_flagged_by_the_reader(tmp_path: Path) -> None:
+    """The structure check sees both actions in the file made above, and sees none in the
+    original: the dossier message depends on these two flags."""
+    from dossierflow.config import Limits
+    from extractors.readers import read_file
+    from fixtures.generate import generate_batch
+
+    gen = tmp_path / "gen"
+    generate_batch(gen, n=1, seed=3, forms=("text_pdf",), damage="clean", batch_yaml=False)
+    plain = sorted((gen / "A0001").glob("*.pdf"), key=lambda p: p.stat().st_size)[-1]
+    hostile = tmp_path / "hostile.pdf"
+    with_javascript_and_launch(plain, hostile)
+    before = read_file(plain, "plain.pdf", Limits())
+    after = read_file(hostile, "hostile.pdf", Limits())
+    assert not before.info.has_javascript and not before.info.has_launch_action
+    assert after.info.has_javascript and after.info.has_launch_action
+    assert [p.text() for p in after.pages] == [p.text() for p in before.pages]

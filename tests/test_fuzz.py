@@ -22,6 +22,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import signal
 import time
 import zipfile
@@ -142,7 +143,7 @@ def _rezip(entries: list[tuple[str, bytes]]) -> bytes:
 def docx_entry(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         entries = [(i.filename, zf.read(i)) for i in zf.infolist()]
-    xml = [k for k, (name, _) in enumerate(entries) if name.endswith((".xml", ".rels"))]
+    xml = [k for k, (name, _) in enumerate(entries) if name.endswith((".xml", ".rels"))] or list(range(len(entries)))
     k = rng.choice(xml)
     name, body = entries[k]
     action = rng.choice(("flip", "truncate", "drop", "bomb", "external", "deep", "garbage", "empty"))
@@ -314,6 +315,73 @@ def test_fuzz_docx(originals: dict[str, list[Path]], tmp_path: Path) -> None:
     assert tally.cases >= MIN_CASES
     if tally.failures:
         pytest.fail(_report(tally, "docx"), pytrace=False)
+
+
+ZIP_CASES = int(os.environ.get("DOSSIER_FUZZ_ZIP_CASES", "300"))
+
+
+@pytest.mark.timeout(600)
+def test_fuzz_dossier_zip_listing(originals: dict[str, list[Path]], tmp_path: Path) -> None:
+    """A damaged dossier zip at the batch root must become that dossier's error (or a problem
+    note), never an exception out of `open_batch`, which would stop the whole batch; a damaged
+    batch zip is `BatchInvalid`. Cheap: ingest only lists and inflates, so many cases fit in
+    seconds."""
+    from dossierflow.errors import BatchInvalid
+    from dossierflow.ingest import open_batch
+
+    members = originals["pdf"][:2] + originals["docx"][:2]
+    clean = io.BytesIO()
+    with zipfile.ZipFile(clean, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in members:
+            zf.write(p, f"D/{p.name}")
+    data = clean.getvalue()
+    limits = replace(LIMITS, max_zip_entry_bytes=4 * 1024 * 1024)
+    failures: list[str] = []
+    outcomes = {"error": 0, "files": 0}
+    for case in range(ZIP_CASES):
+        rng = random.Random(f"{SEED}-zip-{case}")
+        mutate = rng.choice((flip_bytes, flip_bytes, truncate, duplicate_chunk, drop_chunk, docx_entry))
+        mutant, what = mutate(data, rng)
+        root = tmp_path / f"batch{case}"
+        root.mkdir()
+        (root / "D.zip").write_bytes(mutant)
+        label = f"case {case} ({mutate.__name__}: {what}, seed {SEED})"
+        try:
+            batch = open_batch(root, tmp_path / f"work{case}", limits)
+        except Exception as exc:  # noqa: BLE001 - exactly what this test looks for
+            failures.append(f"{label}: open_batch raised {type(exc).__name__}: {exc}")
+            continue
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(tmp_path / f"work{case}", ignore_errors=True)
+        # The same bytes as the batch itself: unreadable is BatchInvalid (exit 3, a message), and
+        # nothing else may escape.
+        as_batch = tmp_path / f"batch{case}.zip"
+        as_batch.write_bytes(mutant)
+        try:
+            open_batch(as_batch, tmp_path / f"bwork{case}", limits)
+        except BatchInvalid as exc:
+            if not _CJK.search(str(exc)):
+                failures.append(f"{label}: BatchInvalid without a Chinese reason: {exc}")
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"{label}: open_batch(batch zip) raised {type(exc).__name__}: {exc}")
+        finally:
+            as_batch.unlink()
+            shutil.rmtree(tmp_path / f"bwork{case}", ignore_errors=True)
+        if [d.dossier_id for d in batch.dossiers] != ["D"]:
+            failures.append(f"{label}: dossiers {[d.dossier_id for d in batch.dossiers]}")
+            continue
+        d = batch.dossiers[0]
+        if d.error:
+            outcomes["error"] += 1
+            if not _CJK.search(d.error):
+                failures.append(f"{label}: error without a Chinese reason: {d.error}")
+        else:
+            outcomes["files"] += 1
+            failures += [f"{label}: problem not in Chinese: {p}" for p in d.problems if not _CJK.search(p)]
+    print(f"zip: {ZIP_CASES} cases, {outcomes}")
+    if failures:
+        pytest.fail(f"{len(failures)} failures:\n" + "\n".join(failures[:20]), pytrace=False)
 
 
 def test_mutators_change_their_input() -> None:

@@ -194,6 +194,18 @@ def test_full_width_and_spaced_dates_round_trip(d: dt.date, data) -> None:
 
 
 @FAST
+@given(dates, dates, st.data())
+def test_two_different_dates_are_ambiguous(a: dt.date, b: dt.date, data) -> None:
+    """A cell holding two dates (`2005年7月至2008年6月`) is not one value: the parser must not pick."""
+    assume((a.year, a.month) != (b.year, b.month))
+    first = data.draw(st.sampled_from(_month_forms(a)))
+    second = data.draw(st.sampled_from(_month_forms(b)))
+    text = f"{first}至{second}"
+    assert nz.parse_date(text) is None, text
+    assert [h.iso for h in nz.find_dates(text)] == [f"{a:%Y-%m}", f"{b:%Y-%m}"], text
+
+
+@FAST
 @given(st.integers(1900, 2099), st.integers(13, 99))
 def test_impossible_month_is_not_a_date(year: int, month: int) -> None:
     assert nz.parse_date(f"{year}年{month}月") is None

@@ -14,13 +14,13 @@ from extractors.evidence.certificates import (
     read_award, read_degree, read_diploma, read_exam_cert, read_honor, read_patent, read_skill_cert, read_title_cert,
 )
 from extractors.evidence.claims import read_claims
-from extractors.evidence.common import Reader, holder_id
+from extractors.evidence.common import Reader, applicant_of, holder_id, looks_like_misread
 from extractors.evidence.letters import (
     read_covid, read_employment, read_entrustment, read_material_list, read_photo, read_pledge, read_publicity,
     read_work_summary,
 )
 from extractors.evidence.names import split_names
-from extractors.evidence.papers import date_papers_from_claims, read_paper
+from extractors.evidence.papers import corroborate_claims, date_papers_from_claims, read_paper
 from extractors.layout import DocView, page_box
 
 __all__ = ["CeCard", "CeCell", "READERS", "extract_evidence", "read_ce_card", "split_names"]
@@ -71,10 +71,23 @@ def extract_evidence(pages: list[PageContent], documents: list[Document], fields
         for ev in reader(view, doc, fields):
             if ev.kind in _HOLDER_KINDS and ev.holder_id_number is None:
                 ev = ev.model_copy(update={"holder_id_number": holder_id(view)})
+            if ev.kind in _HOLDER_KINDS and _holder_doubtful(view, ev, fields):
+                # The name is unread, not the certificate: its dates and results stay usable.
+                ev = ev.model_copy(update={"holder": None})
             if doc.pages and ev.source.page is None and view.stored[0].coords == "pt":
                 ev = ev.model_copy(update={"source": view.stored[0].source(box=page_box(view.stored[0]))})
             out.append(ev)
-    return date_papers_from_claims(out)
+    return corroborate_claims(date_papers_from_claims(out))
+
+
+def _holder_doubtful(view: DocView, ev: Evidence, fields: dict[str, FieldValue]) -> bool:
+    """A holder OCR read close to, but not as, the applicant's name: OCR damage is far likelier
+    than another person of nearly the same name, so the holder counts as not read rather than
+    raising a mismatch flag. A clearly different name is kept and flagged."""
+    if not any(p.method == "ocr" for p in view.pages):
+        return False
+    applicant = applicant_of(fields)
+    return bool(ev.holder and applicant and looks_like_misread(ev.holder, applicant))
 
 
 _HOLDER_KINDS = frozenset({"diploma", "degree", "title_cert", "skill_cert", "exam_cert", "award", "honor", "employment", "covid_proof"})

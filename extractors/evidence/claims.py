@@ -123,8 +123,15 @@ def _column_name(t: str) -> Optional[str]:
     return None
 
 
+_BREAK_START = re.compile(r"^(评审意见|单位意见|推荐意见|审核意见|主要|[一二三四五六七八九十]、)")
+# What follows the lists on a form: opinions (单位推荐意见, 所在单位审核意见), declarations and the
+# signature/date lines. Their wording varies, so the telling word is looked for near the start.
+_BREAK_NEAR_START = re.compile(r"^.{0,8}?(意见|声明|承诺|签字|签名|盖章)")
+_BREAK_LABEL = re.compile(r"^(申报|填表|填报|推荐|审核)(日期|时间|人)")
+
+
 def _is_section_break(joined: str) -> bool:
-    return bool(re.match(r"^(评审意见|单位意见|推荐意见|审核意见|主要|[一二三四五六七八九十]、)", joined))
+    return bool(_BREAK_START.match(joined) or _BREAK_NEAR_START.match(joined) or _BREAK_LABEL.match(joined))
 
 
 def _assign(cells: list[tuple[Segment, str]], columns: dict[str, tuple[float, float]], ln: TextLine) -> dict[str, str]:

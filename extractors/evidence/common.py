@@ -39,6 +39,28 @@ def snap_name(name: str, applicant: Optional[str]) -> str:
     return name
 
 
+def _common_run(a: str, b: str) -> int:
+    best = 0
+    for i in range(len(a)):
+        for j in range(len(b)):
+            k = 0
+            while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
+                k += 1
+            best = max(best, k)
+    return best
+
+
+def looks_like_misread(holder: str, applicant: str) -> bool:
+    """Two OCR readings that may be one name damaged (a rare character misread, one dropped, a
+    neighbouring character caught): they share two characters in a row, or are as long and
+    agree on one position. Unrelated names share neither."""
+    if not holder or not applicant or holder == applicant:
+        return False
+    if _common_run(holder, applicant) >= 2:
+        return True
+    return len(holder) == len(applicant) and any(a == b for a, b in zip(holder, applicant))
+
+
 _HOLDER_PATTERNS = (
     re.compile(r"(?:学生|兹证明|兹有|证明)([\u4e00-\u9fff·]{2,4}?)(?:同志|[，,]|性别|[（(]|系|于)"),
     re.compile(r"([\u4e00-\u9fff·]{2,4})同志"),
@@ -229,7 +251,7 @@ def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
     flat = view.flat
     hits = nz.find_dates(flat)
     for a, b in zip(hits, hits[1:]):
-        between = nz.compact(flat)[a.end : b.start]
+        between = nz.prep_date_text(flat)[a.end : b.start]
         if len(between) <= 2 and re.search(r"(至|到|—|-|～|~)", between or "-"):
             return a.iso, b.iso
     return None, None

@@ -67,7 +67,14 @@ def read_entrustment(view: DocView, doc: Document, fields: dict[str, FieldValue]
     ]
 
 
-_SIGN_LABEL = re.compile(r"(?:承诺人?[^签]{0,3})?(?:签名|签字)[）)]?[:：，,]?|承诺人[:：]")
+# 承诺人（签名）: OCR drops the brackets and misreads 签 (等, 答, 笠) on a scan; after 承诺人 a
+# one-character-plus-名/字 label is still the signature label.
+_SIGN_LABEL = re.compile(
+    r"(?:承诺人?[^签]{0,3})?(?:签名|签字)[）)]?[:：，,]?|承诺人[（(]?[\u4e00-\u9fff](?:名|字)[）)]?[:：，,]?|承诺人[:：]"
+)
+# A signature OCR read as exactly the applicant's name is not a chance reading: handwriting
+# fonts lower Tesseract's confidence, not the reading's worth.
+NAME_MATCH_CONF = 0.9
 
 
 def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
@@ -91,9 +98,12 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
         signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
         name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
         signer = snap_name(name, applicant_of(fields)) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
+        conf = anchor.conf if signed else min(anchor.conf, 0.9)
+        if signer is not None and name == applicant_of(fields):
+            conf = max(conf, NAME_MATCH_CONF)
         return [
             make_evidence("pledge", view, anchor, signed=signed, signer=signer, date=last_date(view),
-                      confidence=round(anchor.conf if signed else min(anchor.conf, 0.9), 3))
+                      confidence=round(conf, 3))
         ]
     return [make_evidence("pledge", view, None, signed=False, date=last_date(view), confidence=0.5)]
 

@@ -152,3 +152,24 @@ def date_papers_from_claims(items: list[Evidence]) -> list[Evidence]:
         out.append(e)
     return out
 
+
+_CLAIM_OF = {"claimed_paper": ("paper",), "claimed_award": ("award", "honor"), "claimed_achievement": ("patent", "award", "honor", "paper")}
+CORROBORATED_TITLE = 0.95  # skeleton similarity at which two readings are one title
+
+
+def corroborate_claims(items: list[Evidence]) -> list[Evidence]:
+    """A claim title OCR read with low confidence that an attachment, read separately, prints
+    the same way is read right: two independent readings do not agree by chance. The claim
+    takes the attachment's confidence."""
+    out: list[Evidence] = []
+    for e in items:
+        kinds = _CLAIM_OF.get(e.kind)
+        if kinds and e.title:
+            own = nz.skeleton(e.title)
+            agree = [a.confidence for a in items if a.kind in kinds and a.title and len(own) >= 4
+                     and nz.similarity(nz.skeleton(a.title), own) >= CORROBORATED_TITLE]
+            if agree and max(agree) > e.confidence:
+                e = e.model_copy(update={"confidence": round(max(agree), 3)})
+        out.append(e)
+    return out
+

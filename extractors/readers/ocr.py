@@ -25,6 +25,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 LANG = "chi_sim"
 TESS_CONFIG = "--oem 1 --psm 6 -c preserve_interword_spaces=1"
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
+UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
 # Marks Tesseract makes of ruling-line stubs, speckle and stamp edges; real ones read confidently.
 _JUNK = re.compile(r"^[|!'\"“”‘’`,.;:_\-—~、。，丨Il\[\]()（）<>*+=/\\?]+$")
 JUNK_CONF = 0.85
@@ -95,6 +96,10 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
     conf = _mean_conf(words)
     if conf < LOW_CONFIDENCE or len(words) < 3:
         turn = engine.orientation(prep.image)
+        if not turn and words and conf < UPSIDE_DOWN_CONF:
+            # OSD is often unsure on Chinese pages; a page read this badly is most often one fed
+            # into the scanner upside down, so that reading is tried (and kept only if better).
+            turn = 180
         if turn:
             retry = prepare(image, dpi, rotation=(prep.rotation + turn) % 360)
             retry_words = engine.words(retry.image)

@@ -11,8 +11,10 @@ from PIL import Image
 
 from dossierflow.models import PageContent, Segment
 from extractors.readers.ocr import OcrEngine, ocr_image
+from extractors.readers.photo_region import find_photo
 
 BLANK_INK = 0.0015  # share of dark pixels below which a page is blank and not worth OCR
+PHOTO_PAGE_MAX_CHARS = 60  # a heading and a caption; more text is a form or certificate with a picture
 
 
 def is_blank(grey: np.ndarray) -> bool:
@@ -38,7 +40,13 @@ def ocr_page(
             file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
             dpi=int(round(dpi)), image_hash=phash,
         )
+    region = find_photo(grey, dpi)
     result = ocr_image(rgb, dpi, engine)
+    photo = None
+    if region is not None and sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS:
+        from extractors.readers.image import photo_info  # image.py imports this module
+
+        photo = photo_info(image.crop((region.x0, region.y0, region.x1, region.y1)))
     sx = width_pt / image.width
     sy = height_pt / image.height
     segments = [
@@ -67,4 +75,5 @@ def ocr_page(
         skew=result.skew,
         dpi=int(round(dpi)),
         image_hash=phash,
+        photo=photo,
     )
