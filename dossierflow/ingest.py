@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Optional
@@ -121,8 +122,10 @@ def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[s
     problems: list[str] = []
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CorruptFile(f"{label}：压缩包已损坏，无法打开（{exc}）") from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        # A damaged central directory shows up as any of these (UnicodeDecodeError is a
+        # ValueError: a name flagged UTF-8 that is not).
+        raise CorruptFile(f"{label}：压缩包已损坏，无法打开（{type(exc).__name__}: {exc}）") from exc
     with zf:
         infos = check_zip(zf, limits, label)
         if dest.exists():
@@ -146,7 +149,7 @@ def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[s
                         if written > limits.max_zip_entry_bytes:
                             raise LimitExceeded(f"{label}：压缩包内文件 {name} 实际解压大小超过上限")
                         out.write(block)
-            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, zlib.error, ValueError) as exc:
                 target.unlink(missing_ok=True)
                 problems.append(f"{label}：压缩包成员 {name} 无法解压（{exc}）")
             except RuntimeError as exc:  # encrypted member

@@ -62,6 +62,15 @@ def extract_or_reuse(
     return Extracted(dossier.dossier_id, extraction=extraction, seconds=time.monotonic() - started)
 
 
+def largest_first(dossiers: list[DossierInput]) -> list[DossierInput]:
+    """Dossiers by total file size, biggest first: the order that keeps every worker busy to the end.
+
+    Size is a rough proxy for reading time, but the costly case it guards against is a thick
+    scanned booklet started last and left running alone on one core.
+    """
+    return sorted(dossiers, key=lambda d: sum(f.size for f in d.files), reverse=True)
+
+
 @dataclass
 class Judged:
     results: list[DossierResult]

@@ -1,114 +1,45 @@
-"""The batch flow: list → extract each dossier (one task each, in parallel) → judge → write.
+"""The batch run: list → extract each dossier (one task each, in parallel) → judge → write.
 
-The flow only orchestrates `dossierflow.pipeline`; every step is testable without Prefect.
-Extraction results are reused through our own content-keyed cache (Prefect's default cache key
-includes the flow-run id, so it cannot resume a batch across runs).
+The flow (`flows.prefect_flow`) only orchestrates `dossierflow.pipeline`; every step is testable
+without Prefect. Extraction results are reused through our own content-keyed cache (Prefect's
+default cache key includes the flow-run id, so it cannot resume a batch across runs). When the
+cache already holds every dossier, the run judges and writes directly: importing Prefect and
+starting its ephemeral API would cost far more than the rest of such a re-run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 from pathlib import Path
 from typing import Optional
-
-from prefect import flow, task
-from prefect.cache_policies import NONE
-from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
-from dossierflow.ingest import DossierInput, open_batch
-from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, extract_or_reuse, judge_batch
-from extractors.dossier import EXTRACTOR_VERSION
+from dossierflow.ingest import open_batch
 from flows import progress
-
-# The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
-# after every run; they are not about the batch and would read as failures to a clerk.
-logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+from flows.stages import announce_reused, finish, split_cached
 
 
-@task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
-def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
-    outcome = extract_or_reuse(dossier, limits, ExtractionCache(Path(out_dir)))
-    if outcome.extraction is not None:
-        # Segments are only needed to extract; judging and reports use fields and evidence.
-        outcome.extraction = outcome.extraction.slim()
-    return outcome
+def __getattr__(name: str):
+    # The Prefect objects used to live here; keep them importable without importing Prefect eagerly.
+    if name in ("dossier_batch", "extract_task", "task_runner"):
+        from flows import prefect_flow
+
+        return getattr(prefect_flow, name)
+    raise AttributeError(name)
 
 
-def _open_store(db_url: Optional[str]):
-    from dossierflow.storage import open_store
-
-    return open_store(db_url)
-
-
-@flow(name="dossier-batch", validate_parameters=False)
-def dossier_batch(
-    batch_path: str,
-    out_dir: str,
-    db_url: Optional[str] = None,
-    rulebook: str = "baotou-2020",
-    processing_date: Optional[str] = None,
-    limits: Optional[Limits] = None,
-) -> dict:
-    limits = limits or Limits.from_env()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    day = dt.date.fromisoformat(processing_date) if processing_date else dt.date.today()
-    batch = open_batch(Path(batch_path), out / ".work", limits)
+def _all_cached(batch_path: Path, out_dir: Path, limits: Limits, db_url, rulebook, day) -> Optional[dict]:
+    """The run's summary if no dossier needs extracting, else None (the flow must run)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch = open_batch(batch_path, out_dir / ".work", limits)
+    outcomes, pending = split_cached(batch, ExtractionCache(out_dir))
+    if pending:
+        return None
     progress.emit("listed", total=len(batch.dossiers))
-
-    cache = ExtractionCache(out)
-    outcomes: dict[str, Extracted] = {}
-    pending: list[DossierInput] = []
-    for d in batch.dossiers:
-        cached = None if d.error else cache.get(d.content_key(EXTRACTOR_VERSION))
-        if cached is not None:
-            outcomes[d.dossier_id] = Extracted(d.dossier_id, extraction=cached.slim(), reused=True)
-            progress.emit("done", dossier_id=d.dossier_id, status="reused")
-        else:
-            pending.append(d)
-
-    futures = [extract_task.submit(d, limits, str(out)) for d in pending]
-    for fut in as_completed(futures):
-        outcome: Extracted = fut.result()
-        outcomes[outcome.dossier_id] = outcome
-        progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
-
-    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
-    progress.emit("judging")
-    store = _open_store(db_url)
-    try:
-        judged = judge_batch(batch, ordered, rulebook, day, store)
-        write_outputs(out, batch, judged.results, judged.batch_findings, day)
-        if store is not None:
-            store.record_dossiers(batch.batch_id, judged.policy_year, {
-                o.dossier_id: o.extraction for o in ordered if o.extraction is not None
-            }, judged.results, unit=batch.info.unit)
-    finally:
-        if store is not None:
-            store.close()
-    counts: dict[str, int] = {}
-    for r in judged.results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    progress.emit("finished", counts=counts)
-    return {"batch_id": batch.batch_id, "dossiers": len(ordered), "counts": counts}
-
-
-def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):
-    """Threads by default (each file is parsed in its own subprocess, so threads are enough to
-    keep every core busy); a Dask cluster when an address is given."""
-    address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
-    if address:
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=address)
-    return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 2)
+    announce_reused(outcomes)
+    return finish(out_dir, batch, outcomes, db_url, rulebook, day or dt.date.today())
 
 
 def run_batch(
@@ -124,6 +55,15 @@ def run_batch(
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
         raise BatchNotFound(f"batch not found: {batch_path}")
+    limits = limits or Limits.from_env()
+    # Only an OUT that already has a cache can be fully reused; a fresh one skips the check,
+    # so a first run lists and hashes the batch once.
+    if (out_dir / ".cache" / "extract").is_dir():
+        summary = _all_cached(batch_path, out_dir, limits, db_url, rulebook, processing_date)
+        if summary is not None:
+            return summary
+    from flows.prefect_flow import dossier_batch, task_runner
+
     runner = task_runner(workers, dask_address)
     return dossier_batch.with_options(task_runner=runner)(
         str(batch_path),

@@ -1,9 +1,12 @@
 """A whole batch of hostile and broken input through the real `dossier run` command.
 
 Every odd file other projects keep for their own robustness tests becomes a dossier of its own,
-next to hand-made hostile entries (a corrupt zip, a zip bomb, an empty folder, a zero-byte PDF,
-a stray Thumbs.db, a DOCX with an entity bomb, a PDF with JavaScript and a launch action, a
-truncated JPEG, a PNG claiming 100000×100000 pixels) and good generated dossiers. The run must
+next to hand-made hostile entries and good generated dossiers. Whole entries: a corrupt zip, a
+zip bomb, an empty folder, a zero-byte PDF, a folder and a PDF sharing a name, a stray Thumbs.db.
+Single files inside otherwise good dossiers: a DOCX with an entity bomb, a DOCX of 30 000
+paragraphs, a PDF with JavaScript and a launch action, a truncated JPEG, a PNG claiming
+100000×100000 pixels, a file over the size limit, a symlink, a zip member escaping with `../`,
+a zip member whose deflate stream is damaged. The run must
 finish with exit 0, list every dossier exactly once, give each bad one an `error` line or a
 `returned` status with a Chinese message naming the problem, and leave the good ones as they
 would be alone.
@@ -52,7 +55,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not CORPUS_FILES, reason="bad-
 
 
 def zip_bomb(path: Path) -> None:
-    """A few hundred KB that inflate to 150 MB: over the ratio limit, and over its size limit."""
+    """About 150 KB that inflate to 150 MB: far over the compression-ratio limit."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         with zf.open("bomb/评审表.pdf", "w", force_zip64=True) as fh:
             block = b"\0" * (1 << 20)

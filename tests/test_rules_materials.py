@@ -270,3 +270,12 @@ def test_ocr_claim_with_a_misread_attachment_of_the_same_month_is_review_and_hea
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
     d.evidence[-1] = d.evidence[-1].model_copy(update={"date": "2015-03"})
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
+
+
+def test_one_attachment_cannot_support_two_claims_of_one_kind():
+    d = Dossier().ev("claimed_paper", title="城市道路沥青路面病害成因分析", date="2018-05")
+    d.ev("claimed_paper", title="城市道路沥青路面病害成因分析", date="2018-05")
+    d.paper("城市道路沥青路面病害成因分析", "2018-05")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
+    d.paper("城市道路沥青路面病害成因分析", "2018-05")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "pass"

@@ -8,12 +8,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from dossierflow.models import Document, Evidence, FieldValue, PageContent, Segment, Source
+from dossierflow.models import (
+    Document,
+    Evidence,
+    PageContent,
+    Segment,
+    Source,
+)
 from extractors import normalize as nz
 from extractors.classify import classify
 from extractors.evidence import extract_evidence
-from extractors.evidence.common import looks_like_misread
-from extractors.evidence.common import period_of
+from extractors.evidence.common import looks_like_misread, period_of
 from extractors.evidence.papers import corroborate_claims
 from extractors.fields import extract_fields
 from extractors.layout import DocView
@@ -69,9 +74,10 @@ def test_photo_pasted_on_a_page_is_found_and_measured_as_a_photo() -> None:
     assert info.background_lightness >= 0.9 and info.portrait
 
 
-def test_photo_whose_white_background_barely_differs_from_the_paper_is_measured() -> None:
+@pytest.mark.parametrize("background", [251, 254])
+def test_photo_whose_white_background_barely_differs_from_the_paper_is_measured(background: int) -> None:
     img = Image.new("RGB", (int(297 * MM), int(210 * MM)), (255, 255, 255))  # a landscape sheet
-    _paste_portrait(img, 130, 20, background=251)
+    _paste_portrait(img, 130, 20, background=background)
     region = find_photo(_grey(img), DPI)
     assert region is not None
     assert 0.68 <= (region.x1 - region.x0) / (region.y1 - region.y0) <= 0.75
@@ -174,6 +180,13 @@ def test_a_claim_title_the_attached_paper_prints_identically_is_corroborated() -
     other = Evidence(kind="claimed_paper", source=src, confidence=0.41, title="高层建筑深基坑支护施工技术研究")
     out = corroborate_claims([claim, paper, other])
     assert out[0].confidence == 0.88 and out[2].confidence == 0.41
+    # one character OCR damaged on either side of a long title still agrees; a short one must match
+    patent = Evidence(kind="patent", source=src, confidence=0.8, title="一种管道防记保温结构")
+    achievement = Evidence(kind="claimed_achievement", source=src, confidence=0.29, title="一种管道防冻保温结构")
+    short = Evidence(kind="claimed_paper", source=src, confidence=0.3, title="论教学法")
+    short_paper = Evidence(kind="paper", source=src, confidence=0.9, title="论教学论")
+    out = corroborate_claims([patent, achievement, short, short_paper])
+    assert out[1].confidence == 0.8 and out[2].confidence == 0.3
 
 
 # --- holder names -----------------------------------------------------------------------------
@@ -181,6 +194,7 @@ def test_a_claim_title_the_attached_paper_prints_identically_is_corroborated() -
 
 def test_misread_like_names_are_told_from_other_people() -> None:
     assert looks_like_misread("杜彩", "杜彩敏") and looks_like_misread("阁幅美", "向淑美")
+    assert looks_like_misread("吕人敏水", "吕敏翠")
     assert not looks_like_misread("李娜", "张伟") and not looks_like_misread("王秀英", "王秀英")
 
 
@@ -256,3 +270,8 @@ def test_entrustment_letter_with_an_unreadable_title_is_known_by_its_wording() -
     p = PageContent(file="A1/5.pdf", page=3, method="ocr", width_pt=595, height_pt=842,
                     segments=[Segment(text=t, box=(60, 60 + 22 * i, 60 + 14 * len(t), 76 + 22 * i), conf=0.85) for i, t in enumerate(body)])
     assert [d.kind for d in classify([p])] == ["entrustment"]
+
+
+def test_diploma_whose_end_date_is_unreadable_does_not_take_the_start_date() -> None:
+    ev = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1982年10月生，于2000年9月至2004年 ?月22日在本校护理学专业学习，准予毕业。"]]))
+    assert ev.date is None  # unread: the rule asks a human, rather than judging 2000-09

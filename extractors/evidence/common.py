@@ -58,7 +58,19 @@ def looks_like_misread(holder: str, applicant: str) -> bool:
         return False
     if _common_run(holder, applicant) >= 2:
         return True
+    if len(applicant) >= 3 and len(holder) <= len(applicant) + 2 and _common_subsequence(holder, applicant) >= len(applicant) - 1:
+        return True  # 吕敏翠 read as 吕人敏水: stray strokes taken for characters
     return len(holder) == len(applicant) and any(a == b for a, b in zip(holder, applicant))
+
+
+def _common_subsequence(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
 
 
 _HOLDER_PATTERNS = (
@@ -107,10 +119,11 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
 
 def last_date(view: DocView) -> Optional[str]:
     """Certificates and letters are dated at the bottom: the last date on the page that is not
-    a birth date (`1982年6月生`)."""
+    a birth date (`1982年6月生`) nor the start of a period (`2000年9月至…`: when the end is
+    unreadable, the start is not the date either)."""
     for ln in reversed(view.lines):
-        t = nz.compact(ln.text)
-        hits = [h for h in nz.find_dates(t) if not t[h.end : h.end + 1] == "生" and not _is_birth(view, h.iso)]
+        t = nz.prep_date_text(ln.text)
+        hits = [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
         if hits:
             return hits[-1].iso
         # 日期：2020/5711 — a slash-written date whose second slash OCR read as 7.
@@ -119,8 +132,8 @@ def last_date(view: DocView) -> Optional[str]:
         if repaired:
             return repaired
     # A Chinese-numeral date OCR broke over two lines (一九九九年七 | 月).
-    tail = "".join(ln.text for ln in view.lines[-3:])
-    hits = [h for h in nz.find_dates(tail) if not _is_birth(view, h.iso)]
+    tail = nz.prep_date_text("".join(ln.text for ln in view.lines[-3:]))
+    hits = [h for h in nz.find_dates(tail) if tail[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
     return hits[-1].iso if hits else None
 
 

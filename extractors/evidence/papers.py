@@ -154,7 +154,12 @@ def date_papers_from_claims(items: list[Evidence]) -> list[Evidence]:
 
 
 _CLAIM_OF = {"claimed_paper": ("paper",), "claimed_award": ("award", "honor"), "claimed_achievement": ("patent", "award", "honor", "paper")}
-CORROBORATED_TITLE = 0.95  # skeleton similarity at which two readings are one title
+CORROBORATED_MIN_LEN = 8  # titles this long may differ in one OCR-damaged character and still agree
+
+
+def _same_title(a: str, b: str) -> bool:
+    allowed = 1 if min(len(a), len(b)) >= CORROBORATED_MIN_LEN else 0
+    return nz.edit_distance(a, b) <= allowed
 
 
 def corroborate_claims(items: list[Evidence]) -> list[Evidence]:
@@ -167,7 +172,7 @@ def corroborate_claims(items: list[Evidence]) -> list[Evidence]:
         if kinds and e.title:
             own = nz.skeleton(e.title)
             agree = [a.confidence for a in items if a.kind in kinds and a.title and len(own) >= 4
-                     and nz.similarity(nz.skeleton(a.title), own) >= CORROBORATED_TITLE]
+                     and _same_title(nz.skeleton(a.title), own)]
             if agree and max(agree) > e.confidence:
                 e = e.model_copy(update={"confidence": round(max(agree), 3)})
         out.append(e)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import docx
@@ -41,7 +42,8 @@ def check_package(path: Path, limits: Limits) -> None:
                     raise LimitExceeded(f"Word 文件中的 {info.filename} 含有 DOCTYPE/ENTITY 声明，按安全规则拒绝读取")
     except FileRejected:
         raise
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, zlib.error) as exc:
+        # zlib.error: a damaged deflate stream; ValueError: a damaged name or header field.
         raise CorruptFile(f"Word 文件损坏（压缩包无法解开）：{exc}") from exc
 
 

@@ -24,7 +24,7 @@ RECT_ASPECT = (0.55, 0.9)
 BLOB_DARKER = 40  # grey levels below the paper: ink, hair, skin, clothes
 # A white photo background is a few grey levels darker than the paper it is glued on; the wider
 # step is tried first because it is less likely to leak into paper noise.
-EDGE_DARKER = (5, 2)
+EDGE_DARKER = (5, 2, 1)
 MIN_BLOB_FILL = 0.25  # share of the blob's box it covers: rings (stamps) and table grids cover less
 MIN_RECT_FILL = 0.85  # a photo is a solid rectangle; a blob of text lines is not
 MAX_GLYPHS = 25
@@ -55,7 +55,7 @@ def _glyphs(grey: np.ndarray) -> int:
 def _rect_around(grey: np.ndarray, paper: float, blob: tuple[int, int, int, int]) -> Optional[tuple[int, int, int, int]]:
     """The solid, slightly-darker-than-paper rectangle containing the blob, if there is one."""
     for step in EDGE_DARKER:
-        rect = _rect_at(grey, paper - step, blob)
+        rect = _rect_at(grey, paper - step + 0.5, blob)  # `step` levels darker or more
         if rect is not None:
             return rect
     return None
@@ -65,7 +65,7 @@ def _rect_at(grey: np.ndarray, level: float, blob: tuple[int, int, int, int]) ->
     bx, by, bw, bh = blob
     faint = (grey < level).astype(np.uint8)
     faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
     core = labels[by + bh // 2 - bh // 8 : by + bh // 2 + bh // 8 + 1, bx + bw // 2 - bw // 8 : bx + bw // 2 + bw // 8 + 1]
     ids, counts = np.unique(core[core > 0], return_counts=True)
     if not len(ids):
@@ -92,7 +92,7 @@ def find_photo(grey: np.ndarray, dpi: float) -> Optional[PhotoRegion]:
     sdpi = dpi * scale
     paper = float(np.percentile(small, 90))
     dark = (small < paper - BLOB_DARKER).astype(np.uint8)
-    k = max(3, int(round(3 / MM_PER_IN * sdpi)))
+    k = max(3, round(3 / MM_PER_IN * sdpi))
     dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     found: list[PhotoRegion] = []

@@ -171,15 +171,21 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
     unsupported: list[str] = []
     unsure: list[Source] = []
     maybe: list[Source] = []
+    # One certificate proves one award: two claims of one kind cannot both rest on the same item.
+    used: dict[str, set[int]] = {}
     for kind, claim in claims:
         if not claim.title or not f.reliable(claim.confidence):
             unsure.append(claim.source)
             continue
-        if matches.get(id(claim)):
+        taken = used.setdefault(kind, set())
+        free = [e for e in matches.get(id(claim), []) if id(e) not in taken]
+        if free:
+            # The item fewest other claims could use, so a later claim is not left without one.
+            taken.add(id(min(free, key=lambda e: sum(1 for m in matches.values() if any(x is e for x in m)))))
             continue
         unsupported.append(f"{_CLAIM_NAMES.get(kind, '成果')}《{claim.title}》")
         candidates = [e for k in p.supports[kind] for e in f.all_items(k)]
-        maybe.extend(e.source for e in candidates if _plausible(claim, e, id(e) in matched_items, f, p))
+        maybe.extend(e.source for e in candidates if id(e) not in taken and _plausible(claim, e, id(e) in matched_items, f, p))
     sources = ev_sources(c for _, c in claims)
     if unsupported and maybe:
         return review(

@@ -1,0 +1,79 @@
+"""The Prefect side of a run: the flow and one extraction task per dossier.
+
+Kept apart from `flows.batch_flow` so that a run with nothing left to extract (a re-run of an
+unchanged batch) neither imports Prefect nor starts its ephemeral API, which alone costs seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Optional
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.ingest import DossierInput, open_batch
+from dossierflow.pipeline import Extracted, extract_or_reuse, largest_first
+from flows import progress
+from flows.stages import announce_reused, finish, split_cached
+
+# The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
+# after every run; they are not about the batch and would read as failures to a clerk.
+logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+
+
+@task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
+def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
+    outcome = extract_or_reuse(dossier, limits, ExtractionCache(Path(out_dir)))
+    if outcome.extraction is not None:
+        # Segments are only needed to extract; judging and reports use fields and evidence.
+        outcome.extraction = outcome.extraction.slim()
+    return outcome
+
+
+@flow(name="dossier-batch", validate_parameters=False)
+def dossier_batch(
+    batch_path: str,
+    out_dir: str,
+    db_url: Optional[str] = None,
+    rulebook: str = "baotou-2020",
+    processing_date: Optional[str] = None,
+    limits: Optional[Limits] = None,
+) -> dict:
+    limits = limits or Limits.from_env()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    day = dt.date.fromisoformat(processing_date) if processing_date else dt.date.today()
+    batch = open_batch(Path(batch_path), out / ".work", limits)
+    progress.emit("listed", total=len(batch.dossiers))
+
+    outcomes, pending = split_cached(batch, ExtractionCache(out))
+    announce_reused(outcomes)
+    # Biggest first: with one task per dossier, a large booklet started last would run alone
+    # on one core while the others idle.
+    futures = [extract_task.submit(d, limits, str(out)) for d in largest_first(pending)]
+    for fut in as_completed(futures):
+        outcome: Extracted = fut.result()
+        outcomes[outcome.dossier_id] = outcome
+        progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
+    # A finished future keeps its result; dropping them leaves the slim outcomes as the only copy.
+    del futures
+    return finish(out, batch, outcomes, db_url, rulebook, day)
+
+
+def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):
+    """Threads by default (each file is parsed in its own subprocess, so threads are enough to
+    keep every core busy); a Dask cluster when an address is given."""
+    address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
+    if address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=address)
+    return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 2)
