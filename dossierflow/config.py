@@ -32,6 +32,9 @@ class Limits:
     file_timeout_s: float = 300.0  # parsing + OCR of one file, in a killable subprocess
     file_memory_bytes: int = 3 * 1024 * 1024 * 1024  # address-space cap of that subprocess
     ocr_dpi: int = 300  # rasterising DPI for pages without a text layer
+    # Text runs (lines, cells, paragraphs) per page. Field extraction after reading is linear in
+    # them and runs without the reader's timeout; a real form page has a few hundred.
+    max_segments_per_page: int = 5_000
 
     @classmethod
     def from_env(cls) -> "Limits":

@@ -122,7 +122,7 @@ def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[s
     problems: list[str] = []
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
         # A damaged central directory shows up as any of these (UnicodeDecodeError is a
         # ValueError: a name flagged UTF-8 that is not).
         raise CorruptFile(f"{label}：压缩包已损坏，无法打开（{type(exc).__name__}: {exc}）") from exc
@@ -171,9 +171,13 @@ def _single_top_folder(folder: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
-def _walk_files(folder: Path) -> Iterable[Path]:
+def _walk_files(folder: Path, rel_prefix: str, problems: list[str]) -> Iterable[Path]:
     for p in sorted(folder.rglob("*")):
-        if p.is_symlink() or not p.is_file():
+        if p.is_symlink():
+            # A link may point anywhere on the machine: never followed, always reported.
+            problems.append(f"文件 {rel_prefix}/{p.relative_to(folder).as_posix()} 是符号链接，出于安全考虑未读取")
+            continue
+        if not p.is_file():
             continue
         if any(_is_junk(part) for part in p.relative_to(folder).parts):
             continue
@@ -182,7 +186,7 @@ def _walk_files(folder: Path) -> Iterable[Path]:
 
 def _files_of_folder(folder: Path, rel_prefix: str, limits: Limits, problems: list[str]) -> list[InputFile]:
     files = []
-    for p in _walk_files(folder):
+    for p in _walk_files(folder, rel_prefix, problems):
         size = p.stat().st_size
         rel = f"{rel_prefix}/{p.relative_to(folder).as_posix()}"
         if size > limits.max_file_bytes:
@@ -266,7 +270,14 @@ def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
         if entry.is_file() and entry.suffix.lower() not in (".pdf", ".zip"):
             skipped.append((name, "批次根目录下只应放置档案文件夹、装订 PDF 或压缩包，此文件已跳过"))
             continue
-        d = _read_dossier(entry, work, limits)
+        try:
+            d = _read_dossier(entry, work, limits)
+        except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
+            d = DossierInput(
+                dossier_id=entry.stem if entry.is_file() else name,
+                entry=name,
+                error=f"档案 {name} 无法读取（{type(exc).__name__}: {str(exc)[:200]}）",
+            )
         if d.dossier_id in seen:
             d.error = f"档案编号 {d.dossier_id} 与 {seen[d.dossier_id]} 重复，无法区分"
             d.dossier_id = f"{d.dossier_id}~{d.entry}"

@@ -1,6 +1,6 @@
 """The run as plain functions: list the batch, extract (cached), judge, write.
 
-`flows/batch_flow.py` wraps these in Prefect tasks; tests call them directly. Judging is done
+`flows/prefect_flow.py` wraps these in Prefect tasks; tests call them directly. Judging is done
 for the whole batch at once because POST_QUOTA, duplicates and text reuse need every dossier.
 """
 
@@ -79,10 +79,25 @@ class Judged:
 
 
 def _unreadable_note(extraction: DossierExtraction) -> Optional[str]:
-    bad = [f.path for f in extraction.files if f.error]
-    if not bad:
+    """Files the dossier holds but that could not be used: each named with its reason.
+
+    `problems` carries both the readers' rejections ("<file>：<reason>") and what ingest
+    skipped (oversized files, links, unsafe or damaged zip members)."""
+    if not extraction.problems:
         return None
-    return "以下文件无法读取，请单位重新提交：" + "、".join(bad)
+    return "以下材料无法读取或已跳过，请单位核实后重新提交：" + "；".join(extraction.problems)
+
+
+def _active_content_note(extraction: DossierExtraction) -> Optional[str]:
+    """PDFs carrying JavaScript or launch actions: never executed, but a reviewer must know."""
+    risky = []
+    for f in extraction.files:
+        kinds = [label for label, on in (("JavaScript 脚本", f.has_javascript), ("启动外部程序的动作", f.has_launch_action)) if on]
+        if kinds:
+            risky.append(f"{f.path}（{'、'.join(kinds)}）")
+    if not risky:
+        return None
+    return "以下文件含有可执行内容（系统未执行），请核实文件来源：" + "、".join(risky)
 
 
 def judge_batch(
@@ -127,10 +142,11 @@ def judge_batch(
         fs = findings[o.dossier_id]
         fl = flags.get(o.dossier_id, [])
         status = derive_status(fs, fl)
-        message = _unreadable_note(ex)
-        if message and status in ("accepted", "needs_review"):
+        unreadable = _unreadable_note(ex)
+        if unreadable and status in ("accepted", "needs_review"):
             # An unreadable file is a gap in the booklet the unit must fix (二（一）2).
             status = "returned"
+        message = "。".join(n for n in (unreadable, _active_content_note(ex)) if n) or None
         stats.update(
             pages=len([p for p in ex.pages if p.page is not None or p.method == "docx"]),
             ocr_pages=sum(1 for p in ex.pages if p.method == "ocr"),

@@ -56,11 +56,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not CORPUS_FILES, reason="bad-
 
 def zip_bomb(path: Path) -> None:
     """About 150 KB that inflate to 150 MB: far over the compression-ratio limit."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open("bomb/评审表.pdf", "w", force_zip64=True) as fh:
-            block = b"\0" * (1 << 20)
-            for _ in range(150):
-                fh.write(block)
+    block = b"\0" * (1 << 20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, \
+            zf.open("bomb/评审表.pdf", "w", force_zip64=True) as fh:
+        for _ in range(150):
+            fh.write(block)
 
 
 def corrupt_zip(path: Path) -> None:
@@ -100,7 +100,13 @@ def with_javascript_and_launch(good_pdf: Path, path: Path) -> None:
     """The same PDF with document JavaScript, an /OpenAction that launches a program and a link
     annotation that does the same: what a hostile sender adds to a genuine-looking form."""
     from pypdf import PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
 
     writer = PdfWriter(clone_from=str(good_pdf))
     script = DictionaryObject({
@@ -243,7 +249,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     expect["good-1"] = Expect("good")
     good_status["good-1"] = by_id["A0001"].expected_status
     js_dir = _take_good(gen, "A0007", root, "good-js")
-    target = sorted(js_dir.glob("*.pdf"), key=lambda p: p.stat().st_size)[0]
+    target = min(js_dir.glob("*.pdf"), key=lambda p: p.stat().st_size)
     with_javascript_and_launch(gen / "A0007" / target.name, target)
     expect["good-js"] = Expect("javascript", f"good-js/{target.name}", ("JavaScript",))
     good_status["good-js"] = by_id["A0007"].expected_status
@@ -261,7 +267,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     add("A0004", "with-huge-png", "scan_0001.png", huge_png, ("像素",))
     add("A0005", "with-invalid-pdf", "附件.pdf", lambda p: shutil.copy(CORPUS / "ocrmypdf/invalid.pdf", p), ())
     add("A0006", "with-zero-pdf", "扫描件.pdf", lambda p: p.write_bytes(b""), ("空",))
-    good_pdf = sorted((gen / "A0007").glob("*.pdf"))[-1]
+    good_pdf = max((gen / "A0007").glob("*.pdf"))
     add("A0008", "with-oversize", "材料汇总.pdf", lambda p: oversize_pdf(good_pdf, p), ("上限",))
     # A symlink in an upload folder is never followed (it could point anywhere on the server),
     # and the clerk is told the file was not read.
@@ -468,7 +474,7 @@ def test_javascript_pdf_is_flagged_by_the_reader(tmp_path: Path) -> None:
 
     gen = tmp_path / "gen"
     generate_batch(gen, n=1, seed=3, forms=("text_pdf",), damage="clean", batch_yaml=False)
-    plain = sorted((gen / "A0001").glob("*.pdf"), key=lambda p: p.stat().st_size)[-1]
+    plain = max((gen / "A0001").glob("*.pdf"), key=lambda p: p.stat().st_size)
     hostile = tmp_path / "hostile.pdf"
     with_javascript_and_launch(plain, hostile)
     before = read_file(plain, "plain.pdf", Limits())

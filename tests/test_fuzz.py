@@ -26,10 +26,10 @@ import shutil
 import signal
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

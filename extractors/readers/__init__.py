@@ -40,20 +40,30 @@ def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
 
-        return read_pdf(path, base, limits)
+        return _bounded(read_pdf(path, base, limits), limits)
     if kind == "docx":
         from extractors.readers.docx import read_docx
 
-        return read_docx(path, base, limits)
+        return _bounded(read_docx(path, base, limits), limits)
     if kind == "image":
         from extractors.readers.image import read_image
 
-        return read_image(path, base, limits)
+        return _bounded(read_image(path, base, limits), limits)
     if kind == "ole":
         if ole_is_encrypted_office(path):
             raise EncryptedFile("Word 文件已设置打开密码，无法读取，请提交未加密的文件")
         raise UnsupportedFile("旧版 Word（.doc）等格式无法读取，请另存为 .docx 或 PDF 后提交")
     raise UnsupportedFile("无法识别的文件类型（仅支持 PDF、DOCX、JPG/PNG 图片）")
+
+
+def _bounded(read: FileRead, limits: Limits) -> FileRead:
+    for page in read.pages:
+        if len(page.segments) > limits.max_segments_per_page:
+            where = f"第 {page.page} 页" if page.page else "文件中"
+            raise LimitExceeded(
+                f"{where}文字段落过多（{len(page.segments)} 段，上限 {limits.max_segments_per_page}），疑似异常文件，未读取"
+            )
+    return read
 
 
 __all__ = ["FileRead", "read_file"]

@@ -117,6 +117,7 @@ RETRY_CONF = 0.75  # regions read less confidently than this get a second, isola
 _DOUBT = "?"  # Tesseract's guess for a glyph it could not place (2004年?月); forms never ask questions
 RETRY_PAD = 16  # white margin around each region in the composite, prepared-image pixels
 RETRY_GAP = 24  # white rows between stacked regions
+MAX_SHEET_PX = 30_000  # Tesseract refuses images taller than 32767 pixels
 
 
 def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine) -> list[Region]:
@@ -144,6 +145,9 @@ def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine)
             crops.append(None)
             continue
         crop = prep.image[y0:y1, x0:x1]
+        if y + crop.shape[0] + 2 * RETRY_PAD > MAX_SHEET_PX:  # no room left: keep the first reading
+            crops.append(None)
+            continue
         crops.append((crop, x0, y0))
         bands.append((y + RETRY_PAD, y + RETRY_PAD + crop.shape[0]))
         y += crop.shape[0] + 2 * RETRY_PAD + RETRY_GAP

@@ -256,7 +256,10 @@ def _read_pages(
                     pp = plumber.pages[i]
                 except Exception:
                     pp = None
-            width_pt, height_pt = doc[i].get_size()
+            try:
+                width_pt, height_pt = doc[i].get_size()
+            except pdfium.PdfiumError as exc:
+                raise CorruptFile(f"第 {i + 1} 页无法读取：{str(exc)[:200]}") from exc
             hidden_text = ""
             scan_dpi: Optional[float] = None
             if pp is not None:
@@ -292,7 +295,10 @@ def _read_pages(
             pages.append(page)
     finally:
         if plumber is not None:
-            plumber.close()
+            try:
+                plumber.close()
+            except Exception:  # close() re-parses every page; a damaged one must not undo the read
+                pass
     return pages, text_pages, disagrees
 
 

@@ -30,7 +30,7 @@ def sniff(path: Path) -> Kind:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
-        except (zipfile.BadZipFile, OSError):
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
             return "other"
         return "docx" if "word/document.xml" in names else "other"
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
