@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -312,8 +314,17 @@ def test_isolated_read_times_out_and_kills_ocr(tmp_path: Path) -> None:
     with pytest.raises(ParseTimeout) as err:
         read_file_isolated(pdf, "scan.pdf", replace(LIMITS, file_timeout_s=0.5))
     assert "超时" in str(err.value)
-    left = {p.pid for p in psutil.process_iter() if p.name() == "tesseract"} - before
-    assert not left, "the child's Tesseract must die with it"
+    def alive_new() -> set[int]:
+        # A killed Tesseract may linger a moment as a zombie until init reaps it: not alive.
+        return {
+            p.pid for p in psutil.process_iter(["name", "status"])
+            if p.info["name"] == "tesseract" and p.info["status"] != psutil.STATUS_ZOMBIE
+        } - before
+
+    deadline = time.monotonic() + 5
+    while alive_new() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive_new(), "the child's Tesseract must die with it"
     assert issubclass(ParseTimeout, FileRejected)
 
 
