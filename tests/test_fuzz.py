@@ -187,7 +187,9 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-_FORK = mp.get_context("fork")
+# forkserver, not fork: by the time this runs, earlier tests (Dask, Prefect) have left threads in
+# the pytest process, and a plain fork can copy a lock one of them holds and hang the child.
+_FORK = mp.get_context("forkserver")
 
 
 def _child(conn: Connection, path: str) -> None:
