@@ -167,7 +167,7 @@ def _locate(batch_root: Path, rel: str, scratch: Path) -> Path:
 
 def raw_tesseract(images: list[Path], processes: int) -> float:
     # The pipeline's own main-pass settings, so the baseline cannot drift from what it runs.
-    from extractors.readers.ocr import LANG, TESS_CONFIG
+    from extractors.readers.engines import LANG, TESS_CONFIG
 
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
 

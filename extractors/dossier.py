@@ -3,22 +3,31 @@
 Each file is parsed in its own killable subprocess (readers.isolate), so one hostile file costs
 that file, never the dossier or the batch. A file that cannot be read is recorded on its
 `FileInfo.error` and in `problems`; the rest of the dossier is still read.
+
+A dossier's files are read concurrently, and a thick PDF in page ranges, each in its own child;
+`readers.slots` keeps the children to one per core, so the threads here only wait.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 from dossierflow.config import Limits
 from dossierflow.errors import FileRejected
 from dossierflow.ingest import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
+from extractors.readers import PageRange
 
 # Bumped whenever extraction output changes meaning, so cached extractions are not reused.
 EXTRACTOR_VERSION = "extract-3"
 
-FileReader = Callable[[InputFile, Limits], tuple[FileInfo, list[PageContent]]]
+FileReader = Callable[[InputFile, Limits, PageRange], tuple[FileInfo, list[PageContent]]]
+# Pages of a PDF read by one child: small enough that a 30-page booklet spreads over every core,
+# large enough that re-opening the file per part (a few ms) stays negligible next to OCR.
+PDF_PART_PAGES = 3
+MAX_READ_THREADS = 8  # per dossier; they wait for core slots, so more would only hold memory
 
 
 def _kind_from_suffix(rel: str) -> str:
@@ -32,19 +41,40 @@ def _kind_from_suffix(rel: str) -> str:
     return "other"
 
 
-def isolated_reader(f: InputFile, limits: Limits) -> tuple[FileInfo, list[PageContent]]:
+def isolated_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
     from extractors.readers.isolate import read_file_isolated
 
-    read = read_file_isolated(f.path, f.rel, limits)
+    read = read_file_isolated(f.path, f.rel, limits, pages)
     return read.info, read.pages
 
 
-def in_process_reader(f: InputFile, limits: Limits) -> tuple[FileInfo, list[PageContent]]:
+def in_process_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
     """For tests and debugging: same as isolated_reader but without the subprocess."""
     from extractors.readers import read_file
 
-    read = read_file(f.path, f.rel, limits)
+    read = read_file(f.path, f.rel, limits, pages)
     return read.info, read.pages
+
+
+def read_in_parts(f: InputFile, limits: Limits, reader: FileReader, pool: ThreadPoolExecutor) -> tuple[FileInfo, list[PageContent]]:
+    """One file; a PDF longer than one part has its other parts read in parallel.
+
+    Only the file itself tells how many pages it has, so the first part is read before the rest
+    are started. A part that fails rejects the whole file, as reading it in one piece would.
+    """
+    info, pages = reader(f, limits, (0, PDF_PART_PAGES))
+    if info.kind != "pdf" or info.pages <= PDF_PART_PAGES:
+        return info, pages
+    parts = [(start, min(start + PDF_PART_PAGES, info.pages)) for start in range(PDF_PART_PAGES, info.pages, PDF_PART_PAGES)]
+    rest = [pool.submit(reader, f, limits, part) for part in parts]
+    pages = list(pages)
+    text_pages, disagrees = info.text_layer_pages, info.hidden_text_disagrees
+    for fut in rest:
+        part_info, part_pages = fut.result()
+        pages.extend(part_pages)
+        text_pages += part_info.text_layer_pages
+        disagrees = disagrees or part_info.hidden_text_disagrees
+    return info.model_copy(update={"text_layer_pages": text_pages, "hidden_text_disagrees": disagrees}), pages
 
 
 def read_files(
@@ -53,9 +83,14 @@ def read_files(
     infos: list[FileInfo] = []
     pages: list[PageContent] = []
     problems = list(dossier.problems)
-    for f in dossier.files:
+    threads = max(1, min(MAX_READ_THREADS, 2 * len(dossier.files)))
+    # Two pools: a file's thread waits on its parts, so parts must not queue behind files.
+    with ThreadPoolExecutor(threads, thread_name_prefix="part") as parts:
+        with ThreadPoolExecutor(threads, thread_name_prefix="file") as files:
+            reads = [files.submit(read_in_parts, f, limits, reader, parts) for f in dossier.files]
+    for f, fut in zip(dossier.files, reads):
         try:
-            info, file_pages = reader(f, limits)
+            info, file_pages = fut.result()
         except FileRejected as exc:
             msg = str(exc) or type(exc).__name__
             problems.append(f"{f.rel}：{msg}")

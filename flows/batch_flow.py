@@ -1,15 +1,18 @@
 """The batch run: list → extract each dossier (one task each, in parallel) → judge → write.
 
 The flow (`flows.prefect_flow`) only orchestrates `dossierflow.pipeline`; every step is testable
-without Prefect. Extraction results are reused through our own content-keyed cache (Prefect's
-default cache key includes the flow-run id, so it cannot resume a batch across runs). When the
-cache already holds every dossier, the run judges and writes directly: importing Prefect and
-starting its ephemeral API would cost far more than the rest of such a re-run.
+without Prefect. The batch is listed once, here, and handed to the flow. Extraction results are
+reused through our own content-keyed cache (Prefect's default cache key includes the flow-run
+id, so it cannot resume a batch across runs). When the cache already holds every dossier, the
+run judges and writes directly: importing Prefect and starting its ephemeral API would cost far
+more than the rest of such a re-run. Otherwise, with the local runner, reading starts before
+Prefect is up (`flows.read_ahead`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -17,7 +20,9 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from dossierflow.ingest import open_batch
-from flows import progress
+from dossierflow.pipeline import largest_first
+from extractors.readers import slots
+from flows import progress, read_ahead
 from flows.stages import announce_reused, finish, split_cached
 
 
@@ -28,18 +33,6 @@ def __getattr__(name: str):
 
         return getattr(prefect_flow, name)
     raise AttributeError(name)
-
-
-def _all_cached(batch_path: Path, out_dir: Path, limits: Limits, db_url, rulebook, day) -> Optional[dict]:
-    """The run's summary if no dossier needs extracting, else None (the flow must run)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    batch = open_batch(batch_path, out_dir / ".work", limits)
-    outcomes, pending = split_cached(batch, ExtractionCache(out_dir))
-    if pending:
-        return None
-    progress.emit("listed", total=len(batch.dossiers))
-    announce_reused(outcomes)
-    return finish(out_dir, batch, outcomes, db_url, rulebook, day or dt.date.today())
 
 
 def run_batch(
@@ -56,20 +49,32 @@ def run_batch(
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
         raise BatchNotFound(f"batch not found: {batch_path}")
     limits = limits or Limits.from_env()
-    # Only an OUT that already has a cache can be fully reused; a fresh one skips the check,
-    # so a first run lists and hashes the batch once.
-    if (out_dir / ".cache" / "extract").is_dir():
-        summary = _all_cached(batch_path, out_dir, limits, db_url, rulebook, processing_date)
-        if summary is not None:
-            return summary
-    from flows.prefect_flow import dossier_batch, task_runner
+    day = processing_date or dt.date.today()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch = open_batch(batch_path, out_dir / ".work", limits)
+    progress.emit("listed", total=len(batch.dossiers))
+    cache = ExtractionCache(out_dir)
+    outcomes, pending = split_cached(batch, cache)
+    announce_reused(outcomes)
+    if not pending:
+        return finish(out_dir, batch, outcomes, db_url, rulebook, day)
 
-    runner = task_runner(workers, dask_address)
-    return dossier_batch.with_options(task_runner=runner)(
-        str(batch_path),
-        str(out_dir),
-        db_url=db_url,
-        rulebook=rulebook,
-        processing_date=processing_date.isoformat() if processing_date else None,
-        limits=limits,
-    )
+    slots.configure(workers)
+    dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
+    # Locally, reading starts now, while Prefect's API starts; on Dask the tasks read.
+    pending = largest_first(pending)
+    read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
+    try:
+        from flows.prefect_flow import dossier_batch, task_runner
+
+        runner = task_runner(workers, dask_address)
+        return dossier_batch.with_options(task_runner=runner)(
+            str(batch_path),
+            str(out_dir),
+            db_url=db_url,
+            rulebook=rulebook,
+            processing_date=day.isoformat(),
+            limits=limits,
+        )
+    finally:
+        read_ahead.unregister(out_dir)

@@ -12,16 +12,21 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from prefect import flow, task
-from prefect.cache_policies import NONE
-from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+# Reading starts before Prefect's ephemeral API (flows.read_ahead), so its server starts on cores
+# that are already busy; its default 20 s wait is too short on a loaded two-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput, open_batch
 from dossierflow.pipeline import Extracted, extract_or_reuse, largest_first
-from flows import progress
+from extractors.readers import slots
+from flows import progress, read_ahead
 from flows.stages import announce_reused, finish, split_cached
 
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
@@ -31,11 +36,29 @@ logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
 
 @task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
 def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
+    ahead = read_ahead.lookup(Path(out_dir))
+    outcome = ahead.take(dossier.dossier_id) if ahead is not None else None
+    if outcome is not None:
+        return outcome
+    _fit_slots_to_dask_worker()
     outcome = extract_or_reuse(dossier, limits, ExtractionCache(Path(out_dir)))
     if outcome.extraction is not None:
         # Segments are only needed to extract; judging and reports use fields and evidence.
         outcome.extraction = outcome.extraction.slim()
     return outcome
+
+
+def _fit_slots_to_dask_worker() -> None:
+    """On a Dask worker, parse with as many children as the worker has threads, not as many as
+    the machine has cores: several worker processes may share one machine."""
+    try:
+        from distributed import get_worker
+
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    if slots.size() != threads:
+        slots.configure(threads)
 
 
 @flow(name="dossier-batch", validate_parameters=False)
@@ -51,14 +74,18 @@ def dossier_batch(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     day = dt.date.fromisoformat(processing_date) if processing_date else dt.date.today()
-    batch = open_batch(Path(batch_path), out / ".work", limits)
-    progress.emit("listed", total=len(batch.dossiers))
-
-    outcomes, pending = split_cached(batch, ExtractionCache(out))
-    announce_reused(outcomes)
+    handed = read_ahead.lookup(out)
+    if handed is not None:  # listed by `run_batch`, which has announced it
+        batch, outcomes, pending = handed.batch, dict(handed.cached), handed.pending
+    else:
+        batch = open_batch(Path(batch_path), out / ".work", limits)
+        progress.emit("listed", total=len(batch.dossiers))
+        outcomes, pending = split_cached(batch, ExtractionCache(out))
+        announce_reused(outcomes)
+        pending = largest_first(pending)
     # Biggest first: with one task per dossier, a large booklet started last would run alone
     # on one core while the others idle.
-    futures = [extract_task.submit(d, limits, str(out)) for d in largest_first(pending)]
+    futures = [extract_task.submit(d, limits, str(out)) for d in pending]
     for fut in as_completed(futures):
         outcome: Extracted = fut.result()
         outcomes[outcome.dossier_id] = outcome

@@ -21,7 +21,6 @@ from dossierflow.config import Limits
 from dossierflow.errors import EncryptedFile, FileRejected, LimitExceeded, ParseTimeout, UnsupportedFile
 from extractors.readers import read_file
 from extractors.readers.isolate import read_file_isolated
-from extractors.readers.ocr import TesseractEngine
 from extractors.readers.ocr_layout import Word, chinese_brackets, group_words
 from extractors.readers.preprocess import CellBox, Prepared, map_box
 
@@ -221,11 +220,24 @@ def _photo(path: Path) -> Path:
     return path
 
 
+class _FakeEngine:
+    """An OCR engine whose `words` is the test's function; it never finds a page turned."""
+
+    def __init__(self, words):
+        self._words = words
+
+    def words(self, image):
+        return self._words(self, image)
+
+    def orientation(self, image):
+        return None
+
+
 def test_photo_is_recognised_without_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_ocr(self, image):  # pragma: no cover - failing here is the test failing
         raise AssertionError("a photo must not be OCR'd")
 
-    monkeypatch.setattr(TesseractEngine, "words", no_ocr)
+    monkeypatch.setattr("extractors.readers.ocr.default_engine", lambda: _FakeEngine(no_ocr))
     read = read_file(_photo(tmp_path / "IMG_0001.png"), "A1/IMG_0001.png", LIMITS)
     page = read.pages[0]
     assert read.info.kind == "image"
@@ -244,7 +256,7 @@ def test_page_image_is_not_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         calls.append(image.shape)
         return [Word("王建国", (100, 100, 200, 140), 0.9, (1, 1, 1))]
 
-    monkeypatch.setattr(TesseractEngine, "words", fake_words)
+    monkeypatch.setattr("extractors.readers.ocr.default_engine", lambda: _FakeEngine(fake_words))
     img = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(img)
     for row in range(40):

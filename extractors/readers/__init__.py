@@ -8,6 +8,7 @@ Readers: `pdf` (text layer, else OCR), `docx` (python-docx, table cells and para
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,8 +28,16 @@ class FileRead(BaseModel):
     pages: list[PageContent] = Field(default_factory=list)
 
 
-def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
-    """Read one file into pages; raises a `FileRejected` subclass (Chinese message) if unusable."""
+# Pages [start, stop) of a multi-page PDF, 0-based; None = all. Other files are read whole.
+PageRange = Optional[tuple[int, int]]
+
+
+def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
+    """Read one file into pages; raises a `FileRejected` subclass (Chinese message) if unusable.
+
+    `pages` lets a thick PDF be read in parts by several processes; the file's own facts
+    (`FileInfo`) come whole with every part, the pages only with theirs.
+    """
     path = Path(path)
     size = path.stat().st_size
     if size > limits.max_file_bytes:
@@ -40,7 +49,7 @@ def read_file(path: Path, rel: str, limits: Limits) -> FileRead:
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
 
-        return _bounded(read_pdf(path, base, limits), limits)
+        return _bounded(read_pdf(path, base, limits, pages=pages), limits)
     if kind == "docx":
         from extractors.readers.docx import read_docx
 
@@ -66,4 +75,4 @@ def _bounded(read: FileRead, limits: Limits) -> FileRead:
     return read
 
 
-__all__ = ["FileRead", "read_file"]
+__all__ = ["FileRead", "PageRange", "read_file"]

@@ -2,7 +2,7 @@
 
 A hostile file (decompression bomb, a page pdfium loops on, a segfault in a C library) costs
 that file only. The child is forked from a forkserver that has the readers preloaded, so each
-file pays a fork, not a fresh interpreter; it leads its own process group, so Tesseract
+file pays a fork, not a fresh interpreter nor a model load; it leads its own process group, so Tesseract
 processes it started die with it.
 """
 
@@ -21,10 +21,12 @@ from pathlib import Path
 
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded, ParseTimeout
-from extractors.readers import FileRead
+from extractors.readers import FileRead, PageRange
+from extractors.readers.slots import core_slot
 
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(["extractors.readers", "extractors.readers.pdf", "extractors.readers.docx", "extractors.readers.image"])
+_CTX.set_forkserver_preload(["extractors.readers.preload"])
+CHILD_NICENESS = 5
 _REJECTIONS = {cls.__name__: cls for cls in (FileRejected, *FileRejected.__subclasses__())}
 
 
@@ -32,6 +34,12 @@ Outcome = tuple  # ("ok", json) | ("rejected", class name, message)
 
 
 def _confine(limits: Limits) -> None:
+    # Parsing is the bulk work; the orchestrator, Prefect's API and the progress display must
+    # stay responsive while every core is parsing.
+    try:
+        os.nice(CHILD_NICENESS)
+    except OSError:
+        pass
     try:
         import resource
 
@@ -47,11 +55,11 @@ def _confine(limits: Limits) -> None:
         pass
 
 
-def _read(path: str, rel: str, limits: Limits) -> Outcome:
+def _read(path: str, rel: str, limits: Limits, pages: PageRange = None) -> Outcome:
     from extractors.readers import read_file
 
     try:
-        return ("ok", read_file(Path(path), rel, limits).model_dump_json())
+        return ("ok", read_file(Path(path), rel, limits, pages).model_dump_json())
     except FileRejected as exc:
         return ("rejected", type(exc).__name__, str(exc))
     except MemoryError:
@@ -60,11 +68,11 @@ def _read(path: str, rel: str, limits: Limits) -> Outcome:
         return ("rejected", "CorruptFile", f"文件无法解析：{type(exc).__name__}: {str(exc)[:300]}")
 
 
-def _child(conn: Connection, path: str, rel: str, limits: Limits) -> None:
+def _child(conn: Connection, path: str, rel: str, limits: Limits, pages: PageRange) -> None:
     os.setpgrp()
     _confine(limits)
     try:
-        conn.send(_read(path, rel, limits))
+        conn.send(_read(path, rel, limits, pages))
     finally:
         conn.close()
 
@@ -77,18 +85,20 @@ def _kill_group(proc) -> None:
     proc.join(5)
 
 
-def read_file_isolated(path: Path, rel: str, limits: Limits) -> FileRead:
-    """Like `read_file`, but in a child process; raises ParseTimeout / LimitExceeded / CorruptFile
-    when the child runs out of time, memory, or crashes."""
-    if mp.current_process().daemon:
-        # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
-        return _outcome(_via_subprocess(path, rel, limits), limits=limits)
-    return _via_forkserver(path, rel, limits)
+def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
+    """Like `read_file`, but in a child process holding one of this process's core slots;
+    raises ParseTimeout / LimitExceeded / CorruptFile when the child runs out of time, memory,
+    or crashes. The time limit starts when the child does, not while it waits for a slot."""
+    with core_slot():
+        if mp.current_process().daemon:
+            # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
+            return _outcome(_via_subprocess(path, rel, limits, pages), limits=limits)
+        return _via_forkserver(path, rel, limits, pages)
 
 
-def _via_forkserver(path: Path, rel: str, limits: Limits) -> FileRead:
+def _via_forkserver(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
     parent, child = _CTX.Pipe(duplex=False)
-    proc = _CTX.Process(target=_child, args=(child, str(path), rel, limits), daemon=False)
+    proc = _CTX.Process(target=_child, args=(child, str(path), rel, limits, pages), daemon=False)
     proc.start()
     child.close()
     deadline = time.monotonic() + limits.file_timeout_s
@@ -144,9 +154,9 @@ def _outcome(message: Outcome, limits: Limits) -> FileRead:
     raise cls(message[2] or "文件无法读取")
 
 
-def _via_subprocess(path: Path, rel: str, limits: Limits) -> Outcome:
+def _via_subprocess(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> Outcome:
     """Same isolation through a fresh interpreter (slower start, works from daemonic workers)."""
-    request = json.dumps({"path": str(path), "rel": rel, "limits": asdict(limits)})
+    request = json.dumps({"path": str(path), "rel": rel, "limits": asdict(limits), "pages": pages})
     proc = subprocess.Popen(
         [sys.executable, "-m", "extractors.readers.isolate"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -169,7 +179,8 @@ def _main() -> None:
     request = json.loads(sys.stdin.read())
     limits = Limits(**request["limits"])
     _confine(limits)
-    sys.stdout.write(json.dumps(list(_read(request["path"], request["rel"], limits))))
+    pages = request.get("pages")
+    sys.stdout.write(json.dumps(list(_read(request["path"], request["rel"], limits, tuple(pages) if pages else None))))
 
 
 if __name__ == "__main__":

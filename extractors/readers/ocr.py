@@ -1,76 +1,22 @@
-"""Tesseract on a prepared page: words → segments (one per table cell, else one per line run).
+"""A page image → prepared image → OCR words → segments (one per table cell, else one per line run).
 
-Tesseract is run as one single-threaded process per page (OMP_THREAD_LIMIT=1): several such
-processes in parallel are far faster than OpenMP threads fighting over two cores.
+The engine (extractors.readers.engines) is single-threaded; parallelism is one process per core.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional
 
 import numpy as np
-import pytesseract
-from PIL import Image
 
-from dossierflow.errors import CorruptFile
 from dossierflow.models import Segment
+from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, prepare
 
-os.environ["OMP_THREAD_LIMIT"] = "1"
-
-LANG = "chi_sim"
-TESS_CONFIG = "--oem 1 --psm 6 -c preserve_interword_spaces=1"
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
-# Marks Tesseract makes of ruling-line stubs, speckle and stamp edges; real ones read confidently.
-_JUNK = re.compile(r"^[|!'\"“”‘’`,.;:_\-—~、。，丨Il\[\]()（）<>*+=/\\?]+$")
-JUNK_CONF = 0.85
-
-
-class OcrEngine(Protocol):
-    """What the page reader needs from an OCR engine; tests substitute a fake."""
-
-    def words(self, image: np.ndarray) -> list[Word]: ...
-
-    def orientation(self, image: np.ndarray) -> Optional[int]: ...
-
-
-class TesseractEngine:
-    def words(self, image: np.ndarray) -> list[Word]:
-        try:
-            data = pytesseract.image_to_data(
-                Image.fromarray(image), lang=LANG, config=TESS_CONFIG, output_type=pytesseract.Output.DICT
-            )
-        except pytesseract.TesseractError as exc:  # pragma: no cover - depends on the binary
-            raise CorruptFile(f"文字识别失败：{exc.message[:200]}") from exc
-        out: list[Word] = []
-        for i, text in enumerate(data["text"]):
-            conf = float(data["conf"][i])
-            if conf < 0 or not text.strip() or (_JUNK.match(text.strip()) and conf < JUNK_CONF * 100):
-                continue
-            x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-            key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-            out.append(Word(text.strip(), (x, y, x + w, y + h), conf / 100.0, key))
-        return out
-
-    def orientation(self, image: np.ndarray) -> Optional[int]:
-        """Clockwise degrees to turn the image upright, per Tesseract OSD; None if it cannot tell."""
-        small = Image.fromarray(image)
-        if max(small.size) > 2000:
-            small = small.reduce(2)
-        try:
-            osd = pytesseract.image_to_osd(small, config="--psm 0")
-        except pytesseract.TesseractError:
-            return None
-        m = re.search(r"Rotate:\s*(\d+)", osd)
-        c = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
-        if not m or not c or float(c.group(1)) < 1.5:
-            return None
-        return int(m.group(1)) % 360
 
 
 @dataclass(frozen=True)
@@ -90,7 +36,7 @@ def _mean_conf(words: list[Word]) -> float:
 
 def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None) -> OcrPage:
     """Prepare, OCR once, and only if confidence is low ask OSD whether the page is turned."""
-    engine = engine or TesseractEngine()
+    engine = engine or default_engine()
     prep = prepare(image, dpi)
     words = engine.words(prep.image)
     conf = _mean_conf(words)

@@ -192,7 +192,9 @@ def text_overlap(hidden: str, seen: str) -> float:
     return sum((ch & cs).values()) / sum(ch.values())
 
 
-def read_pdf(path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None) -> FileRead:
+def read_pdf(
+    path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None, pages: Optional[tuple[int, int]] = None
+) -> FileRead:
     data = path.read_bytes()
     st = inspect_pdf(path, data)
     try:
@@ -207,7 +209,8 @@ def read_pdf(path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEng
             raise CorruptFile("PDF 文件中没有页面")
         if n > limits.max_pages_per_file:
             raise LimitExceeded(f"PDF 共 {n} 页，超过每个文件 {limits.max_pages_per_file} 页的上限")
-        pages, text_pages, disagrees = _read_pages(path, doc, st, base.path, limits, engine)
+        wanted = range(n) if pages is None else range(max(0, pages[0]), min(n, pages[1]))
+        read, text_pages, disagrees = _read_pages(path, doc, st, base.path, limits, engine, wanted)
     finally:
         doc.close()
     info = base.model_copy(
@@ -226,7 +229,7 @@ def read_pdf(path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEng
             "hidden_text_disagrees": disagrees,
         }
     )
-    return FileRead(info=info, pages=pages)
+    return FileRead(info=info, pages=read)
 
 
 def _open_plumber(path: Path, encrypted: bool) -> Optional["pdfplumber.PDF"]:
@@ -243,13 +246,14 @@ def _read_pages(
     rel: str,
     limits: Limits,
     engine: Optional[OcrEngine],
+    wanted: range,
 ) -> tuple[list[PageContent], int, bool]:
     pages: list[PageContent] = []
     text_pages = 0
     disagrees = False
     plumber = _open_plumber(path, st.encrypted)
     try:
-        for i in range(len(doc)):
+        for i in wanted:
             pp = None
             if plumber is not None:
                 try:

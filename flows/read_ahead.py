@@ -1,0 +1,84 @@
+"""Reading that starts before Prefect is ready, for the local runner.
+
+Prefect's local ephemeral API is a server in a subprocess; starting it costs 5–8 s of wall time
+before the flow's first task may run. On a batch of a few hundred pages that is a third of the
+run. So, when the tasks will run in this process, the pending dossiers are handed to a
+`ReadAhead` as soon as the batch is listed, and each Prefect task takes its dossier's outcome
+from it (waiting if it is still being read). The flow still has one task per dossier, with its
+state and result; the work simply started earlier. On a Dask cluster the tasks read themselves.
+
+Registered per output folder, in this process only: a flow run by a Prefect worker elsewhere
+finds nothing here and reads its dossiers itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Optional
+
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.ingest import BatchInput, DossierInput
+from dossierflow.pipeline import Extracted, extract_or_reuse
+from extractors.readers import slots
+
+_registry: dict[str, "ReadAhead"] = {}
+_registry_lock = threading.Lock()
+
+
+def _slim_outcome(dossier: DossierInput, limits: Limits, cache: ExtractionCache) -> Extracted:
+    outcome = extract_or_reuse(dossier, limits, cache)
+    if outcome.extraction is not None:
+        # Segments are only needed to extract; judging and reports use fields and evidence.
+        outcome.extraction = outcome.extraction.slim()
+    return outcome
+
+
+class ReadAhead:
+    """The batch as the caller listed it (its cached outcomes, the dossiers still pending), and
+    the pending ones being extracted in order (biggest first), a few at a time, when `read` is
+    true. Unread, it only hands the listing to the flow, so the batch is not listed (hashed,
+    unzipped) twice."""
+
+    def __init__(
+        self, batch: BatchInput, cached: dict[str, Extracted], pending: list[DossierInput], limits: Limits,
+        cache: ExtractionCache, read: bool = True, in_flight: Optional[int] = None,
+    ):
+        self.batch, self.cached, self.pending = batch, cached, pending
+        dossiers = pending if read else []
+        # Two dossiers per core slot: while one waits for its last file another fills the core.
+        self._pool = ThreadPoolExecutor(in_flight or 2 * slots.size(), thread_name_prefix="read-ahead")
+        self._futures: dict[str, Future[Extracted]] = {
+            d.dossier_id: self._pool.submit(_slim_outcome, d, limits, cache) for d in dossiers
+        }
+
+    def take(self, dossier_id: str) -> Optional[Extracted]:
+        """The dossier's outcome (waiting for it), or None if this read-ahead does not hold it.
+        Taken outcomes are dropped here, so memory holds only outcomes not yet handed over."""
+        fut = self._futures.pop(dossier_id, None)
+        return fut.result() if fut is not None else None
+
+    def close(self) -> None:
+        """Stop starting new dossiers; those being read finish (their children are bounded)."""
+        for fut in self._futures.values():
+            fut.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def register(out_dir: Path, ahead: ReadAhead) -> None:
+    with _registry_lock:
+        _registry[str(Path(out_dir).resolve())] = ahead
+
+
+def unregister(out_dir: Path) -> None:
+    with _registry_lock:
+        ahead = _registry.pop(str(Path(out_dir).resolve()), None)
+    if ahead is not None:
+        ahead.close()
+
+
+def lookup(out_dir: Path) -> Optional[ReadAhead]:
+    with _registry_lock:
+        return _registry.get(str(Path(out_dir).resolve()))

@@ -1,0 +1,83 @@
+"""Reading in parallel: a thick PDF in page parts gives what reading it whole gives, files keep
+their order, a failing part rejects its file only, and core slots cap the children."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dossierflow.config import Limits
+from dossierflow.errors import CorruptFile
+from dossierflow.ingest import DossierInput, InputFile, sha256_file
+from extractors import dossier as dossier_mod
+from extractors.dossier import in_process_reader, isolated_reader, read_files
+from extractors.readers import read_file, slots
+from tests.test_readers import text_pdf
+
+LIMITS = Limits()
+
+
+def _input(tmp_path: Path, *paths: Path) -> DossierInput:
+    files = [InputFile(rel=f"A1/{p.name}", path=p, sha256=sha256_file(p), size=p.stat().st_size) for p in paths]
+    return DossierInput(dossier_id="A1", entry="A1", files=files)
+
+
+def _page_keys(pages) -> list[tuple[str, int | None, str]]:
+    return [(p.file, p.page, p.text()) for p in pages]
+
+
+@pytest.mark.parametrize("reader", [in_process_reader, isolated_reader])
+def test_pdf_read_in_parts_equals_read_whole(tmp_path: Path, reader) -> None:
+    booklet = text_pdf(tmp_path / "booklet.pdf", pages=2 * dossier_mod.PDF_PART_PAGES + 1)
+    form = text_pdf(tmp_path / "form.pdf")
+    infos, pages, problems = read_files(_input(tmp_path, booklet, form), LIMITS, reader)
+    whole = read_file(booklet, "A1/booklet.pdf", LIMITS)
+    assert not problems
+    assert [i.path for i in infos] == ["A1/booklet.pdf", "A1/form.pdf"]
+    assert infos[0].pages == whole.info.pages == 2 * dossier_mod.PDF_PART_PAGES + 1
+    assert infos[0].text_layer_pages == whole.info.text_layer_pages == whole.info.pages
+    assert _page_keys(pages[: whole.info.pages]) == _page_keys(whole.pages)
+    assert [p.page for p in pages] == [*range(1, whole.info.pages + 1), 1]
+
+
+def test_a_failing_part_rejects_its_file_only(tmp_path: Path) -> None:
+    booklet = text_pdf(tmp_path / "booklet.pdf", pages=dossier_mod.PDF_PART_PAGES + 2)
+    form = text_pdf(tmp_path / "form.pdf")
+
+    def reader(f, limits, pages=None):
+        if pages and pages[0] > 0:
+            raise CorruptFile("第 4 页无法渲染")
+        return in_process_reader(f, limits, pages)
+
+    infos, pages, problems = read_files(_input(tmp_path, booklet, form), LIMITS, reader)
+    assert infos[0].error == "第 4 页无法渲染" and infos[1].error is None
+    assert problems == ["A1/booklet.pdf：第 4 页无法渲染"]
+    assert {p.file for p in pages} == {"A1/form.pdf"}
+
+
+def test_core_slots_cap_concurrency() -> None:
+    slots.configure(2)
+    try:
+        running, peak, lock = 0, 0, threading.Lock()
+
+        def work() -> None:
+            nonlocal running, peak
+            with slots.core_slot():
+                with lock:
+                    running += 1
+                    peak = max(peak, running)
+                time.sleep(0.05)
+                with lock:
+                    running -= 1
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert peak == 2
+    finally:
+        slots.configure(None)
