@@ -14,6 +14,20 @@ from dossierflow import __version__
 
 @functools.lru_cache(maxsize=1)
 def tesseract_versions() -> dict[str, str]:
+    """The engine that reads pages (the in-process library or the CLI), its Tesseract version and
+    the `chi_sim` model's version."""
+    from extractors.readers.engines import ENGINES, default_engine_name
+
+    name = default_engine_name()
+    out: dict[str, str] = {"ocr_engine": name, "chi_sim": _traineddata_version("chi_sim")}
+    try:
+        out["tesseract"] = ENGINES[name]().version()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a version we cannot tell must not stop a run
+        out.update(_cli_version())
+    return out
+
+
+def _cli_version() -> dict[str, str]:
     out: dict[str, str] = {}
     exe = shutil.which("tesseract")
     if not exe:
@@ -23,7 +37,6 @@ def tesseract_versions() -> dict[str, str]:
         out["tesseract"] = text.split()[1] if text.split() else "unknown"
     except (OSError, subprocess.SubprocessError, IndexError):
         out["tesseract"] = "unknown"
-    out["chi_sim"] = _traineddata_version("chi_sim")
     return out
 
 

@@ -17,6 +17,18 @@ BLANK_INK = 0.0015  # share of dark pixels below which a page is blank and not w
 PHOTO_PAGE_MAX_CHARS = 60  # a heading and a caption; more text is a form or certificate with a picture
 
 
+HASH_WIDTH = 256  # pixels the perceptual hash is computed from; it looks at 32×32 in the end
+
+
+def page_hash(grey: np.ndarray) -> str:
+    """Perceptual hash of a page, from a small copy: hashing the full page spent as long shrinking
+    it (Pillow's Lanczos over millions of pixels) as a tenth of the page's OCR."""
+    h, w = grey.shape[:2]
+    if w > HASH_WIDTH:
+        grey = cv2.resize(grey, (HASH_WIDTH, max(1, round(h * HASH_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    return str(imagehash.phash(Image.fromarray(grey)))
+
+
 def is_blank(grey: np.ndarray) -> bool:
     # Sampled, not averaged down: averaging would turn thin strokes of a 150 DPI scan into grey.
     return float(np.mean(grey[::2, ::2] < 160)) < BLANK_INK
@@ -33,8 +45,8 @@ def ocr_page(
 ) -> PageContent:
     """OCR one page image; boxes are mapped from pixels of `image` to the page's points."""
     rgb = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
-    phash = str(imagehash.phash(image.convert("L")))
     grey = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    phash = page_hash(grey)
     if is_blank(grey):
         return PageContent(
             file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
