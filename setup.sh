@@ -36,4 +36,7 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 # constraints.txt pins what the project was tested with; drop -c to take newer releases.
 .venv/bin/python -m pip install -q -c constraints.txt -e ".${EXTRAS}"
+# The second recogniser's model (PP-OCRv4, read with onnxruntime) ships in this wheel, whose own
+# requirements would pull opencv-python over opencv-python-headless: hence --no-deps.
+.venv/bin/python -m pip install -q --no-deps rapidocr-onnxruntime==1.4.4
 echo "ready: .venv/bin/dossier"

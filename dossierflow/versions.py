@@ -20,6 +20,11 @@ def tesseract_versions() -> dict[str, str]:
 
     name = default_engine_name()
     out: dict[str, str] = {"ocr_engine": name, "chi_sim": _traineddata_version("chi_sim")}
+    from extractors.readers.linerec import version as line_recogniser
+
+    second = line_recogniser()
+    if second:
+        out["name_recogniser"] = second
     try:
         out["tesseract"] = ENGINES[name]().version()  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - a version we cannot tell must not stop a run

@@ -319,11 +319,33 @@ def _region(raw: str) -> Parsed:
     return v, (1.0 if v == nz.skeleton(raw) else 0.8)
 
 
+# A title read with a stray character before it is only trusted this much when that character
+# is what a longer title has there (理工程师: most likely 助理工程师 with 助 lost, a `fail` on
+# SENIORITY if taken for 工程师). Below the rulebook's confidence threshold: the rule says review.
+TRUNCATED_TITLE_CERTAINTY = 0.5
+
+
+def truncated_title(raw: str, matched: str) -> bool:
+    """The reading ends with `matched` but what comes before it is the end of a longer title's
+    head (理 + 工程师 ⊂ 助理工程师, 级 + 工程师 ⊂ 高级工程师): OCR may have dropped the start
+    of that longer title, so the shorter one is not what the form says for sure."""
+    t = nz.skeleton(raw)
+    if not t.endswith(matched) or t == matched:
+        return False
+    lead = t[: -len(matched)]
+    return any(
+        len(e.name) > len(matched) and e.name.endswith(matched) and e.name[: -len(matched)].endswith(lead[-1])
+        for e in tt.title_entries()
+    )
+
+
 def _title(raw: str) -> Parsed:
     if tt.is_no_title(raw):
         return "无", 1.0
     m = tt.match_title(raw)
     if m is not None:
+        if truncated_title(raw, m.name):
+            return m.name, min(m.certainty, TRUNCATED_TITLE_CERTAINTY)
         return m.name, m.certainty
     t = nz.skeleton(raw)
     return (t, 0.6) if t else None

@@ -95,7 +95,8 @@ def holder_of(view: DocView, applicant: Optional[str], labels: tuple[str, ...] =
         m = pat.search(flat)
         if not m:
             continue
-        cand = re.sub(r"^.*(证书|证明)", "", m.group(1))
+        # 荣誉证书王秀英同志 with 书 lost to OCR still has the title's 证 before the name.
+        cand = re.sub(r"^.*(证书|证明|证)", "", m.group(1))
         if len(cand) < 2:
             continue
         if applicant:
@@ -103,6 +104,12 @@ def holder_of(view: DocView, applicant: Optional[str], labels: tuple[str, ...] =
                 tail = cand[k:]
                 if snap_name(tail, applicant) == applicant:
                     return applicant
+            # A tail as long as the applicant's name that is that name misread (宋常态 for 常鑫:
+            # 书 read as 宋, 鑫 as 态): the caller treats it as an unread holder, not another person.
+            for k in range(len(cand) - 1):
+                tail = cand[k:]
+                if len(tail) == len(applicant) and looks_like_misread(tail, applicant):
+                    return tail
         if len(cand) <= 4 and not re.search(r"(证书|特发|鼓励|本人|我单位|证明)", cand):
             return cand
     return None

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from dossierflow.models import Document, Evidence, FieldValue
+from dossierflow.models import Document, Evidence, FieldValue, Segment
 from extractors import normalize as nz
 from extractors.evidence.common import (
     applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
@@ -77,6 +77,19 @@ _SIGN_LABEL = re.compile(
 NAME_MATCH_CONF = 0.9
 
 
+def _name_then_marks(segs: list[Segment], applicant: str) -> bool:
+    """The signature line's own segment ends with exactly the applicant's name, and all that
+    follows on the line are separate one-character readings: pen strokes of the signature OCR
+    took for glyphs (阎云梅 | 一 | 妈). A longer name read as one unit (王伟东 for 王伟) is not this."""
+    for i, seg in enumerate(segs):
+        m = _SIGN_LABEL.search(seg.text)
+        if m is None:
+            continue
+        own = re.sub(r"[^\u4e00-\u9fff·]", "", seg.text[m.end() :])
+        return own == applicant and all(len(nz.compact(s.text)) <= 1 for s in segs[i + 1 :])
+    return False
+
+
 def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     """Signed means something is written after 承诺人（签名）; `signer` only when it reads as a name."""
     for ln in view.lines:
@@ -98,6 +111,9 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
         signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
         name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
         signer = snap_name(name, applicant_of(fields)) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
+        applicant = applicant_of(fields)
+        if applicant and signer != applicant and _name_then_marks(ln.segs, applicant):
+            signer, name = applicant, applicant
         conf = anchor.conf if signed else min(anchor.conf, 0.9)
         if signer is not None and name == applicant_of(fields):
             conf = max(conf, NAME_MATCH_CONF)

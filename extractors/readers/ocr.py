@@ -12,6 +12,7 @@ import numpy as np
 
 from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
+from extractors.readers.name_reread import reread_label_values
 from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, prepare
 
@@ -53,6 +54,9 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
                 prep, words, conf = retry, retry_words, _mean_conf(retry_words)
     regions = regions_of(words, prep)
     regions = retry_weak_regions(regions, prep, engine)
+    # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
+    # names, and labelled values Tesseract was unsure of, again.
+    regions = reread_label_values(regions, prep)
     all_words = [w for r in regions for w in r.words]
     conf = _mean_conf(all_words)
     segments = segments_of(regions, prep)

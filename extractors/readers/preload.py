@@ -12,3 +12,9 @@ try:
     engines.warm()
 except Exception:  # a missing model shows up, with its message, when a page is read
     pass
+try:
+    from extractors.readers.linerec import shared_recognizer
+
+    shared_recognizer().warm()
+except Exception:  # without the second recogniser, Tesseract's readings stand
+    pass

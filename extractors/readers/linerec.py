@@ -1,0 +1,183 @@
+"""A second OCR opinion for one line of Chinese text: the PP-OCRv4 recogniser through onnxruntime.
+
+Tesseract's `chi_sim` model cannot read some characters common in names at all: on this
+project's scans 阎 comes out as 阁/间/交/网 and 鑫 as 念/钨/殉/夸/益, at every scale, page
+segmentation mode and binarisation tried, and the right character is not even among its symbol
+alternatives. The PP-OCRv4 recogniser (6,623 characters, shipped inside the
+`rapidocr_onnxruntime` wheel) reads the same crops right in 15-40 ms each. It is used on a few
+chosen crops only (see `name_reread`): on whole pages it is several times slower than Tesseract.
+
+The recogniser is optional: without onnxruntime or the model file `available()` is False and
+callers keep Tesseract's reading.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import numpy as np
+
+MODEL_PACKAGE = "rapidocr_onnxruntime"
+MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
+INPUT_HEIGHT = 48  # the network's fixed input height
+MAX_INPUT_WIDTH = 3200  # a line of prose across an A4 page fits; two pages side by side do not
+INK_LEVEL = 160  # grey level below which a pixel is ink, on the prepared (paper = 255) image
+MARGIN = 0.35  # white kept around the ink, as a share of the ink's height (as a text detector's box)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One recognised character with its probability and the runners-up the model considered."""
+
+    text: str
+    prob: float  # 0-1
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class LineReading:
+    text: str
+    symbols: tuple[Symbol, ...]
+
+    @property
+    def conf(self) -> float:
+        """A reading is as sure as its least sure character: one wrong character is a wrong name.
+        Punctuation does not count (a colon read as ： or : changes no value)."""
+        probs = [s.prob for s in self.symbols if s.text.isalnum()] or [s.prob for s in self.symbols]
+        return min(probs, default=0.0)
+
+
+def model_path() -> Optional[Path]:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for root in spec.submodule_search_locations:
+        p = Path(root) / MODEL_FILE
+        if p.is_file():
+            return p
+    return None
+
+
+def ink_box(grey: np.ndarray) -> Optional[tuple[int, int, int, int]]:
+    """The box around the ink (x0, y0, x1, y1), or None for a blank crop."""
+    ys, xs = np.nonzero(grey < INK_LEVEL)
+    if ys.size == 0:
+        return None
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def ink_rows(grey: np.ndarray) -> int:
+    """How many separate bands of ink the crop holds, top to bottom (lines of text)."""
+    ink = (grey < INK_LEVEL).sum(axis=1) > 0
+    edges = np.diff(np.concatenate([[0], ink.astype(np.int8), [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    tall = max((e - s for s, e in zip(starts, ends)), default=0)
+    # Dots of dust or a bracket tail make short bands; a line is at least a third of the tallest.
+    return int(sum(1 for s, e in zip(starts, ends) if (e - s) * 3 >= tall))
+
+
+class LineRecognizer:
+    """Loads the model once per process, on first use; thread-safe, one intra-op thread (the
+    machine's cores go to parallel Tesseract processes, as for Tesseract itself)."""
+
+    def __init__(self, path: Optional[Path] = None):
+        self._path = path
+        self._lock = threading.Lock()
+        self._session = None
+        self._chars: list[str] = []
+
+    def available(self) -> bool:
+        if importlib.util.find_spec("onnxruntime") is None:
+            return False
+        return (self._path or model_path()) is not None
+
+    def _load(self) -> None:
+        import onnxruntime as ort
+
+        path = self._path or model_path()
+        if path is None:
+            raise RuntimeError(f"{MODEL_PACKAGE} model not installed")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        chars = session.get_modelmeta().custom_metadata_map.get("character", "").splitlines()
+        if not chars:
+            raise RuntimeError(f"{path.name} carries no character list")
+        # CTC: index 0 is the blank; the model's last class is the space character.
+        self._chars = ["", *chars, " "]
+        self._session = session
+
+    def warm(self) -> None:
+        """Load the model now (a forkserver does this once, before it forks readers)."""
+        if self.available():
+            with self._lock:
+                if self._session is None:
+                    self._load()
+
+    def read(self, grey: np.ndarray) -> Optional[LineReading]:
+        """Read one line of text from a greyscale crop (paper light, ink dark). None when the crop
+        is blank or holds more than one line."""
+        if grey.ndim != 2 or grey.size == 0:
+            return None
+        box = ink_box(grey)
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        if ink_rows(grey[y0:y1, x0:x1]) != 1:
+            return None
+        # The margin is padded, not cut from the page: a neighbour's ink must not come in.
+        m = max(2, int(round(MARGIN * (y1 - y0))))
+        crop = cv2.copyMakeBorder(grey[y0:y1, x0:x1], m, m, m, m, cv2.BORDER_CONSTANT, value=255)
+        ch, cw = crop.shape
+        width = max(8, int(round(cw * INPUT_HEIGHT / ch)))
+        if width > MAX_INPUT_WIDTH:
+            return None
+        interp = cv2.INTER_AREA if ch > INPUT_HEIGHT else cv2.INTER_CUBIC
+        scaled = cv2.resize(crop, (width, INPUT_HEIGHT), interpolation=interp).astype(np.float32)
+        x = ((scaled / 255.0 - 0.5) / 0.5)[None, None, :, :].repeat(3, axis=1)
+        with self._lock:
+            if self._session is None:
+                self._load()
+            probs = self._session.run(None, {self._session.get_inputs()[0].name: x})[0][0]  # type: ignore[union-attr]
+        return self._decode(probs)
+
+    def _decode(self, probs: np.ndarray) -> LineReading:
+        best = probs.argmax(axis=1)
+        # CTC: a character spans a run of frames; its surest frame speaks for it (the run's edge
+        # frames share their mass with the blank).
+        runs: list[tuple[int, int]] = []  # (class, frame of the run's highest probability)
+        prev = 0
+        for t, idx in enumerate(best):
+            if idx != 0 and idx == prev and runs:
+                cls, at = runs[-1]
+                if probs[t, idx] > probs[at, cls]:
+                    runs[-1] = (cls, t)
+            elif idx != 0:
+                runs.append((int(idx), t))
+            prev = idx
+        symbols: list[Symbol] = []
+        for idx, t in runs:
+            ranked = np.argsort(-probs[t])[:4]
+            alts = tuple((self._chars[j], round(float(probs[t, j]), 4)) for j in ranked if j != idx and j != 0)
+            symbols.append(Symbol(self._chars[idx], round(float(probs[t, idx]), 4), alts[:3]))
+        text = "".join(s.text for s in symbols).strip()
+        return LineReading(text, tuple(symbols))
+
+
+@lru_cache(maxsize=1)
+def shared_recognizer() -> LineRecognizer:
+    """One recogniser per process (the model takes ~0.3 s to load)."""
+    return LineRecognizer()
+
+
+def version() -> Optional[str]:
+    """For `versions` in results: which second-opinion model read names, if any."""
+    path = model_path()
+    return None if path is None else f"PP-OCRv4-rec ({MODEL_PACKAGE})"

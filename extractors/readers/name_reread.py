@@ -1,0 +1,350 @@
+"""Second reading of labelled values, names first, by a recogniser that knows rare characters.
+
+Names are where Tesseract fails most on clean scans: no dictionary or language model helps with
+them, surnames and given-name characters include characters its `chi_sim` model cannot read
+(阎, 鑫 are misread at every scale and mode tried, see `linerec`), and the same name is compared
+across the 评审表, 送审表 and pledge, so one misread character sends a clean dossier to review.
+The same characters occur in unit names (包头市鑫达…), which FORMS_CONSISTENT compares too.
+
+`reread_label_values` finds the regions a label of labels.yaml (or 承诺人（签名）) points at - the
+next cell of the row, the rest of the label's own cell or line, or the next run on the line - and
+reads again every name, and every other value Tesseract was unsure of, with
+`linerec.LineRecognizer`; so are the title lines at the top of a page when they are weak (a
+document is recognised by its title), and weak prose lines that name a certificate's holder. The second reading replaces Tesseract's only when it is more
+confident; when both engines read the same text, the reading keeps the text and takes the higher
+confidence (two engines do not agree on a wrong name by chance). A crop that is not one line of
+text is left alone. Nothing is guessed: every text kept is one of the two engines' readings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Protocol
+
+import numpy as np
+import yaml
+
+from extractors.readers.linerec import LineReading, shared_recognizer
+from extractors.readers.ocr_layout import Region, Word
+from extractors.readers.preprocess import CellBox, Prepared
+from extractors.text import fold_width
+
+log = logging.getLogger(__name__)
+
+# Labels whose value is a person's name, besides the `name` labels of labels.yaml. 承诺人 and
+# 签名 head the pledge's signature line; the signature is matched to the applicant's name.
+SIGNATURE_LABELS = ("承诺人签名", "承诺人签字", "承诺人", "本人签名", "签名", "签字")
+# Other labelled values are read again only when Tesseract was unsure of them: its misreadings
+# of rare characters in unit names (鑫达 → 意达/荔达) come with confidences below this.
+WEAK_VALUE = 0.9
+MIN_ACCEPT = 0.5  # a second reading less sure than this is not worth replacing anything with
+# Titles: the first lines at the top of a page, short, read again when weak (on average, or in
+# one word: Tesseract gave 审 of …送审表 a confidence of 0).
+TITLE_LINES = 2
+TITLE_ZONE = 0.25  # share of the page height from the top
+TITLE_MAX_CHARS = 24
+WEAK_WORD = 0.5
+# Prose that names a certificate's or letter's holder.
+HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
+CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
+_ASCII_PUNCT = str.maketrans("（）：；，", "():;,")
+_NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】]+")
+
+
+class Recognizer(Protocol):
+    """What this module needs from a second engine; tests substitute a fake."""
+
+    def available(self) -> bool: ...
+
+    def read(self, grey: np.ndarray) -> Optional[LineReading]: ...
+
+
+def bare(text: str) -> str:
+    """Text without spaces, brackets and punctuation: what two readings of a name share."""
+    return _NOT_TEXT.sub("", fold_width(text))
+
+
+@lru_cache(maxsize=1)
+def label_table() -> tuple[tuple[str, bool], ...]:
+    """Every field label of labels.yaml and the signature labels, longest first, each with
+    whether its value is a person's name."""
+    from extractors.normalize import DATA_DIR
+
+    with open(DATA_DIR / "labels.yaml", encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    table: dict[str, bool] = {}
+    for key, labels in raw["fields"].items():
+        for lab in labels:
+            table[bare(str(lab))] = table.get(bare(str(lab)), False) or key == "name"
+    for lab in SIGNATURE_LABELS:
+        table[lab] = True
+    return tuple(sorted(table.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+
+def name_labels() -> tuple[str, ...]:
+    return tuple(lab for lab, is_name in label_table() if is_name)
+
+
+def label_at_start(text: str) -> Optional[tuple[str, int]]:
+    """The label a region's text starts with and where it ends in `bare(text)`. OCR spaces and
+    colons are ignored; a label of four or more characters may have one character misread,
+    added or lost (承诺和人签名)."""
+    from extractors.normalize import best_substring
+
+    t = bare(text)
+    for lab, _ in label_table():
+        if t.startswith(lab):
+            return lab, len(lab)
+    for lab, _ in label_table():
+        if len(lab) < 4:
+            continue
+        sm = best_substring(lab, t[: len(lab) + 1])
+        if sm is not None and sm.start == 0 and sm.score >= 0.75 and t[:1] == lab[:1]:
+            return lab, sm.end
+    return None
+
+
+def label_prefix(text: str) -> Optional[str]:
+    found = label_at_start(text)
+    return None if found is None else found[0]
+
+
+def is_name_label(label: str) -> bool:
+    return dict(label_table()).get(label, False)
+
+
+def _squeezed(text: str) -> str:
+    """Text without spaces, width folded: two readings agree when these are equal (brackets and
+    other punctuation count; Tesseract's spaces between characters do not)."""
+    return re.sub(r"\s+", "", fold_width(text)).translate(_ASCII_PUNCT)
+
+
+def unbalanced(text: str) -> bool:
+    """A bracket opened and not closed, or closed and not opened: Tesseract lost one, however
+    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93)."""
+    t = fold_width(text)
+    return t.count("(") + t.count("（") != t.count(")") + t.count("）")
+
+
+def text_lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into lines, top to bottom, each left to right."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
+        cy, h = (w.box[1] + w.box[3]) / 2, max(8, w.box[3] - w.box[1])
+        if lines and abs(cy - (lines[-1][0].box[1] + lines[-1][0].box[3]) / 2) < 0.6 * h:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w.box[0]) for line in lines]
+
+
+def region_text(region: Region) -> str:
+    """The region's words in reading order: lines top to bottom, words left to right."""
+    return " ".join(" ".join(w.text for w in line) for line in text_lines(region.words))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A place to read again: an existing region (or None: a value cell Tesseract found empty),
+    the crop box in prepared-image pixels, and the label the reading must start with, if any."""
+
+    region: Optional[Region]
+    box: tuple[int, int, int, int]
+    cell: Optional[CellBox]  # when the target is a table cell
+    must_start_with: Optional[str]
+    # One line of a larger region (a certificate's prose): only these words are read again.
+    line: Optional[tuple[Word, ...]] = None
+
+
+def _cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
+    x0, y0, x1, y1 = cell.box
+    box = (x0 + CELL_INSET, y0 + CELL_INSET, x1 - CELL_INSET, y1 - CELL_INSET)
+    return Target(region, box, cell, label)
+
+
+def _run_target(region: Region, label: Optional[str]) -> Target:
+    x0, y0, x1, y1 = region.box()
+    h = max(1, y1 - y0)
+    mx, my = max(4, h // 3), max(3, h // 5)
+    return Target(region, (x0 - mx, y0 - my, x1 + mx, y1 + my), None, label)
+
+
+def _same_line_right(label: Region, regions: list[Region]) -> Optional[Region]:
+    lx0, ly0, lx1, ly1 = label.box()
+    cy = (ly0 + ly1) / 2
+    h = max(1, ly1 - ly0)
+    best: Optional[Region] = None
+    for r in regions:
+        if r is label or r.cell is not None or not r.words:
+            continue
+        x0, y0, x1, y1 = r.box()
+        if x0 >= lx1 - 2 and abs((y0 + y1) / 2 - cy) < 0.6 * h and x0 - lx1 < 12 * h:
+            if best is None or x0 < best.box()[0]:
+                best = r
+    return best
+
+
+def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE) -> list[Target]:
+    """Where labelled values sit on this page, by the labels Tesseract read: every name, and
+    any other value Tesseract read less confidently than `weak` (or not at all)."""
+    by_cell = {(r.cell.table, r.cell.row, r.cell.col): r for r in regions if r.cell is not None}
+    cells = {(c.table, c.row, c.col): c for c in prep.cells}
+    targets: list[Target] = []
+    seen: set[int] = set()
+    for region in regions:
+        found = label_at_start(region_text(region))
+        if found is None:
+            continue
+        label, end = found
+        rest = bare(region_text(region))[end:]
+        if rest:  # label and value in one cell or one run: read both again, the label checks the crop
+            target = _cell_target(region.cell, region, label) if region.cell is not None else _run_target(region, label)
+        elif region.cell is not None:
+            key = (region.cell.table, region.cell.row, region.cell.col + 1)
+            if key not in cells:
+                continue
+            value = by_cell.get(key)
+            if value is not None and label_prefix(region_text(value)) is not None:
+                continue
+            target = _cell_target(cells[key], value, None)
+        else:
+            value = _same_line_right(region, regions)
+            if value is None:
+                continue
+            target = _run_target(value, None)
+        if not is_name_label(label) and target.region is not None and target.region.conf() >= weak \
+                and not unbalanced(region_text(target.region)):
+            continue
+        if id(target.region) in seen and target.region is not None:
+            continue
+        seen.add(id(target.region))
+        targets.append(target)
+    return targets
+
+
+def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE) -> list[Target]:
+    """The page's title lines, when Tesseract was unsure of them: a document is recognised by
+    its title (专业技术资格送审表 read as …大审表 makes a 送审表 pass for a 评审表)."""
+    height = prep.image.shape[0]
+    loose = sorted((r for r in regions if r.cell is None and r.words), key=lambda r: r.box()[1])
+    out: list[Target] = []
+    for region in loose[:TITLE_LINES]:
+        if region.box()[1] > TITLE_ZONE * height or len(bare(region_text(region))) > TITLE_MAX_CHARS:
+            continue
+        if region.conf() < weak or min(w.conf for w in region.words) < WEAK_WORD:
+            out.append(_run_target(region, None))
+    return out
+
+
+def _inside(word: Word, box: tuple[int, int, int, int]) -> bool:
+    cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def holder_line_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Target]:
+    """Lines of prose that name a person (学生阎云梅，性别女… on a diploma, …同志：被授予… on an
+    honour), when one of their words was weak: the holder is matched to the applicant, and a
+    misread there raises HOLDER_MISMATCH. The crop is the line's band across its whole region,
+    so a character Tesseract misplaced onto another line is read in place."""
+    out: list[Target] = []
+    for region in regions:
+        if len(region.words) < 2:
+            continue
+        x0, _, x1, _ = region.box()
+        inset = CELL_INSET if region.cell is not None else 0
+        for line in text_lines(region.words):
+            if not HOLDER_CUES.search(bare("".join(w.text for w in line))):
+                continue
+            if min(w.conf for w in line) >= weak:
+                continue
+            h = int(np.median([w.box[3] - w.box[1] for w in line]))
+            top, bottom = min(w.box[1] for w in line), max(w.box[3] for w in line)
+            box = (x0 + inset, top - h // 4, x1 - inset, bottom + h // 4)
+            out.append(Target(region, box, region.cell, None, tuple(line)))
+    return out
+
+
+def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
+    h, w = prep.image.shape[:2]
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return prep.image[y0:y1, x0:x1]
+
+
+def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
+    """The (text, confidence) to keep, or None to keep Tesseract's reading unchanged.
+
+    Both readings are judged by their least sure part (Tesseract's weakest word, the second
+    engine's weakest character): one wrong character makes a wrong name, and a mean over
+    several sure characters hides it (承诺和人（签名）：常僵 reads 0.75 on average, 僵 far less).
+    """
+    if reading is None or not bare(reading.text):
+        return None
+    if must_start_with is not None and not bare(reading.text).startswith(must_start_with):
+        return None  # the crop held something else than the label and its value
+    old_words = old.words if old is not None else []
+    old_text = region_text(old) if old is not None else ""
+    old_mean = old.conf() if old is not None and old_words else 0.0
+    old_min = min((w.conf for w in old_words if bare(w.text)), default=old_mean)
+    if _squeezed(old_text) == _squeezed(reading.text):
+        return (old_text, reading.conf) if reading.conf > old_mean else None
+    if bare(old_text) == bare(reading.text) and unbalanced(old_text) and not unbalanced(reading.text):
+        # Both engines read every character alike; only the second closes the bracket the first
+        # lost. The text is the second engine's, as sure as the surer of the two.
+        return reading.text, max(old_mean, reading.conf)
+    if reading.conf >= MIN_ACCEPT and reading.conf > old_min:
+        return reading.text, reading.conf
+    return None
+
+
+def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optional[Recognizer] = None) -> list[Region]:
+    """Regions with the names, weak labelled values and weak title lines read again (see
+    `find_targets`, `title_targets`); the others unchanged, in the same order. A value cell
+    Tesseract found empty is appended when the second engine reads something in it. The second
+    engine is an opinion, not a dependency: if it fails, Tesseract's reading stands."""
+    rec = recognizer if recognizer is not None else shared_recognizer()
+    if not regions or not rec.available():
+        return regions
+    out = list(regions)
+    index = {id(r): i for i, r in enumerate(regions)}
+    targets = find_targets(regions, prep)
+    taken = {id(t.region) for t in targets}
+    targets += [t for t in title_targets(regions, prep) if id(t.region) not in taken]
+    taken = {id(t.region) for t in targets}
+    targets += [t for t in holder_line_targets(regions) if id(t.region) not in taken]
+    for target in targets:
+        crop = _crop(prep, target.box)
+        if crop is None:
+            continue
+        try:
+            reading = rec.read(crop)
+        except Exception as exc:  # onnxruntime raises its own types; the page must not be lost
+            log.warning("second reading failed, Tesseract's kept: %s", exc)
+            return out
+        if target.line is not None and target.region is not None:
+            kept = decide(Region(target.region.cell, list(target.line)), reading, None)
+            if kept is not None:
+                i = index[id(target.region)]
+                # Words Tesseract placed in the band (its line, or pieces of it it misplaced)
+                # are all covered by the new reading.
+                rest = [w for w in out[i].words if not any(w is x for x in target.line) and not _inside(w, target.box)]
+                word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key)
+                out[i] = Region(out[i].cell, rest + [word])
+            continue
+        kept = decide(target.region, reading, target.must_start_with)
+        if kept is None:
+            continue
+        text, conf = kept
+        old = target.region
+        key = old.words[0].line_key if old is not None and old.words else (0, 0, 0)
+        box = old.box() if old is not None and old.words else target.box
+        new = Region(old.cell if old is not None else target.cell, [Word(text, box, round(conf, 4), key)])
+        if old is not None:
+            out[index[id(old)]] = new
+        else:
+            out.append(new)
+    return out

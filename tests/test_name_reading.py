@@ -1,0 +1,401 @@
+"""Names on scans: the second reading of name cells (issue #3: 阎, 鑫 misread by Tesseract)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.readers import name_reread as nr
+from extractors.readers.linerec import LineReading, LineRecognizer, Symbol, ink_rows
+from extractors.readers.ocr_layout import Region, Word, segments_of
+from extractors.readers.preprocess import CellBox, Prepared
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Which regions are read again, and which reading is kept (fake second engine)
+# ---------------------------------------------------------------------------------------------
+
+
+class FakeRecognizer:
+    """Answers with a fixed reading and records the crops it was shown."""
+
+    def __init__(self, text: str, probs: list[float]):
+        self.reading = LineReading(text, tuple(Symbol(c, p) for c, p in zip(text, probs)))
+        self.crops: list[np.ndarray] = []
+
+    def available(self) -> bool:
+        return True
+
+    def read(self, grey: np.ndarray) -> Optional[LineReading]:
+        self.crops.append(grey)
+        return self.reading
+
+
+def _page(cells: list[CellBox]) -> Prepared:
+    return Prepared(np.full((400, 800), 255, np.uint8), cells, IDENTITY, 0, 0.0, 300)
+
+
+def _word(text: str, box: tuple[int, int, int, int], conf: float) -> Word:
+    return Word(text, box, conf, (1, 1, 1))
+
+
+LABEL = CellBox(0, 0, 0, (10, 10, 200, 60))
+VALUE = CellBox(0, 0, 1, (200, 10, 500, 60))
+OTHER = CellBox(0, 1, 1, (200, 60, 500, 110))
+
+
+def _form(value_text: str = "间艳环", value_conf: float = 0.85) -> list[Region]:
+    return [
+        Region(LABEL, [_word("姓名", (20, 20, 80, 50), 0.95)]),
+        Region(VALUE, [_word(value_text, (210, 20, 320, 50), value_conf)]),
+        Region(OTHER, [_word("包头市", (210, 70, 320, 100), 0.6)]),
+    ]
+
+
+def _texts(regions: list[Region]) -> dict:
+    return {r.cell: (nr.region_text(r), round(r.conf(), 4)) for r in regions}
+
+
+def test_value_cell_of_a_name_label_is_read_again_and_the_surer_reading_kept() -> None:
+    rec = FakeRecognizer("阎艳环", [0.998, 1.0, 1.0])
+    out = nr.reread_label_values(_form(), _page([LABEL, VALUE, OTHER]), rec)
+    texts = _texts(out)
+    assert texts[VALUE] == ("阎艳环", 0.998)
+    assert texts[LABEL] == ("姓名", 0.95) and texts[OTHER] == ("包头市", 0.6)  # not a name: untouched
+    assert len(rec.crops) == 1 and rec.crops[0].shape == (50 - 6, 300 - 6)  # the cell, inset from its lines
+    seg = {s.cell: s for s in segments_of(out, _page([LABEL, VALUE, OTHER]))}[(0, 0, 1)]
+    assert seg.text == "阎艳环" and seg.conf == pytest.approx(0.998)
+
+
+def test_a_less_sure_second_reading_changes_nothing() -> None:
+    rec = FakeRecognizer("阁艳环", [0.55, 1.0, 1.0])
+    regions = _form(value_conf=0.85)
+    out = nr.reread_label_values(regions, _page([LABEL, VALUE, OTHER]), rec)
+    assert _texts(out)[VALUE] == ("间艳环", 0.85)
+
+
+def test_two_engines_agreeing_raise_the_confidence_not_the_text() -> None:
+    rec = FakeRecognizer("熊平", [0.97, 0.99])
+    out = nr.reread_label_values(_form("熊 平", 0.6), _page([LABEL, VALUE, OTHER]), rec)
+    assert _texts(out)[VALUE] == ("熊 平", 0.97)
+
+
+def test_an_unsure_second_reading_never_replaces_even_a_weak_first() -> None:
+    rec = FakeRecognizer("程鑫利", [0.99, 0.3, 0.99])  # its weakest character decides
+    out = nr.reread_label_values(_form("程念利", 0.2), _page([LABEL, VALUE, OTHER]), rec)
+    assert _texts(out)[VALUE] == ("程念利", 0.2)
+
+
+def test_an_empty_value_cell_gets_the_name_the_second_engine_reads() -> None:
+    rec = FakeRecognizer("常鑫", [0.99, 0.98])
+    regions = [r for r in _form() if r.cell is not VALUE]
+    out = nr.reread_label_values(regions, _page([LABEL, VALUE, OTHER]), rec)
+    assert _texts(out)[VALUE] == ("常鑫", 0.98)
+
+
+def test_label_and_value_in_one_run_must_read_back_with_the_label() -> None:
+    run = Region(None, [_word("姓名", (20, 120, 70, 150), 0.9), _word(":能平", (75, 120, 160, 150), 0.7)])
+    page = _page([])
+    right = nr.reread_label_values([run], page, FakeRecognizer("姓名：熊平", [0.99] * 5))
+    assert nr.region_text(right[0]) == "姓名：熊平"
+    # A crop that does not read back as the label is not the name's line: keep Tesseract's reading.
+    wrong = nr.reread_label_values([run], page, FakeRecognizer("能平", [0.99] * 2))
+    assert nr.region_text(wrong[0]) == "姓名 :能平"
+
+
+def test_label_alone_on_a_line_points_at_the_run_to_its_right() -> None:
+    label = Region(None, [_word("承诺人（签名）：", (20, 200, 180, 230), 0.9)])
+    value = Region(None, [_word("丁立锋", (260, 200, 340, 230), 0.6)])
+    far_below = Region(None, [_word("2020年6月", (260, 300, 380, 330), 0.6)])
+    out = nr.reread_label_values([label, value, far_below], _page([]), FakeRecognizer("丁立锋", [0.99] * 3))
+    assert [nr.region_text(r) for r in out] == ["承诺人（签名）：", "丁立锋", "2020年6月"]
+    assert out[1].conf() == pytest.approx(0.99) and out[2].conf() == pytest.approx(0.6)
+
+
+def test_without_a_second_engine_regions_pass_through() -> None:
+    class Missing(FakeRecognizer):
+        def available(self) -> bool:
+            return False
+
+    regions = _form()
+    assert nr.reread_label_values(regions, _page([LABEL, VALUE, OTHER]), Missing("x", [1.0])) is regions
+
+
+def test_labels_come_from_the_label_table() -> None:
+    assert nr.label_prefix("姓　名：") == "姓名" and nr.is_name_label("姓名")
+    assert nr.label_prefix("申报人姓名") == "申报人姓名" and nr.is_name_label("承诺人")
+    assert nr.label_prefix("工作单位：包头") == "工作单位" and not nr.is_name_label("工作单位")
+    assert nr.label_prefix("包头市鑫达建筑安装有限公司") is None
+
+
+UNIT_LABEL = CellBox(0, 1, 0, (10, 60, 200, 110))
+
+
+@pytest.mark.parametrize("conf, reread", [(0.79, True), (0.95, False)])
+def test_other_values_are_read_again_only_when_tesseract_was_unsure(conf: float, reread: bool) -> None:
+    regions = [
+        Region(UNIT_LABEL, [_word("工作单位", (20, 70, 120, 100), 0.95)]),
+        Region(OTHER, [_word("包头市意达建筑安装有限公司", (210, 70, 490, 100), conf)]),
+    ]
+    rec = FakeRecognizer("包头市鑫达建筑安装有限公司", [0.99] * 13)
+    out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), rec)
+    assert nr.region_text(out[1]) == ("包头市鑫达建筑安装有限公司" if reread else "包头市意达建筑安装有限公司")
+    assert len(rec.crops) == (1 if reread else 0)
+
+
+def test_ink_rows_counts_lines_not_dust() -> None:
+    img = np.full((100, 200), 255, np.uint8)
+    img[10:40, 10:190] = 0
+    assert ink_rows(img) == 1
+    img[45:47, 50:52] = 0  # a speck
+    assert ink_rows(img) == 1
+    img[60:90, 10:190] = 0
+    assert ink_rows(img) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The real recogniser on the characters Tesseract cannot read
+# ---------------------------------------------------------------------------------------------
+
+REC = LineRecognizer()
+needs_model = pytest.mark.skipif(not REC.available(), reason="rapidocr_onnxruntime model not installed")
+
+
+def _line(text: str, dpi: int, pt: float = 11.0) -> np.ndarray:
+    font = ImageFont.truetype(FONT, int(pt * dpi / 72))
+    w = int(font.getlength(text)) + 40
+    img = Image.new("L", (w, int(pt * dpi / 72 * 2)), 255)
+    ImageDraw.Draw(img).text((20, int(pt * dpi / 72 * 0.4)), text, font=font, fill=0)
+    return np.array(img)
+
+
+@needs_model
+@pytest.mark.parametrize("name", ["阎艳环", "常鑫", "程鑫利", "熊平", "丁立锋"])
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_recogniser_reads_rare_name_characters(name: str, dpi: int) -> None:
+    reading = REC.read(_line(name, dpi))
+    assert reading is not None and reading.text == name
+    assert reading.conf > 0.8
+
+
+@needs_model
+def test_recogniser_refuses_two_lines_and_blank_crops() -> None:
+    a, b = _line("阎艳环", 300), _line("常鑫利", 300)
+    width = max(a.shape[1], b.shape[1])
+    pad = lambda im: np.pad(im, ((0, 0), (0, width - im.shape[1])), constant_values=255)  # noqa: E731
+    two = np.vstack([pad(a), pad(b)])
+    assert REC.read(two) is None
+    assert REC.read(np.full((60, 200), 255, np.uint8)) is None
+
+
+@needs_model
+def test_symbols_carry_alternatives_in_probability_order() -> None:
+    reading = REC.read(_line("阎艳环", 300))
+    assert reading is not None
+    first = reading.symbols[0]
+    assert first.text == "阎" and all(p <= first.prob for _, p in first.alternatives)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a misread name or title must not turn into downstream
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, title, unsure",
+    [
+        ("理工程师", "工程师", True),  # 助 of 助理工程师 lost: 工程师 would fail SENIORITY
+        ("级工程师", "工程师", True),
+        ("理农艺师", "农艺师", True),
+        ("助理工程师", "助理工程师", False),
+        ("工程师", "工程师", False),
+        ("现任工程师", "工程师", False),  # 任 ends no longer title: an ordinary prefix
+    ],
+)
+def test_a_title_that_may_be_a_longer_one_cut_short_is_not_trusted(raw: str, title: str, unsure: bool) -> None:
+    from extractors.fields import PARSERS, TRUNCATED_TITLE_CERTAINTY
+
+    parsed = PARSERS["current_title"](raw)
+    assert parsed is not None and parsed[0] == title
+    assert (parsed[1] <= TRUNCATED_TITLE_CERTAINTY) == unsure
+
+
+def _view(text: str):
+    from dossierflow.models import PageContent, Segment
+    from extractors.layout import DocView
+
+    seg = Segment(text=text, box=(0.0, 0.0, 500.0, 800.0), conf=0.83, cell=(0, 0, 0))
+    return DocView([PageContent(file="A1/材料6.pdf", page=8, method="ocr", segments=[seg])])
+
+
+@pytest.mark.parametrize(
+    "text, applicant, holder",
+    [
+        ("荣誉证能平同志 : 被授予 \"包头市优秀科技工作者 \"荣誉称号。", "熊平", "能平"),  # 书 lost, 熊 misread
+        ("荣誉证书宋常态同志：被授予“包头市鹿城英才”荣誉称号。", "常鑫", "常态"),  # 书 → 宋, 鑫 → 态
+        ("荣誉证书熊平同志：被授予“包头市优秀教师”荣誉称号。", "熊平", "熊平"),
+        ("荣誉证书张伟同志：被授予“包头市优秀教师”荣誉称号。", "王芳", "张伟"),  # another person stays
+    ],
+)
+def test_certificate_holder_misread_is_told_from_another_person(text: str, applicant: str, holder: str) -> None:
+    from extractors.evidence.common import holder_of, looks_like_misread
+
+    got = holder_of(_view(text), applicant)
+    assert got == holder
+    # What the evidence stage then does with it: a misread of the applicant is an unread holder
+    # (no HOLDER_MISMATCH lead), another person's name is kept and flagged.
+    assert looks_like_misread(got, applicant) == (holder not in (applicant, "张伟"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Real Tesseract, then the second reading, on a rendered scan of a ruled form
+# ---------------------------------------------------------------------------------------------
+
+RARE_ROWS = [
+    ("姓名", "阎艳环", "性别", "女"),
+    ("出生年月", "1982年5月", "最高学历", "本科"),
+    ("工作单位", "包头市鑫达建筑安装有限公司", None, None),
+    ("申报系列", "工程", "申报专业", "建筑工程"),
+]
+
+
+def _tesseract():
+    try:
+        from extractors.readers.engines import default_engine
+    except ImportError:  # before the engines module: the CLI engine lived in ocr.py
+        from extractors.readers.ocr import TesseractEngine
+
+        return TesseractEngine()
+    return default_engine()
+
+
+def _scan(dpi: int) -> np.ndarray:
+    from extractors.readers.samples import degrade, render_form
+
+    page = degrade(render_form(dpi, rows=RARE_ROWS).image, skew=0.6, noise=0.05, jpeg_quality=90)
+    return np.array(page)
+
+
+@pytest.mark.e2e
+@needs_model
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_rare_name_and_unit_read_right_after_the_second_reading(dpi: int) -> None:
+    from extractors.readers.ocr_layout import regions_of
+    from extractors.readers.preprocess import prepare
+
+    prep = prepare(_scan(dpi), dpi)
+    regions = regions_of(_tesseract().words(prep.image), prep)
+    segments = segments_of(nr.reread_label_values(regions, prep), prep)
+    by_text = {s.text: s for s in segments}
+    assert "阎艳环" in by_text and by_text["阎艳环"].cell == (0, 0, 1)
+    assert by_text["阎艳环"].conf > 0.8
+    # A unit name Tesseract reads confidently is left to it; when it was unsure the second
+    # reading has the right one. Either way no other text for that cell survives.
+    unit = [s for s in segments if s.cell == (0, 2, 1)]
+    assert len(unit) == 1 and (unit[0].text == "包头市鑫达建筑安装有限公司" or unit[0].conf >= nr.WEAK_VALUE)
+
+
+def test_readings_are_judged_by_their_weakest_part() -> None:
+    # Tesseract's mean (0.78) is above the second engine's weakest character (0.71), but its
+    # weakest word (僵, 0.3) is below it: the second reading wins.
+    words = [_word("承诺人（签名）：", (20, 200, 180, 230), 0.93), _word("常", (190, 200, 220, 230), 0.9), _word("僵", (225, 200, 255, 230), 0.3)]
+    region = Region(None, words)
+    kept = nr.decide(region, LineReading("承诺人（签名）：常鑫", tuple(Symbol(c, 0.71 if c == "鑫" else 0.99) for c in "承诺人（签名）：常鑫")), "承诺人签名")
+    assert kept == ("承诺人（签名）：常鑫", 0.71)
+
+
+def test_a_weak_title_line_at_the_top_is_read_again_a_sure_one_or_a_lower_line_is_not() -> None:
+    title = Region(None, [_word("专业技术资格", (100, 20, 400, 50), 0.96), _word("大审表", (400, 20, 520, 50), 0.0)])
+    sure = Region(None, [_word("（2020年度）", (200, 55, 380, 80), 0.95)])
+    low = Region(None, [_word("推荐单位意见", (100, 350, 300, 380), 0.2)])  # below the title zone
+    rec = FakeRecognizer("专业技术资格送审表", [0.99] * 9)
+    out = nr.reread_label_values([title, sure, low], _page([]), rec)
+    assert [nr.region_text(r) for r in out] == ["专业技术资格送审表", "（2020年度）", "推荐单位意见"]
+    assert len(rec.crops) == 1
+
+
+def test_punctuation_does_not_decide_how_sure_a_reading_is() -> None:
+    reading = LineReading("姓名：侯爱月", tuple(Symbol(c, p) for c, p in zip("姓名：侯爱月", [0.99, 0.99, 0.6, 0.76, 0.99, 0.99])))
+    assert reading.conf == pytest.approx(0.76)
+    words = [_word("姓名", (0, 0, 40, 20), 0.93), _word(":", (40, 0, 45, 20), 0.2), _word("修", (50, 0, 70, 20), 0.63),
+             _word("爱月", (70, 0, 110, 20), 0.93)]
+    assert nr.decide(Region(None, words), reading, "姓名") == ("姓名：侯爱月", 0.76)
+
+
+def test_pledge_signature_with_a_stray_stroke_glyph_is_the_applicants() -> None:
+    from dossierflow.models import Document, FieldValue, PageContent, Segment, Source
+    from extractors.evidence.letters import read_pledge
+    from extractors.layout import DocView
+
+    segs = [
+        Segment(text="特此承诺。", box=(74.0, 157.0, 118.0, 168.0), conf=0.93),
+        Segment(text="承诺人（签名）：阎云梅", box=(295.0, 181.0, 425.0, 203.0), conf=0.84),
+        Segment(text="一", box=(405.0, 185.0, 412.0, 187.0), conf=0.95),
+        Segment(text="妈", box=(425.0, 182.0, 432.0, 189.0), conf=0.47),
+    ]
+    page = PageContent(file="A3/IMG_8977.jpg", page=1, method="ocr", segments=segs)
+    doc = Document(kind="pledge", file="A3/IMG_8977.jpg", pages=[1], confidence=0.9)
+    name = FieldValue(value="阎云梅", confidence=0.99, source=Source(file="A3/1.pdf", page=1))
+    (ev,) = read_pledge(DocView([page]), doc, {"name": name})
+    assert ev.signed and ev.signer == "阎云梅" and ev.confidence >= 0.9
+    other = FieldValue(value="阎云", confidence=0.99, source=Source(file="A3/1.pdf", page=1))
+    (ev2,) = read_pledge(DocView([page]), doc, {"name": other})
+    assert ev2.signer != "阎云"  # the name read as one unit is longer: not this applicant's for sure
+    segs[1] = Segment(text="承诺人（签名）：王伟东", box=(295.0, 181.0, 425.0, 203.0), conf=0.84)
+    page = PageContent(file="A3/IMG_8977.jpg", page=1, method="ocr", segments=segs)
+    wang = FieldValue(value="王伟", confidence=0.99, source=Source(file="A3/1.pdf", page=1))
+    (ev3,) = read_pledge(DocView([page]), doc, {"name": wang})
+    assert ev3.signer != "王伟"
+
+
+def test_a_failing_second_engine_leaves_tesseracts_reading() -> None:
+    class Broken(FakeRecognizer):
+        def read(self, grey: np.ndarray) -> Optional[LineReading]:
+            raise RuntimeError("onnxruntime: bad input")
+
+    out = nr.reread_label_values(_form(), _page([LABEL, VALUE, OTHER]), Broken("x", [1.0]))
+    assert _texts(out)[VALUE] == ("间艳环", 0.85)
+
+
+def test_a_sure_value_with_a_lost_bracket_is_read_again() -> None:
+    regions = [
+        Region(UNIT_LABEL, [_word("工作单位", (20, 70, 120, 100), 0.95)]),
+        Region(OTHER, [_word("包头钢铁（集团有限责任公司", (210, 70, 490, 100), 0.93)]),
+    ]
+    rec = FakeRecognizer("包头钢铁（集团）有限责任公司", [0.99] * 14)
+    out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), rec)
+    assert nr.region_text(out[1]) == "包头钢铁（集团）有限责任公司"
+    # Less sure than Tesseract, but agreeing on every character: its closed bracket is kept.
+    unsure = FakeRecognizer("包头钢铁（集团）有限责任公司", [0.99] * 8 + [0.68] + [0.99] * 5)
+    out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), unsure)
+    assert (nr.region_text(out[1]), out[1].conf()) == ("包头钢铁（集团）有限责任公司", 0.93)
+    # A different character is not corroborated: Tesseract's surer reading stays.
+    other = FakeRecognizer("包头钢钱（集团）有限责任公司", [0.99] * 8 + [0.68] + [0.99] * 5)
+    out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), other)
+    assert nr.region_text(out[1]) == "包头钢铁（集团有限责任公司"
+
+
+def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
+    page_cell = CellBox(0, 0, 0, (10, 10, 790, 390))
+    words = [
+        _word("毕业证书", (300, 30, 500, 70), 0.95),
+        _word("学", (40, 120, 60, 150), 0.92), _word("生", (62, 120, 82, 150), 0.93),
+        _word("交", (84, 120, 104, 150), 0.9), _word("云", (106, 120, 126, 150), 0.0),
+        _word("梅女", (400, 118, 440, 140), 0.5),  # a piece Tesseract put on a line of its own
+        _word("性别", (130, 120, 170, 150), 0.9),
+        _word("校名：内蒙古科技大学", (40, 300, 300, 330), 0.95),
+    ]
+    rec = FakeRecognizer("学生阎云梅，性别女，", [0.95] * 10)
+    out = nr.reread_label_values([Region(page_cell, words)], _page([page_cell]), rec)
+    assert nr.region_text(out[0]) == "毕业证书 学生阎云梅，性别女， 校名：内蒙古科技大学"
+    assert len(rec.crops) == 1 and rec.crops[0].shape[1] == 790 - 10 - 2 * nr.CELL_INSET  # the whole width
+    sure = [w if w.text != "云" else _word("云", w.box, 0.9) for w in words]
+    rec2 = FakeRecognizer("学生阎云梅，性别女，", [0.95] * 10)
+    nr.reread_label_values([Region(page_cell, sure)], _page([page_cell]), rec2)
+    assert rec2.crops == []  # every word of the line was read surely: left to Tesseract
