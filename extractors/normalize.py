@@ -55,6 +55,9 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - edit_distance(a, b) / max(len(a), len(b))
 
 
+PLACE_MIN_SCORE = 0.74  # a county name with one damaged character in four still counts
+
+
 @dataclass(frozen=True)
 class SubMatch:
     score: float  # 1 - edits / len(needle)
@@ -62,11 +65,14 @@ class SubMatch:
     end: int
 
 
-def best_substring(needle: str, hay: str) -> Optional[SubMatch]:
+def best_substring(needle: str, hay: str, min_score: float = 0.0) -> Optional[SubMatch]:
     """Where `needle` occurs in `hay` with the fewest edits (semi-global alignment).
 
     An OCR-damaged title ("专业技术资格评軍表") or a title with a prefix ("2020年度专业…") still
-    matches; the score says how much was damaged.
+    matches; the score says how much was damaged. With `min_score`, a needle that cannot reach it
+    is None without the alignment: every needle character `hay` lacks costs an edit, so the
+    characters they share bound the score from above. (Label and title search call this hundreds
+    of thousands of times a batch, nearly always on text that shares little with the needle.)
     """
     if not needle or not hay:
         return None
@@ -74,6 +80,10 @@ def best_substring(needle: str, hay: str) -> Optional[SubMatch]:
     if idx >= 0:
         return SubMatch(1.0, idx, idx + len(needle))
     n, m = len(needle), len(hay)
+    if min_score > 0:
+        present = sum(c in hay for c in needle)
+        if present < min_score * n:
+            return None
     # dist[j]: edits aligning needle[:i] ending at hay[:j]; start[j]: where that alignment began.
     dist = [0] * (m + 1)
     start = list(range(m + 1))
@@ -446,8 +456,8 @@ def canonical_region(text: Optional[str]) -> Optional[str]:
             return t
     best: Optional[tuple[float, str, SubMatch]] = None
     for c in COUNTIES:
-        sm = best_substring(c, t)
-        if sm and sm.score >= 0.74 and (best is None or sm.score > best[0]):
+        sm = best_substring(c, t, PLACE_MIN_SCORE)
+        if sm and sm.score >= PLACE_MIN_SCORE and (best is None or sm.score > best[0]):
             best = (sm.score, c, sm)
     if best is None:
         return None
@@ -462,8 +472,8 @@ def repair_places(text: str) -> str:
     for c in COUNTIES:
         if c in t or len(c) < 4:
             continue
-        sm = best_substring(c, t)
-        if sm and sm.score >= 0.74 and sm.end - sm.start == len(c):
+        sm = best_substring(c, t, PLACE_MIN_SCORE)
+        if sm and sm.score >= PLACE_MIN_SCORE and sm.end - sm.start == len(c):
             t = t[: sm.start] + c + t[sm.end :]
     return t
 
