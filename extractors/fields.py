@@ -107,7 +107,7 @@ def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
         if len(lab) < 4:
             continue
         window = t[lead : lead + len(lab) + 1]
-        sm = nz.best_substring(lab, window)
+        sm = nz.best_substring(lab, window, LABEL_MIN_SCORE)
         if sm is None or sm.score < LABEL_MIN_SCORE or sm.start > 1:
             continue
         span = window[sm.start : sm.end]
