@@ -1,0 +1,91 @@
+"""The read-ahead that starts reading before Prefect is up: every pending dossier is extracted
+once, handed over once, in the order given; closing stops what has not started."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.ingest import BatchInput, DossierInput
+from dossierflow.pipeline import Extracted
+from flows import read_ahead
+
+
+def _dossiers(n: int) -> list[DossierInput]:
+    return [DossierInput(dossier_id=f"A{i:04d}", entry=f"A{i:04d}") for i in range(1, n + 1)]
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def fake_extract(dossier, limits, cache, reader=None):
+        with lock:
+            seen.append(dossier.dossier_id)
+        time.sleep(0.01)
+        return Extracted(dossier.dossier_id, error="fake")
+
+    monkeypatch.setattr(read_ahead, "extract_or_reuse", fake_extract)
+    return seen
+
+
+def _batch(dossiers: list[DossierInput]) -> BatchInput:
+    return BatchInput.__new__(BatchInput)  # the read-ahead only carries it to the flow
+
+
+def test_each_dossier_read_once_and_handed_over_once(tmp_path: Path, calls: list[str]) -> None:
+    dossiers = _dossiers(6)
+    ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), in_flight=1)
+    try:
+        taken = [ahead.take(d.dossier_id) for d in reversed(dossiers)]
+        assert [t.dossier_id for t in taken] == [d.dossier_id for d in reversed(dossiers)]
+        assert ahead.take("A0001") is None  # handed over already: the task would read it itself
+        assert ahead.take("B9999") is None
+    finally:
+        ahead.close()
+    assert calls == [d.dossier_id for d in dossiers]  # one in flight: exactly the given order
+
+
+def test_unread_handoff_reads_nothing(tmp_path: Path, calls: list[str]) -> None:
+    dossiers = _dossiers(3)
+    ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), read=False)
+    assert ahead.pending == dossiers and ahead.take("A0001") is None
+    ahead.close()
+    assert calls == []
+
+
+def test_close_stops_dossiers_not_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[str] = []
+    gate = threading.Event()
+
+    def slow_extract(dossier, limits, cache, reader=None):
+        started.append(dossier.dossier_id)
+        gate.wait(5)
+        return Extracted(dossier.dossier_id, error="fake")
+
+    monkeypatch.setattr(read_ahead, "extract_or_reuse", slow_extract)
+    dossiers = _dossiers(5)
+    ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), in_flight=1)
+    while not started:
+        time.sleep(0.005)
+    # The first dossier is held until after close() has cancelled the rest.
+    threading.Timer(0.2, gate.set).start()
+    ahead.close()
+    assert started == ["A0001"]
+
+
+def test_registry_is_per_output_folder(tmp_path: Path, calls: list[str]) -> None:
+    ahead = read_ahead.ReadAhead(_batch([]), {}, [], Limits(), ExtractionCache(tmp_path))
+    read_ahead.register(tmp_path / "out", ahead)
+    try:
+        assert read_ahead.lookup(tmp_path / "out") is ahead
+        assert read_ahead.lookup(tmp_path / "other") is None
+    finally:
+        read_ahead.unregister(tmp_path / "out")
+    assert read_ahead.lookup(tmp_path / "out") is None
