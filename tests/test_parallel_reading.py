@@ -81,3 +81,33 @@ def test_core_slots_cap_concurrency() -> None:
         assert peak == 2
     finally:
         slots.configure(None)
+
+
+def test_forkserver_preload_leaves_no_heavy_import_to_each_child(tmp_path: Path) -> None:
+    """Each file is read in a child forked from the preloaded server: whatever the child still has
+    to import, it imports again for every file. Scipy (via imagehash), Pillow's plugins and numpy's
+    submodules took 0.1-0.3 s per child before they were preloaded."""
+    import json
+    import subprocess
+    import sys
+
+    from extractors.readers.samples import render_form
+
+    scan = tmp_path / "scan_0001.png"
+    render_form(200).image.save(scan, dpi=(200, 200))
+    pdf = text_pdf(tmp_path / "form.pdf")
+    code = (
+        "import json, sys\n"
+        "import extractors.readers.preload\n"
+        "from pathlib import Path\n"
+        "from dossierflow.config import Limits\n"
+        "from extractors.readers import read_file\n"
+        "before = set(sys.modules)\n"
+        f"for p in {[str(scan), str(pdf)]!r}:\n"
+        "    read_file(Path(p), 'A1/' + Path(p).name, Limits())\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    imported = json.loads(out.stdout.strip().splitlines()[-1])
+    heavy = [m for m in imported if m.split(".")[0] in {"scipy", "numpy", "PIL", "cv2", "pdfplumber", "pypdf", "pypdfium2", "imagehash", "onnxruntime", "tesserocr"}]
+    assert heavy == [], heavy
