@@ -20,9 +20,12 @@ from extractors.layout import line_text, top_lines, upright
 from extractors.normalize import DATA_DIR, best_substring, skeleton
 
 TITLE_MIN_SCORE = 0.75  # at most one damaged character in four
+HEAD_TITLE_MIN_SCORE = 0.66  # a title at the head of a framed certificate read as one run
 UNREADABLE_OCR = 0.4  # mean OCR confidence below which a page's text is noise
 LONG_LINE_SLACK = 14  # a line this much longer than a title is body text that mentions it
 _ITEM_LINE = re.compile(r"^\d{1,2}(?!\d)")  # "3 专业技术资格评审表 2页": a list item, not a title
+LIST_KIND = "material_list"
+LIST_MIN_KINDS = 3  # a page naming this many other kinds' documents, one per entry, lists materials
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,15 @@ def _line_score(text: str, spec: KindSpec, first: bool = False) -> float:
                 continue
             # OCR sometimes returns a framed certificate as one run of text: its head is the title.
             # Decorations damage it more than a printed title line, so one more edit is allowed.
-            sm = best_substring(title, text[: len(title) + 3])
-            if sm is not None and len(title) >= 5 and sm.score >= 0.66:
-                best = max(best, TITLE_MIN_SCORE + (sm.score - 0.66) / 4)
+            sm = best_substring(title, text[: len(title) + 3], HEAD_TITLE_MIN_SCORE)
+            if sm is not None and len(title) >= 5 and sm.score >= HEAD_TITLE_MIN_SCORE:
+                best = max(best, TITLE_MIN_SCORE + (sm.score - HEAD_TITLE_MIN_SCORE) / 4)
             continue
         if len(title) <= 3:
             s = 1.0 if title in text and len(text) <= len(title) + 4 else 0.0
         else:
-            sm = best_substring(title, text)
+            # Below TITLE_MIN_SCORE a line is no title of any kind, so those scores need no alignment.
+            sm = best_substring(title, text, TITLE_MIN_SCORE)
             s = sm.score if sm else 0.0
             # A title matched inside a longer line is less sure than a line that is the title.
             s -= 0.01 * max(0, len(text) - len(title) - 6)
@@ -192,6 +196,27 @@ def _cue_kind(page: PageContent, counts: dict[str, int]) -> Optional[CueGuess]:
     return CueGuess(ranked[0][0], ranked[0][1], min(0.7, 0.4 + 0.06 * ranked[0][1]))
 
 
+def _listing_guess(page: PageContent) -> Optional[CueGuess]:
+    """A page whose entries are the titles of several other kinds of document is a list of
+    materials, even when OCR lost its own title: its entries would otherwise vote for the
+    documents they name (an item 专业技术资格评审表 made a material list an eval_form)."""
+    if _spec(LIST_KIND) is None:
+        return None
+    named: set[str] = set()
+    for seg in page.segments:
+        text = skeleton(seg.text)
+        text = _ITEM_LINE.sub("", text, count=1) if not re.match(r"^(19|20)\d\d", text) else text
+        if not text:
+            continue
+        scores = [(_line_score(text, spec), spec.kind) for spec in kind_specs() if spec.titles and spec.kind != LIST_KIND]
+        score, kind = max(scores, default=(0.0, ""))
+        if score >= TITLE_MIN_SCORE:
+            named.add(kind)
+    if len(named) < LIST_MIN_KINDS:
+        return None
+    return CueGuess(LIST_KIND, len(named), min(0.8, 0.5 + 0.05 * len(named)))
+
+
 def classify(pages: list[PageContent]) -> list[Document]:
     """Documents in page order. Every page belongs to exactly one document."""
     docs: list[_Open] = []
@@ -228,7 +253,7 @@ def classify(pages: list[PageContent]) -> list[Document]:
             continue
         cur_spec = _spec(cur.kind) if cur is not None else None
         counts = _cue_counts(page)
-        guess = _cue_kind(page, counts)
+        guess = _listing_guess(page) or _cue_kind(page, counts)
         # A page OCR could not read (upside down, blank) is not taken for the next page of anything.
         readable = bool(page.segments) and (page.ocr_confidence is None or page.ocr_confidence >= UNREADABLE_OCR)
         continues = same_file and cur is not None and cur_spec is not None and cur_spec.multipage and readable

@@ -57,25 +57,70 @@ def chinese_brackets(text: str) -> str:
     return _CLOSE.sub("）", text)
 
 
-def _split_word(word: Word, x_cut: int) -> tuple[Word, Word]:
-    """Split a word Tesseract ran across a cell border, in proportion (CJK glyphs are square)."""
+def _glyph_weight(ch: str) -> float:
+    """Relative advance of a glyph: CJK and full-width forms are square, the rest about half."""
+    return 1.0 if ord(ch) >= 0x2E80 else 0.5
+
+
+def _split_word(word: Word, x_cut: float) -> Optional[tuple[Word, Word]]:
+    """Split a word Tesseract ran across a cell border where its glyphs fall, or None when every
+    glyph's centre lies on one side (the box merely overhangs the border by a few pixels)."""
     x0, y0, x1, y1 = word.box
-    n = len(word.text)
-    k = int(round(n * (x_cut - x0) / max(1, x1 - x0)))
-    k = min(max(k, 1), n - 1)
+    weights = [_glyph_weight(ch) for ch in word.text]
+    unit = (x1 - x0) / max(sum(weights), 1e-9)
+    k, left = 0, float(x0)
+    for wgt in weights:
+        if left + wgt * unit / 2 >= x_cut:
+            break
+        left += wgt * unit
+        k += 1
+    if k == 0 or k == len(word.text):
+        return None
+    cut = int(round(x_cut))
     return (
-        Word(word.text[:k], (x0, y0, x_cut, y1), word.conf, word.line_key),
-        Word(word.text[k:], (x_cut, y0, x1, y1), word.conf, word.line_key),
+        Word(word.text[:k], (x0, y0, cut, y1), word.conf, word.line_key),
+        Word(word.text[k:], (cut, y0, x1, y1), word.conf, word.line_key),
     )
 
 
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0
+
+
 def _cell_of(word: Word, cells: list[CellBox]) -> Optional[CellBox]:
+    """The cell holding the word's centre; else, when the centre sits on a whitened ruling line,
+    the cell the word overlaps most (a glyph written close to a cell's edge still belongs to it)."""
     cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
     for c in cells:
         x0, y0, x1, y1 = c.box
         if x0 <= cx <= x1 and y0 <= cy <= y1:
             return c
-    return None
+    best, best_area = None, 0
+    for c in cells:
+        if c.box[1] <= cy <= c.box[3]:
+            area = _overlap(word.box, c.box)
+            if area > best_area:
+                best, best_area = c, area
+    return best
+
+
+def _borders(word: Word, cells: list[CellBox]) -> list[float]:
+    """x of each cell border the word crosses: the middle of the ruling line between two cells
+    side by side on the word's line, or a cell's outer edge."""
+    cy = (word.box[1] + word.box[3]) / 2
+    row = sorted(
+        (c.box for c in cells if c.box[1] <= cy <= c.box[3] and c.box[0] < word.box[2] and c.box[2] > word.box[0]),
+        key=lambda b: b[0],
+    )
+    if not row:
+        return []
+    # A whitened line leaves a gap of a few pixels between neighbours: one border, not two.
+    edges = [float(row[0][0])]
+    edges += [(left[2] + right[0]) / 2 for left, right in zip(row, row[1:])]
+    edges.append(float(row[-1][2]))
+    return [e for e in edges if word.box[0] < e < word.box[2]]
 
 
 def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
@@ -83,23 +128,16 @@ def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
     queue = list(words)
     while queue:
         w = queue.pop(0)
-        cut = None
+        parts = None
         if len(w.text) > 1:
-            for c in cells:
-                x0, y0, x1, y1 = c.box
-                cy = (w.box[1] + w.box[3]) / 2
-                if not (y0 <= cy <= y1):
-                    continue
-                for edge in (x0, x1):
-                    if w.box[0] + 4 < edge < w.box[2] - 4:
-                        cut = edge
-                        break
-                if cut:
+            for edge in _borders(w, cells):
+                parts = _split_word(w, edge)
+                if parts:
                     break
-        if cut is None:
+        if parts is None:
             out.append(w)
         else:
-            queue[:0] = list(_split_word(w, cut))
+            queue[:0] = list(parts)
     return out
 
 
@@ -113,7 +151,11 @@ def _join(words: list[Word]) -> str:
         if lines:
             last = lines[-1]
             lcy = np.mean([(v.box[1] + v.box[3]) / 2 for v in last])
-            if abs(cy - lcy) < max(h, 8) * 0.6:
+            # The line's own height sets the tolerance too: Tesseract sometimes gives a glyph the
+            # small box of a neighbouring colon (填表日期： → 期 boxed as ：), and that glyph's
+            # height alone would start a new line and move it after the value.
+            line_h = float(np.median([v.box[3] - v.box[1] for v in last]))
+            if abs(cy - lcy) < max(h, line_h, 8) * 0.6:
                 last.append(w)
                 continue
         lines.append([w])

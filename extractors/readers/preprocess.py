@@ -241,6 +241,45 @@ def _long_runs(binary: np.ndarray, length: int, vertical: bool) -> np.ndarray:
     return out
 
 
+STRAY_MAX_INCH = 1.0  # a run shorter than this must meet a line of the other direction
+STRAY_REACH = 6  # pixels between a short run's end and the line it meets (breaks at crossings)
+
+
+def drop_stray_strokes(horiz: np.ndarray, vert: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep short runs only where they meet a line of the other direction.
+
+    The run lengths that find a table row's own separators (a third of an inch) are also reached
+    by strokes of large print and of stamps: the verticals of a certificate's title 证书, a
+    stamp's rim. Whitened as ruling lines, those strokes cut glyphs apart (荣誉证书 read as
+    荣誉讧=). A ruling line is part of a grid, so it meets a line across it; a stroke does not.
+    """
+    limit = int(dpi * STRAY_MAX_INCH)
+    return _keep_joined(horiz, vert, limit, vertical=False), _keep_joined(vert, horiz, limit, vertical=True)
+
+
+def _keep_joined(runs: np.ndarray, across: np.ndarray, limit: int, vertical: bool) -> np.ndarray:
+    boxes, seeds, _ = _contour_boxes(runs, holes=False)
+    if not len(boxes):
+        return runs
+    length = boxes[:, 3] if vertical else boxes[:, 2]
+    short = np.flatnonzero(length < limit)
+    if not len(short):
+        return runs
+    h, w = runs.shape
+    out = runs
+    for i in short:
+        x, y, bw, bh = (int(v) for v in boxes[i])
+        x0, y0 = max(0, x - STRAY_REACH), max(0, y - STRAY_REACH)
+        x1, y1 = min(w, x + bw + STRAY_REACH), min(h, y + bh + STRAY_REACH)
+        if cv2.countNonZero(across[y0:y1, x0:x1]):
+            continue
+        if out is runs:
+            out = runs.copy()
+        sx, sy = (int(v) for v in seeds[i])
+        cv2.floodFill(out, None, (sx, sy), 0, flags=8)
+    return out
+
+
 def find_cells(horiz: np.ndarray, vert: np.ndarray, dpi: int) -> list[CellBox]:
     """Cells of every ruled table: the closed regions the grid encloses, indexed by row and column."""
     return _cells_of_grid(_grid(horiz, vert), dpi)
@@ -371,7 +410,7 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     else:
         skew = 0.0
 
-    horiz, vert = find_lines(mask, work_dpi)
+    horiz, vert = drop_stray_strokes(*find_lines(mask, work_dpi), work_dpi)
     lines = _grid(horiz, vert)
     cells = _cells_of_grid(lines, work_dpi)
     # Lines are 0/255: the maximum whitens them and leaves every other pixel as it was.

@@ -1,0 +1,39 @@
+"""Strokes of large print are not ruling lines (issue #3: a title's 证书 was cut apart by whitening)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from extractors.readers.preprocess import drop_stray_strokes, find_lines, ink_mask, prepare
+
+DPI = 300
+
+
+def _form() -> np.ndarray:
+    """A one-row, two-cell table (row 90 px high, as a form's rows are) and, below it, a large
+    glyph: a 120 px vertical stroke with a short bar, touching no line."""
+    img = np.full((1200, 1400), 255, np.uint8)
+    cv2.rectangle(img, (100, 200), (1100, 290), 0, 3)  # the row's box
+    cv2.line(img, (600, 200), (600, 290), 0, 3)  # the separator between its two cells
+    cv2.rectangle(img, (400, 600), (408, 720), 0, -1)  # the glyph's vertical stroke
+    cv2.rectangle(img, (360, 600), (450, 606), 0, -1)  # and its top bar
+    for x in range(150, 1000, 120):  # a line of ordinary text in the first cell, for Otsu's sake
+        cv2.putText(img, "A", (x, 270), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    return img
+
+
+def test_isolated_long_stroke_is_not_a_line_but_a_row_separator_is() -> None:
+    mask = ink_mask(_form())
+    horiz, vert = drop_stray_strokes(*find_lines(mask, DPI), DPI)
+    assert not vert[600:720, 400:409].any()  # the glyph's stroke stays ink
+    assert vert[210:280, 598:603].any()  # the separator, 90 px, meets the row's lines: a line
+    assert vert[210:280, 98:103].any() and horiz[198:203, 200:1000].any()
+
+
+def test_prepare_keeps_large_glyph_strokes_and_whitens_the_grid() -> None:
+    prep = prepare(_form(), DPI, rotation=0)
+    assert prep.image[620:700, 401:407].max() < 128  # stroke still dark
+    assert prep.image[220:270, 599:602].min() > 200  # separator whitened
+    cells = sorted(c.box[0] for c in prep.cells)
+    assert len(cells) == 2 and cells[0] < 600 < cells[1]
