@@ -13,6 +13,7 @@ import numpy as np
 from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
+from extractors.readers.unread_lines import read_unread_lines
 from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, prepare
 
@@ -57,6 +58,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
     # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
     # names, and labelled values Tesseract was unsure of, again.
     regions = reread_label_values(regions, prep)
+    # A line Tesseract dropped whole (a signature line in a script face) is read by it too.
+    regions = read_unread_lines(regions, prep)
     all_words = [w for r in regions for w in r.words]
     conf = _mean_conf(all_words)
     segments = segments_of(regions, prep)

@@ -1,0 +1,83 @@
+"""Lines of ink Tesseract returned no words for, read by the second recogniser.
+
+Tesseract's page segmentation drops a whole line when part of it is in a larger or script-like
+face: the pledge's signature line (承诺人签名： followed by the signature) is the common case, and
+without it a signed pledge reads as unsigned. Such a line shows on the prepared page as a band of
+ink rows that no word box reaches. Each band of text-line height and width is cropped and read by
+`linerec`; a reading is kept only when it is confident and holds Chinese text, so stamps, photos
+and decorations (which read as low-confidence noise) add nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from extractors.readers.linerec import INK_LEVEL, shared_recognizer
+from extractors.readers.ocr_layout import Region, Word
+from extractors.readers.preprocess import Prepared
+
+MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
+MIN_WIDTH_IN = 0.6  # a line worth reading holds at least a label or a name
+MIN_ROW_INK = 3  # ink pixels a row needs to belong to a band (dust does not make a line)
+WORD_MARGIN = 6  # pixels around read words whose ink counts as read
+MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
+MIN_CONF = 0.8
+_LINE_KEY_BLOCK = 9_000  # line keys of added lines stay clear of Tesseract's own block numbers
+
+
+def _bands(unread: np.ndarray, dpi: int) -> list[tuple[int, int]]:
+    rows = unread.sum(axis=1) >= MIN_ROW_INK
+    edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    lo, hi = MIN_LINE_IN * dpi, MAX_LINE_IN * dpi
+    return [(int(s), int(e)) for s, e in zip(starts, ends) if lo <= e - s <= hi]
+
+
+def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+    """`regions` plus one region per confidently read line that Tesseract left out."""
+    rec = recognizer if recognizer is not None else shared_recognizer()
+    if not rec.available():
+        return regions
+    image = prep.image
+    unread = image < INK_LEVEL
+    h, w = unread.shape
+    for region in regions:
+        for word in region.words:
+            x0, y0, x1, y1 = word.box
+            unread[max(0, y0 - WORD_MARGIN) : min(h, y1 + WORD_MARGIN), max(0, x0 - WORD_MARGIN) : min(w, x1 + WORD_MARGIN)] = False
+    bands = _bands(unread, prep.dpi)
+    if not bands or len(bands) > MAX_BANDS:
+        return regions
+    read_rows = [(wd.box[1], wd.box[3]) for r in regions for wd in r.words]
+    added: list[Region] = []
+    for i, (y0, y1) in enumerate(bands):
+        # A band beside words read on the same line is the rest of a read line, not a lost one.
+        if any(a < y1 and b > y0 for a, b in read_rows):
+            continue
+        cols = np.nonzero(unread[y0:y1].any(axis=0))[0]
+        if cols.size == 0 or cols[-1] - cols[0] < MIN_WIDTH_IN * prep.dpi:
+            continue
+        pad = max(4, (y1 - y0) // 3)
+        x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)
+        top, bottom = max(0, y0 - pad), min(h, y1 + pad)
+        reading = _read(rec, image[top:bottom, x0:x1])
+        if reading is None:
+            continue
+        text, conf = reading
+        added.append(Region(None, [Word(text, (x0, y0, x1, y1), conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
+    return regions + added if added else regions
+
+
+def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
+    try:
+        reading = rec.read(crop)
+    except Exception:  # noqa: BLE001 - a second opinion that fails leaves Tesseract's page as it was
+        return None
+    if reading is None or reading.conf < MIN_CONF:
+        return None
+    text = reading.text.strip()
+    if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < 2:
+        return None
+    return text, reading.conf

@@ -1,0 +1,74 @@
+"""Lines Tesseract dropped whole are read by the second recogniser: only bands no read word
+reaches, only confident Chinese readings, never more than a few per page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.readers.linerec import LineReading, LineRecognizer, Symbol
+from extractors.readers.ocr_layout import Region, Word
+from extractors.readers.preprocess import Prepared
+from extractors.readers.unread_lines import MAX_BANDS, read_unread_lines
+
+IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+KAI = "/usr/share/fonts/truetype/arphic/ukai.ttc"  # a brush face, as signatures are printed in
+
+
+class FakeRecognizer:
+    def __init__(self, text: str, conf: float):
+        self.text, self.conf, self.crops = text, conf, []
+
+    def available(self) -> bool:
+        return True
+
+    def read(self, grey):
+        self.crops.append(grey.shape)
+        return LineReading(self.text, tuple(Symbol(ch, self.conf) for ch in self.text))
+
+
+def _page(lines: list[tuple[int, str]], font_path: str = KAI) -> Prepared:
+    img = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(font_path, 50)
+    for y, text in lines:
+        draw.text((300, y), text, font=font, fill=0)
+    return Prepared(np.asarray(img), [], IDENTITY, 0, 0.0, 300)
+
+
+def _read_word(y: int) -> Region:
+    return Region(None, [Word("特此承诺", (300, y, 520, y + 55), 0.95, (1, 1, 1))])
+
+
+def test_a_dropped_line_is_added_from_the_second_reading() -> None:
+    prep = _page([(200, "特此承诺。"), (400, "承诺人签名：江彩爱")])
+    rec = FakeRecognizer("承诺人签名：江彩爱", 0.97)
+    out = read_unread_lines([_read_word(200)], prep, rec)
+    assert len(rec.crops) == 1  # the read line is not read again
+    added = out[-1].words[0]
+    assert added.text == "承诺人签名：江彩爱" and added.conf == pytest.approx(0.97)
+    assert 380 <= added.box[1] < 420 and added.box[3] > added.box[1]
+
+
+@pytest.mark.parametrize(("text", "conf"), [("承诺人签名：江彩爱", 0.5), ("|-", 0.99)])
+def test_unsure_or_non_chinese_readings_add_nothing(text: str, conf: float) -> None:
+    prep = _page([(400, "承诺人签名：江彩爱")])
+    regions = [_read_word(100)]
+    assert read_unread_lines(regions, prep, FakeRecognizer(text, conf)) == regions
+
+
+def test_a_page_of_unread_bands_is_left_alone() -> None:
+    """Many unread bands is a picture or a page Tesseract could not read at all, not a lost line."""
+    prep = _page([(60 + 150 * i, "承诺人签名：江彩爱") for i in range(MAX_BANDS + 1)])
+    rec = FakeRecognizer("承诺人签名：江彩爱", 0.99)
+    assert read_unread_lines([], prep, rec) == [] and rec.crops == []
+
+
+def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
+    rec = LineRecognizer()
+    if not rec.available():
+        pytest.skip("the PP-OCRv4 model is not installed")
+    prep = _page([(400, "承诺人签名：江彩爱")])
+    out = read_unread_lines([], prep, rec)
+    assert [r.words[0].text.replace(":", "：") for r in out] == ["承诺人签名：江彩爱"]
