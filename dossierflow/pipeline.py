@@ -62,6 +62,15 @@ def extract_or_reuse(
     return Extracted(dossier.dossier_id, extraction=extraction, seconds=time.monotonic() - started)
 
 
+def extract_slim(dossier: DossierInput, limits: Limits, cache: ExtractionCache) -> Extracted:
+    """`extract_or_reuse`, keeping only what judging needs: segments are only needed to extract;
+    judging and reports use fields and evidence, so a batch's outcomes stay small in memory."""
+    outcome = extract_or_reuse(dossier, limits, cache)
+    if outcome.extraction is not None:
+        outcome.extraction = outcome.extraction.slim()
+    return outcome
+
+
 def largest_first(dossiers: list[DossierInput]) -> list[DossierInput]:
     """Dossiers by total file size, biggest first: the order that keeps every worker busy to the end.
 

@@ -19,11 +19,9 @@ from typing import Optional
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
-from dossierflow.ingest import open_batch
-from dossierflow.pipeline import largest_first
 from extractors.readers import slots
-from flows import progress, read_ahead
-from flows.stages import announce_reused, finish, split_cached
+from flows import read_ahead
+from flows.stages import finish, list_batch
 
 
 def __getattr__(name: str):
@@ -50,19 +48,14 @@ def run_batch(
         raise BatchNotFound(f"batch not found: {batch_path}")
     limits = limits or Limits.from_env()
     day = processing_date or dt.date.today()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    batch = open_batch(batch_path, out_dir / ".work", limits)
-    progress.emit("listed", total=len(batch.dossiers))
-    cache = ExtractionCache(out_dir)
-    outcomes, pending = split_cached(batch, cache)
-    announce_reused(outcomes)
+    batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:
         return finish(out_dir, batch, outcomes, db_url, rulebook, day)
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
     # Locally, reading starts now, while Prefect's API starts; on Dask the tasks read.
-    pending = largest_first(pending)
+    cache = ExtractionCache(out_dir)
     read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
     try:
         from flows.prefect_flow import dossier_batch, task_runner

@@ -23,11 +23,11 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
-from dossierflow.ingest import DossierInput, open_batch
-from dossierflow.pipeline import Extracted, extract_or_reuse, largest_first
+from dossierflow.ingest import DossierInput
+from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
 from flows import progress, read_ahead
-from flows.stages import announce_reused, finish, split_cached
+from flows.stages import finish, list_batch
 
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
 # after every run; they are not about the batch and would read as failures to a clerk.
@@ -41,11 +41,7 @@ def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extract
     if outcome is not None:
         return outcome
     _fit_slots_to_dask_worker()
-    outcome = extract_or_reuse(dossier, limits, ExtractionCache(Path(out_dir)))
-    if outcome.extraction is not None:
-        # Segments are only needed to extract; judging and reports use fields and evidence.
-        outcome.extraction = outcome.extraction.slim()
-    return outcome
+    return extract_slim(dossier, limits, ExtractionCache(Path(out_dir)))
 
 
 def _fit_slots_to_dask_worker() -> None:
@@ -78,11 +74,7 @@ def dossier_batch(
     if handed is not None:  # listed by `run_batch`, which has announced it
         batch, outcomes, pending = handed.batch, dict(handed.cached), handed.pending
     else:
-        batch = open_batch(Path(batch_path), out / ".work", limits)
-        progress.emit("listed", total=len(batch.dossiers))
-        outcomes, pending = split_cached(batch, ExtractionCache(out))
-        announce_reused(outcomes)
-        pending = largest_first(pending)
+        batch, outcomes, pending = list_batch(Path(batch_path), out, limits)
     # Biggest first: with one task per dossier, a large booklet started last would run alone
     # on one core while the others idle.
     futures = [extract_task.submit(d, limits, str(out)) for d in pending]

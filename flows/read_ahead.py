@@ -21,19 +21,11 @@ from typing import Optional
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
-from dossierflow.pipeline import Extracted, extract_or_reuse
+from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
 
 _registry: dict[str, "ReadAhead"] = {}
 _registry_lock = threading.Lock()
-
-
-def _slim_outcome(dossier: DossierInput, limits: Limits, cache: ExtractionCache) -> Extracted:
-    outcome = extract_or_reuse(dossier, limits, cache)
-    if outcome.extraction is not None:
-        # Segments are only needed to extract; judging and reports use fields and evidence.
-        outcome.extraction = outcome.extraction.slim()
-    return outcome
 
 
 class ReadAhead:
@@ -51,7 +43,7 @@ class ReadAhead:
         # Two dossiers per core slot: while one waits for its last file another fills the core.
         self._pool = ThreadPoolExecutor(in_flight or 2 * slots.size(), thread_name_prefix="read-ahead")
         self._futures: dict[str, Future[Extracted]] = {
-            d.dossier_id: self._pool.submit(_slim_outcome, d, limits, cache) for d in dossiers
+            d.dossier_id: self._pool.submit(extract_slim, d, limits, cache) for d in dossiers
         }
 
     def take(self, dossier_id: str) -> Optional[Extracted]:

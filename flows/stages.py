@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Optional
 
 from dossierflow.cache import ExtractionCache
-from dossierflow.ingest import BatchInput, DossierInput
+from dossierflow.config import Limits
+from dossierflow.ingest import BatchInput, DossierInput, open_batch
 from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, judge_batch
+from dossierflow.pipeline import Extracted, judge_batch, largest_first
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
 
@@ -30,6 +31,17 @@ def split_cached(batch: BatchInput, cache: ExtractionCache) -> tuple[dict[str, E
 def announce_reused(outcomes: dict[str, Extracted]) -> None:
     for did in outcomes:
         progress.emit("done", dossier_id=did, status="reused")
+
+
+def list_batch(batch_path: Path, out: Path, limits: Limits) -> tuple[BatchInput, dict[str, Extracted], list[DossierInput]]:
+    """List the batch once and announce it: its cached outcomes, and the dossiers still to
+    extract, biggest first (a thick booklet started last would run alone on one core)."""
+    out.mkdir(parents=True, exist_ok=True)
+    batch = open_batch(batch_path, out / ".work", limits)
+    progress.emit("listed", total=len(batch.dossiers))
+    outcomes, pending = split_cached(batch, ExtractionCache(out))
+    announce_reused(outcomes)
+    return batch, outcomes, largest_first(pending)
 
 
 def _open_store(db_url: Optional[str]):

@@ -25,13 +25,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     lock = threading.Lock()
 
-    def fake_extract(dossier, limits, cache, reader=None):
+    def fake_extract(dossier, limits, cache):
         with lock:
             seen.append(dossier.dossier_id)
         time.sleep(0.01)
         return Extracted(dossier.dossier_id, error="fake")
 
-    monkeypatch.setattr(read_ahead, "extract_or_reuse", fake_extract)
+    monkeypatch.setattr(read_ahead, "extract_slim", fake_extract)
     return seen
 
 
@@ -64,12 +64,12 @@ def test_close_stops_dossiers_not_started(tmp_path: Path, monkeypatch: pytest.Mo
     started: list[str] = []
     gate = threading.Event()
 
-    def slow_extract(dossier, limits, cache, reader=None):
+    def slow_extract(dossier, limits, cache):
         started.append(dossier.dossier_id)
         gate.wait(5)
         return Extracted(dossier.dossier_id, error="fake")
 
-    monkeypatch.setattr(read_ahead, "extract_or_reuse", slow_extract)
+    monkeypatch.setattr(read_ahead, "extract_slim", slow_extract)
     dossiers = _dossiers(5)
     ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), in_flight=1)
     while not started:
