@@ -67,7 +67,7 @@ def ref_drop_specks(grey: np.ndarray, level: float) -> np.ndarray:
 def ref_normalise(grey: np.ndarray) -> np.ndarray:
     grey = cv2.medianBlur(grey, 3)
     level, _ = cv2.threshold(cv2.GaussianBlur(grey, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    lo = pp._percentile(grey, 0.5)
+    lo = pp.grey_percentile(grey, 0.5)
     span = max(level - lo, 1.0)
     out = np.clip((grey.astype(np.float32) - lo) * (200.0 / span), 0, 255).astype(np.uint8)
     out[grey > level] = 255

@@ -124,13 +124,19 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     return None
 
 
+def _document_dates(view: DocView, t: str) -> list:
+    """Dates in `t` (prepared by `nz.prep_date_text`) that can date the document: not a birth
+    date, not a period's start."""
+    return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
+
+
 def last_date(view: DocView) -> Optional[str]:
     """Certificates and letters are dated at the bottom: the last date on the page that is not
     a birth date (`1982年6月生`) nor the start of a period (`2000年9月至…`: when the end is
     unreadable, the start is not the date either)."""
     for ln in reversed(view.lines):
         t = nz.prep_date_text(ln.text)
-        hits = [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
+        hits = _document_dates(view, t)
         if hits:
             return hits[-1].iso
         # 日期：2020/5711 — a slash-written date whose second slash OCR read as 7.
@@ -139,8 +145,7 @@ def last_date(view: DocView) -> Optional[str]:
         if repaired:
             return repaired
     # A Chinese-numeral date OCR broke over two lines (一九九九年七 | 月).
-    tail = nz.prep_date_text("".join(ln.text for ln in view.lines[-3:]))
-    hits = [h for h in nz.find_dates(tail) if tail[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
+    hits = _document_dates(view, nz.prep_date_text("".join(ln.text for ln in view.lines[-3:])))
     return hits[-1].iso if hits else None
 
 

@@ -72,14 +72,18 @@ def ink_box(grey: np.ndarray) -> Optional[tuple[int, int, int, int]]:
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
+def row_bands(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of consecutive true rows, as (start, stop): the bands of ink a crop holds."""
+    edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
+    return [(int(s), int(e)) for s, e in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0])]
+
+
 def ink_rows(grey: np.ndarray) -> int:
     """How many separate bands of ink the crop holds, top to bottom (lines of text)."""
-    ink = (grey < INK_LEVEL).sum(axis=1) > 0
-    edges = np.diff(np.concatenate([[0], ink.astype(np.int8), [0]]))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    tall = max((e - s for s, e in zip(starts, ends)), default=0)
+    bands = row_bands((grey < INK_LEVEL).sum(axis=1) > 0)
+    tall = max((e - s for s, e in bands), default=0)
     # Dots of dust or a bracket tail make short bands; a line is at least a third of the tallest.
-    return int(sum(1 for s, e in zip(starts, ends) if (e - s) * 3 >= tall))
+    return int(sum(1 for s, e in bands if (e - s) * 3 >= tall))
 
 
 class LineRecognizer:

@@ -40,6 +40,7 @@ SIGNATURE_LABELS = ("承诺人签名", "承诺人签字", "承诺人", "本人�
 # Other labelled values are read again only when Tesseract was unsure of them: its misreadings
 # of rare characters in unit names (鑫达 → 意达/荔达) come with confidences below this.
 WEAK_VALUE = 0.9
+LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
 MIN_ACCEPT = 0.5  # a second reading less sure than this is not worth replacing anything with
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
@@ -101,8 +102,8 @@ def label_at_start(text: str) -> Optional[tuple[str, int]]:
     for lab, _ in label_table():
         if len(lab) < 4:
             continue
-        sm = best_substring(lab, t[: len(lab) + 1])
-        if sm is not None and sm.start == 0 and sm.score >= 0.75 and t[:1] == lab[:1]:
+        sm = best_substring(lab, t[: len(lab) + 1], LABEL_MIN_SCORE)
+        if sm is not None and sm.start == 0 and sm.score >= LABEL_MIN_SCORE and t[:1] == lab[:1]:
             return lab, sm.end
     return None
 

@@ -16,6 +16,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from extractors.readers.preprocess import grey_percentile
+
 WORK_DPI = 100.0
 MM_PER_IN = 25.4
 PHOTO_W_MM = (20.0, 60.0)  # a 1-inch to a large 2-inch photo, with slack for scaling
@@ -82,13 +84,6 @@ def _rect_at(grey: np.ndarray, level: float, blob: tuple[int, int, int, int]) ->
     return x, y, w, h
 
 
-def _percentile(grey: np.ndarray, q: float) -> float:
-    """The q-th percentile grey level from a histogram: numpy's percentile sorts every pixel."""
-    hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
-    cum = np.cumsum(hist)
-    return float(np.searchsorted(cum, cum[-1] * q / 100.0))
-
-
 def find_photo(grey: np.ndarray, dpi: float) -> Optional[PhotoRegion]:
     """The one pasted portrait photo on a page image (grey, 0–255), or None."""
     if grey.size == 0 or dpi <= 0:
@@ -97,7 +92,7 @@ def find_photo(grey: np.ndarray, dpi: float) -> Optional[PhotoRegion]:
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
     small = cv2.medianBlur(np.ascontiguousarray(small, dtype=np.uint8), 3)
     sdpi = dpi * scale
-    paper = _percentile(small, 90)
+    paper = grey_percentile(small, 90)
     dark = (small < paper - BLOB_DARKER).astype(np.uint8)
     k = max(3, round(3 / MM_PER_IN * sdpi))
     dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))

@@ -53,7 +53,8 @@ def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     return cv2.copyTo(red, reddish, lum)
 
 
-def _percentile(grey: np.ndarray, q: float) -> float:
+def grey_percentile(grey: np.ndarray, q: float) -> float:
+    """The q-th percentile grey level, from a histogram: numpy's percentile sorts every pixel."""
     hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
     cum = np.cumsum(hist)
     return float(np.searchsorted(cum, cum[-1] * q / 100.0))
@@ -428,7 +429,7 @@ def _normalise(grey: np.ndarray) -> np.ndarray:
     """
     grey = cv2.medianBlur(grey, 3)
     level, _ = cv2.threshold(_smooth3(grey), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    lo = _percentile(grey, 0.5)
+    lo = grey_percentile(grey, 0.5)
     span = max(level - lo, 1.0)
     # The stretch depends on the grey level alone: evaluate it once per level, then look it up.
     levels = np.arange(256, dtype=np.float32)

@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from extractors.readers.linerec import INK_LEVEL, shared_recognizer
+from extractors.readers.linerec import INK_LEVEL, row_bands, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word
 from extractors.readers.preprocess import Prepared
 
@@ -28,11 +28,8 @@ _LINE_KEY_BLOCK = 9_000  # line keys of added lines stay clear of Tesseract's ow
 
 
 def _bands(unread: np.ndarray, dpi: int) -> list[tuple[int, int]]:
-    rows = unread.sum(axis=1) >= MIN_ROW_INK
-    edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
     lo, hi = MIN_LINE_IN * dpi, MAX_LINE_IN * dpi
-    return [(int(s), int(e)) for s, e in zip(starts, ends) if lo <= e - s <= hi]
+    return [(s, e) for s, e in row_bands(unread.sum(axis=1) >= MIN_ROW_INK) if lo <= e - s <= hi]
 
 
 def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
