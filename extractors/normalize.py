@@ -252,20 +252,41 @@ def parse_date(text: Optional[str]) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
-_SLASH_AS_SEVEN = re.compile(r"((?:19|20)\d{2})(?:7/|/|7)(\d{1,2})(?:(?:7/|/|7)(\d{1,2}))?")
+_SLASH_YEAR = re.compile(r"((?:19|20)\d{2})([\d/]+)")
+_SLASH_SEPARATORS = ("7/", "/", "7")  # how Tesseract renders a slash between date digits
+
+
+def _slash_readings(rest: str, parts: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    """Every way `rest` splits into one or two (separator, 1-2 digit number) pairs."""
+    if not rest:
+        return [parts] if parts else []
+    if len(parts) == 2:
+        return []
+    found: list[tuple[int, ...]] = []
+    for sep in _SLASH_SEPARATORS:
+        if not rest.startswith(sep):
+            continue
+        after = rest[len(sep) :]
+        for n in (1, 2):
+            digits = after[:n]
+            if len(digits) == n and digits.isdigit():
+                found += _slash_readings(after[n:], parts + (int(digits),))
+    return found
 
 
 def repair_slash_date(text: Optional[str]) -> Optional[str]:
-    """`2003/7` that OCR read as `200377`, `20037/7` or `2020/5711`: Tesseract takes a slash for
-    a 7. Only for forms known to write dates with slashes (the caller decides); a plain parse
-    that succeeds always wins."""
+    """`2003/7` that OCR read as `200377`, `20037/7`, `2020/5711` or `2020/47/12`: Tesseract
+    takes a slash for a 7, or for `7/`. Every way of reading the sevens is tried; the date is
+    returned only when exactly one reading is a real date. Only for forms known to write dates
+    with slashes (the caller decides); a plain parse that succeeds always wins."""
     if not text:
         return None
-    t = _prep_date_text(text)
-    m = _SLASH_AS_SEVEN.fullmatch(t)
+    m = _SLASH_YEAR.fullmatch(_prep_date_text(text))
     if not m:
         return None
-    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    year = int(m.group(1))
+    dates = {iso for parts in _slash_readings(m.group(2)) if (iso := _iso(year, parts[0], parts[1] if len(parts) > 1 else None))}
+    return dates.pop() if len(dates) == 1 else None
 
 
 def parse_year(text: str) -> Optional[int]:

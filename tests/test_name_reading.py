@@ -313,11 +313,28 @@ def test_readings_are_judged_by_their_weakest_part() -> None:
 def test_a_weak_title_line_at_the_top_is_read_again_a_sure_one_or_a_lower_line_is_not() -> None:
     title = Region(None, [_word("专业技术资格", (100, 20, 400, 50), 0.96), _word("大审表", (400, 20, 520, 50), 0.0)])
     sure = Region(None, [_word("（2020年度）", (200, 55, 380, 80), 0.95)])
-    low = Region(None, [_word("推荐单位意见", (100, 350, 300, 380), 0.2)])  # below the title zone
+    # Below the title zone, and no word so weak that any line would be read again.
+    low = Region(None, [_word("推荐单位意见", (100, 350, 300, 380), 0.7)])
     rec = FakeRecognizer("专业技术资格送审表", [0.99] * 9)
     out = nr.reread_label_values([title, sure, low], _page([]), rec)
     assert [nr.region_text(r) for r in out] == ["专业技术资格送审表", "（2020年度）", "推荐单位意见"]
     assert len(rec.crops) == 1
+
+
+def test_a_free_line_with_a_very_weak_word_is_read_again_over_all_the_ink_of_its_band() -> None:
+    page = _page([])
+    page.image[300:340, 100:180] = 0  # 承诺 that Tesseract dropped whole, left of what it read
+    page.image[300:340, 210:500] = 0
+    signature = Region(None, [_word("若人名）许凤", (210, 300, 440, 340), 0.74), _word("一", (460, 312, 480, 326), 0.31)])
+    sure = Region(None, [_word("日期：2020-05-14", (210, 360, 420, 390), 0.92)])
+    two_lines = Region(None, [_word("本人所提交的", (100, 200, 300, 230), 0.3), _word("材料", (100, 240, 160, 270), 0.9)])
+    rec = FakeRecognizer("承诺人（签名）：许凤慧", [0.99] * 11)
+    out = nr.reread_label_values([signature, sure, two_lines], page, rec)
+    assert [nr.region_text(r) for r in out] == ["承诺人（签名）：许凤慧", "日期：2020-05-14", nr.region_text(two_lines)]
+    assert len(rec.crops) == 1 and rec.crops[0].shape[1] >= 500 - 100  # widened left over the dropped 承诺
+    # A second reading less sure than Tesseract's weakest word changes nothing.
+    unsure = FakeRecognizer("承诺人（签名）：许凤慧", [0.99] * 10 + [0.2])
+    assert nr.region_text(nr.reread_label_values([signature], page, unsure)[0]) == nr.region_text(signature)
 
 
 def test_punctuation_does_not_decide_how_sure_a_reading_is() -> None:

@@ -201,7 +201,7 @@ def test_canonical_series() -> None:
 @pytest.mark.parametrize(
     "text, iso",
     [("200377", "2003-07"), ("19797/7", "1979-07"), ("20037/11", "2003-11"), ("202075/6", "2020-05-06"),
-     ("2020/5711", "2020-05-11"), ("2020/577", "2020-05-07")],
+     ("2020/5711", "2020-05-11"), ("2020/577", "2020-05-07"), ("2020/47/12", "2020-04-12")],
 )
 def test_repair_slash_date(text: str, iso: str) -> None:
     assert nz.parse_date(text) is None  # never read as a date without the caller's say-so
@@ -211,6 +211,8 @@ def test_repair_slash_date(text: str, iso: str) -> None:
 def test_repair_slash_date_refuses_non_dates() -> None:
     assert nz.repair_slash_date("2020713") is None
     assert nz.repair_slash_date("hello") is None
+    assert nz.repair_slash_date("2020/77") is None  # month 77 whichever 7 is the slash
+    assert nz.repair_slash_date("2020/4/12/3") is None  # more parts than a date has
 
 
 def test_repair_places_and_title_within_series() -> None:

@@ -77,6 +77,23 @@ def test_material_list_item_not_found_fails_and_unknown_item_is_review():
     assert run(Dossier().remove("material_list"))["MATERIAL_LIST_MATCHES"].outcome == "fail"
 
 
+def test_material_list_item_with_one_misread_character():
+    def listing(name: str) -> Dossier:
+        d = Dossier()
+        d.evidence[[e.kind for e in d.evidence].index("material_list")].items.append({"no": 4, "name": name, "pages": 1})
+        return d
+
+    # 委托函 read 委托画: the entrustment letter is there, so the list matches.
+    assert run(listing("单位委托画").doc("entrustment"))["MATERIAL_LIST_MATCHES"].outcome == "pass"
+    # Guessed through a misread character and not found: a clerk looks, it is not called missing.
+    f = run(listing("单位委托画"))["MATERIAL_LIST_MATCHES"]
+    assert f.outcome == "review" and "委托画" in f.message
+    # One character from two kinds (学位证 / 学历证): unclear, not a guess.
+    assert run(listing("学x证书").doc("degree").doc("diploma"))["MATERIAL_LIST_MATCHES"].outcome == "review"
+    # Two misread characters of three are too many.
+    assert run(listing("委拆画").doc("entrustment"))["MATERIAL_LIST_MATCHES"].outcome == "review"
+
+
 def test_claims_need_matching_attachments():
     d = Dossier().ev("claimed_paper", title="城市道路沥青路面病害成因分析", date="2018-05")
     f = run(d)["CLAIMS_SUPPORTED"]

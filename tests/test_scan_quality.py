@@ -4,6 +4,7 @@ must reach a human instead of raising a mismatch flag. No OCR: pages are built b
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -262,6 +263,46 @@ def test_a_badly_read_page_osd_cannot_orient_is_tried_upside_down() -> None:
     assert page.rotation == 180 and page.confidence is not None and page.confidence > 0.9
     upright = ocr_image(np.asarray(img.convert("L")), DPI, _UprightOnlyEngine())
     assert upright.rotation == 0
+
+
+def test_an_upside_down_page_read_well_turned_needs_no_osd() -> None:
+    from extractors.readers.ocr import ocr_image
+
+    class NoOsd(_UprightOnlyEngine):
+        def orientation(self, image: np.ndarray):  # pragma: no cover - failing here is the test failing
+            raise AssertionError("OSD asked although the half turn read well")
+
+    img = _a4()
+    _text_block(img, 20, 20, 10)
+    page = ocr_image(np.asarray(img.rotate(180).convert("L")), DPI, NoOsd())
+    assert page.rotation == 180 and page.confidence is not None and page.confidence > 0.9
+
+
+def test_half_turn_of_a_prepared_form_is_the_form_prepared_turned() -> None:
+    from extractors.readers.preprocess import half_turn, prepare
+    from extractors.readers.samples import render_form
+
+    grey = np.asarray(render_form(200).image.convert("L"))
+    h, w = grey.shape
+    grey = cv2.warpAffine(grey, cv2.getRotationMatrix2D((w / 2, h / 2), 1.5, 1.0), (w, h), borderValue=255)  # a skewed scan
+    turned_after = half_turn(prepare(grey, 200, rotation=0))
+    assert turned_after.skew == 1.5
+    turned_before = prepare(grey, 200, rotation=180)
+    assert turned_after.rotation == turned_before.rotation == 180
+    assert turned_after.image.shape == turned_before.image.shape
+    # The same pixels up to the deskew's half-pixel centre: nearly all identical.
+    same = np.mean(np.abs(turned_after.image.astype(int) - turned_before.image.astype(int)) < 40)
+    assert same > 0.99
+    # The same grid, numbered the same way, within a pixel or two.
+    assert [(c.table, c.row, c.col) for c in turned_after.cells] == [(c.table, c.row, c.col) for c in turned_before.cells]
+    assert len(turned_after.cells) > 10
+    for a, b in zip(turned_after.cells, turned_before.cells):
+        assert max(abs(u - v) for u, v in zip(a.box, b.box)) <= 3
+    # Both map a prepared pixel back to the same place on the page as scanned.
+    for a, b in zip(turned_after.cells[:5], turned_before.cells[:5]):
+        pa = turned_after.to_original @ np.array([a.box[0], a.box[1], 1.0])
+        pb = turned_before.to_original @ np.array([b.box[0], b.box[1], 1.0])
+        assert np.abs(pa - pb).max() <= 3
 
 
 def test_entrustment_letter_with_an_unreadable_title_is_known_by_its_wording() -> None:

@@ -52,7 +52,8 @@ WEAK_WORD = 0.5
 HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
 CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
 _ASCII_PUNCT = str.maketrans("（）：；，", "():;,")
-_NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】]+")
+# Brackets of every shape: Tesseract reads the （ of 承诺人（签名） as 〈 or <.
+_NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】〈〉《》<>]+")
 
 
 class Recognizer(Protocol):
@@ -240,6 +241,53 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
     return out
 
 
+INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
+
+
+def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], h: int) -> tuple[int, int, int, int]:
+    """`box` stretched left and right over the ink of its band: Tesseract may drop a line's
+    first characters whole (承诺 of 承诺人（签名） in a script-face line), so the region's own
+    box does not reach them."""
+    x0, y0, x1, y1 = box
+    band = prep.image[max(0, y0) : max(0, y1)]
+    if band.size == 0:
+        return box
+    inked = np.flatnonzero((band < 128).any(axis=0))
+    if not len(inked):
+        return box
+    gap = max(8, int(INK_GAP * h))
+    left = inked[inked < x0]
+    while len(left) and x0 - left[-1] <= gap:
+        x0 = int(left[-1])
+        left = left[:-1]
+    right = inked[inked >= x1]
+    while len(right) and right[0] - x1 <= gap:
+        x1 = int(right[0]) + 1  # boxes end one past their last pixel
+        right = right[1:]
+    return x0, y0, x1, y1
+
+
+def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_WORD) -> list[Target]:
+    """Short free-standing lines (not in a table cell) with a word Tesseract was very unsure of,
+    widened over the ink of their band: signature lines in a script face, dates and names
+    under a stamp. The second reading replaces the first only when surer (see `decide`)."""
+    out: list[Target] = []
+    for region in regions:
+        if region.cell is not None or not region.words:
+            continue
+        # One line, though fragments of a misread glyph (慧 → 1 一) may sit a little off it.
+        x0, y0, x1, y1 = region.box()
+        if y1 - y0 > 1.5 * max(w.box[3] - w.box[1] for w in region.words):
+            continue
+        if len(bare(region_text(region))) > TITLE_MAX_CHARS or min(w.conf for w in region.words) >= weak:
+            continue
+        target = _run_target(region, None)
+        x0, y0, x1, y1 = target.box
+        box = _widen_to_ink(prep, target.box, max(1, y1 - y0))
+        out.append(Target(region, box, None, None))
+    return out
+
+
 def _inside(word: Word, box: tuple[int, int, int, int]) -> bool:
     cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
@@ -317,6 +365,8 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     targets += [t for t in title_targets(regions, prep) if id(t.region) not in taken]
     taken = {id(t.region) for t in targets}
     targets += [t for t in holder_line_targets(regions) if id(t.region) not in taken]
+    taken = {id(t.region) for t in targets}
+    targets += [t for t in weak_line_targets(regions, prep) if id(t.region) not in taken]
     for target in targets:
         crop = _crop(prep, target.box)
         if crop is None:

@@ -15,7 +15,7 @@ from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
 from extractors.readers.unread_lines import read_unread_lines
 from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
-from extractors.readers.preprocess import Prepared, prepare
+from extractors.readers.preprocess import Prepared, half_turn, prepare
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
@@ -42,14 +42,21 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
     prep = prepare(image, dpi)
     words = engine.words(prep.image)
     conf = _mean_conf(words)
+    tried = {prep.rotation}
+    if words and conf < UPSIDE_DOWN_CONF:
+        # A page read this badly is most often one fed into the scanner upside down (OSD is often
+        # unsure on Chinese pages, and costs a third of a reading): the half turn is read first,
+        # from the prepared image turned, and kept only if better.
+        turned = half_turn(prep)
+        tried.add(turned.rotation)
+        turned_words = engine.words(turned.image)
+        if _mean_conf(turned_words) > conf:
+            prep, words, conf = turned, turned_words, _mean_conf(turned_words)
     if conf < LOW_CONFIDENCE or len(words) < 3:
         turn = engine.orientation(prep.image)
-        if not turn and words and conf < UPSIDE_DOWN_CONF:
-            # OSD is often unsure on Chinese pages; a page read this badly is most often one fed
-            # into the scanner upside down, so that reading is tried (and kept only if better).
-            turn = 180
-        if turn:
-            retry = prepare(image, dpi, rotation=(prep.rotation + turn) % 360)
+        rotation = (prep.rotation + turn) % 360 if turn else None
+        if rotation is not None and rotation not in tried:
+            retry = half_turn(prep) if turn == 180 else prepare(image, dpi, rotation=rotation)
             retry_words = engine.words(retry.image)
             if _mean_conf(retry_words) > conf:
                 prep, words, conf = retry, retry_words, _mean_conf(retry_words)

@@ -421,6 +421,23 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     return Prepared(clean, cells, to_original, rotation % 360, skew, work_dpi)
 
 
+def half_turn(prep: Prepared) -> Prepared:
+    """`prep` turned 180°: what preparing the page with half a turn more would give, without
+    preparing it again. Each step commutes with a half turn (a skewed line keeps its angle,
+    ruling lines and specks stay what they are); only the grid's cells are renumbered."""
+    h, w = prep.image.shape[:2]
+    image = cv2.rotate(prep.image, cv2.ROTATE_180)
+    turn = np.array([[-1.0, 0, w - 1], [0, -1.0, h - 1]])  # turned pixel → prepared pixel
+    to_original = (_affine3(prep.to_original) @ _affine3(turn))[:2]
+    tables: dict[int, list[tuple[int, int, int, int]]] = {}
+    for c in prep.cells:  # [x0, x1) becomes [w - x1, w - x0)
+        x0, y0, x1, y1 = c.box
+        tables.setdefault(c.table, []).append((w - x1, h - y1, w - x0, h - y0))
+    ordered = sorted(tables.values(), key=lambda boxes: (min(b[1] for b in boxes), min(b[0] for b in boxes)))
+    cells = [cell for t, boxes in enumerate(ordered) for cell in _index_cells(t, boxes, prep.dpi)]
+    return Prepared(image, cells, to_original, (prep.rotation + 180) % 360, prep.skew, prep.dpi)
+
+
 def _normalise(grey: np.ndarray) -> np.ndarray:
     """Knock out speckle, then push the paper to pure white and stretch the ink's grey levels.
 

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from dossierflow.models import PhotoInfo, Source
 from dossierflow.vocab import DOC_KIND_SET
+from extractors.normalize import best_substring
 from validators.rules.base import (
     Facts,
     NoParams,
@@ -209,12 +210,26 @@ class MaterialListParams(Params):
     item_kinds: list[ItemKind] = Field(min_length=1)
 
 
-def _item_kind(name: str, p: MaterialListParams) -> Optional[str]:
+FUZZY_MIN_KEYWORD = 3  # a keyword this long may carry one misread character (委托函 read 委托画)
+
+
+def _item_kind(name: str, p: MaterialListParams) -> tuple[Optional[str], bool]:
+    """The kind a list item names, and whether that took a one-character allowance.
+
+    The exact keyword wins. Failing that, an item within one misread character of exactly one
+    kind's keyword is taken as that kind; two kinds that close leave it unclear.
+    """
     compact = "".join(name.split())
     for entry in p.item_kinds:
         if any(k in compact for k in entry.keywords):
-            return entry.kind
-    return None
+            return entry.kind, False
+    near = {
+        entry.kind
+        for entry in p.item_kinds
+        for k in entry.keywords
+        if len(k) >= FUZZY_MIN_KEYWORD and best_substring(k, compact, (len(k) - 1) / len(k)) is not None
+    }
+    return (near.pop(), True) if len(near) == 1 else (None, False)
 
 
 def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
@@ -231,11 +246,12 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
             name = str(item.get("name") or "").strip()
             if not name:
                 continue
-            kind = _item_kind(name, p)
+            kind, misread = _item_kind(name, p)
             if kind is None:
                 unclear.append(name)
             elif not f.has_doc_or_item(kind):
-                absent.append(name)
+                # A kind guessed through a misread character is not enough to call it missing.
+                (unclear if misread else absent).append(name)
     if absent:
         return missing(f, "目录单所列材料未找到：" + "、".join(absent), sources, missing=absent)
     if unclear:
