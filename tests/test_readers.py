@@ -340,6 +340,30 @@ def test_isolated_read_times_out_and_kills_ocr(tmp_path: Path) -> None:
     assert issubclass(ParseTimeout, FileRejected)
 
 
+def test_workers_read_file_after_file_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
+    """One worker reads one file after another (no fork per file); a worker killed for a timeout
+    is not handed the next file, which a fresh worker reads."""
+    from extractors.readers import isolate
+    from extractors.readers.samples import render_form
+
+    limits = replace(LIMITS, file_timeout_s=60)
+    pdf = text_pdf(tmp_path / "form.pdf")
+    read_file_isolated(pdf, "A1/form.pdf", limits)
+    started = isolate._POOL.started
+    for i in range(4):
+        assert read_file_isolated(pdf, f"A1/form{i}.pdf", limits).pages[0].segments
+    assert isolate._POOL.started == started  # the same warm worker each time
+
+    page = render_form(300).image.convert("RGB")
+    scan = tmp_path / "scan.pdf"
+    page.save(scan, "PDF", resolution=300.0, save_all=True, append_images=[page.copy() for _ in range(5)])
+    slow = replace(limits, file_timeout_s=2.0)  # six pages of OCR take longer; a text PDF far less
+    with pytest.raises(ParseTimeout):
+        read_file_isolated(scan, "scan.pdf", slow)
+    assert read_file_isolated(pdf, "A1/after.pdf", slow).pages[0].segments
+    assert isolate._POOL.started >= started + 2  # the timed-out worker was not reused
+
+
 def test_subprocess_isolation_path_for_daemonic_workers(tmp_path: Path) -> None:
     """Dask workers are daemonic and cannot fork multiprocessing children: the fallback path."""
     from extractors.readers.isolate import _outcome, _via_subprocess
