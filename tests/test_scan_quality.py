@@ -316,3 +316,43 @@ def test_entrustment_letter_with_an_unreadable_title_is_known_by_its_wording() -
 def test_diploma_whose_end_date_is_unreadable_does_not_take_the_start_date() -> None:
     ev = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1982年10月生，于2000年9月至2004年 ?月22日在本校护理学专业学习，准予毕业。"]]))
     assert ev.date is None  # unread: the rule asks a human, rather than judging 2000-09
+
+
+def test_a_border_round_the_page_or_round_a_table_is_not_a_cell() -> None:
+    from extractors.readers.preprocess import CellBox, text_cells
+
+    shape = (1000, 800)
+    frame = CellBox(0, 0, 0, (20, 20, 780, 980))  # a certificate's border: 93% of the page
+    box = CellBox(1, 0, 0, (100, 300, 700, 600))  # a frame holding a table of its own
+    inner = [CellBox(2, r, c, (120 + 250 * c, 320 + 100 * r, 360 + 250 * c, 410 + 100 * r)) for r in range(2) for c in range(2)]
+    form = CellBox(3, 0, 0, (100, 700, 700, 900))  # a large, ordinary cell
+    kept = text_cells([frame, box, *inner, form], shape, 300)
+    assert [c.box for c in kept] == [c.box for c in inner] + [form.box]
+    assert [(c.table, c.row, c.col) for c in kept] == [(2, 0, 0), (2, 0, 1), (2, 1, 0), (2, 1, 1), (3, 0, 0)]
+    assert text_cells(inner, shape, 300) == inner
+
+
+def test_a_large_title_read_as_two_overlapping_half_lines_is_read_again_once() -> None:
+    from extractors.readers.ocr import retry_weak_regions
+    from extractors.readers.ocr_layout import Region, Word
+    from extractors.readers.preprocess import Prepared
+
+    class OneLine:
+        def __init__(self) -> None:
+            self.sheets: list[np.ndarray] = []
+
+        def words(self, image: np.ndarray) -> list:
+            self.sheets.append(image)
+            h = image.shape[0]
+            return [Word("荣誉证书", (10, h // 2 - 20, 300, h // 2 + 20), 0.99, (1, 1, 1))]
+
+        def orientation(self, image: np.ndarray):
+            return None
+
+    prep = Prepared(np.full((800, 600), 255, np.uint8), [], np.eye(3)[:2], 0, 0.0, 300)
+    top = Region(None, [Word("tk尖下未", (100, 100, 400, 180), 0.3, (1, 1, 1))])
+    bottom = Region(None, [Word("东兴证书", (100, 130, 400, 210), 0.4, (1, 1, 2))])
+    other = Region(None, [Word("证书编号", (100, 400, 300, 440), 0.95, (1, 2, 1))])
+    engine = OneLine()
+    out = retry_weak_regions([top, bottom, other], prep, engine)
+    assert ["".join(w.text for w in r.words) for r in out] == ["荣誉证书", "证书编号"]

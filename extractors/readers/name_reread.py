@@ -189,6 +189,24 @@ def _same_line_right(label: Region, regions: list[Region]) -> Optional[Region]:
     return best
 
 
+def _band_stops(region: Region, regions: list[Region], width: int) -> tuple[int, int]:
+    """How far a crop around `region` may reach left and right: to the next region read on its
+    band (a title Tesseract split in two keeps each half's ink to itself)."""
+    x0, y0, x1, y1 = region.box()
+    band = [r.box() for r in regions if r is not region and r.words
+            and min(r.box()[3], y1) - max(r.box()[1], y0) > 0.5 * (y1 - y0)]
+    left = max([b[2] for b in band if b[2] <= x0] or [0])
+    right = min([b[0] for b in band if b[0] >= x1] or [width])
+    return left, right
+
+
+def _run_target_between(region: Region, regions: list[Region], prep: Prepared) -> Target:
+    target = _run_target(region, None)
+    left, right = _band_stops(region, regions, prep.image.shape[1])
+    x0, y0, x1, y1 = target.box
+    return Target(region, (max(x0, left), y0, min(x1, right), y1), None, None)
+
+
 def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE) -> list[Target]:
     """Where labelled values sit on this page, by the labels Tesseract read: every name, and
     any other value Tesseract read less confidently than `weak` (or not at all)."""
@@ -237,18 +255,19 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
         if region.box()[1] > TITLE_ZONE * height or len(bare(region_text(region))) > TITLE_MAX_CHARS:
             continue
         if region.conf() < weak or min(w.conf for w in region.words) < WEAK_WORD:
-            out.append(_run_target(region, None))
+            out.append(_run_target_between(region, regions, prep))
     return out
 
 
 INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
 
 
-def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], h: int) -> tuple[int, int, int, int]:
-    """`box` stretched left and right over the ink of its band: Tesseract may drop a line's
-    first characters whole (承诺 of 承诺人（签名） in a script-face line), so the region's own
-    box does not reach them."""
+def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], h: int, left_stop: int, right_stop: int) -> tuple[int, int, int, int]:
+    """`box` stretched left and right over the ink of its band, no further than the stops (the
+    next region read on the band): Tesseract may drop a line's first characters whole (承诺 of
+    承诺人（签名） in a script-face line), so the region's own box does not reach them."""
     x0, y0, x1, y1 = box
+    x0, x1 = max(x0, left_stop), min(x1, right_stop)
     band = prep.image[max(0, y0) : max(0, y1)]
     if band.size == 0:
         return box
@@ -256,11 +275,11 @@ def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], h: int) -> tup
     if not len(inked):
         return box
     gap = max(8, int(INK_GAP * h))
-    left = inked[inked < x0]
+    left = inked[(inked < x0) & (inked >= left_stop)]
     while len(left) and x0 - left[-1] <= gap:
         x0 = int(left[-1])
         left = left[:-1]
-    right = inked[inked >= x1]
+    right = inked[(inked >= x1) & (inked < right_stop)]
     while len(right) and right[0] - x1 <= gap:
         x1 = int(right[0]) + 1  # boxes end one past their last pixel
         right = right[1:]
@@ -281,9 +300,9 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         if len(bare(region_text(region))) > TITLE_MAX_CHARS or min(w.conf for w in region.words) >= weak:
             continue
-        target = _run_target(region, None)
-        x0, y0, x1, y1 = target.box
-        box = _widen_to_ink(prep, target.box, max(1, y1 - y0))
+        target = _run_target_between(region, regions, prep)
+        left, right = _band_stops(region, regions, prep.image.shape[1])
+        box = _widen_to_ink(prep, target.box, max(1, target.box[3] - target.box[1]), left, right)
         out.append(Target(region, box, None, None))
     return out
 

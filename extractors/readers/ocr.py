@@ -80,6 +80,36 @@ RETRY_GAP = 24  # white rows between stacked regions
 MAX_SHEET_PX = 30_000  # Tesseract refuses images taller than 32767 pixels
 
 
+def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / smaller if smaller > 0 else 0.0
+
+
+def _merge_overlapping_runs(regions: list[Region], weak: list[Region]) -> tuple[list[Region], list[Region]]:
+    """Weak text runs whose boxes mostly overlap become one region (in the first one's place)."""
+    runs = [r for r in weak if r.cell is None and r.words]
+    merged: dict[int, Region] = {}
+    gone: set[int] = set()
+    for i, a in enumerate(runs):
+        if id(a) in gone:
+            continue
+        group = merged.get(id(a), a)
+        for b in runs[i + 1 :]:
+            if id(b) not in gone and _overlap_share(group.box(), b.box()) > 0.5:
+                group = Region(None, group.words + b.words)
+                gone.add(id(b))
+        if group is not a:
+            merged[id(a)] = group
+    if not merged:
+        return regions, weak
+    swap = lambda r: merged.get(id(r), r)  # noqa: E731
+    return [swap(r) for r in regions if id(r) not in gone], [swap(r) for r in weak if id(r) not in gone]
+
+
 def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine) -> list[Region]:
     """Re-read weak regions on their own, all in ONE extra Tesseract call.
 
@@ -90,6 +120,9 @@ def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine)
     weak = [r for r in regions if r.conf() < RETRY_CONF or any(_DOUBT in w.text for w in r.words)]
     if not weak:
         return regions
+    # A line in a large font (a certificate's title) can come out as two overlapping half-lines;
+    # cropped apart, each crop would hold the whole line and both would read it. One crop each.
+    regions, weak = _merge_overlapping_runs(regions, weak)
     h, w = prep.image.shape[:2]
     crops, bands = [], []
     y = 0

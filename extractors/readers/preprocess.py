@@ -315,6 +315,29 @@ def _cells_of_grid(grid: np.ndarray, dpi: int) -> list[CellBox]:
     return out
 
 
+PAGE_FRAME_SHARE = 0.7  # a "cell" covering this much of the page is a border drawn round it
+
+
+def text_cells(cells: list[CellBox], shape: tuple[int, ...], dpi: int) -> list[CellBox]:
+    """The cells whose text is read as one cell: not the inside of a border drawn round the page
+    (a certificate's frame), nor a box holding cells of its own (the frame round a certificate's
+    table). Their text - a title, a line of prose - then runs free and is read line by line."""
+    page = float(shape[0] * shape[1])
+
+    def holds(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+        return outer != inner and outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+
+    boxes = {c.box for c in cells}
+    dropped = {b for b in boxes if (b[2] - b[0]) * (b[3] - b[1]) >= PAGE_FRAME_SHARE * page or any(holds(b, o) for o in boxes)}
+    if not dropped:
+        return cells
+    tables: dict[int, list[tuple[int, int, int, int]]] = {}
+    for c in cells:
+        if c.box not in dropped:
+            tables.setdefault(c.table, []).append(c.box)
+    return [cell for t, kept in sorted(tables.items()) for cell in _index_cells(t, kept, dpi)]
+
+
 def _contour_boxes(binary: np.ndarray, holes: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boxes (x, y, w, h) of the 8-connected blobs of a mask with the first pixel (x, y) of each,
     and the boxes of the holes (4-connected background regions a blob encloses); blobs and
@@ -413,7 +436,7 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
 
     horiz, vert = drop_stray_strokes(*find_lines(mask, work_dpi), work_dpi)
     lines = _grid(horiz, vert)
-    cells = _cells_of_grid(lines, work_dpi)
+    cells = text_cells(_cells_of_grid(lines, work_dpi), lines.shape, work_dpi)
     # Lines are 0/255: the maximum whitens them and leaves every other pixel as it was.
     clean = cv2.max(grey, lines)
     clean = _normalise(clean)
