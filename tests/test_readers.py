@@ -356,8 +356,8 @@ def test_workers_read_file_after_file_and_a_killed_one_is_replaced(tmp_path: Pat
 
     page = render_form(300).image.convert("RGB")
     scan = tmp_path / "scan.pdf"
-    page.save(scan, "PDF", resolution=300.0, save_all=True, append_images=[page.copy() for _ in range(5)])
-    slow = replace(limits, file_timeout_s=2.0)  # six pages of OCR take longer; a text PDF far less
+    page.save(scan, "PDF", resolution=300.0, save_all=True, append_images=[page.copy() for _ in range(19)])
+    slow = replace(limits, file_timeout_s=2.0)  # twenty pages of OCR take far longer; a text PDF far less
     with pytest.raises(ParseTimeout):
         read_file_isolated(scan, "scan.pdf", slow)
     assert read_file_isolated(pdf, "A1/after.pdf", slow).pages[0].segments
