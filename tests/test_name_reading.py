@@ -416,3 +416,15 @@ def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
     rec2 = FakeRecognizer("学生阎云梅，性别女，", [0.95] * 10)
     nr.reread_label_values([Region(page_cell, sure)], _page([page_cell]), rec2)
     assert rec2.crops == []  # every word of the line was read surely: left to Tesseract
+
+
+def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> None:
+    # 董鑫峰: Tesseract saw three characters (the middle one unknown to it), the second engine
+    # dropped 鑫 outright and is sure of the other two.
+    tess = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.9), _word("伟", (252, 20, 292, 50), 0.0), _word("峰", (294, 20, 334, 50), 0.0)])
+    dropped = LineReading("董峰", (Symbol("董", 0.998), Symbol("峰", 0.995)))
+    assert nr.decide(tess, dropped, None) is None
+    # A stray stroke Tesseract read as a small 一 is not a character the second engine lost.
+    stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
+    fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))
+    assert nr.decide(stray, fixed, None) == ("阎云梅", 0.97)

@@ -343,6 +343,35 @@ def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray
     return prep.image[y0:y1, x0:x1]
 
 
+def _is_subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _drops_a_glyph(words: list[Word], reading: str) -> bool:
+    """The second reading is Tesseract's with characters left out, and one of those was read in
+    a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
+    0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not such a glyph."""
+    words = [w for line in text_lines(words) for w in line]  # reading order, as region_text
+    old = bare("".join(w.text for w in words))
+    new = bare(reading)
+    if len(new) >= len(old) or not _is_subsequence(new, old):
+        return False
+    sized = [w for w in words if bare(w.text)]
+    line_h = float(np.median([w.box[3] - w.box[1] for w in sized]))
+    j = 0  # greedy alignment: `new` is a subsequence of `old`
+    for w in sized:
+        text = bare(w.text)
+        for ch in text:
+            if j < len(new) and new[j] == ch:
+                j += 1
+                continue
+            height, width = w.box[3] - w.box[1], (w.box[2] - w.box[0]) / len(text)
+            if height >= 0.6 * line_h and width >= 0.5 * line_h:
+                return True
+    return False
+
+
 def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
     """The (text, confidence) to keep, or None to keep Tesseract's reading unchanged.
 
@@ -356,6 +385,8 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
         return None  # the crop held something else than the label and its value
     old_words = old.words if old is not None else []
     old_text = region_text(old) if old is not None else ""
+    if old_words and _drops_a_glyph(old_words, reading.text):
+        return None
     old_mean = old.conf() if old is not None and old_words else 0.0
     old_min = min((w.conf for w in old_words if bare(w.text)), default=old_mean)
     if _squeezed(old_text) == _squeezed(reading.text):
