@@ -110,12 +110,12 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
         rest = rest.strip(" :：_")
         signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
         name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
-        signer = snap_name(name, applicant_of(fields)) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
         applicant = applicant_of(fields)
+        signer = snap_name(name, applicant) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
         if applicant and signer != applicant and _name_then_marks(ln.segs, applicant):
             signer, name = applicant, applicant
         conf = anchor.conf if signed else min(anchor.conf, 0.9)
-        if signer is not None and name == applicant_of(fields):
+        if signer is not None and name == applicant:
             conf = max(conf, NAME_MATCH_CONF)
         return [
             make_evidence("pledge", view, anchor, signed=signed, signer=signer, date=last_date(view),

@@ -172,7 +172,11 @@ class _WorkerPool:
                 worker = idle.pop()
                 if worker.proc.is_alive():
                     return worker
-                worker.conn.close()
+                worker.kill()  # reaps it
+        return self.start(limits)
+
+    def start(self, limits: Limits) -> _Worker:
+        with self._lock:
             self.started += 1
         return _Worker(limits)
 
@@ -217,7 +221,7 @@ def _send(limits: Limits, request: tuple) -> _Worker:
         worker.conn.send(request)
     except (OSError, ValueError):  # an idle worker that died since: the file has not been sent
         worker.kill()
-        worker = _Worker(limits)
+        worker = _POOL.start(limits)
         worker.conn.send(request)
     return worker
 
@@ -246,10 +250,7 @@ def _via_worker(path: Path, rel: str, limits: Limits, pages: PageRange = None) -
         raise _crash(worker.proc.exitcode)
     outcome, retire = answer
     if retire:
-        worker.conn.close()
-        worker.proc.join(5)
-        if worker.proc.is_alive():
-            _kill_group(worker.proc)
+        worker.stop()
     else:
         _POOL.give(limits, worker)
     return _outcome(outcome, limits=limits)

@@ -262,19 +262,17 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
 INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
 
 
-def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], h: int, left_stop: int, right_stop: int) -> tuple[int, int, int, int]:
+def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int) -> tuple[int, int, int, int]:
     """`box` stretched left and right over the ink of its band, no further than the stops (the
     next region read on the band): Tesseract may drop a line's first characters whole (承诺 of
     承诺人（签名） in a script-face line), so the region's own box does not reach them."""
     x0, y0, x1, y1 = box
     x0, x1 = max(x0, left_stop), min(x1, right_stop)
     band = prep.image[max(0, y0) : max(0, y1)]
-    if band.size == 0:
-        return box
-    inked = np.flatnonzero((band < 128).any(axis=0))
+    inked = np.flatnonzero((band < 128).any(axis=0)) if band.size else band
     if not len(inked):
-        return box
-    gap = max(8, int(INK_GAP * h))
+        return x0, y0, x1, y1
+    gap = max(8, int(INK_GAP * max(1, y1 - y0)))
     left = inked[(inked < x0) & (inked >= left_stop)]
     while len(left) and x0 - left[-1] <= gap:
         x0 = int(left[-1])
@@ -300,10 +298,8 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         if len(bare(region_text(region))) > TITLE_MAX_CHARS or min(w.conf for w in region.words) >= weak:
             continue
-        target = _run_target_between(region, regions, prep)
         left, right = _band_stops(region, regions, prep.image.shape[1])
-        box = _widen_to_ink(prep, target.box, max(1, target.box[3] - target.box[1]), left, right)
-        out.append(Target(region, box, None, None))
+        out.append(Target(region, _widen_to_ink(prep, _run_target(region, None).box, left, right), None, None))
     return out
 
 
@@ -343,33 +339,24 @@ def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray
     return prep.image[y0:y1, x0:x1]
 
 
-def _is_subsequence(short: str, long: str) -> bool:
-    rest = iter(long)
-    return all(c in rest for c in short)
-
-
 def _drops_a_glyph(words: list[Word], reading: str) -> bool:
     """The second reading is Tesseract's with characters left out, and one of those was read in
     a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
     0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not such a glyph."""
-    words = [w for line in text_lines(words) for w in line]  # reading order, as region_text
-    old = bare("".join(w.text for w in words))
-    new = bare(reading)
-    if len(new) >= len(old) or not _is_subsequence(new, old):
+    sized = [w for line in text_lines(words) for w in line if bare(w.text)]  # reading order, as region_text
+    if not sized:
         return False
-    sized = [w for w in words if bare(w.text)]
+    new = bare(reading)
     line_h = float(np.median([w.box[3] - w.box[1] for w in sized]))
-    j = 0  # greedy alignment: `new` is a subsequence of `old`
+    j, dropped_glyph = 0, False  # greedy alignment of `new` into Tesseract's characters
     for w in sized:
         text = bare(w.text)
         for ch in text:
             if j < len(new) and new[j] == ch:
                 j += 1
-                continue
-            height, width = w.box[3] - w.box[1], (w.box[2] - w.box[0]) / len(text)
-            if height >= 0.6 * line_h and width >= 0.5 * line_h:
-                return True
-    return False
+            elif w.box[3] - w.box[1] >= 0.6 * line_h and (w.box[2] - w.box[0]) / len(text) >= 0.5 * line_h:
+                dropped_glyph = True
+    return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
 
 
 def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
@@ -410,13 +397,12 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         return regions
     out = list(regions)
     index = {id(r): i for i, r in enumerate(regions)}
-    targets = find_targets(regions, prep)
-    taken = {id(t.region) for t in targets}
-    targets += [t for t in title_targets(regions, prep) if id(t.region) not in taken]
-    taken = {id(t.region) for t in targets}
-    targets += [t for t in holder_line_targets(regions) if id(t.region) not in taken]
-    taken = {id(t.region) for t in targets}
-    targets += [t for t in weak_line_targets(regions, prep) if id(t.region) not in taken]
+    targets: list[Target] = []
+    # Each region is read again once, for the first reason found.
+    for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
+                  weak_line_targets(regions, prep)):
+        taken = {id(t.region) for t in targets}
+        targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
         crop = _crop(prep, target.box)
         if crop is None:

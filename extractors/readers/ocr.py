@@ -14,7 +14,7 @@ from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
 from extractors.readers.unread_lines import read_unread_lines
-from extractors.readers.ocr_layout import Region, Word, regions_of, segments_of
+from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, half_turn, prepare
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
@@ -81,12 +81,9 @@ MAX_SHEET_PX = 30_000  # Tesseract refuses images taller than 32767 pixels
 
 
 def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
+    """The share of the smaller box that the two boxes have in common."""
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / smaller if smaller > 0 else 0.0
+    return overlap_area(a, b) / smaller if smaller > 0 else 0.0
 
 
 def _merge_overlapping_runs(regions: list[Region], weak: list[Region]) -> tuple[list[Region], list[Region]]:

@@ -83,7 +83,7 @@ def _split_word(word: Word, x_cut: float) -> Optional[tuple[Word, Word]]:
     )
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+def overlap_area(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     return w * h if w > 0 and h > 0 else 0
@@ -100,7 +100,7 @@ def _cell_of(word: Word, cells: list[CellBox]) -> Optional[CellBox]:
     best, best_area = None, 0
     for c in cells:
         if c.box[1] <= cy <= c.box[3]:
-            area = _overlap(word.box, c.box)
+            area = overlap_area(word.box, c.box)
             if area > best_area:
                 best, best_area = c, area
     return best
