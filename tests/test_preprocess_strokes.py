@@ -37,3 +37,10 @@ def test_prepare_keeps_large_glyph_strokes_and_whitens_the_grid() -> None:
     assert prep.image[220:270, 599:602].min() > 200  # separator whitened
     cells = sorted(c.box[0] for c in prep.cells)
     assert len(cells) == 2 and cells[0] < 600 < cells[1]
+
+
+def test_prepare_takes_pages_too_small_to_hold_anything() -> None:
+    # Slivers an image reader can hand over (a 1-pixel JPEG): prepared, not a crash.
+    for shape in [(1, 1), (1, 40), (40, 1), (3, 3)]:
+        prep = prepare(np.full(shape, 255, np.uint8), 300)
+        assert prep.image.size > 0 and prep.cells == [] and prep.rotation == 0

@@ -16,7 +16,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from extractors.readers.preprocess import grey_percentile
+from extractors.readers.tones import grey_percentile
 
 WORK_DPI = 100.0
 MM_PER_IN = 25.4

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from extractors.readers.seals import whiten_seals
+from extractors.readers.tones import grey_percentile, to_grey
+
 TARGET_DPI = 300
 MAX_SKEW = 3.5  # degrees searched either way; scans come skewed up to ±3°
 # Pages larger than A4 (posters, mis-sized scans) get no more pixels than two A4 pages at
@@ -38,26 +41,6 @@ class Prepared:
     rotation: int  # clockwise quarter turns applied, in degrees
     skew: float  # degrees of skew removed
     dpi: int  # resolution of the prepared image
-
-
-def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
-    """Greyscale that drops red: stamps (红章) over text become pale, black ink stays dark."""
-    if rgb_or_grey.ndim == 2:
-        return rgb_or_grey
-    rgb = np.ascontiguousarray(rgb_or_grey[:, :, :3])
-    lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    red, green, blue = cv2.split(rgb)
-    # Where a pixel is clearly red, take the red channel (light); elsewhere the usual luminance,
-    # so blue ink and grey scans keep their contrast.
-    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), 60, cv2.CMP_GT)
-    return cv2.copyTo(red, reddish, lum)
-
-
-def grey_percentile(grey: np.ndarray, q: float) -> float:
-    """The q-th percentile grey level, from a histogram: numpy's percentile sorts every pixel."""
-    hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
-    cum = np.cumsum(hist)
-    return float(np.searchsorted(cum, cum[-1] * q / 100.0))
 
 
 def _affine3(m: np.ndarray) -> np.ndarray:
@@ -395,12 +378,14 @@ def _index_cells(table: int, boxes: list[tuple[int, int, int, int]], dpi: int) -
 
 
 def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixels: int = PIXEL_BUDGET) -> Prepared:
-    """Scale to ~300 DPI, turn upright, deskew, find the grid, whiten the ruling lines.
+    """Whiten greyscale seals, scale to ~300 DPI, turn upright, deskew, find the grid, whiten
+    the ruling lines.
 
     `rotation` (clockwise degrees) forces the quarter turn, e.g. from Tesseract OSD; otherwise a
     projection heuristic decides between 0 and 90 and the OCR stage checks 180/270 if needed.
     """
-    grey = to_grey(image)
+    # Before any resampling: cubic upscaling overshoots at a seal's edges, darker than its ink.
+    grey = whiten_seals(to_grey(image), dpi if dpi > 0 else TARGET_DPI)
     scale = TARGET_DPI / dpi if dpi > 0 else 1.0
     if abs(scale - 1.0) < 0.12:
         scale = 1.0
@@ -413,6 +398,8 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
         m_total = _affine3(np.array([[scale, 0, 0], [0, scale, 0]])) @ m_total
     work_dpi = int(round(dpi * scale)) if dpi > 0 else TARGET_DPI
 
+    if rotation is None and min(grey.shape[:2]) < 2:
+        rotation = 0  # a sliver of a page (a 1-pixel image) has no lines to tell by
     if rotation is None:
         # Half resolution is plenty to tell which way the lines run.
         half = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
