@@ -27,6 +27,11 @@ from extractors import titles as tt
         ("二OO五年七月", "2005-07"),
         ("二○○五年七月一日", "2005-07-01"),
         ("二〇GO三年九月", "2003-09"),  # OCR's two glyphs for one 〇
+        ("二O〇一八年十二月", "2018-12"),  # a 二…年 year's 〇, however OCR made it
+        ("二G〇一八年十二月", "2018-12"),
+        ("二（）一八年十二月", "2018-12"),
+        ("二Q一八年十二月", "2018-12"),
+        ("二O〇〇五年七月", "2005-07"),
         ("江|2003年7月", "2003-07"),  # a frame line before a date is not a digit 1
         ("l998年7月", "1998-07"),
         ("2O05.07", "2005-07"),
@@ -37,6 +42,11 @@ from extractors import titles as tt
 )
 def test_parse_date_forms(text: str, iso: str) -> None:
     assert nz.parse_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["工作二十五六年七月", "二一九八年七月", "第二批一八年"])
+def test_a_twenty_something_is_not_made_a_year(text: str) -> None:
+    assert nz.parse_date(text) is None
 
 
 @pytest.mark.parametrize("text", ["", "2005年", "2005年13月", "2005.02.30", "不详", "2019.01-2019.06", "第3期"])

@@ -177,6 +177,19 @@ def test_evidence_dated_on_submission_day_counts_day_after_does_not():
     assert run(Dossier())["EVIDENCE_DATED"].outcome == "not_applicable"
 
 
+def test_a_scanned_date_years_past_the_processing_day_is_a_misreading_not_a_late_item():
+    # Processing day 2020-07-01: 二〇一三 read as 2043 on a scan cannot be the item's date.
+    misread = run(_city_health().paper("肺部感染的诊治", "2043-07"))
+    assert misread["EVIDENCE_DATED"].outcome == "review"
+    assert misread["REPRESENTATIVE_WORK"].outcome == "review"
+    # Within two years of it a scanned date is taken as read: late, a warning, left out.
+    assert run(_city_health().paper("肺部感染的诊治", "2022-06"))["EVIDENCE_DATED"].outcome == "fail"
+    # A text-layer page holds the date as typed: far in the future is still late.
+    typed = _city_health().paper("肺部感染的诊治", "2043-07")
+    typed.pages = [p.model_copy(update={"method": "text"}) for p in typed.pages]
+    assert run(typed)["EVIDENCE_DATED"].outcome == "fail"
+
+
 def test_representative_work_scope_and_exemptions():
     assert run(_city_health())["REPRESENTATIVE_WORK"].outcome == "fail"
     assert run(_city_health().set("region", "固阳县").set("region_level", "county"))["REPRESENTATIVE_WORK"].outcome == "not_applicable"

@@ -13,6 +13,7 @@ from dossierflow.vocab import DATE_FIELDS
 from validators.integrity.common import MIN_CONFIDENCE, add_years, flag, norm_name, parse_iso, same_month
 from validators.integrity.idcard import birth_date_of, id_problems
 from validators.integrity.issn import cn_problem, issn_problem
+from validators.rules.dating import misread_future
 
 KIND_CN = {
     "diploma": "毕业证书",
@@ -164,10 +165,6 @@ def _birth(ex: DossierExtraction) -> Optional[dt.date]:
     return born
 
 
-# A forged date is made to look plausible; a scanned date decades ahead is a misreading.
-OCR_FUTURE_YEARS = 2
-
-
 def _read_by_ocr(ex: DossierExtraction, src: Source) -> bool:
     return any(
         p.method == "ocr" and p.file == src.file and (src.page is None or p.page is None or p.page == src.page) for p in ex.pages
@@ -200,7 +197,7 @@ def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
             if day is None:
                 continue
             label = KIND_CN.get(ev.kind, "材料") + (f"《{ev.title}》" if ev.title else "")
-            if ocr and day > add_years(processing_date, OCR_FUTURE_YEARS):
+            if ocr and misread_future(day, processing_date):
                 continue  # 二〇一九 read as 2079: a misreading, not a forged date
             if day > processing_date:
                 problems.append((f"{label}日期 {value} 晚于处理日期 {processing_date.isoformat()}", ev.source))

@@ -241,7 +241,7 @@ class Facts:
 
     @cached_property
     def _dated(self) -> dict[int, "Dated"]:
-        from validators.rules.dating import LINKED, date_items
+        from validators.rules.dating import LINKED, date_items, misread_future
 
         try:
             submitted = self.submission()
@@ -252,7 +252,11 @@ class Facts:
         everything = [e for e in self.ex.evidence if e.kind in linked]
         items = [e for e in self.ex.evidence if e.kind in kinds]
         ratio = self.rb.spec("CLAIMS_SUPPORTED").params.match_ratio  # type: ignore[attr-defined]
-        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio))
+        def misread(e: Evidence) -> bool:
+            day = try_date(e.date)
+            return day is not None and self.read_by_ocr(e.source) and misread_future(day, self.ctx.processing_date)
+
+        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio), misread)
         return {id(d.item): d for d in dated}
 
     def dated(self, e: Evidence) -> Optional["Dated"]:

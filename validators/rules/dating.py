@@ -17,6 +17,9 @@ from dossierflow.models import Evidence
 from validators.rules.base import try_date
 
 DateState = Literal["on_time", "late", "unknown"]
+# A forged date is made to look plausible; a date read from a scan years past the day the batch is
+# processed (二〇一三 read as 2043) is a misreading: such an item's date is not known.
+OCR_FUTURE_YEARS = 2
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 # claim kind on the eval_form ↔ attachment kinds that carry the same achievement
@@ -57,19 +60,33 @@ def _state(bounds: Optional[tuple[dt.date, dt.date, str]], submitted: dt.date) -
     return "unknown"
 
 
+def misread_future(day: dt.date, processing_date: dt.date) -> bool:
+    """A date on a scanned page this far past the processing date cannot have been read right."""
+    try:
+        horizon = processing_date.replace(year=processing_date.year + OCR_FUTURE_YEARS)
+    except ValueError:  # 29 February
+        horizon = processing_date.replace(year=processing_date.year + OCR_FUTURE_YEARS, day=28)
+    return day > horizon
+
+
 def date_items(
-    items: Iterable[Evidence], everything: list[Evidence], submitted: dt.date, same_title: Callable[[str, str], bool]
+    items: Iterable[Evidence],
+    everything: list[Evidence],
+    submitted: dt.date,
+    same_title: Callable[[str, str], bool],
+    misread: Callable[[Evidence], bool] = lambda e: False,
 ) -> list[Dated]:
-    """Each item with its state; an undated item borrows the date of its linked claim/attachment."""
+    """Each item with its state; an undated item, or one whose date is `misread`, borrows the
+    date of its linked claim/attachment."""
     out: list[Dated] = []
     for e in items:
-        bounds = _own_bounds(e)
+        bounds = None if misread(e) else _own_bounds(e)
         if _state(bounds, submitted) == "unknown" and e.title:
             # An issue year alone may not settle it; the linked item's full date can.
             for p in everything:
                 if p is e or not p.title or not _linked(e.kind, p.kind) or not same_title(e.title, p.title):
                     continue
-                other = _own_bounds(p)
+                other = None if misread(p) else _own_bounds(p)
                 if _state(other, submitted) != "unknown":
                     bounds = other
                     break
