@@ -69,6 +69,17 @@ def test_ce_card_hours_per_year_by_header_columns() -> None:
     assert ev.unit == "包头市人力资源和社会保障局" and ev.date == "2020-04-20"
 
 
+def test_ce_card_header_one_character_misread_still_names_its_column() -> None:
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0]
+    card = lambda public_header: one("ce_card", page([  # noqa: E731
+        ["继续教育审验卡"], grid(["年度", public_header, "专业科目学时", "合计"], xs),
+        grid(["2019", "30", "72", "102"], xs), grid(["2020", "32", "72", "104"], xs)]))
+    assert card("公怖科目学时").hours == {"2019": {"public": 30.0, "professional": 72.0},
+                                      "2020": {"public": 32.0, "professional": 72.0}}
+    # Two characters off is not a header: the column is not guessed.
+    assert card("公怖科日学时").hours == {"2019": {"professional": 72.0}, "2020": {"professional": 72.0}}
+
+
 def test_ce_card_hours_written_as_sentences() -> None:
     ev = one("ce_card", page([["继续教育审验卡"], ["2019年度：公需科目30学时，专业科目60学时"], ["2020年度：公需科目24学时"]]))
     assert ev.hours == {"2019": {"public": 30.0, "professional": 60.0}, "2020": {"public": 24.0}}

@@ -48,10 +48,9 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
             joined = "".join(texts)
             if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
                 for s, t in zip(ln, texts):
-                    if "公需" in t:
-                        header["public"] = (s.box[0], s.box[2])
-                    elif "专业" in t and "合计" not in t:
-                        header["professional"] = (s.box[0], s.box[2])
+                    kind = _header_kind(t)
+                    if kind is not None:
+                        header[kind] = (s.box[0], s.box[2])
                     elif t and len(ln) > 2:
                         header[f"other:{t}"] = (s.box[0], s.box[2])  # 合计, 审验结果: numbers there are not hours
                 continue
@@ -75,6 +74,27 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
                 _put(card, stored, year, "public", nums[0][0], nums[0][1])
                 _put(card, stored, year, "professional", nums[1][0], nums[1][1])
     return card
+
+
+_HEADER_WORDS = {"public": "公需", "professional": "专业"}
+_HEADER_TAILS = ("科目学时", "科目", "学时")
+
+
+def _header_kind(text: str) -> Optional[str]:
+    """公需 or 专业 column header; a header one character off either (公怖科目学时) is the one
+    it is off, when it is off only one of them."""
+    if "公需" in text:
+        return "public"
+    if "专业" in text and "合计" not in text:
+        return "professional"
+    if len(text) < 3:
+        return None
+    near = {
+        kind
+        for kind, word in _HEADER_WORDS.items()
+        if any(nz.edit_distance(text, word + tail) <= 1 for tail in _HEADER_TAILS)
+    }
+    return near.pop() if len(near) == 1 else None
 
 
 def _column_of(box: BBox, header: dict[str, tuple[float, float]]) -> Optional[str]:
