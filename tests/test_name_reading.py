@@ -337,6 +337,25 @@ def test_a_free_line_with_a_very_weak_word_is_read_again_over_all_the_ink_of_its
     assert nr.region_text(nr.reread_label_values([signature], page, unsure)[0]) == nr.region_text(signature)
 
 
+def test_signature_strokes_read_as_a_line_of_their_own_do_not_double_the_signature_line() -> None:
+    # Tesseract's line 承诺人(签名):圩央 and, above its right end, the signature's upper strokes
+    # as a weak line of their own (三 雪), as on a generated pledge scanned at 200 DPI.
+    page = _page([])
+    page.image[300:350, 100:460] = 0
+    line = Region(None, [_word("承诺人(签名):", (100, 305, 380, 345), 0.92), _word("圩", (380, 305, 420, 345), 0.0),
+                         _word("央", (420, 300, 460, 350), 0.69)])
+    strokes = Region(None, [_word("三", (400, 290, 440, 310), 0.21), _word("雪", (440, 285, 458, 325), 0.67)])
+    rec = FakeRecognizer("承诺人（签名）：谭英", [0.99] * 10)
+    out = nr.reread_label_values([line, strokes], page, rec)
+    # The strokes are not widened into a second reading of the whole line, and once the line is
+    # read again over their ink they are gone.
+    assert [nr.region_text(r) for r in out] == ["承诺人（签名）：谭英"]
+    assert len(rec.crops) == 1
+    # A sure region in the same place is kept: only very weak fragments are taken as covered.
+    sure = Region(None, [_word("三", (400, 290, 440, 310), 0.9)])
+    assert len(nr.reread_label_values([line, sure], page, rec)) == 2
+
+
 def test_punctuation_does_not_decide_how_sure_a_reading_is() -> None:
     reading = LineReading("姓名：侯爱月", tuple(Symbol(c, p) for c, p in zip("姓名：侯爱月", [0.99, 0.99, 0.6, 0.76, 0.99, 0.99])))
     assert reading.conf == pytest.approx(0.76)

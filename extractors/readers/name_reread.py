@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 
 from extractors.readers.linerec import LineReading, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word
+from extractors.readers.ocr_layout import Region, Word, overlap_area
 from extractors.readers.preprocess import CellBox, Prepared
 from extractors.text import fold_width
 
@@ -298,6 +298,11 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         if len(bare(region_text(region))) > TITLE_MAX_CHARS or min(w.conf for w in region.words) >= weak:
             continue
+        # A fragment lying on another region's line (strokes of a signature above the line
+        # Tesseract read with it) is no line of its own: widened, it would read that line again.
+        area = max(1, (x1 - x0) * (y1 - y0))
+        if any(r is not region and r.words and overlap_area(r.box(), (x0, y0, x1, y1)) > 0.5 * area for r in regions):
+            continue
         left, right = _band_stops(region, regions, prep.image.shape[1])
         out.append(Target(region, _widen_to_ink(prep, _run_target(region, None).box, left, right), None, None))
     return out
@@ -398,6 +403,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     out = list(regions)
     index = {id(r): i for i, r in enumerate(regions)}
     targets: list[Target] = []
+    read_again: list[tuple[int, int, int, int]] = []  # crops whose second reading was taken
     # Each region is read again once, for the first reason found.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
                   weak_line_targets(regions, prep)):
@@ -434,4 +440,15 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             out[index[id(old)]] = new
         else:
             out.append(new)
-    return out
+        read_again.append(target.box)
+    return [r for r in out if not _weak_fragment_within(r, read_again)]
+
+
+def _weak_fragment_within(region: Region, boxes: list[tuple[int, int, int, int]]) -> bool:
+    """A free-standing region with a very weak word (strokes of a script-face signature read as
+    雪 三), mostly inside a crop the second engine has read: that reading covers its ink."""
+    if region.cell is not None or not region.words or min(w.conf for w in region.words) >= WEAK_WORD:
+        return False
+    x0, y0, x1, y1 = region.box()
+    area = max(1, (x1 - x0) * (y1 - y0))
+    return any(overlap_area(box, (x0, y0, x1, y1)) > 0.5 * area for box in boxes)
