@@ -21,9 +21,10 @@ from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
 from dossierflow.vocab import DATE_FIELDS, FIELD_KEYS
 from extractors import normalize as nz
 from extractors import titles as tt
-from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, upright
+from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, union, upright
 
 LABEL_MIN_SCORE = 0.75
+SPILL_CHARS = 2  # at most this much of a value is taken for spill into its label's cell
 _EDGE_JUNK = re.compile(r"^[\s:：;；,，.。、|_\-—·•'\"“”‘’\[\]【】]+|[\s:：;；,，、|_\-—·•'\"“”‘’\[\]【】]+$")
 
 
@@ -179,7 +180,11 @@ class PageLabels:
                     end = hs[i + 1].start if i + 1 < len(hs) else len(t)
                     inline = _strip_edges(t[h.end : end])
                     if inline:
-                        out.append(Candidate(key, inline, seg, _sub_box(seg, t, h.end, end), h.certainty))
+                        box = _sub_box(seg, t, h.end, end)
+                        spill = self._spilled_value(seg, inline, box) if i + 1 == len(hs) else None
+                        if spill is not None:
+                            out.append(_with_key(spill, key))
+                        out.append(Candidate(key, inline, seg, box, h.certainty))
                         continue
                     if i + 1 < len(hs):
                         continue  # another label follows directly: this one is empty
@@ -210,6 +215,21 @@ class PageLabels:
                 text = self.value_text(r)
                 return (r, text) if text else None
         return self._below_value(seg)
+
+    def _spilled_value(self, seg: Segment, inline: str, inline_box: BBox) -> Optional[Candidate]:
+        """A character or two after a label cell's label, with the value cell beside it filled:
+        the value's first glyphs, OCR ran across the border into the label's cell (最高学历：硕 |
+        士研究生). The two read as one value, tried before the fragment alone."""
+        if len(inline) > SPILL_CHARS:
+            return None
+        cell = next_cell(seg, self.page)
+        if cell is None or self.is_label(cell):
+            return None
+        rest = self.value_text(cell)
+        if not rest:
+            return None
+        hs = self.hits[id(seg)]
+        return Candidate(hs[-1].key, inline + rest, cell, union([inline_box, cell.box]), hs[-1].certainty * 0.95)
 
     def _below_value(self, seg: Segment) -> Optional[tuple[Segment, str]]:
         b = below(seg, self.page)

@@ -251,3 +251,16 @@ def test_extract_form_fields_keeps_each_form_apart() -> None:
     per_form = extract_form_fields([ev, sub], docs)
     assert per_form["eval_form"]["applied_title"].value == "高级教师"
     assert per_form["submit_form"]["applied_title"].value == "一级教师"
+
+
+def test_value_glyphs_ocr_ran_into_the_label_cell_are_joined_back() -> None:
+    # Tesseract read ":硕士" as one word across the border and the split left 硕 with the label.
+    rows = [["姓名", "王秀英", "性别", "女"], ["所学专业", "冶金工程", "最高学历：硕", "士研究生"],
+            ["工作单位：包", "头市第一中学"]]
+    got = fields_of(pt_page(rows))
+    assert got["education"] == "master"
+    assert got["employer"] == "包头市第一中学"
+    assert got["gender"] == "女" and got["major"] == "冶金工程"
+    # A value written whole after its label, with a label beside it, stays as it is.
+    got = fields_of(pt_page([["性别：女", "民族", "汉"]]))
+    assert got["gender"] == "女"
