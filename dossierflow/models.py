@@ -62,6 +62,9 @@ class Segment(Strict):
     locator: Optional[str] = None
     # For table cells: (table index, row index, cell index), 0-based. Lets extractors walk a row.
     cell: Optional[tuple[int, int, int]] = None
+    # Other readings OCR thought possible, one unsure character different (叶宇春 for 叶字春):
+    # a name expected from elsewhere in the dossier may be matched against them.
+    alternatives: list[str] = Field(default_factory=list)
 
 
 class PageContent(Strict):

@@ -390,6 +390,52 @@ def test_pledge_signature_with_a_stray_stroke_glyph_is_the_applicants() -> None:
     assert ev3.signer != "王伟"
 
 
+def test_runner_up_readings_swap_one_unsure_character() -> None:
+    reading = LineReading("叶字春", (Symbol("叶", 1.0), Symbol("字", 0.57, (("宇", 0.42), ("宁", 0.001))),
+                                    Symbol("春", 0.95, (("椿", 0.04),))))
+    assert reading.variants() == ("叶宇春",)  # 宁 and 椿 were given no fair chance
+    sure = LineReading("叶宇春", (Symbol("叶", 1.0), Symbol("宇", 0.97, (("字", 0.03),)), Symbol("春", 1.0)))
+    assert sure.variants() == ()
+
+
+def test_a_second_reading_keeps_its_runner_ups_on_the_segment() -> None:
+    page = _page([])
+    line = Region(None, [_word("承诺人(签名):叶字春", (100, 300, 400, 340), 0.3)])
+    rec = FakeRecognizer("承诺人(签名):叶字春", [0.99] * 9 + [0.7, 0.99])
+    rec.reading = LineReading(rec.reading.text, tuple(
+        Symbol(s.text, s.prob, (("宇", 0.28),) if s.text == "字" else ()) for s in rec.reading.symbols))
+    (seg,) = segments_of(nr.reread_label_values([line], page, rec), page)
+    assert seg.text == "承诺人（签名）:叶字春" and seg.alternatives == ["承诺人（签名）:叶宇春"]
+    # Tesseract's own words carry none.
+    (plain,) = segments_of([Region(None, [_word("叶宇春", (100, 300, 200, 340), 0.95)])], page)
+    assert plain.alternatives == []
+
+
+def test_a_signature_that_reads_as_the_applicant_with_a_runner_up_is_the_applicants() -> None:
+    from dossierflow.models import Document, FieldValue, PageContent, Segment, Source
+    from extractors.evidence.letters import read_pledge
+    from extractors.layout import DocView
+
+    def pledge(alternatives: list[str], applicant: str):
+        segs = [Segment(text="特此承诺。", box=(74.0, 157.0, 118.0, 168.0), conf=0.93),
+                Segment(text="承诺人（签名）：叶字春", box=(295.0, 181.0, 425.0, 203.0), conf=0.57,
+                        alternatives=alternatives)]
+        page = PageContent(file="A7/4.pdf", page=1, method="ocr", segments=segs)
+        doc = Document(kind="pledge", file="A7/4.pdf", pages=[1], confidence=0.9)
+        name = FieldValue(value=applicant, confidence=0.99, source=Source(file="A7/1.pdf", page=1))
+        (ev,) = read_pledge(DocView([page]), doc, {"name": name})
+        return ev
+
+    ev = pledge(["承诺人（签名）：叶宇春"], "叶宇春")
+    assert ev.signer == "叶宇春" and ev.confidence >= 0.9
+    # Without the runner-up, the one-character misread is the applicant's name, but unsure.
+    ev = pledge([], "叶宇春")
+    assert ev.signer == "叶宇春" and ev.confidence < 0.6
+    # A runner-up that is not the applicant's name changes nothing.
+    ev = pledge(["承诺人（签名）：叶宁春"], "叶秀英")
+    assert ev.signer == "叶字春" and ev.confidence < 0.6
+
+
 def test_a_failing_second_engine_leaves_tesseracts_reading() -> None:
     class Broken(FakeRecognizer):
         def read(self, grey: np.ndarray) -> Optional[LineReading]:
@@ -447,3 +493,8 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
     fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))
     assert nr.decide(stray, fixed, None) == ("阎云梅", 0.97)
+    # Nor is the left part of 额 read as 人 in a box overlapping 额's own (额尔敦 → 人额尔敦).
+    twice = Region(None, [_word("人", (614, 19, 670, 77), 0.89), _word("额", (649, 2, 717, 91), 0.36),
+                          _word("尔", (694, 6, 826, 74), 0.74), _word("敦", (783, 2, 828, 91), 0.79)])
+    whole = LineReading("额尔敦", (Symbol("额", 0.999), Symbol("尔", 0.999), Symbol("敦", 0.999)))
+    assert nr.decide(twice, whole, None) == ("额尔敦", 0.999)

@@ -90,14 +90,30 @@ def _name_then_marks(segs: list[Segment], applicant: str) -> bool:
     return False
 
 
+def _after_label(text: str, label: re.Match[str]) -> str:
+    """What follows the signature label on its line, up to a date."""
+    return re.split(r"(日期|时间|\d{4}年|(?:19|20)\d{2}[.\-/])", text[label.end() :])[0]
+
+
+def _runner_up_is(segs: tuple[Segment, ...], applicant: str) -> bool:
+    """The signature reads as exactly the applicant's name once one unsure character is taken
+    as the recogniser's runner-up for it (叶字春, 宇 at 0.22 → 叶宇春)."""
+    for i, seg in enumerate(segs):
+        for alt in seg.alternatives:
+            text = nz.compact("".join(alt if j == i else s.text for j, s in enumerate(segs)))
+            m = _SIGN_LABEL.search(text)
+            if m and re.sub(r"[^\u4e00-\u9fff·]", "", _after_label(text, m)) == applicant:
+                return True
+    return False
+
+
 def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     """Signed means something is written after 承诺人（签名）; `signer` only when it reads as a name."""
     for ln in view.lines:
         m = _SIGN_LABEL.search(ln.text)
         if not m or (m.group(0).startswith(("签名", "签字")) and "承诺" not in view.flat):
             continue
-        rest = ln.text[m.end() :]
-        rest = re.split(r"(日期|时间|\d{4}年|(?:19|20)\d{2}[.\-/])", rest)[0]
+        rest = _after_label(ln.text, m)
         anchor = ln.found(rest)
         if not rest:
             page = ln.page
@@ -113,6 +129,8 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
         applicant = applicant_of(fields)
         signer = snap_name(name, applicant) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
         if applicant and signer != applicant and _name_then_marks(ln.segs, applicant):
+            signer, name = applicant, applicant
+        if applicant and name != applicant and _runner_up_is(ln.segs, applicant):
             signer, name = applicant, applicant
         conf = anchor.conf if signed else min(anchor.conf, 0.9)
         if signer is not None and name == applicant:

@@ -29,6 +29,9 @@ INPUT_HEIGHT = 48  # the network's fixed input height
 MAX_INPUT_WIDTH = 3200  # a line of prose across an A4 page fits; two pages side by side do not
 INK_LEVEL = 160  # grey level below which a pixel is ink, on the prepared (paper = 255) image
 MARGIN = 0.35  # white kept around the ink, as a share of the ink's height (as a text detector's box)
+UNSURE = 0.9  # a character read less surely than this may be one of its runners-up ...
+RUNNER_UP = 0.1  # ... given at least this chance
+MAX_VARIANTS = 4
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,22 @@ class LineReading:
         Punctuation does not count (a colon read as ： or : changes no value)."""
         probs = [s.prob for s in self.symbols if s.text.isalnum()] or [s.prob for s in self.symbols]
         return min(probs, default=0.0)
+
+    def variants(self) -> tuple[str, ...]:
+        """The reading with one unsure character swapped for a runner-up the model gave a fair
+        chance (叶字春 with 宇 at 0.22 → 叶宇春): what a name may also be. Most likely first."""
+        if "".join(s.text for s in self.symbols) != self.text:
+            return ()
+        options = [
+            (p, i, alt)
+            for i, s in enumerate(self.symbols)
+            if s.prob < UNSURE and s.text.isalnum()
+            for alt, p in s.alternatives
+            if p >= RUNNER_UP and alt.strip() and alt.isalnum()
+        ]
+        options.sort(key=lambda o: -o[0])
+        texts = [s.text for s in self.symbols]
+        return tuple("".join(texts[:i] + [alt] + texts[i + 1 :]) for _, i, alt in options[:MAX_VARIANTS])
 
 
 def model_path() -> Optional[Path]:

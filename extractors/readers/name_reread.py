@@ -354,14 +354,27 @@ def _drops_a_glyph(words: list[Word], reading: str) -> bool:
     new = bare(reading)
     line_h = float(np.median([w.box[3] - w.box[1] for w in sized]))
     j, dropped_glyph = 0, False  # greedy alignment of `new` into Tesseract's characters
-    for w in sized:
+    for k, w in enumerate(sized):
         text = bare(w.text)
         for ch in text:
             if j < len(new) and new[j] == ch:
                 j += 1
-            elif w.box[3] - w.box[1] >= 0.6 * line_h and (w.box[2] - w.box[0]) / len(text) >= 0.5 * line_h:
+            elif _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2]):
                 dropped_glyph = True
     return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
+
+
+def _glyph_sized(w: Word, text: str, line_h: float) -> bool:
+    return w.box[3] - w.box[1] >= 0.6 * line_h and (w.box[2] - w.box[0]) / len(text) >= 0.5 * line_h
+
+
+def _part_of_a_neighbour(w: Word, neighbours: list[Word]) -> bool:
+    """A one-character word overlapping the next or previous word by a third of its width is a
+    piece of that glyph read twice (the 客 of 额 read as 人 beside 额), not a glyph of its own."""
+    if len(bare(w.text)) != 1:
+        return False
+    width = max(1, w.box[2] - w.box[0])
+    return any(min(w.box[2], n.box[2]) - max(w.box[0], n.box[0]) > width / 3 for n in neighbours)
 
 
 def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
@@ -425,7 +438,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 # Words Tesseract placed in the band (its line, or pieces of it it misplaced)
                 # are all covered by the new reading.
                 rest = [w for w in out[i].words if not any(w is x for x in target.line) and not _inside(w, target.box)]
-                word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key)
+                word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key, _variants(kept[0], reading))
                 out[i] = Region(out[i].cell, rest + [word])
             continue
         kept = decide(target.region, reading, target.must_start_with)
@@ -435,13 +448,18 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         old = target.region
         key = old.words[0].line_key if old is not None and old.words else (0, 0, 0)
         box = old.box() if old is not None and old.words else target.box
-        new = Region(old.cell if old is not None else target.cell, [Word(text, box, round(conf, 4), key)])
+        new = Region(old.cell if old is not None else target.cell, [Word(text, box, round(conf, 4), key, _variants(text, reading))])
         if old is not None:
             out[index[id(old)]] = new
         else:
             out.append(new)
         read_again.append(target.box)
     return [r for r in out if not _weak_fragment_within(r, read_again)]
+
+
+def _variants(kept: str, reading: Optional[LineReading]) -> tuple[str, ...]:
+    """The second engine's runner-up readings, when the text kept is its reading."""
+    return reading.variants() if reading is not None and kept == reading.text else ()
 
 
 def _weak_fragment_within(region: Region, boxes: list[tuple[int, int, int, int]]) -> bool:

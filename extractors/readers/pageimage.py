@@ -72,6 +72,7 @@ def ocr_page(
             ),
             conf=s.conf,
             cell=s.cell,
+            alternatives=s.alternatives,
         )
         for s in result.segments
     ]
