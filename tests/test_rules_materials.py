@@ -112,6 +112,17 @@ def test_forms_disagree_fails_naming_the_field():
     assert run(d)["FORMS_CONSISTENT"].outcome == "review"
 
 
+def test_forms_that_differ_only_in_brackets_or_stops_agree():
+    d = Dossier().set("employer", "包头钢铁（集团）有限责任公司")
+    d.submit_values = {k: d.fields[k][0] for k in ("name", "employer", "series", "applied_title", "current_title", "education")}
+    d.submit_values["employer"] = "包头钢铁集团有限责任公司"
+    assert run(d)["FORMS_CONSISTENT"].outcome == "pass"
+    d.submit_values["employer"] = "包头钢铁集团有限责任公司."
+    assert run(d)["FORMS_CONSISTENT"].outcome == "pass"
+    d.submit_values["employer"] = "包头铝业集团有限责任公司"
+    assert run(d)["FORMS_CONSISTENT"].outcome == "fail"
+
+
 def test_publicity_must_end_by_batch_submission_without_objection():
     def pub(to: str, result: str = "无异议") -> Dossier:
         return Dossier().remove("publicity").doc("publicity").ev("publicity", period_from="2020-06-10", period_to=to, result=result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from dossierflow.models import FieldValue, Source
+from extractors.normalize import skeleton
 from validators.messages import FIELD_LABELS
 from validators.rules.base import (
     Facts,
@@ -67,7 +68,9 @@ def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
         if a is None or b is None or not f.reliable(a.confidence) or not f.reliable(b.confidence):
             unread.append(label)
             continue
-        if same_text(str(a.value), str(b.value)):
+        # Brackets and stops are no part of what a value says: 包头钢铁（集团）有限责任公司 on one
+        # form and 包头钢铁集团有限责任公司 on the other (or OCR losing the brackets) agree.
+        if same_text(str(a.value), str(b.value)) or skeleton(str(a.value)) == skeleton(str(b.value)):
             continue
         if one_char_apart(str(a.value), str(b.value)) and f.read_by_ocr(a.source, b.source):
             unread.append(f"{label}（“{a.value}”与“{b.value}”仅一字之差，可能为识别误差）")
