@@ -193,6 +193,10 @@ def test_claims_listed_on_the_eval_form() -> None:
     ach = by_kind["claimed_achievement"]
     assert (ach.title, ach.number, ach.date) == ("一种轧辊冷却装置", "ZL 20122 1539836.2", "2012-12-12")
     assert paper.source.page == 1 and paper.source.bbox is not None
+    # A digit read twice makes nine digits: not an ISSN to check, an unread one.
+    p.segments = [s.model_copy(update={"text": "02357-5930"}) if s.text == "1000-4726" else s for s in p.segments]
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert next(e for e in items if e.kind == "claimed_paper").issn is None
 
 
 def test_work_summary_keeps_text_and_photo_keeps_info() -> None:

@@ -62,7 +62,9 @@ def read_claims(view: DocView) -> list[Evidence]:
             level = level_word(row.get("level", "")) or award_level(row.get("grade", "") + row.get("title", ""))
         issn = None
         if row.get("issn"):
-            im = re.search(r"(\d{4})[-‐—–]?(\d{3}[\dXx])", row["issn"])
+            # Exactly four and four: 02357-5930 (0257-5930 with a digit read twice) is unread,
+            # not the ISSN 2357-5930 with a wrong check digit.
+            im = re.search(r"(?<!\d)(\d{4})[-‐—–]?(\d{3}[\dXx])(?![\dXx])", row["issn"])
             issn = f"{im.group(1)}-{im.group(2).upper()}" if im else None
         rank = None
         if row.get("rank"):

@@ -10,7 +10,7 @@ from extractors import normalize as nz
 from extractors.layout import DocView, Found
 
 # OCR turns ISSN into I9SN, I9S9N, ISSNX…: the letters are matched loosely, the digits strictly.
-ISSN = re.compile(r"[I1l][S59]{1,3}N[X:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])", re.I)
+ISSN = re.compile(r"[I1l][S59]{1,3}N[X:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])(?![\dXx])", re.I)
 CN = re.compile(r"CN[:：]?(\d{2})[-‐—–](\d{4})/?([A-Z]{1,2}\d?)", re.I)
 ISSUE = re.compile(r"((?:19|20)\d{2})年(?:第)?(\d{1,2})期")
 VOL_NO = re.compile(r"((?:19|20)\d{2})[,，]?(?:Vol\.?\d+[,，]?)?No\.?(\d{1,2})", re.I)
