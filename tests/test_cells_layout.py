@@ -99,3 +99,19 @@ def test_two_lines_in_one_cell_stay_in_reading_order() -> None:
     ]
     segs = group_words(words, _prep([cell]))
     assert [s.text.replace(" ", "") for s in segs] == ["第一行尾第二行"]
+
+
+def test_a_word_boxed_by_its_first_glyph_only_does_not_cut_its_line() -> None:
+    # Tesseract boxed ":包头" as its colon (6 px); the line's rest starts where 头 ends.
+    words = [
+        Word("工作", (231, 784, 314, 825), 0.96, (1, 1, 7)),
+        Word("单位", (335, 784, 401, 824), 0.97, (1, 1, 7)),
+        Word(":包头", (411, 798, 417, 818), 0.96, (1, 1, 7)),
+        Word("市", (534, 783, 554, 823), 0.93, (1, 1, 7)),
+        Word("东河区", (575, 783, 684, 823), 0.93, (1, 1, 7)),
+    ]
+    assert [s.text.replace(" ", "") for s in group_words(words, _prep([]))] == ["工作单位:包头市东河区"]
+    # A true gap of several glyphs after a word boxed right still splits the line.
+    words[2] = Word(":包头", (411, 798, 417 + 80, 818), 0.96, (1, 1, 7))
+    words[3:] = [Word("市", (900, 783, 940, 823), 0.93, (1, 1, 7))]
+    assert len(group_words(words, _prep([]))) == 2

@@ -237,10 +237,18 @@ def _line_runs(words: list[Word]) -> list[list[Word]]:
         height = float(np.median([w.box[3] - w.box[1] for w in ws]))
         run = [ws[0]]
         for w in ws[1:]:
-            if w.box[0] - run[-1].box[2] > GAP_SPLIT * max(height, 1.0):
+            if w.box[0] - _right_edge(run[-1], height) > GAP_SPLIT * max(height, 1.0):
                 runs.append(run)
                 run = [w]
             else:
                 run.append(w)
         runs.append(run)
     return runs
+
+
+def _right_edge(w: Word, height: float) -> float:
+    """Where a word's glyphs end. Tesseract sometimes boxes a word by its first glyph only
+    (:包头 boxed as its colon, 6 px for three glyphs): such a box, less than half what its text
+    needs, is taken to run as far as its text would, so the rest of its line is not cut off."""
+    needed = sum(_glyph_weight(ch) for ch in w.text) * height
+    return max(float(w.box[2]), w.box[0] + needed) if (w.box[2] - w.box[0]) < 0.5 * needed else float(w.box[2])
