@@ -127,6 +127,12 @@ def test_award_certificate() -> None:
     assert ev.date == "2017-02-02" and ev.number == "2017-J-485" and ev.issuer == "包头市人民政府"
 
 
+def test_award_title_whose_closing_quote_ocr_lost_ends_at_its_verb() -> None:
+    ev = one("award", page([["获奖证书"], ["潘文海同志 : 你参与完成的 \"变电站二次系统智能化改造实践项目荣获2011年度包头市科学"],
+                            ["技术进步奖一等奖（第2完成人）。特发此证，以资鼓励。"], ["包头市人民政府"], ["2012年6月27日"]]))
+    assert ev.title == "变电站二次系统智能化改造实践项目" and ev.grade == "一等奖"
+
+
 def test_honor_with_nested_quotes() -> None:
     ev = one("honor", page([["荣誉证书"], ["王秀英同志：被授予“包头市“鹿城英才””荣誉称号。特发此证，以资鼓励。"],
                             ["中共包头市委组织部"], ["二〇一七年二月"]]))

@@ -21,6 +21,10 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if title is None:
         m = re.search(r"(?:在|的)?[《“\"]([^》”\"]{3,40})[》”\"]", text)
         title = m.group(1) if m else None
+    if title is None:
+        # The closing quote lost to OCR: the title runs to the verb after it (…项目荣获2011年度…).
+        m = re.search(r"[《“\"]([^》”\"《“]{3,40}?)(?:荣获|获得|被评为)", view.flat)
+        title = m.group(1) if m else None
     grade_m = GRADE.search(text)
     grade = None
     if grade_m:
