@@ -489,6 +489,10 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     tess = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.9), _word("伟", (252, 20, 292, 50), 0.0), _word("峰", (294, 20, 334, 50), 0.0)])
     dropped = LineReading("董峰", (Symbol("董", 0.998), Symbol("峰", 0.995)))
     assert nr.decide(tess, dropped, None) is None
+    # Tesseract's re-read boxed 董 over all three glyphs: 伪 inside that box is still a glyph.
+    retried = Region(VALUE, [_word("董", (631, 469, 776, 516), 0.9), _word("伪", (699, 465, 740, 537), 0.01),
+                             _word("峰", (739, 465, 780, 537), 0.0)])
+    assert nr.decide(retried, dropped, None) is None
     # A stray stroke Tesseract read as a small 一 is not a character the second engine lost.
     stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
     fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))

@@ -359,7 +359,7 @@ def _drops_a_glyph(words: list[Word], reading: str) -> bool:
         for ch in text:
             if j < len(new) and new[j] == ch:
                 j += 1
-            elif _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2]):
+            elif _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h):
                 dropped_glyph = True
     return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
 
@@ -368,13 +368,18 @@ def _glyph_sized(w: Word, text: str, line_h: float) -> bool:
     return w.box[3] - w.box[1] >= 0.6 * line_h and (w.box[2] - w.box[0]) / len(text) >= 0.5 * line_h
 
 
-def _part_of_a_neighbour(w: Word, neighbours: list[Word]) -> bool:
+def _part_of_a_neighbour(w: Word, neighbours: list[Word], line_h: float) -> bool:
     """A one-character word overlapping the next or previous word by a third of its width is a
-    piece of that glyph read twice (the 客 of 额 read as 人 beside 额), not a glyph of its own."""
+    piece of that glyph read twice (the 客 of 额 read as 人 beside 额), not a glyph of its own.
+    A neighbour boxed wider than its text (董 boxed over 董鑫峰 by a re-read) proves nothing."""
     if len(bare(w.text)) != 1:
         return False
     width = max(1, w.box[2] - w.box[0])
-    return any(min(w.box[2], n.box[2]) - max(w.box[0], n.box[0]) > width / 3 for n in neighbours)
+    return any(
+        min(w.box[2], n.box[2]) - max(w.box[0], n.box[0]) > width / 3
+        and n.box[2] - n.box[0] <= 1.5 * line_h * max(1, len(bare(n.text)))
+        for n in neighbours
+    )
 
 
 def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
