@@ -149,6 +149,20 @@ def test_other_values_are_read_again_only_when_tesseract_was_unsure(conf: float,
     assert len(rec.crops) == (1 if reread else 0)
 
 
+def test_a_value_is_read_again_when_one_of_its_words_was_unsure() -> None:
+    # 2010年9月 read as 2010 年 5 月, the 5 at 0.86 among sure words (mean 0.915).
+    date_label = CellBox(0, 2, 0, (10, 110, 200, 160))
+    date_value = CellBox(0, 2, 1, (200, 110, 500, 160))
+    regions = [
+        Region(date_label, [_word("批准时间", (20, 120, 120, 150), 0.95)]),
+        Region(date_value, [_word("2010", (210, 120, 260, 150), 0.93), _word("年", (262, 120, 290, 150), 0.92),
+                            _word("5", (292, 120, 305, 150), 0.86), _word("月", (307, 120, 335, 150), 0.95)]),
+    ]
+    rec = FakeRecognizer("2010年9月", [0.9999] * 7)
+    out = nr.reread_label_values(regions, _page([date_label, date_value]), rec)
+    assert nr.region_text(out[1]) == "2010年9月" and len(rec.crops) == 1
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0

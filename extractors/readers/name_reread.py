@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Protocol
@@ -159,6 +160,8 @@ class Target:
     must_start_with: Optional[str]
     # One line of a larger region (a certificate's prose): only these words are read again.
     line: Optional[tuple[Word, ...]] = None
+    # What the second reading must hold to be taken (a date read again must still be a date).
+    must_hold: Optional[re.Pattern[str]] = None
 
 
 def _cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
@@ -235,7 +238,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             if value is None:
                 continue
             target = _run_target(value, None)
-        if not is_name_label(label) and target.region is not None and target.region.conf() >= weak \
+        if not is_name_label(label) and target.region is not None and _weakest(target.region) >= weak \
                 and not unbalanced(region_text(target.region)):
             continue
         if id(target.region) in seen and target.region is not None:
@@ -243,6 +246,29 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
         seen.add(id(target.region))
         targets.append(target)
     return targets
+
+
+def _weakest(region: Region) -> float:
+    """A value is as sure as its least sure word: one digit read 5 for 9 at 0.86 among sure ones
+    (2010年9月 read 2010年5月) makes a wrong date, however sure the rest is."""
+    return min((w.conf for w in region.words if bare(w.text)), default=region.conf())
+
+
+# A date, however it is written: 2010年9月, 二〇一八年十二月, 2020.04.15, 2017-03, 2020/5/10.
+_DATE_LIKE = re.compile(r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|[〇○零一二][〇○零一二三四五六七八九]{3}年")
+
+
+def date_targets(regions: list[Region], weak: float = WEAK_VALUE) -> list[Target]:
+    """Cells and runs holding a date with a word Tesseract was unsure of, labelled or not (a
+    certificate's 批准时间 is no form label): one digit misread makes a wrong date, and dates
+    decide EVIDENCE_DATED, seniority and FORM_EVIDENCE_MISMATCH."""
+    out: list[Target] = []
+    for region in regions:
+        if not region.words or _weakest(region) >= weak or not _DATE_LIKE.search(region_text(region)):
+            continue
+        target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
+        out.append(dataclasses.replace(target, must_hold=_DATE_LIKE))
+    return out
 
 
 def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE) -> list[Target]:
@@ -424,7 +450,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     read_again: list[tuple[int, int, int, int]] = []  # crops whose second reading was taken
     # Each region is read again once, for the first reason found.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  weak_line_targets(regions, prep)):
+                  weak_line_targets(regions, prep), date_targets(regions)):
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
@@ -447,7 +473,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 out[i] = Region(out[i].cell, rest + [word])
             continue
         kept = decide(target.region, reading, target.must_start_with)
-        if kept is None:
+        if kept is None or (target.must_hold is not None and not target.must_hold.search(kept[0])):
             continue
         text, conf = kept
         old = target.region
