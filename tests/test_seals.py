@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers import ocr, preprocess, seals
-from extractors.readers.tones import to_grey
+from extractors.readers.tones import has_red_ink, to_grey
 from fixtures.render_pdf import render_pdf
 from fixtures.render_scan import ScanLook, scan
 from fixtures.spec import DocSpec, Para, Stamp, Title
@@ -68,9 +68,13 @@ def test_the_date_under_a_greyscale_seal_is_read(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_colour_seal_is_left_to_the_red_channel() -> None:
-    grey = to_grey(_certificate(1, 300, grey=False))
+    colour = _certificate(1, 300, grey=False)
+    grey = to_grey(colour)
     assert seals._ring_candidates(grey, 300)  # the ring is there, pale ...
     assert seals.find_seals(grey, 300) == []  # ... and binarisation already takes it for paper
+    # So a page with red ink is not searched for grey seals at all; a greyscale scan is.
+    assert has_red_ink(colour)
+    assert not has_red_ink(_certificate(1, 300)) and not has_red_ink(np.dstack([_certificate(1, 300)] * 3))
 
 
 def test_a_page_without_a_seal_is_returned_as_it_was() -> None:

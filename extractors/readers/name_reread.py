@@ -238,7 +238,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             if value is None:
                 continue
             target = _run_target(value, None)
-        if not is_name_label(label) and target.region is not None and _weakest(target.region) >= weak \
+        if not is_name_label(label) and target.region is not None and target.region.conf() >= weak \
                 and not unbalanced(region_text(target.region)):
             continue
         if id(target.region) in seen and target.region is not None:
@@ -255,6 +255,7 @@ def _weakest(region: Region) -> float:
 
 
 # A date, however it is written: 2010年9月, 二〇一八年十二月, 2020.04.15, 2017-03, 2020/5/10.
+_NUMERAL = re.compile(r"[\d〇○零一二三四五六七八九十]")
 _DATE_LIKE = re.compile(r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|[〇○零一二][〇○零一二三四五六七八九]{3}年")
 
 
@@ -264,7 +265,10 @@ def date_targets(regions: list[Region], weak: float = WEAK_VALUE) -> list[Target
     decide EVIDENCE_DATED, seniority and FORM_EVIDENCE_MISMATCH."""
     out: list[Target] = []
     for region in regions:
-        if not region.words or _weakest(region) >= weak or not _DATE_LIKE.search(region_text(region)):
+        if not region.words or not _DATE_LIKE.search(region_text(region)):
+            continue
+        # Only an unsure numeral can change the date (年, 月 or a label word cannot).
+        if all(w.conf >= weak or not _NUMERAL.search(w.text) for w in region.words):
             continue
         target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
         out.append(dataclasses.replace(target, must_hold=_DATE_LIKE))

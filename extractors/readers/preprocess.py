@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from extractors.readers.seals import whiten_seals
-from extractors.readers.tones import grey_percentile, to_grey
+from extractors.readers.tones import grey_percentile, has_red_ink, to_grey
 
 TARGET_DPI = 300
 MAX_SKEW = 3.5  # degrees searched either way; scans come skewed up to ±3°
@@ -384,8 +384,12 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     `rotation` (clockwise degrees) forces the quarter turn, e.g. from Tesseract OSD; otherwise a
     projection heuristic decides between 0 and 90 and the OCR stage checks 180/270 if needed.
     """
-    # Before any resampling: cubic upscaling overshoots at a seal's edges, darker than its ink.
-    grey = whiten_seals(to_grey(image), dpi if dpi > 0 else TARGET_DPI)
+    grey = to_grey(image)
+    # A red seal is paper in `to_grey`'s red channel; only a page without red ink (a greyscale
+    # scan, a photocopy) can hold a grey one. Before any resampling: cubic upscaling overshoots
+    # at a seal's edges, darker than its ink.
+    if not has_red_ink(image):
+        grey = whiten_seals(grey, dpi if dpi > 0 else TARGET_DPI)
     scale = TARGET_DPI / dpi if dpi > 0 else 1.0
     if abs(scale - 1.0) < 0.12:
         scale = 1.0

@@ -6,6 +6,21 @@ import cv2
 import numpy as np
 
 
+RED_MARGIN = 60  # red exceeds green and blue by this much: red ink (a seal, a red heading)
+RED_PIXELS = 100  # of every 4th pixel both ways, this many red ones make a page with red ink
+
+
+def has_red_ink(rgb_or_grey: np.ndarray) -> bool:
+    """Whether a page image holds red ink (sampled): a greyscale scan never does."""
+    if rgb_or_grey.ndim == 2 or rgb_or_grey.shape[2] < 3:
+        return False
+    h, w = rgb_or_grey.shape[:2]
+    sample = cv2.resize(np.ascontiguousarray(rgb_or_grey[:, :, :3]), (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_NEAREST)
+    red, green, blue = cv2.split(sample)
+    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
+    return cv2.countNonZero(reddish) >= RED_PIXELS
+
+
 def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     """Greyscale that drops red: stamps (红章) over text become pale, black ink stays dark."""
     if rgb_or_grey.ndim == 2:
@@ -15,7 +30,7 @@ def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     red, green, blue = cv2.split(rgb)
     # Where a pixel is clearly red, take the red channel (light); elsewhere the usual luminance,
     # so blue ink and grey scans keep their contrast.
-    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), 60, cv2.CMP_GT)
+    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
     return cv2.copyTo(red, reddish, lum)
 
 
