@@ -102,10 +102,10 @@ def label_at_start(text: str) -> Optional[tuple[str, int]]:
         if t.startswith(lab):
             return lab, len(lab)
     for lab, _ in label_table():
-        if len(lab) < 4:
+        if len(lab) < 4 or t[:1] != lab[:1]:  # a misread label still starts as the label does
             continue
         sm = best_substring(lab, t[: len(lab) + 1], LABEL_MIN_SCORE)
-        if sm is not None and sm.start == 0 and sm.score >= LABEL_MIN_SCORE and t[:1] == lab[:1]:
+        if sm is not None and sm.start == 0 and sm.score >= LABEL_MIN_SCORE:
             return lab, sm.end
     return None
 
