@@ -27,6 +27,7 @@ MAX_TONE = 180
 MIN_SHARE = 0.15  # of the ink in the disk, at least this much is in the seal's tone (~0.3 over a form)
 MIN_RING = 0.7  # of the angles round the ring, at least this many cross the seal's tone
 TEXT_GAP = 20  # the page's print is at least this much darker than the seal's tone band
+INK = 40  # a pixel this much darker than the paper is ink (print or seal)
 RIM = np.ones((5, 5), np.uint8)  # kept round print under a seal: two pixels of antialiasing
 
 
@@ -97,7 +98,7 @@ def _ring_share(grey: np.ndarray, cx: float, cy: float, r: float, low: int, high
 def _print_tone(grey: np.ndarray, seals: list[tuple[float, float, float]], paper: float) -> int | None:
     """How dark the page's print is outside the candidate disks (every 2nd pixel): the 10th
     percentile of its ink, as the histogram's peak is the antialiased edge of thin strokes."""
-    ink = grey[::2, ::2] < paper - 40
+    ink = grey[::2, ::2] < paper - INK
     for cx, cy, r in seals:
         ys, xs, disk = _disk(ink.shape, cx / 2, cy / 2, COVER * r / 2)
         ink[ys, xs] &= ~disk
@@ -116,7 +117,7 @@ def find_seals(grey: np.ndarray, dpi: float) -> list[Seal]:
     for cx, cy, r in candidates:
         ys, xs, disk = _disk(grey.shape, cx, cy, COVER * r)
         patch = grey[ys, xs]
-        values = patch[disk & (patch < paper - 40)]
+        values = patch[disk & (patch < paper - INK)]
         if values.size < 200:
             continue
         tone, low, high = _tone_band(values)
@@ -148,7 +149,7 @@ def _print_under(patch: np.ndarray, disk: np.ndarray, s: Seal, dpi: float) -> np
 def _print_apart(patch: np.ndarray, disk: np.ndarray, s: Seal) -> np.ndarray:
     """Ink in the disk not joined to any pixel of the seal's tone: print beside the seal's
     strokes (a thin 〇 next to the star), kept whole however light its strokes are."""
-    ink = disk & (patch < s.high + 40)
+    ink = disk & (patch < s.high + INK)
     n, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
     joined = np.zeros(n, dtype=bool)
     joined[np.unique(labels[disk & (patch >= s.low) & (patch <= s.high)])] = True
