@@ -90,6 +90,11 @@ def _name_then_marks(segs: list[Segment], applicant: str) -> bool:
     return False
 
 
+def _name_chars(text: str) -> str:
+    """The characters of `text` a Chinese name is written with (CJK and the separator dot)."""
+    return re.sub(r"[^\u4e00-\u9fff·]", "", text)
+
+
 def _after_label(text: str, label: re.Match[str]) -> str:
     """What follows the signature label on its line, up to a date."""
     return re.split(r"(日期|时间|\d{4}年|(?:19|20)\d{2}[.\-/])", text[label.end() :])[0]
@@ -102,7 +107,7 @@ def _runner_up_is(segs: tuple[Segment, ...], applicant: str) -> bool:
         for alt in seg.alternatives:
             text = nz.compact("".join(alt if j == i else s.text for j, s in enumerate(segs)))
             m = _SIGN_LABEL.search(text)
-            if m and re.sub(r"[^\u4e00-\u9fff·]", "", _after_label(text, m)) == applicant:
+            if m and _name_chars(_after_label(text, m)) == applicant:
                 return True
     return False
 
@@ -125,7 +130,7 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
                 anchor = view.found(rest, page, nb)
         rest = rest.strip(" :：_")
         signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
-        name = re.sub(r"[^\u4e00-\u9fff·]", "", rest)
+        name = _name_chars(rest)
         applicant = applicant_of(fields)
         signer = snap_name(name, applicant) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None
         if applicant and signer != applicant and _name_then_marks(ln.segs, applicant):
