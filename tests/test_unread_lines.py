@@ -65,6 +65,18 @@ def test_a_page_of_unread_bands_is_left_alone() -> None:
     assert read_unread_lines([], prep, rec) == [] and rec.crops == []
 
 
+def test_rest_of_read_lines_do_not_count_as_lost_lines() -> None:
+    # A form whose rows Tesseract read only in part (ink left beside its words on every row),
+    # and whose first row it dropped whole: the first row is still read.
+    rows = [(60 + 120 * i, "承诺人签名：江彩爱" + "　" * 8 + "江彩爱") for i in range(MAX_BANDS + 2)]
+    prep = _page(rows)
+    read = [Region(None, [Word("承诺人签名", (300, y, 560, y + 55), 0.95, (1, 1, i))]) for i, (y, _) in enumerate(rows) if i]
+    rec = FakeRecognizer("承诺人签名：江彩爱", 0.97)
+    out = read_unread_lines(read, prep, rec)
+    assert len(rec.crops) == 1 and len(out) == len(read) + 1
+    assert out[-1].words[0].box[1] < 60 + 60
+
+
 def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     rec = LineRecognizer()
     if not rec.available():

@@ -44,15 +44,13 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
         for word in region.words:
             x0, y0, x1, y1 = word.box
             unread[max(0, y0 - WORD_MARGIN) : min(h, y1 + WORD_MARGIN), max(0, x0 - WORD_MARGIN) : min(w, x1 + WORD_MARGIN)] = False
-    bands = _bands(unread, prep.dpi)
+    read_rows = [(wd.box[1], wd.box[3]) for r in regions for wd in r.words]
+    # A band beside words read on the same line is the rest of a read line, not a lost one.
+    bands = [(y0, y1) for y0, y1 in _bands(unread, prep.dpi) if not any(a < y1 and b > y0 for a, b in read_rows)]
     if not bands or len(bands) > MAX_BANDS:
         return regions
-    read_rows = [(wd.box[1], wd.box[3]) for r in regions for wd in r.words]
     added: list[Region] = []
     for i, (y0, y1) in enumerate(bands):
-        # A band beside words read on the same line is the rest of a read line, not a lost one.
-        if any(a < y1 and b > y0 for a, b in read_rows):
-            continue
         cols = np.nonzero(unread[y0:y1].any(axis=0))[0]
         if cols.size == 0 or cols[-1] - cols[0] < MIN_WIDTH_IN * prep.dpi:
             continue
