@@ -89,6 +89,8 @@ def test_publicity_period_whose_end_ocr_read_without_separators() -> None:
     ev = one("publicity", page([["申报人员公示情况"], ["根据职称评审工作要求，我单位于2020-05.10至20200517，在单位公示栏对石峰林同志申报工"],
                                 ["程师资格的有关材料进行了公示，公示期间无异议"], ["日期：2020-05-17"]]))
     assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-10", "2020-05-17", "无异议")
+    ev = one("publicity", page([["申报人员公示情况"], ["我单位于20200510至2020年5月17日在单位公示栏进行了公示，公示期间无异议"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-10", "2020-05-17")
     # Eight digits away from 至 are no date (a certificate number).
     ev = one("publicity", page([["申报人员公示情况"], ["编号RY20200517，公示期间无异议"]]))
     assert (ev.period_from, ev.period_to) == (None, None)

@@ -273,17 +273,12 @@ def year_date(view: DocView, year: str) -> Optional[str]:
 
 # An end of a period written, or read by OCR, without separators: 2020-05-10至20200517. Only
 # next to 至/到: elsewhere eight digits are as often a certificate number (RY20150612).
-_COMPACT_END = re.compile(r"(?<=[至到])((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)|(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?=[至到])")
-
-
-def _dashed(m: re.Match[str]) -> str:
-    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
-    return f"{y}-{mo}-{d}"
+_COMPACT_END = re.compile(r"(?:(?<=[至到])|(?<!\d)(?=\d{8}[至到]))((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
 
 
 def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
     """`2020年5月18日至2020年5月25日`, read across line breaks."""
-    flat = _COMPACT_END.sub(_dashed, nz.prep_date_text(view.flat))
+    flat = _COMPACT_END.sub(r"\1-\2-\3", nz.prep_date_text(view.flat))
     hits = nz.find_dates(flat)
     for a, b in zip(hits, hits[1:]):
         between = nz.prep_date_text(flat)[a.end : b.start]

@@ -18,9 +18,9 @@ text is left alone. Nothing is guessed: every text kept is one of the two engine
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Protocol
@@ -248,12 +248,6 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
     return targets
 
 
-def _weakest(region: Region) -> float:
-    """A value is as sure as its least sure word: one digit read 5 for 9 at 0.86 among sure ones
-    (2010年9月 read 2010年5月) makes a wrong date, however sure the rest is."""
-    return min((w.conf for w in region.words if bare(w.text)), default=region.conf())
-
-
 # A date, however it is written: 2010年9月, 二〇一八年十二月, 2020.04.15, 2017-03, 2020/5/10.
 _NUMERAL = re.compile(r"[\d〇○零一二三四五六七八九十]")
 _DATE_LIKE = re.compile(r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|[〇○零一二][〇○零一二三四五六七八九]{3}年")
@@ -330,8 +324,7 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         # A fragment lying on another region's line (strokes of a signature above the line
         # Tesseract read with it) is no line of its own: widened, it would read that line again.
-        area = max(1, (x1 - x0) * (y1 - y0))
-        if any(r is not region and r.words and overlap_area(r.box(), (x0, y0, x1, y1)) > 0.5 * area for r in regions):
+        if any(r is not region and r.words and _mostly_within(region.box(), r.box()) for r in regions):
             continue
         left, right = _band_stops(region, regions, prep.image.shape[1])
         out.append(Target(region, _widen_to_ink(prep, _run_target(region, None).box, left, right), None, None))
@@ -502,6 +495,9 @@ def _weak_fragment_within(region: Region, boxes: list[tuple[int, int, int, int]]
     雪 三), mostly inside a crop the second engine has read: that reading covers its ink."""
     if region.cell is not None or not region.words or min(w.conf for w in region.words) >= WEAK_WORD:
         return False
-    x0, y0, x1, y1 = region.box()
-    area = max(1, (x1 - x0) * (y1 - y0))
-    return any(overlap_area(box, (x0, y0, x1, y1)) > 0.5 * area for box in boxes)
+    return any(_mostly_within(region.box(), box) for box in boxes)
+
+
+def _mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    """More than half of `box` lies inside `other`."""
+    return overlap_area(box, other) > 0.5 * max(1, (box[2] - box[0]) * (box[3] - box[1]))

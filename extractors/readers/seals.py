@@ -98,11 +98,12 @@ def _ring_share(grey: np.ndarray, cx: float, cy: float, r: float, low: int, high
 def _print_tone(grey: np.ndarray, seals: list[tuple[float, float, float]], paper: float) -> int | None:
     """How dark the page's print is outside the candidate disks (every 2nd pixel): the 10th
     percentile of its ink, as the histogram's peak is the antialiased edge of thin strokes."""
-    ink = grey[::2, ::2] < paper - INK
+    half = grey[::2, ::2]
+    ink = half < paper - INK
     for cx, cy, r in seals:
         ys, xs, disk = _disk(ink.shape, cx / 2, cy / 2, COVER * r / 2)
         ink[ys, xs] &= ~disk
-    values = grey[::2, ::2][ink]
+    values = half[ink]
     return int(np.percentile(values, 10)) if values.size >= 500 else None
 
 

@@ -16,9 +16,12 @@ def has_red_ink(rgb_or_grey: np.ndarray) -> bool:
         return False
     h, w = rgb_or_grey.shape[:2]
     sample = cv2.resize(np.ascontiguousarray(rgb_or_grey[:, :, :3]), (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_NEAREST)
-    red, green, blue = cv2.split(sample)
-    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
-    return cv2.countNonZero(reddish) >= RED_PIXELS
+    return cv2.countNonZero(_reddish(*cv2.split(sample))) >= RED_PIXELS
+
+
+def _reddish(red: np.ndarray, green: np.ndarray, blue: np.ndarray) -> np.ndarray:
+    """255 where red exceeds both green and blue by RED_MARGIN, else 0."""
+    return cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
 
 
 def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
@@ -30,8 +33,7 @@ def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     red, green, blue = cv2.split(rgb)
     # Where a pixel is clearly red, take the red channel (light); elsewhere the usual luminance,
     # so blue ink and grey scans keep their contrast.
-    reddish = cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
-    return cv2.copyTo(red, reddish, lum)
+    return cv2.copyTo(red, _reddish(red, green, blue), lum)
 
 
 def grey_percentile(grey: np.ndarray, q: float) -> float:

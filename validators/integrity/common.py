@@ -39,6 +39,16 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# A forged date is made to look plausible; a date read from a scan years past the day the batch is
+# processed (二〇一三 read as 2043) is a misreading: such an item's date is not known.
+OCR_FUTURE_YEARS = 2
+
+
+def misread_future(day: dt.date, processing_date: dt.date) -> bool:
+    """A date on a scanned page this far past the processing date cannot have been read right."""
+    return day > add_years(processing_date, OCR_FUTURE_YEARS)
+
+
 _NAME_NOISE = re.compile(r"[\s\u3000·•．.、,，()（）:：]")
 
 

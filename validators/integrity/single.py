@@ -10,10 +10,9 @@ from dossierflow.batch import RunContext
 from dossierflow.models import DossierExtraction, Evidence, FileInfo, Flag, Source
 from dossierflow.privacy import mask_id
 from dossierflow.vocab import DATE_FIELDS
-from validators.integrity.common import MIN_CONFIDENCE, add_years, flag, norm_name, parse_iso, same_month
+from validators.integrity.common import MIN_CONFIDENCE, add_years, flag, misread_future, norm_name, parse_iso, same_month
 from validators.integrity.idcard import birth_date_of, id_problems
 from validators.integrity.issn import cn_problem, issn_problem
-from validators.rules.dating import misread_future
 
 KIND_CN = {
     "diploma": "毕业证书",

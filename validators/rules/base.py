@@ -21,6 +21,7 @@ from dossierflow.batch import RunContext
 from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
 from dossierflow.vocab import EDUCATIONS, LEVELS
 from extractors.normalize import edit_distance
+from validators.integrity.common import misread_future
 from validators.messages import EDUCATION_NAMES, FIELD_LABELS, KIND_NAMES, LEVEL_NAMES, mask_id
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class Facts:
 
     @cached_property
     def _dated(self) -> dict[int, "Dated"]:
-        from validators.rules.dating import LINKED, date_items, misread_future
+        from validators.rules.dating import LINKED, date_items
 
         try:
             submitted = self.submission()

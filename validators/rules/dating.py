@@ -17,9 +17,6 @@ from dossierflow.models import Evidence
 from validators.rules.base import try_date
 
 DateState = Literal["on_time", "late", "unknown"]
-# A forged date is made to look plausible; a date read from a scan years past the day the batch is
-# processed (二〇一三 read as 2043) is a misreading: such an item's date is not known.
-OCR_FUTURE_YEARS = 2
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 # claim kind on the eval_form ↔ attachment kinds that carry the same achievement
@@ -58,15 +55,6 @@ def _state(bounds: Optional[tuple[dt.date, dt.date, str]], submitted: dt.date) -
     if latest <= submitted:
         return "on_time"
     return "unknown"
-
-
-def misread_future(day: dt.date, processing_date: dt.date) -> bool:
-    """A date on a scanned page this far past the processing date cannot have been read right."""
-    try:
-        horizon = processing_date.replace(year=processing_date.year + OCR_FUTURE_YEARS)
-    except ValueError:  # 29 February
-        horizon = processing_date.replace(year=processing_date.year + OCR_FUTURE_YEARS, day=28)
-    return day > horizon
 
 
 def date_items(
