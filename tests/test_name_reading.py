@@ -412,6 +412,30 @@ def test_runner_up_readings_swap_one_unsure_character() -> None:
     assert sure.variants() == ()
 
 
+def test_a_variant_form_is_read_as_its_simplified_character() -> None:
+    from extractors.readers.variants import fold
+
+    assert fold("苏眞 李峯 劉") == "苏真 李峰 刘"
+    assert fold("沈於喆") == "沈於喆"  # simplified characters in their own right are left as read
+    rec = LineRecognizer()
+    rec._chars = ["", "苏", "慎", "眞", "真", "峯", " "]
+
+    def frames(*rows: dict[int, float]) -> np.ndarray:
+        probs = np.zeros((len(rows), len(rec._chars)), dtype=np.float32)
+        for t, row in enumerate(rows):
+            for j, p in row.items():
+                probs[t, j] = p
+        return probs
+
+    # 苏, then a worn glyph: 慎 0.45 on its own, but 眞 0.30 and 真 0.20 are one reading of 真.
+    reading = rec._decode(frames({1: 0.99}, {0: 0.9}, {2: 0.45, 3: 0.30, 4: 0.20, 0: 0.05}))
+    assert reading.text == "苏真" and reading.symbols[1].prob == pytest.approx(0.5)
+    assert reading.symbols[1].alternatives == (("慎", 0.45),)
+    # A variant read alone is given as the simplified character, with its runner-ups folded too.
+    reading = rec._decode(frames({5: 0.95, 2: 0.04}, {0: 0.9}, {2: 0.6, 3: 0.35}))
+    assert reading.text == "峰慎" and reading.variants() == ("峰真",)
+
+
 def test_a_second_reading_keeps_its_runner_ups_on_the_segment() -> None:
     page = _page([])
     line = Region(None, [_word("承诺人(签名):叶字春", (100, 300, 400, 340), 0.3)])

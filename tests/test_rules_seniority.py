@@ -121,6 +121,24 @@ def test_recognition_unrelated_specialty_is_review():
     assert f.outcome == "review" and "专业" in f.message
 
 
+def test_recognition_major_misread_on_the_form_is_taken_from_the_diploma():
+    def with_diploma(form_major: str, diploma_major: str, level: str = "doctorate", conf: float = 0.95):
+        d = _recognition("doctorate", "intermediate", "2017-11").set("specialty", "冶金工程").set("major", form_major)
+        d.doc("diploma").ev("diploma", level=level, major=diploma_major, date="2017-07", conf=conf)
+        return seniority(d)
+
+    f = with_diploma("省金工程", "冶金工程")
+    assert f.outcome == "pass" and "以毕业证书“冶金工程”为准" in f.message
+    assert any(s.file == "A0001/附件.pdf" for s in f.sources)  # the diploma's page; the fields are on the form
+    # A diploma of another education, read unsurely, or of a major more than one slip away: review.
+    assert with_diploma("省金工程", "冶金工程", level="master").outcome == "review"
+    assert with_diploma("省金工程", "冶金工程", conf=0.5).outcome == "review"
+    assert with_diploma("会展策划", "冶金工程").outcome == "review"
+    # Without any diploma, as before.
+    d = _recognition("doctorate", "intermediate", "2017-11").set("specialty", "冶金工程").set("major", "省金工程")
+    assert seniority(d).outcome == "review"
+
+
 def _township(edu: str, years: int) -> Dossier:
     return (Dossier().set("route", "township_direct").set("region", "土默特右旗萨拉齐镇").set("region_level", "township")
             .set("current_title", "无").set("applied_title", "工程师").set("applied_level", "intermediate")

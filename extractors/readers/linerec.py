@@ -23,6 +23,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from extractors.readers.variants import fold
+
 MODEL_PACKAGE = "rapidocr_onnxruntime"
 MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 INPUT_HEIGHT = 48  # the network's fixed input height
@@ -144,6 +146,11 @@ class LineRecognizer:
                 if self._session is None:
                     self._load()
 
+    def characters(self) -> list[str]:
+        """The classes the model can output, in index order (blank first, space last)."""
+        self.warm()
+        return list(self._chars)
+
     def read(self, grey: np.ndarray) -> Optional[LineReading]:
         """Read one line of text from a greyscale crop (paper light, ink dark). None when the crop
         is blank or holds more than one line."""
@@ -187,11 +194,17 @@ class LineRecognizer:
             prev = idx
         symbols: list[Symbol] = []
         for idx, t in runs:
-            # The four most likely classes, best first, without sorting all ~6600.
+            # The four most likely classes, without sorting all ~6600. A variant form and its
+            # simplified character are one reading (眞 and 真): their chances add up.
             top = np.argpartition(probs[t], -4)[-4:]
-            ranked = top[np.argsort(-probs[t][top])]
-            alts = tuple((self._chars[j], round(float(probs[t, j]), 4)) for j in ranked if j != idx and j != 0)
-            symbols.append(Symbol(self._chars[idx], round(float(probs[t, idx]), 4), alts[:3]))
+            chances: dict[str, float] = {}
+            for j in top:
+                if j != 0:
+                    ch = fold(self._chars[j])
+                    chances[ch] = chances.get(ch, 0.0) + float(probs[t, j])
+            best_first = sorted(chances.items(), key=lambda kv: -kv[1])
+            (text, prob), alts = best_first[0], best_first[1:]
+            symbols.append(Symbol(text, round(prob, 4), tuple((c, round(p, 4)) for c, p in alts[:3])))
         text = "".join(s.text for s in symbols).strip()
         return LineReading(text, tuple(symbols))
 

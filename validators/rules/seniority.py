@@ -7,10 +7,11 @@ from typing import Callable, Optional
 
 from pydantic import Field, field_validator
 
-from dossierflow.models import Source
+from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS, SKILL_LEVELS
 from validators.rules.base import (
     known_levels,
+    one_char_apart,
     Facts,
     Params,
     RuleResult,
@@ -241,6 +242,17 @@ def fields_related(specialty: str, major: str, p: RecognitionParams) -> bool:
     return any(any(w in specialty for w in fam) and any(w in major for w in fam) for fam in p.related_fields)
 
 
+def _diploma_in(f: Facts, education: str, specialty: str, major: str, p: RecognitionParams) -> Optional[Evidence]:
+    """A diploma of the applicant's education, read reliably, whose major is the form's 所学专业
+    but for one character, and related to the specialty: the form's major misread (冶金工程 as
+    省金工程), the certificate read right. A major that differs more is another major."""
+    for e in f.items("diploma"):
+        if (e.level == education and e.major and f.reliable(e.confidence) and one_char_apart(e.major, major)
+                and fields_related(specialty, e.major, p)):
+            return e
+    return None
+
+
 def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
     rp = p.recognition
     series = f.need_str("series")
@@ -267,11 +279,16 @@ def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
         if region_level is None and years >= line.years - rp.basic_reduction:
             f.need("region_level")
         return failed(f"{worked}，不足认定{level_name(applied)}要求的{need}年", sources, years=years)
+    note = ""
     if rp.require_specialty_match:
         specialty, major = f.value("specialty"), f.value("major")
         if specialty and major and not fields_related(str(specialty), str(major), rp):
-            return review(f"{worked}；申报专业“{specialty}”与所学专业“{major}”是否相近需人工确认", sources + f.src("specialty", "major"), years=years)
-    note = f"（旗县区及以下基层提前{rp.basic_reduction}年）" if basic and rp.basic_reduction else ""
+            diploma = _diploma_in(f, edu, str(specialty), str(major), rp)
+            if diploma is None:
+                return review(f"{worked}；申报专业“{specialty}”与所学专业“{major}”是否相近需人工确认", sources + f.src("specialty", "major"), years=years)
+            sources = sources + [diploma.source]
+            note = f"（所学专业以毕业证书“{diploma.major}”为准）"
+    note += f"（旗县区及以下基层提前{rp.basic_reduction}年）" if basic and rp.basic_reduction else ""
     return passed(f"{worked}，符合考核认定{level_name(applied)}年限（须满{need}年）{note}", sources, years=years)
 
 
