@@ -436,6 +436,25 @@ def test_a_variant_form_is_read_as_its_simplified_character() -> None:
     assert reading.text == "峰慎" and reading.variants() == ("峰真",)
 
 
+def test_a_character_the_decoding_left_out_is_kept_aside() -> None:
+    rec = LineRecognizer()
+    rec._chars = ["", "董", "鑫", "峰", "鱻", " "]
+    probs = np.zeros((5, len(rec._chars)), dtype=np.float32)
+    probs[0, 1] = 0.99
+    probs[1, 0], probs[1, 2], probs[1, 4] = 0.90, 0.08, 0.02  # a blank frame with little else
+    probs[2, 0], probs[2, 2], probs[2, 4] = 0.70, 0.22, 0.04  # the blank just won over 鑫
+    probs[3, 0] = 1.0
+    probs[4, 3] = 0.99
+    reading = rec._decode(probs)
+    assert reading.text == "董峰"
+    (d,) = reading.dropped
+    assert d.before == 1 and d.symbol.text == "鑫" and d.symbol.prob == pytest.approx(0.22 / 0.30, abs=1e-3)
+    assert reading.filled() is not None and reading.filled().text == "董鑫峰"
+    # A blank that won clearly leaves nothing aside.
+    probs[2, 0], probs[2, 2], probs[2, 4] = 0.90, 0.08, 0.02
+    assert rec._decode(probs).dropped == () and rec._decode(probs).filled() is None
+
+
 def test_a_second_reading_keeps_its_runner_ups_on_the_segment() -> None:
     page = _page([])
     line = Region(None, [_word("承诺人(签名):叶字春", (100, 300, 400, 340), 0.3)])
@@ -531,6 +550,15 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     retried = Region(VALUE, [_word("董", (631, 469, 776, 516), 0.9), _word("伪", (699, 465, 740, 537), 0.01),
                              _word("峰", (739, 465, 780, 537), 0.0)])
     assert nr.decide(retried, dropped, None) is None
+    # Where the second engine's blank only just won over 鑫 between the two, 鑫 is the glyph.
+    from extractors.readers.linerec import Dropped
+
+    left_out = LineReading("董峰", dropped.symbols, (Dropped(1, Symbol("鑫", 0.73, (("鱻", 0.12),))),))
+    assert nr.decide(tess, left_out, None) == ("董鑫峰", 0.73)
+    assert nr.decide(retried, left_out, None) == ("董鑫峰", 0.73)
+    # Put back, it must fill the glyph Tesseract saw, not add one Tesseract did not see.
+    two = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.3), _word("峰", (294, 20, 334, 50), 0.3)])
+    assert nr.decide(two, left_out, None) == ("董 峰", 0.995)
     # A stray stroke Tesseract read as a small 一 is not a character the second engine lost.
     stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
     fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))

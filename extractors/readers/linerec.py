@@ -34,6 +34,7 @@ MARGIN = 0.35  # white kept around the ink, as a share of the ink's height (as a
 UNSURE = 0.9  # a character read less surely than this may be one of its runners-up ...
 RUNNER_UP = 0.1  # ... given at least this chance
 MAX_VARIANTS = 4
+DROPPED = 0.15  # a class with this share of a frame the blank won may be a character left out
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,30 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A character the greedy decoding left out: between two read characters the blank won, but
+    one class still had a fair share of the frame. `symbol.prob` is its chance *given that a
+    character is there* (its share of the non-blank mass), for a caller that knows one is."""
+
+    before: int  # index in `symbols` it would be inserted at
+    symbol: Symbol
+
+
+@dataclass(frozen=True)
 class LineReading:
     text: str
     symbols: tuple[Symbol, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+    def filled(self) -> Optional["LineReading"]:
+        """The reading with every dropped character put back (董峰 → 董鑫峰), or None if none was
+        dropped."""
+        if not self.dropped:
+            return None
+        symbols = list(self.symbols)
+        for d in sorted(self.dropped, key=lambda d: -d.before):
+            symbols.insert(d.before, d.symbol)
+        return LineReading("".join(s.text for s in symbols).strip(), tuple(symbols))
 
     @property
     def conf(self) -> float:
@@ -192,21 +214,37 @@ class LineRecognizer:
             elif idx != 0:
                 runs.append((int(idx), t))
             prev = idx
-        symbols: list[Symbol] = []
-        for idx, t in runs:
-            # The four most likely classes, without sorting all ~6600. A variant form and its
-            # simplified character are one reading (眞 and 真): their chances add up.
-            top = np.argpartition(probs[t], -4)[-4:]
-            chances: dict[str, float] = {}
-            for j in top:
-                if j != 0:
-                    ch = fold(self._chars[j])
-                    chances[ch] = chances.get(ch, 0.0) + float(probs[t, j])
-            best_first = sorted(chances.items(), key=lambda kv: -kv[1])
-            (text, prob), alts = best_first[0], best_first[1:]
-            symbols.append(Symbol(text, round(prob, 4), tuple((c, round(p, 4)) for c, p in alts[:3])))
+        symbols = [self._symbol(probs[t]) for _, t in runs]
+        dropped: list[Dropped] = []
+        for k in range(1, len(runs)):
+            # Between two read characters, the frame where a character had most of a chance.
+            gap = range(runs[k - 1][1] + 1, runs[k][1])
+            blank_won = [t for t in gap if best[t] == 0]
+            if not blank_won:
+                continue
+            t = max(blank_won, key=lambda t: 1.0 - probs[t, 0])
+            rest = 1.0 - float(probs[t, 0])
+            sym = self._symbol(probs[t], given_a_character=True)
+            if rest >= DROPPED and sym.prob * rest >= DROPPED and sym.text.isalnum() and sym.text not in (symbols[k - 1].text, symbols[k].text):
+                dropped.append(Dropped(k, sym))
         text = "".join(s.text for s in symbols).strip()
-        return LineReading(text, tuple(symbols))
+        return LineReading(text, tuple(symbols), tuple(dropped))
+
+    def _symbol(self, frame: np.ndarray, given_a_character: bool = False) -> Symbol:
+        """The frame's character with its runners-up. A variant form and its simplified character
+        are one reading (眞 and 真): their chances add up. `given_a_character`: chances are shares
+        of the non-blank mass."""
+        # The five most likely classes, without sorting all ~6600 (one may be the blank).
+        top = np.argpartition(frame, -5)[-5:]
+        chances: dict[str, float] = {}
+        for j in top:
+            if j != 0:
+                ch = fold(self._chars[j])
+                chances[ch] = chances.get(ch, 0.0) + float(frame[j])
+        scale = 1.0 / max(1e-6, 1.0 - float(frame[0])) if given_a_character else 1.0
+        best_first = sorted(chances.items(), key=lambda kv: -kv[1])
+        (text, prob), alts = best_first[0], best_first[1:]
+        return Symbol(text, round(min(1.0, prob * scale), 4), tuple((c, round(p * scale, 4)) for c, p in alts[:3] if p > 0))
 
 
 @lru_cache(maxsize=1)

@@ -419,7 +419,12 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
     old_words = old.words if old is not None else []
     old_text = region_text(old) if old is not None else ""
     if old_words and _drops_a_glyph(old_words, reading.text):
-        return None
+        # Tesseract boxed a glyph the second engine's decoding left out; where that engine still
+        # gave a character a fair share of the frame, the glyph is that character (董峰 → 董鑫峰).
+        filled = reading.filled()
+        if filled is None or _drops_a_glyph(old_words, filled.text) or len(bare(filled.text)) > len(bare(old_text)):
+            return None
+        reading = filled
     old_mean = old.conf() if old is not None and old_words else 0.0
     old_min = min((w.conf for w in old_words if bare(w.text)), default=old_mean)
     if _squeezed(old_text) == _squeezed(reading.text):
@@ -486,8 +491,12 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
 
 
 def _variants(kept: str, reading: Optional[LineReading]) -> tuple[str, ...]:
-    """The second engine's runner-up readings, when the text kept is its reading."""
-    return reading.variants() if reading is not None and kept == reading.text else ()
+    """The second engine's runner-up readings, when the text kept is its reading (or that
+    reading with the characters it dropped put back)."""
+    for r in (reading, reading.filled() if reading is not None else None):
+        if r is not None and kept == r.text:
+            return r.variants()
+    return ()
 
 
 def _weak_fragment_within(region: Region, boxes: list[tuple[int, int, int, int]]) -> bool:
