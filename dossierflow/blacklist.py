@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 from pydantic import BaseModel, ConfigDict
 
 from dossierflow.errors import UsageError
+from dossierflow.periods import add_years
 from dossierflow.privacy import mask_id
 
 if TYPE_CHECKING:
@@ -85,13 +86,6 @@ def normalise_id(id_number: str) -> str:
     if not _ID_SHAPE.match(s):
         raise UsageError(f"身份证号码格式不正确：{mask_id(s)}（应为18位，末位可为X）")
     return s
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def new_entry(

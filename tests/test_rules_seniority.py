@@ -28,6 +28,20 @@ def test_whole_years_to_cutoff(start, years):
     assert whole_years(parse_date(start), dt.date(2019, 12, 31)) == years
 
 
+def test_a_year_from_29_february_ends_on_28_february_in_a_common_year():
+    from dossierflow.periods import add_years
+    from fixtures.dates import FDate
+    from fixtures.dates import whole_years as truth_years
+
+    leap = dt.date(2016, 2, 29)
+    assert add_years(leap, 1) == dt.date(2017, 2, 28) and add_years(leap, 4) == dt.date(2020, 2, 29)
+    assert whole_years(leap, dt.date(2017, 2, 28)) == 1 and whole_years(leap, dt.date(2017, 2, 27)) == 0
+    assert whole_years(leap, dt.date(2020, 2, 28)) == 3 and whole_years(leap, dt.date(2020, 2, 29)) == 4
+    # The generator's truth counts alike.
+    for end in (dt.date(2017, 2, 27), dt.date(2017, 2, 28), dt.date(2020, 2, 28), dt.date(2020, 2, 29)):
+        assert truth_years(FDate(2016, 2, 29), end) == whole_years(leap, end)
+
+
 def test_regular_exactly_five_years_on_cutoff_passes_and_one_day_short_fails():
     ok = seniority(Dossier().set("current_title_date", "2014-12-31"))
     assert ok.outcome == "pass"

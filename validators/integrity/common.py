@@ -7,6 +7,7 @@ import re
 from typing import Optional
 
 from dossierflow.models import Flag, Source
+from dossierflow.periods import add_years
 from dossierflow.privacy import mask_ids_in_text
 
 # Below this a value is too likely an OCR misreading to accuse anyone on it.
@@ -30,13 +31,6 @@ def parse_iso(value: object) -> Optional[dt.date]:
 
 def same_month(a: str, b: str) -> bool:
     return a[:7] == b[:7]
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # A forged date is made to look plausible; a date read from a scan years past the day the batch is

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dossierflow.batch import RunContext
 from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
+from dossierflow.periods import add_years, whole_years  # noqa: F401  (rules import them from here)
 from dossierflow.vocab import EDUCATIONS, LEVELS
 from extractors.normalize import edit_distance
 from validators.integrity.common import misread_future
@@ -95,19 +96,6 @@ def try_date(text: Optional[str]) -> Optional[dt.date]:
         return parse_date(text)
     except ValueError:
         return None
-
-
-def whole_years(start: dt.date, end: dt.date) -> int:
-    """Completed years from `start` to `end`: 2014-12-31 → 2019-12-31 is 5, 2015-01-01 is 4."""
-    years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
-    return max(years, 0) if end >= start else -1
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year: the anniversary is 1 March
-        return dt.date(day.year + years, 3, 1)
 
 
 def level_rank(level: str) -> int:
