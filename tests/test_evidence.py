@@ -91,6 +91,10 @@ def test_publicity_period_whose_end_ocr_read_without_separators() -> None:
     assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-10", "2020-05-17", "无异议")
     ev = one("publicity", page([["申报人员公示情况"], ["我单位于20200510至2020年5月17日在单位公示栏进行了公示，公示期间无异议"]]))
     assert (ev.period_from, ev.period_to) == ("2020-05-10", "2020-05-17")
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020.0522至2020.05.26，在单位公示栏进行了公示，公示期间无异议"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-22", "2020-05-26")
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020.05.22至202005.26，在单位公示栏进行了公示"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-22", "2020-05-26")
     # Eight digits away from 至 are no date (a certificate number).
     ev = one("publicity", page([["申报人员公示情况"], ["编号RY20200517，公示期间无异议"]]))
     assert (ev.period_from, ev.period_to) == (None, None)
@@ -156,6 +160,18 @@ def test_diploma_sentence_form() -> None:
                               ["校名:内蒙古师范大学"], ["证书编号:13264200124281251"], ["2001年7月"]]))
     assert (ev.holder, ev.school, ev.major) == ("王秀英", "内蒙古师范大学", "汉语言文学")
     assert (ev.level, ev.full_time, ev.date, ev.number) == ("bachelor", False, "2001-07", "13264200124281251")
+
+
+def test_a_certificate_date_the_two_engines_read_differently_is_not_taken() -> None:
+    def degree(alternatives: list[str]) -> Evidence:
+        p = page([["学位证书"], ["王秀英，女，1979年12月生。在内蒙古师范大学汉语言文学专业完成了本科学习计划，"],
+                  ["授予文学学士学位。"], ["证书编号:3965936519600750"], ["二C〇一年七月"]])
+        p.segments[-1] = p.segments[-1].model_copy(update={"alternatives": alternatives, "conf": 0.5})
+        return one("degree", p)
+
+    assert degree([]).date == "2001-07"
+    assert degree(["二C一〇年七月"]).date is None  # 2001 or 2010: a human reads it
+    assert degree(["二C〇一年七月。"]).date == "2001-07"  # the same date read alike
 
 
 def test_degree_and_title_cert_labelled() -> None:

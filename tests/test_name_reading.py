@@ -163,6 +163,69 @@ def test_a_value_is_read_again_when_one_of_its_words_was_unsure() -> None:
     assert nr.region_text(out[1]) == "2010年9月" and len(rec.crops) == 1
 
 
+def _date_regions(*words: Word) -> tuple[list[Region], Prepared]:
+    label = CellBox(0, 2, 0, (10, 110, 200, 160))
+    value = CellBox(0, 2, 1, (200, 110, 500, 160))
+    return [Region(label, [_word("毕业时间", (20, 120, 120, 150), 0.95)]), Region(value, list(words))], _page([label, value])
+
+
+def test_a_date_with_an_unreadable_month_or_a_slash_read_as_7_is_read_again() -> None:
+    regions, page = _date_regions(_word("2010", (210, 120, 260, 150), 0.93), _word("年", (262, 120, 290, 150), 0.92),
+                                  _word("?月", (292, 120, 335, 150), 0.81))
+    out = nr.reread_label_values(regions, page, FakeRecognizer("2010年7月", [0.9995] * 7))
+    assert nr.region_text(out[1]) == "2010年7月"
+    # The 7 Tesseract made of a slash is no Chinese character the second engine dropped.
+    regions, page = _date_regions(_word(":2020/57/7", (210, 120, 330, 150), 0.27))
+    out = nr.reread_label_values(regions, page, FakeRecognizer("2020/5/7", [0.999] * 8))
+    assert nr.region_text(out[1]) == "2020/5/7"
+
+
+def test_a_numeral_tesseract_was_fairly_sure_of_in_a_date_is_read_again() -> None:
+    regions, page = _date_regions(_word("2007", (210, 120, 260, 150), 0.92), _word("年", (262, 120, 290, 150), 0.91),
+                                  _word("5", (292, 120, 305, 150), 0.93), _word("月", (307, 120, 335, 150), 0.93))
+    out = nr.reread_label_values(regions, page, FakeRecognizer("2007年9月", [0.9999] * 6))
+    assert nr.region_text(out[1]) == "2007年9月"
+
+
+def test_an_issn_whose_check_digit_fails_is_read_again_and_taken_when_it_holds() -> None:
+    cell = CellBox(0, 1, 3, (350, 90, 410, 115))
+    regions = [Region(cell, [_word("1004-3937", (352, 92, 405, 112), 0.95)])]
+    page = _page([cell])
+    out = nr.reread_label_values(regions, page, FakeRecognizer("1004-5937", [0.99] * 9))
+    assert nr.region_text(out[0]) == "1004-5937"
+    # A second reading whose check digit fails too changes nothing: the lead stands.
+    out = nr.reread_label_values(regions, page, FakeRecognizer("1004-3931", [0.99] * 9))
+    assert out[0] is regions[0]
+    # A right ISSN is not read again.
+    rec = FakeRecognizer("1004-3937", [0.99] * 9)
+    ok = [Region(cell, [_word("1004-5937", (352, 92, 405, 112), 0.7)])]
+    assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
+
+
+def test_a_zero_read_as_c_o_or_a_ring_is_one_reading_in_a_date() -> None:
+    reading = LineReading("二C一〇年", (Symbol("二", 0.999), Symbol("C", 0.83, (("○", 0.07), ("〇", 0.04))),
+                                      Symbol("一", 0.78, (("→", 0.2),)), Symbol("〇", 0.38, (("C", 0.25), ("O", 0.13))),
+                                      Symbol("年", 1.0)))
+    merged = reading.lookalikes_as_one(nr.ZERO_LOOKALIKES)
+    assert [s.prob for s in merged.symbols] == [0.999, 0.94, 0.78, 0.76, 1.0] and merged.conf == 0.76
+    assert merged.symbols[2].alternatives == (("→", 0.2),)  # not a zero: unchanged
+
+
+def test_a_date_two_engines_read_differently_is_in_doubt() -> None:
+    # Tesseract 二C〇一年七月 (2001-07) at 0.78 at worst; the second engine 二C一〇年七月 (2010-07)
+    # about as unsure: neither is taken, and the region says so.
+    words = [_word(t, (210 + 20 * i, 120, 228 + 20 * i, 150), c)
+             for i, (t, c) in enumerate([("二", 0.92), ("C", 0.78), ("〇", 0.87), ("一", 0.93), ("年", 0.92), ("七月", 0.96)])]
+    regions, page = _date_regions(*words)
+    rec = FakeRecognizer("二C一〇年七月", [0.999, 0.83, 0.6, 0.38, 1.0, 0.999, 0.999])
+    (seg,) = segments_of([nr.reread_label_values(regions, page, rec)[1]], page)
+    assert seg.conf <= nr.DISPUTED and seg.alternatives == ["二C一〇年七月"]
+    # The same date read alike by both: no doubt, Tesseract's words kept.
+    rec = FakeRecognizer("二C〇一年七月", [0.999, 0.83, 0.6, 0.38, 1.0, 0.999, 0.999])
+    out = nr.reread_label_values(regions, page, rec)
+    assert out[1] is regions[1]
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0
@@ -340,7 +403,7 @@ def test_a_free_line_with_a_very_weak_word_is_read_again_over_all_the_ink_of_its
     page.image[300:340, 100:180] = 0  # 承诺 that Tesseract dropped whole, left of what it read
     page.image[300:340, 210:500] = 0
     signature = Region(None, [_word("若人名）许凤", (210, 300, 440, 340), 0.74), _word("一", (460, 312, 480, 326), 0.31)])
-    sure = Region(None, [_word("日期：2020-05-14", (210, 360, 420, 390), 0.92)])
+    sure = Region(None, [_word("日期：2020-05-14", (210, 360, 420, 390), 0.97)])
     two_lines = Region(None, [_word("本人所提交的", (100, 200, 300, 230), 0.3), _word("材料", (100, 240, 160, 270), 0.9)])
     rec = FakeRecognizer("承诺人（签名）：许凤慧", [0.99] * 11)
     out = nr.reread_label_values([signature, sure, two_lines], page, rec)

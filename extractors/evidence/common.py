@@ -7,7 +7,7 @@ from typing import Callable, Optional
 
 from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
-from extractors.layout import DocView, Found
+from extractors.layout import DocView, Found, TextLine
 
 # OCR turns ISSN into I9SN, I9S9N, ISSNX…: the letters are matched loosely, the digits strictly.
 ISSN = re.compile(r"[I1l][S59]{1,3}N[X:：]?(\d{4})[-‐—–.．·]?(\d{3}[\dXx])(?![\dXx])", re.I)
@@ -130,11 +130,23 @@ def _document_dates(view: DocView, t: str) -> list:
     return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
 
 
+def date_disputed(ln: TextLine) -> bool:
+    """The second engine read another date on this line than the text holds (2010 for 2001):
+    neither is taken."""
+    return any(
+        [h.iso for h in nz.find_dates(alt)] != [h.iso for h in nz.find_dates(seg.text)]
+        for seg in ln.segs
+        for alt in seg.alternatives
+    )
+
+
 def last_date(view: DocView) -> Optional[str]:
     """Certificates and letters are dated at the bottom: the last date on the page that is not
     a birth date (`1982年6月生`) nor the start of a period (`2000年9月至…`: when the end is
-    unreadable, the start is not the date either)."""
+    unreadable, the start is not the date either), nor one the two engines read differently."""
     for ln in reversed(view.lines):
+        if date_disputed(ln):
+            continue
         t = nz.prep_date_text(ln.text)
         hits = _document_dates(view, t)
         if hits:
@@ -145,7 +157,7 @@ def last_date(view: DocView) -> Optional[str]:
         if repaired:
             return repaired
     # A Chinese-numeral date OCR broke over two lines (一九九九年七 | 月).
-    hits = _document_dates(view, nz.prep_date_text("".join(ln.text for ln in view.lines[-3:])))
+    hits = _document_dates(view, nz.prep_date_text("".join(ln.text for ln in view.lines[-3:] if not date_disputed(ln))))
     return hits[-1].iso if hits else None
 
 
@@ -256,6 +268,8 @@ def school_of(view: DocView) -> Optional[str]:
 def bottom_date(view: DocView) -> Optional[str]:
     """The date a certificate is issued: a line near the bottom that holds only a date."""
     for ln in reversed(view.lines[-4:]):
+        if date_disputed(ln):
+            continue
         hits = nz.find_dates(ln.text)
         if hits and len(re.sub(r"[\d年月日号.\-/:：〇○零一二三四五六七八九十O]|日期|时间", "", ln.text)) <= 1:
             if not _is_birth(view, hits[-1].iso):
@@ -271,9 +285,13 @@ def year_date(view: DocView, year: str) -> Optional[str]:
     return None
 
 
-# An end of a period written, or read by OCR, without separators: 2020-05-10至20200517. Only
-# next to 至/到: elsewhere eight digits are as often a certificate number (RY20150612).
-_COMPACT_END = re.compile(r"(?:(?<=[至到])|(?<!\d)(?=\d{8}[至到]))((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+# An end of a period written, or read by OCR, with a separator or both lost: 2020-05-10至20200517,
+# 2020.0522至2020.05.26. Only next to 至/到: elsewhere eight digits are as often a certificate
+# number (RY20150612).
+_COMPACT_END = re.compile(
+    r"(?:(?<=[至到])|(?<![\d.\-/])(?=(?:19|20)\d{2}[.\-/]?\d{2}[.\-/]?\d{2}[至到]))"
+    r"((?:19|20)\d{2})[.\-/]?(\d{2})[.\-/]?(\d{2})(?![\d.\-/])"
+)
 
 
 def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:

@@ -62,6 +62,18 @@ class LineReading:
     symbols: tuple[Symbol, ...]
     dropped: tuple[Dropped, ...] = ()
 
+    def lookalikes_as_one(self, group: str) -> "LineReading":
+        """The reading with a character of `group` as sure as the chances of all of `group`
+        together: where they mean the same (in a date 〇, ○, O and C are all a zero), the model
+        choosing among them is no doubt about the value."""
+        symbols = tuple(
+            Symbol(s.text, round(min(1.0, s.prob + sum(p for c, p in s.alternatives if c in group)), 4),
+                   tuple((c, p) for c, p in s.alternatives if c not in group))
+            if s.text in group else s
+            for s in self.symbols
+        )
+        return LineReading(self.text, symbols, self.dropped)
+
     def filled(self) -> Optional["LineReading"]:
         """The reading with every dropped character put back (董峰 → 董鑫峰), or None if none was
         dropped."""

@@ -30,6 +30,8 @@ import yaml
 
 from extractors.readers.linerec import LineReading, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, overlap_area
+from dossierflow.checkdigits import broken_issn, valid_issns
+from extractors.normalize import find_dates, prep_date_text
 from extractors.readers.preprocess import CellBox, Prepared
 from extractors.text import fold_width
 
@@ -41,8 +43,12 @@ SIGNATURE_LABELS = ("承诺人签名", "承诺人签字", "承诺人", "本人�
 # Other labelled values are read again only when Tesseract was unsure of them: its misreadings
 # of rare characters in unit names (鑫达 → 意达/荔达) come with confidences below this.
 WEAK_VALUE = 0.9
+# Tesseract reads a 9 as 5 at 0.93 (2007年9月): a date decides seniority and integrity leads, so
+# its numerals are read again below this.
+WEAK_DATE = 0.95
 LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
 MIN_ACCEPT = 0.5  # a second reading less sure than this is not worth replacing anything with
+DISPUTED = 0.5  # a date two engines read differently is below every threshold of the rules
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
 TITLE_LINES = 2
@@ -160,8 +166,10 @@ class Target:
     must_start_with: Optional[str]
     # One line of a larger region (a certificate's prose): only these words are read again.
     line: Optional[tuple[Word, ...]] = None
-    # What the second reading must hold to be taken (a date read again must still be a date).
-    must_hold: Optional[re.Pattern[str]] = None
+    # A date: its second reading must still be a date, and a zero's look-alikes are one reading.
+    date: bool = False
+    # An ISSN whose check digit fails: a second reading is taken when its check digit holds.
+    issn: bool = False
 
 
 def _cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
@@ -249,23 +257,47 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
 
 
 # A date, however it is written: 2010年9月, 二〇一八年十二月, 2020.04.15, 2017-03, 2020/5/10.
-_NUMERAL = re.compile(r"[\d〇○零一二三四五六七八九十]")
-_DATE_LIKE = re.compile(r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|[〇○零一二][〇○零一二三四五六七八九]{3}年")
+_NUMERAL = re.compile(r"[\d〇○零一二三四五六七八九十OoＯC]")  # with what OCR makes of a 〇
+# A month OCR could not read (2010年?月) still makes a date to read again.
+_DATE_LIKE = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|(?:19|20)\d{2}\s*年[^年月\d]{1,2}月|[〇○零一二][〇○零一二三四五六七八九]{3}年"
+)
+ZERO_LOOKALIKES = "〇○OoＯ0C"  # what OCR makes of a thin 〇 in a date (二C一〇, 二O〇一八)
 
 
-def date_targets(regions: list[Region], weak: float = WEAK_VALUE) -> list[Target]:
+_UNIT_AND_MORE = re.compile(r"[^年月日\s][年月日]|[年月日][^年月日\s]")
+
+
+def date_like(text: str) -> bool:
+    """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年)."""
+    return bool(_DATE_LIKE.search(prep_date_text(text)))
+
+
+def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]:
     """Cells and runs holding a date with a word Tesseract was unsure of, labelled or not (a
     certificate's 批准时间 is no form label): one digit misread makes a wrong date, and dates
     decide EVIDENCE_DATED, seniority and FORM_EVIDENCE_MISMATCH."""
     out: list[Target] = []
     for region in regions:
-        if not region.words or not _DATE_LIKE.search(region_text(region)):
+        if not region.words or not date_like(region_text(region)):
             continue
-        # Only an unsure numeral can change the date (年, 月 or a label word cannot).
-        if all(w.conf >= weak or not _NUMERAL.search(w.text) for w in region.words):
+        # Only an unsure numeral can change the date (a label word cannot), or a date unit read
+        # with something that is no numeral (?月: the month OCR could not read).
+        if all(w.conf >= weak or not (_NUMERAL.search(w.text) or _UNIT_AND_MORE.search(w.text)) for w in region.words):
             continue
         target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
-        out.append(dataclasses.replace(target, must_hold=_DATE_LIKE))
+        out.append(dataclasses.replace(target, date=True))
+    return out
+
+
+def issn_targets(regions: list[Region]) -> list[Target]:
+    """Cells and runs holding an ISSN whose check digit fails: one digit misread (1004-5937 read
+    1004-3937) breaks it, and a broken ISSN is an integrity lead."""
+    out: list[Target] = []
+    for region in regions:
+        if region.words and broken_issn(region_text(region).replace(" ", "")):
+            target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
+            out.append(dataclasses.replace(target, issn=True))
     return out
 
 
@@ -368,8 +400,8 @@ def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray
 
 
 def _drops_a_glyph(words: list[Word], reading: str) -> bool:
-    """The second reading is Tesseract's with characters left out, and one of those was read in
-    a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
+    """The second reading is Tesseract's with characters left out, and one of those was a Chinese
+    character read in a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
     0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not such a glyph."""
     sized = [w for line in text_lines(words) for w in line if bare(w.text)]  # reading order, as region_text
     if not sized:
@@ -382,9 +414,15 @@ def _drops_a_glyph(words: list[Word], reading: str) -> bool:
         for ch in text:
             if j < len(new) and new[j] == ch:
                 j += 1
-            elif _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h):
+            elif _is_han(ch) and _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h):
                 dropped_glyph = True
     return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
+
+
+def _is_han(ch: str) -> bool:
+    """A Chinese character: the only kind the second engine may not know (digits and Latin it
+    reads; a 7 Tesseract made of a slash in 2020/57/7 is no glyph it dropped)."""
+    return "\u4e00" <= ch <= "\u9fff" or ch == "〇"
 
 
 def _glyph_sized(w: Word, text: str, line_h: float) -> bool:
@@ -452,7 +490,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     read_again: list[tuple[int, int, int, int]] = []  # crops whose second reading was taken
     # Each region is read again once, for the first reason found.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  weak_line_targets(regions, prep), date_targets(regions)):
+                  weak_line_targets(regions, prep), date_targets(regions), issn_targets(regions)):
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
@@ -474,8 +512,24 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key, _variants(kept[0], reading))
                 out[i] = Region(out[i].cell, rest + [word])
             continue
+        if target.issn:
+            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT:
+                # The check digit vouches for the reading more than either engine's confidence.
+                old_issn = broken_issn(region_text(target.region).replace(" ", ""))
+                if valid_issns(reading.text) and old_issn is not None:
+                    word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
+                    out[index[id(target.region)]] = Region(target.region.cell, [word])
+            continue
+        # A labelled value or a cell holding a date is a date, whatever brought it here.
+        is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
+        if is_date and reading is not None:
+            reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
         kept = decide(target.region, reading, target.must_start_with)
-        if kept is None or (target.must_hold is not None and not target.must_hold.search(kept[0])):
+        if is_date and target.region is not None and (kept is None or not date_like(kept[0])):
+            if reading is not None and _another_date(reading, target.region):
+                out[index[id(target.region)]] = _disputed(target.region, reading)
+            continue
+        if kept is None:
             continue
         text, conf = kept
         old = target.region
@@ -488,6 +542,22 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             out.append(new)
         read_again.append(target.box)
     return [r for r in out if not _weak_fragment_within(r, read_again)]
+
+
+def _another_date(reading: LineReading, region: Region) -> bool:
+    """The second engine read a date too, and not the same (二C一〇年 against Tesseract's
+    二C〇一年: 2010 against 2001)."""
+    theirs = [h.iso for h in find_dates(reading.text)]
+    return bool(theirs) and theirs != [h.iso for h in find_dates(region_text(region))]
+
+
+def _disputed(region: Region, reading: LineReading) -> Region:
+    """Two engines read two dates here and neither was clearly the surer: the region as one
+    word no surer than DISPUTED, carrying the other reading, so that readers downstream know
+    the date is in doubt (a human reads it) rather than take either."""
+    conf = min(DISPUTED, min(w.conf for w in region.words))
+    word = Word(region_text(region), region.box(), round(conf, 4), region.words[0].line_key, (reading.text,))
+    return Region(region.cell, [word])
 
 
 def _variants(kept: str, reading: Optional[LineReading]) -> tuple[str, ...]:
