@@ -622,6 +622,20 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     # Put back, it must fill the glyph Tesseract saw, not add one Tesseract did not see.
     two = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.3), _word("峰", (294, 20, 334, 50), 0.3)])
     assert nr.decide(two, left_out, None) == ("董 峰", 0.995)
+    # Three glyphs of ink under four characters Tesseract read (曹 boxed as 上 and half of 曹,
+    # the boxes shifted): Tesseract cut a glyph in two, the second engine dropped nothing.
+    image = np.full((100, 700), 255, np.uint8)
+    for x0 in (440, 490, 540):
+        image[20:60, x0 : x0 + 42] = 0
+    split = Region(VALUE, [_word("上", (437, 20, 461, 60), 0.29), _word("曹", (487, 20, 510, 60), 0.78),
+                           _word("素", (509, 14, 554, 64), 0.93), _word("春", (553, 20, 582, 60), 0.93)])
+    three = LineReading("曹素春", (Symbol("曹", 0.999), Symbol("素", 0.999), Symbol("春", 0.999)))
+    assert nr.decide(split, three, None) is None  # without the page, Tesseract's boxes are believed
+    assert nr.decide(split, three, None, image) == ("曹素春", 0.999)
+    four = np.full((100, 700), 255, np.uint8)  # four glyphs of ink: one was dropped
+    for x0, x1 in ((437, 460), (487, 508), (512, 552), (556, 582)):
+        four[20:60, x0:x1] = 0
+    assert nr.decide(split, three, None, four) is None
     # A stray stroke Tesseract read as a small 一 is not a character the second engine lost.
     stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
     fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))

@@ -28,7 +28,7 @@ from typing import Optional, Protocol
 import numpy as np
 import yaml
 
-from extractors.readers.linerec import LineReading, shared_recognizer
+from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, overlap_area
 from dossierflow.checkdigits import broken_issn, valid_issns
 from extractors.normalize import find_dates, prep_date_text
@@ -399,7 +399,7 @@ def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray
     return prep.image[y0:y1, x0:x1]
 
 
-def _drops_a_glyph(words: list[Word], reading: str) -> bool:
+def _drops_a_glyph(words: list[Word], reading: str, image: Optional[np.ndarray] = None) -> bool:
     """The second reading is Tesseract's with characters left out, and one of those was a Chinese
     character read in a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
     0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not such a glyph."""
@@ -414,7 +414,9 @@ def _drops_a_glyph(words: list[Word], reading: str) -> bool:
         for ch in text:
             if j < len(new) and new[j] == ch:
                 j += 1
-            elif _is_han(ch) and _glyph_sized(w, text, line_h) and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h):
+            elif (_is_han(ch) and _glyph_sized(w, text, line_h)
+                  and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h)
+                  and not (image is not None and _fewer_glyphs_than_read(image, sized[k:], line_h))):
                 dropped_glyph = True
     return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
 
@@ -443,7 +445,29 @@ def _part_of_a_neighbour(w: Word, neighbours: list[Word], line_h: float) -> bool
     )
 
 
-def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str]) -> Optional[tuple[str, float]]:
+def _fewer_glyphs_than_read(image: np.ndarray, words: list[Word], line_h: float) -> bool:
+    """The ink under `words` holds fewer glyphs than Tesseract read characters in them: it cut a
+    glyph in two (曹素春 read 上曹素春, boxes shifted half a glyph). Glyphs are counted as runs
+    of inked columns no narrower than a quarter of the line's height; a character built left and
+    right (川, 峰) may count twice, so the count errs towards Tesseract."""
+    x0, x1 = min(w.box[0] for w in words), max(w.box[2] for w in words)
+    y0, y1 = min(w.box[1] for w in words), max(w.box[3] for w in words)
+    x0, y0 = max(0, x0), max(0, y0)
+    if x1 <= x0 or y1 <= y0:
+        return False
+    inked = (image[y0:y1, x0:x1] < INK_LEVEL).any(axis=0)
+    glyphs, run = 0, 0
+    for ink in np.append(inked, False):
+        if ink:
+            run += 1
+            continue
+        glyphs += run >= 0.25 * line_h
+        run = 0
+    return glyphs < sum(len(bare(w.text)) for w in words)
+
+
+def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str],
+           image: Optional[np.ndarray] = None) -> Optional[tuple[str, float]]:
     """The (text, confidence) to keep, or None to keep Tesseract's reading unchanged.
 
     Both readings are judged by their least sure part (Tesseract's weakest word, the second
@@ -456,11 +480,11 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
         return None  # the crop held something else than the label and its value
     old_words = old.words if old is not None else []
     old_text = region_text(old) if old is not None else ""
-    if old_words and _drops_a_glyph(old_words, reading.text):
+    if old_words and _drops_a_glyph(old_words, reading.text, image):
         # Tesseract boxed a glyph the second engine's decoding left out; where that engine still
         # gave a character a fair share of the frame, the glyph is that character (董峰 → 董鑫峰).
         filled = reading.filled()
-        if filled is None or _drops_a_glyph(old_words, filled.text) or len(bare(filled.text)) > len(bare(old_text)):
+        if filled is None or _drops_a_glyph(old_words, filled.text, image) or len(bare(filled.text)) > len(bare(old_text)):
             return None
         reading = filled
     old_mean = old.conf() if old is not None and old_words else 0.0
@@ -503,7 +527,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             log.warning("second reading failed, Tesseract's kept: %s", exc)
             return out
         if target.line is not None and target.region is not None:
-            kept = decide(Region(target.region.cell, list(target.line)), reading, None)
+            kept = decide(Region(target.region.cell, list(target.line)), reading, None, prep.image)
             if kept is not None:
                 i = index[id(target.region)]
                 # Words Tesseract placed in the band (its line, or pieces of it it misplaced)
@@ -524,7 +548,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
         if is_date and reading is not None:
             reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
-        kept = decide(target.region, reading, target.must_start_with)
+        kept = decide(target.region, reading, target.must_start_with, prep.image)
         if is_date and target.region is not None and (kept is None or not date_like(kept[0])):
             if reading is not None and _another_date(reading, target.region):
                 out[index[id(target.region)]] = _disputed(target.region, reading)
