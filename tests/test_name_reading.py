@@ -513,6 +513,13 @@ def test_a_character_the_decoding_left_out_is_kept_aside() -> None:
     (d,) = reading.dropped
     assert d.before == 1 and d.symbol.text == "鑫" and d.symbol.prob == pytest.approx(0.22 / 0.30, abs=1e-3)
     assert reading.filled() is not None and reading.filled().text == "董鑫峰"
+    # After the last character read, too (黎 and a 鑫 the blank won over).
+    tail = np.zeros((3, len(rec._chars)), dtype=np.float32)
+    tail[0, 1] = 0.99
+    tail[1, 0], tail[1, 2] = 0.64, 0.17
+    tail[2, 0] = 1.0
+    (d,) = rec._decode(tail).dropped
+    assert d.before == 1 and d.symbol.text == "鑫" and rec._decode(tail).filled().text == "董鑫"
     # A blank that won clearly leaves nothing aside.
     probs[2, 0], probs[2, 2], probs[2, 4] = 0.90, 0.08, 0.02
     assert rec._decode(probs).dropped == () and rec._decode(probs).filled() is None

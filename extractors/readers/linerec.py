@@ -228,16 +228,18 @@ class LineRecognizer:
             prev = idx
         symbols = [self._symbol(probs[t]) for _, t in runs]
         dropped: list[Dropped] = []
-        for k in range(1, len(runs)):
-            # Between two read characters, the frame where a character had most of a chance.
-            gap = range(runs[k - 1][1] + 1, runs[k][1])
-            blank_won = [t for t in gap if best[t] == 0]
+        peaks = [-1] + [t for _, t in runs] + [len(best)]
+        for k in range(len(runs) + 1):
+            # Between two read characters (or before the first, after the last), the frame where
+            # a character had most of a chance.
+            blank_won = [t for t in range(peaks[k] + 1, peaks[k + 1]) if best[t] == 0]
             if not blank_won:
                 continue
             t = max(blank_won, key=lambda t: 1.0 - probs[t, 0])
             rest = 1.0 - float(probs[t, 0])
             sym = self._symbol(probs[t], given_a_character=True)
-            if rest >= DROPPED and sym.prob * rest >= DROPPED and sym.text.isalnum() and sym.text not in (symbols[k - 1].text, symbols[k].text):
+            beside = {symbols[j].text for j in (k - 1, k) if 0 <= j < len(symbols)}
+            if rest >= DROPPED and sym.prob * rest >= DROPPED and sym.text.isalnum() and sym.text not in beside:
                 dropped.append(Dropped(k, sym))
         text = "".join(s.text for s in symbols).strip()
         return LineReading(text, tuple(symbols), tuple(dropped))
