@@ -77,6 +77,20 @@ def test_rest_of_read_lines_do_not_count_as_lost_lines() -> None:
     assert out[-1].words[0].box[1] < 60 + 60
 
 
+def test_two_lost_lines_beside_a_seal_are_read_one_by_one() -> None:
+    # A seal's ring far to the right inks the rows between the two lost lines: the band of ink
+    # is split at its thin rows, and the ring is read apart from the text (and adds nothing).
+    prep = _page([(400, "申报资格：馆员"), (480, "学历：本科")])
+    image = prep.image.copy()
+    image[380:560, 2000:2012] = 0  # one arc of the ring, crossing both lines and the gap
+    prep = Prepared(image, [], IDENTITY, 0, 0.0, 300)
+    rec = FakeRecognizer("申报资格：馆员", 0.97)
+    out = read_unread_lines([_read_word(100)], prep, rec)
+    tops = sorted(r.words[0].box[1] for r in out[1:])
+    assert len(tops) == 2 and 390 <= tops[0] < 420 and 470 <= tops[1] < 500
+    assert all(w < 1000 for _, w in rec.crops)  # the text alone, not the ring 1,600 px on
+
+
 def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     rec = LineRecognizer()
     if not rec.available():

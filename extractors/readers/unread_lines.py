@@ -24,12 +24,38 @@ MIN_ROW_INK = 3  # ink pixels a row needs to belong to a band (dust does not mak
 WORD_MARGIN = 6  # pixels around read words whose ink counts as read
 MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
 MIN_CONF = 0.8
+LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by this much are text
+PIECE_GAP = 3  # columns this many band heights apart are separate things on one band of rows
 _LINE_KEY_BLOCK = 9_000  # line keys of added lines stay clear of Tesseract's own block numbers
 
 
 def _bands(unread: np.ndarray, dpi: int) -> list[tuple[int, int]]:
     lo, hi = MIN_LINE_IN * dpi, MAX_LINE_IN * dpi
-    return [(s, e) for s, e in row_bands(unread.sum(axis=1) >= MIN_ROW_INK) if lo <= e - s <= hi]
+    per_row = unread.sum(axis=1)
+    out: list[tuple[int, int]] = []
+    for s, e in row_bands(per_row >= MIN_ROW_INK):
+        # A seal or a frame line beside two lost lines inks the rows between them too: within a
+        # band, rows inked clearly more than its least inked row are its lines, when that makes
+        # two or more bands of a line's height.
+        rows = per_row[s:e]
+        floor = int(rows.min())
+        parts = [(a, b) for a, b in row_bands(rows >= floor + max(MIN_ROW_INK, LINE_SHARE * (int(rows.max()) - floor)))
+                 if b - a >= lo]
+        out += [(s + a, s + b) for a, b in (parts if len(parts) > 1 else [(0, e - s)])]
+    return [(s, e) for s, e in out if lo <= e - s <= hi]
+
+
+def _pieces(inked_cols: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of inked columns, joined across gaps narrower than `gap`: a line's text, apart from
+    a stamp or a frame line further along the same rows."""
+    runs = row_bands(inked_cols)
+    joined: list[tuple[int, int]] = []
+    for a, b in runs:
+        if joined and a - joined[-1][1] < gap:
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return joined
 
 
 def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
@@ -51,17 +77,17 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
         return regions
     added: list[Region] = []
     for i, (y0, y1) in enumerate(bands):
-        cols = np.nonzero(unread[y0:y1].any(axis=0))[0]
-        if cols.size == 0 or cols[-1] - cols[0] < MIN_WIDTH_IN * prep.dpi:
-            continue
         pad = max(4, (y1 - y0) // 3)
-        x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)
         top, bottom = max(0, y0 - pad), min(h, y1 + pad)
-        reading = _read(rec, image[top:bottom, x0:x1])
-        if reading is None:
-            continue
-        text, conf = reading
-        added.append(Region(None, [Word(text, (x0, y0, x1, y1), conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
+        for c0, c1 in _pieces(unread[y0:y1].any(axis=0), PIECE_GAP * (y1 - y0)):
+            if c1 - c0 < MIN_WIDTH_IN * prep.dpi:
+                continue
+            x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
+            reading = _read(rec, image[top:bottom, x0:x1])
+            if reading is None:
+                continue
+            text, conf = reading
+            added.append(Region(None, [Word(text, (x0, y0, x1, y1), conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
     return regions + added if added else regions
 
 
