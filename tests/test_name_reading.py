@@ -460,6 +460,11 @@ def test_pledge_signature_with_a_stray_stroke_glyph_is_the_applicants() -> None:
     other = FieldValue(value="阎云", confidence=0.99, source=Source(file="A3/1.pdf", page=1))
     (ev2,) = read_pledge(DocView([page]), doc, {"name": other})
     assert ev2.signer != "阎云"  # the name read as one unit is longer: not this applicant's for sure
+    # Strokes read as a mark and a glyph together (-让) are strokes too.
+    marks = [segs[0], segs[1], Segment(text="-让", box=(405.0, 183.0, 417.0, 190.0), conf=0.8),
+             Segment(text="、", box=(380.0, 188.0, 383.0, 190.0), conf=0.92)]
+    (ev4,) = read_pledge(DocView([PageContent(file="A3/IMG_8977.jpg", page=1, method="ocr", segments=marks)]), doc, {"name": name})
+    assert ev4.signer == "阎云梅" and ev4.confidence >= 0.9
     segs[1] = Segment(text="承诺人（签名）：王伟东", box=(295.0, 181.0, 425.0, 203.0), conf=0.84)
     page = PageContent(file="A3/IMG_8977.jpg", page=1, method="ocr", segments=segs)
     wang = FieldValue(value="王伟", confidence=0.99, source=Source(file="A3/1.pdf", page=1))

@@ -79,14 +79,14 @@ NAME_MATCH_CONF = 0.9
 
 def _name_then_marks(segs: list[Segment], applicant: str) -> bool:
     """The signature line's own segment ends with exactly the applicant's name, and all that
-    follows on the line are separate one-character readings: pen strokes of the signature OCR
-    took for glyphs (阎云梅 | 一 | 妈). A longer name read as one unit (王伟东 for 王伟) is not this."""
+    follows on the line are separate readings of at most one character and marks: pen strokes of
+    the signature OCR took for glyphs (阎云梅 | 一 | 妈, 汤春燕 | -让 | 、). A longer name read as one unit (王伟东 for 王伟) is not this."""
     for i, seg in enumerate(segs):
         m = _SIGN_LABEL.search(seg.text)
         if m is None:
             continue
         own = re.sub(r"[^\u4e00-\u9fff·]", "", seg.text[m.end() :])
-        return own == applicant and all(len(nz.compact(s.text)) <= 1 for s in segs[i + 1 :])
+        return own == applicant and all(len(_name_chars(s.text)) <= 1 for s in segs[i + 1 :])
     return False
 
 
