@@ -187,10 +187,10 @@ def _iso(year: int, month: int, day: Optional[int]) -> Optional[str]:
 # OCR splits a 〇 between Chinese numerals into two Latin glyphs: 二〇GO三 is 二〇〇三.
 _OCR_CN_ZERO = re.compile(r"(?<=[〇○零一二三四五六七八九])[GC][O0]|[GC][O0](?=[〇○零一二三四五六七八九])")
 # A year written 二…年 is 二〇 and two numerals (二一… would be past 2100): whatever OCR made of
-# the 〇, one glyph or two (二O〇一八, 二G〇一八, 二（）一八, 二候一八), is that 〇. A single
-# numeral stays as read (二〇〇五, 二OO五 are 2005 already).
+# the 〇, one glyph or two (二O〇一八, 二G〇一八, 二（）一八, 二候一八), or none at all (a thin 〇
+# lost under a seal: 二一八), is that 〇. A single numeral stays as read (二〇〇五 is 2005).
 _YEAR_NUMERAL = "〇○零Oo0一二三四五六七八九"
-_CN_YEAR_20 = re.compile(rf"(?<![{_YEAR_NUMERAL}])二([^年月日十百\d]{{1,2}}?)(?=[{_YEAR_NUMERAL}]{{2}}年)")
+_CN_YEAR_20 = re.compile(rf"(?<![{_YEAR_NUMERAL}])二([^年月日十百\d]{{0,2}}?)(?=[{_YEAR_NUMERAL}]{{2}}年)")
 
 
 def _repair_cn_year(m: re.Match[str]) -> str:

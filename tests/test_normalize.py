@@ -32,6 +32,8 @@ from extractors import titles as tt
         ("二（）一八年十二月", "2018-12"),
         ("二Q一八年十二月", "2018-12"),
         ("二O〇〇五年七月", "2005-07"),
+        ("二一八年十二月", "2018-12"),  # the thin 〇 lost altogether
+        ("二 一九年三月", "2019-03"),
         ("江|2003年7月", "2003-07"),  # a frame line before a date is not a digit 1
         ("l998年7月", "1998-07"),
         ("2O05.07", "2005-07"),
