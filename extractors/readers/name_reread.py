@@ -28,10 +28,10 @@ from typing import Optional, Protocol
 import numpy as np
 import yaml
 
-from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, overlap_area
 from dossierflow.checkdigits import broken_issn, valid_issns
 from extractors.normalize import find_dates, prep_date_text
+from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
+from extractors.readers.ocr_layout import Region, Word, overlap_area
 from extractors.readers.preprocess import CellBox, Prepared
 from extractors.text import fold_width
 
@@ -401,8 +401,9 @@ def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray
 
 def _drops_a_glyph(words: list[Word], reading: str, image: Optional[np.ndarray] = None) -> bool:
     """The second reading is Tesseract's with characters left out, and one of those was a Chinese
-    character read in a character-sized box: the second engine dropped a glyph it does not know (董鑫峰 → 董峰 at
-    0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not such a glyph."""
+    character read in a character-sized box: the second engine dropped a glyph it does not know
+    (董鑫峰 → 董峰 at 0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not
+    such a glyph, nor half a glyph Tesseract read as one (with `image`, see below)."""
     sized = [w for line in text_lines(words) for w in line if bare(w.text)]  # reading order, as region_text
     if not sized:
         return False
@@ -537,12 +538,10 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 out[i] = Region(out[i].cell, rest + [word])
             continue
         if target.issn:
-            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT:
-                # The check digit vouches for the reading more than either engine's confidence.
-                old_issn = broken_issn(region_text(target.region).replace(" ", ""))
-                if valid_issns(reading.text) and old_issn is not None:
-                    word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
-                    out[index[id(target.region)]] = Region(target.region.cell, [word])
+            # The check digit vouches for the reading more than either engine's confidence.
+            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT and valid_issns(reading.text):
+                word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
+                out[index[id(target.region)]] = Region(target.region.cell, [word])
             continue
         # A labelled value or a cell holding a date is a date, whatever brought it here.
         is_date = target.date or (target.region is not None and date_like(region_text(target.region)))

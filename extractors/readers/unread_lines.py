@@ -25,7 +25,9 @@ WORD_MARGIN = 6  # pixels around read words whose ink counts as read
 MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
 MIN_CONF = 0.8
 LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by this much are text
-PIECE_GAP = 3  # columns this many band heights apart are separate things on one band of rows
+# Ink this far apart on one band of rows is separate things (a line's text, a seal's ring at the
+# margin); a form row's label and value cells are closer.
+PIECE_GAP_IN = 2.0
 _LINE_KEY_BLOCK = 9_000  # line keys of added lines stay clear of Tesseract's own block numbers
 
 
@@ -79,7 +81,7 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
     for i, (y0, y1) in enumerate(bands):
         pad = max(4, (y1 - y0) // 3)
         top, bottom = max(0, y0 - pad), min(h, y1 + pad)
-        for c0, c1 in _pieces(unread[y0:y1].any(axis=0), PIECE_GAP * (y1 - y0)):
+        for c0, c1 in _pieces(unread[y0:y1].any(axis=0), int(PIECE_GAP_IN * prep.dpi)):
             if c1 - c0 < MIN_WIDTH_IN * prep.dpi:
                 continue
             x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
