@@ -160,6 +160,11 @@ def test_diploma_sentence_form() -> None:
                               ["校名:内蒙古师范大学"], ["证书编号:13264200124281251"], ["2001年7月"]]))
     assert (ev.holder, ev.school, ev.major) == ("王秀英", "内蒙古师范大学", "汉语言文学")
     assert (ev.level, ev.full_time, ev.date, ev.number) == ("bachelor", False, "2001-07", "13264200124281251")
+    # The bottom date sits under the school's seal; its ring cut the 7 (read 1): the sentence's
+    # end of study, read in a line of print, is the graduation.
+    sealed = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1979年12月生，于1997年9月至2001年7月在本校汉语言文学专"],
+                                  ["业四年制本科学习，修完教学计划规定的全部课程，成绩合格，准予毕业。"], ["2001年1月"]]))
+    assert sealed.date == "2001-07"
 
 
 def test_a_certificate_date_the_two_engines_read_differently_is_not_taken() -> None:

@@ -116,11 +116,13 @@ def read_diploma(view: DocView, doc: Document, fields: dict[str, FieldValue]) ->
     if ft is None and re.search(r"准予毕业|毕业证书", view.flat):
         # A diploma that is not full-time says so (非全日制, 函授, 成人…); one that does not is.
         ft = True
-    date = date_after(view, ("毕业时间", "毕业日期", "发证日期")) or bottom_date(view)
-    if date is None:
-        m = re.search(r"至(.{4,16}?)(?:在|毕业|修完)", view.flat)
-        date = nz.parse_date(m.group(1)) if m else None
-    date = date or last_date(view)
+    # The study period's end in the diploma's sentence (于2001年9月至2005年7月在本校…) is the
+    # graduation, and is read in a line of print; the date at the bottom is where the school's
+    # seal sits (骑年盖月), and its ring cuts strokes (2005年7月 read 2005年1月): the sentence
+    # first, then a labelled date, then the bottom line.
+    m = re.search(r"至(.{4,16}?)(?:在|毕业|修完)", view.flat)
+    date = nz.parse_date(m.group(1)) if m else None
+    date = date or date_after(view, ("毕业时间", "毕业日期", "发证日期")) or bottom_date(view) or last_date(view)
     number = number_after(view)
     return [
         make_evidence("diploma", view, school_f, holder=holder_of(view, applicant_of(fields)), school=school, major=major,
