@@ -226,6 +226,25 @@ def test_a_date_two_engines_read_differently_is_in_doubt() -> None:
     assert out[1] is regions[1]
 
 
+def test_a_cell_unreadable_whole_is_read_again_along_its_words() -> None:
+    # 本科 in a cell a seal's ring crosses: the whole cell reads as 本科，杯铁、 at 0.11, the
+    # words' own line as 本科.
+    class Wide(FakeRecognizer):
+        def read(self, grey: np.ndarray) -> Optional[LineReading]:
+            self.crops.append(grey)
+            if grey.shape[1] > 200:
+                return LineReading("本科，杯铁、", tuple(Symbol(c, 0.11) for c in "本科，杯铁、"))
+            return self.reading
+
+    label = CellBox(0, 3, 0, (10, 160, 200, 260))
+    cell = CellBox(0, 3, 1, (200, 160, 700, 260))
+    region = Region(cell, [_word("本", (220, 180, 250, 210), 0.92), _word("科", (252, 175, 280, 230), 0.2)])
+    rec = Wide("本科", [0.9996, 0.9996])
+    out = nr.reread_label_values([Region(label, [_word("学历", (20, 180, 80, 210), 0.95)]), region], _page([label, cell]), rec)
+    assert nr.region_text(out[1]).replace(" ", "") == "本科" and out[1].conf() > 0.99
+    assert [c.shape[1] for c in rec.crops] == [494, 119]  # the words, a line height (38) either side
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0

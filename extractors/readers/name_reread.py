@@ -524,6 +524,14 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             continue
         try:
             reading = rec.read(crop)
+            band = _words_band(target)
+            if band is not None and (reading is None or reading.conf < MIN_ACCEPT):
+                # Ink in the cell apart from its words (a seal's ring crossing it) made the crop
+                # unreadable: the words' own line, read alone.
+                narrow = _crop(prep, band)
+                again = rec.read(narrow) if narrow is not None else None
+                if again is not None and (reading is None or again.conf > reading.conf):
+                    reading = again
         except Exception as exc:  # onnxruntime raises its own types; the page must not be lost
             log.warning("second reading failed, Tesseract's kept: %s", exc)
             return out
@@ -565,6 +573,21 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             out.append(new)
         read_again.append(target.box)
     return [r for r in out if not _weak_fragment_within(r, read_again)]
+
+
+def _words_band(target: Target) -> Optional[tuple[int, int, int, int]]:
+    """A cell target's box cut to its words' line: their median height, a line height beyond
+    their ends; None when the target is no cell or its words are on more than one line."""
+    region = target.region
+    if target.cell is None or region is None or not region.words or len(text_lines(region.words)) != 1:
+        return None
+    mid = float(np.median([(w.box[1] + w.box[3]) / 2 for w in region.words]))
+    h = float(np.median([w.box[3] - w.box[1] for w in region.words]))
+    y0, y1 = max(target.box[1], int(mid - 0.65 * h)), min(target.box[3], int(mid + 0.65 * h) + 1)
+    x0 = max(target.box[0], int(min(w.box[0] for w in region.words) - h))
+    x1 = min(target.box[2], int(max(w.box[2] for w in region.words) + h))
+    band = (x0, y0, x1, y1)
+    return None if band == target.box else band
 
 
 def _another_date(reading: LineReading, region: Region) -> bool:
