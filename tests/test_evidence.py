@@ -95,6 +95,10 @@ def test_publicity_period_whose_end_ocr_read_without_separators() -> None:
     assert (ev.period_from, ev.period_to) == ("2020-05-22", "2020-05-26")
     ev = one("publicity", page([["公示情况说明"], ["我单位于2020.05.22至202005.26，在单位公示栏进行了公示"]]))
     assert (ev.period_from, ev.period_to) == ("2020-05-22", "2020-05-26")
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/22至2020/529，在单位公示栏进行了公示"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-22", "2020-05-29")
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/22至2020/111，在单位公示栏进行了公示"]]))
+    assert ev.period_to is None  # 1/11 or 11/1: no telling
     # Eight digits away from 至 are no date (a certificate number).
     ev = one("publicity", page([["申报人员公示情况"], ["编号RY20200517，公示期间无异议"]]))
     assert (ev.period_from, ev.period_to) == (None, None)
@@ -177,6 +181,7 @@ def test_a_certificate_date_the_two_engines_read_differently_is_not_taken() -> N
     assert degree([]).date == "2001-07"
     assert degree(["二C一〇年七月"]).date is None  # 2001 or 2010: a human reads it
     assert degree(["二C〇一年七月。"]).date == "2001-07"  # the same date read alike
+    assert degree(["二C〇一年穴月"]).date == "2001-07"  # a runner-up that is no date disputes nothing
 
 
 def test_degree_and_title_cert_labelled() -> None:

@@ -130,14 +130,22 @@ def _document_dates(view: DocView, t: str) -> list:
     return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
 
 
+DISPUTED_CONF = 0.5  # what the second reading leaves on a date two engines read differently (name_reread.DISPUTED)
+
+
 def date_disputed(ln: TextLine) -> bool:
-    """The second engine read another date on this line than the text holds (2010 for 2001):
-    neither is taken."""
-    return any(
-        [h.iso for h in nz.find_dates(alt)] != [h.iso for h in nz.find_dates(seg.text)]
-        for seg in ln.segs
-        for alt in seg.alternatives
-    )
+    """The second engine read another date on this line than the text holds (2010 for 2001),
+    and the line was left in doubt: neither is taken. A runner-up reading that holds no date
+    (六 with runner-up 穴) disputes nothing."""
+    for seg in ln.segs:
+        if seg.conf > DISPUTED_CONF:
+            continue
+        ours = [h.iso for h in nz.find_dates(seg.text)]
+        for alt in seg.alternatives:
+            theirs = [h.iso for h in nz.find_dates(alt)]
+            if theirs and theirs != ours:
+                return True
+    return False
 
 
 def last_date(view: DocView) -> Optional[str]:
@@ -294,9 +302,22 @@ _COMPACT_END = re.compile(
 )
 
 
+# An end with its month and day run together (2020/5/22至2020/529): split where only one split
+# makes a date (5/29; 52/9 is none).
+_RUN_TOGETHER_END = re.compile(r"(?<=[至到])((?:19|20)\d{2})[./\-](\d{3,4})(?![\d./\-])")
+
+
+def _split_month_day(m: re.Match[str]) -> str:
+    year, digits = m.group(1), m.group(2)
+    splits = [(digits[:k], digits[k:]) for k in (1, 2) if len(digits) - k in (1, 2)]
+    valid = [(mo, d) for mo, d in splits if nz.parse_date(f"{year}-{int(mo):02d}-{int(d):02d}") and 1 <= int(mo) <= 12]
+    return f"{year}-{int(valid[0][0]):02d}-{int(valid[0][1]):02d}" if len(valid) == 1 else m.group(0)
+
+
 def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
     """`2020年5月18日至2020年5月25日`, read across line breaks."""
     flat = _COMPACT_END.sub(r"\1-\2-\3", nz.prep_date_text(view.flat))
+    flat = _RUN_TOGETHER_END.sub(_split_month_day, flat)
     hits = nz.find_dates(flat)
     for a, b in zip(hits, hits[1:]):
         between = nz.prep_date_text(flat)[a.end : b.start]
