@@ -359,7 +359,12 @@ def truncated_title(raw: str, matched: str) -> bool:
     )
 
 
+# OCR reads the 一 of 一级 as a dash (－级教师, -级建造师): before 级 a dash is that 一.
+_DASH_FOR_ONE = re.compile(r"[-－—―‐_~～](?=级)")
+
+
 def _title(raw: str) -> Parsed:
+    raw = _DASH_FOR_ONE.sub("一", raw)
     if tt.is_no_title(raw):
         return "无", 1.0
     m = tt.match_title(raw)

@@ -253,6 +253,14 @@ def test_extract_form_fields_keeps_each_form_apart() -> None:
     assert per_form["submit_form"]["applied_title"].value == "一级教师"
 
 
+def test_a_dash_read_for_the_one_of_a_title_is_that_one() -> None:
+    from extractors.fields import extract_form_fields
+
+    page = pt_page([["姓名", "王秀英"], ["现任专业技术职务", "－级教师"], ["申报资格", "-级建造师"]], page=1)
+    got = extract_form_fields([page], [doc_for(page)])["eval_form"]
+    assert got["current_title"].value == "一级教师" and got["current_title"].confidence >= 0.9
+
+
 def test_value_glyphs_ocr_ran_into_the_label_cell_are_joined_back() -> None:
     # Tesseract read ":硕士" as one word across the border and the split left 硕 with the label.
     rows = [["姓名", "王秀英", "性别", "女"], ["所学专业", "冶金工程", "最高学历：硕", "士研究生"],
