@@ -245,6 +245,21 @@ def test_a_cell_unreadable_whole_is_read_again_along_its_words() -> None:
     assert [c.shape[1] for c in rec.crops] == [494, 119]  # the words, a line height (38) either side
 
 
+def test_a_signature_line_is_read_over_all_its_ink_and_its_leftovers_go() -> None:
+    page = _page([])
+    page.image[300:340, 100:330] = 0  # 承诺人签名：常东 as Tesseract saw it
+    page.image[300:340, 350:390] = 0  # 建, in a script face Tesseract left out
+    line = Region(None, [_word("承诺人签名：常东", (100, 300, 330, 340), 0.9)])
+    rec = FakeRecognizer("承诺人签名：常东建", [0.999] * 9)
+    out = nr.reread_label_values([line], page, rec)
+    assert rec.crops[0].shape[1] >= 390 - 100  # the crop reaches 建
+    assert [nr.region_text(r) for r in out] == ["承诺人签名：常东建"]
+    # Characters Tesseract read twice, left beside the line the second engine read: gone.
+    twice = Region(None, [_word("东建", (300, 302, 390, 330), 0.89)])
+    out = nr.reread_label_values([line, twice], page, rec)
+    assert [nr.region_text(r) for r in out] == ["承诺人签名：常东建"]
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0

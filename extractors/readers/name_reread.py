@@ -249,6 +249,11 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
         if not is_name_label(label) and target.region is not None and target.region.conf() >= weak \
                 and not unbalanced(region_text(target.region)):
             continue
+        if is_name_label(label) and target.cell is None and target.region is not None:
+            # A signature in a script face runs past the glyphs Tesseract saw (常东 | 建): the
+            # crop takes the rest of the ink on its band.
+            left, right = _band_stops(target.region, regions, prep.image.shape[1])
+            target = dataclasses.replace(target, box=_widen_to_ink(prep, target.box, left, right))
         if id(target.region) in seen and target.region is not None:
             continue
         seen.add(id(target.region))
@@ -512,7 +517,8 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     out = list(regions)
     index = {id(r): i for i, r in enumerate(regions)}
     targets: list[Target] = []
-    read_again: list[tuple[int, int, int, int]] = []  # crops whose second reading was taken
+    read_again: list[tuple[tuple[int, int, int, int], str]] = []  # crops whose second reading was taken
+    taken_regions: set[int] = set()
     # Each region is read again once, for the first reason found.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
                   weak_line_targets(regions, prep), date_targets(regions), issn_targets(regions)):
@@ -571,8 +577,9 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             out[index[id(old)]] = new
         else:
             out.append(new)
-        read_again.append(target.box)
-    return [r for r in out if not _weak_fragment_within(r, read_again)]
+        read_again.append((target.box, text))
+        taken_regions.add(id(new))
+    return [r for r in out if id(r) in taken_regions or not _fragment_within(r, read_again)]
 
 
 def _words_band(target: Target) -> Optional[tuple[int, int, int, int]]:
@@ -615,12 +622,15 @@ def _variants(kept: str, reading: Optional[LineReading]) -> tuple[str, ...]:
     return ()
 
 
-def _weak_fragment_within(region: Region, boxes: list[tuple[int, int, int, int]]) -> bool:
-    """A free-standing region with a very weak word (strokes of a script-face signature read as
-    雪 三), mostly inside a crop the second engine has read: that reading covers its ink."""
-    if region.cell is not None or not region.words or min(w.conf for w in region.words) >= WEAK_WORD:
+def _fragment_within(region: Region, crops: list[tuple[tuple[int, int, int, int], str]]) -> bool:
+    """A free-standing region mostly inside a crop the second engine has read, whose ink that
+    reading covers: a very weak word (strokes of a script-face signature read as 雪 三), or
+    characters the reading holds already (兰梅 beside 承诺人签名：龙兰梅)."""
+    if region.cell is not None or not region.words:
         return False
-    return any(_mostly_within(region.box(), box) for box in boxes)
+    weak = min(w.conf for w in region.words) < WEAK_WORD
+    text = bare(region_text(region))
+    return any(_mostly_within(region.box(), box) and (weak or (text and text in bare(kept))) for box, kept in crops)
 
 
 def _mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
