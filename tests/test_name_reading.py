@@ -268,6 +268,11 @@ def test_ink_rows_counts_lines_not_dust() -> None:
     assert ink_rows(img) == 1
     img[60:90, 10:190] = 0
     assert ink_rows(img) == 2
+    # One row of paper across a line (under 吕's upper 口 and 素's upper half) is no line gap.
+    one = np.full((100, 200), 255, np.uint8)
+    one[10:34, 10:190] = 0
+    one[35:69, 10:190] = 0
+    assert ink_rows(one) == 1
 
 
 # ---------------------------------------------------------------------------------------------

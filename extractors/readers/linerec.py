@@ -30,6 +30,7 @@ MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 INPUT_HEIGHT = 48  # the network's fixed input height
 MAX_INPUT_WIDTH = 3200  # a line of prose across an A4 page fits; two pages side by side do not
 INK_LEVEL = 160  # grey level below which a pixel is ink, on the prepared (paper = 255) image
+LINE_GAP = 0.12  # paper rows fewer than this share of a band's height do not separate lines
 MARGIN = 0.35  # white kept around the ink, as a share of the ink's height (as a text detector's box)
 UNSURE = 0.9  # a character read less surely than this may be one of its runners-up ...
 RUNNER_UP = 0.1  # ... given at least this chance
@@ -136,6 +137,16 @@ def row_bands(rows: np.ndarray) -> list[tuple[int, int]]:
 def ink_rows(grey: np.ndarray) -> int:
     """How many separate bands of ink the crop holds, top to bottom (lines of text)."""
     bands = row_bands((grey < INK_LEVEL).sum(axis=1) > 0)
+    # A row or two of paper inside a line is no gap between lines: 吕素 has one across both
+    # glyphs (under 吕's upper 口 and 素's upper half).
+    close = max(2, int(LINE_GAP * max((e - s for s, e in bands), default=0)))
+    merged: list[tuple[int, int]] = []
+    for s, e in bands:
+        if merged and s - merged[-1][1] <= close:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    bands = merged
     tall = max((e - s for s, e in bands), default=0)
     # Dots of dust or a bracket tail make short bands; a line is at least a third of the tallest.
     return int(sum(1 for s, e in bands if (e - s) * 3 >= tall))
