@@ -91,6 +91,17 @@ def test_two_lost_lines_beside_a_seal_are_read_one_by_one() -> None:
     assert all(w < 1000 for _, w in rec.crops)  # the text alone, not the ring 1,600 px on
 
 
+def test_a_lost_table_row_of_short_cells_is_read_whole() -> None:
+    # 2020 | 40 | 90 | 130 | 合格: no piece is a line's worth, the cells are far apart.
+    img = np.full((1200, 2480), 255, np.uint8)
+    for x0 in (100, 700, 1300, 1900):
+        img[400:440, x0 : x0 + 120] = 0
+    prep = Prepared(img, [], IDENTITY, 0, 0.0, 300)
+    rec = FakeRecognizer("2020 40 90 130 合格", 0.97)
+    out = read_unread_lines([_read_word(100)], prep, rec)
+    assert rec.crops and rec.crops[0][1] >= 2020 - 100 and out[-1].words[0].text == "2020 40 90 130 合格"
+
+
 def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     rec = LineRecognizer()
     if not rec.available():

@@ -81,9 +81,13 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
     for i, (y0, y1) in enumerate(bands):
         pad = max(4, (y1 - y0) // 3)
         top, bottom = max(0, y0 - pad), min(h, y1 + pad)
-        for c0, c1 in _pieces(unread[y0:y1].any(axis=0), int(PIECE_GAP_IN * prep.dpi)):
-            if c1 - c0 < MIN_WIDTH_IN * prep.dpi:
-                continue
+        pieces = [(a, b) for a, b in _pieces(unread[y0:y1].any(axis=0), int(PIECE_GAP_IN * prep.dpi))
+                  if b - a >= MIN_WIDTH_IN * prep.dpi]
+        if not pieces:
+            # Short pieces far apart are a table row's cells (2020 | 40 | 90 | 130): the band whole.
+            cols = np.flatnonzero(unread[y0:y1].any(axis=0))
+            pieces = [(int(cols[0]), int(cols[-1]) + 1)] if cols.size and cols[-1] - cols[0] >= MIN_WIDTH_IN * prep.dpi else []
+        for c0, c1 in pieces:
             x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
             reading = _read(rec, image[top:bottom, x0:x1])
             if reading is None:
