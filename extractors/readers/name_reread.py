@@ -531,9 +531,9 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         try:
             reading = rec.read(crop)
             band = _words_band(target)
-            if band is not None and (reading is None or reading.conf < MIN_ACCEPT):
-                # Ink in the cell apart from its words (a seal's ring crossing it) made the crop
-                # unreadable: the words' own line, read alone.
+            if band is not None and (reading is None or reading.conf < WEAK_VALUE):
+                # Ink in the cell apart from its words (a seal's ring or lettering crossing it)
+                # made the crop unreadable or unsure (本科二, 0.54): the words' own line, read alone.
                 narrow = _crop(prep, band)
                 again = rec.read(narrow) if narrow is not None else None
                 if again is not None and (reading is None or again.conf > reading.conf):
