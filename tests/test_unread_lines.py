@@ -102,6 +102,22 @@ def test_a_lost_table_row_of_short_cells_is_read_whole() -> None:
     assert rec.crops and rec.crops[0][1] >= 2020 - 100 and out[-1].words[0].text == "2020 40 90 130 合格"
 
 
+def test_a_lost_form_row_unsure_as_a_whole_is_read_cell_by_cell() -> None:
+    prep = _page([(400, "姓名　　　孟和　　　性别　　　女")])
+
+    class ByWidth(FakeRecognizer):
+        def read(self, grey):
+            self.crops.append(grey.shape)
+            if grey.shape[1] > 400:  # the whole row: one character misread, unsure
+                return LineReading("姓名缩孟和性别女", tuple(Symbol(c, 0.3 if c == "缩" else 0.99) for c in "姓名缩孟和性别女"))
+            text = "姓名" if len(self.crops) == 2 else ("孟和" if len(self.crops) == 3 else "性别")
+            return LineReading(text, tuple(Symbol(c, 0.99) for c in text))
+
+    out = read_unread_lines([_read_word(100)], prep, ByWidth("", 0.0))
+    assert [r.words[0].text for r in out[1:]] == ["姓名", "孟和", "性别"]  # 女 alone is one character: left
+    assert len({r.words[0].line_key for r in out[1:]}) == 1
+
+
 def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     rec = LineRecognizer()
     if not rec.available():

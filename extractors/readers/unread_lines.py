@@ -28,6 +28,7 @@ LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by th
 # Ink this far apart on one band of rows is separate things (a line's text, a seal's ring at the
 # margin); a form row's label and value cells are closer.
 PIECE_GAP_IN = 2.0
+CELL_GAP = 1.0  # band heights of paper between a row's cells, when a row is read cell by cell
 _LINE_KEY_BLOCK = 9_000  # line keys of added lines stay clear of Tesseract's own block numbers
 
 
@@ -90,10 +91,19 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
         for c0, c1 in pieces:
             x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
             reading = _read(rec, image[top:bottom, x0:x1])
-            if reading is None:
+            if reading is not None:
+                added.append(Region(None, [Word(reading[0], (x0, y0, x1, y1), reading[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
                 continue
-            text, conf = reading
-            added.append(Region(None, [Word(text, (x0, y0, x1, y1), conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
+            # Unsure as a whole (a form row 姓名 | 孟和 | 性别 | 女 read as one line): each run of
+            # ink a glyph's gap from the next, read alone; the form reader pairs them again.
+            band_h = y1 - y0
+            for s0, s1 in _pieces(unread[y0:y1, c0:c1].any(axis=0), int(CELL_GAP * band_h)):
+                if s1 - s0 < 1.5 * band_h:
+                    continue
+                x0, x1 = max(0, c0 + s0 - pad), min(w, c0 + s1 + pad)
+                part = _read(rec, image[top:bottom, x0:x1])
+                if part is not None:
+                    added.append(Region(None, [Word(part[0], (x0, y0, x1, y1), part[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
     return regions + added if added else regions
 
 
