@@ -104,6 +104,15 @@ def test_publicity_period_whose_end_ocr_read_without_separators() -> None:
     assert (ev.period_from, ev.period_to) == (None, None)
 
 
+def test_publicity_is_as_sure_as_its_statement_not_as_the_seal_beside_it() -> None:
+    p = page([["申报人员公示情况"], ["我单位于2020年5月16日至2020年5月20日，在单位公示栏对许芬华同志申报进行了公示，"],
+              ["公示期间无异议。"], ["公示结果无异议"]], conf=0.99)
+    noise = [Segment(text="一 PP 忌和 AL 人一4", box=(449.0, 126.0, 532.0, 156.0), conf=0.2)]
+    p = p.model_copy(update={"segments": p.segments + noise, "ocr_confidence": 0.4})
+    ev = one("publicity", p)
+    assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-16", "2020-05-20", "无异议") and ev.confidence >= 0.9
+
+
 def test_publicity_period_result_and_unit_from_we() -> None:
     ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/18至2020/5/25，在单位公示栏对王秀英同志进行了公示，"],
                                 ["公示期间无异议。"], ["单位（盖章）："], ["日期：2020/5/25"]]))

@@ -152,9 +152,14 @@ def read_publicity(view: DocView, doc: Document, fields: dict[str, FieldValue]) 
     result = "有异议" if "有异议" in text else ("无异议" if "无异议" in text else None)
     p_from, p_to = period_of(view)
     unit = org_name(signer_unit(view)) or my_unit(view, fields)
+    # As sure as the segments that say what it states (the period, the result), not as the
+    # page or their lines: the unit's seal beside them reads as low-confidence noise.
+    stating = [seg.conf for ln in view.lines for seg in ln.segs
+               if re.search(r"有异议|无异议", seg.text) or ("至" in seg.text and nz.find_dates(seg.text))]
+    extra = {"confidence": round(min(stating), 3)} if stating and result and p_from else {}
     return [
         make_evidence("publicity", view, None, result=result, period_from=p_from, period_to=p_to, unit=unit,
-                  date=last_date(view))
+                  date=last_date(view), **extra)
     ]
 
 
