@@ -260,6 +260,21 @@ def test_a_signature_line_is_read_over_all_its_ink_and_its_leftovers_go() -> Non
     assert [nr.region_text(r) for r in out] == ["承诺人签名：常东建"]
 
 
+def test_a_few_sure_characters_of_a_long_line_of_ink_are_read_with_the_line() -> None:
+    # Tesseract saw 诺人 (0.88) of 承诺人（签名）：邹慧云, the rest in a face it dropped.
+    page = _page([])
+    page.image[300:340, 100:600] = 0
+    fragment = Region(None, [_word("诺人", (130, 300, 180, 340), 0.88)])
+    rec = FakeRecognizer("承诺人（签名）：邹慧云", [0.99] * 8 + [0.56, 0.99, 0.99])
+    out = nr.reread_label_values([fragment], page, rec)
+    assert nr.region_text(out[0]) == "承诺人（签名）：邹慧云" and rec.crops[0].shape[1] >= 500
+    # A fragment that is all the ink there is, is not read again.
+    alone = _page([])
+    alone.image[300:340, 130:180] = 0
+    rec = FakeRecognizer("承诺人", [0.99] * 3)
+    assert nr.reread_label_values([fragment], alone, rec)[0] is fragment and rec.crops == []
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0

@@ -55,6 +55,8 @@ TITLE_LINES = 2
 TITLE_ZONE = 0.25  # share of the page height from the top
 TITLE_MAX_CHARS = 24
 WEAK_WORD = 0.5
+FRAGMENT_CHARS = 3  # a free line this short, sure or not, is read again when ...
+FRAGMENT_SPAN = 3.0  # ... its band's ink runs on to this many times its own width
 # Prose that names a certificate's or letter's holder.
 HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
 CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
@@ -357,14 +359,23 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
         x0, y0, x1, y1 = region.box()
         if y1 - y0 > 1.5 * max(w.box[3] - w.box[1] for w in region.words):
             continue
-        if len(bare(region_text(region))) > TITLE_MAX_CHARS or min(w.conf for w in region.words) >= weak:
+        chars = len(bare(region_text(region)))
+        if chars > TITLE_MAX_CHARS:
             continue
         # A fragment lying on another region's line (strokes of a signature above the line
         # Tesseract read with it) is no line of its own: widened, it would read that line again.
         if any(r is not region and r.words and _mostly_within(region.box(), r.box()) for r in regions):
             continue
+        if min(w.conf for w in region.words) >= weak and chars > FRAGMENT_CHARS:
+            continue
         left, right = _band_stops(region, regions, prep.image.shape[1])
-        out.append(Target(region, _widen_to_ink(prep, _run_target(region, None).box, left, right), None, None))
+        own = _run_target(region, None).box
+        box = _widen_to_ink(prep, own, left, right)
+        # A sure line is read again only when it is a few characters of a much longer line of
+        # ink (诺人 of 承诺人（签名）：邹慧云, the rest in a face Tesseract dropped).
+        if min(w.conf for w in region.words) >= weak and box[2] - box[0] < FRAGMENT_SPAN * (own[2] - own[0]):
+            continue
+        out.append(Target(region, box, None, None))
     return out
 
 
@@ -502,6 +513,11 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
         # lost. The text is the second engine's, as sure as the surer of the two.
         return reading.text, max(old_mean, reading.conf)
     if reading.conf >= MIN_ACCEPT and reading.conf > old_min:
+        return reading.text, reading.conf
+    if reading.conf >= MIN_ACCEPT and bare(old_text) and bare(old_text) in bare(reading.text) \
+            and len(bare(reading.text)) >= 2 * len(bare(old_text)):
+        # Tesseract's confidence is in the few characters it saw (诺人); the second reading is
+        # of the whole line they belong to (承诺人（签名）：邹慧云), which holds them.
         return reading.text, reading.conf
     return None
 
