@@ -389,6 +389,9 @@ def _int(parser: Callable[[str], Optional[int]]) -> Callable[[str], Parsed]:
     return parse
 
 
+# Values written as free text, which a one-character misreading leaves looking plausible.
+TEXT_KEYS = ("name", "employer", "specialty", "school", "major")
+
 PARSERS: dict[str, Callable[[str], Parsed]] = {
     "name": _name,
     "gender": _enum("gender"),
@@ -463,7 +466,32 @@ def extract_form_fields(pages: list[PageContent], documents: list[Document]) -> 
     for doc in documents:
         if doc.kind in ("eval_form", "submit_form") and doc.kind not in out:
             out[doc.kind] = read_form(pages_of(doc, pages))
+    if len(out) == 2:
+        _settle_one_character(out["eval_form"], out["submit_form"], pages)
     return out
+
+
+def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pages: list[PageContent]) -> None:
+    """Where the two forms' readings of a text value are a character apart, and one of them is
+    written on another page of the dossier while the other appears nowhere but its own form
+    (包头市达尔罕茂明安… in the employment proof and the CE card, 达尔罕藏明安… on one form only),
+    the lone reading is that value misread: it takes the corroborated text."""
+    for key in TEXT_KEYS:
+        x, y = a.get(key), b.get(key)
+        if x is None or y is None or not isinstance(x.value, str) or not isinstance(y.value, str):
+            continue
+        sx, sy = nz.skeleton(x.value), nz.skeleton(y.value)
+        if sx == sy or len(sx) < 2 or len(sx) != len(sy) or nz.edit_distance(sx, sy) != 1:
+            continue
+        own = {(x.source.file, x.source.page), (y.source.file, y.source.page)}
+        ocr = {(p.file, p.page) for p in pages if p.method == "ocr"}
+        elsewhere = nz.skeleton("".join(s.text for p in pages if (p.file, p.page) not in own for s in p.segments))
+        seen_x, seen_y = sx in elsewhere, sy in elsewhere
+        # Only a scanned form's reading can be a misreading: typed text says what it says.
+        if seen_x and not seen_y and (y.source.file, y.source.page) in ocr:
+            b[key] = y.model_copy(update={"value": x.value})
+        elif seen_y and not seen_x and (x.source.file, x.source.page) in ocr:
+            a[key] = x.model_copy(update={"value": y.value})
 
 
 def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[str, FieldValue]:
@@ -477,6 +505,12 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
             for k, v in read_form(pages_of(doc, pages)).items():
                 if k in SUBMIT_KEYS:
                     fields.setdefault(k, v)
+    # A form's one-character misreading settled by another page (`_settle_one_character`).
+    for form in extract_form_fields(pages, documents).values():
+        for key in TEXT_KEYS:
+            fv, settled = fields.get(key), form.get(key)
+            if fv is not None and settled is not None and settled.source == fv.source and settled.value != fv.value:
+                fields[key] = fv.model_copy(update={"value": settled.value})
     _name_consensus(pages, documents, fields)
     _id_from_attachments(pages, documents, fields)
     _repair_titles(fields)

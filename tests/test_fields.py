@@ -261,6 +261,27 @@ def test_a_dash_read_for_the_one_of_a_title_is_that_one() -> None:
     assert got["current_title"].value == "一级教师" and got["current_title"].confidence >= 0.9
 
 
+def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
+    from extractors.fields import extract_form_fields
+
+    def forms(proof: str, method: str = "ocr") -> tuple[str, str]:
+        ev = pt_page([["姓名", "王秀英"], ["工作单位", "包头市青山区档案馆"]], page=1).model_copy(update={"method": method})
+        sub = pt_page([["姓名", "王秀英"], ["工作单位", "包头市青山区档案包"]], page=2, title="专业技术资格送审表")
+        sub = sub.model_copy(update={"method": method})
+        other = pt_page([[proof]], page=3, title="工作证明", table=False)
+        docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+        got = extract_form_fields([ev, sub, other], docs)
+        return got["eval_form"]["employer"].value, got["submit_form"]["employer"].value
+
+    # 档案包 on one scanned form only, 档案馆 on the other and in the employment proof.
+    assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员") == ("包头市青山区档案馆", "包头市青山区档案馆")
+    # Nothing else names the unit, or both readings are written elsewhere: left as read.
+    assert forms("兹证明王秀英系我单位在编在岗人员") == ("包头市青山区档案馆", "包头市青山区档案包")
+    assert forms("包头市青山区档案馆；包头市青山区档案包") == ("包头市青山区档案馆", "包头市青山区档案包")
+    # Typed forms say what they say.
+    assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员", method="text")[1] == "包头市青山区档案包"
+
+
 def test_value_glyphs_ocr_ran_into_the_label_cell_are_joined_back() -> None:
     # Tesseract read ":硕士" as one word across the border and the split left 硕 with the label.
     rows = [["姓名", "王秀英", "性别", "女"], ["所学专业", "冶金工程", "最高学历：硕", "士研究生"],

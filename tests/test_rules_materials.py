@@ -123,26 +123,6 @@ def test_forms_that_differ_only_in_brackets_or_stops_agree():
     assert run(d)["FORMS_CONSISTENT"].outcome == "fail"
 
 
-def test_forms_one_character_apart_are_settled_by_another_page_of_the_dossier():
-    from dossierflow.models import PageContent, Segment
-
-    def forms(submit_employer: str, proof: str) -> str:
-        d = Dossier().set("employer", "包头市青山区档案馆")
-        d.submit_values = {k: d.fields[k][0] for k in ("name", "employer", "series", "applied_title", "current_title", "education")}
-        d.submit_values["employer"] = submit_employer
-        d.pages += [PageContent(file="A0001/评审表.pdf", page=1, method="ocr"), PageContent(file="A0001/送审表.pdf", page=1, method="ocr"),
-                    PageContent(file="A0001/附件.pdf", page=9, method="ocr",
-                                segments=[Segment(text=proof, box=(60.0, 100.0, 500.0, 120.0), conf=0.95)])]
-        return run(d)["FORMS_CONSISTENT"].outcome
-
-    # 档案包 is on one form only; 档案馆 on the other and in the employment proof: a misreading.
-    assert forms("包头市青山区档案包", "兹证明王秀英同志系包头市青山区档案馆在编在岗专业技术人员") == "pass"
-    # Nothing else names the unit: a human compares the forms.
-    assert forms("包头市青山区档案包", "兹证明王秀英同志系我单位在编在岗专业技术人员") == "review"
-    # Both readings written elsewhere settle nothing either.
-    assert forms("包头市青山区档案包", "包头市青山区档案馆；包头市青山区档案包") == "review"
-
-
 def test_publicity_must_end_by_batch_submission_without_objection():
     def pub(to: str, result: str = "无异议") -> Dossier:
         return Dossier().remove("publicity").doc("publicity").ev("publicity", period_from="2020-06-10", period_to=to, result=result)

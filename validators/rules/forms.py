@@ -73,8 +73,6 @@ def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
         if same_text(str(a.value), str(b.value)) or skeleton(str(a.value)) == skeleton(str(b.value)):
             continue
         if one_char_apart(str(a.value), str(b.value)) and f.read_by_ocr(a.source, b.source):
-            if _settled_elsewhere(f, str(a.value), str(b.value), (a.source, b.source)):
-                continue
             unread.append(f"{label}（“{a.value}”与“{b.value}”仅一字之差，可能为识别误差）")
             continue
         differ.append(f"{label}（评审表“{a.value}”，送审表“{b.value}”）")
@@ -85,12 +83,3 @@ def forms_consistent(f: Facts, p: FormsParams) -> RuleResult:
         return review("以下项目未能在两表中都可靠读取，需人工比对：" + "、".join(unread), sources)
     return passed("送审表与评审表的" + "、".join(FIELD_LABELS.get(k, k) for k in p.keys) + "一致")
 
-
-def _settled_elsewhere(f: Facts, a: str, b: str, forms: tuple[Source, Source]) -> bool:
-    """One of two readings a character apart is written on another page of the dossier and the
-    other nowhere but its own form (包头市青山区档案馆 in the employment proof and the pledge,
-    档案包 only on one form): that form's reading is the misread one, and the forms agree."""
-    mine = {(s.file, s.page) for s in forms}
-    elsewhere = skeleton("".join(seg.text for pg in f.ex.pages if (pg.file, pg.page) not in mine for seg in pg.segments))
-    found_a, found_b = skeleton(a) in elsewhere, skeleton(b) in elsewhere
-    return found_a != found_b
