@@ -118,6 +118,30 @@ def test_a_lost_form_row_unsure_as_a_whole_is_read_cell_by_cell() -> None:
     assert len({r.words[0].line_key for r in out[1:]}) == 1
 
 
+def test_a_lost_table_row_unsure_as_a_whole_is_read_into_its_cells() -> None:
+    from extractors.readers.preprocess import CellBox
+
+    img = np.full((1200, 2480), 255, np.uint8)
+    xs = [100, 400, 900, 1400, 1700, 2200]
+    cells = [CellBox(1, 1, c, (xs[c], 380, xs[c + 1], 460)) for c in range(5)]
+    for c in range(5):
+        img[400:440, xs[c] + 20 : xs[c] + 120] = 0
+    prep = Prepared(img, cells, IDENTITY, 0, 0.0, 300)
+    texts = iter(["2018", "32", "64", "96", "合格"])
+
+    class ByWidth(FakeRecognizer):
+        def read(self, grey):
+            self.crops.append(grey.shape)
+            if grey.shape[1] > 1000:  # the whole row, ruling traces read as 时
+                return LineReading("2018时32时64时96时合格", tuple(Symbol(c, 0.3 if c == "时" else 0.99) for c in "2018时32时64时96时合格"))
+            text = next(texts)
+            return LineReading(text, tuple(Symbol(c, 0.99) for c in text))
+
+    out = read_unread_lines([_read_word(100)], prep, ByWidth("", 0.0))
+    got = [(r.cell.col, r.words[0].text) for r in out[1:]]
+    assert got == [(0, "2018"), (1, "32"), (2, "64"), (3, "96"), (4, "合格")]
+
+
 def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     rec = LineRecognizer()
     if not rec.available():

@@ -16,7 +16,7 @@ import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, row_bands, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word
-from extractors.readers.preprocess import Prepared
+from extractors.readers.preprocess import CellBox, Prepared
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
 MIN_WIDTH_IN = 0.6  # a line worth reading holds at least a label or a name
@@ -24,6 +24,7 @@ MIN_ROW_INK = 3  # ink pixels a row needs to belong to a band (dust does not mak
 WORD_MARGIN = 6  # pixels around read words whose ink counts as read
 MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
 MIN_CONF = 0.8
+CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
 LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by this much are text
 # Ink this far apart on one band of rows is separate things (a line's text, a seal's ring at the
 # margin); a form row's label and value cells are closer.
@@ -94,7 +95,13 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
             if reading is not None:
                 added.append(Region(None, [Word(reading[0], (x0, y0, x1, y1), reading[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
                 continue
-            # Unsure as a whole (a form row 姓名 | 孟和 | 性别 | 女 read as one line): each run of
+            # Unsure as a whole. A table row Tesseract lost (2018 | 32 | 64 | 96 | 合格, the
+            # ruling lines' traces read between them) is read cell by cell, into its cells.
+            row = [c for c in prep.cells if c.box[1] <= (y0 + y1) / 2 <= c.box[3] and c.box[0] < x1 and c.box[2] > x0]
+            if row:
+                added += _read_cells(rec, image, row, (top, bottom), i)
+                continue
+            # A form row without ruling (姓名 | 孟和 | 性别 | 女 read as one line): each run of
             # ink a glyph's gap from the next, read alone; the form reader pairs them again.
             band_h = y1 - y0
             for s0, s1 in _pieces(unread[y0:y1, c0:c1].any(axis=0), int(CELL_GAP * band_h)):
@@ -105,6 +112,25 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
                 if part is not None:
                     added.append(Region(None, [Word(part[0], (x0, y0, x1, y1), part[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
     return regions + added if added else regions
+
+
+def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, int], i: int) -> list[Region]:
+    """The cells of a lost table row, each read alone within the row's band: values of a table
+    are numbers as often as words, so a sure reading of either is kept."""
+    out: list[Region] = []
+    for cell in sorted(cells, key=lambda c: c.box[0]):
+        x0, y0 = cell.box[0] + CELL_INSET, max(rows[0], cell.box[1] + CELL_INSET)
+        x1, y1 = cell.box[2] - CELL_INSET, min(rows[1], cell.box[3] - CELL_INSET)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        try:
+            reading = rec.read(image[y0:y1, x0:x1])
+        except Exception:  # noqa: BLE001 - as in _read
+            continue
+        text = reading.text.strip() if reading is not None else ""
+        if text and reading.conf >= MIN_CONF and any(ch.isalnum() for ch in text):
+            out.append(Region(cell, [Word(text, (x0, y0, x1, y1), reading.conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
+    return out
 
 
 def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
