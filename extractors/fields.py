@@ -472,7 +472,8 @@ def extract_form_fields(pages: list[PageContent], documents: list[Document]) -> 
 
 
 def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pages: list[PageContent]) -> None:
-    """Where the two forms' readings of a text value are a character apart, and one of them is
+    """Where the two forms' readings of a text value are a character apart (one misread, lost or
+    added), and one of them is
     written on another page of the dossier while the other appears nowhere but its own form
     (包头市达尔罕茂明安… in the employment proof and the CE card, 达尔罕藏明安… on one form only),
     the lone reading is that value misread: it takes the corroborated text."""
@@ -481,12 +482,15 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
         if x is None or y is None or not isinstance(x.value, str) or not isinstance(y.value, str):
             continue
         sx, sy = nz.skeleton(x.value), nz.skeleton(y.value)
-        if sx == sy or len(sx) < 2 or len(sx) != len(sy) or nz.edit_distance(sx, sy) != 1:
+        if sx == sy or min(len(sx), len(sy)) < 2 or nz.edit_distance(sx, sy) != 1:
             continue
         own = {(x.source.file, x.source.page), (y.source.file, y.source.page)}
         ocr = {(p.file, p.page) for p in pages if p.method == "ocr"}
         elsewhere = nz.skeleton("".join(s.text for p in pages if (p.file, p.page) not in own for s in p.segments))
-        seen_x, seen_y = sx in elsewhere, sy in elsewhere
+        # A reading that lost a character is inside the full one: it counts only where written
+        # on its own.
+        seen_x = sx in (elsewhere.replace(sy, "") if sx in sy else elsewhere)
+        seen_y = sy in (elsewhere.replace(sx, "") if sy in sx else elsewhere)
         # Only a scanned form's reading can be a misreading: typed text says what it says.
         if seen_x and not seen_y and (y.source.file, y.source.page) in ocr:
             b[key] = y.model_copy(update={"value": x.value})

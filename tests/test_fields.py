@@ -278,6 +278,15 @@ def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
     # Nothing else names the unit, or both readings are written elsewhere: left as read.
     assert forms("兹证明王秀英系我单位在编在岗人员") == ("包头市青山区档案馆", "包头市青山区档案包")
     assert forms("包头市青山区档案馆；包头市青山区档案包") == ("包头市青山区档案馆", "包头市青山区档案包")
+    # A character lost at the start (网内蒙古… for 国网内蒙古…) is settled alike.
+    def lost(proof: str) -> str:
+        ev = pt_page([["工作单位", "国网包头供电公司"]], page=1).model_copy(update={"method": "ocr"})
+        sub = pt_page([["工作单位", "网包头供电公司"]], page=2, title="专业技术资格送审表").model_copy(update={"method": "ocr"})
+        other = pt_page([[proof]], page=3, title="工作证明", table=False)
+        docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+        return extract_form_fields([ev, sub, other], docs)["submit_form"]["employer"].value
+
+    assert lost("兹证明王秀英系国网包头供电公司职工") == "国网包头供电公司"
     # Typed forms say what they say.
     assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员", method="text")[1] == "包头市青山区档案包"
 

@@ -275,6 +275,25 @@ def test_a_few_sure_characters_of_a_long_line_of_ink_are_read_with_the_line() ->
     assert nr.reread_label_values([fragment], alone, rec)[0] is fragment and rec.crops == []
 
 
+def test_a_signature_label_with_nothing_read_after_it_is_read_over_its_ink() -> None:
+    # Tesseract read 诺人签名 : (承 lost) and nothing of the brush-face 史荣眞 two glyphs on.
+    assert nr.label_at_start("诺人签名 :") == ("承诺人签名", 4)
+    page = _page([])
+    page.image[300:340, 100:330] = 0
+    page.image[300:340, 420:560] = 0
+    label = Region(None, [_word("诺人签名", (130, 300, 310, 340), 0.7), _word(":", (315, 310, 325, 335), 0.7)])
+    rec = FakeRecognizer("承诺人签名：史宋兴", [0.99] * 6 + [0.99, 0.4, 0.9])
+    out = nr.reread_label_values([label], page, rec)
+    # Unsure, but something is written: kept at its own confidence, so the pledge is signed.
+    assert nr.region_text(out[0]) == "承诺人签名：史宋兴" and out[0].conf() == pytest.approx(0.4)
+    assert rec.crops[0].shape[1] >= 560 - 130
+    # No ink after the label: nothing to read, the line stays as Tesseract read it.
+    blank = _page([])
+    blank.image[300:340, 100:330] = 0
+    rec = FakeRecognizer("承诺人签名：", [0.99] * 6)
+    assert nr.reread_label_values([label], blank, rec)[0] is label and rec.crops == []
+
+
 def test_ink_rows_counts_lines_not_dust() -> None:
     img = np.full((100, 200), 255, np.uint8)
     img[10:40, 10:190] = 0

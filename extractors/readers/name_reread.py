@@ -109,6 +109,10 @@ def label_at_start(text: str) -> Optional[tuple[str, int]]:
     for lab, _ in label_table():
         if t.startswith(lab):
             return lab, len(lab)
+    for lab, names in label_table():
+        # The rest of a name label whose first character was lost (诺人签名 of 承诺人签名).
+        if names and len(lab) >= 5 and t.startswith(lab[1:]):
+            return lab, len(lab) - 1
     for lab, _ in label_table():
         if len(lab) < 4 or t[:1] != lab[:1]:  # a misread label still starts as the label does
             continue
@@ -172,6 +176,8 @@ class Target:
     date: bool = False
     # An ISSN whose check digit fails: a second reading is taken when its check digit holds.
     issn: bool = False
+    # A label Tesseract read nothing after: any reading of what follows it beats none.
+    nothing_after: bool = False
 
 
 def _cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
@@ -245,6 +251,16 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             target = _cell_target(cells[key], value, None)
         else:
             value = _same_line_right(region, regions)
+            if value is None and is_name_label(label):
+                # Nothing read after 承诺人签名：: a signature in a face Tesseract dropped whole.
+                # The label's line is read again over the ink that follows it on its band.
+                left, right = _band_stops(region, regions, prep.image.shape[1])
+                own = _run_target(region, label).box
+                box = _widen_to_ink(prep, own, left, right, SIGNATURE_GAP)
+                if box[2] - own[2] < (own[3] - own[1]):
+                    continue  # no ink after the label: unsigned as far as the page shows
+                targets.append(Target(region, box, None, label, nothing_after=True))
+                continue
             if value is None:
                 continue
             target = _run_target(value, None)
@@ -323,9 +339,11 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
 
 
 INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
+SIGNATURE_GAP = 3.0  # ... but a signature may be written a little way after its label
 
 
-def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int) -> tuple[int, int, int, int]:
+def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int,
+                  gap_lines: float = INK_GAP) -> tuple[int, int, int, int]:
     """`box` stretched left and right over the ink of its band, no further than the stops (the
     next region read on the band): Tesseract may drop a line's first characters whole (承诺 of
     承诺人（签名） in a script-face line), so the region's own box does not reach them."""
@@ -335,7 +353,7 @@ def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int
     inked = np.flatnonzero((band < 128).any(axis=0)) if band.size else band
     if not len(inked):
         return x0, y0, x1, y1
-    gap = max(8, int(INK_GAP * max(1, y1 - y0)))
+    gap = max(8, int(gap_lines * max(1, y1 - y0)))
     left = inked[(inked < x0) & (inked >= left_stop)]
     while len(left) and x0 - left[-1] <= gap:
         x0 = int(left[-1])
@@ -578,6 +596,12 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         if is_date and reading is not None:
             reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
         kept = decide(target.region, reading, target.must_start_with, prep.image)
+        if kept is None and target.nothing_after and reading is not None and target.must_start_with \
+                and bare(reading.text).startswith(target.must_start_with) \
+                and len(bare(reading.text)) > len(target.must_start_with):
+            # Something is written after the label, however unsure its reading (a signature in
+            # a brush face: 史宋兴 at 0.40): kept at its own confidence, never "unsigned".
+            kept = reading.text, reading.conf
         if is_date and target.region is not None and (kept is None or not date_like(kept[0])):
             if reading is not None and _another_date(reading, target.region):
                 out[index[id(target.region)]] = _disputed(target.region, reading)
