@@ -466,6 +466,7 @@ def extract_form_fields(pages: list[PageContent], documents: list[Document]) -> 
     for doc in documents:
         if doc.kind in ("eval_form", "submit_form") and doc.kind not in out:
             out[doc.kind] = read_form(pages_of(doc, pages))
+            _repair_titles(out[doc.kind])  # as the merged fields are (备牧师 in 农牧业 → 畜牧师)
     if len(out) == 2:
         _settle_one_character(out["eval_form"], out["submit_form"], pages)
     return out

@@ -291,6 +291,14 @@ def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
     assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员", method="text")[1] == "包头市青山区档案包"
 
 
+def test_each_forms_title_is_repaired_within_its_series() -> None:
+    from extractors.fields import extract_form_fields
+
+    page = pt_page([["申报系列", "农牧业"], ["申报资格", "备牧师"]], page=1)
+    got = extract_form_fields([page], [doc_for(page)])["eval_form"]
+    assert got["applied_title"].value == "畜牧师"
+
+
 def test_value_glyphs_ocr_ran_into_the_label_cell_are_joined_back() -> None:
     # Tesseract read ":硕士" as one word across the border and the split left 硕 with the label.
     rows = [["姓名", "王秀英", "性别", "女"], ["所学专业", "冶金工程", "最高学历：硕", "士研究生"],
