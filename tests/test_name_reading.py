@@ -220,6 +220,9 @@ def test_a_date_two_engines_read_differently_is_in_doubt() -> None:
     rec = FakeRecognizer("二C一〇年七月", [0.999, 0.83, 0.6, 0.38, 1.0, 0.999, 0.999])
     (seg,) = segments_of([nr.reread_label_values(regions, page, rec)[1]], page)
     assert seg.conf <= nr.DISPUTED and seg.alternatives == ["二C一〇年七月"]
+    # A date the second engine could not make out (二C〇一 read 二C〇) disputes nothing.
+    rec = FakeRecognizer("二C〇年七月", [0.999, 0.83, 0.38, 1.0, 0.999, 0.999])
+    assert nr.reread_label_values(regions, page, rec)[1] is regions[1]
     # The same date read alike by both: no doubt, Tesseract's words kept.
     rec = FakeRecognizer("二C〇一年七月", [0.999, 0.83, 0.6, 0.38, 1.0, 0.999, 0.999])
     out = nr.reread_label_values(regions, page, rec)

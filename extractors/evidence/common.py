@@ -140,10 +140,9 @@ def date_disputed(ln: TextLine) -> bool:
     for seg in ln.segs:
         if seg.conf > DISPUTED_CONF:
             continue
-        ours = [h.iso for h in nz.find_dates(seg.text)]
+        ours = {h.iso for h in nz.find_dates(seg.text)}
         for alt in seg.alternatives:
-            theirs = [h.iso for h in nz.find_dates(alt)]
-            if theirs and theirs != ours:
+            if any(h.iso not in ours for h in nz.find_dates(alt)):
                 return True
     return False
 

@@ -638,10 +638,12 @@ def _words_band(target: Target) -> Optional[tuple[int, int, int, int]]:
 
 
 def _another_date(reading: LineReading, region: Region) -> bool:
-    """The second engine read a date too, and not the same (二C一〇年 against Tesseract's
+    """The second engine read a date that Tesseract did not (二C一〇年 against Tesseract's
     二C〇一年: 2010 against 2001)."""
-    theirs = [h.iso for h in find_dates(reading.text)]
-    return bool(theirs) and theirs != [h.iso for h in find_dates(region_text(region))]
+    ours = {h.iso for h in find_dates(region_text(region))}
+    # A date the second engine could not make out (2020.0523) disputes nothing; one it read
+    # otherwise does.
+    return any(h.iso not in ours for h in find_dates(reading.text))
 
 
 def _disputed(region: Region, reading: LineReading) -> Region:
