@@ -193,6 +193,15 @@ def test_a_certificate_date_the_two_engines_read_differently_is_not_taken() -> N
     assert degree(["二C〇一年穴月"]).date == "2001-07"  # a runner-up that is no date disputes nothing
 
 
+def test_a_labelled_date_no_surer_than_a_disputed_one_is_not_taken() -> None:
+    def cert(conf: float) -> Evidence:
+        p = page([["专业技术资格证书"], ["姓名", "王秀英"], ["资格名称", "一级教师"], ["批准时间", "十二〇一二年一月"]], cells=True)
+        p.segments[-1] = p.segments[-1].model_copy(update={"conf": conf, "alternatives": ["二〇一二年十一月"]})
+        return one("title_cert", p)
+
+    assert cert(0.5).date is None and cert(0.9).date == "2012-01"
+
+
 def test_degree_and_title_cert_labelled() -> None:
     deg = one("degree", page([["学位证书"], ["王秀英，女，1979年12月生。在内蒙古师范大学汉语言文学专业完成了本科学习计划，"],
                               ["授予文学学士学位。"], ["证书编号:3965936519600750"], ["二〇〇一年七月"]]))

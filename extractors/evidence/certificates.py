@@ -121,8 +121,11 @@ def read_diploma(view: DocView, doc: Document, fields: dict[str, FieldValue]) ->
     # seal sits (骑年盖月), and its ring cuts strokes (2005年7月 read 2005年1月): the sentence
     # first, then a labelled date, then the bottom line.
     m = re.search(r"至(.{4,16}?)(?:在|毕业|修完)", view.flat)
-    date = nz.parse_date(m.group(1)) if m else None
-    date = date or date_after(view, ("毕业时间", "毕业日期", "发证日期")) or bottom_date(view) or last_date(view)
+    studied_to = nz.parse_date(m.group(1)) if m else None
+    dated = date_after(view, ("毕业时间", "毕业日期", "发证日期")) or bottom_date(view)
+    # The bottom date where it agrees (it may give the day: 二〇〇二年七月一日).
+    date = dated if dated and (studied_to is None or dated[:7] == studied_to[:7]) else studied_to
+    date = date or last_date(view)
     number = number_after(view)
     return [
         make_evidence("diploma", view, school_f, holder=holder_of(view, applicant_of(fields)), school=school, major=major,

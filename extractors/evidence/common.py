@@ -115,9 +115,14 @@ def holder_of(view: DocView, applicant: Optional[str], labels: tuple[str, ...] =
     return None
 
 
+DISPUTED_CONF = 0.5  # what the second reading leaves on a date two engines read differently (name_reread.DISPUTED)
+
+
 def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     f = view.value(labels)
-    if f is not None:
+    # No surer than a date the two engines read differently (批准时间 十二〇一二年一月 against
+    # 二〇一二年十一月): not read.
+    if f is not None and f.conf > DISPUTED_CONF:
         d = nz.parse_date(f.text)
         if d:
             return d
@@ -130,7 +135,6 @@ def _document_dates(view: DocView, t: str) -> list:
     return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
 
 
-DISPUTED_CONF = 0.5  # what the second reading leaves on a date two engines read differently (name_reread.DISPUTED)
 
 
 def date_disputed(ln: TextLine) -> bool:
