@@ -116,10 +116,10 @@ def extract_dossier(
     started = time.monotonic()
     infos, pages, problems = read_files(dossier, limits, reader or isolated_reader)
     documents = classify(pages) if pages else []
-    fields = extract_fields(pages, documents) if pages else {}
-    evidence = extract_evidence(pages, documents, fields) if pages else []
     # Each form's own reading: the merged `fields` hides where 评审表 and 送审表 disagree.
     form_fields = extract_form_fields(pages, documents) if pages else {}
+    fields = extract_fields(pages, documents, form_fields) if pages else {}
+    evidence = extract_evidence(pages, documents, fields) if pages else []
     return DossierExtraction(
         dossier_id=dossier.dossier_id,
         files=infos,

@@ -499,7 +499,12 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
             a[key] = x.model_copy(update={"value": y.value})
 
 
-def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[str, FieldValue]:
+def extract_fields(pages: list[PageContent], documents: list[Document],
+                   forms: Optional[dict[str, dict[str, FieldValue]]] = None) -> dict[str, FieldValue]:
+    """The dossier's fields: the 评审表's, the 送审表's where the first lacks them, then names,
+    ID numbers, titles and dates made sure by other pages. `forms`: `extract_form_fields` of the
+    same pages, when the caller has it already."""
+    forms = forms if forms is not None else extract_form_fields(pages, documents)
     fields: dict[str, FieldValue] = {}
     for doc in documents:
         if doc.kind == "eval_form":
@@ -511,7 +516,7 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
                 if k in SUBMIT_KEYS:
                     fields.setdefault(k, v)
     # A form's one-character misreading settled by another page (`_settle_one_character`).
-    for form in extract_form_fields(pages, documents).values():
+    for form in forms.values():
         for key in TEXT_KEYS:
             fv, settled = fields.get(key), form.get(key)
             if fv is not None and settled is not None and settled.source == fv.source and settled.value != fv.value:
@@ -519,7 +524,7 @@ def extract_fields(pages: list[PageContent], documents: list[Document]) -> dict[
     _name_consensus(pages, documents, fields)
     _id_from_attachments(pages, documents, fields)
     _repair_titles(fields)
-    _corroborate(pages, documents, fields)
+    _corroborate(pages, documents, fields, forms)
     _derive(fields)
     ce = _public_ce_hours(pages, documents)
     if ce is not None:
@@ -600,11 +605,11 @@ def _same_month(a: object, b: object) -> bool:
     return bool(a) and bool(b) and str(a)[:7] == str(b)[:7] and len(str(a)) >= 7
 
 
-def _corroborate(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> None:
+def _corroborate(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue],
+                 forms: dict[str, dict[str, FieldValue]]) -> None:
     """A value OCR read with low confidence that an independent reading agrees with (the other
     form, the certificate that proves it) is read right: two readings do not agree by chance.
     It takes the better reading's confidence; a disagreement changes nothing."""
-    forms = extract_form_fields(pages, documents)
     if len(forms) == 2:
         a, b = forms["eval_form"], forms["submit_form"]
         for key, fv in list(fields.items()):
