@@ -255,6 +255,17 @@ def find_dates(text: str) -> list[DateHit]:
     return sorted(hits, key=lambda h: h.start)
 
 
+# A date the two engines read differently is left this sure (and no surer is taken as read).
+DISPUTED_DATE_CONF = 0.5
+
+
+def another_date(ours: str, theirs: str) -> bool:
+    """`theirs` holds a date `ours` does not (二C一〇年 against 二C〇一年: 2010 against 2001); a
+    date it could not make out, or none at all, disputes nothing."""
+    known = {h.iso for h in find_dates(ours)}
+    return any(h.iso not in known for h in find_dates(theirs))
+
+
 def parse_date(text: Optional[str]) -> Optional[str]:
     """`2005年7月` → `2005-07`, `二〇〇五年七月一日` → `2005-07-01`; None if absent or ambiguous."""
     if not text:

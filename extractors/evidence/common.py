@@ -115,14 +115,11 @@ def holder_of(view: DocView, applicant: Optional[str], labels: tuple[str, ...] =
     return None
 
 
-DISPUTED_CONF = 0.5  # what the second reading leaves on a date two engines read differently (name_reread.DISPUTED)
-
-
 def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     f = view.value(labels)
     # No surer than a date the two engines read differently (批准时间 十二〇一二年一月 against
     # 二〇一二年十一月): not read.
-    if f is not None and f.conf > DISPUTED_CONF:
+    if f is not None and f.conf > nz.DISPUTED_DATE_CONF:
         d = nz.parse_date(f.text)
         if d:
             return d
@@ -135,19 +132,15 @@ def _document_dates(view: DocView, t: str) -> list:
     return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
 
 
-
-
 def date_disputed(ln: TextLine) -> bool:
     """The second engine read another date on this line than the text holds (2010 for 2001),
     and the line was left in doubt: neither is taken. A runner-up reading that holds no date
     (六 with runner-up 穴) disputes nothing."""
     for seg in ln.segs:
-        if seg.conf > DISPUTED_CONF:
+        if seg.conf > nz.DISPUTED_DATE_CONF:
             continue
-        ours = {h.iso for h in nz.find_dates(seg.text)}
-        for alt in seg.alternatives:
-            if any(h.iso not in ours for h in nz.find_dates(alt)):
-                return True
+        if any(nz.another_date(seg.text, alt) for alt in seg.alternatives):
+            return True
     return False
 
 

@@ -134,19 +134,24 @@ def row_bands(rows: np.ndarray) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0])]
 
 
+def join_runs(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    """`runs` (as from `row_bands`) with those separated by fewer than `gap` pixels joined."""
+    joined: list[tuple[int, int]] = []
+    for s, e in runs:
+        if joined and s - joined[-1][1] < gap:
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    return joined
+
+
 def ink_rows(grey: np.ndarray) -> int:
     """How many separate bands of ink the crop holds, top to bottom (lines of text)."""
     bands = row_bands((grey < INK_LEVEL).sum(axis=1) > 0)
     # A row or two of paper inside a line is no gap between lines: 吕素 has one across both
     # glyphs (under 吕's upper 口 and 素's upper half).
     close = max(2, int(LINE_GAP * max((e - s for s, e in bands), default=0)))
-    merged: list[tuple[int, int]] = []
-    for s, e in bands:
-        if merged and s - merged[-1][1] <= close:
-            merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    bands = merged
+    bands = join_runs(bands, close + 1)
     tall = max((e - s for s, e in bands), default=0)
     # Dots of dust or a bracket tail make short bands; a line is at least a third of the tallest.
     return int(sum(1 for s, e in bands if (e - s) * 3 >= tall))

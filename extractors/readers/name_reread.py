@@ -29,10 +29,10 @@ import numpy as np
 import yaml
 
 from dossierflow.checkdigits import broken_issn, valid_issns
-from extractors.normalize import find_dates, prep_date_text
+from extractors.normalize import DISPUTED_DATE_CONF, another_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, overlap_area
-from extractors.readers.preprocess import CellBox, Prepared
+from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.text import fold_width
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ WEAK_VALUE = 0.9
 WEAK_DATE = 0.9
 LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
 MIN_ACCEPT = 0.5  # a second reading less sure than this is not worth replacing anything with
-DISPUTED = 0.5  # a date two engines read differently is below every threshold of the rules
+DISPUTED = DISPUTED_DATE_CONF  # a date two engines read differently is below every threshold of the rules
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
 TITLE_LINES = 2
@@ -59,7 +59,6 @@ FRAGMENT_CHARS = 3  # a free line this short, sure or not, is read again when ..
 FRAGMENT_SPAN = 3.0  # ... its band's ink runs on to this many times its own width
 # Prose that names a certificate's or letter's holder.
 HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
-CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
 _ASCII_PUNCT = str.maketrans("（）：；，", "():;,")
 # Brackets of every shape: Tesseract reads the （ of 承诺人（签名） as 〈 or <.
 _NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】〈〉《》<>]+")
@@ -605,7 +604,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             # a brush face: 史宋兴 at 0.40): kept at its own confidence, never "unsigned".
             kept = reading.text, reading.conf
         if is_date and target.region is not None and (kept is None or not date_like(kept[0])):
-            if reading is not None and _another_date(reading, target.region):
+            if reading is not None and another_date(region_text(target.region), reading.text):
                 out[index[id(target.region)]] = _disputed(target.region, reading)
             continue
         if kept is None:
@@ -637,15 +636,6 @@ def _words_band(target: Target) -> Optional[tuple[int, int, int, int]]:
     x1 = min(target.box[2], int(max(w.box[2] for w in region.words) + h))
     band = (x0, y0, x1, y1)
     return None if band == target.box else band
-
-
-def _another_date(reading: LineReading, region: Region) -> bool:
-    """The second engine read a date that Tesseract did not (二C一〇年 against Tesseract's
-    二C〇一年: 2010 against 2001)."""
-    ours = {h.iso for h in find_dates(region_text(region))}
-    # A date the second engine could not make out (2020.0523) disputes nothing; one it read
-    # otherwise does.
-    return any(h.iso not in ours for h in find_dates(reading.text))
 
 
 def _disputed(region: Region, reading: LineReading) -> Region:

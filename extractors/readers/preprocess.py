@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 
 from extractors.readers.seals import whiten_seals
+
+CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 from extractors.readers.tones import grey_percentile, has_red_ink, to_grey
 
 TARGET_DPI = 300

@@ -14,9 +14,9 @@ from typing import Optional
 
 import numpy as np
 
-from extractors.readers.linerec import INK_LEVEL, row_bands, shared_recognizer
+from extractors.readers.linerec import INK_LEVEL, join_runs, row_bands, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word
-from extractors.readers.preprocess import CellBox, Prepared
+from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
 MIN_WIDTH_IN = 0.6  # a line worth reading holds at least a label or a name
@@ -24,7 +24,6 @@ MIN_ROW_INK = 3  # ink pixels a row needs to belong to a band (dust does not mak
 WORD_MARGIN = 6  # pixels around read words whose ink counts as read
 MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
 MIN_CONF = 0.8
-CELL_INSET = 3  # pixels kept clear of where a cell's ruling lines were whitened
 LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by this much are text
 # Ink this far apart on one band of rows is separate things (a line's text, a seal's ring at the
 # margin); a form row's label and value cells are closer.
@@ -52,14 +51,7 @@ def _bands(unread: np.ndarray, dpi: int) -> list[tuple[int, int]]:
 def _pieces(inked_cols: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of inked columns, joined across gaps narrower than `gap`: a line's text, apart from
     a stamp or a frame line further along the same rows."""
-    runs = row_bands(inked_cols)
-    joined: list[tuple[int, int]] = []
-    for a, b in runs:
-        if joined and a - joined[-1][1] < gap:
-            joined[-1] = (joined[-1][0], b)
-        else:
-            joined.append((a, b))
-    return joined
+    return join_runs(row_bands(inked_cols), gap)
 
 
 def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
@@ -83,11 +75,11 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
     for i, (y0, y1) in enumerate(bands):
         pad = max(4, (y1 - y0) // 3)
         top, bottom = max(0, y0 - pad), min(h, y1 + pad)
-        pieces = [(a, b) for a, b in _pieces(unread[y0:y1].any(axis=0), int(PIECE_GAP_IN * prep.dpi))
-                  if b - a >= MIN_WIDTH_IN * prep.dpi]
+        inked = unread[y0:y1].any(axis=0)
+        pieces = [(a, b) for a, b in _pieces(inked, int(PIECE_GAP_IN * prep.dpi)) if b - a >= MIN_WIDTH_IN * prep.dpi]
         if not pieces:
             # Short pieces far apart are a table row's cells (2020 | 40 | 90 | 130): the band whole.
-            cols = np.flatnonzero(unread[y0:y1].any(axis=0))
+            cols = np.flatnonzero(inked)
             pieces = [(int(cols[0]), int(cols[-1]) + 1)] if cols.size and cols[-1] - cols[0] >= MIN_WIDTH_IN * prep.dpi else []
         for c0, c1 in pieces:
             x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
