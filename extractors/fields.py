@@ -474,10 +474,10 @@ def extract_form_fields(pages: list[PageContent], documents: list[Document]) -> 
 
 def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pages: list[PageContent]) -> None:
     """Where the two forms' readings of a text value are a character apart (one misread, lost or
-    added), and one of them is
-    written on another page of the dossier while the other appears nowhere but its own form
-    (包头市达尔罕茂明安… in the employment proof and the CE card, 达尔罕藏明安… on one form only),
-    the lone reading is that value misread: it takes the corroborated text."""
+    added), and one of them is written on the dossier's other pages more than twice as often as
+    the other (包头市达尔罕茂明安… in the employment proof and the CE card, 达尔罕藏明安… on one
+    form only; 孟和 on six pages, 和孟和 on one, where OCR joined a stray stroke to the name
+    again), the rarer reading is that value misread: it takes the corroborated text."""
     for key in TEXT_KEYS:
         x, y = a.get(key), b.get(key)
         if x is None or y is None or not isinstance(x.value, str) or not isinstance(y.value, str):
@@ -490,12 +490,12 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
         elsewhere = nz.skeleton("".join(s.text for p in pages if (p.file, p.page) not in own for s in p.segments))
         # A reading that lost a character is inside the full one: it counts only where written
         # on its own.
-        seen_x = sx in (elsewhere.replace(sy, "") if sx in sy else elsewhere)
-        seen_y = sy in (elsewhere.replace(sx, "") if sy in sx else elsewhere)
+        seen_x = (elsewhere.replace(sy, "") if sx in sy else elsewhere).count(sx)
+        seen_y = (elsewhere.replace(sx, "") if sy in sx else elsewhere).count(sy)
         # Only a scanned form's reading can be a misreading: typed text says what it says.
-        if seen_x and not seen_y and (y.source.file, y.source.page) in ocr:
+        if seen_x > 2 * seen_y and (y.source.file, y.source.page) in ocr:
             b[key] = y.model_copy(update={"value": x.value})
-        elif seen_y and not seen_x and (x.source.file, x.source.page) in ocr:
+        elif seen_y > 2 * seen_x and (x.source.file, x.source.page) in ocr:
             a[key] = x.model_copy(update={"value": y.value})
 
 

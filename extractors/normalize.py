@@ -200,6 +200,8 @@ def _repair_cn_year(m: re.Match[str]) -> str:
 
 # A slash date's second slash, next to a 5 and on a noisy scan, comes out as V, V/ or /V, and
 # the 5 itself as S (2020/5/15 → 2020/5V/15, 2020/SV15). Only a year-led slash date is repaired.
+# A year unit OCR lost between year and month (201911月 for 2019年11月).
+_LOST_YEAR_UNIT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0?[1-9]|1[0-2])月")
 _OCR_SLASH_DATE = re.compile(r"((?:19|20)\d{2})/([\dS]{1,2})(?:V/|/V|V)([\dS]{1,2})(?![\dS])")
 
 
@@ -215,6 +217,7 @@ def prep_date_text(text: str) -> str:
     t = _CN_YEAR_20.sub(_repair_cn_year, t)
     t = _OCR_ZERO.sub("0", t)
     t = _OCR_ONE.sub("1", t)
+    t = _LOST_YEAR_UNIT.sub(r"\1年\2月", t)
     return _OCR_SLASH_DATE.sub(_repair_slash, t)
 
 
@@ -255,15 +258,45 @@ def find_dates(text: str) -> list[DateHit]:
     return sorted(hits, key=lambda h: h.start)
 
 
+# A year, month and day in a date's shape that cannot all be (2918年11月, 2018年19月): a digit
+# misread, as the year of a date starts 19 or 20.
+_DATE_SHAPE = re.compile(
+    r"(?<!\d)([12]\d{3})\s*(?:年|[.\-/．]\s*)(\d{1,2})(?!\d)\s*月?(?:\s*(?:[.\-/．]\s*)?(\d{1,2})(?!\d)\s*[日号])?"
+)
+
+
+def impossible_date(text: str) -> bool:
+    """`text` holds something written as a date that is no date: a numeral misread."""
+    for m in _DATE_SHAPE.finditer(_prep_date_text(text)):
+        if _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None) is None:
+            return True
+    return False
+
+
 # A date the two engines read differently is left this sure (and no surer is taken as read).
 DISPUTED_DATE_CONF = 0.5
 
 
 def another_date(ours: str, theirs: str) -> bool:
     """`theirs` holds a date `ours` does not (二C一〇年 against 二C〇一年: 2010 against 2001); a
-    date it could not make out, or none at all, disputes nothing."""
-    known = {h.iso for h in find_dates(ours)}
-    return any(h.iso not in known for h in find_dates(theirs))
+    date it could not make out, or none at all, disputes nothing, nor does one of our dates
+    with a digit lost (2020.05.2 against 2020.05.25)."""
+    ours_hits = find_dates(ours)
+    known = {h.iso for h in ours_hits}
+    prepared = _prep_date_text(ours)
+    our_digits = [re.sub(r"\D", "", prepared[h.start : h.end]) for h in ours_hits]
+    theirs_prepared = _prep_date_text(theirs)
+    for h in find_dates(theirs):
+        if h.iso in known:
+            continue
+        digits = re.sub(r"\D", "", theirs_prepared[h.start : h.end])
+        if not any(len(d) == len(digits) + 1 and _one_dropped(d, digits) for d in our_digits):
+            return True
+    return False
+
+
+def _one_dropped(longer: str, shorter: str) -> bool:
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def parse_date(text: Optional[str]) -> Optional[str]:
@@ -373,21 +406,43 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
                 if s >= 0.74:
                     scored[code] = max(scored.get(code, 0.0), s)
     if not scored:
-        return None
+        return _one_misread(kind, t, table)
     ranked = sorted(scored.items(), key=lambda kv: -kv[1])
     if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] - 0.05:
         return None
     return Mapped(ranked[0][0], round(0.8 * ranked[0][1], 3))
 
 
+ONE_MISREAD = 0.5  # a short value's certainty when one of its characters was misread
+
+# Where one character turns an answer into its opposite (全日制 / 非全日制), a misread one is no
+# answer at all.
+_YES_NO_KINDS = frozenset({"full_time", "covid_frontline"})
+
+
+def _one_misread(kind: str, t: str, table: dict[str, list[str]]) -> Optional[Mapped]:
+    """A short value one character off a single code's variant (本各 for 本科): too weak to be
+    taken alone (certainty 0.5), but a reading another source can confirm."""
+    if kind in _YES_NO_KINDS or not 2 <= len(t) <= 3:
+        return None
+    near = {
+        code
+        for code, variants in table.items()
+        for v in variants
+        if len(v) == len(t) and sum(a != b for a, b in zip(v, t)) == 1
+    }
+    return Mapped(near.pop(), ONE_MISREAD) if len(near) == 1 else None
+
+
+# The plain readers below answer without a certainty: a value with a character misread is none.
 def _code(kind: str, text: Optional[str]) -> Optional[str]:
     m = map_enum(kind, text)
-    return None if m is None else m.value
+    return None if m is None or m.certainty <= ONE_MISREAD else m.value
 
 
 def _bool(kind: str, text: Optional[str]) -> Optional[bool]:
     m = map_enum(kind, text)
-    return None if m is None else m.value == "true"
+    return None if m is None or m.certainty <= ONE_MISREAD else m.value == "true"
 
 
 def gender(text: Optional[str]) -> Optional[str]:

@@ -69,6 +69,7 @@ class Dossier:
         self.evidence: list[Evidence] = []
         self.pages: list[PageContent] = []
         self.submit_values: Optional[dict[str, Any]] = None
+        self.submit_conf: dict[str, float] = {}  # the 送审表's reading confidence where not 0.95
         self._page = 0
         for kind in ("eval_form", "submit_form"):
             self.doc(kind, file=EVAL if kind == "eval_form" else "A0001/送审表.pdf", sized=False)
@@ -130,7 +131,10 @@ class Dossier:
         fields = {k: FieldValue(value=v, confidence=c, source=src()) for k, (v, c) in self.fields.items()}
         submit = self.submit_values if self.submit_values is not None else {k: self.fields[k][0] for k in FORM_KEYS if k in self.fields}
         form_fields = {
-            "submit_form": {k: FieldValue(value=v, confidence=0.95, source=src("A0001/送审表.pdf")) for k, v in submit.items()}
+            "submit_form": {
+                k: FieldValue(value=v, confidence=self.submit_conf.get(k, 0.95), source=src("A0001/送审表.pdf"))
+                for k, v in submit.items()
+            }
         }
         return DossierExtraction(
             dossier_id=self.dossier_id,

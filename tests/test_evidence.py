@@ -76,8 +76,14 @@ def test_ce_card_header_one_character_misread_still_names_its_column() -> None:
         grid(["2019", "30", "72", "102"], xs), grid(["2020", "32", "72", "104"], xs)]))
     assert card("公怖科目学时").hours == {"2019": {"public": 30.0, "professional": 72.0},
                                       "2020": {"public": 32.0, "professional": 72.0}}
-    # Two characters off is not a header: the column is not guessed.
-    assert card("公怖科日学时").hours == {"2019": {"professional": 72.0}, "2020": {"professional": 72.0}}
+    # Further off (a seal across it: 公和需科上日学时) it is not a header: the column is the
+    # public one only where its hours and the professional ones make the total.
+    assert card("公和需科上日学时").hours == {"2019": {"public": 30.0, "professional": 72.0},
+                                          "2020": {"public": 32.0, "professional": 72.0}}
+    odd = one("ce_card", page([
+        ["继续教育审验卡"], grid(["年度", "公和需科上日学时", "专业科目学时", "合计"], xs),
+        grid(["2019", "30", "72", "103"], xs), grid(["2020", "32", "72", "104"], xs)]))
+    assert odd.hours == {"2019": {"professional": 72.0}, "2020": {"public": 32.0, "professional": 72.0}}
 
 
 def test_ce_card_hours_written_as_sentences() -> None:

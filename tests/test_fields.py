@@ -287,6 +287,16 @@ def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
         return extract_form_fields([ev, sub, other], docs)["submit_form"]["employer"].value
 
     assert lost("兹证明王秀英系国网包头供电公司职工") == "国网包头供电公司"
+    # Both written elsewhere, one far more often (OCR added the stray 和 on one page too).
+    def added(*proofs: str) -> str:
+        ev = pt_page([["姓名", "孟和"]], page=1).model_copy(update={"method": "ocr"})
+        sub = pt_page([["姓名", "和孟和"]], page=2, title="专业技术资格送审表").model_copy(update={"method": "ocr"})
+        others = [pt_page([[t]], page=3 + i, title="工作证明", table=False) for i, t in enumerate(proofs)]
+        docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+        return extract_form_fields([ev, sub, *others], docs)["submit_form"]["name"].value
+
+    assert added("对和孟和同志公示", "总结人：孟和", "承诺人：孟和", "学生孟和") == "孟和"
+    assert added("对和孟和同志公示", "总结人：孟和") == "和孟和"
     # Typed forms say what they say.
     assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员", method="text")[1] == "包头市青山区档案包"
 

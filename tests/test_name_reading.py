@@ -208,6 +208,25 @@ def test_an_issn_whose_check_digit_fails_is_read_again_and_taken_when_it_holds()
     assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
 
 
+def test_a_date_that_cannot_be_is_read_again_however_sure_tesseract_was() -> None:
+    # An honour certificate's 2018年11月 read 2918年11月 at 0.91: above the date threshold, but
+    # no year; the certificate would go undated.
+    regions = [Region(None, [_word("2918年11月", (492, 239, 546, 256), 0.9126)])]
+    page = _page([])
+    out = nr.reread_label_values(regions, page, FakeRecognizer("2018年11月", [0.97] * 8))
+    assert nr.region_text(out[0]) == "2018年11月"
+    # A second reading no more possible changes nothing.
+    assert nr.reread_label_values(regions, page, FakeRecognizer("2918年11月", [0.99] * 8))[0] is regions[0]
+    # Written as a date but no date (2018 with its 0 and 8 read as letters), however sure.
+    garbled = [Region(None, [_word("2o1e 年11月", (470, 263, 529, 281), 0.95)])]
+    out = nr.reread_label_values(garbled, page, FakeRecognizer("2018年11月", [0.97] * 8))
+    assert nr.region_text(out[0]) == "2018年11月"
+    # A possible date is not read again for being a date.
+    rec = FakeRecognizer("2019年11月", [0.99] * 8)
+    ok = [Region(None, [_word("2018年11月", (492, 239, 546, 256), 0.95)])]
+    assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
+
+
 def test_a_zero_read_as_c_o_or_a_ring_is_one_reading_in_a_date() -> None:
     reading = LineReading("二C一〇年", (Symbol("二", 0.999), Symbol("C", 0.83, (("○", 0.07), ("〇", 0.04))),
                                       Symbol("一", 0.78, (("→", 0.2),)), Symbol("〇", 0.38, (("C", 0.25), ("O", 0.13))),

@@ -127,6 +127,14 @@ def test_enum_mappers_never_guess(fn, text) -> None:
     assert fn(text) is None
 
 
+def test_a_short_value_one_character_off_is_a_weak_reading_never_a_plain_answer() -> None:
+    assert nz.map_enum("education", "本各") == nz.Mapped("bachelor", nz.ONE_MISREAD)
+    assert nz.education("本各") is None  # the plain reader takes no weak reading
+    # One character off two codes (大本 / 大专), or an answer one character makes its opposite.
+    assert nz.map_enum("education", "大夲") is None and nz.map_enum("skill_level", "四级") is None
+    assert nz.map_enum("full_time", "全日剧") is None
+
+
 @pytest.mark.parametrize(
     "region, level",
     [
@@ -233,3 +241,26 @@ def test_repair_places_and_title_within_series() -> None:
     m = tt.match_in_series("冀牧师", "农牧业")
     assert m is not None and m.name == "畜牧师" and m.certainty < 1
     assert tt.match_in_series("冀牧师", "工程") is None
+
+
+def test_a_date_that_cannot_be_is_told_from_numbers_that_are_no_date() -> None:
+    from extractors.normalize import impossible_date
+
+    for text in ("2918年11月", "2018年19月", "2018年2月30日", "2018.13"):
+        assert impossible_date(text), text
+    for text in ("2018年11月", "2O18年11月", "2020年5月24日", "1009-7716", "NM321-2018-982", "2016.09-2020.07"):
+        assert not impossible_date(text), text
+
+
+def test_a_date_read_with_a_digit_lost_disputes_nothing() -> None:
+    from extractors.normalize import another_date
+
+    ours = "我单位于2020.05.25至2020.05.31，在单位公示栏"
+    assert not another_date(ours, "我单位于2020.05.2至2020.05.31，在单位公示栏")
+    assert another_date(ours, "我单位于2020.05.26至2020.05.31，在单位公示栏")
+    assert another_date("二C〇一年七月", "二C一〇年七月")
+
+
+def test_a_date_whose_year_unit_ocr_lost_is_that_date() -> None:
+    assert nz.parse_date("201911月") == "2019-11" and nz.parse_date("20193月") == "2019-03"
+    assert nz.parse_date("2019123月") is None  # no month is 23 or 123

@@ -213,6 +213,15 @@ def test_impossible_month_is_not_a_date(year: int, month: int) -> None:
 
 
 @FAST
+@given(dates, st.integers(2100, 2999), st.integers(13, 99))
+def test_a_possible_date_is_never_taken_for_a_misread_one(day: dt.date, year: int, month: int) -> None:
+    assert not nz.impossible_date(f"{day.year}年{day.month}月{day.day}日")
+    assert not nz.impossible_date(f"{day:%Y.%m.%d}") and not nz.impossible_date(f"{day.year}-{day.month}")
+    assume(year > 2100)
+    assert nz.impossible_date(f"{year}年{day.month}月") and nz.impossible_date(f"{day.year}年{month}月")
+
+
+@FAST
 @given(st.integers(1900, 2099), st.sampled_from([(2, 30), (2, 31), (4, 31), (6, 31), (9, 31), (11, 31)]))
 def test_invalid_day_is_not_read_as_another_date(year: int, month_day: tuple[int, int]) -> None:
     # 2月30日 does not exist: the parser must say nothing rather than guess a neighbouring date.

@@ -112,6 +112,19 @@ def test_forms_disagree_fails_naming_the_field():
     assert run(d)["FORMS_CONSISTENT"].outcome == "review"
 
 
+def test_forms_read_alike_agree_however_unsure_one_reading_is():
+    d = Dossier().set("current_title", "一级教师")
+    d.submit_values = {k: d.fields[k][0] for k in ("name", "employer", "series", "applied_title", "current_title", "education")}
+    d.submit_conf["current_title"] = 0.51
+    assert run(d)["FORMS_CONSISTENT"].outcome == "pass"
+    d.submit_values["current_title"] = "二级教师"  # unsure and different: not read, not a difference
+    assert run(d)["FORMS_CONSISTENT"].outcome == "review"
+    d.submit_values["current_title"] = "一级教师"
+    d.set("current_title", "一级教师", conf=0.3)
+    d.submit_conf["current_title"] = 0.3  # two poor readings: still less sure than the threshold
+    assert run(d)["FORMS_CONSISTENT"].outcome == "review"
+
+
 def test_forms_that_differ_only_in_brackets_or_stops_agree():
     d = Dossier().set("employer", "包头钢铁（集团）有限责任公司")
     d.submit_values = {k: d.fields[k][0] for k in ("name", "employer", "series", "applied_title", "current_title", "education")}

@@ -64,10 +64,11 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
             year = _YEAR_CELL.match(nz.compact(year_seg.text)).group(1)  # type: ignore[union-attr]
             nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
             if header and nums:
-                for s, t in nums:
-                    kind = _column_of(s.box, header)
+                columns = [(_column_of(s.box, header), s, t) for s, t in nums]
+                for kind, s, t in columns:
                     if kind in ("public", "professional"):
                         _put(card, stored, year, kind, s, t)
+                _public_by_sum(card, stored, year, columns)
             elif "公需" in joined or "专业" in joined:
                 _row_words(card, stored, ln, year)
             elif len(nums) >= 2:
@@ -95,6 +96,22 @@ def _header_kind(text: str) -> Optional[str]:
         if any(nz.edit_distance(text, word + tail) <= 1 for tail in _HEADER_TAILS)
     }
     return near.pop() if len(near) == 1 else None
+
+
+def _public_by_sum(card: CeCard, page: PageContent, year: str, columns: list[tuple[Optional[str], Segment, str]]) -> None:
+    """A public-hours header OCR could not read (公和需科上日学时, a seal across it): the one
+    unnamed column whose hours and the professional hours make the row's 合计 is the public
+    column. The sum vouches for it; no sum, no guess."""
+    professional = card.cells.get((year, "professional"))
+    if (year, "public") in card.cells or professional is None:
+        return
+    named = [(kind[len("other:"):], s, t, nz.hours(t)) for kind, s, t in columns if kind and kind.startswith("other:")]
+    totals = [h for name, _, _, h in named if "合计" in name and h is not None]
+    unnamed = [(s, t, h) for name, s, t, h in named if "合计" not in name and h is not None]
+    if len(totals) == 1 and len(unnamed) == 1:
+        s, t, h = unnamed[0]
+        if abs(h + professional.value - totals[0]) < 0.05:
+            _put(card, page, year, "public", s, t)
 
 
 def _column_of(box: BBox, header: dict[str, tuple[float, float]]) -> Optional[str]:

@@ -23,13 +23,13 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 import yaml
 
 from dossierflow.checkdigits import broken_issn, valid_issns
-from extractors.normalize import DISPUTED_DATE_CONF, another_date, prep_date_text
+from extractors.normalize import DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
@@ -173,8 +173,9 @@ class Target:
     line: Optional[tuple[Word, ...]] = None
     # A date: its second reading must still be a date, and a zero's look-alikes are one reading.
     date: bool = False
-    # An ISSN whose check digit fails: a second reading is taken when its check digit holds.
-    issn: bool = False
+    # A check Tesseract's reading fails (an ISSN's check digit, a date that cannot be): a second
+    # reading is taken when it passes.
+    passes: Optional[Callable[[str], bool]] = None
     # A label Tesseract read nothing after: any reading of what follows it beats none.
     nothing_after: bool = False
 
@@ -292,9 +293,15 @@ ZERO_LOOKALIKES = "〇○OoＯ0C"  # what OCR makes of a thin 〇 in a date (二
 _UNIT_AND_MORE = re.compile(r"[^\u4e00-\u9fff\d〇\s][年月日]|[年月日][^\u4e00-\u9fff\d〇\s]")
 
 
+# A year with letters for some of its digits (2o1e 年11月: 2018 with its 0 and 8 misread).
+_GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([12][0-9A-Za-z]{3})\s*年\s*\d{1,2}\s*月")
+
+
 def date_like(text: str) -> bool:
-    """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年)."""
-    return bool(_DATE_LIKE.search(prep_date_text(text)))
+    """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年), or one whose
+    year has letters for at most two of its digits."""
+    t = prep_date_text(text)
+    return bool(_DATE_LIKE.search(t)) or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t))
 
 
 def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]:
@@ -314,15 +321,29 @@ def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]
     return out
 
 
-def issn_targets(regions: list[Region]) -> list[Target]:
-    """Cells and runs holding an ISSN whose check digit fails: one digit misread (1004-5937 read
-    1004-3937) breaks it, and a broken ISSN is an integrity lead."""
+def checked_targets(regions: list[Region]) -> list[Target]:
+    """Cells and runs whose reading fails a check, however sure Tesseract was: an ISSN whose
+    check digit fails (1004-5937 read 1004-3937, an integrity lead), a date that cannot be
+    (2918年11月) or written as a date but no date (2o1e 年11月): the certificate would go
+    undated. The second reading is taken if it passes."""
     out: list[Target] = []
     for region in regions:
-        if region.words and broken_issn(region_text(region).replace(" ", "")):
-            target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
-            out.append(dataclasses.replace(target, issn=True))
+        if not region.words:
+            continue
+        text = region_text(region)
+        if broken_issn(text.replace(" ", "")):
+            check = valid_issns
+        elif impossible_date(text) or (date_like(text) and not find_dates(text)):
+            check = possible_date
+        else:
+            continue
+        target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
+        out.append(dataclasses.replace(target, passes=check, date=check is possible_date))
     return out
+
+
+def possible_date(text: str) -> bool:
+    return bool(find_dates(text)) and not impossible_date(text)
 
 
 def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE) -> list[Target]:
@@ -556,7 +577,7 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     taken_regions: set[int] = set()
     # Each region is read again once, for the first reason found.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  weak_line_targets(regions, prep), date_targets(regions), issn_targets(regions)):
+                  weak_line_targets(regions, prep), date_targets(regions), checked_targets(regions)):
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
@@ -586,16 +607,16 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key, _variants(kept[0], reading))
                 out[i] = Region(out[i].cell, rest + [word])
             continue
-        if target.issn:
-            # The check digit vouches for the reading more than either engine's confidence.
-            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT and valid_issns(reading.text):
-                word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
-                out[index[id(target.region)]] = Region(target.region.cell, [word])
-            continue
         # A labelled value or a cell holding a date is a date, whatever brought it here.
         is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
         if is_date and reading is not None:
             reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
+        if target.passes is not None:
+            # The check vouches for the reading more than either engine's confidence.
+            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT and target.passes(reading.text):
+                word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
+                out[index[id(target.region)]] = Region(target.region.cell, [word])
+            continue
         kept = decide(target.region, reading, target.must_start_with, prep.image)
         if kept is None and target.nothing_after and reading is not None and target.must_start_with \
                 and bare(reading.text).startswith(target.must_start_with) \

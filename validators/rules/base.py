@@ -146,6 +146,14 @@ def one_char_apart(a: str, b: str) -> bool:
     return min(len(x), len(y)) >= 2 and edit_distance(x, y) == 1
 
 
+def either_right(*confidences: float) -> float:
+    """How sure it is that at least one of independent readings that agree is right."""
+    doubt = 1.0
+    for c in confidences:
+        doubt *= 1.0 - c
+    return 1.0 - doubt
+
+
 NO_TITLE = frozenset({"", "无", "暂无", "没有", "-", "—", "/"})
 
 
