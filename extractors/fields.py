@@ -99,6 +99,12 @@ def label_hits(text: str) -> list[LabelHit]:
     return hits
 
 
+def _least_label_score(label: str) -> float:
+    """A label with a quarter of its characters damaged is still the label; one of seven or more
+    characters may have two (旗有具区工作年限: 县 read 有具), as its other five stay in order."""
+    return min(LABEL_MIN_SCORE, 1.0 - 2.0 / len(label) - 1e-9) if len(label) >= 7 else LABEL_MIN_SCORE
+
+
 def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
     for lab in table.ordered:
         if t.startswith(lab, lead):
@@ -108,8 +114,9 @@ def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
         if len(lab) < 4:
             continue
         window = t[lead : lead + len(lab) + 1]
-        sm = nz.best_substring(lab, window, LABEL_MIN_SCORE)
-        if sm is None or sm.score < LABEL_MIN_SCORE or sm.start > 1:
+        least = _least_label_score(lab)
+        sm = nz.best_substring(lab, window, least)
+        if sm is None or sm.score < least or sm.start > 1:
             continue
         span = window[sm.start : sm.end]
         # A damaged label keeps its first character or its length; otherwise a shorter phrase

@@ -135,6 +135,16 @@ def test_ocr_damage_one_character_in_label_and_split_label() -> None:
     assert fields["employer_type"].confidence < fields["name"].confidence
 
 
+def test_a_long_label_with_two_characters_damaged_is_still_the_label() -> None:
+    rows = [["姓名", "赵强"], ["旗有具区工作年限", "7"], ["苏木乡镇工作年限", "0"]]
+    page = pt_page(rows)
+    fields = extract_fields([page], [doc_for(page)])
+    assert fields["county_years"].value == 7 and fields["township_years"].value == 0
+    # Two of six is too many: 参加工做时问 is not 参加工作时间.
+    page = pt_page([["姓名", "赵强"], ["参加工做时问", "2001年7月"]])
+    assert "work_start_date" not in extract_fields([page], [doc_for(page)])
+
+
 def test_empty_value_cell_is_absent_not_borrowed() -> None:
     got = fields_of(pt_page([["姓名", "", "性别", "男"], ["调入时间", "", "申报类型", "转系列"]]))
     assert "name" not in got and "transfer_date" not in got
