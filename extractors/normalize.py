@@ -198,10 +198,12 @@ def _repair_cn_year(m: re.Match[str]) -> str:
     return m.group(0) if len(middle) == 1 and middle in _YEAR_NUMERAL else "二〇"
 
 
-# A slash date's second slash, next to a 5 and on a noisy scan, comes out as V, V/ or /V, and
-# the 5 itself as S (2020/5/15 → 2020/5V/15, 2020/SV15). Only a year-led slash date is repaired.
 # A year unit OCR lost between year and month (201911月 for 2019年11月).
 _LOST_YEAR_UNIT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0?[1-9]|1[0-2])月")
+# A year-month slash read as V (2013/1 → 2013V1).
+_V_SLASH_MONTH = re.compile(r"(?<![\d/])((?:19|20)\d{2})[Vv](0?[1-9]|1[0-2])(?![\d/VvS])")
+# A slash date's second slash, next to a 5 and on a noisy scan, comes out as V, V/ or /V, and
+# the 5 itself as S (2020/5/15 → 2020/5V/15, 2020/SV15). Only a year-led slash date is repaired.
 _OCR_SLASH_DATE = re.compile(r"((?:19|20)\d{2})/([\dS]{1,2})(?:V/|/V|V)([\dS]{1,2})(?![\dS])")
 
 
@@ -218,6 +220,7 @@ def prep_date_text(text: str) -> str:
     t = _OCR_ZERO.sub("0", t)
     t = _OCR_ONE.sub("1", t)
     t = _LOST_YEAR_UNIT.sub(r"\1年\2月", t)
+    t = _V_SLASH_MONTH.sub(r"\1/\2", t)
     return _OCR_SLASH_DATE.sub(_repair_slash, t)
 
 

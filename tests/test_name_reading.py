@@ -696,6 +696,19 @@ def test_a_sure_value_with_a_lost_bracket_is_read_again() -> None:
     assert nr.region_text(out[1]) == "包头钢铁（集团有限责任公司"
 
 
+def test_a_sure_value_with_a_glyph_written_as_a_question_mark_is_read_again() -> None:
+    # 旗县区工作年限：?年 on one run at 0.93: the ? is a glyph Tesseract did not read.
+    regions = [Region(None, [_word("旗县区工作年限", (20, 70, 180, 100), 0.95), _word(":", (182, 70, 188, 100), 0.9),
+                             _word("?年", (190, 70, 230, 100), 0.93)])]
+    rec = FakeRecognizer("旗县区工作年限：7年", [0.92] * 10)
+    out = nr.reread_label_values(regions, _page([]), rec)
+    assert nr.region_text(out[0]) == "旗县区工作年限：7年" and len(rec.crops) == 1
+    sure = [Region(None, [_word("旗县区工作年限", (20, 70, 180, 100), 0.95), _word(":", (182, 70, 188, 100), 0.9),
+                          _word("7年", (190, 70, 230, 100), 0.93)])]
+    rec = FakeRecognizer("旗县区工作年限：1年", [0.99] * 10)
+    assert nr.reread_label_values(sure, _page([]), rec)[0] is sure[0] and rec.crops == []
+
+
 def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
     page_cell = CellBox(0, 0, 0, (10, 10, 790, 390))
     words = [

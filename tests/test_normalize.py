@@ -264,3 +264,8 @@ def test_a_date_read_with_a_digit_lost_disputes_nothing() -> None:
 def test_a_date_whose_year_unit_ocr_lost_is_that_date() -> None:
     assert nz.parse_date("201911月") == "2019-11" and nz.parse_date("20193月") == "2019-03"
     assert nz.parse_date("2019123月") is None  # no month is 23 or 123
+
+
+def test_a_year_month_slash_read_as_v_is_a_slash() -> None:
+    assert nz.parse_date("2013V1") == "2013-01" and nz.parse_date("2013V12") == "2013-12"
+    assert nz.parse_date("2013V13") is None

@@ -138,9 +138,11 @@ def _squeezed(text: str) -> str:
 
 def unbalanced(text: str) -> bool:
     """A bracket opened and not closed, or closed and not opened: Tesseract lost one, however
-    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93)."""
+    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93); or a question mark, which is
+    what Tesseract writes for a glyph it could not read (旗县区工作年限：?年) and no form value
+    holds."""
     t = fold_width(text)
-    return t.count("(") + t.count("（") != t.count(")") + t.count("）")
+    return t.count("(") + t.count("（") != t.count(")") + t.count("）") or "?" in t
 
 
 def text_lines(words: list[Word]) -> list[list[Word]]:
@@ -545,7 +547,8 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
             return None
         reading = filled
     old_mean = old.conf() if old is not None and old_words else 0.0
-    old_min = min((w.conf for w in old_words if bare(w.text)), default=old_mean)
+    # A glyph Tesseract wrote as ? it did not read, however sure it says it is.
+    old_min = min((0.0 if "?" in fold_width(w.text) else w.conf for w in old_words if bare(w.text)), default=old_mean)
     if _squeezed(old_text) == _squeezed(reading.text):
         return (old_text, reading.conf) if reading.conf > old_mean else None
     if bare(old_text) == bare(reading.text) and unbalanced(old_text) and not unbalanced(reading.text):
