@@ -119,6 +119,20 @@ def test_publicity_is_as_sure_as_its_statement_not_as_the_seal_beside_it() -> No
     assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-16", "2020-05-20", "无异议") and ev.confidence >= 0.9
 
 
+def test_publicity_period_that_ends_before_it_starts_has_no_end_and_rests_on_its_date() -> None:
+    p = page([["申报人员公示情况"], ["，我单位于2020/5/23至2020/5/2，在单位公示栏对郭慧洁同志申报主任记"],
+              ["者资格的有关材料进行了公示公示期间无异议"], ["公示结果：无异议"], ["日期：2020/5/27"]], conf=0.93)
+    weak = [s.model_copy(update={"conf": 0.536}) if "至" in s.text else s for s in p.segments]
+    ev = one("publicity", p.model_copy(update={"segments": weak}))
+    assert (ev.period_from, ev.period_to, ev.date, ev.result) == ("2020-05-23", None, "2020-05-27", "无异议")
+    assert ev.confidence >= 0.9  # the result and the date say it, not the misread end
+    # An end that can be is kept, however unsure its line.
+    p = page([["申报人员公示情况"], ["我单位于2020/5/23至2020/5/27，在单位公示栏进行了公示"], ["公示期间无异议"], ["日期：2020/5/27"]])
+    weak = [s.model_copy(update={"conf": 0.536}) if "至" in s.text else s for s in p.segments]
+    ev = one("publicity", p.model_copy(update={"segments": weak}))
+    assert ev.period_to == "2020-05-27" and ev.confidence < 0.6
+
+
 def test_publicity_period_result_and_unit_from_we() -> None:
     ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/18至2020/5/25，在单位公示栏对王秀英同志进行了公示，"],
                                 ["公示期间无异议。"], ["单位（盖章）："], ["日期：2020/5/25"]]))

@@ -148,6 +148,17 @@ def test_publicity_must_end_by_batch_submission_without_objection():
     assert run(Dossier().remove("publicity"))["PUBLICITY_DONE"].outcome == "fail"
 
 
+def test_publicity_whose_end_was_not_read_is_bounded_by_the_statements_date():
+    def pub(dated: str, start: str = "2020-06-10") -> Dossier:
+        return Dossier().remove("publicity").doc("publicity").ev("publicity", period_from=start, date=dated, result="无异议")
+
+    f = run(pub("2020-06-17"))["PUBLICITY_DONE"]
+    assert f.outcome == "pass" and "2020-06-17" in f.message
+    # Dated after the submission, or before the start: the end is not bounded, a human reads it.
+    assert run(pub("2020-06-19"))["PUBLICITY_DONE"].outcome == "review"
+    assert run(pub("2020-06-05"))["PUBLICITY_DONE"].outcome == "review"
+
+
 def _card(public_2020: float, date: str = "2020-05-20", years=("2018", "2019", "2020")) -> Dossier:
     hours = {y: {"public": 30.0, "professional": 60.0} for y in years}
     if "2020" in hours:

@@ -151,15 +151,24 @@ def read_publicity(view: DocView, doc: Document, fields: dict[str, FieldValue]) 
     text = view.text
     result = "有异议" if "有异议" in text else ("无异议" if "无异议" in text else None)
     p_from, p_to = period_of(view)
+    dated = last_date(view)
+    # A period that ends before it starts (2020/5/23至2020/5/2: the end's last digit lost) is
+    # misread at its end: that end is not read, and the statement's own date is what bounds it.
+    misread_end = p_from is not None and p_to is not None and len(p_from) == len(p_to) and p_to < p_from
+    if misread_end:
+        p_to = None
     unit = org_name(signer_unit(view)) or my_unit(view, fields)
     # As sure as the segments that say what it states (the period, the result), not as the
     # page or their lines: the unit's seal beside them reads as low-confidence noise.
     stating = [seg.conf for ln in view.lines for seg in ln.segs
-               if re.search(r"有异议|无异议", seg.text) or ("至" in seg.text and nz.find_dates(seg.text))]
+               if re.search(r"有异议|无异议", seg.text) or ("至" in seg.text and nz.find_dates(seg.text) and not misread_end)]
+    if misread_end and dated:
+        stating += [seg.conf for ln in view.lines for seg in ln.segs
+                    if "至" not in seg.text and any(h.iso == dated for h in nz.find_dates(seg.text))]
     extra = {"confidence": round(min(stating), 3)} if stating and result and p_from else {}
     return [
         make_evidence("publicity", view, None, result=result, period_from=p_from, period_to=p_to, unit=unit,
-                  date=last_date(view), **extra)
+                  date=dated, **extra)
     ]
 
 

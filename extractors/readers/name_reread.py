@@ -335,7 +335,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
         text = region_text(region)
         if broken_issn(text.replace(" ", "")):
             check = valid_issns
-        elif impossible_date(text) or (date_like(text) and not find_dates(text)):
+        elif (impossible_date(text) or (date_like(text) and not find_dates(text))) and len(text_lines(region.words)) == 1:
+            # One line: the recogniser reads a line, and the whole region takes its reading.
             check = possible_date
         else:
             continue

@@ -280,9 +280,16 @@ def publicity_done(f: Facts, p: PublicityParams) -> RuleResult:
     problems: list[str] = []
     for rec in records:
         ended = try_date(rec.period_to)
+        ok_result = rec.result is not None and any(r in rec.result for r in p.accepted_results) and "有异议" not in rec.result
+        if ok_result and ended is None and rec.period_from is not None and rec.date is not None:
+            # The period's end could not be read; a statement of its outcome is written after it
+            # closed, so the statement's date bounds the end.
+            stated, started = try_date(rec.date), try_date(rec.period_from)
+            if stated is not None and started is not None and started <= stated <= deadline:
+                return passed(f"已公示（自{rec.period_from}起，公示情况说明落款日期{rec.date}，公示期此前已结束），结果{rec.result}",
+                              [rec.source])
         if rec.result is None or ended is None:
             continue
-        ok_result = any(r in rec.result for r in p.accepted_results) and "有异议" not in rec.result
         if ok_result and ended <= deadline:
             return passed(f"已公示（至{rec.period_to}），结果{rec.result}", [rec.source])
         if not ok_result:
