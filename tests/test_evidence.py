@@ -274,6 +274,14 @@ def test_claims_listed_on_the_eval_form() -> None:
     ach = by_kind["claimed_achievement"]
     assert (ach.title, ach.number, ach.date) == ("一种轧辊冷却装置", "ZL 20122 1539836.2", "2012-12-12")
     assert paper.source.page == 1 and paper.source.bbox is not None
+    # The claim points at its title's cell and is as sure as its title and date, not its row
+    # number (1 read at 0.56).
+    title_seg = next(s for s in p.segments if s.text == "县域经济高质量发展对策分析")
+    assert paper.source.bbox is not None and paper.source.bbox[0] == title_seg.box[0]
+    p.segments = [s.model_copy(update={"conf": 0.56}) if s.text == "1" and s.box[1] == title_seg.box[1] else s
+                  for s in p.segments]
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert next(e for e in items if e.kind == "claimed_paper").confidence == 0.95
     # A digit read twice makes nine digits: not an ISSN to check, an unread one.
     p.segments = [s.model_copy(update={"text": "02357-5930"}) if s.text == "1000-4726" else s for s in p.segments]
     items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())

@@ -362,6 +362,39 @@ def test_recogniser_reads_rare_name_characters(name: str, dpi: int) -> None:
     assert reading.conf > 0.8
 
 
+def _crossed_by_seal_lettering(line: np.ndarray) -> np.ndarray:
+    """`line` with a seal's lettering crossing it: thin dashed strokes running a line's height
+    above and below, over one glyph (as a ring's characters cross a date)."""
+    h, w = line.shape
+    img = np.vstack([np.full((h, w), 255, np.uint8), line, np.full((h, w), 255, np.uint8)])
+    x = w // 2
+    for y in range(0, 3 * h, 9):
+        img[y : y + 5, x + (y // 9) % 7 : x + (y // 9) % 7 + 3] = 0
+    return img
+
+
+def test_a_lines_band_leaves_out_long_narrow_strokes_but_keeps_dots_and_hooks() -> None:
+    from extractors.readers.linerec import line_band
+
+    line = _line("二〇一九年四月", 300)
+    crossed = _crossed_by_seal_lettering(line)
+    band = line_band(crossed)
+    assert band.shape[0] < 0.6 * crossed.shape[0]
+    assert (band < 160).sum() >= (line < 160).sum()  # every glyph's ink kept
+    # The dot of 主 above the line and a hook below are the line's own.
+    own = _line("主任记者", 300)
+    assert (line_band(own) < 160).sum() == (own < 160).sum()
+
+
+@needs_model
+def test_a_date_crossed_by_seal_lettering_is_read_on_its_band() -> None:
+    from extractors.readers.linerec import line_band
+
+    crossed = _crossed_by_seal_lettering(_line("二〇一九年四月", 300))
+    reading = REC.read(line_band(crossed))
+    assert reading is not None and reading.text == "二〇一九年四月"
+
+
 @needs_model
 def test_recogniser_refuses_two_lines_and_blank_crops() -> None:
     a, b = _line("阎艳环", 300), _line("常鑫利", 300)

@@ -128,6 +128,35 @@ def ink_box(grey: np.ndarray) -> Optional[tuple[int, int, int, int]]:
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
+WIDE_ROW = 0.4  # a row of a line of print has ink across this share of the line's width
+STRAY_SPAN = 0.25  # narrow rows past a line's edge over this share of its height are no glyph part
+
+
+def line_band(grey: np.ndarray) -> np.ndarray:
+    """`grey` cut to the rows of its line of print, without narrow ink above or below it that
+    runs further than a glyph's dot or tail: a seal's lettering crossing a date (its strokes make
+    the crop twice the line's height, and the recogniser reads the line at half its size)."""
+    box = ink_box(grey)
+    if box is None:
+        return grey
+    x0, y0, x1, y1 = box
+    ink = grey[y0:y1, x0:x1] < INK_LEVEL
+    cols = np.where(ink.any(axis=1), ink.shape[1] - np.argmax(ink[:, ::-1], axis=1) - np.argmax(ink, axis=1), 0)
+    wide = np.nonzero(cols >= WIDE_ROW * (x1 - x0))[0]
+    if wide.size == 0:
+        return grey
+    top, bottom = int(wide[0]), int(wide[-1]) + 1
+    band = bottom - top
+    if x1 - x0 < 2 * band:
+        return grey  # a glyph or two: no line to tell its rows by
+    # Only long stretches of narrow rows go: a dot above 主 or a hook below 月 is short.
+    cut_top = top if top > STRAY_SPAN * band else 0
+    cut_bottom = bottom if (y1 - y0) - bottom > STRAY_SPAN * band else y1 - y0
+    if cut_top == 0 and cut_bottom == y1 - y0:
+        return grey
+    return grey[y0 + cut_top : y0 + cut_bottom, :]
+
+
 def row_bands(rows: np.ndarray) -> list[tuple[int, int]]:
     """Runs of consecutive true rows, as (start, stop): the bands of ink a crop holds."""
     edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))

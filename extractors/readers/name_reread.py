@@ -30,7 +30,7 @@ import yaml
 
 from dossierflow.checkdigits import broken_issn, valid_issns
 from extractors.normalize import DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
-from extractors.readers.linerec import INK_LEVEL, LineReading, shared_recognizer
+from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.text import fold_width
@@ -297,13 +297,16 @@ _UNIT_AND_MORE = re.compile(r"[^\u4e00-\u9fff\d〇\s][年月日]|[年月日][^\u
 
 # A year with letters for some of its digits (2o1e 年11月: 2018 with its 0 and 8 misread).
 _GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([12][0-9A-Za-z]{3})\s*年\s*\d{1,2}\s*月")
+# A month after a year unit with no year before it (人 -年四月: a seal's ring took the year).
+_YEAR_LOST = re.compile(r"(?<![\d〇○零一二三四五六七八九十OoＯC\s])\s*年\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*月")
 
 
 def date_like(text: str) -> bool:
-    """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年), or one whose
-    year has letters for at most two of its digits."""
+    """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年), one whose
+    year has letters for at most two of its digits, or one whose year was lost (-年四月)."""
     t = prep_date_text(text)
-    return bool(_DATE_LIKE.search(t)) or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t))
+    return bool(_DATE_LIKE.search(t) or _YEAR_LOST.search(t)) \
+        or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t))
 
 
 def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]:
@@ -318,9 +321,29 @@ def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]
         # with something that is no numeral (?月: the month OCR could not read).
         if all(w.conf >= weak or not (_NUMERAL.search(w.text) or _UNIT_AND_MORE.search(w.text)) for w in region.words):
             continue
-        target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
-        out.append(dataclasses.replace(target, date=True))
+        out.append(dataclasses.replace(_date_target(region), date=True))
     return out
+
+
+def _date_target(region: Region) -> Target:
+    if region.cell is not None:
+        return _cell_target(region.cell, region, None)
+    return dataclasses.replace(_run_target(_without_stray_ends(region), None), region=region)
+
+
+def _without_stray_ends(region: Region) -> Region:
+    """The run without the weak words at its ends that stand more than their height apart from
+    the rest: a seal's lettering beside a date (人 | 二〇一九年四月) that would be read with it."""
+    words = sorted(region.words, key=lambda w: w.box[0])
+
+    def stray(w: Word, neighbour_gap: int) -> bool:
+        return w.conf < WEAK_WORD and neighbour_gap > w.box[3] - w.box[1]
+
+    while len(words) > 1 and stray(words[0], words[1].box[0] - words[0].box[2]):
+        words.pop(0)
+    while len(words) > 1 and stray(words[-1], words[-1].box[0] - words[-2].box[2]):
+        words.pop()
+    return Region(region.cell, words)
 
 
 def checked_targets(regions: list[Region]) -> list[Target]:
@@ -340,8 +363,11 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             check = possible_date
         else:
             continue
-        target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
-        out.append(dataclasses.replace(target, passes=check, date=check is possible_date))
+        if check is possible_date:
+            out.append(dataclasses.replace(_date_target(region), passes=check, date=True))
+        else:
+            target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
+            out.append(dataclasses.replace(target, passes=check))
     return out
 
 
@@ -580,14 +606,18 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     read_again: list[tuple[tuple[int, int, int, int], str]] = []  # crops whose second reading was taken
     taken_regions: set[int] = set()
     # Each region is read again once, for the first reason found.
+    # Dates before other weak lines: a date's reading must stay a date, and its crop leaves out
+    # a seal's lettering beside it.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  weak_line_targets(regions, prep), date_targets(regions), checked_targets(regions)):
+                  date_targets(regions), checked_targets(regions), weak_line_targets(regions, prep)):
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
         crop = _crop(prep, target.box)
         if crop is None:
             continue
+        if target.date:
+            crop = line_band(crop)
         try:
             reading = rec.read(crop)
             band = _words_band(target)
