@@ -729,6 +729,19 @@ def test_a_sure_value_with_a_lost_bracket_is_read_again() -> None:
     assert nr.region_text(out[1]) == "包头钢铁（集团有限责任公司"
 
 
+def test_a_weak_label_cell_is_read_again() -> None:
+    # 学历 read 学惫 at 0.47: its value cell went unlabelled.
+    label, value = CellBox(0, 3, 0, (10, 110, 200, 160)), CellBox(0, 3, 1, (200, 110, 500, 160))
+    regions = [Region(label, [_word("学惫", (20, 120, 120, 150), 0.4664)]), Region(value, [_word("大学本科", (210, 120, 330, 150), 0.94)])]
+    rec = FakeRecognizer("学历", [0.98, 0.97])
+    out = nr.reread_label_values(regions, _page([label, value]), rec)
+    assert nr.region_text(out[0]) == "学历" and out[1] is regions[1]
+    # A long weak cell (a line of prose in a box) is no label to read again here.
+    prose = [Region(label, [_word("本人自2002年参加工作以来爱岗敬业", (20, 120, 190, 150), 0.45)])]
+    rec = FakeRecognizer("本人自2002年参加工作以来爱岗敬业", [0.99] * 17)
+    assert nr.reread_label_values(prose, _page([label]), rec)[0] is prose[0]
+
+
 def test_a_sure_value_with_a_glyph_written_as_a_question_mark_is_read_again() -> None:
     # 旗县区工作年限：?年 on one run at 0.93: the ? is a glyph Tesseract did not read.
     regions = [Region(None, [_word("旗县区工作年限", (20, 70, 180, 100), 0.95), _word(":", (182, 70, 188, 100), 0.9),

@@ -54,6 +54,7 @@ DISPUTED = DISPUTED_DATE_CONF  # a date two engines read differently is below ev
 TITLE_LINES = 2
 TITLE_ZONE = 0.25  # share of the page height from the top
 TITLE_MAX_CHARS = 24
+WEAK_CELL_CHARS = 10  # a weak cell this short (a form's label: 是否疫情防控一线人员) is read again
 WEAK_WORD = 0.5
 FRAGMENT_CHARS = 3  # a free line this short, sure or not, is read again when ...
 FRAGMENT_SPAN = 3.0  # ... its band's ink runs on to this many times its own width
@@ -448,6 +449,18 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
     return out
 
 
+def weak_cell_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Target]:
+    """Table cells of a few characters with a word Tesseract was very unsure of: a form's label
+    (学历 read 学惫 at 0.47) leaves its value unlabelled, and a value cell no label named goes
+    unread. The second reading replaces the first only when surer (see `decide`)."""
+    return [
+        _cell_target(region.cell, region, None)
+        for region in regions
+        if region.cell is not None and region.words and len(bare(region_text(region))) <= WEAK_CELL_CHARS
+        and min(w.conf for w in region.words) < weak
+    ]
+
+
 def _inside(word: Word, box: tuple[int, int, int, int]) -> bool:
     cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
@@ -609,7 +622,8 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
     # Dates before other weak lines: a date's reading must stay a date, and its crop leaves out
     # a seal's lettering beside it.
     for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  date_targets(regions), checked_targets(regions), weak_line_targets(regions, prep)):
+                  date_targets(regions), checked_targets(regions), weak_line_targets(regions, prep),
+                  weak_cell_targets(regions)):
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
