@@ -283,15 +283,15 @@ DISPUTED_DATE_CONF = 0.5
 def another_date(ours: str, theirs: str) -> bool:
     """`theirs` holds a date `ours` does not (二C一〇年 against 二C〇一年: 2010 against 2001); a
     date it could not make out, or none at all, disputes nothing, nor does one of our dates
-    with a digit lost (2020.05.2 against 2020.05.25)."""
+    with a digit lost (2020.05.2 against 2020.05.25) or its day (2020.05:24)."""
     ours_hits = find_dates(ours)
     known = {h.iso for h in ours_hits}
     prepared = _prep_date_text(ours)
     our_digits = [re.sub(r"\D", "", prepared[h.start : h.end]) for h in ours_hits]
     theirs_prepared = _prep_date_text(theirs)
     for h in find_dates(theirs):
-        if h.iso in known:
-            continue
+        if h.iso in known or any(k.startswith(h.iso) for k in known):
+            continue  # ours, or ours without the day it could not make out (2020.05:24)
         digits = re.sub(r"\D", "", theirs_prepared[h.start : h.end])
         if not any(len(d) == len(digits) + 1 and _one_dropped(d, digits) for d in our_digits):
             return True

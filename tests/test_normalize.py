@@ -259,6 +259,9 @@ def test_a_date_read_with_a_digit_lost_disputes_nothing() -> None:
     assert not another_date(ours, "我单位于2020.05.2至2020.05.31，在单位公示栏")
     assert another_date(ours, "我单位于2020.05.26至2020.05.31，在单位公示栏")
     assert another_date("二C〇一年七月", "二C一〇年七月")
+    # The day not made out (a colon for its separator): the month is ours.
+    assert not another_date("于2020.05.18至2020.05.24，在单位", "于2020.05.8至2020.05:24，在单位")
+    assert another_date("于2020.05.18至2020.05.24，在单位", "于2020.05.18至2020.06:24，在单位")
 
 
 def test_a_date_whose_year_unit_ocr_lost_is_that_date() -> None:
