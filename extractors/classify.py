@@ -15,6 +15,7 @@ from typing import Optional
 
 import yaml
 
+from dossierflow.checkdigits import valid_issns
 from dossierflow.models import Document, PageContent
 from extractors.layout import line_text, top_lines, upright
 from extractors.normalize import DATA_DIR, best_substring, skeleton
@@ -130,6 +131,10 @@ def _break_tie(page: PageContent, kinds: list[str]) -> Optional[str]:
 
 _ISSN = re.compile(r"[I1l]\s*[S59]{1,3}\s*N\s*[X:：]?\s*\d{4}\s*[-‐—–.．·]\s*\d{3}[\dXx]", re.I)
 _CN = re.compile(r"CN\s*[:：]?\s*\d{2}\s*[-‐—–]\s*\d{4}\s*/\s*[A-Z]{1,2}", re.I)
+# The numbers without their labels (ISSV 1009-5438, CV 15-1225/TF): an ISSN written with its
+# hyphen whose check character holds, a CN in its own shape.
+_BARE_ISSN = re.compile(r"(?<![\d\-])\d{4}\s*[-‐—–]\s*\d{3}[\dXx](?![\d\-])")
+_BARE_CN = re.compile(r"(?<![\d\-])\d{2}\s*[-‐—–]\s*\d{4}\s*/\s*[A-Z]{1,2}(?![A-Za-z])")
 _ARTICLE = ("摘要", "关键词", "关键字", "中图分类号", "文献标识码", "文章编号", "作者简介", "Abstract", "Keywords", "Keywords", "Key words")
 _CONTENTS = ("目次", "目录", "CONTENTS", "Contents")
 
@@ -139,8 +144,8 @@ def paper_part(page: PageContent) -> Optional[str]:
     text = page.text()
     sk = skeleton(text)
     article = sum(1 for w in _ARTICLE if skeleton(w) in sk)
-    has_issn = bool(_ISSN.search(text))
-    has_cn = bool(_CN.search(text))
+    has_issn = bool(_ISSN.search(text)) or any(valid_issns(m.group(0)) for m in _BARE_ISSN.finditer(text))
+    has_cn = bool(_CN.search(text) or _BARE_CN.search(text))
     if article >= 2 or (article >= 1 and (has_issn or has_cn)):
         return "article"
     tops = skeleton("".join(line_text(ln) for ln in top_lines(page, n=4)))

@@ -111,6 +111,18 @@ def test_paper_cover_contents_article_is_one_paper_and_a_second_article_another(
     assert [(d.kind, d.pages) for d in docs] == [("paper", [1, 2, 3, 4]), ("paper", [5])]
 
 
+def test_an_article_whose_issn_and_cn_labels_ocr_misread_is_a_paper() -> None:
+    # 摘要 read 搞要, ISSN read ISSV, CN read CV: the numbers keep their shape and check digit.
+    publicity = page(BODY["publicity"], file="A1/材料7.pdf", no=3)
+    article = page(["包钢科技2019年第4期第49卷", "ISSV 1009-5438  CV 15-1225/TF", "城市道路沥青路面病害成因与处治分析",
+                    "任峰乔飞浩", "【搞要】城市道路沥青路面病害成因与处治分析直接影响工作的质量", "关键词：对策；电气工程；实践"],
+                   file="A1/材料7.pdf", no=4)
+    assert [(d.kind, d.pages) for d in classify([publicity, article])] == [("publicity", [3]), ("paper", [4])]
+    # A year range shaped like an ISSN beside a 关键词 is no journal: its check character fails.
+    summary = page(["关键词的提炼", "2016-2019年参加培训"], file="A1/材料7.pdf", no=4)
+    assert all(d.kind != "paper" for d in classify([publicity, summary]))
+
+
 def test_bound_pdf_in_shuffled_order_splits_into_its_documents() -> None:
     rng = random.Random(5)
     for _ in range(3):

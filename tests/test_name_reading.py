@@ -742,6 +742,18 @@ def test_a_weak_label_cell_is_read_again() -> None:
     assert nr.reread_label_values(prose, _page([label]), rec)[0] is prose[0]
 
 
+def test_a_label_cell_cut_short_is_read_again_and_taken_when_it_reads_a_whole_label() -> None:
+    # 学历： read 学 at 0.93 (历 lost): 大专 beside it went unlabelled.
+    label, value = CellBox(0, 8, 0, (10, 110, 200, 160)), CellBox(0, 8, 1, (200, 110, 500, 160))
+    regions = [Region(label, [_word("学", (20, 120, 50, 150), 0.9326)]), Region(value, [_word("大专", (210, 120, 270, 150), 0.9)])]
+    out = nr.reread_label_values(regions, _page([label, value]), FakeRecognizer("学历：", [0.91, 0.9, 0.8]))
+    assert nr.region_text(out[0]) == "学历：" and out[1] is regions[1]
+    # A reading that is no whole label (or the cut-short text again) changes nothing.
+    for other in ("学", "学大专"):
+        rec = FakeRecognizer(other, [0.99] * len(other))
+        assert nr.reread_label_values(regions, _page([label, value]), rec)[0] is regions[0]
+
+
 def test_a_sure_value_with_a_glyph_written_as_a_question_mark_is_read_again() -> None:
     # 旗县区工作年限：?年 on one run at 0.93: the ? is a glyph Tesseract did not read.
     regions = [Region(None, [_word("旗县区工作年限", (20, 70, 180, 100), 0.95), _word(":", (182, 70, 188, 100), 0.9),

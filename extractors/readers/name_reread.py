@@ -351,7 +351,7 @@ def checked_targets(regions: list[Region]) -> list[Target]:
     """Cells and runs whose reading fails a check, however sure Tesseract was: an ISSN whose
     check digit fails (1004-5937 read 1004-3937, an integrity lead), a date that cannot be
     (2918年11月) or written as a date but no date (2o1e 年11月): the certificate would go
-    undated. The second reading is taken if it passes."""
+    undated; a form label cut short (学 of 学历). The second reading is taken if it passes."""
     out: list[Target] = []
     for region in regions:
         if not region.words:
@@ -362,6 +362,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
         elif (impossible_date(text) or (date_like(text) and not find_dates(text))) and len(text_lines(region.words)) == 1:
             # One line: the recogniser reads a line, and the whole region takes its reading.
             check = possible_date
+        elif region.cell is not None and _label_cut_short(text):
+            check = _completes(bare(text))
         else:
             continue
         if check is possible_date:
@@ -370,6 +372,21 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
             out.append(dataclasses.replace(target, passes=check))
     return out
+
+
+def _label_cut_short(text: str) -> bool:
+    """A cell holding the first characters of a form label and no label (学 of 学历：, 历 lost):
+    the value beside it goes unlabelled."""
+    t = bare(text)
+    return 0 < len(t) <= 2 and label_prefix(t) is None and any(lab.startswith(t) and len(lab) > len(t) for lab, _ in label_table())
+
+
+def _completes(start: str) -> Callable[[str], bool]:
+    """A reading that is a whole label beginning as the cut-short one did."""
+    def check(reading: str) -> bool:
+        found = label_prefix(reading)
+        return found is not None and found.startswith(start) and bare(reading)[len(found):] == ""
+    return check
 
 
 def possible_date(text: str) -> bool:
