@@ -400,6 +400,16 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
         return Mapped(best_codes.pop(), 0.95 if best_len * 2 >= len(t) else 0.85)
     if best_codes:
         return None
+    # A stray mark OCR read as a character inside a variant of four or more (民和营企业): every
+    # character of the variant is there, in order.
+    inserted = {
+        code
+        for code, variants in table.items()
+        for v in variants
+        if len(v) >= 4 and len(t) == len(v) + 1 and any(t[:i] + t[i + 1 :] == v for i in range(len(t)))
+    }
+    if len(inserted) == 1:
+        return Mapped(inserted.pop(), STRAY_INSERTED)
     # OCR damage: one wrong character in a variant of four or more characters.
     scored: dict[str, float] = {}
     for code, variants in table.items():
@@ -417,6 +427,7 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
 
 
 ONE_MISREAD = 0.5  # a short value's certainty when one of its characters was misread
+STRAY_INSERTED = 0.9  # a value's certainty when OCR added one character inside it
 
 # Where one character turns an answer into its opposite (全日制 / 非全日制), a misread one is no
 # answer at all.

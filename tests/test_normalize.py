@@ -135,6 +135,12 @@ def test_a_short_value_one_character_off_is_a_weak_reading_never_a_plain_answer(
     assert nz.map_enum("full_time", "全日剧") is None
 
 
+def test_a_stray_character_inside_a_long_value_costs_little() -> None:
+    # 民营企业 with a stray mark read as 和: every character of the variant there, in order.
+    assert nz.map_enum("employer_type", "民和营企业") == nz.Mapped("non_public", nz.STRAY_INSERTED)
+    assert nz.map_enum("full_time", "非全和日制") == nz.Mapped("false", nz.STRAY_INSERTED)
+
+
 @pytest.mark.parametrize(
     "region, level",
     [
