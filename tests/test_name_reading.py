@@ -208,6 +208,16 @@ def test_an_issn_whose_check_digit_fails_is_read_again_and_taken_when_it_holds()
     assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
 
 
+def test_a_second_reading_with_fewer_dates_does_not_replace_a_date() -> None:
+    # Tesseract 2020-05-18至2020-05-24 with one word at 0.85; the second engine, surer overall,
+    # lost both months' 5.
+    words = [_word("于", (10, 120, 30, 150), 0.96), _word("2020-05-18", (32, 120, 130, 150), 0.913),
+             _word("至", (132, 120, 150, 150), 0.93), _word("2020-05-24，", (152, 120, 260, 150), 0.854)]
+    regions = [Region(None, words)]
+    rec = FakeRecognizer("于2020-0-18至2020-0-24，", [0.95] * 21)
+    assert nr.reread_label_values(regions, _page([]), rec)[0] is regions[0]
+
+
 def test_a_date_that_cannot_be_is_read_again_however_sure_tesseract_was() -> None:
     # An honour certificate's 2018年11月 read 2918年11月 at 0.91: above the date threshold, but
     # no year; the certificate would go undated.

@@ -389,6 +389,12 @@ def _completes(start: str) -> Callable[[str], bool]:
     return check
 
 
+def _fewer_dates(old: str, new: str) -> bool:
+    """`new` holds fewer dates than `old`, or one that cannot be where `old` had none: Tesseract
+    read 2020-05-18至2020-05-24 and the second engine, surer overall, 2020-0-18至2020-0-24."""
+    return len(find_dates(new)) < len(find_dates(old)) or (impossible_date(new) and not impossible_date(old))
+
+
 def possible_date(text: str) -> bool:
     return bool(find_dates(text)) and not impossible_date(text)
 
@@ -689,7 +695,8 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             # Something is written after the label, however unsure its reading (a signature in
             # a brush face: 史宋兴 at 0.40): kept at its own confidence, never "unsigned".
             kept = reading.text, reading.conf
-        if is_date and target.region is not None and (kept is None or not date_like(kept[0])):
+        if is_date and target.region is not None and (kept is None or not date_like(kept[0])
+                                                      or _fewer_dates(region_text(target.region), kept[0])):
             if reading is not None and another_date(region_text(target.region), reading.text):
                 out[index[id(target.region)]] = _disputed(target.region, reading)
             continue
