@@ -252,6 +252,27 @@ def test_unsure_name_gives_way_to_what_other_documents_agree_on() -> None:
     assert extract_fields([sure, pledge, exam], [doc_for(sure)] + docs[1:])["name"].value == "顾盗锋"
 
 
+def test_a_name_glyph_both_forms_lost_is_put_back_from_the_documents_naming_the_applicant() -> None:
+    def name(*others: tuple[str, list[list[str]]]) -> str:
+        ev = pt_page([["姓名", "熊伟"]], conf=0.998)
+        pages, docs = [ev], [doc_for(ev)]
+        for i, (title, rows) in enumerate(others):
+            pg = pt_page(rows, page=2 + i, title=title, table=False, widths=[500.0])
+            pages.append(pg)
+            docs.append(Document(kind="pledge" if "承诺" in title else "exam_cert", file=ev.file, pages=[2 + i], confidence=1.0))
+        return str(extract_fields(pages, docs)["name"].value)
+
+    pledge = ("职称申报诚信承诺书", [["本人熊鑫伟，身份证号150207198303209878，郑重承诺"]])
+    exam = ("成绩合格证明", [["姓名：熊鑫伟"]])
+    assert name(pledge, exam) == "熊鑫伟"
+    # Named in prose too, and one page misreading the glyph as another (熊伟伟) outvoted.
+    diploma = ("毕业证书", [["学生熊鑫伟，性别男，一九八三年六月生"]])
+    assert name(("职称申报诚信承诺书", [["本人熊伟伟，身份证号150207198303209878"]]), exam, diploma, exam) == "熊鑫伟"
+    # One document alone is not enough; nor when the applicant is also named as the forms read.
+    assert name(pledge) == "熊伟"
+    assert name(pledge, exam, ("成绩合格证明", [["姓名：熊伟"]])) == "熊伟"
+
+
 def test_extract_form_fields_keeps_each_form_apart() -> None:
     from extractors.fields import extract_form_fields
 
