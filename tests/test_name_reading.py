@@ -298,6 +298,17 @@ def test_a_signature_line_is_read_over_all_its_ink_and_its_leftovers_go() -> Non
     assert [nr.region_text(r) for r in out] == ["承诺人签名：常东建"]
 
 
+def test_a_signature_tesseract_boxed_a_sliver_of_is_read_at_least_the_labels_line_high() -> None:
+    # 赵春洁 in a script face; Tesseract read 志 in a box over its middle rows only.
+    page = _page([])
+    page.image[300:344, 400:560] = 0
+    label = Region(None, [_word("承诺人（签名）", (100, 302, 330, 342), 0.86)])
+    sliver = Region(None, [_word("志", (480, 314, 505, 330), 0.5)])
+    rec = FakeRecognizer("赵春洁", [0.99] * 3)
+    out = nr.reread_label_values([label, sliver], page, rec)
+    assert rec.crops[0].shape[0] >= 342 - 302 and nr.region_text(out[1]) == "赵春洁"
+
+
 def test_a_few_sure_characters_of_a_long_line_of_ink_are_read_with_the_line() -> None:
     # Tesseract saw 诺人 (0.88) of 承诺人（签名）：邹慧云, the rest in a face it dropped.
     page = _page([])

@@ -272,9 +272,12 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             continue
         if is_name_label(label) and target.cell is None and target.region is not None:
             # A signature in a script face runs past the glyphs Tesseract saw (常东 | 建): the
-            # crop takes the rest of the ink on its band.
+            # crop takes the rest of the ink on its band. Tesseract may also have boxed a sliver
+            # of it (志 in the middle rows of 赵春洁): the crop is at least the label's line high.
             left, right = _band_stops(target.region, regions, prep.image.shape[1])
-            target = dataclasses.replace(target, box=_widen_to_ink(prep, target.box, left, right))
+            own = _run_target(region, label).box
+            tall = (target.box[0], min(target.box[1], own[1]), target.box[2], max(target.box[3], own[3]))
+            target = dataclasses.replace(target, box=_widen_to_ink(prep, tall, left, right))
         if id(target.region) in seen and target.region is not None:
             continue
         seen.add(id(target.region))
