@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol
 from extractors.readers.ocr_layout import Region, Word
 from extractors.readers.preprocess import Prepared
-from extractors.readers.unread_lines import MAX_BANDS, read_unread_lines
+from extractors.readers.unread_lines import MAX_BANDS, read_unread_lines, reread_tangled_lines
 
 IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
 KAI = "/usr/share/fonts/truetype/arphic/ukai.ttc"  # a brush face, as signatures are printed in
@@ -149,3 +149,41 @@ def test_real_recogniser_reads_a_brush_face_signature_line() -> None:
     prep = _page([(400, "承诺人签名：江彩爱")])
     out = read_unread_lines([], prep, rec)
     assert [r.words[0].text.replace(":", "：") for r in out] == ["承诺人签名：江彩爱"]
+
+
+HEI = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+LINE_1 = "根据职称评审工作要求，我单位于2020/5/16至2020/5/22，在单位公示"
+LINE_2 = "志申报高级经济师资格的有关材料进行了公示，公示期间无异议。"
+
+
+def _tangled_words() -> list[Region]:
+    """What Tesseract made of the two lines: pieces overlapping, one of them two lines high."""
+    w = lambda t, box, c: Word(t, box, c, (1, 1, 1))  # noqa: E731
+    return [Region(None, [w("根据职称评审工作要求我", (300, 200, 700, 250), 0.93)]),
+            Region(None, [w("求，我单位于2020", (600, 200, 880, 255), 0.93)]),
+            Region(None, [w("天在单位公示栏对谭国军同", (1000, 200, 1900, 252), 0.8),
+                          w("报高级经济师资格的有关材料进行了公示，人到其加", (560, 266, 1400, 320), 0.8)]),
+            Region(None, [w("志申报高级经济师 ;", (300, 262, 580, 315), 0.92)])]
+
+
+def test_two_lines_tesseract_tangled_are_read_band_by_band() -> None:
+    prep = _page([(200, LINE_1), (265, LINE_2)], HEI)
+    rec = FakeRecognizer("读出的一行", 0.95)
+    out = reread_tangled_lines(_tangled_words(), prep, rec)
+    assert len(rec.crops) == 2 and [r.words[0].text for r in out] == ["读出的一行", "读出的一行"]
+    assert out[0].box()[1] < out[1].box()[1]
+    # Any band read unsurely: Tesseract's pieces stay, nothing is lost.
+    regions = _tangled_words()
+    assert reread_tangled_lines(regions, prep, FakeRecognizer("读出的一行", 0.5)) == regions
+    # One line with a tall stroke, crossing nothing, is no tangle.
+    alone = [Region(None, [Word(LINE_2, (300, 262, 1500, 340), 0.9, (1, 1, 1)), Word("。", (1500, 262, 1520, 290), 0.9, (1, 1, 1))])]
+    assert reread_tangled_lines(alone, prep, rec) == alone
+
+
+def test_real_recogniser_reads_tangled_prose_lines() -> None:
+    rec = LineRecognizer()
+    if not rec.available():
+        pytest.skip("the PP-OCRv4 model is not installed")
+    prep = _page([(200, LINE_1), (265, LINE_2)], HEI)
+    out = reread_tangled_lines(_tangled_words(), prep, rec)
+    assert [r.words[0].text.replace(",", "，") for r in out] == [LINE_1, LINE_2]

@@ -13,7 +13,7 @@ import numpy as np
 from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
-from extractors.readers.unread_lines import read_unread_lines
+from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
 from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, half_turn, prepare
 
@@ -62,6 +62,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
                 prep, words, conf = retry, retry_words, _mean_conf(retry_words)
     regions = regions_of(words, prep)
     regions = retry_weak_regions(regions, prep, engine)
+    # Two lines of prose Tesseract tangled into overlapping pieces are read band by band.
+    regions = reread_tangled_lines(regions, prep)
     # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
     # names, and labelled values Tesseract was unsure of, again.
     regions = reread_label_values(regions, prep)

@@ -1,4 +1,4 @@
-"""Lines of ink Tesseract returned no words for, read by the second recogniser.
+"""Lines of ink Tesseract returned no words for, or words it tangled, read by the second recogniser.
 
 Tesseract's page segmentation drops a whole line when part of it is in a larger or script-like
 face: the pledge's signature line (承诺人签名： followed by the signature) is the common case, and
@@ -6,6 +6,11 @@ without it a signed pledge reads as unsigned. Such a line shows on the prepared 
 ink rows that no word box reaches. Each band of text-line height and width is cropped and read by
 `linerec`; a reading is kept only when it is confident and holds Chinese text, so stamps, photos
 and decorations (which read as low-confidence noise) add nothing.
+
+On a clean page Tesseract can also tangle two lines of prose into pieces that overlap (a
+publicity statement's period read 求，我单位于2020 | /5/16至20207/5 | 天在单位…, one of them two
+lines high). `reread_tangled_lines` reads such an area band by band instead, and keeps the new
+lines only when every band reads surely.
 """
 
 from __future__ import annotations
@@ -136,3 +141,83 @@ def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < 2:
         return None
     return text, reading.conf
+
+
+TANGLED_HEIGHT = 1.6  # a loose region this many of its words' heights tall holds two lines
+TANGLED_CHARS = 6  # and this many characters at least (a tall signature stroke is no tangle)
+
+
+def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+    """`regions` with each area of loose regions Tesseract tangled (a region two lines high,
+    overlapping others) replaced by its lines read one band of ink at a time; unchanged where
+    any band of the area does not read surely."""
+    loose = [r for r in regions if r.cell is None and r.words]
+    # Two lines high and crossing another region: one tall line alone (a stroke reaching into
+    # the next line) is no tangle.
+    tall = [r for r in loose if _tangled(r) and any(o is not r and _overlap(r.box(), o.box()) for o in loose)]
+    if not tall:
+        return regions
+    rec = recognizer if recognizer is not None else shared_recognizer()
+    if not rec.available():
+        return regions
+    out = list(regions)
+    for seed in tall:
+        if not any(seed is r for r in out):
+            continue  # already part of an area read
+        area = _area(seed, [r for r in out if r.cell is None and r.words])
+        x0 = min(r.box()[0] for r in area)
+        y0 = min(r.box()[1] for r in area)
+        x1 = max(r.box()[2] for r in area)
+        y1 = max(r.box()[3] for r in area)
+        lines = _band_readings(rec, prep, (x0, y0, x1, y1), len(out))
+        if lines is None:
+            continue
+        out = [r for r in out if not any(r is a for a in area)] + lines
+    return out
+
+
+def _tangled(region: Region) -> bool:
+    x0, y0, x1, y1 = region.box()
+    word_h = float(np.median([w.box[3] - w.box[1] for w in region.words]))
+    chars = sum(len(w.text.strip()) for w in region.words)
+    return chars >= TANGLED_CHARS and y1 - y0 > TANGLED_HEIGHT * word_h
+
+
+def _area(seed: Region, loose: list[Region]) -> list[Region]:
+    """The seed and every loose region overlapping it, and those overlapping them."""
+    area = [seed]
+    grew = True
+    while grew:
+        grew = False
+        for r in loose:
+            if any(r is a for a in area):
+                continue
+            if any(_overlap(r.box(), a.box()) for a in area):
+                area.append(r)
+                grew = True
+    return area
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int) -> Optional[list[Region]]:
+    x0, y0, x1, y1 = box
+    image = prep.image
+    ink = image[y0:y1, x0:x1] < INK_LEVEL
+    lo = MIN_LINE_IN * prep.dpi
+    bands = [(a, b) for a, b in join_runs(row_bands(ink.sum(axis=1) >= MIN_ROW_INK), max(2, int(0.1 * lo))) if b - a >= lo]
+    if not bands or len(bands) > MAX_BANDS:
+        return None
+    lines: list[Region] = []
+    for i, (a, b) in enumerate(bands):
+        pad = max(4, (b - a) // 3)
+        top, bottom = max(0, y0 + a - pad), min(image.shape[0], y0 + b + pad)
+        cols = np.flatnonzero(ink[a:b].any(axis=0))
+        c0, c1 = max(0, x0 + int(cols[0]) - pad), min(image.shape[1], x0 + int(cols[-1]) + 1 + pad)
+        reading = _read(rec, image[top:bottom, c0:c1])
+        if reading is None:
+            return None
+        lines.append(Region(None, [Word(reading[0], (c0, y0 + a, c1, y0 + b), reading[1], (_LINE_KEY_BLOCK + key + i, 1, 1))]))
+    return lines
