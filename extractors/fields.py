@@ -495,10 +495,17 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
         own = {(x.source.file, x.source.page), (y.source.file, y.source.page)}
         ocr = {(p.file, p.page) for p in pages if p.method == "ocr"}
         elsewhere = nz.skeleton("".join(s.text for p in pages if (p.file, p.page) not in own for s in p.segments))
-        # A reading that lost a character is inside the full one: it counts only where written
-        # on its own.
-        seen_x = (elsewhere.replace(sy, "") if sx in sy else elsewhere).count(sx)
-        seen_y = (elsewhere.replace(sx, "") if sy in sx else elsewhere).count(sy)
+        if len(sx) == len(sy):
+            # One character misread: what counts is that character among its neighbours (白云鄂博
+            # against 白云哪博), wherever the unit is written, whole or in a sentence.
+            i = next(k for k, (a, b) in enumerate(zip(sx, sy)) if a != b)
+            wx, wy = sx[max(0, i - 2) : i + 3], sy[max(0, i - 2) : i + 3]
+            seen_x, seen_y = elsewhere.count(wx), elsewhere.count(wy)
+        else:
+            # A reading that lost a character is inside the full one: it counts only where
+            # written on its own.
+            seen_x = (elsewhere.replace(sy, "") if sx in sy else elsewhere).count(sx)
+            seen_y = (elsewhere.replace(sx, "") if sy in sx else elsewhere).count(sy)
         # Only a scanned form's reading can be a misreading: typed text says what it says.
         if seen_x > 2 * seen_y and (y.source.file, y.source.page) in ocr:
             b[key] = y.model_copy(update={"value": x.value})

@@ -326,6 +326,8 @@ def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
         docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
         return extract_form_fields([ev, sub, *others], docs)["submit_form"]["name"].value
 
+    # A misread character counts among its neighbours, the unit written whole or in a sentence.
+    assert forms("青山区档案馆职工；在青山区档案馆工作；青山区档案馆；包头市青山区档案包") == ("包头市青山区档案馆", "包头市青山区档案馆")
     assert added("对和孟和同志公示", "总结人：孟和", "承诺人：孟和", "学生孟和") == "孟和"
     assert added("对和孟和同志公示", "总结人：孟和") == "和孟和"
     # Typed forms say what they say.
