@@ -208,6 +208,36 @@ def test_an_issn_whose_check_digit_fails_is_read_again_and_taken_when_it_holds()
     assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
 
 
+def test_a_flat_glyph_boxed_low_stays_on_its_line() -> None:
+    # 二〇一八年一月 with 二 read 一 in a flat box below the line's middle and 〇 read 了.
+    words = [_word("一", (1944, 1053, 1983, 1058), 0.83), _word("了", (1998, 1027, 2022, 1056), 0.8),
+             _word("一", (2039, 1035, 2077, 1062), 0.88), _word("八", (2091, 1022, 2140, 1062), 0.89),
+             _word("年", (2139, 1018, 2178, 1073), 0.97), _word("一", (2177, 1038, 2202, 1043), 0.97),
+             _word("月", (2215, 1023, 2239, 1063), 0.97)]
+    assert nr.region_text(Region(None, words)) == "一 了 一 八 年 一 月"
+    assert nr.date_like("一了一八年一月")  # two numerals of the year left at least
+
+
+def test_a_date_that_is_no_date_takes_a_reading_that_is_one_the_check_making_it_surer() -> None:
+    # The second engine: 二 at 0.44 with 一 at 0.33 — but 一〇一八 is no year.
+    regions = [Region(None, [_word("一了一八年一月", (100, 120, 400, 160), 0.85)])]
+    probs = [0.44, 0.61, 0.92, 0.99, 0.99, 0.99, 0.99]
+    reading = LineReading("二〇一八年一月", tuple(
+        Symbol(c, p, (("一", 0.33), ("－", 0.06)) if i == 0 else ()) for i, (c, p) in enumerate(zip("二〇一八年一月", probs))))
+
+    class Rec(FakeRecognizer):
+        def read(self, grey: np.ndarray) -> Optional[LineReading]:
+            self.crops.append(grey)
+            return reading
+
+    out = nr.reread_label_values(regions, _page([]), Rec("", []))
+    assert nr.region_text(out[0]) == "二〇一八年一月" and out[0].conf() >= 0.6
+    # An unsure 八 whose runner-up 九 makes a date too (2019): the check rules nothing out.
+    rival = LineReading("二〇一八年一月", tuple(
+        Symbol(c, 0.44 if i == 3 else 0.99, (("九", 0.33),) if i == 3 else ()) for i, c in enumerate("二〇一八年一月")))
+    assert rival.conf_given(nr.possible_date) == 0.44
+
+
 def test_a_second_reading_with_fewer_dates_does_not_replace_a_date() -> None:
     # Tesseract 2020-05-18至2020-05-24 with one word at 0.85; the second engine, surer overall,
     # lost both months' 5.

@@ -187,3 +187,18 @@ def test_real_recogniser_reads_tangled_prose_lines() -> None:
     prep = _page([(200, LINE_1), (265, LINE_2)], HEI)
     out = reread_tangled_lines(_tangled_words(), prep, rec)
     assert [r.words[0].text.replace(",", "，") for r in out] == [LINE_1, LINE_2]
+
+
+def test_a_lost_line_read_as_a_date_that_is_no_date_is_read_again_on_its_own_rows() -> None:
+    class Twice(FakeRecognizer):
+        answers = ["一了一八年一月", "二〇一八年一月"]
+
+        def read(self, grey):
+            self.crops.append(grey.shape)
+            text = self.answers[min(len(self.crops), 2) - 1]
+            return LineReading(text, tuple(Symbol(ch, self.conf) for ch in text))
+
+    prep = _page([(400, "二〇一八年一月")], HEI)
+    rec = Twice("", 0.95)
+    out = read_unread_lines([_read_word(100)], prep, rec)
+    assert len(rec.crops) == 2 and out[-1].words[0].text == "二〇一八年一月"

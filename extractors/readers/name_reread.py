@@ -31,7 +31,7 @@ import yaml
 from dossierflow.checkdigits import broken_issn, valid_issns
 from extractors.normalize import DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, overlap_area
+from extractors.readers.ocr_layout import Region, Word, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.text import fold_width
 
@@ -144,18 +144,6 @@ def unbalanced(text: str) -> bool:
     holds."""
     t = fold_width(text)
     return t.count("(") + t.count("（") != t.count(")") + t.count("）") or "?" in t
-
-
-def text_lines(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into lines, top to bottom, each left to right."""
-    lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
-        cy, h = (w.box[1] + w.box[3]) / 2, max(8, w.box[3] - w.box[1])
-        if lines and abs(cy - (lines[-1][0].box[1] + lines[-1][0].box[3]) / 2) < 0.6 * h:
-            lines[-1].append(w)
-        else:
-            lines.append([w])
-    return [sorted(line, key=lambda w: w.box[0]) for line in lines]
 
 
 def region_text(region: Region) -> str:
@@ -301,16 +289,22 @@ _UNIT_AND_MORE = re.compile(r"[^\u4e00-\u9fff\d〇\s][年月日]|[年月日][^\u
 
 # A year with letters for some of its digits (2o1e 年11月: 2018 with its 0 and 8 misread).
 _GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([12][0-9A-Za-z]{3})\s*年\s*\d{1,2}\s*月")
+# A Chinese-numeral year with some of its numerals misread (一了一八年一月: 二〇一八 with 二 read
+# 一 and 〇 read 了), at least two of its four characters still numerals.
+_GARBLED_CN_YEAR = re.compile(r"(\S{4})年[一二三四五六七八九十]{1,3}月")
+_CN_NUMERALS = set("〇○零一二三四五六七八九十")
 # A month after a year unit with no year before it (人 -年四月: a seal's ring took the year).
 _YEAR_LOST = re.compile(r"(?<![\d〇○零一二三四五六七八九十OoＯC\s])\s*年\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*月")
 
 
 def date_like(text: str) -> bool:
     """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年), one whose
-    year has letters for at most two of its digits, or one whose year was lost (-年四月)."""
+    year has letters for at most two of its digits (or other characters for two of its Chinese
+    numerals), or one whose year was lost (-年四月)."""
     t = prep_date_text(text)
     return bool(_DATE_LIKE.search(t) or _YEAR_LOST.search(t)) \
-        or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t))
+        or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t)) \
+        or any(sum(c in _CN_NUMERALS for c in m.group(1)) >= 2 for m in _GARBLED_CN_YEAR.finditer(t))
 
 
 def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]:
@@ -325,7 +319,10 @@ def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]
         # with something that is no numeral (?月: the month OCR could not read).
         if all(w.conf >= weak or not (_NUMERAL.search(w.text) or _UNIT_AND_MORE.search(w.text)) for w in region.words):
             continue
-        out.append(dataclasses.replace(_date_target(region), date=True))
+        # A date that is no date as read (一了一八年一月) takes a second reading that is one.
+        text = region_text(region)
+        broken = impossible_date(text) or not find_dates(text)
+        out.append(dataclasses.replace(_date_target(region), date=True, passes=possible_date if broken else None))
     return out
 
 
@@ -686,10 +683,13 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         if is_date and reading is not None:
             reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
         if target.passes is not None:
-            # The check vouches for the reading more than either engine's confidence.
-            if target.region is not None and reading is not None and reading.conf >= MIN_ACCEPT and target.passes(reading.text):
-                word = Word(reading.text, target.region.box(), round(reading.conf, 4), target.region.words[0].line_key)
-                out[index[id(target.region)]] = Region(target.region.cell, [word])
+            # The check vouches for the reading more than either engine's confidence, and rules
+            # out the runners-up that fail it.
+            if target.region is not None and reading is not None and target.passes(reading.text):
+                conf = reading.conf_given(target.passes)
+                if conf >= MIN_ACCEPT:
+                    word = Word(reading.text, target.region.box(), round(conf, 4), target.region.words[0].line_key)
+                    out[index[id(target.region)]] = Region(target.region.cell, [word])
             continue
         kept = decide(target.region, reading, target.must_start_with, prep.image)
         if kept is None and target.nothing_after and reading is not None and target.must_start_with \

@@ -143,25 +143,30 @@ def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
     return out
 
 
-def _join(words: list[Word]) -> str:
-    """Words in reading order: top to bottom by line, left to right within a line."""
-    words = sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2)
+def text_lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into lines, top to bottom, each left to right."""
     lines: list[list[Word]] = []
-    for w in words:
+    for w in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
         h = w.box[3] - w.box[1]
         cy = (w.box[1] + w.box[3]) / 2
         if lines:
             last = lines[-1]
             lcy = np.mean([(v.box[1] + v.box[3]) / 2 for v in last])
             # The line's own height sets the tolerance too: Tesseract sometimes gives a glyph the
-            # small box of a neighbouring colon (填表日期： → 期 boxed as ：), and that glyph's
-            # height alone would start a new line and move it after the value.
+            # small box of a neighbouring colon (填表日期： → 期 boxed as ：), or a flat glyph its
+            # flat box (一), and that glyph's height alone would start a new line and move it
+            # after the rest.
             line_h = float(np.median([v.box[3] - v.box[1] for v in last]))
             if abs(cy - lcy) < max(h, line_h, 8) * 0.6:
                 last.append(w)
                 continue
         lines.append([w])
-    return " ".join(" ".join(v.text for v in sorted(line, key=lambda v: v.box[0])) for line in lines)
+    return [sorted(line, key=lambda v: v.box[0]) for line in lines]
+
+
+def _join(words: list[Word]) -> str:
+    """Words in reading order: top to bottom by line, left to right within a line."""
+    return " ".join(" ".join(v.text for v in line) for line in text_lines(words))
 
 
 def _segment(words: list[Word], prep: Prepared, cell: Optional[CellBox]) -> Optional[Segment]:

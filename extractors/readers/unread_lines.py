@@ -19,7 +19,8 @@ from typing import Optional
 
 import numpy as np
 
-from extractors.readers.linerec import INK_LEVEL, join_runs, row_bands, shared_recognizer
+from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
+from extractors.readers.name_reread import date_like, possible_date
 from extractors.readers.ocr_layout import Region, Word
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 
@@ -133,14 +134,21 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
 def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
     try:
         reading = rec.read(crop)
+        conf = reading.conf if reading is not None else 0.0
+        if reading is not None and date_like(reading.text) and not possible_date(reading.text):
+            # Written as a date but no date (一了一八年一月: a seal's ring across 二〇): read again
+            # on the line's own rows, and taken when a date it is.
+            again = rec.read(line_band(crop))
+            if again is not None and possible_date(again.text):
+                reading, conf = again, again.conf_given(possible_date)
     except Exception:  # noqa: BLE001 - a second opinion that fails leaves Tesseract's page as it was
         return None
-    if reading is None or reading.conf < MIN_CONF:
+    if reading is None or conf < MIN_CONF:
         return None
     text = reading.text.strip()
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < 2:
         return None
-    return text, reading.conf
+    return text, conf
 
 
 TANGLED_HEIGHT = 1.6  # a loose region this many of its words' heights tall holds two lines
