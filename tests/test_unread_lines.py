@@ -157,13 +157,14 @@ LINE_2 = "志申报高级经济师资格的有关材料进行了公示，公示�
 
 
 def _tangled_words() -> list[Region]:
-    """What Tesseract made of the two lines: pieces overlapping, one of them two lines high."""
+    """What Tesseract made of the two lines: pieces whose words lie on each other's (the same
+    glyphs read into two regions), one of them two lines high."""
     w = lambda t, box, c: Word(t, box, c, (1, 1, 1))  # noqa: E731
     return [Region(None, [w("根据职称评审工作要求我", (300, 200, 700, 250), 0.93)]),
-            Region(None, [w("求，我单位于2020", (600, 200, 880, 255), 0.93)]),
+            Region(None, [w("求", (660, 200, 700, 250), 0.93), w("，我单位于2020", (700, 200, 880, 255), 0.93)]),
             Region(None, [w("天在单位公示栏对谭国军同", (1000, 200, 1900, 252), 0.8),
-                          w("报高级经济师资格的有关材料进行了公示，人到其加", (560, 266, 1400, 320), 0.8)]),
-            Region(None, [w("志申报高级经济师 ;", (300, 262, 580, 315), 0.92)])]
+                          w("报高级经济师资格的有关材料进行了公示，人到其加", (400, 266, 1400, 320), 0.8)]),
+            Region(None, [w("志申", (300, 262, 380, 315), 0.92), w("报高级经济师 ;", (380, 262, 620, 315), 0.92)])]
 
 
 def test_two_lines_tesseract_tangled_are_read_band_by_band() -> None:
@@ -175,6 +176,11 @@ def test_two_lines_tesseract_tangled_are_read_band_by_band() -> None:
     # Any band read unsurely: Tesseract's pieces stay, nothing is lost.
     regions = _tangled_words()
     assert reread_tangled_lines(regions, prep, FakeRecognizer("读出的一行", 0.5)) == regions
+    # Lines close together, their regions' boxes overlapping but no word on another's: no tangle.
+    close = [Region(None, [Word("根据职称评审工作要求", (300, 200, 800, 252), 0.95, (1, 1, 1)),
+                           Word("我单位于", (300, 262, 500, 320), 0.95, (1, 1, 1))]),
+             Region(None, [Word("在单位公示栏", (760, 205, 1160, 255), 0.95, (1, 1, 1))])]
+    assert reread_tangled_lines(close, prep, rec) == close
     # One line with a tall stroke, crossing nothing, is no tangle.
     alone = [Region(None, [Word(LINE_2, (300, 262, 1500, 340), 0.9, (1, 1, 1)), Word("。", (1500, 262, 1520, 290), 0.9, (1, 1, 1))])]
     assert reread_tangled_lines(alone, prep, rec) == alone

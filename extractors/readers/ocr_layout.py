@@ -146,21 +146,26 @@ def _split_across_cells(words: list[Word], cells: list[CellBox]) -> list[Word]:
 def text_lines(words: list[Word]) -> list[list[Word]]:
     """Words grouped into lines, top to bottom, each left to right."""
     lines: list[list[Word]] = []
+    centre_sum = 0.0  # of the last line's words, for its mean centre (called for every region
+    heights: list[int] = []  # read again, so kept in plain Python rather than numpy)
     for w in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
         h = w.box[3] - w.box[1]
         cy = (w.box[1] + w.box[3]) / 2
         if lines:
-            last = lines[-1]
-            lcy = np.mean([(v.box[1] + v.box[3]) / 2 for v in last])
             # The line's own height sets the tolerance too: Tesseract sometimes gives a glyph the
             # small box of a neighbouring colon (填表日期： → 期 boxed as ：), or a flat glyph its
             # flat box (一), and that glyph's height alone would start a new line and move it
             # after the rest.
-            line_h = float(np.median([v.box[3] - v.box[1] for v in last]))
-            if abs(cy - lcy) < max(h, line_h, 8) * 0.6:
-                last.append(w)
+            ordered = sorted(heights)
+            n = len(ordered)
+            line_h = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+            if abs(cy - centre_sum / n) < max(h, line_h, 8) * 0.6:
+                lines[-1].append(w)
+                centre_sum += cy
+                heights.append(h)
                 continue
         lines.append([w])
+        centre_sum, heights = cy, [h]
     return [sorted(line, key=lambda v: v.box[0]) for line in lines]
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
 from extractors.readers.name_reread import date_like, possible_date
-from extractors.readers.ocr_layout import Region, Word
+from extractors.readers.ocr_layout import Region, Word, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
@@ -156,54 +156,69 @@ TANGLED_CHARS = 6  # and this many characters at least (a tall signature stroke 
 
 
 def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
-    """`regions` with each area of loose regions Tesseract tangled (a region two lines high,
-    overlapping others) replaced by its lines read one band of ink at a time; unchanged where
-    any band of the area does not read surely."""
+    """`regions` with each area of loose regions Tesseract tangled (words of one region lying on
+    words of another, one of the regions two lines high) replaced by its lines read one band of
+    ink at a time; unchanged where any band of the area does not read surely."""
     loose = [r for r in regions if r.cell is None and r.words]
-    # Two lines high and crossing another region: one tall line alone (a stroke reaching into
-    # the next line) is no tangle.
-    tall = [r for r in loose if _tangled(r) and any(o is not r and _overlap(r.box(), o.box()) for o in loose)]
-    if not tall:
+    areas = [a for a in _tangles(loose) if any(_two_lines_high(r) for r in a)]
+    if not areas:
         return regions
     rec = recognizer if recognizer is not None else shared_recognizer()
     if not rec.available():
         return regions
     out = list(regions)
-    for seed in tall:
-        if not any(seed is r for r in out):
-            continue  # already part of an area read
-        area = _area(seed, [r for r in out if r.cell is None and r.words])
-        x0 = min(r.box()[0] for r in area)
-        y0 = min(r.box()[1] for r in area)
-        x1 = max(r.box()[2] for r in area)
-        y1 = max(r.box()[3] for r in area)
-        lines = _band_readings(rec, prep, (x0, y0, x1, y1), len(out))
-        if lines is None:
-            continue
-        out = [r for r in out if not any(r is a for a in area)] + lines
+    for area in areas:
+        # The pieces lying in the area go with it (求，我单位于2020 beside the tangle).
+        grew = True
+        while grew:
+            box = (min(r.box()[0] for r in area), min(r.box()[1] for r in area),
+                   max(r.box()[2] for r in area), max(r.box()[3] for r in area))
+            inside = [r for r in loose if not any(r is a for a in area) and _mostly_in(r.box(), box)]
+            area, grew = area + inside, bool(inside)
+        lines = _band_readings(rec, prep, box, len(out))
+        if lines is not None:
+            out = [r for r in out if not any(r is a for a in area)] + lines
     return out
 
 
-def _tangled(region: Region) -> bool:
+def _two_lines_high(region: Region) -> bool:
     x0, y0, x1, y1 = region.box()
     word_h = float(np.median([w.box[3] - w.box[1] for w in region.words]))
     chars = sum(len(w.text.strip()) for w in region.words)
     return chars >= TANGLED_CHARS and y1 - y0 > TANGLED_HEIGHT * word_h
 
 
-def _area(seed: Region, loose: list[Region]) -> list[Region]:
-    """The seed and every loose region overlapping it, and those overlapping them."""
-    area = [seed]
-    grew = True
-    while grew:
-        grew = False
-        for r in loose:
-            if any(r is a for a in area):
-                continue
-            if any(_overlap(r.box(), a.box()) for a in area):
-                area.append(r)
-                grew = True
-    return area
+def _tangles(loose: list[Region]) -> list[list[Region]]:
+    """Groups of loose regions joined by words lying on each other's words (a third of the
+    smaller word or more): Tesseract read the same ink into two regions. Laid-out text never
+    does that, however close its lines."""
+    parent = list(range(len(loose)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(loose):
+        for j in range(i + 1, len(loose)):
+            b = loose[j]
+            if _overlap(a.box(), b.box()) and any(_words_overlap(u, v) for u in a.words for v in b.words):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Region]] = {}
+    for i, r in enumerate(loose):
+        groups.setdefault(root(i), []).append(r)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _words_overlap(u: Word, v: Word) -> bool:
+    area = overlap_area(u.box, v.box)
+    smaller = min((u.box[2] - u.box[0]) * (u.box[3] - u.box[1]), (v.box[2] - v.box[0]) * (v.box[3] - v.box[1]))
+    return smaller > 0 and area >= smaller / 3
+
+
+def _mostly_in(box: tuple[int, int, int, int], area: tuple[int, int, int, int]) -> bool:
+    return overlap_area(box, area) > 0.5 * max(1, (box[2] - box[0]) * (box[3] - box[1]))
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
