@@ -293,13 +293,14 @@ def another_date(ours: str, theirs: str) -> bool:
         if h.iso in known or any(k.startswith(h.iso) for k in known):
             continue  # ours, or ours without the day it could not make out (2020.05:24)
         digits = re.sub(r"\D", "", theirs_prepared[h.start : h.end])
-        if not any(len(d) == len(digits) + 1 and _one_dropped(d, digits) for d in our_digits):
+        if not any(one_dropped(d, digits) for d in our_digits):
             return True
     return False
 
 
-def _one_dropped(longer: str, shorter: str) -> bool:
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+def one_dropped(longer: str, shorter: str) -> bool:
+    """`shorter` is `longer` with one character left out (2020.05.2 of 2020.05.25)."""
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def parse_date(text: Optional[str]) -> Optional[str]:
@@ -406,7 +407,7 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
         code
         for code, variants in table.items()
         for v in variants
-        if len(v) >= 4 and len(t) == len(v) + 1 and any(t[:i] + t[i + 1 :] == v for i in range(len(t)))
+        if len(v) >= 4 and one_dropped(t, v)
     }
     if len(inserted) == 1:
         return Mapped(inserted.pop(), STRAY_INSERTED)

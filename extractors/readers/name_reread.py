@@ -31,7 +31,7 @@ import yaml
 from dossierflow.checkdigits import broken_issn, valid_issns
 from extractors.normalize import DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, overlap_area, text_lines
+from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.text import fold_width
 
@@ -139,11 +139,15 @@ def _squeezed(text: str) -> str:
 
 def unbalanced(text: str) -> bool:
     """A bracket opened and not closed, or closed and not opened: Tesseract lost one, however
-    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93); or a question mark, which is
-    what Tesseract writes for a glyph it could not read (旗县区工作年限：?年) and no form value
-    holds."""
+    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93)."""
     t = fold_width(text)
-    return t.count("(") + t.count("（") != t.count(")") + t.count("）") or "?" in t
+    return t.count("(") + t.count("（") != t.count(")") + t.count("）")
+
+
+def glyph_unread(text: str) -> bool:
+    """A question mark: what Tesseract writes for a glyph it could not read (旗县区工作年限：?年),
+    however sure it says it is; no form value holds one."""
+    return "?" in fold_width(text)
 
 
 def region_text(region: Region) -> str:
@@ -256,7 +260,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
                 continue
             target = _run_target(value, None)
         if not is_name_label(label) and target.region is not None and target.region.conf() >= weak \
-                and not unbalanced(region_text(target.region)):
+                and not unbalanced(region_text(target.region)) and not glyph_unread(region_text(target.region)):
             continue
         if is_name_label(label) and target.cell is None and target.region is not None:
             # A signature in a script face runs past the glyphs Tesseract saw (常东 | 建): the
@@ -320,8 +324,7 @@ def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]
         if all(w.conf >= weak or not (_NUMERAL.search(w.text) or _UNIT_AND_MORE.search(w.text)) for w in region.words):
             continue
         # A date that is no date as read (一了一八年一月) takes a second reading that is one.
-        text = region_text(region)
-        broken = impossible_date(text) or not find_dates(text)
+        broken = not possible_date(region_text(region))
         out.append(dataclasses.replace(_date_target(region), date=True, passes=possible_date if broken else None))
     return out
 
@@ -457,7 +460,7 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         # A fragment lying on another region's line (strokes of a signature above the line
         # Tesseract read with it) is no line of its own: widened, it would read that line again.
-        if any(r is not region and r.words and _mostly_within(region.box(), r.box()) for r in regions):
+        if any(r is not region and r.words and mostly_within(region.box(), r.box()) for r in regions):
             continue
         if min(w.conf for w in region.words) >= weak and chars > FRAGMENT_CHARS:
             continue
@@ -610,8 +613,7 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
             return None
         reading = filled
     old_mean = old.conf() if old is not None and old_words else 0.0
-    # A glyph Tesseract wrote as ? it did not read, however sure it says it is.
-    old_min = min((0.0 if "?" in fold_width(w.text) else w.conf for w in old_words if bare(w.text)), default=old_mean)
+    old_min = min((0.0 if glyph_unread(w.text) else w.conf for w in old_words if bare(w.text)), default=old_mean)
     if _squeezed(old_text) == _squeezed(reading.text):
         return (old_text, reading.conf) if reading.conf > old_mean else None
     if bare(old_text) == bare(reading.text) and unbalanced(old_text) and not unbalanced(reading.text):
@@ -760,9 +762,4 @@ def _fragment_within(region: Region, crops: list[tuple[tuple[int, int, int, int]
         return False
     weak = min(w.conf for w in region.words) < WEAK_WORD
     text = bare(region_text(region))
-    return any(_mostly_within(region.box(), box) and (weak or (text and text in bare(kept))) for box, kept in crops)
-
-
-def _mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
-    """More than half of `box` lies inside `other`."""
-    return overlap_area(box, other) > 0.5 * max(1, (box[2] - box[0]) * (box[3] - box[1]))
+    return any(mostly_within(region.box(), box) and (weak or (text and text in bare(kept))) for box, kept in crops)

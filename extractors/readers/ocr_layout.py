@@ -91,6 +91,11 @@ def overlap_area(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> 
     return w * h if w > 0 and h > 0 else 0
 
 
+def mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    """More than half of `box` lies inside `other`."""
+    return overlap_area(box, other) > 0.5 * max(1, (box[2] - box[0]) * (box[3] - box[1]))
+
+
 def _cell_of(word: Word, cells: list[CellBox]) -> Optional[CellBox]:
     """The cell holding the word's centre; else, when the centre sits on a whitened ruling line,
     the cell the word overlaps most (a glyph written close to a cell's edge still belongs to it)."""

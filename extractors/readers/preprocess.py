@@ -16,10 +16,9 @@ import cv2
 import numpy as np
 
 from extractors.readers.seals import whiten_seals
-
-CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 from extractors.readers.tones import grey_percentile, has_red_ink, to_grey
 
+CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 TARGET_DPI = 300
 MAX_SKEW = 3.5  # degrees searched either way; scans come skewed up to ±3°
 # Pages larger than A4 (posters, mis-sized scans) get no more pixels than two A4 pages at

@@ -21,7 +21,7 @@ import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
 from extractors.readers.name_reread import date_like, possible_date
-from extractors.readers.ocr_layout import Region, Word, overlap_area
+from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
@@ -173,7 +173,7 @@ def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None)
         while grew:
             box = (min(r.box()[0] for r in area), min(r.box()[1] for r in area),
                    max(r.box()[2] for r in area), max(r.box()[3] for r in area))
-            inside = [r for r in loose if not any(r is a for a in area) and _mostly_in(r.box(), box)]
+            inside = [r for r in loose if not any(r is a for a in area) and mostly_within(r.box(), box)]
             area, grew = area + inside, bool(inside)
         lines = _band_readings(rec, prep, box, len(out))
         if lines is not None:
@@ -203,7 +203,7 @@ def _tangles(loose: list[Region]) -> list[list[Region]]:
     for i, a in enumerate(loose):
         for j in range(i + 1, len(loose)):
             b = loose[j]
-            if _overlap(a.box(), b.box()) and any(_words_overlap(u, v) for u in a.words for v in b.words):
+            if overlap_area(a.box(), b.box()) and any(_words_overlap(u, v) for u in a.words for v in b.words):
                 parent[root(i)] = root(j)
     groups: dict[int, list[Region]] = {}
     for i, r in enumerate(loose):
@@ -215,14 +215,6 @@ def _words_overlap(u: Word, v: Word) -> bool:
     area = overlap_area(u.box, v.box)
     smaller = min((u.box[2] - u.box[0]) * (u.box[3] - u.box[1]), (v.box[2] - v.box[0]) * (v.box[3] - v.box[1]))
     return smaller > 0 and area >= smaller / 3
-
-
-def _mostly_in(box: tuple[int, int, int, int], area: tuple[int, int, int, int]) -> bool:
-    return overlap_area(box, area) > 0.5 * max(1, (box[2] - box[0]) * (box[3] - box[1]))
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int) -> Optional[list[Region]]:
