@@ -19,9 +19,12 @@ from fixtures.dates import whole_years
 from fixtures.generate import generate_batch
 from fixtures.idnumber import check_digit, corrupt_check_digit, is_valid, issn_valid
 from fixtures.people import BatchFrame, make_applicant
+from fixtures.prose import MAX_SHARED_RUNS, TextPool, runs
 from fixtures.scenarios import CATALOGUE
 from fixtures.scoring import score
 from fixtures.truth import BatchTruth, DocumentTruth, DossierTruth, EvidenceTruth, SourceTruth, truth_path
+from validators.integrity.cross import CrossThresholds
+from validators.integrity.textsim import overlap, shingles
 
 A4 = (595.28, 841.89)
 MM = 72 / 25.4
@@ -179,6 +182,37 @@ def test_generation_is_deterministic(tmp_path):
     assert digest(tmp_path / "a" / "b") == digest(tmp_path / "c" / "b")
     t3 = generate_batch(tmp_path / "d" / "b", n=3, seed=12, forms=["docx", "scan", "zip"])
     assert t3.dossiers[0].fields["id_number"] != t1.dossiers[0].fields["id_number"]
+
+
+def test_text_pool_redraws_a_near_copy_of_an_earlier_text():
+    pool = TextPool(runs, MAX_SHARED_RUNS)
+    first = ["结合高中英语相关规范，本文建立了包含5项指标的评价体系。总结出适合本地区的技术要点，可供同行参考。"]
+    assert pool.draw(first, lambda k: pytest.fail("the first text has nothing to be compared with")) == first
+    # Only a figure changed: the same text by its runs, so it is drawn again.
+    figure_changed = [first[0].replace("5项", "4项")]
+    fresh = ["本研究选取包头地区六个单位作为样本，开展了为期半年的跟踪观察。实践证明该方法可使差错率明显下降。"]
+    attempts = []
+    assert pool.draw(figure_changed, lambda k: attempts.append(k) or fresh) == fresh
+    assert attempts == [0]
+    assert pool.most_shared(figure_changed) == 1.0
+
+
+def test_honest_papers_on_one_topic_are_not_near_copies(tmp_path):
+    # Seed 205 gives two teachers of one school the same topic in the same journal; their abstracts
+    # had been drawn from the same sentences (a false TEXT_REUSE lead against a truth of none).
+    root = tmp_path / "b"
+    truth = generate_batch(root, n=8, seed=205, forms=["text_pdf"], damage="clean")
+    papers = []
+    for d in truth.dossiers:
+        for doc in d.documents:
+            if doc.kind == "paper":
+                pdf = PdfReader(root / doc.file)
+                papers.append((d.dossier_id, doc.file, set(shingles("".join(pdf.pages[p - 1].extract_text() for p in doc.pages)))))
+    pairs = [(a, b) for i, a in enumerate(papers) for b in papers[i + 1:] if a[0] != b[0]]
+    assert pairs
+    # The whole page, masthead and the shared school's name included, without boilerplate removal.
+    worst = max(pairs, key=lambda ab: overlap(ab[0][2], ab[1][2])[0])
+    assert overlap(worst[0][2], worst[1][2])[0] < CrossThresholds().text_jaccard * 2 / 3, (worst[0][1], worst[1][1])
 
 
 def test_catalogue_covers_every_rule_and_flag():
