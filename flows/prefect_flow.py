@@ -26,7 +26,7 @@ from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
 from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
-from flows import progress, read_ahead
+from flows import progress, read_ahead, server_guard
 from flows.stages import finish, list_batch
 
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
@@ -66,6 +66,7 @@ def dossier_batch(
     processing_date: Optional[str] = None,
     limits: Optional[Limits] = None,
 ) -> dict:
+    server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
     limits = limits or Limits.from_env()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """A run killed with SIGKILL halfway loses nothing: the next run finishes the batch, reuses what
-was finished, lists every dossier exactly once, and no partial output is ever taken as complete."""
+was finished, lists every dossier exactly once, and no partial output is ever taken as complete;
+nor does it leave Prefect's ephemeral API server running."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import generate_batch
+from flows import server_guard
 from tests.conftest import ROOT, dossier_cmd, read_results, run_dossier
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +30,20 @@ def _cached_ids(out: Path) -> set[str]:
     return ids
 
 
+def _guarded_servers(pid: int) -> list[int]:
+    """The Prefect servers run by `pid`, once a guard is watching them."""
+    kids = server_guard.children(pid)
+    return [p for p, args in kids if server_guard.is_server(args)] if any(server_guard.is_guard(a) for _, a in kids) else []
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
     batch = tmp_path / "batch-kill"
     generate_batch(batch, n=5, seed=5, forms=["docx", "scan", "scan", "scan", "text_pdf"], damage="clean")
@@ -41,11 +57,23 @@ def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
     )
     deadline = time.monotonic() + 600
     try:
-        while time.monotonic() < deadline and proc.poll() is None and not _cached_ids(out):
+        while time.monotonic() < deadline and proc.poll() is None and not (_cached_ids(out) and _guarded_servers(proc.pid)):
             time.sleep(0.2)
         assert proc.poll() is None, "the run finished before it could be killed; make the batch slower"
-        os.killpg(proc.pid, signal.SIGKILL)
+        servers = _guarded_servers(proc.pid)
+        assert servers, "Prefect's ephemeral API server was not found running under a guard"
+        # The run alone first: its ephemeral API server must not outlive it.
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        gone_by = time.monotonic() + 30
+        while time.monotonic() < gone_by and any(_running(pid) for pid in servers):
+            time.sleep(0.2)
+        assert not any(_running(pid) for pid in servers), "the killed run left its Prefect server running"
     finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the OCR children the run left
+        except ProcessLookupError:
+            pass
         proc.wait(30)
     finished_before_kill = _cached_ids(out)
     assert 1 <= len(finished_before_kill) < 5
