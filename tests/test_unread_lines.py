@@ -58,6 +58,29 @@ def test_unsure_or_non_chinese_readings_add_nothing(text: str, conf: float) -> N
     assert read_unread_lines(regions, prep, FakeRecognizer(text, conf)) == regions
 
 
+def test_a_labelled_line_unsure_of_a_character_is_kept_as_unsure() -> None:
+    # 姓 名：澎梅燕 (彭 unsure): a form's label and its value are text, whatever the value's doubt;
+    # the same doubt on a line of no such shape is a seal's or a picture's noise.
+    prep = _page([(400, "姓名：彭梅燕")])
+    out = read_unread_lines([_read_word(100)], prep, FakeRecognizer("姓 名：澎梅燕", 0.7))
+    assert out[-1].words[0].text == "姓 名：澎梅燕" and out[-1].words[0].conf == pytest.approx(0.7)
+    assert read_unread_lines([_read_word(100)], prep, FakeRecognizer("澎梅燕同志", 0.7)) == [_read_word(100)]
+
+
+def test_a_lost_line_running_into_a_read_line_is_read_above_it() -> None:
+    # 学历：本科 lost, the line below read; a seal's ring crosses both, and the tops of the read
+    # line's glyphs lie above its word box: one band of ink from the lost line into the read one.
+    prep = _page([(400, "学历：本科"), (452, "主要专业技术工作经历")])
+    image = prep.image.copy()
+    image[385:520, 2000:2012] = 0
+    prep = Prepared(image, [], IDENTITY, 0, 0.0, 300)
+    read = [Region(None, [Word("主要专业技术工作经历", (300, 475, 800, 505), 0.95, (1, 1, 1))])]
+    rec = FakeRecognizer("学历：本科", 0.97)
+    out = read_unread_lines(read, prep, rec)
+    assert len(out) == 2 and out[-1].words[0].text == "学历：本科"
+    assert out[-1].words[0].box[1] < 410 and out[-1].words[0].box[3] <= 475
+
+
 def test_a_page_of_unread_bands_is_left_alone() -> None:
     """Many unread bands is a picture or a page Tesseract could not read at all, not a lost line."""
     prep = _page([(60 + 150 * i, "承诺人签名：江彩爱") for i in range(MAX_BANDS + 1)])

@@ -15,6 +15,7 @@ lines only when every band reads surely.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import numpy as np
@@ -30,6 +31,11 @@ MIN_ROW_INK = 3  # ink pixels a row needs to belong to a band (dust does not mak
 WORD_MARGIN = 6  # pixels around read words whose ink counts as read
 MAX_BANDS = 6  # per page: the bands are few on a form; more means a picture or a damaged page
 MIN_CONF = 0.8
+# A line that reads as a form's label and its value (姓 名：澎梅燕) is text, not a seal's or a
+# photo's noise, even when a character of the value is unsure: kept at this confidence and
+# above, as unsure as it reads, for the fields' checks against other pages to settle.
+LABELLED_MIN_CONF = 0.6
+_LABELLED = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff ]{1,11}[:：]\s*[\u4e00-\u9fff0-9A-Za-z]")
 LINE_SHARE = 0.1  # of a band's range of ink per row: rows above its floor by this much are text
 # Ink this far apart on one band of rows is separate things (a line's text, a seal's ring at the
 # margin); a form row's label and value cells are closer.
@@ -54,6 +60,23 @@ def _bands(unread: np.ndarray, dpi: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if lo <= e - s <= hi]
 
 
+def _clear_of(band: tuple[int, int], read_rows: list[tuple[int, int]], min_rows: float) -> Optional[tuple[int, int]]:
+    """The longest run of the band's rows that no read word reaches, when a line's height. A band
+    level with read words is the rest of a read line, not a lost one; but a lost line whose ink
+    runs on into the next line's rows (a short line 学历：本科 above a seal's ring that crosses the
+    line below) is a line of its own above them."""
+    y0, y1 = band
+    free = np.ones(y1 - y0, dtype=bool)
+    for a, b in read_rows:
+        if a < y1 and b > y0:
+            free[max(a, y0) - y0 : min(b, y1) - y0] = False
+    runs = row_bands(free)
+    if not runs:
+        return None
+    s, e = max(runs, key=lambda r: r[1] - r[0])
+    return (y0 + s, y0 + e) if e - s >= min_rows else None
+
+
 def _pieces(inked_cols: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of inked columns, joined across gaps narrower than `gap`: a line's text, apart from
     a stamp or a frame line further along the same rows."""
@@ -73,8 +96,7 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
             x0, y0, x1, y1 = word.box
             unread[max(0, y0 - WORD_MARGIN) : min(h, y1 + WORD_MARGIN), max(0, x0 - WORD_MARGIN) : min(w, x1 + WORD_MARGIN)] = False
     read_rows = [(wd.box[1], wd.box[3]) for r in regions for wd in r.words]
-    # A band beside words read on the same line is the rest of a read line, not a lost one.
-    bands = [(y0, y1) for y0, y1 in _bands(unread, prep.dpi) if not any(a < y1 and b > y0 for a, b in read_rows)]
+    bands = [part for band in _bands(unread, prep.dpi) if (part := _clear_of(band, read_rows, MIN_LINE_IN * prep.dpi))]
     if not bands or len(bands) > MAX_BANDS:
         return regions
     added: list[Region] = []
@@ -143,9 +165,11 @@ def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
                 reading, conf = again, again.conf_given(possible_date)
     except Exception:  # noqa: BLE001 - a second opinion that fails leaves Tesseract's page as it was
         return None
-    if reading is None or conf < MIN_CONF:
+    if reading is None:
         return None
     text = reading.text.strip()
+    if conf < MIN_CONF and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
+        return None
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < 2:
         return None
     return text, conf
