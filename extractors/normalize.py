@@ -591,6 +591,20 @@ def repair_places(text: str) -> str:
     return t
 
 
+_DASHES = "—－―─–\\-"
+# A title's subtitle dash (——以包头市为例) as OCR reads it: one dash lost (—以), a dash read as
+# the character 一 (—一, 一一), or as hyphens (－－). Between Chinese text only, so COVID-19 and
+# 2019-2020 keep their hyphen; 一一 only before the words a subtitle opens with (一一对应 is a word).
+_SUBTITLE_DASH = re.compile(
+    rf"(?<=[\u4e00-\u9fff）)》”])(?:[{_DASHES}]一|一[{_DASHES}]|[{_DASHES}]{{1,2}}|一一(?=以.{{1,12}}为例|基于|兼))(?=[\u4e00-\u9fff《“（(])"
+)
+
+
+def title_dashes(title: str) -> str:
+    """`title` with its subtitle dash written as the two dashes it is printed with."""
+    return _SUBTITLE_DASH.sub("——", title)
+
+
 def region_level(region: Optional[str]) -> Optional[str]:
     """市直 → city; a banner/county/district → county; one of its 苏木/乡/镇 → township."""
     if not region:

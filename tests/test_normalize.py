@@ -278,3 +278,23 @@ def test_a_date_whose_year_unit_ocr_lost_is_that_date() -> None:
 def test_a_year_month_slash_read_as_v_is_a_slash() -> None:
     assert nz.parse_date("2013V1") == "2013-01" and nz.parse_date("2013V12") == "2013-12"
     assert nz.parse_date("2013V13") is None
+
+
+@pytest.mark.parametrize(
+    ("read", "title"),
+    [
+        ("小学语文群文阅读教学实践—一以包头市为例", "小学语文群文阅读教学实践——以包头市为例"),
+        ("公共图书馆阅读推广活动创新研究一一以包头市为例", "公共图书馆阅读推广活动创新研究——以包头市为例"),
+        ("腹腔镜胆囊切除术围手术期护理体会－－以包头市为例", "腹腔镜胆囊切除术围手术期护理体会——以包头市为例"),
+        ("包头地区玉米膜下滴灌高产栽培技术—以包头市为例", "包头地区玉米膜下滴灌高产栽培技术——以包头市为例"),
+        ("课堂提问策略一一基于核心素养的视角", "课堂提问策略——基于核心素养的视角"),
+        ("公共图书馆阅读推广——以包头市为例", "公共图书馆阅读推广——以包头市为例"),
+        # Left alone: a word, hyphens between figures or Latin, and 一一 opening no subtitle.
+        ("一一对应思想在小学数学中的应用", "一一对应思想在小学数学中的应用"),
+        ("COVID-19疫情下的社区护理", "COVID-19疫情下的社区护理"),
+        ("2018-2019年度基层统计数据质量", "2018-2019年度基层统计数据质量"),
+        ("逐一一以贯之", "逐一一以贯之"),
+    ],
+)
+def test_a_subtitle_dash_as_ocr_reads_it_is_two_dashes(read: str, title: str) -> None:
+    assert nz.title_dashes(read) == title

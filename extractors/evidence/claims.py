@@ -81,7 +81,7 @@ def read_claims(view: DocView) -> list[Evidence]:
                           min(s.conf for s in stating), ln.stored) if held.get("title") else ln.found(title)
         out.append(
             Evidence(
-                kind=current, source=src_found.source(), confidence=round(src_found.conf, 3), title=title,
+                kind=current, source=src_found.source(), confidence=round(src_found.conf, 3), title=nz.title_dashes(title),
                 journal=row.get("journal") if current == "claimed_paper" else None, date=date, issn=issn,
                 grade=grade, level=level,
                 author_rank=rank if current == "claimed_paper" else None,

@@ -41,7 +41,7 @@ def read_paper(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     anchor = view.line_with(title).found(title) if title and view.line_with(title) else None
     return [
         make_evidence(
-            "paper", view, anchor, title=title, journal=journal, issn=issn, cn=cn, issue=issue,
+            "paper", view, anchor, title=nz.title_dashes(title) if title else None, journal=journal, issn=issn, cn=cn, issue=issue,
             authors=authors, author_rank=rank, date=date, text=view.plain_text(),
         )
     ]
