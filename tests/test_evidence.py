@@ -187,6 +187,14 @@ def test_honor_with_nested_quotes() -> None:
     assert ev.title == "包头市“鹿城英才”" and ev.date == "2017-02" and ev.issuer == "中共包头市委组织部"
 
 
+def test_honor_quoted_title_ending_in_a_stop_word_is_whole() -> None:
+    ev = one("honor", page([["荣誉证书"], ["常莲同志：被授予“自治区321人才工程二层次人选”荣誉称号。特发此证，以资鼓励。"],
+                            ["内蒙古自治区人力资源和社会保障厅"], ["2018年6月"]]))
+    assert ev.title == "自治区321人才工程二层次人选"
+    unquoted = one("honor", page([["荣誉证书"], ["常莲同志：入选自治区321人才工程二层次人选。"], ["2018年6月"]]))
+    assert unquoted.title == "自治区321人才工程二层次"
+
+
 def test_diploma_sentence_form() -> None:
     ev = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1979年12月生，于1997年9月至2001年7月在本校汉语言文学专"],
                               ["业四年制本科（非全日制）学习，修完教学计划规定的全部课程，成绩合格，准予毕业。"],

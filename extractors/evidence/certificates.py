@@ -60,7 +60,11 @@ def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     title_f = view.value(("荣誉称号", "称号", "荣誉名称", "入选"), inside=False)
     title = title_f.text if title_f else None
     if title is None:
-        m = re.search(r"(?:被评为|授予|荣获|入选)[“\"《]?(.{3,30}?)[”\"》]?(?:荣誉称号|称号|人选|。|，|,|$)", view.flat)
+        # A quoted title is the whole quotation (“自治区321人才工程二层次人选”荣誉称号: 人选 is
+        # part of it); an unquoted one ends where the sentence or the word 称号 does.
+        m = re.search(r"(?:被评为|授予|荣获|入选)[“\"《]([^”\"》]{3,30})[”\"》]", view.flat) or re.search(
+            r"(?:被评为|授予|荣获|入选)[“\"《]?(.{3,30}?)[”\"》]?(?:荣誉称号|称号|人选|。|，|,|$)", view.flat
+        )
         title = m.group(1) if m else None
         if title and title.count("“") < title.count("”"):
             title = title[: title.rfind("”")] if title.endswith("”") else title
