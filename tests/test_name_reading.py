@@ -208,6 +208,22 @@ def test_an_issn_whose_check_digit_fails_is_read_again_and_taken_when_it_holds()
     assert nr.reread_label_values(ok, page, rec)[0] is ok[0] and rec.crops == []
 
 
+def test_a_masthead_issn_is_put_right_from_the_second_readings_digits() -> None:
+    # The journal's numbers at the top of a paper: Tesseract read 5 as 3 (a false ISSN_INVALID
+    # lead); the second engine read the digits surely and the letters around them badly.
+    line = [_word("ISSN", (40, 30, 90, 50), 0.7), _word("1000-7039", (95, 30, 200, 50), 0.62),
+            _word("CN", (210, 30, 240, 50), 0.7), _word("11-2067/TE", (245, 30, 350, 50), 0.66)]
+    regions = [Region(None, line)]
+    second = "ISSV 1000-7059 CV 11-2067/TF"
+    probs = [0.2 if ch in "VF" else 0.99 for ch in second]
+    out = nr.reread_label_values(regions, _page([]), FakeRecognizer(second, probs))
+    assert nr.region_text(out[0]) == "ISSN 1000-7059 CN 11-2067/TE" and out[0].words[0].conf >= nr.MIN_ACCEPT
+    # Another number altogether (two digits apart) is not a misread digit: the lead stands.
+    other = "ISSV 1000-7067 CV 11-2067/TF"  # a valid ISSN too
+    out = nr.reread_label_values(regions, _page([]), FakeRecognizer(other, probs))
+    assert nr.region_text(out[0]) == "ISSN 1000-7039 CN 11-2067/TE"
+
+
 def test_a_flat_glyph_boxed_low_stays_on_its_line() -> None:
     # 二〇一八年一月 with 二 read 一 in a flat box below the line's middle and 〇 read 了.
     words = [_word("一", (1944, 1053, 1983, 1058), 0.83), _word("了", (1998, 1027, 2022, 1056), 0.8),

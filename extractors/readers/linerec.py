@@ -92,17 +92,17 @@ class LineReading:
         probs = [s.prob for s in self.symbols if s.text.isalnum()] or [s.prob for s in self.symbols]
         return min(probs, default=0.0)
 
-    def conf_given(self, check: Callable[[str], bool]) -> float:
+    def conf_given(self, check: Callable[[str], bool], span: Optional[tuple[int, int]] = None) -> float:
         """How sure the reading is once `check` rules readings out: each character's chance
         among the readings still possible, its runners-up that make a reading failing the check
         set aside (二 at 0.44 with 一 at 0.33 in 二〇一八年一月: 一〇一八 is no year, so 二 is at
-        0.44 / (1 - 0.33 - …))."""
+        0.44 / (1 - 0.33 - …)). `span`: only the characters from start to end count."""
         texts = [s.text for s in self.symbols]
         if "".join(texts) != self.text:
             return self.conf
         probs = []
         for i, s in enumerate(self.symbols):
-            if not s.text.isalnum():
+            if not s.text.isalnum() or (span is not None and not span[0] <= i < span[1]):
                 continue
             ruled_out = sum(p for alt, p in s.alternatives if alt.strip() and not check("".join(texts[:i] + [alt] + texts[i + 1 :])))
             probs.append(min(1.0, s.prob / max(1e-6, 1.0 - ruled_out)))

@@ -28,8 +28,8 @@ from typing import Callable, Optional, Protocol
 import numpy as np
 import yaml
 
-from dossierflow.checkdigits import broken_issn, valid_issns
-from extractors.normalize import DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
+from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
+from extractors.normalize import DISPUTED_DATE_CONF, another_date, edit_distance, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
 from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
@@ -377,6 +377,25 @@ def checked_targets(regions: list[Region]) -> list[Target]:
     return out
 
 
+def _spliced_issn(old: str, reading: LineReading) -> Optional[tuple[str, float]]:
+    """Tesseract's line with its broken ISSN put right from the second reading, as sure as that
+    number's characters there: the second engine may read the digits right and the letters
+    around them badly (ISSV 1000-7059 CV… against ISSN 1000-7039 CN…). Only a number one digit
+    from Tesseract's: a misread digit, not another number."""
+    spaced = broken_issn(old)
+    broken = spaced or broken_issn(old.replace(" ", ""))
+    if broken is None:
+        return None
+    digits = re.sub(r"\D", "", broken)
+    for m in ISSN_SHAPE.finditer(reading.text):
+        number = valid_issns(m.group(0))
+        if number and edit_distance(re.sub(r"\D", "", number[0]), digits) == 1:
+            conf = reading.conf_given(valid_issns, span=(m.start(), m.end()))
+            text = old.replace(broken, number[0], 1) if spaced else old.replace(" ", "").replace(broken, number[0], 1)
+            return text, conf
+    return None
+
+
 def _label_cut_short(text: str) -> bool:
     """A cell holding the first characters of a form label and no label (学 of 学历：, 历 lost):
     the value beside it goes unlabelled."""
@@ -411,6 +430,8 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
     for region in loose[:TITLE_LINES]:
         if region.box()[1] > TITLE_ZONE * height or len(bare(region_text(region))) > TITLE_MAX_CHARS:
             continue
+        if broken_issn(region_text(region).replace(" ", "")):
+            continue  # a journal's numbers, not a title: `checked_targets` reads them against their check
         if region.conf() < weak or min(w.conf for w in region.words) < WEAK_WORD:
             out.append(_run_target_between(region, regions, prep))
     return out
@@ -688,9 +709,11 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
             # The check vouches for the reading more than either engine's confidence, and rules
             # out the runners-up that fail it.
             if target.region is not None and reading is not None and target.passes(reading.text):
-                conf = reading.conf_given(target.passes)
+                text, conf = reading.text, reading.conf_given(target.passes)
+                if conf < MIN_ACCEPT and target.passes is valid_issns:
+                    text, conf = _spliced_issn(region_text(target.region), reading) or (text, conf)
                 if conf >= MIN_ACCEPT:
-                    word = Word(reading.text, target.region.box(), round(conf, 4), target.region.words[0].line_key)
+                    word = Word(text, target.region.box(), round(conf, 4), target.region.words[0].line_key)
                     out[index[id(target.region)]] = Region(target.region.cell, [word])
             continue
         kept = decide(target.region, reading, target.must_start_with, prep.image)
