@@ -105,10 +105,19 @@ def _least_label_score(label: str) -> float:
     return min(LABEL_MIN_SCORE, 1.0 - 2.0 / len(label) - 1e-9) if len(label) >= 7 else LABEL_MIN_SCORE
 
 
+SPREAD_LABEL_CERTAINTY = 0.9
+
+
 def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
     for lab in table.ordered:
         if t.startswith(lab, lead):
             return LabelHit(table.by_label[lab], lab, lead, lead + len(lab), 1.0)
+    for lab in table.ordered:
+        # A two-character label spread over its cell (姓　　名) with a stray character read in
+        # the gap (姓和名:), the colon or the cell's end right after it.
+        if len(lab) == 2 and t.startswith(lab[0], lead) and t[lead + 2 : lead + 3] == lab[1] \
+                and t[lead + 3 : lead + 4] in (":", "：", ""):
+            return LabelHit(table.by_label[lab], lab, lead, lead + 3, SPREAD_LABEL_CERTAINTY)
     best: Optional[LabelHit] = None
     for lab in table.ordered:
         if len(lab) < 4:

@@ -196,6 +196,14 @@ def test_no_form_no_fields() -> None:
     assert extract_fields([page], [Document(kind="unknown", file=page.file, pages=[1], confidence=0.5)]) == {}
 
 
+def test_a_spread_two_character_label_with_a_stray_character_in_its_gap_is_the_label() -> None:
+    # 姓　　名： read 姓和名: (the gap read as a character), its value in the next cell.
+    assert [(h.key, h.certainty) for h in label_hits("姓和名:")] == [("name", 0.9)]
+    assert [h.key for h in label_hits("性和别：女")] == ["gender"]
+    # Without a colon or the cell's end after it, three characters are no spread label.
+    assert label_hits("姓和名称") == []
+
+
 def test_label_hits_prefers_longest_label() -> None:
     hits = label_hits("技能等级取得时间：2015年6月")
     assert [h.key for h in hits] == ["skill_level_date"]

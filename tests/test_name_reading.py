@@ -896,3 +896,27 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
                           _word("尔", (694, 6, 826, 74), 0.74), _word("敦", (783, 2, 828, 91), 0.79)])
     whole = LineReading("额尔敦", (Symbol("额", 0.999), Symbol("尔", 0.999), Symbol("敦", 0.999)))
     assert nr.decide(twice, whole, None) == ("额尔敦", 0.999)
+
+
+def test_a_character_half_taken_for_paper_is_sure_where_tesseract_boxed_a_glyph() -> None:
+    # 熊鑫 in a name cell: Tesseract read 能访 (0.46); the second engine 熊鑫 with 鑫 at 0.485 and
+    # the blank at 0.373. Tesseract's two glyph boxes settle that a character is there: 鑫 is
+    # 0.485 of the 0.627 left to characters.
+    tess = Region(None, [_word("能访", (210, 20, 290, 50), 0.46)])
+    reading = LineReading("熊鑫", (Symbol("熊", 0.938, (("紫", 0.04),), 0.006), Symbol("鑫", 0.485, (("蠢", 0.05),), 0.373)))
+    text, conf = nr.decide(tess, reading, None)
+    assert text == "熊鑫" and conf == pytest.approx(0.485 / 0.627, abs=0.01)
+    # Where the counts differ the blank's share stands (a character may be missing or extra).
+    three = Region(None, [_word("能访人", (210, 20, 330, 50), 0.46)])
+    assert nr.decide(three, reading, None) is None
+
+
+def test_a_glyph_tesseract_cut_in_two_is_no_glyph_the_second_engine_dropped() -> None:
+    # 承诺人签名：钱永平 read 承诺人签名 ;人 钱 永 平: the left of 钱 as 人, its right a sliver.
+    words = [_word("承诺", (1243, 772, 1455, 811), 0.94), _word("人", (1341, 737, 1393, 819), 0.95),
+             _word("签名", (1392, 772, 1475, 811), 0.83), _word(";人", (1524, 754, 1587, 812), 0.54),
+             _word("钱", (1601, 776, 1622, 803), 0.05), _word("永", (1615, 746, 1663, 810), 0.91),
+             _word("平", (1676, 741, 1734, 805), 0.85)]
+    second = "承诺人签名：钱永平"
+    kept = nr.decide(Region(None, words), LineReading(second, tuple(Symbol(c, 0.9885) for c in second)), "承诺人签名")
+    assert kept == (second, 0.9885)

@@ -45,6 +45,10 @@ class Symbol:
     text: str
     prob: float  # 0-1
     alternatives: tuple[tuple[str, float], ...] = ()
+    # The chance, in the same frame, that no character is there at all (CTC's blank): a glyph
+    # the model half takes for paper (鑫 at 0.48, blank at 0.37) is unsure of being there, not
+    # of being 鑫.
+    blank: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,15 @@ class LineReading:
             ruled_out = sum(p for alt, p in s.alternatives if alt.strip() and not check("".join(texts[:i] + [alt] + texts[i + 1 :])))
             probs.append(min(1.0, s.prob / max(1e-6, 1.0 - ruled_out)))
         return min(probs, default=0.0)
+
+    def given_characters(self) -> "LineReading":
+        """The reading with each character's chance taken among characters only, the blank's
+        share set aside: for a caller that knows a character is at each place (another engine
+        boxed as many glyphs), so that only which character is in question."""
+        def scaled(s: Symbol) -> Symbol:
+            k = 1.0 / max(1e-6, 1.0 - s.blank)
+            return Symbol(s.text, round(min(1.0, s.prob * k), 4), tuple((c, round(min(1.0, p * k), 4)) for c, p in s.alternatives))
+        return LineReading(self.text, tuple(scaled(s) for s in self.symbols), self.dropped)
 
     def variants(self) -> tuple[str, ...]:
         """The reading with one unsure character swapped for a runner-up the model gave a fair
@@ -319,7 +332,8 @@ class LineRecognizer:
         scale = 1.0 / max(1e-6, 1.0 - float(frame[0])) if given_a_character else 1.0
         best_first = sorted(chances.items(), key=lambda kv: -kv[1])
         (text, prob), alts = best_first[0], best_first[1:]
-        return Symbol(text, round(min(1.0, prob * scale), 4), tuple((c, round(p * scale, 4)) for c, p in alts[:3] if p > 0))
+        return Symbol(text, round(min(1.0, prob * scale), 4), tuple((c, round(p * scale, 4)) for c, p in alts[:3] if p > 0),
+                      0.0 if given_a_character else round(float(frame[0]), 4))
 
 
 @lru_cache(maxsize=1)
