@@ -201,6 +201,9 @@ class PageLabels:
                         if spill is not None:
                             out.append(_with_key(spill, key))
                         out.append(Candidate(key, inline, seg, box, h.certainty))
+                        again = self._label_read_twice(seg, line, h, inline) if i + 1 == len(hs) else None
+                        if again is not None:
+                            out.append(_with_key(again, key))
                         continue
                     if i + 1 < len(hs):
                         continue  # another label follows directly: this one is empty
@@ -253,6 +256,25 @@ class PageLabels:
             return None
         text = self.value_text(b)
         return (b, text) if text else None
+
+    def _label_read_twice(self, seg: Segment, line: list[Segment], h: LabelHit, inline: str) -> Optional[Candidate]:
+        """A label whose value is a glyph or two, and the next segment on the line repeating the
+        label's end and a colon: two crops read the same glyphs (姓名：讠 | 名：许明鹏, 讠 the
+        left of 许). What follows the repeated colon is a second candidate for the value, taken
+        when the first does not parse."""
+        if len(inline) > 2:
+            return None
+        idx = line.index(seg)
+        if idx + 1 >= len(line):
+            return None
+        nxt = line[idx + 1]
+        nt = nz.compact(nxt.text)
+        for k in (2, 1):
+            if len(h.label) > k and nt.startswith(h.label[-k:]) and nt[k : k + 1] in (":", "："):
+                value = _strip_edges(nt[k + 1 :])
+                if value:
+                    return Candidate(h.key, value, nxt, _sub_box(nxt, nt, k + 1, len(nt)), h.certainty * 0.95)
+        return None
 
     def _joined_label(
         self, seg: Segment, line: list[Segment]

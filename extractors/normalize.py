@@ -207,6 +207,11 @@ _V_SLASH_MONTH = re.compile(r"(?<![\d/])((?:19|20)\d{2})[Vv](0?[1-9]|1[0-2])(?![
 _OCR_SLASH_DATE = re.compile(r"((?:19|20)\d{2})/([\dS]{1,2})(?:V/|/V|V)([\dS]{1,2})(?![\dS])")
 
 
+# A stray glyph between a full date's day and its 日 (2020年5月28有日: a seal's lettering or a
+# speck read as a character) belongs to no date.
+_STRAY_BEFORE_DAY = re.compile(r"((?:19|20)\d{2}年(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01]))[^\d年月日号至到]([日号])")
+
+
 def _repair_slash(m: re.Match[str]) -> str:
     return f"{m.group(1)}/{m.group(2).replace('S', '5')}/{m.group(3).replace('S', '5')}"
 
@@ -221,6 +226,7 @@ def prep_date_text(text: str) -> str:
     t = _OCR_ONE.sub("1", t)
     t = _LOST_YEAR_UNIT.sub(r"\1年\2月", t)
     t = _V_SLASH_MONTH.sub(r"\1/\2", t)
+    t = _STRAY_BEFORE_DAY.sub(r"\1\2", t)
     return _OCR_SLASH_DATE.sub(_repair_slash, t)
 
 

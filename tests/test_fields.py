@@ -361,3 +361,18 @@ def test_value_glyphs_ocr_ran_into_the_label_cell_are_joined_back() -> None:
     # A value written whole after its label, with a label beside it, stays as it is.
     got = fields_of(pt_page([["性别：女", "民族", "汉"]]))
     assert got["gender"] == "女"
+
+
+def test_a_label_read_twice_by_two_crops_takes_its_value_from_the_second() -> None:
+    # 姓　名：许明鹏 in a loose form: one crop read 姓名：讠 (the left of 许), the next 名：许明鹏.
+    page = PageContent(file="A1/送审表.pdf", page=1, method="ocr", width_pt=A4[0], height_pt=A4[1], segments=[
+        Segment(text="专业技术资格送审表", box=(200.0, 60.0, 400.0, 80.0), conf=0.95),
+        Segment(text="姓名：讠", box=(62.0, 100.0, 75.0, 114.0), conf=0.63),
+        Segment(text="名：许明鹏", box=(116.0, 100.0, 150.0, 114.0), conf=0.99),
+        Segment(text="性别：男", box=(62.0, 124.0, 110.0, 138.0), conf=0.99),
+    ])
+    from extractors.fields import read_form
+
+    got = read_form([page])
+    assert got["name"].value == "许明鹏" and got["name"].confidence >= 0.9
+    assert got["gender"].value == "男"

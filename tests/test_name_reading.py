@@ -920,3 +920,12 @@ def test_a_glyph_tesseract_cut_in_two_is_no_glyph_the_second_engine_dropped() ->
     second = "承诺人签名：钱永平"
     kept = nr.decide(Region(None, words), LineReading(second, tuple(Symbol(c, 0.9885) for c in second)), "承诺人签名")
     assert kept == (second, 0.9885)
+
+
+def test_a_signature_tesseract_read_twice_once_wrong_goes_with_the_line_read_again() -> None:
+    crops = [((1226, 759, 1827, 850), "承诺人（签名）：吕凤洁")]
+    twice = Region(None, [_word("马凤洁", (1623, 762, 1827, 834), 0.75)])
+    assert nr._fragment_within(twice, crops)
+    # Other sure words in the crop's corner that the reading does not hold stay.
+    other = Region(None, [_word("王小明", (1623, 762, 1827, 834), 0.75)])
+    assert not nr._fragment_within(other, crops)

@@ -298,3 +298,9 @@ def test_a_year_month_slash_read_as_v_is_a_slash() -> None:
 )
 def test_a_subtitle_dash_as_ocr_reads_it_is_two_dashes(read: str, title: str) -> None:
     assert nz.title_dashes(read) == title
+
+
+def test_a_stray_glyph_between_a_day_and_its_unit_belongs_to_no_date() -> None:
+    text = "我单位于2020年5月28有日至2020年6月4日，在单位公示栏"
+    assert [h.iso for h in nz.find_dates(text)] == ["2020-05-28", "2020-06-04"]
+    assert nz.prep_date_text("2020年5月28至日") == "2020年5月28至日"  # 至 is no stray

@@ -712,6 +712,8 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 rest = [w for w in out[i].words if not any(w is x for x in target.line) and not _inside(w, target.box)]
                 word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key, _variants(kept[0], reading))
                 out[i] = Region(out[i].cell, rest + [word])
+                read_again.append((target.box, kept[0]))
+                taken_regions.add(id(out[i]))
             continue
         # A labelled value or a cell holding a date is a date, whatever brought it here.
         is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
@@ -797,4 +799,13 @@ def _fragment_within(region: Region, crops: list[tuple[tuple[int, int, int, int]
         return False
     weak = min(w.conf for w in region.words) < WEAK_WORD
     text = bare(region_text(region))
-    return any(mostly_within(region.box(), box) and (weak or (text and text in bare(kept))) for box, kept in crops)
+    return any(mostly_within(region.box(), box) and (weak or (text and _holds_nearly(bare(kept), text))) for box, kept in crops)
+
+
+def _holds_nearly(kept: str, text: str) -> bool:
+    """`kept` holds `text`, or holds it with one character read otherwise (马凤洁 beside
+    承诺人（签名）：吕凤洁: Tesseract read the signature twice, once wrong)."""
+    if text in kept:
+        return True
+    n = len(text)
+    return n >= 2 and any(sum(a != b for a, b in zip(kept[i : i + n], text)) == 1 for i in range(len(kept) - n + 1))
