@@ -209,7 +209,10 @@ _OCR_SLASH_DATE = re.compile(r"((?:19|20)\d{2})/([\dS]{1,2})(?:V/|/V|V)([\dS]{1,
 
 # A stray glyph between a full date's day and its 日 (2020年5月28有日: a seal's lettering or a
 # speck read as a character) belongs to no date.
-_STRAY_BEFORE_DAY = re.compile(r"((?:19|20)\d{2}年(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01]))[^\d年月日号至到]([日号])")
+_STRAY_BEFORE_DAY = re.compile(r"((?:19|20)\d{2}年(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01]))[^\d年月日号至到一十丨lI|]([日号])")
+# Likewise between 年 and a month in figures (2019年三4月: a seal's ring read as 三). Not a
+# one's look-alike in either: 2019年一2月 may be 12月.
+_STRAY_BEFORE_MONTH = re.compile(r"((?:19|20)\d{2}年)[^\d年月日号至到一十丨lI|]((?:0?[1-9]|1[0-2])月)")
 
 
 def _repair_slash(m: re.Match[str]) -> str:
@@ -227,6 +230,7 @@ def prep_date_text(text: str) -> str:
     t = _LOST_YEAR_UNIT.sub(r"\1年\2月", t)
     t = _V_SLASH_MONTH.sub(r"\1/\2", t)
     t = _STRAY_BEFORE_DAY.sub(r"\1\2", t)
+    t = _STRAY_BEFORE_MONTH.sub(r"\1\2", t)
     return _OCR_SLASH_DATE.sub(_repair_slash, t)
 
 

@@ -929,3 +929,20 @@ def test_a_signature_tesseract_read_twice_once_wrong_goes_with_the_line_read_aga
     # Other sure words in the crop's corner that the reading does not hold stay.
     other = Region(None, [_word("王小明", (1623, 762, 1827, 834), 0.75)])
     assert not nr._fragment_within(other, crops)
+
+
+def test_a_date_whose_year_unit_was_read_as_other_glyphs_is_read_again() -> None:
+    # 2019年4月 under a seal's ring read 20194=4月: no date as read, a date to read again.
+    assert nr.date_like("20194=4月") and not nr.possible_date("20194=4月")
+    assert not nr.date_like("共20194人，约4月")
+
+
+def test_a_certificate_number_with_a_chinese_character_inside_is_read_again() -> None:
+    # 2017-J-803 read 2017- 上803: the number would end at 上 and a reused certificate go unmatched.
+    regions = [Region(None, [_word("证书编号", (60, 200, 180, 230), 0.95), _word(":2017-", (185, 200, 270, 230), 0.93),
+                             _word("上803", (275, 200, 340, 230), 0.9)])]
+    out = nr.reread_label_values(regions, _page([]), FakeRecognizer("证书编号:2017-J-803", [0.99] * 15))
+    assert nr.region_text(out[0]) == "证书编号:2017-J-803"
+    # A second reading with a Chinese character in the number still changes nothing.
+    out = nr.reread_label_values(regions, _page([]), FakeRecognizer("证书编号:2017-上-803", [0.99] * 15))
+    assert nr.region_text(out[0]) == "证书编号 :2017- 上803"

@@ -304,3 +304,9 @@ def test_a_stray_glyph_between_a_day_and_its_unit_belongs_to_no_date() -> None:
     text = "我单位于2020年5月28有日至2020年6月4日，在单位公示栏"
     assert [h.iso for h in nz.find_dates(text)] == ["2020-05-28", "2020-06-04"]
     assert nz.prep_date_text("2020年5月28至日") == "2020年5月28至日"  # 至 is no stray
+
+
+def test_a_stray_glyph_between_year_and_month_belongs_to_no_date() -> None:
+    assert [h.iso for h in nz.find_dates("2019年三4月")] == ["2019-04"]  # a seal's ring read as 三
+    # A one's look-alike may be the month's first figure (一2 for 12): left as read.
+    assert nz.prep_date_text("2019年一2月") == "2019年一2月"

@@ -297,6 +297,8 @@ _GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([12][0-9A-Za-z]{3})\s*年\s*\d{1,2
 # 一 and 〇 read 了), at least two of its four characters still numerals.
 _GARBLED_CN_YEAR = re.compile(r"(\S{4})年[一二三四五六七八九十]{1,3}月")
 _CN_NUMERALS = set("〇○零一二三四五六七八九十")
+# A year unit read as one or two other glyphs (20194=4月: 2019年4月 with a seal's ring across 年).
+_GARBLED_YEAR_UNIT = re.compile(r"(?<!\d)(?:19|20)\d{2}\S{1,2}?(?:0?[1-9]|1[0-2])月")
 # A month after a year unit with no year before it (人 -年四月: a seal's ring took the year).
 _YEAR_LOST = re.compile(r"(?<![\d〇○零一二三四五六七八九十OoＯC\s])\s*年\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*月")
 
@@ -304,9 +306,10 @@ _YEAR_LOST = re.compile(r"(?<![\d〇○零一二三四五六七八九十OoＯC\s
 def date_like(text: str) -> bool:
     """`text` holds a date as date parsing repairs it (二C〇一年 is 二〇〇一年), one whose
     year has letters for at most two of its digits (or other characters for two of its Chinese
-    numerals), or one whose year was lost (-年四月)."""
+    numerals), one whose year unit was read as other glyphs (20194=4月), or one whose year was
+    lost (-年四月)."""
     t = prep_date_text(text)
-    return bool(_DATE_LIKE.search(t) or _YEAR_LOST.search(t)) \
+    return bool(_DATE_LIKE.search(t) or _YEAR_LOST.search(t) or _GARBLED_YEAR_UNIT.search(t)) \
         or any(sum(c.isdigit() for c in m.group(1)) >= 2 for m in _GARBLED_YEAR.finditer(t)) \
         or any(sum(c in _CN_NUMERALS for c in m.group(1)) >= 2 for m in _GARBLED_CN_YEAR.finditer(t))
 
@@ -354,7 +357,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
     """Cells and runs whose reading fails a check, however sure Tesseract was: an ISSN whose
     check digit fails (1004-5937 read 1004-3937, an integrity lead), a date that cannot be
     (2918年11月) or written as a date but no date (2o1e 年11月): the certificate would go
-    undated; a form label cut short (学 of 学历). The second reading is taken if it passes."""
+    undated; a form label cut short (学 of 学历); a certificate number with a Chinese character
+    inside it (2017- 上803). The second reading is taken if it passes."""
     out: list[Target] = []
     for region in regions:
         if not region.words:
@@ -367,6 +371,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             check = possible_date
         elif region.cell is not None and _label_cut_short(text):
             check = _completes(bare(text))
+        elif _CODE_WITH_GLYPH.search(text):
+            check = _whole_code
         else:
             continue
         if check is possible_date:
@@ -375,6 +381,18 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
             out.append(dataclasses.replace(target, passes=check))
     return out
+
+
+# A certificate number with a Chinese character inside it (证书编号：2017- 上803, J read 上):
+# numbers are letters, figures and hyphens, so a glyph between them is a misread letter.
+_CODE_LABELS = r"(?:编号|证书号|管理号)"
+_CODE_WITH_GLYPH = re.compile(_CODE_LABELS + r"[^0-9A-Za-z]{0,3}[0-9A-Za-z][0-9A-Za-z\-－\s]*[\u4e00-\u9fff][\-－\s]*[0-9]")
+_WHOLE_CODE = re.compile(_CODE_LABELS + r"[^0-9A-Za-z]{0,3}[0-9A-Za-z][0-9A-Za-z\-]{3,}$")
+
+
+def _whole_code(reading: str) -> bool:
+    """A reading whose number runs, in letters, figures and hyphens, to the end of the line."""
+    return bool(_WHOLE_CODE.search(re.sub(r"\s+", "", reading)))
 
 
 def _spliced_issn(old: str, reading: LineReading) -> Optional[tuple[str, float]]:
