@@ -119,6 +119,17 @@ def test_publicity_is_as_sure_as_its_statement_not_as_the_seal_beside_it() -> No
     assert (ev.period_from, ev.period_to, ev.result) == ("2020-05-16", "2020-05-20", "无异议") and ev.confidence >= 0.9
 
 
+def test_publicity_period_whose_end_has_no_year_takes_the_starts() -> None:
+    ev = one("publicity", page([["申报人员公示情况"], ["根据职称评审工作要求我单位于2020/5/20至5/24，在单位公示栏对贾斌同志申报"],
+                                ["正高级工程师资格的有关材料进行了公示，公示期间无异议。"], ["日期：2020/5/24"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-20", "2020-05-24")
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020年5月28日至6月4日，在单位公示栏进行了公示，公示期间无异议"]]))
+    assert (ev.period_from, ev.period_to) == ("2020-05-28", "2020-06-04")
+    # An end before the start is none (5/2 for 5/25 with a digit lost).
+    ev = one("publicity", page([["公示情况说明"], ["我单位于2020/5/20至5/2，在单位公示栏进行了公示，公示期间无异议"]]))
+    assert ev.period_to is None
+
+
 def test_publicity_period_that_ends_before_it_starts_has_no_end_and_rests_on_its_date() -> None:
     p = page([["申报人员公示情况"], ["，我单位于2020/5/23至2020/5/2，在单位公示栏对郭慧洁同志申报主任记"],
               ["者资格的有关材料进行了公示公示期间无异议"], ["公示结果：无异议"], ["日期：2020/5/27"]], conf=0.93)

@@ -315,9 +315,21 @@ def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
     flat = _COMPACT_END.sub(r"\1-\2-\3", nz.prep_date_text(view.flat))
     flat = _RUN_TOGETHER_END.sub(_split_month_day, flat)
     hits = nz.find_dates(flat)
+    prepared = nz.prep_date_text(flat)
     for a, b in zip(hits, hits[1:]):
-        between = nz.prep_date_text(flat)[a.end : b.start]
+        between = prepared[a.end : b.start]
         if len(between) <= 2 and re.search(r"(至|到|—|-|～|~)", between or "-"):
             return a.iso, b.iso
+    for a in hits:
+        # An end written (or read) without its year, the start's year understood: 2020年5月20日
+        # 至5月24日, or 2020/5/20至5/24 with the end's 2020/ lost.
+        m = _YEARLESS_END.match(prepared, a.end)
+        if m and len(a.iso) == 10:
+            end = nz.parse_date(f"{a.iso[:4]}年{int(m.group(1))}月{int(m.group(2))}日")
+            if end is not None and end >= a.iso:
+                return a.iso, end
     return None, None
+
+
+_YEARLESS_END = re.compile(r"[至到～~]((?:0?[1-9]|1[0-2]))(?:月|/|\.)((?:0?[1-9]|[12]\d|3[01]))(?![\d/.])")
 
