@@ -289,7 +289,7 @@ def test_scoring_computes_known_numbers():
                "evidence": [{"kind": "paper", "title": "论文甲", "source": {"file": "A1/a.pdf", "page": 3}},
                             {"kind": "diploma", "source": {"file": "A1/a.pdf", "page": 9}}],
                "findings": [{"rule": "SENIORITY", "outcome": "fail"}], "flags": [{"code": "TEXT_REUSE"}]},
-        "A2": {"dossier_id": "A2", "status": "rejected", "fields": {"public_ce_hours": {"value": 32}},
+        "A2": {"dossier_id": "A2", "status": "rejected", "fields": {"name": {"value": "李四"}, "public_ce_hours": {"value": 32}},
                "documents": [{"kind": "unknown", "file": "A2.pdf", "pages": [5]}],
                "findings": [{"rule": "SENIORITY", "outcome": "fail"}, {"rule": "CE_CARD_VALID", "outcome": "review"}],
                "flags": []},
@@ -297,12 +297,14 @@ def test_scoring_computes_known_numbers():
     rep = score(results, _hand_truth())
     # A1: name ok (spaces ignored), birth_date wrong precision, county_years ok, full_time 1 is not a bool
     assert (rep.fields_by_form["text_pdf"].hit, rep.fields_by_form["text_pdf"].total) == (2, 4)
-    assert (rep.fields_by_form["scan_damaged"].hit, rep.fields_by_form["scan_damaged"].total) == (1, 2)
+    assert (rep.fields_by_form["scan_damaged"].hit, rep.fields_by_form["scan_damaged"].total) == (2, 2)
     assert (rep.fields_by_form["docx"].hit, rep.fields_by_form["docx"].total) == (0, 1)  # A3 missing
-    assert (rep.fields.hit, rep.fields.total) == (3, 7)
+    assert (rep.fields.hit, rep.fields.total) == (4, 7)
     assert (rep.documents.hit, rep.documents.total) == (2, 3)
     assert (rep.evidence.hit, rep.evidence.total) == (1, 2)
     assert (rep.status.hit, rep.status.total) == (2, 3)
+    # Only A2 was read right (A1 has wrong fields and a diploma not found, A3 is missing).
+    assert (rep.status_read_right.hit, rep.status_read_right.total) == (1, 1)
     s = rep.rules["SENIORITY"]
     assert (s.tp, s.fp, s.fn) == (1, 1, 0) and s.precision == 0.5 and s.recall == 1.0
     assert "CE_CARD_VALID" not in rep.rules
