@@ -946,3 +946,12 @@ def test_a_certificate_number_with_a_chinese_character_inside_is_read_again() ->
     # A second reading with a Chinese character in the number still changes nothing.
     out = nr.reread_label_values(regions, _page([]), FakeRecognizer("证书编号:2017-上-803", [0.99] * 15))
     assert nr.region_text(out[0]) == "证书编号 :2017- 上803"
+
+
+def test_a_weak_signature_line_is_read_clear_of_the_date_line_below() -> None:
+    # 承诺人（签名）：潘燕 in a bold script face read 和承诺 (0.54), boxed into the date line's rows.
+    sig = Region(None, [_word("和", (991, 800, 1040, 883), 0.3), _word("承诺", (1050, 810, 1241, 860), 0.8)])
+    date = Region(None, [_word("日期：2020/5/13", (998, 869, 1287, 926), 0.98)])
+    prep = Prepared(np.full((1200, 1800), 255, np.uint8), [], IDENTITY, 0, 0.0, 300)
+    target = next(t for t in nr.weak_line_targets([sig, date], prep) if t.region is sig)
+    assert target.box[3] <= 869 and target.box[1] <= 800

@@ -510,9 +510,29 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
         # ink (诺人 of 承诺人（签名）：邹慧云, the rest in a face Tesseract dropped).
         if min(w.conf for w in region.words) >= weak and box[2] - box[0] < FRAGMENT_SPAN * (own[2] - own[0]):
             continue
-        out.append(Target(region, box, None, None))
+        out.append(Target(region, _clear_of_lines(box, region, regions), None, None))
     return out
 
+
+def _clear_of_lines(box: tuple[int, int, int, int], region: Region, regions: list[Region]) -> tuple[int, int, int, int]:
+    """`box` cut short of the lines read above and below it across its width: a tall script-face
+    signature boxed into the date line's rows (潘燕 over 日期：2020/5/13) is no one line to the
+    recogniser, which then reads nothing."""
+    x0, y0, x1, y1 = box
+    mid = (region.box()[1] + region.box()[3]) / 2
+    top, bottom = y0, y1
+    for r in regions:
+        if r is region or not r.words:
+            continue
+        rx0, ry0, rx1, ry1 = r.box()
+        if rx1 <= x0 or rx0 >= x1:
+            continue
+        if ry0 > mid and ry0 < bottom:
+            bottom = ry0
+        elif ry1 < mid and ry1 > top:
+            top = ry1
+    # Only a trim: a box that would lose half its height keeps its rows.
+    return (x0, top, x1, bottom) if bottom - top >= (y1 - y0) / 2 else box
 
 def weak_cell_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Target]:
     """Table cells of a few characters with a word Tesseract was very unsure of: a form's label
