@@ -955,3 +955,17 @@ def test_a_weak_signature_line_is_read_clear_of_the_date_line_below() -> None:
     prep = Prepared(np.full((1200, 1800), 255, np.uint8), [], IDENTITY, 0, 0.0, 300)
     target = next(t for t in nr.weak_line_targets([sig, date], prep) if t.region is sig)
     assert target.box[3] <= 869 and target.box[1] <= 800
+
+
+def test_a_reading_is_no_surer_than_that_no_character_was_left_out() -> None:
+    # 姓名：程凤 at low resolution: the second engine left 程 out (the blank just won its frame,
+    # 0.42 left to characters), sure of the rest; Tesseract read 姓名 程 风 with boxes too garbled
+    # to prove a glyph was dropped. The reading without 程 is no surer than 0.58.
+    from extractors.readers.linerec import Dropped
+
+    text = "姓名：凤"
+    reading = LineReading(text, tuple(Symbol(c, 0.98) for c in text), (Dropped(3, Symbol("程", 0.78), 0.42),))
+    assert reading.conf == pytest.approx(0.58)
+    tess = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("程", (417, 399, 456, 501), 0.87),
+                         _word("风", (455, 399, 481, 501), 0.78)])
+    assert nr.decide(tess, reading, "姓名") is None
