@@ -106,12 +106,21 @@ def _least_label_score(label: str) -> float:
 
 
 SPREAD_LABEL_CERTAINTY = 0.9
+DOUBLED_LABEL_CERTAINTY = 0.9
+_DOUBLED = re.compile(r"(.)\1")
 
 
 def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
     for lab in table.ordered:
         if t.startswith(lab, lead):
             return LabelHit(table.by_label[lab], lab, lead, lead + len(lab), 1.0)
+    # A label Tesseract read with glyphs doubled (最高高学学历), alone in its cell: no label
+    # repeats a character, so the text with each repeat dropped is the label.
+    rest = t[lead:]
+    single = _DOUBLED.sub(r"\1", rest)
+    if single != rest and single.rstrip(":：") in table.by_label:
+        lab = single.rstrip(":：")
+        return LabelHit(table.by_label[lab], lab, lead, len(t), DOUBLED_LABEL_CERTAINTY)
     for lab in table.ordered:
         # A two-character label spread over its cell (姓　　名) with a stray character read in
         # the gap (姓和名:), the colon or the cell's end right after it.

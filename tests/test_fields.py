@@ -204,6 +204,13 @@ def test_a_spread_two_character_label_with_a_stray_character_in_its_gap_is_the_l
     assert label_hits("姓和名称") == []
 
 
+def test_a_label_read_with_glyphs_doubled_alone_in_its_cell_is_the_label() -> None:
+    assert [(h.key, h.label, h.end) for h in label_hits("最高高学学历")] == [("education", "最高学历", 6)]
+    assert [h.key for h in label_hits("性性别：")] == ["gender"]
+    # Only a cell that is all label: a value's repeated characters are the value's.
+    assert [h.key for h in label_hits("姓名：丽丽")] == ["name"]
+
+
 def test_label_hits_prefers_longest_label() -> None:
     hits = label_hits("技能等级取得时间：2015年6月")
     assert [h.key for h in hits] == ["skill_level_date"]
