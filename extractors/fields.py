@@ -681,6 +681,9 @@ def _id_from_attachments(pages: list[PageContent], documents: list[Document], fi
 
 # A form date an attachment also prints: (field, attachment kind).
 _DATE_WITNESSES = (("graduation_date", "diploma"), ("current_title_date", "title_cert"))
+# The 送审表's account of the applicant's work (主要专业技术工作经历：2010年5月至今在…) dates
+# the start of professional work in a line of print, apart from the form's date cell.
+_WORK_SINCE = re.compile(r"工作经历[:：]?(.{6,12}?)至今")
 
 
 def _same_month(a: object, b: object) -> bool:
@@ -700,6 +703,17 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                 best = max(o.confidence for o in other)
                 if best > fv.confidence:
                     fields[key] = fv.model_copy(update={"confidence": round(best, 3)})
+    start = fields.get("work_start_date")
+    if start is not None:
+        for doc in documents:
+            if doc.kind != "submit_form":
+                continue
+            for page in pages_of(doc, pages):
+                for seg in page.segments:
+                    m = _WORK_SINCE.search(nz.compact(seg.text))
+                    hits = nz.find_dates(m.group(1)) if m else []
+                    if hits and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
+                        fields["work_start_date"] = fields["work_start_date"].model_copy(update={"confidence": round(seg.conf, 3)})
     from extractors.evidence.certificates import read_diploma, read_title_cert
 
     readers = {"diploma": read_diploma, "title_cert": read_title_cert}

@@ -383,3 +383,20 @@ def test_a_label_read_twice_by_two_crops_takes_its_value_from_the_second() -> No
     got = read_form([page])
     assert got["name"].value == "许明鹏" and got["name"].confidence >= 0.9
     assert got["gender"].value == "男"
+
+
+def test_a_work_start_read_unsurely_is_made_sure_by_the_submit_forms_account_of_work() -> None:
+    def fields_with(since: str) -> dict:
+        eval_page = pt_page([["姓名", "雷志志", "性别", "男"], ["参加工作时间", "2010年5月"]], conf=0.55)
+        submit = PageContent(file="A1/送审表.jpg", page=None, method="ocr", width_pt=A4[0], height_pt=A4[1], segments=[
+            Segment(text="专业技术资格送审表", box=(200.0, 60.0, 400.0, 80.0), conf=0.99),
+            Segment(text="姓名：雷志志", box=(60.0, 100.0, 200.0, 114.0), conf=0.99),
+            Segment(text=f"主要专业技术工作经历：{since}至今在内蒙古华远工程设计有限公司从事建筑工程工作。",
+                    box=(60.0, 300.0, 530.0, 320.0), conf=0.92),
+        ])
+        docs = [doc_for(eval_page), Document(kind="submit_form", file=submit.file, pages=[1], confidence=1.0)]
+        return extract_fields([eval_page, submit], docs)
+
+    sure = fields_with("2010年5月")["work_start_date"]
+    assert sure.value == "2010-05" and sure.confidence == 0.92
+    assert fields_with("2011年5月")["work_start_date"].confidence < 0.6  # another month vouches for nothing
