@@ -344,3 +344,17 @@ def test_one_attachment_cannot_support_two_claims_of_one_kind():
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
     d.paper("城市道路沥青路面病害成因分析", "2018-05")
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "pass"
+
+
+def test_an_unsure_claim_sharing_a_checked_issn_and_month_with_an_attachment_is_supported():
+    # The eval form's title cell read unsurely (a stray stroke); the attachment's title is near
+    # it, and the ISSN (check digit right) and month are the same: the claim is supported.
+    d = Dossier().ev("claimed_paper", title="城市道路沥青路面病害成因分忻", date="2018-05", issn="1009-7716", conf=0.5)
+    d.paper("城市道路沥青路面病害成因分析", "2018-05")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "pass"
+    # Another month, or an ISSN whose check digit fails, vouches for nothing.
+    d.evidence[-2] = d.evidence[-2].model_copy(update={"date": "2018-06"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
+    d.evidence[-2] = d.evidence[-2].model_copy(update={"date": "2018-05", "issn": "1009-7715"})
+    d.evidence[-1] = d.evidence[-1].model_copy(update={"issn": "1009-7715"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
