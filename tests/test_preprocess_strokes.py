@@ -44,3 +44,19 @@ def test_prepare_takes_pages_too_small_to_hold_anything() -> None:
     for shape in [(1, 1), (1, 40), (40, 1), (3, 3)]:
         prep = prepare(np.full(shape, 255, np.uint8), 300)
         assert prep.image.size > 0 and prep.cells == [] and prep.rotation == 0
+
+
+def test_a_ruling_line_cut_by_a_seals_strokes_still_closes_its_cells() -> None:
+    """A red seal over a table's corner is paper in the red channel: its strokes cut the bottom
+    line into pieces 6-7 px apart, the last piece shorter than a line's run (a WeChat photo of
+    a 送审表 on fresh seed 302 lost the row's last cell and the merged cell above it)."""
+    img = np.full((1200, 2000), 255, np.uint8)
+    cv2.rectangle(img, (100, 200), (1700, 290), 0, 3)
+    cv2.rectangle(img, (100, 290), (1700, 380), 0, 3)
+    cv2.line(img, (600, 200), (600, 380), 0, 3)
+    cv2.line(img, (1100, 290), (1100, 380), 0, 3)
+    for x0 in (1300, 1420, 1570):  # the seal's strokes crossing the bottom line
+        img[372:390, x0 : x0 + 7] = 255
+    prep = prepare(img, DPI, rotation=0)
+    row = sorted(c.box for c in prep.cells if c.box[1] > 285)
+    assert len(row) == 3 and row[-1][0] > 1095 and row[-1][2] > 1690
