@@ -186,6 +186,19 @@ def test_award_certificate() -> None:
     assert ev.date == "2017-02-02" and ev.number == "2017-J-485" and ev.issuer == "包头市人民政府"
 
 
+def test_award_date_read_years_off_the_year_it_is_for_is_not_its_date() -> None:
+    # 二〇一三 under a seal's ring, read 二G二三 (fresh seed 301): 2023 for an award of 2012年度.
+    def award(date_line: str) -> Evidence:
+        return one("award", page([["获奖证书"], ["何红同志你参与完成的“城市道路沥青路面病害成因与处治项目”荣获2012年度包头"],
+                                  ["市科学技术进步奖一等奖（第4完成人）。特发此证，以资鼓励。"], ["证书编号2013-J-294"],
+                                  ["包头市人民政府"], [date_line]]))
+
+    assert award("二G二三年一月二十三日").date is None
+    assert award("二〇一三年一月二十三日").date == "2013-01-23"
+    assert award("二〇一二年十二月").date == "2012-12"
+    assert award("二〇一五年一月").date is None
+
+
 def test_award_title_whose_closing_quote_ocr_lost_ends_at_its_verb() -> None:
     ev = one("award", page([["获奖证书"], ["潘文海同志 : 你参与完成的 \"变电站二次系统智能化改造实践项目荣获2011年度包头市科学"],
                             ["技术进步奖一等奖（第2完成人）。特发此证，以资鼓励。"], ["包头市人民政府"], ["2012年6月27日"]]))

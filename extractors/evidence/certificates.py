@@ -8,8 +8,8 @@ from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
 from extractors import titles as tt
 from extractors.evidence.common import (
-    GRADE, RANK, applicant_of, award_level, bottom_date, date_after, holder_id, holder_of, last_date, make_evidence,
-    number_after, org_name, school_of, signer_unit, year_date,
+    GRADE, RANK, applicant_of, award_level, bottom_date, date_after, fits_named_year, holder_id, holder_of, last_date,
+    make_evidence, number_after, org_name, school_of, signer_unit, year_date,
 )
 from extractors.evidence.names import parse_authors
 from extractors.layout import DocView
@@ -47,7 +47,7 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if rank is None:
         m = RANK.search(text)
         rank = nz.chinese_to_int(m.group(1)) if m else None
-    date = date_after(view, ("授奖日期", "获奖时间", "获奖日期", "发证日期", "颁发日期")) or last_date(view)
+    date = fits_named_year(view, date_after(view, ("授奖日期", "获奖时间", "获奖日期", "发证日期", "颁发日期")) or last_date(view))
     return [
         make_evidence("award", view, title_f, holder=holder_of(view, applicant_of(fields), ("获奖人", "完成人", "获奖者")),
                   title=title, grade=grade, level=level, holder_rank=rank, date=date, number=number_after(view),
@@ -70,7 +70,7 @@ def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
             title = title[: title.rfind("”")] if title.endswith("”") else title
         if title and title.count("“") > title.count("”"):
             title += "”"
-    date = date_after(view, ("发证日期", "授予日期", "颁发日期")) or last_date(view)
+    date = fits_named_year(view, date_after(view, ("发证日期", "授予日期", "颁发日期")) or last_date(view))
     return [
         make_evidence("honor", view, title_f, holder=holder_of(view, applicant_of(fields)), title=title, date=date,
                   issuer=org_name(signer_unit(view)), level=award_level(title or "") if title else None, number=number_after(view))

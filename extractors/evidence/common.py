@@ -165,6 +165,23 @@ def last_date(view: DocView) -> Optional[str]:
     return hits[-1].iso if hits else None
 
 
+# An award or honour names the year it is for (荣获2012年度…奖, 被评为2019年度优秀教师) and is
+# issued that year or within the next two.
+_YEAR_FOR = re.compile(r"((?:19|20)\d{2})\s*年度")
+ISSUED_WITHIN_YEARS = 2
+
+
+def fits_named_year(view: DocView, date: Optional[str]) -> Optional[str]:
+    """`date` if it agrees with the year the certificate says it is for, else None: a date read
+    years off that year is a numeral misread (二〇一三 read 二G二三 under a seal's ring, for
+    an award of 2012年度), and the eval form's date for the same title is taken instead."""
+    m = _YEAR_FOR.search(view.flat)
+    if date is None or m is None:
+        return date
+    named = int(m.group(1))
+    return date if named <= int(date[:4]) <= named + ISSUED_WITHIN_YEARS else None
+
+
 def _is_birth(view: DocView, iso: str) -> bool:
     return any(iso[:7] == d[:7] for d in view.ignore_dates)
 
