@@ -83,7 +83,8 @@ def test_a_less_sure_second_reading_changes_nothing() -> None:
 def test_two_engines_agreeing_raise_the_confidence_not_the_text() -> None:
     rec = FakeRecognizer("熊平", [0.97, 0.99])
     out = nr.reread_label_values(_form("熊 平", 0.6), _page([LABEL, VALUE, OTHER]), rec)
-    assert _texts(out)[VALUE] == ("熊 平", 0.97)
+    # Each character as sure as either engine being right: 熊 1 - 0.03 × 0.4.
+    assert _texts(out)[VALUE] == ("熊 平", 0.988)
 
 
 def test_an_unsure_second_reading_never_replaces_even_a_weak_first() -> None:
@@ -115,7 +116,8 @@ def test_label_alone_on_a_line_points_at_the_run_to_its_right() -> None:
     far_below = Region(None, [_word("2020年6月", (260, 300, 380, 330), 0.6)])
     out = nr.reread_label_values([label, value, far_below], _page([]), FakeRecognizer("丁立锋", [0.99] * 3))
     assert [nr.region_text(r) for r in out] == ["承诺人（签名）：", "丁立锋", "2020年6月"]
-    assert out[1].conf() == pytest.approx(0.99) and out[2].conf() == pytest.approx(0.6)
+    # 0.99 and Tesseract's 0.6 read alike: 1 - 0.01 × 0.4.
+    assert out[1].conf() == pytest.approx(0.996) and out[2].conf() == pytest.approx(0.6)
 
 
 def test_without_a_second_engine_regions_pass_through() -> None:
@@ -304,10 +306,11 @@ def test_a_date_two_engines_read_differently_is_in_doubt() -> None:
     # A date the second engine could not make out (二C〇一 read 二C〇) disputes nothing.
     rec = FakeRecognizer("二C〇年七月", [0.999, 0.83, 0.38, 1.0, 0.999, 0.999])
     assert nr.reread_label_values(regions, page, rec)[1] is regions[1]
-    # The same date read alike by both: no doubt, Tesseract's words kept.
+    # The same date read alike by both: no doubt, Tesseract's text kept, as sure as either
+    # engine being right (its 一 at 0.93 and the second engine's at 0.38: 0.957).
     rec = FakeRecognizer("二C〇一年七月", [0.999, 0.83, 0.6, 0.38, 1.0, 0.999, 0.999])
-    out = nr.reread_label_values(regions, page, rec)
-    assert out[1] is regions[1]
+    (seg,) = segments_of([nr.reread_label_values(regions, page, rec)[1]], page)
+    assert seg.text.replace(" ", "") == "二C〇一年七月" and seg.conf == pytest.approx(0.948, abs=1e-3)
 
 
 def test_a_cell_unreadable_whole_is_read_again_along_its_words() -> None:
@@ -789,9 +792,10 @@ def test_a_sure_value_with_a_lost_bracket_is_read_again() -> None:
     # Less sure than Tesseract, but agreeing on every character: its closed bracket is kept.
     unsure = FakeRecognizer("包头钢铁（集团）有限责任公司", [0.99] * 8 + [0.68] + [0.99] * 5)
     out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), unsure)
-    assert (nr.region_text(out[1]), out[1].conf()) == ("包头钢铁（集团）有限责任公司", 0.93)
-    # A different character is not corroborated: Tesseract's surer reading stays.
-    other = FakeRecognizer("包头钢钱（集团）有限责任公司", [0.99] * 8 + [0.68] + [0.99] * 5)
+    assert (nr.region_text(out[1]), out[1].conf()) == ("包头钢铁（集团）有限责任公司", 0.9776)  # 1 - 0.32 × 0.07
+    # A different character is not corroborated: read less surely than Tesseract's word, it
+    # does not replace it (characters both read alike are sure whatever each engine thought).
+    other = FakeRecognizer("包头钢钱（集团）有限责任公司", [0.99] * 3 + [0.68] + [0.99] * 10)
     out = nr.reread_label_values(regions, _page([UNIT_LABEL, OTHER]), other)
     assert nr.region_text(out[1]) == "包头钢铁（集团有限责任公司"
 
@@ -872,7 +876,7 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     assert nr.decide(retried, left_out, None) == ("董鑫峰", 0.73)
     # Put back, it must fill the glyph Tesseract saw, not add one Tesseract did not see.
     two = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.3), _word("峰", (294, 20, 334, 50), 0.3)])
-    assert nr.decide(two, left_out, None) == ("董 峰", 0.995)
+    assert nr.decide(two, left_out, None) == ("董 峰", 0.9965)
     # Three glyphs of ink under four characters Tesseract read (曹 boxed as 上 and half of 曹,
     # the boxes shifted): Tesseract cut a glyph in two, the second engine dropped nothing.
     image = np.full((100, 700), 255, np.uint8)
@@ -882,7 +886,7 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
                            _word("素", (509, 14, 554, 64), 0.93), _word("春", (553, 20, 582, 60), 0.93)])
     three = LineReading("曹素春", (Symbol("曹", 0.999), Symbol("素", 0.999), Symbol("春", 0.999)))
     assert nr.decide(split, three, None) is None  # without the page, Tesseract's boxes are believed
-    assert nr.decide(split, three, None, image) == ("曹素春", 0.999)
+    assert nr.decide(split, three, None, image) == ("曹素春", 0.9998)  # 曹 read alike at 0.78
     four = np.full((100, 700), 255, np.uint8)  # four glyphs of ink: one was dropped
     for x0, x1 in ((437, 460), (487, 508), (512, 552), (556, 582)):
         four[20:60, x0:x1] = 0
@@ -895,7 +899,7 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     twice = Region(None, [_word("人", (614, 19, 670, 77), 0.89), _word("额", (649, 2, 717, 91), 0.36),
                           _word("尔", (694, 6, 826, 74), 0.74), _word("敦", (783, 2, 828, 91), 0.79)])
     whole = LineReading("额尔敦", (Symbol("额", 0.999), Symbol("尔", 0.999), Symbol("敦", 0.999)))
-    assert nr.decide(twice, whole, None) == ("额尔敦", 0.999)
+    assert nr.decide(twice, whole, None) == ("额尔敦", 0.9994)  # 额 read alike at 0.36
 
 
 def test_a_character_half_taken_for_paper_is_sure_where_tesseract_boxed_a_glyph() -> None:
@@ -919,7 +923,7 @@ def test_a_glyph_tesseract_cut_in_two_is_no_glyph_the_second_engine_dropped() ->
              _word("平", (1676, 741, 1734, 805), 0.85)]
     second = "承诺人签名：钱永平"
     kept = nr.decide(Region(None, words), LineReading(second, tuple(Symbol(c, 0.9885) for c in second)), "承诺人签名")
-    assert kept == (second, 0.9885)
+    assert kept == (second, 0.9891)  # each character as sure as either engine being right
 
 
 def test_a_signature_tesseract_read_twice_once_wrong_goes_with_the_line_read_again() -> None:
@@ -969,3 +973,23 @@ def test_a_reading_is_no_surer_than_that_no_character_was_left_out() -> None:
     tess = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("程", (417, 399, 456, 501), 0.87),
                          _word("风", (455, 399, 481, 501), 0.78)])
     assert nr.decide(tess, reading, "姓名") is None
+
+
+def test_a_holder_line_read_again_is_sure_where_both_engines_read_alike() -> None:
+    # A publicity statement's line (fresh seed 313): Tesseract unsure of 磊 only, the second
+    # engine sure of 磊 but not of the period's zeros. The line as kept is as sure as its least
+    # sure character either engine could be right about: the period is sure, 磊 too.
+    words = [_word("我单位于", (20, 100, 120, 130), 0.95), _word("2020.05.21", (125, 100, 260, 130), 0.9),
+             _word("至", (262, 100, 290, 130), 0.92), _word("2020.05.27", (292, 100, 430, 130), 0.92),
+             _word("对姜", (432, 100, 480, 130), 0.81), _word("磊", (482, 100, 510, 130), 0.39),
+             _word("同志申报", (512, 100, 600, 130), 0.97)]
+    text = "我单位于2020.05.21至2020.05.27对姜磊同志申报"
+    probs = [0.99] * len(text)
+    probs[text.index("0.")] = 0.53  # the first 0 of .05
+    probs[text.index("磊")] = 0.89
+    out = nr.reread_label_values([Region(None, words)], _page([]), FakeRecognizer(text, probs))
+    assert nr.region_text(out[0]).replace(" ", "") == text and out[0].conf() > 0.9
+    # Where the engines read a character differently, the kept one is as sure as its own reading.
+    other = text.replace("磊", "蕾")
+    out = nr.reread_label_values([Region(None, words)], _page([]), FakeRecognizer(other, probs))
+    assert nr.region_text(out[0]) == other and out[0].conf() == pytest.approx(0.89)

@@ -13,6 +13,7 @@ callers keep Tesseract's reading.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import threading
 from dataclasses import dataclass
@@ -126,6 +127,23 @@ class LineReading:
             k = 1.0 / max(1e-6, 1.0 - s.blank)
             return Symbol(s.text, round(min(1.0, s.prob * k), 4), tuple((c, round(min(1.0, p * k), 4)) for c, p in s.alternatives))
         return LineReading(self.text, tuple(scaled(s) for s in self.symbols), self.dropped)
+
+    def agreed_with(self, others: list[tuple[str, float]]) -> "LineReading":
+        """The reading with each character another engine read alike (its words as (text,
+        confidence), in order) as sure as either reading being right: two engines misreading a
+        glyph the same way is far rarer than one doing so (a publicity statement's 2020.05.21, 0.53
+        here and 0.90 in Tesseract's word, is 0.95). Characters read differently keep their own chance."""
+        theirs = [(ch, conf) for text, conf in others for ch in text if not ch.isspace()]
+        mine = [s.text for s in self.symbols]
+        if "".join(mine) != self.text or not theirs:
+            return self
+        probs = [s.prob for s in self.symbols]
+        match = difflib.SequenceMatcher(None, mine, [ch for ch, _ in theirs], autojunk=False)
+        for a, b, size in match.get_matching_blocks():
+            for k in range(size):
+                probs[a + k] = 1.0 - (1.0 - probs[a + k]) * (1.0 - theirs[b + k][1])
+        symbols = tuple(Symbol(s.text, round(p, 4), s.alternatives, s.blank) for s, p in zip(self.symbols, probs))
+        return LineReading(self.text, symbols, self.dropped)
 
     def variants(self) -> tuple[str, ...]:
         """The reading with one unsure character swapped for a runner-up the model gave a fair

@@ -683,6 +683,7 @@ def decide(old: Optional[Region], reading: Optional[LineReading], must_start_wit
         # is at each place is settled, only which one is read (熊鑫 at 0.49, 鑫 half taken for
         # paper, against Tesseract's 能访 at 0.46).
         reading = reading.given_characters()
+    reading = reading.agreed_with([(w.text, w.conf) for w in old_words])
     old_mean = old.conf() if old is not None and old_words else 0.0
     old_min = min((0.0 if glyph_unread(w.text) else w.conf for w in old_words if bare(w.text)), default=old_mean)
     if _squeezed(old_text) == _squeezed(reading.text):
