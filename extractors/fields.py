@@ -703,6 +703,12 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                 best = max(o.confidence for o in other)
                 if best > fv.confidence:
                     fields[key] = fv.model_copy(update={"confidence": round(best, 3)})
+    # The employer's name says where it is (包头市白云鄂博矿区档案馆): a region cell read
+    # unsurely as that county is read right.
+    region, employer = fields.get("region"), fields.get("employer")
+    if region is not None and employer is not None and region.value in nz.COUNTIES \
+            and str(region.value) in str(employer.value) and employer.confidence > region.confidence:
+        fields["region"] = region.model_copy(update={"confidence": round(employer.confidence, 3)})
     start = fields.get("work_start_date")
     if start is not None:
         for doc in documents:

@@ -565,15 +565,25 @@ _CITY_MARKS = ("市直", "市本级", "市属", "市级")
 _TOWNSHIP = re.compile(r"(苏木|乡|镇)")
 
 
+# What may stand before a county's name in a region cell: the city, the region.
+_REGION_PREFIX = re.compile(r"^(?:内蒙古(?:自治区)?)?(?:包头市?)?$")
+
+
 def canonical_region(text: Optional[str]) -> Optional[str]:
-    """The region as written, with the county part repaired when OCR damaged one character."""
+    """The region as written, with the county part repaired when OCR damaged one character, and
+    without a stray glyph before the county's name (和白云鄂博矿区: the cell's first glyph read
+    twice) — only the city or the region may stand there."""
     if not text:
         return None
     t = skeleton(text)
     if not t:
         return None
-    if any(m in t for m in _CITY_MARKS) or any(c in t for c in COUNTIES):
+    if any(m in t for m in _CITY_MARKS):
         return t
+    for c in COUNTIES:
+        if c in t:
+            before = t[: t.index(c)]
+            return t if _REGION_PREFIX.match(before) else t[len(before):]
     for alias, full in _COUNTY_ALIASES.items():
         if alias in t:
             return t

@@ -400,3 +400,17 @@ def test_a_work_start_read_unsurely_is_made_sure_by_the_submit_forms_account_of_
     sure = fields_with("2010年5月")["work_start_date"]
     assert sure.value == "2010-05" and sure.confidence == 0.92
     assert fields_with("2011年5月")["work_start_date"].confidence < 0.6  # another month vouches for nothing
+
+
+def test_a_region_cell_with_a_stray_glyph_is_the_county_the_employer_names() -> None:
+    # 白云鄂博矿区 read 和白云鄂博矿区 at 0.70 (fresh seed 317: a false SAME_REGION fail).
+    def region_of(region: str, employer: str):
+        page = pt_page([["姓名", "郭兵", "性别", "男"], ["工作单位", employer], ["所在地区", region]])
+        page.segments[-1] = page.segments[-1].model_copy(update={"conf": 0.7})
+        return extract_fields([page], [doc_for(page)])["region"]
+
+    got = region_of("和白云鄂博矿区", "包头市白云鄂博矿区档案馆")
+    assert (got.value, got.confidence) == ("白云鄂博矿区", 0.95)
+    alone = region_of("和白云鄂博矿区", "包头市档案馆")  # nothing vouches for it: below the threshold
+    assert alone.value == "白云鄂博矿区" and alone.confidence < 0.6
+    assert region_of("包头市白云鄂博矿区", "包头市档案馆").value == "包头市白云鄂博矿区"

@@ -164,6 +164,9 @@ def test_region_level(region: str, level) -> None:
 def test_canonical_region_repairs_one_character() -> None:
     assert nz.canonical_region("昆都伦区") == "昆都仑区"
     assert nz.canonical_region("火星") is None
+    assert nz.canonical_region("和白云鄂博矿区") == "白云鄂博矿区"  # a stray glyph before the county
+    assert nz.canonical_region("内蒙古包头市东河区") == "内蒙古包头市东河区"
+    assert nz.canonical_region("土默特右旗萨拉齐镇") == "土默特右旗萨拉齐镇"
 
 
 def test_id_number_clean_up_and_mask() -> None:
