@@ -993,3 +993,18 @@ def test_a_holder_line_read_again_is_sure_where_both_engines_read_alike() -> Non
     other = text.replace("磊", "蕾")
     out = nr.reread_label_values([Region(None, words)], _page([]), FakeRecognizer(other, probs))
     assert nr.region_text(out[0]) == other and out[0].conf() == pytest.approx(0.89)
+
+
+def test_the_tops_of_a_tall_signature_read_as_a_line_above_are_not_read_again_alone() -> None:
+    # 承诺人签名：易眞 in a script face taller than the label (fresh seed 315): Tesseract boxed the
+    # glyphs' tops as a weak line of their own (日 取) half over the signature's line. The name
+    # is read again over both; the tops, read alone, were 且旨, and the signer 易真且旨.
+    page = _page([])
+    page.image[130:180, 20:480] = 0
+    line = Region(None, [_word("承诺人签名", (20, 140, 280, 170), 0.92), _word("勿", (350, 145, 400, 175), 0.72),
+                         _word("内", (420, 140, 470, 175), 0.44)])
+    tops = Region(None, [_word("日", (355, 132, 385, 149), 0.81), _word("取", (440, 130, 476, 141), 0.0)])
+    rec = FakeRecognizer("承诺人签名：易真", [0.99] * 8)
+    out = nr.reread_label_values([tops, line], page, rec)
+    assert [nr.region_text(r) for r in out] == ["承诺人签名：易真"]
+    assert len(rec.crops) == 1

@@ -724,6 +724,10 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         taken = {id(t.region) for t in targets}
         targets += [t for t in found if id(t.region) not in taken]
     for target in targets:
+        if target.region is not None and _fragment_within(target.region, read_again):
+            # Ink a reading already taken covers (the tops of a tall signature's glyphs, boxed
+            # as a weak line of their own above it): read alone it is only a piece of a glyph.
+            continue
         crop = _crop(prep, target.box)
         if crop is None:
             continue
