@@ -807,10 +807,16 @@ def test_a_weak_label_cell_is_read_again() -> None:
     rec = FakeRecognizer("学历", [0.98, 0.97])
     out = nr.reread_label_values(regions, _page([label, value]), rec)
     assert nr.region_text(out[0]) == "学历" and out[1] is regions[1]
-    # A long weak cell (a line of prose in a box) is no label to read again here.
-    prose = [Region(label, [_word("本人自2002年参加工作以来爱岗敬业", (20, 120, 190, 150), 0.45)])]
+    # A long weak cell of more than one line (prose in a box) is not read again: the second
+    # engine reads one line.
+    prose = [Region(label, [_word("本人自2002年参加工作以来爱岗敬业", (20, 112, 190, 132), 0.45),
+                            _word("，勤奋钻研业务知识", (20, 136, 190, 156), 0.45)])]
     rec = FakeRecognizer("本人自2002年参加工作以来爱岗敬业", [0.99] * 17)
     assert nr.reread_label_values(prose, _page([label]), rec)[0] is prose[0]
+    # One weak line in a cell (a claimed paper's title) is read again, and kept as surer.
+    title = [Region(label, [_word("高职院校机械兴支业评程轩政的实践", (20, 120, 190, 150), 0.45)])]
+    rec = FakeRecognizer("高职院校机械类专业课程思政的实践", [0.95] * 16)
+    assert nr.region_text(nr.reread_label_values(title, _page([label]), rec)[0]) == "高职院校机械类专业课程思政的实践"
 
 
 def test_a_label_cell_cut_short_is_read_again_and_taken_when_it_reads_a_whole_label() -> None:

@@ -20,13 +20,36 @@ SEEDS = range(12)
 # ---- references ---------------------------------------------------------------------------
 
 
+def ref_with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int) -> np.ndarray:
+    """Every row's runs of lines-or-pieces, gaps closed, that hold a pixel of a line."""
+    pieces = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
+    joined = cv2.morphologyEx(cv2.bitwise_or(lines, pieces), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    out = np.zeros_like(lines)
+    for y in range(lines.shape[0]):
+        x = 0
+        while x < lines.shape[1]:
+            if not joined[y, x]:
+                x += 1
+                continue
+            end = x
+            while end < lines.shape[1] and joined[y, end]:
+                end += 1
+            if lines[y, x:end].any():
+                out[y, x:end] = 255
+            x = end
+    return out
+
+
 def ref_find_lines(mask: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     hk = max(40, int(dpi * 0.5))
     vk = max(30, int(dpi * 0.3))
+    gap = max(5, int(round(dpi * pp.LINE_GAP_INCH)))
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
     horiz = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    horiz = ref_with_pieces(horiz, closed, hk // pp.LINE_PIECE_SHARE, gap)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
     vert = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    vert = ref_with_pieces(vert.T, np.ascontiguousarray(closed.T), vk // pp.LINE_PIECE_SHARE, gap).T
     return horiz, vert
 
 
@@ -174,7 +197,7 @@ def test_contour_boxes_equal_labelling(seed: int, density: float) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("dpi", [60, 100, 150])
+@pytest.mark.parametrize("dpi", [60, 100, 150, 300])
 def test_find_lines_and_cells_equal_full_image_operations(seed: int, dpi: int) -> None:
     mask = ruled_page(np.random.default_rng(seed))
     horiz, vert = pp.find_lines(mask, dpi)

@@ -60,3 +60,16 @@ def test_a_ruling_line_cut_by_a_seals_strokes_still_closes_its_cells() -> None:
     prep = prepare(img, DPI, rotation=0)
     row = sorted(c.box for c in prep.cells if c.box[1] > 285)
     assert len(row) == 3 and row[-1][0] > 1095 and row[-1][2] > 1690
+
+
+def test_the_tops_of_a_row_of_glyphs_are_not_a_line() -> None:
+    """Top strokes of ten glyphs 8 px apart, level across 480 px (腹腔镜胆囊切除术围 in a cell,
+    fresh seed 324): bridged like a seal-cut line they were whitened, and the title unreadable."""
+    img = np.full((1200, 2000), 255, np.uint8)
+    cv2.rectangle(img, (100, 200), (1700, 380), 0, 3)
+    for i in range(10):
+        x0 = 300 + i * 48
+        img[600:604, x0 : x0 + 40] = 0  # the top stroke
+        img[604:640, x0 + 18 : x0 + 22] = 0  # a stem under it
+    prep = prepare(img, DPI, rotation=0)
+    assert prep.image[600:604, 300:780].mean() < 128

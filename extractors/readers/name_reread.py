@@ -55,6 +55,7 @@ TITLE_LINES = 2
 TITLE_ZONE = 0.25  # share of the page height from the top
 TITLE_MAX_CHARS = 24
 WEAK_CELL_CHARS = 10  # a weak cell this short (a form's label: 是否疫情防控一线人员) is read again
+WEAK_LINE_CELL_CHARS = 40  # ... and one holding a single line this long (a claimed paper's title)
 WEAK_WORD = 0.5
 FRAGMENT_CHARS = 3  # a free line this short, sure or not, is read again when ...
 FRAGMENT_SPAN = 3.0  # ... its band's ink runs on to this many times its own width
@@ -535,14 +536,17 @@ def _clear_of_lines(box: tuple[int, int, int, int], region: Region, regions: lis
     return (x0, top, x1, bottom) if bottom - top >= (y1 - y0) / 2 else box
 
 def weak_cell_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Target]:
-    """Table cells of a few characters with a word Tesseract was very unsure of: a form's label
-    (学历 read 学惫 at 0.47) leaves its value unlabelled, and a value cell no label named goes
-    unread. The second reading replaces the first only when surer (see `decide`)."""
+    """Table cells of a few characters, or of one line, with a word Tesseract was very unsure
+    of: a form's label (学历 read 学惫 at 0.47) leaves its value unlabelled, a value cell no label
+    named goes unread, and a claimed paper's title in a light face (高职院校机械类专业课程思政的
+    实践 read …兴支业评程轩政… at 0.67) matches no attachment. The second reading replaces the
+    first only when surer (see `decide`)."""
     return [
         _cell_target(region.cell, region, None)
         for region in regions
-        if region.cell is not None and region.words and len(bare(region_text(region))) <= WEAK_CELL_CHARS
-        and min(w.conf for w in region.words) < weak
+        if region.cell is not None and region.words and min(w.conf for w in region.words) < weak
+        and (len(bare(region_text(region))) <= WEAK_CELL_CHARS
+             or (len(bare(region_text(region))) <= WEAK_LINE_CELL_CHARS and len(text_lines(region.words)) == 1))
     ]
 
 

@@ -177,8 +177,11 @@ class _UniformHistogram:
 
 # A red seal's strokes over a ruling line are paper in the red channel: they cut the line into
 # pieces a few pixels apart (up to 7 at 300 DPI measured), and a piece shorter than a run is no
-# line, so a row's cells leaked into the margin. Gaps this wide are bridged along the line.
+# line, so a row's cells leaked into the margin. Pieces of a third of a run, on a line's own
+# rows and this close to it, are that line. Closing the whole page this wide instead joined the
+# tops of a row of glyphs into a "line" and whitened them.
 LINE_GAP_INCH = 0.03
+LINE_PIECE_SHARE = 3  # a piece is at least 1/3 of a line's run
 
 
 def find_lines(mask: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,11 +189,43 @@ def find_lines(mask: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     hk = max(40, int(dpi * 0.5))
     vk = max(30, int(dpi * 0.3))
     gap = max(5, int(round(dpi * LINE_GAP_INCH)))
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    horiz = _long_runs(closed, hk, vertical=False)
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
-    vert = _long_runs(closed, vk, vertical=True)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
+    horiz = _with_pieces(_long_runs(closed, hk, vertical=False), closed, hk // LINE_PIECE_SHARE, gap, vertical=False)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
+    vert = _with_pieces(_long_runs(closed, vk, vertical=True), closed, vk // LINE_PIECE_SHARE, gap, vertical=True)
     return horiz, vert
+
+
+def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, vertical: bool) -> np.ndarray:
+    """`lines` extended by the runs of at least `piece` pixels on their own rows (columns when
+    `vertical`) that lie within `gap` pixels of them, the gaps filled. Only the rows lines are
+    on are worked on."""
+    axis = 0 if vertical else 1  # the axis a line lies along
+    across = np.flatnonzero(lines.any(axis=axis))
+    if not len(across):
+        return lines
+    # Opening and closing by a one-row kernel are row-local, so the line rows are worked on
+    # stacked together, whatever lies between them on the page.
+    if vertical:
+        own, inked = np.ascontiguousarray(lines[:, across].T), np.ascontiguousarray(closed[:, across].T)
+    else:
+        own, inked = np.ascontiguousarray(lines[across]), np.ascontiguousarray(closed[across])
+    pieces = cv2.morphologyEx(inked, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
+    joined = cv2.morphologyEx(cv2.bitwise_or(own, pieces), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    ink = joined > 0
+    # Number each row's runs; keep the runs holding a pixel of a line.
+    starts = ink & ~np.pad(ink, ((0, 0), (1, 0)))[:, :-1]
+    run = np.cumsum(starts.ravel()).reshape(ink.shape)
+    keep = np.zeros(int(run.max()) + 1, dtype=bool)
+    keep[run[ink & (own > 0)]] = True
+    kept = np.where(ink & keep[run], 255, 0).astype(lines.dtype)
+    out = lines.copy()
+    if vertical:
+        out[:, across] = kept.T
+    else:
+        out[across] = kept
+    return out
 
 
 def _long_runs(binary: np.ndarray, length: int, vertical: bool) -> np.ndarray:
