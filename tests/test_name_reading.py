@@ -1014,3 +1014,16 @@ def test_the_tops_of_a_tall_signature_read_as_a_line_above_are_not_read_again_al
     out = nr.reread_label_values([tops, line], page, rec)
     assert [nr.region_text(r) for r in out] == ["承诺人签名：易真"]
     assert len(rec.crops) == 1
+
+
+def test_a_piece_of_a_tall_signature_above_its_line_does_not_cut_the_crop() -> None:
+    # 承诺人（签名）：苏环眞 (fresh seed 330): the top of 眞 boxed alone as 癌 (0.59), reaching into
+    # the line's rows. Cut short of it, the crop lost the tops of the signature (read 办环).
+    line = Region(None, [_word("承诺", (1243, 961, 1608, 1009), 0.97), _word("苏", (1670, 935, 1901, 1009), 0.86),
+                         _word("二", (1842, 931, 1906, 1015), 0.37)])
+    piece = Region(None, [_word("癌", (1850, 923, 1884, 957), 0.59)])
+    box = (1215, 915, 1934, 1031)
+    assert nr._clear_of_lines(box, line, [piece, line]) == box
+    # A line of its own above (sure, several characters, clear of the line's rows) still cuts it.
+    above = Region(None, [_word("特此承诺本人", (1249, 880, 1618, 925), 0.95)])
+    assert nr._clear_of_lines(box, line, [above, line])[1] == 925

@@ -526,6 +526,11 @@ def _clear_of_lines(box: tuple[int, int, int, int], region: Region, regions: lis
         if r is region or not r.words:
             continue
         rx0, ry0, rx1, ry1 = r.box()
+        if len(bare(region_text(r))) <= FRAGMENT_CHARS and (
+                min(w.conf for w in r.words) < WEAK_WORD or min(ry1, region.box()[3]) > max(ry0, region.box()[1])):
+            # A few characters, weak or reaching into the line's own rows: a piece of its tall
+            # glyphs (the top of 眞 read 癌 at 0.59), not a line above or below it.
+            continue
         if rx1 <= x0 or rx0 >= x1:
             continue
         if ry0 > mid and ry0 < bottom:
