@@ -520,14 +520,15 @@ def _clear_of_lines(box: tuple[int, int, int, int], region: Region, regions: lis
     signature boxed into the date line's rows (潘燕 over 日期：2020/5/13) is no one line to the
     recogniser, which then reads nothing."""
     x0, y0, x1, y1 = box
-    mid = (region.box()[1] + region.box()[3]) / 2
+    _, own_top, _, own_bottom = region.box()
+    mid = (own_top + own_bottom) / 2
     top, bottom = y0, y1
     for r in regions:
         if r is region or not r.words:
             continue
         rx0, ry0, rx1, ry1 = r.box()
         if len(bare(region_text(r))) <= FRAGMENT_CHARS and (
-                min(w.conf for w in r.words) < WEAK_WORD or min(ry1, region.box()[3]) > max(ry0, region.box()[1])):
+                min(w.conf for w in r.words) < WEAK_WORD or min(ry1, own_bottom) > max(ry0, own_top)):
             # A few characters, weak or reaching into the line's own rows: a piece of its tall
             # glyphs (the top of 眞 read 癌 at 0.59), not a line above or below it.
             continue
@@ -546,12 +547,14 @@ def weak_cell_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Ta
     named goes unread, and a claimed paper's title in a light face (高职院校机械类专业课程思政的
     实践 read …兴支业评程轩政… at 0.67) matches no attachment. The second reading replaces the
     first only when surer (see `decide`)."""
+    def short_enough(region: Region) -> bool:
+        chars = len(bare(region_text(region)))
+        return chars <= WEAK_CELL_CHARS or (chars <= WEAK_LINE_CELL_CHARS and len(text_lines(region.words)) == 1)
+
     return [
         _cell_target(region.cell, region, None)
         for region in regions
-        if region.cell is not None and region.words and min(w.conf for w in region.words) < weak
-        and (len(bare(region_text(region))) <= WEAK_CELL_CHARS
-             or (len(bare(region_text(region))) <= WEAK_LINE_CELL_CHARS and len(text_lines(region.words)) == 1))
+        if region.cell is not None and region.words and min(w.conf for w in region.words) < weak and short_enough(region)
     ]
 
 

@@ -33,6 +33,18 @@ def same_month(a: str, b: str) -> bool:
     return a[:7] == b[:7]
 
 
+MIN_NUMBER_CHARS = 6
+
+
+def norm_number(n: Optional[str]) -> Optional[str]:
+    """A certificate number without separators, upper-cased; None when too short to identify
+    anything: OCR often keeps only the start of a number ("2019-"), and a year is no number."""
+    if not n:
+        return None
+    s = re.sub(r"[^0-9A-Za-z]", "", n).upper()
+    return s if len(s) >= MIN_NUMBER_CHARS else None
+
+
 # A forged date is made to look plausible; a date read from a scan years past the day the batch is
 # processed (二〇一三 read as 2043) is a misreading: such an item's date is not known.
 OCR_FUTURE_YEARS = 2

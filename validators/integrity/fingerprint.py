@@ -12,7 +12,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
-from validators.integrity.common import MIN_CONFIDENCE, norm_name
+from validators.integrity.common import MIN_CONFIDENCE, norm_name, norm_number
 from validators.integrity.textsim import shingles
 
 # Pages whose kind is an attachment: forms share their printed layout by design and are skipped.
@@ -27,7 +27,6 @@ MIN_TITLE_CHARS = 6
 _TOKEN = re.compile(r"[A-Z0-9]{6,}")
 _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]")
 MIN_LINE_CHARS = 4  # shorter CJK runs are mostly OCR debris around seals and borders
-MIN_NUMBER_CHARS = 6
 
 
 class Strict(BaseModel):
@@ -119,14 +118,6 @@ def _on_page(ev: Evidence, page: PageContent) -> bool:
     return ev.source.file == page.file and (ev.source.page == page.page or ev.source.page is None or page.page is None)
 
 
-def _norm_number(n: Optional[str]) -> Optional[str]:
-    if not n:
-        return None
-    s = re.sub(r"[^0-9A-Za-z]", "", n).upper()
-    # OCR often keeps only the start of a number ("2019-"): a year is not a certificate number.
-    return s if len(s) >= MIN_NUMBER_CHARS else None
-
-
 def page_tokens(text: str) -> list[str]:
     """Identifier-like runs (certificate numbers, dates), separators removed: BT2018-0231 → BT20180231."""
     # Separators inside one line only: a token never spans two lines.
@@ -159,7 +150,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         if kind not in ATTACHMENT_KINDS or page.image_is_photo:
             continue
         on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
-        number = next((_norm_number(e.number) for e in on_page if _norm_number(e.number)), None)
+        number = next((norm_number(e.number) for e in on_page if norm_number(e.number)), None)
         holder = next((norm_name(e.holder) for e in on_page if e.holder), None)
         named = sorted({n for e in on_page for n in _names(e)})
         holder_rank = next((e.holder_rank for e in on_page if e.holder_rank is not None), None)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator
 
 from dossierflow.checkdigits import valid_issns
 from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EVIDENCE_KINDS
+from validators.integrity.common import norm_number, same_month
 from validators.rules.base import (
     Facts,
     Params,
@@ -154,18 +153,14 @@ def _plausible(claim: Evidence, e: Evidence, titled_match: bool, f: Facts, p: Cl
     return not titled_match and bool(claim.date and e.date and claim.date[:7] == e.date[:7])
 
 
-def _alnum(text: str | None) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", text or "").upper()
-
-
 def _same_identifier(claim: Evidence, e: Evidence) -> bool:
     """Do claim and attachment share an identifier a misreading could not produce by chance: an
     ISSN whose check digit holds, with the same month, or a certificate number of six or more
     characters? Such a match vouches for a claim whose title was read unsurely."""
     if claim.issn and e.issn and claim.issn == e.issn and valid_issns(claim.issn):
-        return bool(claim.date and e.date and claim.date[:7] == e.date[:7])
-    number = _alnum(claim.number)
-    return len(number) >= 6 and number == _alnum(e.number)
+        return bool(claim.date and e.date and same_month(claim.date, e.date))
+    number = norm_number(claim.number)
+    return number is not None and number == norm_number(e.number)
 
 
 def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
@@ -193,15 +188,14 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
     for kind, claim in claims:
         taken = used.setdefault(kind, set())
         if not claim.title or not f.reliable(claim.confidence):
-            vouched = [
-                e
-                for k in p.supports[kind]
-                for e in f.all_items(k)
-                if id(e) not in taken and claim.title and e.title
-                and titles_match(claim.title, e.title, p.ocr_match_ratio) and _same_identifier(claim, e)
-            ]
-            if vouched:
-                taken.add(id(vouched[0]))
+            vouched = next(
+                (e for k in p.supports[kind] for e in f.all_items(k)
+                 if id(e) not in taken and claim.title and e.title
+                 and titles_match(claim.title, e.title, p.ocr_match_ratio) and _same_identifier(claim, e)),
+                None,
+            )
+            if vouched is not None:
+                taken.add(id(vouched))
             else:
                 unsure.append(claim.source)
             continue
