@@ -864,6 +864,20 @@ def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
     assert rec2.crops == []  # every word of the line was read surely: left to Tesseract
 
 
+def test_a_degree_line_naming_its_holder_by_gender_alone_is_read_again() -> None:
+    # 冯翠，女，1974年4月生。 has no cue word; the gender between commas marks the name.
+    words = [_word("畔", (40, 120, 60, 150), 0.0), _word("加，", (62, 120, 100, 150), 0.0),
+             _word("女", (104, 120, 124, 150), 0.9), _word("，1974年4月生。", (126, 120, 300, 150), 0.91),
+             _word("在内蒙古师范大学英语专业完成了硕士学习计划，业已毕业，经", (300, 120, 900, 150), 0.93)]
+    line = "冯翠，女，1974年4月生。在内蒙古师范大学英语专业完成了硕士学习计划，业已毕业，经"
+    rec = FakeRecognizer(line, [0.97] * len(line))
+    out = nr.reread_label_values([Region(None, words)], _page([]), rec)
+    assert nr.region_text(out[0]) == line and len(rec.crops) == 1
+    # A line with a weak word but no name in it is left alone.
+    prose = [_word("畔", (40, 120, 60, 150), 0.0), _word("加女士1974年4月", (62, 120, 300, 150), 0.91)]
+    assert nr.holder_line_targets([Region(None, prose)]) == []
+
+
 def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> None:
     # 董鑫峰: Tesseract saw three characters (the middle one unknown to it), the second engine
     # dropped 鑫 outright and is sure of the other two.

@@ -356,3 +356,34 @@ def test_a_large_title_read_as_two_overlapping_half_lines_is_read_again_once() -
     engine = OneLine()
     out = retry_weak_regions([top, bottom, other], prep, engine)
     assert ["".join(w.text for w in r.words) for r in out] == ["荣誉证书", "证书编号"]
+
+
+def test_a_second_reading_of_a_fraction_of_a_weak_line_does_not_replace_it() -> None:
+    from extractors.readers.ocr import retry_weak_regions
+    from extractors.readers.ocr_layout import Region, Word
+    from extractors.readers.preprocess import Prepared
+
+    class TopOfFirstGlyph:  # read alone, a script signature came back as the top of 谭: 西
+        def words(self, image: np.ndarray) -> list:
+            return [Word("西", (40, 20, 63, 45), 0.69, (1, 1, 1))]
+
+        def orientation(self, image: np.ndarray):
+            return None
+
+    prep = Prepared(np.full((1200, 2000), 255, np.uint8), [], np.eye(3)[:2], 0, 0.0, 240)
+    line = Region(None, [
+        Word("承诺人", (1244, 823, 1396, 868), 0.95, (1, 1, 1)),
+        Word("(签名)", (1395, 823, 1563, 868), 0.9, (1, 1, 1)),
+        Word("齐", (1628, 801, 1696, 870), 0.0, (1, 1, 1)),
+        Word("刚", (1712, 801, 1768, 863), 0.71, (1, 1, 1)),
+        Word("晓", (1787, 793, 1854, 856), 0.0, (1, 1, 1)),
+    ])
+    out = retry_weak_regions([line], prep, TopOfFirstGlyph())
+    assert out == [line]
+
+    class WholeLine(TopOfFirstGlyph):
+        def words(self, image: np.ndarray) -> list:
+            return [Word("承诺人(签名)谭刚晓", (20, 20, 600, 60), 0.8, (1, 1, 1))]
+
+    out = retry_weak_regions([line], prep, WholeLine())
+    assert ["".join(w.text for w in r.words) for r in out] == ["承诺人(签名)谭刚晓"]

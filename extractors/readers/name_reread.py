@@ -61,6 +61,9 @@ FRAGMENT_CHARS = 3  # a free line this short, sure or not, is read again when ..
 FRAGMENT_SPAN = 3.0  # ... its band's ink runs on to this many times its own width
 # Prose that names a certificate's or letter's holder.
 HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
+# A degree certificate names its holder with no cue word: 冯翠，女，1974年4月生。 The gender
+# between commas is the cue (matched before `bare` drops the commas).
+_NAME_GENDER = re.compile(r"[,，]\s*(?:性别)?\s*[男女]\s*[,，]")
 _ASCII_PUNCT = str.maketrans("（）：；，", "():;,")
 # Brackets of every shape: Tesseract reads the （ of 承诺人（签名） as 〈 or <.
 _NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】〈〉《》<>]+")
@@ -575,7 +578,8 @@ def holder_line_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[
         x0, _, x1, _ = region.box()
         inset = CELL_INSET if region.cell is not None else 0
         for line in text_lines(region.words):
-            if not HOLDER_CUES.search(bare("".join(w.text for w in line))):
+            text = "".join(w.text for w in line)
+            if not (HOLDER_CUES.search(bare(text)) or _NAME_GENDER.search(fold_width(text))):
                 continue
             if min(w.conf for w in line) >= weak:
                 continue

@@ -80,6 +80,14 @@ _DOUBT = "?"  # Tesseract's guess for a glyph it could not place (2004年?月); 
 RETRY_PAD = 16  # white margin around each region in the composite, prepared-image pixels
 RETRY_GAP = 24  # white rows between stacked regions
 MAX_SHEET_PX = 30_000  # Tesseract refuses images taller than 32767 pixels
+# A second reading must account for most of the ink the first one read: read alone, a script
+# signature's line can come back as one sure glyph from the top of its first character (谭 → 西),
+# which is more confident than the first reading and would drop the rest of the line.
+RETRY_MIN_SPAN = 0.5
+
+
+def _span(words: list[Word]) -> int:
+    return max(w.box[2] for w in words) - min(w.box[0] for w in words)
 
 
 def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -165,8 +173,11 @@ def retry_weak_regions(regions: list[Region], prep: Prepared, engine: OcrEngine)
     out = list(regions)
     live_regions = [r for r, c in zip(weak, crops) if c is not None]
     for region, new_words in zip(live_regions, per_band):
-        if new_words and _mean_conf(new_words) > region.conf():
-            out[out.index(region)] = Region(region.cell, new_words)
+        if not new_words or _mean_conf(new_words) <= region.conf():
+            continue
+        if region.words and _span(new_words) < RETRY_MIN_SPAN * _span(region.words):
+            continue
+        out[out.index(region)] = Region(region.cell, new_words)
     return out
 
 
