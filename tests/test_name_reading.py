@@ -279,6 +279,10 @@ def test_a_date_that_cannot_be_is_read_again_however_sure_tesseract_was() -> Non
     garbled = [Region(None, [_word("2o1e 年11月", (470, 263, 529, 281), 0.95)])]
     out = nr.reread_label_values(garbled, page, FakeRecognizer("2018年11月", [0.97] * 8))
     assert nr.region_text(out[0]) == "2018年11月"
+    # Its first digit misread (3018年5月 at the rim of a seal), however sure.
+    first = [Region(None, [_word("3018年5月", (492, 239, 546, 256), 0.95)])]
+    out = nr.reread_label_values(first, page, FakeRecognizer("2018年5月", [0.97] * 7))
+    assert nr.region_text(out[0]) == "2018年5月"
     # A possible date is not read again for being a date.
     rec = FakeRecognizer("2019年11月", [0.99] * 8)
     ok = [Region(None, [_word("2018年11月", (492, 239, 546, 256), 0.95)])]

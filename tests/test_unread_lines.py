@@ -209,6 +209,25 @@ def test_two_lines_tesseract_tangled_are_read_band_by_band() -> None:
     assert reread_tangled_lines(alone, prep, rec) == alone
 
 
+def test_a_tangled_line_is_read_on_over_ink_no_region_read() -> None:
+    # Tesseract tangled the start of a publicity statement with the line below, read nothing of
+    # 16至2020/5/22， and read 在单位公示 as a region of its own: the band reads up to that region.
+    prep = _page([(200, LINE_1), (265, LINE_2)], HEI)
+    font = ImageFont.truetype(HEI, 50)
+    start = 300 + int(font.getlength(LINE_1[: LINE_1.index("在")]))
+    w = lambda t, box: Word(t, box, 0.9, (1, 1, 1))  # noqa: E731
+    regions = [Region(None, [w("根据职称评审工作要求我", (300, 200, 700, 250))]),
+               Region(None, [w("求", (660, 200, 700, 250)), w("，我单位于2020", (700, 200, 880, 255)),
+                             w("志申报高级", (300, 266, 560, 320))]),
+               Region(None, [w("在单位公示", (start, 200, start + 250, 252))])]
+    rec = FakeRecognizer("读出的一行", 0.95)
+    out = reread_tangled_lines(regions, prep, rec)
+    assert [r.words[0].text for r in out] == ["在单位公示", "读出的一行", "读出的一行"]
+    first, second = out[1].box(), out[2].box()
+    assert start - 60 < first[2] <= start  # up to 在, over 16至2020/5/22，
+    assert second[2] > 300 + 0.9 * font.getlength(LINE_2)  # the whole of the line below
+
+
 def test_real_recogniser_reads_tangled_prose_lines() -> None:
     rec = LineRecognizer()
     if not rec.available():

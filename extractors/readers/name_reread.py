@@ -255,7 +255,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
                 # The label's line is read again over the ink that follows it on its band.
                 left, right = _band_stops(region, regions, prep.image.shape[1])
                 own = _run_target(region, label).box
-                box = _widen_to_ink(prep, own, left, right, SIGNATURE_GAP)
+                box = widen_to_ink(prep, own, left, right, SIGNATURE_GAP)
                 if box[2] - own[2] < (own[3] - own[1]):
                     continue  # no ink after the label: unsigned as far as the page shows
                 targets.append(Target(region, box, None, label, nothing_after=True))
@@ -273,7 +273,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             left, right = _band_stops(target.region, regions, prep.image.shape[1])
             own = _run_target(region, label).box
             tall = (target.box[0], min(target.box[1], own[1]), target.box[2], max(target.box[3], own[3]))
-            target = dataclasses.replace(target, box=_widen_to_ink(prep, tall, left, right))
+            target = dataclasses.replace(target, box=widen_to_ink(prep, tall, left, right))
         if id(target.region) in seen and target.region is not None:
             continue
         seen.add(id(target.region))
@@ -295,8 +295,9 @@ ZERO_LOOKALIKES = "〇○OoＯ0C"  # what OCR makes of a thin 〇 in a date (二
 _UNIT_AND_MORE = re.compile(r"[^\u4e00-\u9fff\d〇\s][年月日]|[年月日][^\u4e00-\u9fff\d〇\s]")
 
 
-# A year with letters for some of its digits (2o1e 年11月: 2018 with its 0 and 8 misread).
-_GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([12][0-9A-Za-z]{3})\s*年\s*\d{1,2}\s*月")
+# A year with letters for some of its digits (2o1e 年11月: 2018 with its 0 and 8 misread), or
+# with its first digit misread (3018年5月 under a seal's rim).
+_GARBLED_YEAR = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{3})\s*年\s*\d{1,2}\s*月")
 # A Chinese-numeral year with some of its numerals misread (一了一八年一月: 二〇一八 with 二 read
 # 一 and 〇 read 了), at least two of its four characters still numerals.
 _GARBLED_CN_YEAR = re.compile(r"(\S{4})年[一二三四五六七八九十]{1,3}月")
@@ -463,7 +464,7 @@ INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
 SIGNATURE_GAP = 3.0  # ... but a signature may be written a little way after its label
 
 
-def _widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int,
+def widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int,
                   gap_lines: float = INK_GAP) -> tuple[int, int, int, int]:
     """`box` stretched left and right over the ink of its band, no further than the stops (the
     next region read on the band): Tesseract may drop a line's first characters whole (承诺 of
@@ -509,7 +510,7 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         left, right = _band_stops(region, regions, prep.image.shape[1])
         own = _run_target(region, None).box
-        box = _widen_to_ink(prep, own, left, right)
+        box = widen_to_ink(prep, own, left, right)
         # A sure line is read again only when it is a few characters of a much longer line of
         # ink (诺人 of 承诺人（签名）：邹慧云, the rest in a face Tesseract dropped).
         if min(w.conf for w in region.words) >= weak and box[2] - box[0] < FRAGMENT_SPAN * (own[2] - own[0]):

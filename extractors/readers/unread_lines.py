@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
-from extractors.readers.name_reread import date_like, possible_date
+from extractors.readers.name_reread import date_like, possible_date, widen_to_ink
 from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 
@@ -199,7 +199,8 @@ def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None)
                    max(r.box()[2] for r in area), max(r.box()[3] for r in area))
             inside = [r for r in loose if not any(r is a for a in area) and mostly_within(r.box(), box)]
             area, grew = area + inside, bool(inside)
-        lines = _band_readings(rec, prep, box, len(out))
+        others = [r.box() for r in loose if not any(r is a for a in area)]
+        lines = _band_readings(rec, prep, box, len(out), others)
         if lines is not None:
             out = [r for r in out if not any(r is a for a in area)] + lines
     return out
@@ -241,7 +242,11 @@ def _words_overlap(u: Word, v: Word) -> bool:
     return smaller > 0 and area >= smaller / 3
 
 
-def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int) -> Optional[list[Region]]:
+def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int,
+                   others: list[tuple[int, int, int, int]] = ()) -> Optional[list[Region]]:
+    """Each band of ink in `box` read alone. A band runs on over the ink beyond the area, up to
+    the next region read on its rows: Tesseract may have read no word at all of the rest of a
+    tangled line (11至2020/5/18， of a publicity period), so the area's box stops short of it."""
     x0, y0, x1, y1 = box
     image = prep.image
     ink = image[y0:y1, x0:x1] < INK_LEVEL
@@ -254,7 +259,12 @@ def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int
         pad = max(4, (b - a) // 3)
         top, bottom = max(0, y0 + a - pad), min(image.shape[0], y0 + b + pad)
         cols = np.flatnonzero(ink[a:b].any(axis=0))
-        c0, c1 = max(0, x0 + int(cols[0]) - pad), min(image.shape[1], x0 + int(cols[-1]) + 1 + pad)
+        row0, row1 = y0 + a, y0 + b
+        on_rows = [o for o in others if min(o[3], row1) - max(o[1], row0) > 0.5 * (row1 - row0)]
+        left = max([o[2] for o in on_rows if o[2] <= x0 + int(cols[0])] or [0])
+        right = min([o[0] for o in on_rows if o[0] >= x0 + int(cols[-1]) + 1] or [image.shape[1]])
+        c0, _, c1, _ = widen_to_ink(prep, (x0 + int(cols[0]), row0, x0 + int(cols[-1]) + 1, row1), left, right)
+        c0, c1 = max(left, c0 - pad, 0), min(right, c1 + pad, image.shape[1])
         reading = _read(rec, image[top:bottom, c0:c1])
         if reading is None:
             return None
