@@ -119,11 +119,14 @@ def ref_text_runs_vertically(mask: np.ndarray, dpi: int) -> bool:
 
 
 def ref_to_grey(rgb: np.ndarray) -> np.ndarray:
-    lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    red, green, blue = cv2.split(rgb)
-    reddish = cv2.subtract(red, cv2.max(green, blue)) > 60
-    lum[reddish] = red[reddish]
-    return lum
+    """Luminance where a pixel is red by up to 20 levels over green and blue, the red channel
+    from 60 on, blended linearly in between (weights in 1/255ths, rounded half to even)."""
+    lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.int64)
+    red, green, blue = (rgb[:, :, i].astype(np.int64) for i in range(3))
+    margin = np.maximum(red - np.maximum(green, blue), 0)
+    weight = np.clip((margin - 20) * 255.0 / 40, 0, 255).astype(np.int64)
+    lighter = np.rint(np.maximum(red - lum, 0) * weight / 255.0).astype(np.int64)
+    return np.minimum(lum + lighter, 255).astype(np.uint8)
 
 
 def ref_holes(binary: np.ndarray) -> list[tuple[int, int, int, int]]:

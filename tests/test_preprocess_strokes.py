@@ -73,3 +73,23 @@ def test_the_tops_of_a_row_of_glyphs_are_not_a_line() -> None:
         img[604:640, x0 + 18 : x0 + 22] = 0  # a stem under it
     prep = prepare(img, DPI, rotation=0)
     assert prep.image[600:604, 300:780].mean() < 128
+
+
+def test_a_ruling_line_under_a_seals_rim_still_parts_its_rows() -> None:
+    """A red seal whose rim runs along a ruling line hides it for over 100 px (red is paper in
+    the greyscale): the rows above and below it became one cell, 拟申报职称 and 学历 one value
+    (fresh seed 343). The line is there where red ink lies on its rows."""
+    img = np.full((1200, 2000, 3), 255, np.uint8)
+    for y in (200, 290, 380):
+        cv2.line(img, (100, y), (1700, y), (0, 0, 0), 3)
+    for x in (100, 600, 1700):
+        cv2.line(img, (x, 200), (x, 380), (0, 0, 0), 3)
+    cv2.putText(img, "A", (150, 270), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)
+    red = (215, 45, 50)
+    cv2.circle(img, (1450, 530), 240, red, 12)  # its top runs along the middle line
+    cv2.putText(img, "SEAL", (1330, 560), cv2.FONT_HERSHEY_SIMPLEX, 2.5, red, 8)
+    assert not (img[289:292, 1400:1500] == 0).all(axis=2).any()  # the line is red there
+    prep = prepare(img, DPI, rotation=0)
+    values = sorted(c.box for c in prep.cells if c.box[0] > 595)
+    assert len(values) == 2 and values[0][3] <= 290 <= values[1][1]
+    assert len(prep.cells) == 4  # the seal's own ring and lettering make no cell

@@ -77,6 +77,16 @@ def test_a_colour_seal_is_left_to_the_red_channel() -> None:
     assert not has_red_ink(_certificate(1, 300)) and not has_red_ink(np.dstack([_certificate(1, 300)] * 3))
 
 
+def test_a_red_strokes_pale_edge_goes_with_the_stroke_not_the_print() -> None:
+    # Pixels of a seal's lettering in a JPEG scan (fresh seed 345): the stroke's core, its paler
+    # edge (red by 40-60 levels: luminance alone kept it as a grey outline of the lettering over
+    # a value, read 本千中证 for 本科), black print, black print under the seal, grey, blue ink.
+    px = np.array([[[197, 102, 110], [187, 128, 124], [193, 138, 135], [34, 34, 34], [150, 150, 150], [20, 40, 200]]], np.uint8)
+    grey = to_grey(px)[0]
+    assert grey[0] == 197 and grey[1] >= 180 and grey[2] >= 185  # the stroke, edge and all, is pale
+    assert list(grey[3:5]) == [34, 150] and grey[5] < 70  # print of every other colour keeps its level
+
+
 def test_a_page_without_a_seal_is_returned_as_it_was() -> None:
     page = _certificate(1, 300, with_seal=False)
     assert seals.whiten_seals(page, 300) is page

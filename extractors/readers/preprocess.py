@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from extractors.readers.seals import whiten_seals
-from extractors.readers.tones import grey_percentile, has_red_ink, to_grey
+from extractors.readers.tones import grey_percentile, has_red_ink, red_ink, to_grey
 
 CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 TARGET_DPI = 300
@@ -184,22 +184,29 @@ LINE_GAP_INCH = 0.03
 LINE_PIECE_SHARE = 3  # a piece is at least 1/3 of a line's run
 
 
-def find_lines(mask: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling lines as masks: long thin runs no character stroke reaches."""
+def find_lines(mask: np.ndarray, dpi: int, sealed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling lines as masks: long thin runs no character stroke reaches.
+
+    `sealed` (255 where red ink lies) marks where a seal may hide a line: a seal's rim running
+    along a ruling line covers it over an inch or more (red is paper in the greyscale), which
+    no gap closing bridges, and the rows on either side became one cell.
+    """
     hk = max(40, int(dpi * 0.5))
     vk = max(30, int(dpi * 0.3))
     gap = max(5, int(round(dpi * LINE_GAP_INCH)))
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
-    horiz = _with_pieces(_long_runs(closed, hk, vertical=False), closed, hk // LINE_PIECE_SHARE, gap, vertical=False)
+    horiz = _with_pieces(_long_runs(closed, hk, vertical=False), closed, hk // LINE_PIECE_SHARE, gap, vertical=False, sealed=sealed)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
-    vert = _with_pieces(_long_runs(closed, vk, vertical=True), closed, vk // LINE_PIECE_SHARE, gap, vertical=True)
+    vert = _with_pieces(_long_runs(closed, vk, vertical=True), closed, vk // LINE_PIECE_SHARE, gap, vertical=True, sealed=sealed)
     return horiz, vert
 
 
-def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, vertical: bool) -> np.ndarray:
+def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, vertical: bool,
+                 sealed: np.ndarray | None = None) -> np.ndarray:
     """`lines` extended by the runs of at least `piece` pixels on their own rows (columns when
-    `vertical`) that lie within `gap` pixels of them, the gaps filled. Only the rows lines are
-    on are worked on."""
+    `vertical`) that lie within `gap` pixels of them, the gaps filled; with `sealed`, also over
+    the red ink on those rows that touches them, and on to the pieces beyond it. Only the rows
+    lines are on are worked on."""
     axis = 0 if vertical else 1  # the axis a line lies along
     across = np.flatnonzero(lines.any(axis=axis))
     if not len(across):
@@ -211,8 +218,10 @@ def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, ve
     else:
         own, inked = np.ascontiguousarray(lines[across]), np.ascontiguousarray(closed[across])
     pieces = cv2.morphologyEx(inked, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
-    joined = cv2.morphologyEx(cv2.bitwise_or(own, pieces), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    found = cv2.bitwise_or(own, pieces)
+    if sealed is not None:
+        found = cv2.bitwise_or(found, np.ascontiguousarray(sealed[:, across].T if vertical else sealed[across]))
+    joined = cv2.morphologyEx(found, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     ink = joined > 0
     # Number each row's runs; keep the runs holding a pixel of a line.
     starts = ink & ~np.pad(ink, ((0, 0), (1, 0)))[:, :-1]
@@ -431,7 +440,8 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     # A red seal is paper in `to_grey`'s red channel; only a page without red ink (a greyscale
     # scan, a photocopy) can hold a grey one. Before any resampling: cubic upscaling overshoots
     # at a seal's edges, darker than its ink.
-    if not has_red_ink(image):
+    red_seen = has_red_ink(image)
+    if not red_seen:
         grey = whiten_seals(grey, dpi if dpi > 0 else TARGET_DPI)
     scale = TARGET_DPI / dpi if dpi > 0 else 1.0
     if abs(scale - 1.0) < 0.12:
@@ -468,7 +478,12 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     else:
         skew = 0.0
 
-    horiz, vert = drop_stray_strokes(*find_lines(mask, work_dpi), work_dpi)
+    # Where red ink lies on the prepared page: one nearest-neighbour warp of the original's mask.
+    sealed = None
+    if red_seen:
+        hh, ww = grey.shape
+        sealed = cv2.dilate(cv2.warpAffine(red_ink(image), m_total[:2], (ww, hh), flags=cv2.INTER_NEAREST), np.ones((3, 3), np.uint8))
+    horiz, vert = drop_stray_strokes(*find_lines(mask, work_dpi, sealed), work_dpi)
     lines = _grid(horiz, vert)
     cells = text_cells(_cells_of_grid(lines, work_dpi), lines.shape, work_dpi)
     # Lines are 0/255: the maximum whitens them and leaves every other pixel as it was.
