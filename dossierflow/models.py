@@ -65,6 +65,9 @@ class Segment(Strict):
     # Other readings OCR thought possible, one unsure character different (叶宇春 for 叶字春):
     # a name expected from elsewhere in the dossier may be matched against them.
     alternatives: list[str] = Field(default_factory=list)
+    # For each alternative, how sure it is should `text` be ruled out (a title that names no
+    # title): the runner-up's chance given the character read is wrong.
+    alternative_confs: list[float] = Field(default_factory=list)
 
 
 class PageContent(Strict):

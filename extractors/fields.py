@@ -488,13 +488,44 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
         if parsed is None and slash_form and c.key in DATE_FIELDS:
             repaired = nz.repair_slash_date(c.raw)
             parsed = (repaired, 0.6) if repaired else None
+        conf = c.value_seg.conf * parsed[1] * c.certainty if parsed is not None else 0.0
+        raw = c.raw
+        if parsed is None or parsed[1] < 1.0:
+            runner_up = _runner_up_value(c)
+            if runner_up is not None and runner_up[2] > conf:
+                parsed, conf, raw = (runner_up[0], 1.0), runner_up[2], runner_up[1]
         if parsed is None:
             continue
-        value, certainty = parsed
         src = source_of(stored, c.value_box, c.value_seg.locator)
-        conf = round(max(0.0, min(1.0, c.value_seg.conf * certainty * c.certainty)), 3)
-        out[c.key] = FieldValue(value=value, confidence=conf, source=src, raw=c.raw)  # type: ignore[arg-type]
+        conf = round(max(0.0, min(1.0, conf)), 3)
+        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw)  # type: ignore[arg-type]
     return out
+
+
+def _runner_up_value(c: Candidate) -> Optional[tuple[object, str, float]]:
+    """The value of a runner-up reading of the candidate's segment that is what a form writes
+    exactly, where the reading itself is not (正商级经济师, no title, with 高 the runner-up for
+    商: 正高级经济师): (value, its raw text, confidence given the reading is ruled out)."""
+    seg = c.value_seg
+    text = nz.compact(seg.text)
+    at = text.find(c.raw)
+    if at < 0 or text.count(c.raw) != 1:
+        return None
+    best: Optional[tuple[object, str, float]] = None
+    for alt, alt_conf in zip(seg.alternatives, seg.alternative_confs):
+        other = nz.compact(alt)
+        if len(other) != len(text):
+            continue
+        raw = other[at : at + len(c.raw)]
+        if raw == c.raw:
+            continue
+        parsed = PARSERS[c.key](raw)
+        if parsed is None or parsed[1] < 1.0:
+            continue
+        conf = alt_conf * c.certainty
+        if best is None or conf > best[2]:
+            best = (parsed[0], raw, conf)
+    return best
 
 
 def pages_of(doc: Document, pages: list[PageContent]) -> list[PageContent]:

@@ -205,6 +205,13 @@ def test_award_title_whose_closing_quote_ocr_lost_ends_at_its_verb() -> None:
     assert ev.title == "变电站二次系统智能化改造实践项目" and ev.grade == "一等奖"
 
 
+def test_award_title_whose_opening_quote_ocr_lost_starts_after_the_work_done() -> None:
+    # Fresh seed 349: 你参与完成的县级融媒体中心建设的实践与思考项目 " 荣获2014年度…, the “ lost.
+    ev = one("award", page([["获奖证书"], ["董平杰同志 : 你参与完成的县级融媒体中心建设的实践与思考项目 \" 荣获2014年度包头市教学"],
+                            ["成果奖二等奖（第4完成人）。特发此证，以资鼓励。"], ["包头市教育局"], ["2014年10月20日"]]))
+    assert ev.title == "县级融媒体中心建设的实践与思考项目" and ev.grade == "二等奖"
+
+
 def test_honor_with_nested_quotes() -> None:
     ev = one("honor", page([["荣誉证书"], ["王秀英同志：被授予“包头市“鹿城英才””荣誉称号。特发此证，以资鼓励。"],
                             ["中共包头市委组织部"], ["二〇一七年二月"]]))

@@ -385,7 +385,31 @@ def test_a_label_read_twice_by_two_crops_takes_its_value_from_the_second() -> No
     assert got["gender"].value == "男"
 
 
-def test_a_work_start_read_unsurely_is_made_sure_by_the_submit_forms_account_of_work() -> None:
+def test_a_value_that_names_nothing_takes_a_runner_up_reading_that_does() -> None:
+    # 正高级经济师 read 正商级经济师 (fresh seed 347): no title; as read it would be 经济师 with
+    # something lost before it. The recogniser's runner-up for 商 was 高.
+    from extractors.fields import read_form
+
+    def form(value: str, alternatives: list[str], confs: list[float]) -> dict:
+        page = PageContent(file="A1/送审表.pdf", page=1, method="ocr", width_pt=A4[0], height_pt=A4[1], segments=[
+            Segment(text="专业技术资格送审表", box=(200.0, 60.0, 400.0, 80.0), conf=0.95),
+            Segment(text="姓名：武峰", box=(58.0, 89.0, 124.0, 113.0), conf=0.99),
+            Segment(text=f"拟申报职称：{value}", box=(57.0, 228.0, 189.0, 250.0), conf=0.62,
+                    alternatives=alternatives, alternative_confs=confs),
+        ])
+        return read_form([page])
+
+    got = form("正商级经济师", ["拟申报职称：正高级经济师", "拟申报职称：正离级经济师"], [0.75, 0.12])["applied_title"]
+    assert got.value == "正高级经济师" and got.confidence == 0.75 and got.raw == "正高级经济师"
+    # A runner-up no surer than the reading as it stands changes nothing.
+    got = form("正商级经济师", ["拟申报职称：正高级经济师"], [0.2])["applied_title"]
+    assert got.value == "经济师" and got.confidence < 0.5
+    # A reading that names a title is kept, whatever its runners-up name.
+    got = form("高级经济师", ["拟申报职称：正级经济师"], [0.9])["applied_title"]
+    assert got.value == "高级经济师"
+
+
+
     def fields_with(since: str) -> dict:
         eval_page = pt_page([["姓名", "雷志志", "性别", "男"], ["参加工作时间", "2010年5月"]], conf=0.55)
         submit = PageContent(file="A1/送审表.jpg", page=None, method="ocr", width_pt=A4[0], height_pt=A4[1], segments=[

@@ -686,6 +686,11 @@ def test_runner_up_readings_swap_one_unsure_character() -> None:
     assert reading.variants() == ("叶宇春",)  # 宁 and 椿 were given no fair chance
     sure = LineReading("叶宇春", (Symbol("叶", 1.0), Symbol("宇", 0.97, (("字", 0.03),)), Symbol("春", 1.0)))
     assert sure.variants() == ()
+    # Should 叶字春 be ruled out, 宇 is as sure as its share of what 字 leaves: 0.42 / 0.43, and
+    # the reading no surer than 春.
+    assert reading.variants_if_ruled_out() == (("叶宇春", 0.95),)
+    title = LineReading("正商级", (Symbol("正", 0.99), Symbol("商", 0.6, (("高", 0.3), ("离", 0.05))), Symbol("级", 0.98)))
+    assert title.variants_if_ruled_out() == (("正高级", 0.75),)
 
 
 def test_a_variant_form_is_read_as_its_simplified_character() -> None:

@@ -25,6 +25,11 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
         # The closing quote lost to OCR: the title runs to the verb after it (…项目荣获2011年度…).
         m = re.search(r"[《“\"]([^》”\"《“]{3,40}?)(?:荣获|获得|被评为)", view.flat)
         title = m.group(1) if m else None
+    if title is None:
+        # The opening quote lost: the title runs from the work done (你参与完成的…) to the
+        # closing quote before the award (…项目”荣获2014年度…).
+        m = re.search(r"(?:完成|参与|主持|承担)的([^》”\"《“]{3,40}?)[》”\"](?:荣获|获得|被评为)", view.flat)
+        title = m.group(1) if m else None
     grade_m = GRADE.search(text)
     grade = None
     if grade_m:

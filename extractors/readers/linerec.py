@@ -148,6 +148,13 @@ class LineReading:
     def variants(self) -> tuple[str, ...]:
         """The reading with one unsure character swapped for a runner-up the model gave a fair
         chance (叶字春 with 宇 at 0.22 → 叶宇春): what a name may also be. Most likely first."""
+        return tuple(text for text, _ in self.variants_if_ruled_out())
+
+    def variants_if_ruled_out(self) -> tuple[tuple[str, float], ...]:
+        """`variants`, each with how sure it is once the reading itself is ruled out (a title
+        read 正商级经济师, which names no title, with 高 the runner-up for 商): the runner-up's chance
+        given that the character read is wrong, p / (1 − p_read), and no surer than the other
+        characters."""
         if "".join(s.text for s in self.symbols) != self.text:
             return ()
         options = [
@@ -159,7 +166,13 @@ class LineReading:
         ]
         options.sort(key=lambda o: -o[0])
         texts = [s.text for s in self.symbols]
-        return tuple("".join(texts[:i] + [alt] + texts[i + 1 :]) for _, i, alt in options[:MAX_VARIANTS])
+        out = []
+        for p, i, alt in options[:MAX_VARIANTS]:
+            others = [s.prob for j, s in enumerate(self.symbols) if j != i and s.text.isalnum()]
+            others += [1.0 - d.present for d in self.dropped]
+            given = min(1.0, p / max(1e-6, 1.0 - self.symbols[i].prob))
+            out.append(("".join(texts[:i] + [alt] + texts[i + 1 :]), round(min([given] + others), 4)))
+        return tuple(out)
 
 
 def model_path() -> Optional[Path]:

@@ -838,16 +838,19 @@ def _disputed(region: Region, reading: LineReading) -> Region:
     word no surer than DISPUTED, carrying the other reading, so that readers downstream know
     the date is in doubt (a human reads it) rather than take either."""
     conf = min(DISPUTED, min(w.conf for w in region.words))
-    word = Word(region_text(region), region.box(), round(conf, 4), region.words[0].line_key, (reading.text,))
+    # The other reading is in doubt too: it is never taken as surer than DISPUTED.
+    word = Word(region_text(region), region.box(), round(conf, 4), region.words[0].line_key,
+                ((reading.text, round(min(DISPUTED, reading.conf), 4)),))
     return Region(region.cell, [word])
 
 
-def _variants(kept: str, reading: Optional[LineReading]) -> tuple[str, ...]:
-    """The second engine's runner-up readings, when the text kept is its reading (or that
-    reading with the characters it dropped put back)."""
+def _variants(kept: str, reading: Optional[LineReading]) -> tuple[tuple[str, float], ...]:
+    """The second engine's runner-up readings, each with its confidence should the kept text be
+    ruled out, when the text kept is its reading (or that reading with the characters it
+    dropped put back)."""
     for r in (reading, reading.filled() if reading is not None else None):
         if r is not None and kept == r.text:
-            return r.variants()
+            return r.variants_if_ruled_out()
     return ()
 
 

@@ -29,8 +29,9 @@ class Word:
     box: tuple[int, int, int, int]  # prepared-image pixels
     conf: float  # 0–1
     line_key: tuple[int, int, int]  # (block, paragraph, line) as Tesseract grouped it
-    # Other readings of `text` the second recogniser thought possible (see LineReading.variants)
-    alternatives: tuple[str, ...] = ()
+    # Other readings of `text` the second recogniser thought possible, each with its confidence
+    # should `text` be ruled out (see LineReading.variants_if_ruled_out)
+    alternatives: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -194,17 +195,20 @@ def _segment(words: list[Word], prep: Prepared, cell: Optional[CellBox]) -> Opti
         )
     conf = float(np.mean([w.conf for w in words]))
     alternatives: list[str] = []
+    alternative_confs: list[float] = []
     if len(words) == 1:  # a region the second engine read whole: its runner-up readings
-        for alt in words[0].alternatives:
+        for alt, alt_conf in words[0].alternatives:
             t = clean(chinese_brackets(alt)).strip(_EDGE_JUNK)
             if t and t != text and t not in alternatives:
                 alternatives.append(t)
+                alternative_confs.append(alt_conf)
     return Segment(
         text=text,
         box=map_box(prep.to_original, box),
         conf=round(min(1.0, max(0.0, conf)), 4),
         cell=(cell.table, cell.row, cell.col) if cell is not None else None,
         alternatives=alternatives,
+        alternative_confs=alternative_confs,
     )
 
 

@@ -73,6 +73,7 @@ def ocr_page(
             conf=s.conf,
             cell=s.cell,
             alternatives=s.alternatives,
+            alternative_confs=s.alternative_confs,
         )
         for s in result.segments
     ]
