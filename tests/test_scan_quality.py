@@ -358,6 +358,36 @@ def test_a_large_title_read_as_two_overlapping_half_lines_is_read_again_once() -
     assert ["".join(w.text for w in r.words) for r in out] == ["荣誉证书", "证书编号"]
 
 
+def test_runs_overlapping_through_a_merged_run_are_read_again_as_one() -> None:
+    # Fresh seed 361: a small run inside a signature line took the line into its group first;
+    # the run lying on the line (钱队污 over 承诺人（签名）:和过瑟) stayed apart, and the
+    # signature was read twice, once as 人钱玲洁 and once as 钱玲洁.
+    from extractors.readers.ocr import retry_weak_regions
+    from extractors.readers.ocr_layout import Region, Word
+    from extractors.readers.preprocess import Prepared
+
+    class OneLine:
+        def __init__(self) -> None:
+            self.sheets = 0
+
+        def words(self, image: np.ndarray) -> list:
+            self.sheets += 1
+            h = image.shape[0]
+            return [Word("承诺人(签名):钱玲洁", (10, h // 2 - 20, 660, h // 2 + 20), 0.97, (1, 1, 1))]
+
+        def orientation(self, image: np.ndarray):
+            return None
+
+    prep = Prepared(np.full((1400, 2000), 255, np.uint8), [], np.eye(3)[:2], 0, 0.0, 240)
+    small = Region(None, [Word("名", (1444, 994, 1488, 1021), 0.5, (1, 1, 1))])
+    on_line = Region(None, [Word("钱队污", (1661, 962, 1897, 1042), 0.53, (1, 2, 1))])
+    line = Region(None, [Word("承诺人(签名):", (1243, 990, 1606, 1051), 0.8, (1, 3, 1)),
+                         Word("和过瑟", (1669, 1001, 1894, 1042), 0.3, (1, 3, 1))])
+    engine = OneLine()
+    out = retry_weak_regions([small, on_line, line], prep, engine)
+    assert ["".join(w.text for w in r.words) for r in out] == ["承诺人(签名):钱玲洁"]
+
+
 def test_a_second_reading_of_a_fraction_of_a_weak_line_does_not_replace_it() -> None:
     from extractors.readers.ocr import retry_weak_regions
     from extractors.readers.ocr_layout import Region, Word

@@ -97,20 +97,28 @@ def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -
 
 
 def _merge_overlapping_runs(regions: list[Region], weak: list[Region]) -> tuple[list[Region], list[Region]]:
-    """Weak text runs whose boxes mostly overlap become one region (in the first one's place)."""
-    runs = [r for r in weak if r.cell is None and r.words]
-    merged: dict[int, Region] = {}
-    gone: set[int] = set()
-    for i, a in enumerate(runs):
-        if id(a) in gone:
-            continue
-        group = merged.get(id(a), a)
-        for b in runs[i + 1 :]:
-            if id(b) not in gone and _overlap_share(group.box(), b.box()) > 0.5:
-                group = Region(None, group.words + b.words)
-                gone.add(id(b))
-        if group is not a:
-            merged[id(a)] = group
+    """Weak text runs whose boxes mostly overlap become one region (in the first one's place),
+    a merged region's box compared again with the rest until none overlaps: a small run inside
+    a signature line must not take the line away from a run lying on it (钱队污 over 承诺人（签名）:
+    和过瑟, which stayed two readings of one signature)."""
+    groups = [[r] for r in weak if r.cell is None and r.words]
+
+    def box(group: list[Region]) -> tuple[int, int, int, int]:
+        return Region(None, [w for r in group for w in r.words]).box()
+
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(groups):
+            for j in range(i + 1, len(groups)):
+                if _overlap_share(box(a), box(groups[j])) > 0.5:
+                    a.extend(groups.pop(j))
+                    joined = True
+                    break
+            if joined:
+                break
+    merged = {id(g[0]): Region(None, [w for r in g for w in r.words]) for g in groups if len(g) > 1}
+    gone = {id(r) for g in groups if len(g) > 1 for r in g[1:]}
     if not merged:
         return regions, weak
     swap = lambda r: merged.get(id(r), r)  # noqa: E731
