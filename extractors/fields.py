@@ -25,7 +25,8 @@ from extractors.layout import DocView, below, lines, next_cell, right_of, source
 
 LABEL_MIN_SCORE = 0.75
 SPILL_CHARS = 2  # at most this much of a value is taken for spill into its label's cell
-_EDGE_JUNK = re.compile(r"^[\s:：;；,，.。、|_\-—·•'\"“”‘’\[\]【】]+|[\s:：;；,，、|_\-—·•'\"“”‘’\[\]【】]+$")
+# A dash before 级 is no edge junk but the 一 of 一级 read as a dash (—级教师): see _DASH_FOR_ONE.
+_EDGE_JUNK = re.compile(r"^(?:[\s:：;；,，.。、|·•'\"“”‘’\[\]【】]|[_\-—](?!级))+|[\s:：;；,，、|_\-—·•'\"“”‘’\[\]【】]+$")
 
 
 @dataclass(frozen=True)

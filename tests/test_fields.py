@@ -385,6 +385,15 @@ def test_a_label_read_twice_by_two_crops_takes_its_value_from_the_second() -> No
     assert got["gender"].value == "男"
 
 
+def test_the_one_of_yiji_read_as_a_dash_is_not_stripped_as_edge_junk() -> None:
+    # Fresh seed 377: the value cell read —级教师 (the recogniser's dash for 一); stripped as a
+    # leading dash it became 级教师, and FORMS_CONSISTENT saw 一级教师 against 级教师.
+    from extractors.fields import read_form
+
+    got = read_form([pt_page([["姓名", "王丽"], ["申报资格", "—级教师"], ["现职称", "：- 二级教师"]])])
+    assert got["applied_title"].value == "一级教师" and got["current_title"].value == "二级教师"
+
+
 def test_a_value_that_names_nothing_takes_a_runner_up_reading_that_does() -> None:
     # 正高级经济师 read 正商级经济师 (fresh seed 347): no title; as read it would be 经济师 with
     # something lost before it. The recogniser's runner-up for 商 was 高.

@@ -887,6 +887,20 @@ def test_a_degree_line_naming_its_holder_by_gender_alone_is_read_again() -> None
     assert nr.holder_line_targets([Region(None, prose)]) == []
 
 
+def test_a_holder_line_holding_a_date_takes_its_zeros_as_one_reading() -> None:
+    # Fresh seed 368: 学生余鑫，性别男，一九八二年八月生，于二〇〇一年… read again whole, 鑫 at 0.96
+    # but each 〇 at 0.47 against ○: the line was judged unsure, and 余意人 raised HOLDER_MISMATCH.
+    line = "学生余鑫，性别男，一九八二年八月生，于二〇〇一年"
+    symbols = tuple(Symbol(c, 0.47, (("○", 0.45), ("O", 0.05))) if c == "〇" else Symbol(c, 0.98) for c in line)
+    rec = FakeRecognizer("", [])
+    rec.reading = LineReading(line, symbols)
+    words = [_word("学生余", (40, 120, 100, 150), 0.93), _word("意", (102, 120, 122, 150), 0.49),
+             _word("人", (124, 110, 140, 160), 0.22),
+             _word("性别男，一九八二年八月生，于二Oo一年", (142, 120, 600, 150), 0.9)]
+    out = nr.reread_label_values([Region(None, words)], _page([]), rec)
+    assert nr.region_text(out[0]) == line and out[0].words[0].conf >= 0.9
+
+
 def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> None:
     # 董鑫峰: Tesseract saw three characters (the middle one unknown to it), the second engine
     # dropped 鑫 outright and is sure of the other two.

@@ -763,6 +763,12 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
         except Exception as exc:  # onnxruntime raises its own types; the page must not be lost
             log.warning("second reading failed, Tesseract's kept: %s", exc)
             return out
+        # A labelled value or a cell holding a date is a date, whatever brought it here; and
+        # in a line holding a date (a holder's line: …，一九八二年八月生，于二〇〇一年…) a 〇
+        # read as ○ or O is no doubt about the line.
+        is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
+        if is_date and reading is not None:
+            reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
         if target.line is not None and target.region is not None:
             kept = decide(Region(target.region.cell, list(target.line)), reading, None, prep.image)
             if kept is not None:
@@ -775,10 +781,6 @@ def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optio
                 read_again.append((target.box, kept[0]))
                 taken_regions.add(id(out[i]))
             continue
-        # A labelled value or a cell holding a date is a date, whatever brought it here.
-        is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
-        if is_date and reading is not None:
-            reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
         if target.passes is not None:
             # The check vouches for the reading more than either engine's confidence, and rules
             # out the runners-up that fail it.
