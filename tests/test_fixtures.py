@@ -327,3 +327,26 @@ def test_refuses_to_wipe_a_folder_it_did_not_write(tmp_path):
     with pytest.raises(ValueError):
         generate_batch(keep, n=1, seed=1, forms=["docx"])
     assert (keep / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_print_under_a_seal_stays_black_unless_the_seal_is_heavily_inked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seal ink is translucent: a date under the seal is as dark as without it (multiply). Only
+    the share of heavily inked seals covers the print (drawn opaque over it)."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from fixtures import render_pdf as rp
+    from fixtures.spec import DocSpec, Para, Stamp, Title
+
+    def dark(stamped: bool, heavy: float) -> int:
+        monkeypatch.setattr(rp, "HEAVY_SEAL_SHARE", heavy)
+        blocks = [Title("荣誉证书"), Para("内蒙古自治区人力资源和社会保障厅", align="right"), Para("二〇一九年三月", align="right")]
+        blocks += [Stamp("内蒙古自治区人力资源和社会保障厅")] if stamped else [Para(" ")]
+        pdf, _ = rp.render_pdf([DocSpec("honor", blocks, style="certificate")], random.Random(2))
+        rgb = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=2).to_pil().convert("RGB")).astype(int)
+        # Black print, in the red channel too (where a red seal is paper).
+        return int(((rgb[:, :, 0] < 100) & (rgb[:, :, 1] < 100)).sum())
+
+    plain, translucent, heavy = dark(False, 0.0), dark(True, 0.0), dark(True, 1.0)
+    lost_translucent, lost_heavy = plain - translucent, plain - heavy
+    assert lost_heavy >= 100 and abs(lost_translucent) <= lost_heavy / 5, (plain, translucent, heavy)
