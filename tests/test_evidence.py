@@ -170,6 +170,25 @@ def test_paper_first_page() -> None:
     assert ev.authors == ["钟月", "杜文强"] and ev.author_rank == 2
 
 
+def test_paper_title_when_the_abstract_marker_is_misread() -> None:
+    # Fresh seed 386: 【摘要】 read 【质要】, so the front matter ran on into the abstract, whose
+    # second line (boxed taller than the title) was taken for the title.
+    rows = [("中国教育学刊2016年第3期第46卷", 68, 205, 13), ("ISSN 1002-4808 CN 11-2606/G4", 68, 188, 9),
+            ("小学语文群文阅读教学实践一一以包头市为例", 133, 467, 24), ("郭洁妹乔秀美郭莲", 248, 352, 16),
+            ("（包头市白云鄂博矿区第二中学，内蒙古包头014000）", 201, 399, 14),
+            ("【质要】随着寒冷地区小学语文业务量逐年增加，小学语文群文阅读教学实践一一以包头市为例", 93, 527, 25),
+            ("的重要性日益突出。文章通过对46组监测数据的统计分析总结出适合本地区的技术要点，可供同行", 67, 527, 26),
+            ("关键词，实践，对策，小学语文", 66, 212, 23)]
+    y, segs = 60.0, []
+    for text, x0, x1, h in rows:
+        segs.append(Segment(text=text, box=(float(x0), y, float(x1), y + h), conf=0.93))
+        y += h + 4
+    ev = one("paper", PageContent(file="A8/8.pdf", page=2, method="ocr", width_pt=W, height_pt=H, segments=segs),
+             fields(name="乔秀美"))
+    assert ev.title == "小学语文群文阅读教学实践——以包头市为例"
+    assert ev.authors == ["郭洁妹", "乔秀美", "郭莲"]
+
+
 def test_split_names() -> None:
     assert split_names("钟月杜文强", "杜文强") == ["钟月", "杜文强"]
     assert split_names("夏永晨雇梅娜", "廖梅娜") == ["夏永晨", "廖梅娜"]  # the applicant's name misread

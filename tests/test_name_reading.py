@@ -873,6 +873,30 @@ def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
     assert rec2.crops == []  # every word of the line was read surely: left to Tesseract
 
 
+def test_a_weak_value_beside_a_sure_label_is_read_again_on_its_words_line() -> None:
+    # Fresh seed 385: 现专业技术职务:天 (无 misread) at 0.92 on average, the value word at 0.83.
+    # Two of its words were boxed two lines high, so the run's crop held more than the line and
+    # read 现专业技术服务元 at 0.44; the words' own line reads 现专业技术职务:无.
+    words = [_word("现", (269, 201, 342, 246), 0.93), _word("专业", (341, 173, 413, 275), 0.92),
+             _word("技术", (437, 201, 513, 246), 0.97), _word("职务", (532, 201, 612, 246), 0.97),
+             _word(":天", (622, 173, 673, 275), 0.83)]
+
+    class ByHeight(FakeRecognizer):
+        def read(self, grey: np.ndarray) -> Optional[LineReading]:
+            self.crops.append(grey)
+            text, p = ("现专业技术服务元", 0.44) if grey.shape[0] > 100 else ("现专业技术职务:无", 0.99)
+            return LineReading(text, tuple(Symbol(c, p) for c in text))
+
+    rec = ByHeight("", [])
+    page = Prepared(np.full((500, 1000), 255, np.uint8), [], IDENTITY, 0, 0.0, 300)
+    out = nr.reread_label_values([Region(None, words)], page, rec)
+    assert nr.region_text(out[0]) == "现专业技术职务:无" and len(rec.crops) == 2
+    # A sure value beside the label is left to Tesseract.
+    sure = words[:-1] + [_word(":无", (622, 173, 673, 275), 0.95)]
+    rec = ByHeight("", [])
+    assert nr.reread_label_values([Region(None, sure)], page, rec)[0].words == sure and rec.crops == []
+
+
 def test_a_degree_line_naming_its_holder_by_gender_alone_is_read_again() -> None:
     # 冯翠，女，1974年4月生。 has no cue word; the gender between commas marks the name.
     words = [_word("畔", (40, 120, 60, 150), 0.0), _word("加，", (62, 120, 100, 150), 0.0),
@@ -1013,9 +1037,15 @@ def test_a_reading_is_no_surer_than_that_no_character_was_left_out() -> None:
     text = "姓名：凤"
     reading = LineReading(text, tuple(Symbol(c, 0.98) for c in text), (Dropped(3, Symbol("程", 0.78), 0.42),))
     assert reading.conf == pytest.approx(0.58)
+    one = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("风", (455, 399, 481, 501), 0.78)])
+    assert nr.decide(one, reading, "姓名") is None
+    # Where Tesseract boxed a glyph at every place of the reading with 程 put back (姓名 程 风),
+    # the filled reading is taken: 程 as both engines read it (fresh seed 385: 承诺人等名萧萍兵
+    # against 承诺人签名：萧萍 with 眞 left out, which no subsequence test could match).
     tess = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("程", (417, 399, 456, 501), 0.87),
                          _word("风", (455, 399, 481, 501), 0.78)])
-    assert nr.decide(tess, reading, "姓名") is None
+    kept = nr.decide(tess, reading, "姓名")
+    assert kept is not None and kept[0] == "姓名：程凤" and kept[1] > 0.9
 
 
 def test_a_holder_line_read_again_is_sure_where_both_engines_read_alike() -> None:

@@ -79,6 +79,9 @@ def _journal(view: DocView) -> Optional[str]:
     return None
 
 
+# Where the article's front matter ends: 摘要 with one of its characters misread when it is
+# bracketed (【质要】), or the keywords or the introduction when 摘要 is not read at all.
+_ABSTRACT_START = re.compile(r"[［\[【]?摘要|[［\[【](?:\S要|摘\S)[］\]】]|关键词|\d?\s*引言")
 _META_LINE = re.compile(r"(ISSN|CN\d|摘要|关键词|中图分类号|文献标识码|文章编号|收稿日期|作者简介|第\d+卷|年第\d+期|Vol|No\.|^[（(]|\d{6})", re.I)
 
 
@@ -94,7 +97,7 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
         TextLine(ln.page, (s,), nz.compact(s.text), ln.stored)
         for ln in view.lines if ln.page is page for s in ln.segs
     ]
-    stop = next((i for i, ln in enumerate(ls) if ln.text.startswith(("摘要", "［摘要", "[摘要", "【摘要"))), len(ls))
+    stop = next((i for i, ln in enumerate(ls) if _ABSTRACT_START.match(ln.text)), len(ls))
     cands = [
         (i, ln) for i, ln in enumerate(ls[:stop])
         if ln.text and not _META_LINE.search(ln.text) and re.search(r"[\u4e00-\u9fff]{4,}", ln.text)
