@@ -243,6 +243,10 @@ def test_honor_quoted_title_ending_in_a_stop_word_is_whole() -> None:
     assert ev.title == "自治区321人才工程二层次人选"
     unquoted = one("honor", page([["荣誉证书"], ["常莲同志：入选自治区321人才工程二层次人选。"], ["2018年6月"]]))
     assert unquoted.title == "自治区321人才工程二层次"
+    # The closing quote lost (fresh seed 385): the quotation still holds 人选, up to 荣誉称号.
+    half = one("honor", page([["荣誉证书"], ["江雅凤同志 : 被授予 \"自治区321人才工程二层次人选荣誉称号。特发此证以资鼓励。"],
+                              ["二〇一八年七月"]]))
+    assert half.title == "自治区321人才工程二层次人选"
 
 
 def test_diploma_sentence_form() -> None:

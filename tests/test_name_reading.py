@@ -873,6 +873,22 @@ def test_a_weak_line_naming_a_holder_is_read_again_across_its_region() -> None:
     assert rec2.crops == []  # every word of the line was read surely: left to Tesseract
 
 
+def test_an_articles_title_in_a_large_face_is_read_again_however_sure() -> None:
+    # Under a journal's two lines, a paper's title in a larger face: 关于 read 天于 at 0.97.
+    page = Prepared(np.full((3500, 2480), 255, np.uint8), [], IDENTITY, 0, 0.0, 300)
+    journal = Region(None, [_word("内蒙古科技与经济2019年第5期", (226, 280, 900, 318), 0.95)])
+    issn = Region(None, [_word("ISSN 1007-6921 CN 15-1183/N", (226, 339, 742, 376), 0.96)])
+    title = Region(None, [_word("天于", (720, 401, 851, 464), 0.97), _word("转炉炼钢过程控制优化的探讨", (880, 396, 1762, 487), 0.93)])
+    body = [Region(None, [_word("【摘要】目前内蒙古西部地区", (342, y, 2243, y + 39), 0.95)]) for y in (726, 790, 854)]
+    rec = FakeRecognizer("关于转炉炼钢过程控制优化的探讨", [0.99] * 15)
+    out = nr.reread_label_values([journal, issn, title, *body], page, rec)
+    assert nr.region_text(out[2]) == "关于转炉炼钢过程控制优化的探讨" and len(rec.crops) == 1
+    # A line in the page's own face is left to Tesseract when sure.
+    plain = Region(None, [_word("天于", (720, 401, 780, 440), 0.97), _word("转炉炼钢过程控制优化的探讨", (780, 401, 1500, 440), 0.93)])
+    rec = FakeRecognizer("关于转炉炼钢过程控制优化的探讨", [0.99] * 15)
+    assert nr.reread_label_values([journal, issn, plain, *body], page, rec)[2] is plain and rec.crops == []
+
+
 def test_a_weak_value_beside_a_sure_label_is_read_again_on_its_words_line() -> None:
     # Fresh seed 385: 现专业技术职务:天 (无 misread) at 0.92 on average, the value word at 0.83.
     # Two of its words were boxed two lines high, so the run's crop held more than the line and

@@ -67,9 +67,11 @@ def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if title is None:
         # A quoted title is the whole quotation (“自治区321人才工程二层次人选”荣誉称号: 人选 is
         # part of it); an unquoted one ends where the sentence or the word 称号 does.
+        # With the opening quote read and the closing one lost, the quotation runs to 称号 (人选
+        # is inside it: “自治区321人才工程二层次人选荣誉称号).
         m = re.search(r"(?:被评为|授予|荣获|入选)[“\"《]([^”\"》]{3,30})[”\"》]", view.flat) or re.search(
-            r"(?:被评为|授予|荣获|入选)[“\"《]?(.{3,30}?)[”\"》]?(?:荣誉称号|称号|人选|。|，|,|$)", view.flat
-        )
+            r"(?:被评为|授予|荣获|入选)[“\"《](.{3,30}?)(?:荣誉称号|称号|。|，|,|$)", view.flat
+        ) or re.search(r"(?:被评为|授予|荣获|入选)(.{3,30}?)(?:荣誉称号|称号|人选|。|，|,|$)", view.flat)
         title = m.group(1) if m else None
         if title and title.count("“") < title.count("”"):
             title = title[: title.rfind("”")] if title.endswith("”") else title
