@@ -339,6 +339,16 @@ def _text_value(raw: str) -> Parsed:
     return (t, 1.0) if t else None
 
 
+def _employer(raw: str) -> Parsed:
+    """A unit's name, with a county name inside it that OCR damaged put right (包头市白云哪博矿区
+    市政工程管理处: no such place; 白云鄂博矿区 is one character away)."""
+    parsed = _text_value(raw)
+    if parsed is None:
+        return None
+    repaired = nz.repair_places(parsed[0])
+    return (repaired, 0.95) if repaired != parsed[0] else parsed
+
+
 def _name(raw: str) -> Parsed:
     t = re.sub(r"[^\u4e00-\u9fff·]", "", raw)
     if not 2 <= len(t) <= 8:
@@ -445,7 +455,7 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
     "gender": _enum("gender"),
     "birth_date": _date,
     "id_number": _id,
-    "employer": _text_value,
+    "employer": _employer,
     "employer_type": _enum("employer_type"),
     "region": _region,
     "person_status": _enum("person_status"),
@@ -556,17 +566,29 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
     added), and one of them is written on the dossier's other pages more than twice as often as
     the other (包头市达尔罕茂明安… in the employment proof and the CE card, 达尔罕藏明安… on one
     form only; 孟和 on six pages, 和孟和 on one, where OCR joined a stray stroke to the name
-    again), the rarer reading is that value misread: it takes the corroborated text."""
+    again), the rarer reading is that value misread: it takes the corroborated text. Two
+    characters apart, in a value of three or more, the whole value must be written elsewhere
+    twice and the other reading nowhere."""
     for key in TEXT_KEYS:
         x, y = a.get(key), b.get(key)
         if x is None or y is None or not isinstance(x.value, str) or not isinstance(y.value, str):
             continue
         sx, sy = nz.skeleton(x.value), nz.skeleton(y.value)
-        if sx == sy or min(len(sx), len(sy)) < 2 or nz.edit_distance(sx, sy) != 1:
+        apart = nz.edit_distance(sx, sy)
+        if sx == sy or min(len(sx), len(sy)) < 2 or apart > (2 if min(len(sx), len(sy)) >= 3 else 1):
             continue
         own = {(x.source.file, x.source.page), (y.source.file, y.source.page)}
         ocr = {(p.file, p.page) for p in pages if p.method == "ocr"}
         elsewhere = nz.skeleton("".join(s.text for p in pages if (p.file, p.page) not in own for s in p.segments))
+        if apart == 2:
+            # Two characters misread (苏鑫鑫 read 苏优念, 鑫 twice a glyph OCR fails on): only the
+            # whole value, written on the other pages at least twice and the other never, counts.
+            seen_x, seen_y = elsewhere.count(sx), elsewhere.count(sy)
+            if seen_x >= 2 and not seen_y and (y.source.file, y.source.page) in ocr:
+                b[key] = y.model_copy(update={"value": x.value})
+            elif seen_y >= 2 and not seen_x and (x.source.file, x.source.page) in ocr:
+                a[key] = x.model_copy(update={"value": y.value})
+            continue
         if len(sx) == len(sy):
             # One character misread: what counts is that character among its neighbours (白云鄂博
             # against 白云哪博), wherever the unit is written, whole or in a sentence.
@@ -652,7 +674,11 @@ def _name_consensus(pages: list[PageContent], documents: list[Document], fields:
     # Two-character names differ from each other by one character all the time: only when
     # OCR itself said it could not read the name.
     min_len = 2 if fv.confidence < 0.5 else 3
-    similar = [(n, c) for n, c in readings.items() if n != own and len(n) == len(own) >= min_len and nz.edit_distance(n, own) == 1]
+    # Two characters apart only in a name of three or more, written alike on three documents
+    # and the form's reading on none (苏鑫鑫 read 苏优念 at 0.61: 鑫 twice).
+    similar = [(n, c) for n, c in readings.items() if n != own and len(n) == len(own) >= min_len
+               and (nz.edit_distance(n, own) == 1 or (len(own) >= 3 and c >= 3 and not readings.get(own)
+                                                      and nz.edit_distance(n, own) == 2))]
     if not similar:
         return
     best, count = max(similar, key=lambda nc: nc[1])

@@ -265,6 +265,19 @@ def test_unsure_name_gives_way_to_what_other_documents_agree_on() -> None:
     # a confident reading is never overruled, and a different name is not an OCR error
     sure = pt_page([["姓名", "顾盗锋"]], conf=0.95)
     assert extract_fields([sure, pledge, exam], [doc_for(sure)] + docs[1:])["name"].value == "顾盗锋"
+    # Two characters misread (苏鑫鑫 as 苏优念): three documents writing the name alike, and the
+    # form's reading none, are needed; two are not.
+    def two_apart(*names: str) -> str:
+        form = pt_page([["姓名", "苏优念"]], conf=0.6)
+        pages, docs2 = [form], [doc_for(form)]
+        for i, n in enumerate(names):
+            pages.append(pt_page([["姓名", n]], page=2 + i, title="成绩合格证明"))
+            docs2.append(Document(kind="exam_cert", file=form.file, pages=[2 + i], confidence=1.0))
+        return str(extract_fields(pages, docs2)["name"].value)
+
+    assert two_apart("苏鑫鑫", "苏鑫鑫", "苏鑫鑫") == "苏鑫鑫"
+    assert two_apart("苏鑫鑫", "苏鑫鑫") == "苏优念"
+    assert two_apart("苏鑫鑫", "苏鑫鑫", "苏鑫鑫", "苏优念") == "苏优念"
 
 
 def test_a_name_glyph_both_forms_lost_is_put_back_from_the_documents_naming_the_applicant() -> None:
@@ -348,6 +361,20 @@ def test_form_readings_a_character_apart_are_settled_by_another_page() -> None:
     # Typed forms say what they say.
     assert forms("兹证明王秀英系包头市青山区档案馆在编在岗人员", method="text")[1] == "包头市青山区档案包"
 
+    # Two characters apart (苏鑫鑫 read 苏优念 on one form, fresh seed 398: a false
+    # FORMS_CONSISTENT fail): settled only by the whole name, twice elsewhere, the other nowhere.
+    def two(*proofs: str) -> tuple[str, str]:
+        ev = pt_page([["姓名", "苏优念"]], page=1).model_copy(update={"method": "ocr"})
+        sub = pt_page([["姓名", "苏鑫鑫"]], page=2, title="专业技术资格送审表").model_copy(update={"method": "ocr"})
+        others = [pt_page([[t]], page=3 + i, title="工作证明", table=False) for i, t in enumerate(proofs)]
+        docs = [doc_for(ev), Document(kind="submit_form", file=sub.file, pages=[2], confidence=1.0)]
+        got = extract_form_fields([ev, sub, *others], docs)
+        return got["eval_form"]["name"].value, got["submit_form"]["name"].value
+
+    assert two("承诺人签名：苏鑫鑫", "兹证明苏鑫鑫同志系我单位职工") == ("苏鑫鑫", "苏鑫鑫")
+    assert two("承诺人签名：苏鑫鑫") == ("苏优念", "苏鑫鑫")
+    assert two("承诺人签名：苏鑫鑫", "兹证明苏鑫鑫同志系我单位职工", "学生苏优念") == ("苏优念", "苏鑫鑫")
+
 
 def test_each_forms_title_is_repaired_within_its_series() -> None:
     from extractors.fields import extract_form_fields
@@ -383,6 +410,15 @@ def test_a_label_read_twice_by_two_crops_takes_its_value_from_the_second() -> No
     got = read_form([page])
     assert got["name"].value == "许明鹏" and got["name"].confidence >= 0.9
     assert got["gender"].value == "男"
+
+
+def test_a_county_misread_inside_an_employers_name_is_put_right() -> None:
+    # Fresh seed 400: 包头市白云哪博矿区… on one form (no such place) against 白云鄂博 on the other.
+    from extractors.fields import read_form
+
+    got = read_form([pt_page([["姓名", "王丽"], ["工作单位", "包头市白云哪博矿区市政工程管理处"]])])["employer"]
+    assert got.value == "包头市白云鄂博矿区市政工程管理处" and got.confidence < 0.95
+    assert read_form([pt_page([["工作单位", "包头市青山区档案馆"]])])["employer"].value == "包头市青山区档案馆"
 
 
 def test_the_one_of_yiji_read_as_a_dash_is_not_stripped_as_edge_junk() -> None:
