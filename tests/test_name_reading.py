@@ -840,6 +840,19 @@ def test_a_label_cell_cut_short_is_read_again_and_taken_when_it_reads_a_whole_la
         assert nr.reread_label_values(regions, _page([label, value]), rec)[0] is regions[0]
 
 
+def test_a_short_label_cell_read_one_character_off_is_read_again() -> None:
+    # Fresh seed 415: 姓　名 read 姓各 at 0.75; the name beside it went unlabelled on the 评审表.
+    label, value = CellBox(0, 0, 0, (10, 110, 200, 160)), CellBox(0, 0, 1, (200, 110, 500, 160))
+    regions = [Region(label, [_word("姓各", (20, 120, 80, 150), 0.7548)]), Region(value, [_word("卢永", (210, 120, 270, 150), 0.82)])]
+    out = nr.reread_label_values(regions, _page([label, value]), FakeRecognizer("姓名", [0.99, 0.99]))
+    assert nr.region_text(out[0]) == "姓名"
+    # Read surely, or read again as no label, it stays as read.
+    sure = [Region(label, [_word("姓各", (20, 120, 80, 150), 0.95)]), regions[1]]
+    rec = FakeRecognizer("姓名", [0.99, 0.99])
+    assert nr.reread_label_values(sure, _page([label, value]), rec)[0] is sure[0]
+    assert nr.reread_label_values(regions, _page([label, value]), FakeRecognizer("姓各", [0.99, 0.99]))[0] is regions[0]
+
+
 def test_a_sure_value_with_a_glyph_written_as_a_question_mark_is_read_again() -> None:
     # 旗县区工作年限：?年 on one run at 0.93: the ? is a glyph Tesseract did not read.
     regions = [Region(None, [_word("旗县区工作年限", (20, 70, 180, 100), 0.95), _word(":", (182, 70, 188, 100), 0.9),

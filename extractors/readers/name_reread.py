@@ -392,6 +392,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             check = possible_date
         elif region.cell is not None and _label_cut_short(text):
             check = _completes(bare(text))
+        elif region.cell is not None and region.conf() < WEAK_VALUE and _label_misread(text):
+            check = _completes(bare(text)[:1])
         elif _CODE_WITH_GLYPH.search(text):
             check = _whole_code
         else:
@@ -440,6 +442,16 @@ def _label_cut_short(text: str) -> bool:
     the value beside it goes unlabelled."""
     t = bare(text)
     return 0 < len(t) <= 2 and label_prefix(t) is None and any(lab.startswith(t) and len(lab) > len(t) for lab, _ in label_table())
+
+
+def _label_misread(text: str) -> bool:
+    """A cell as long as a short form label, starting as it does and one character off (姓各 for
+    姓　名, 名 read 各 at 0.75): the name beside it went unlabelled."""
+    t = bare(text)
+    if not 2 <= len(t) <= 3 or label_prefix(t) is not None:
+        return False
+    return any(len(lab) == len(t) and lab[0] == t[0] and sum(a != b for a, b in zip(lab, t)) == 1
+               for lab, _ in label_table())
 
 
 def _completes(start: str) -> Callable[[str], bool]:
