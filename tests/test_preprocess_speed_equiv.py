@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from extractors.readers import preprocess as pp
+from extractors.readers.tones import grey_and_red_ink, to_grey
 
 SEEDS = range(12)
 
@@ -342,8 +343,12 @@ def test_uniform_histogram_equals_numpy_with_values_on_edges() -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_to_grey_equals_masked_assignment(seed: int) -> None:
     rgb = np.random.default_rng(seed).integers(0, 256, (60, 70, 3), dtype=np.uint8)
-    assert np.array_equal(pp.to_grey(rgb), ref_to_grey(rgb.copy()))
-    assert np.array_equal(pp.to_grey(np.dstack([rgb, rgb[:, :, :1]])), ref_to_grey(rgb.copy()))
+    assert np.array_equal(to_grey(rgb), ref_to_grey(rgb.copy()))
+    assert np.array_equal(to_grey(np.dstack([rgb, rgb[:, :, :1]])), ref_to_grey(rgb.copy()))
+    # The red-ink mask comes from the same pass: red over both green and blue by more than 60.
+    red = rgb[:, :, 0].astype(int) - np.maximum(rgb[:, :, 1], rgb[:, :, 2]).astype(int) > 60
+    grey, ink = grey_and_red_ink(rgb)
+    assert np.array_equal(grey, ref_to_grey(rgb.copy())) and np.array_equal(ink > 0, red)
 
 
 def test_grid_is_the_whitened_lines_dilation() -> None:

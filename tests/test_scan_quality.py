@@ -332,29 +332,32 @@ def test_a_border_round_the_page_or_round_a_table_is_not_a_cell() -> None:
     assert text_cells(inner, shape, 300) == inner
 
 
+class _OneLine:
+    """A fake engine reading each composite sheet as one word across the middle of its rows."""
+
+    def __init__(self, text: str, width: int, conf: float) -> None:
+        self.text, self.width, self.conf = text, width, conf
+
+    def words(self, image: np.ndarray) -> list:
+        from extractors.readers.ocr_layout import Word
+
+        h = image.shape[0]
+        return [Word(self.text, (10, h // 2 - 20, 10 + self.width, h // 2 + 20), self.conf, (1, 1, 1))]
+
+    def orientation(self, image: np.ndarray):
+        return None
+
+
 def test_a_large_title_read_as_two_overlapping_half_lines_is_read_again_once() -> None:
     from extractors.readers.ocr import retry_weak_regions
     from extractors.readers.ocr_layout import Region, Word
     from extractors.readers.preprocess import Prepared
 
-    class OneLine:
-        def __init__(self) -> None:
-            self.sheets: list[np.ndarray] = []
-
-        def words(self, image: np.ndarray) -> list:
-            self.sheets.append(image)
-            h = image.shape[0]
-            return [Word("荣誉证书", (10, h // 2 - 20, 300, h // 2 + 20), 0.99, (1, 1, 1))]
-
-        def orientation(self, image: np.ndarray):
-            return None
-
     prep = Prepared(np.full((800, 600), 255, np.uint8), [], np.eye(3)[:2], 0, 0.0, 300)
     top = Region(None, [Word("tk尖下未", (100, 100, 400, 180), 0.3, (1, 1, 1))])
     bottom = Region(None, [Word("东兴证书", (100, 130, 400, 210), 0.4, (1, 1, 2))])
     other = Region(None, [Word("证书编号", (100, 400, 300, 440), 0.95, (1, 2, 1))])
-    engine = OneLine()
-    out = retry_weak_regions([top, bottom, other], prep, engine)
+    out = retry_weak_regions([top, bottom, other], prep, _OneLine("荣誉证书", 290, 0.99))
     assert ["".join(w.text for w in r.words) for r in out] == ["荣誉证书", "证书编号"]
 
 
@@ -366,25 +369,12 @@ def test_runs_overlapping_through_a_merged_run_are_read_again_as_one() -> None:
     from extractors.readers.ocr_layout import Region, Word
     from extractors.readers.preprocess import Prepared
 
-    class OneLine:
-        def __init__(self) -> None:
-            self.sheets = 0
-
-        def words(self, image: np.ndarray) -> list:
-            self.sheets += 1
-            h = image.shape[0]
-            return [Word("承诺人(签名):钱玲洁", (10, h // 2 - 20, 660, h // 2 + 20), 0.97, (1, 1, 1))]
-
-        def orientation(self, image: np.ndarray):
-            return None
-
     prep = Prepared(np.full((1400, 2000), 255, np.uint8), [], np.eye(3)[:2], 0, 0.0, 240)
     small = Region(None, [Word("名", (1444, 994, 1488, 1021), 0.5, (1, 1, 1))])
     on_line = Region(None, [Word("钱队污", (1661, 962, 1897, 1042), 0.53, (1, 2, 1))])
     line = Region(None, [Word("承诺人(签名):", (1243, 990, 1606, 1051), 0.8, (1, 3, 1)),
                          Word("和过瑟", (1669, 1001, 1894, 1042), 0.3, (1, 3, 1))])
-    engine = OneLine()
-    out = retry_weak_regions([small, on_line, line], prep, engine)
+    out = retry_weak_regions([small, on_line, line], prep, _OneLine("承诺人(签名):钱玲洁", 650, 0.97))
     assert ["".join(w.text for w in r.words) for r in out] == ["承诺人(签名):钱玲洁"]
 
 

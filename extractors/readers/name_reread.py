@@ -478,8 +478,12 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
     height = prep.image.shape[0]
     loose = sorted((r for r in regions if r.cell is None and r.words), key=lambda r: r.box()[1])
     out: list[Target] = []
+
+    def title_like(region: Region) -> bool:  # high on the page and short
+        return region.box()[1] <= TITLE_ZONE * height and len(bare(region_text(region))) <= TITLE_MAX_CHARS
+
     for region in loose[:TITLE_LINES]:
-        if region.box()[1] > TITLE_ZONE * height or len(bare(region_text(region))) > TITLE_MAX_CHARS:
+        if not title_like(region):
             continue
         if broken_issn(region_text(region).replace(" ", "")):
             continue  # a journal's numbers, not a title: `checked_targets` reads them against their check
@@ -493,9 +497,7 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
         return out
     body = float(np.median(heights))
     for region in loose[TITLE_LINES:]:
-        if region.box()[1] > TITLE_ZONE * height or len(bare(region_text(region))) > TITLE_MAX_CHARS:
-            continue
-        if len(text_lines(region.words)) != 1 or broken_issn(region_text(region).replace(" ", "")):
+        if not title_like(region) or len(text_lines(region.words)) != 1 or broken_issn(region_text(region).replace(" ", "")):
             continue
         face = float(np.median([w.box[3] - w.box[1] for w in region.words if bare(w.text)] or [0]))
         if face >= LARGE_FACE * body:

@@ -102,17 +102,16 @@ def _merge_overlapping_runs(regions: list[Region], weak: list[Region]) -> tuple[
     a signature line must not take the line away from a run lying on it (钱队污 over 承诺人（签名）:
     和过瑟, which stayed two readings of one signature)."""
     groups = [[r] for r in weak if r.cell is None and r.words]
-
-    def box(group: list[Region]) -> tuple[int, int, int, int]:
-        return Region(None, [w for r in group for w in r.words]).box()
-
+    boxes = [g[0].box() for g in groups]  # each group's union box, kept as groups merge
     joined = True
     while joined:
         joined = False
-        for i, a in enumerate(groups):
+        for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                if _overlap_share(box(a), box(groups[j])) > 0.5:
-                    a.extend(groups.pop(j))
+                if _overlap_share(boxes[i], boxes[j]) > 0.5:
+                    groups[i].extend(groups.pop(j))
+                    b = boxes.pop(j)
+                    boxes[i] = (min(boxes[i][0], b[0]), min(boxes[i][1], b[1]), max(boxes[i][2], b[2]), max(boxes[i][3], b[3]))
                     joined = True
                     break
             if joined:

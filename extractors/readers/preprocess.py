@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from extractors.readers.seals import whiten_seals
-from extractors.readers.tones import grey_percentile, has_red_ink, red_ink, to_grey
+from extractors.readers.tones import grey_and_red_ink, grey_percentile, has_red_ink
 
 CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 TARGET_DPI = 300
@@ -436,8 +436,8 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     `rotation` (clockwise degrees) forces the quarter turn, e.g. from Tesseract OSD; otherwise a
     projection heuristic decides between 0 and 90 and the OCR stage checks 180/270 if needed.
     """
-    grey = to_grey(image)
-    # A red seal is paper in `to_grey`'s red channel; only a page without red ink (a greyscale
+    grey, red_ink = grey_and_red_ink(image)
+    # A red seal is paper in the greyscale's red channel; only a page without red ink (a greyscale
     # scan, a photocopy) can hold a grey one. Before any resampling: cubic upscaling overshoots
     # at a seal's edges, darker than its ink.
     red_seen = has_red_ink(image)
@@ -480,9 +480,9 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
 
     # Where red ink lies on the prepared page: one nearest-neighbour warp of the original's mask.
     sealed = None
-    if red_seen:
+    if red_seen and red_ink is not None:
         hh, ww = grey.shape
-        sealed = cv2.dilate(cv2.warpAffine(red_ink(image), m_total[:2], (ww, hh), flags=cv2.INTER_NEAREST), np.ones((3, 3), np.uint8))
+        sealed = cv2.dilate(cv2.warpAffine(red_ink, m_total[:2], (ww, hh), flags=cv2.INTER_NEAREST), np.ones((3, 3), np.uint8))
     horiz, vert = drop_stray_strokes(*find_lines(mask, work_dpi, sealed), work_dpi)
     lines = _grid(horiz, vert)
     cells = text_cells(_cells_of_grid(lines, work_dpi), lines.shape, work_dpi)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import cv2
 import numpy as np
 
@@ -24,25 +26,26 @@ def _reddish(red: np.ndarray, green: np.ndarray, blue: np.ndarray) -> np.ndarray
     return cv2.compare(cv2.subtract(red, cv2.max(green, blue)), RED_MARGIN, cv2.CMP_GT)
 
 
-def red_ink(rgb: np.ndarray) -> np.ndarray:
-    """255 where a colour page image is red ink, else 0."""
-    return _reddish(*cv2.split(np.ascontiguousarray(rgb[:, :, :3])))
-
-
 def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
     """Greyscale that drops red: stamps (红章) over text become pale, black ink stays dark."""
+    return grey_and_red_ink(rgb_or_grey)[0]
+
+
+def grey_and_red_ink(rgb_or_grey: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """`to_grey` of the image, and where it is red ink (255, else 0; None for a greyscale image),
+    from one pass over its colour channels."""
     if rgb_or_grey.ndim == 2:
-        return rgb_or_grey
+        return rgb_or_grey, None
     rgb = np.ascontiguousarray(rgb_or_grey[:, :, :3])
     lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     red, green, blue = cv2.split(rgb)
+    margin = cv2.subtract(red, cv2.max(green, blue))
     # Where a pixel is clearly red, take the red channel (light); elsewhere the usual luminance,
     # so blue ink and grey scans keep their contrast. In between (a seal stroke's paler,
     # JPEG-blurred edge, red by 20-60 levels) blend the two: with a hard cut, those edges stayed
     # grey outlines of the seal's lettering, and a value under the seal read 本千中证 for 本科.
-    weight = cv2.LUT(cv2.subtract(red, cv2.max(green, blue)), _RED_WEIGHT)
-    lighter = cv2.multiply(cv2.subtract(red, lum), weight, scale=1 / 255)
-    return cv2.add(lum, lighter)
+    lighter = cv2.multiply(cv2.subtract(red, lum), cv2.LUT(margin, _RED_WEIGHT), scale=1 / 255)
+    return cv2.add(lum, lighter), cv2.compare(margin, RED_MARGIN, cv2.CMP_GT)
 
 
 _RED_FROM = 20  # red by less than this over green and blue: luminance alone
