@@ -15,7 +15,13 @@ RB = load_rulebook()
 
 
 def seniority(d: Dossier):
-    return by_rule(evaluate_dossier(d.build(), RB, context()))["SENIORITY"]
+    finding = by_rule(evaluate_dossier(d.build(), RB, context()))["SENIORITY"]
+    # Every pass and fail points at its evidence, on every route and branch these tests reach
+    # (mutation testing found branches whose sources could be dropped unnoticed). A review for
+    # a value not read has nothing to point at.
+    if finding.outcome in ("pass", "fail"):
+        assert finding.sources and all(s.file for s in finding.sources), finding
+    return finding
 
 
 @pytest.mark.parametrize(
@@ -104,6 +110,19 @@ def test_covid_with_provincial_commendation_has_no_years_limit():
     d.doc("honor").ev("honor", title="全区抗击新冠肺炎疫情先进个人", level="自治区级", date="2020-04")
     f = seniority(d)
     assert f.outcome == "pass" and "不受现有职称取得年限限制" in f.message
+
+
+@pytest.mark.parametrize(("title", "level", "conf"), [
+    ("全区优秀共产党员", "自治区级", 0.95),  # not for the epidemic
+    ("包头市抗击新冠肺炎疫情先进个人", "市级", 0.95),  # for the epidemic, below 省部级
+    ("全区抗击新冠肺炎疫情先进个人", "自治区级", 0.3),  # the right honour, read unreliably
+])
+def test_covid_commendation_needs_the_epidemic_the_level_and_a_sure_reading(title: str, level: str, conf: float):
+    d = _health(Dossier()).set("current_title_date", "2019-01").set("covid_frontline", True)
+    d.doc("covid_proof").ev("covid_proof", unit="包头市第四医院")
+    d.doc("honor").ev("honor", conf=conf, title=title, level=level, date="2020-04")
+    f = seniority(d)
+    assert f.outcome == "fail" and "不受现有职称取得年限限制" not in f.message
 
 
 def _recognition(edu: str, level: str, start: str, region_level: str = "city") -> Dossier:
@@ -213,6 +232,38 @@ def test_series_transfer_same_level_and_next_level_continuous():
     f = seniority(nxt)
     assert f.outcome == "pass" and "2013-07-01" in f.message
     assert seniority(nxt.set("current_title_date", "2019-06")).outcome == "fail"  # new title held < 1 year
+
+
+def _transfer_next_level(cert_date: str, **cert) -> Dossier:
+    d = Dossier().set("route", "series_transfer").set("transfer_date", "2017-06").set("current_title_date", "2018-06")
+    d.remove("title_cert").doc("title_cert")  # only the earlier series' certificate below
+    return d.ev("title_cert", title="讲师", date=cert_date, **{"level": "intermediate", **cert})
+
+
+def test_series_transfer_counts_the_earlier_title_to_the_day():
+    f = seniority(_transfer_next_level("2014-12-31"))  # exactly five years at the cut-off
+    assert f.outcome == "pass" and f.details["years"] == 5
+    assert any(s.page for s in f.sources)  # the earlier certificate is cited
+    assert seniority(_transfer_next_level("2015-01-01")).outcome == "fail"
+
+
+def test_series_transfer_ignores_an_unreliable_or_other_level_certificate():
+    assert seniority(_transfer_next_level("2013-07", conf=0.3)).outcome == "fail"
+    assert seniority(_transfer_next_level("2013-07", level="assistant")).outcome == "fail"
+
+
+def test_series_transfer_cannot_skip_a_level():
+    d = (Dossier().set("route", "series_transfer").set("transfer_date", "2010-06").set("current_title", "助理工程师")
+         .set("current_title_date", "2010-06"))
+    f = seniority(d)
+    assert f.outcome == "fail" and "高一级" in f.message
+
+
+def test_civil_servant_transfer_with_a_title_already_is_review():
+    d = (Dossier().set("route", "civil_servant_transfer").set("person_status", "civil_servant_transfer")
+         .set("current_title", "工程师").set("transfer_date", "2016-06-10"))
+    f = seniority(d)
+    assert f.outcome == "review" and "工程师" in f.message
 
 
 def test_civil_servant_transfer_within_five_years():
