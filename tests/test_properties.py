@@ -278,6 +278,13 @@ def test_known_id_number_from_the_standard() -> None:
     assert idcard.id_problems("11010519491231002X", "1949-12-31", "女") == []
 
 
+@pytest.mark.parametrize("birth", ["19800230", "19810229", "19801301", "19800000"])
+def test_birth_digits_that_are_no_date_are_reported(birth: str) -> None:
+    first17 = f"110105{birth}002"
+    problems = idcard.id_problems(first17 + _gb11643_check(first17), None, None)
+    assert problems == ["号码中的出生日期不是有效日期"], problems
+
+
 @FAST
 @given(valid_ids())
 def test_valid_id_validates(case: tuple[str, dt.date, str]) -> None:
@@ -335,6 +342,16 @@ def _issn_check(first7: str) -> str:
 
 
 valid_issns = st.from_regex(r"[0-9]{7}", fullmatch=True).map(lambda s: f"{s[:4]}-{s[4:]}{_issn_check(s)}")
+
+
+@pytest.mark.parametrize("written", ["ISSN 0028－0836", "ISSN 0028—0836", "1050－124x"])
+def test_issn_with_a_full_width_or_long_dash_validates(written: str) -> None:
+    assert issn.issn_problem(written) is None
+
+
+@pytest.mark.parametrize("written", ["CN 11－1234／TP", "CN11—1234/G4"])
+def test_cn_with_full_width_marks_validates(written: str) -> None:
+    assert issn.cn_problem(written) is None
 
 
 def test_known_issns() -> None:
