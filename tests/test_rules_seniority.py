@@ -149,6 +149,15 @@ def test_recognition_doctorate_intermediate_at_once_but_not_part_time_or_exam_se
     assert seniority(_recognition("bachelor", "assistant", "2015-01").set("series", "会计")).outcome == "fail"
 
 
+def test_recognition_unknown_region_is_review_when_the_basic_year_would_decide():
+    # A master needs 2 years for intermediate, 1 in a county or below: with the region unread,
+    # 1 year worked cannot be judged; 0 years is short either way.
+    f = seniority(_recognition("master", "intermediate", "2018-06").drop("region_level"))
+    assert f.outcome == "review"
+    assert seniority(_recognition("master", "intermediate", "2019-06").drop("region_level")).outcome == "fail"
+    assert seniority(_recognition("master", "intermediate", "2018-06", region_level="county")).outcome == "pass"
+
+
 def test_recognition_unrelated_specialty_is_review():
     f = seniority(_recognition("bachelor", "assistant", "2015-01").set("specialty", "会展策划"))
     assert f.outcome == "review" and "专业" in f.message
@@ -293,3 +302,8 @@ def test_recognition_related_fields_from_the_rulebook():
     assert fields_related("建筑工程", "土木工程", p)
     assert not fields_related("市政工程", "会展策划", p)
     assert not fields_related("电气工程", "汉语言文学", p)
+    # Two characters in a row in common, wherever they stand, make fields related; one does not.
+    assert fields_related("水质监测", "环境监测", p) and fields_related("环境监测", "水质监测", p)
+    assert fields_related("监测环境", "保护环境", p)
+    assert fields_related("环境监测评价", "水质监测分析", p)  # in the middle of both
+    assert not fields_related("材料化学", "生物化工", p)
