@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from fixtures.generate import ALL_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
+from bench.decoys import decoy_entries  # noqa: E402
 
 
 def load_blacklist(dossier: str, db: str, entries: list) -> None:
@@ -65,7 +66,10 @@ def main() -> int:
         generated = generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","),
                                    scenarios=args.scenarios, damage=args.damage)
         db = args.db or f"sqlite:///{(work / f'accuracy-s{args.seed}.db').resolve()}"
-        load_blacklist(args.dossier, db, generated.blacklist)
+        decoys = decoy_entries(generated)
+        print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "
+              f"{len(decoys)} decoys that must not match (bench/decoys.py)", file=sys.stderr)
+        load_blacklist(args.dossier, db, [*generated.blacklist, *decoys])
         cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
         if args.workers:
             cmd += ["--workers", str(args.workers)]

@@ -69,6 +69,34 @@ def test_reading_matches_the_truth(batch: tuple[Path, BatchTruth], first_run: Pa
     assert report.rules["PLEDGE_SIGNED"].recall == 1.0, report.render()
 
 
+def test_each_dossier_gets_the_verdict_its_truth_has(batch: tuple[Path, BatchTruth], first_run: Path) -> None:
+    """The status and every rule's outcome, as the generator's truth states them: a false fail or
+    a needless review on a clean dossier fails here, whatever the reading rates above."""
+    _, truth = batch
+    results = read_results(first_run)
+    wrong = []
+    for d in truth.dossiers:
+        line = results[d.dossier_id]
+        outcomes = {f["rule"]: f["outcome"] for f in line["findings"]}
+        expected = {rule: "fail" for rule in d.expected_fail_rules}
+        expected.update({rule: "review" for rule in d.expected_review_rules})
+        for rule, got in sorted(outcomes.items()):
+            want = expected.get(rule)
+            if want is None and got not in ("pass", "not_applicable"):
+                wrong.append(f"{d.dossier_id} ({d.scenario}) {rule}: {got}, truth has pass or not_applicable")
+            elif want is not None and got != want:
+                wrong.append(f"{d.dossier_id} ({d.scenario}) {rule}: {got}, truth has {want}")
+        missing = sorted(set(expected) - set(outcomes))
+        if missing:
+            wrong.append(f"{d.dossier_id}: no finding for {missing}")
+        if line["status"] != d.expected_status:
+            wrong.append(f"{d.dossier_id} ({d.scenario}) status {line['status']}, truth has {d.expected_status}")
+        flags = sorted(f["code"] for f in line["flags"])
+        if flags != sorted(d.expected_flags):
+            wrong.append(f"{d.dossier_id} ({d.scenario}) flags {flags}, truth has {sorted(d.expected_flags)}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_outputs_besides_results(first_run: Path) -> None:
     summary = json.loads((first_run / "batch.json").read_text(encoding="utf-8"))
     assert summary["dossiers"] == 7 and sum(summary["counts"].values()) == 7

@@ -10,9 +10,8 @@ import pytest
 from dossierflow.batch import RunContext, load_batch_info
 from fixtures.generate import generate_batch
 from fixtures.oracle import extraction_from_truth
-
-engine = pytest.importorskip("validators.engine")
-rulebook_mod = pytest.importorskip("validators.rulebook")
+from validators import engine, integrity
+from validators import rulebook as rulebook_mod
 
 # Rules the perfect reader cannot settle: page sizes are not part of truth; without an 评审表
 # most eligibility inputs are absent, so they are `review` (the status is `returned` anyway).
@@ -62,7 +61,6 @@ NEEDS_FILES = {"DUPLICATE_ATTACHMENT", "PDF_EDITED", "TEXT_REUSE"}
 
 
 def test_each_scenario_raises_exactly_its_flags(every_scenario):
-    integrity = pytest.importorskip("validators.integrity")
     root, truth = every_scenario
     info = load_batch_info(root.name, root / "batch.yaml")
     listed = {b.id_number for b in truth.blacklist}

@@ -5,8 +5,8 @@
 escapes a reader is seen for what it is. Each case is a generated fixture file damaged the way
 uploads and hostile senders damage files (bytes flipped, cut short, chunks repeated or dropped,
 PDF numbers set to extremes, DOCX zip entries corrupted, dropped or replaced with an XML bomb). Every case must end as pages or a
-`FileRejected` with a message a clerk can read; never another exception, a hang, or a silent
-empty read.
+`FileRejected` with a message a clerk can read; never another exception, a hang, a child killed
+by a signal, or a silent empty read.
 
 Seeded and bounded: the mutations are a pure function of the seed and the case number; the
 run stops at the time budget, but never before MIN_CASES cases, so what is tested does not
@@ -183,7 +183,7 @@ class Tally:
     cases: int = 0
     read: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
-    crashed: list[str] = field(default_factory=list)  # killed by a signal: isolate's job, reported
+    crashed: list[str] = field(default_factory=list)  # died without answering (also in failures)
     failures: list[str] = field(default_factory=list)
 
 
@@ -257,7 +257,21 @@ def _check_one(path: Path, label: str, tally: Tally) -> None:
     elif kind == "hang":
         tally.failures.append(f"{label}: no answer within {LIMITS.file_timeout_s:g} s (hang)")
     else:
-        tally.crashed.append(f"{label}: child died with exit code {answer[1]}")
+        # A reader killed by a signal (a segfault in a native library, the kernel's OOM killer)
+        # is a defect even though production's isolation turns it into a rejection: the file is
+        # lost with a message about the crash, not about the file.
+        died = f"{label}: child died with exit code {answer[1]}{_signal_name(answer[1])}"
+        tally.crashed.append(died)
+        tally.failures.append(died)
+
+
+def _signal_name(exitcode: int | None) -> str:
+    if exitcode is None or exitcode >= 0:
+        return ""
+    try:
+        return f" (killed by {signal.Signals(-exitcode).name})"
+    except ValueError:
+        return f" (killed by signal {-exitcode})"
 
 
 def _fuzz(originals: list[Path], mutators: tuple[Mutator, ...], work: Path, tag: str) -> Tally:

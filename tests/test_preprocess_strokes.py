@@ -93,3 +93,35 @@ def test_a_ruling_line_under_a_seals_rim_still_parts_its_rows() -> None:
     values = sorted(c.box for c in prep.cells if c.box[0] > 595)
     assert len(values) == 2 and values[0][3] <= 290 <= values[1][1]
     assert len(prep.cells) == 4  # the seal's own ring and lettering make no cell
+
+
+def _ruled_row(stroke_from: int, stroke_len: int) -> np.ndarray:
+    """A mask (255 = ink) holding one ruling line from x=100 to x=700 on rows 300-302, and a
+    stroke on the same rows from `stroke_from` for `stroke_len` pixels."""
+    mask = np.zeros((600, 1400), np.uint8)
+    mask[300:303, 100:700] = 255
+    mask[300:303, stroke_from : stroke_from + stroke_len] = 255
+    return mask
+
+
+def test_a_piece_of_line_a_seal_stroke_apart_is_the_line() -> None:
+    """Seven pixels at 300 DPI is what a seal's stroke cuts out of a ruling line: the piece after
+    it (a third of an inch, shorter than a line's run) belongs to the line, the gap filled."""
+    horiz, _ = find_lines(_ruled_row(707, 100), DPI)
+    assert horiz[301, 102:805].all()
+
+
+def test_a_stroke_a_tenth_of_an_inch_past_a_line_is_not_the_line() -> None:
+    """Writing that starts 30 px (0.1 inch) after a line's end, on its rows (a value written on
+    from an underline), is text: bridging that far would whiten the start of the value."""
+    horiz, _ = find_lines(_ruled_row(730, 100), DPI)
+    assert horiz[301, 102:698].all()
+    assert not horiz[300:303, 701:830].any()
+
+
+def test_a_short_stroke_next_to_a_line_is_not_the_line() -> None:
+    """A stroke shorter than a third of a line's run (a glyph's bar, 30 px) seven pixels past its
+    end stays ink: only long pieces are a cut line's remains."""
+    horiz, _ = find_lines(_ruled_row(707, 30), DPI)
+    assert horiz[301, 102:698].all()
+    assert not horiz[300:303, 701:737].any()

@@ -62,22 +62,31 @@ def test_unread_handoff_reads_nothing(tmp_path: Path, calls: list[str]) -> None:
 
 def test_close_stops_dossiers_not_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[str] = []
+    first_started = threading.Event()
     gate = threading.Event()
 
-    def slow_extract(dossier, limits, cache):
+    def held_extract(dossier, limits, cache):
         started.append(dossier.dossier_id)
-        gate.wait(5)
+        first_started.set()
+        assert gate.wait(60), "the first dossier was never released"  # a safeguard, not a measure
         return Extracted(dossier.dossier_id, error="fake")
 
-    monkeypatch.setattr(read_ahead, "extract_slim", slow_extract)
+    monkeypatch.setattr(read_ahead, "extract_slim", held_extract)
     dossiers = _dossiers(5)
     ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), in_flight=1)
-    while not started:
-        time.sleep(0.005)
-    # The first dossier is held until after close() has cancelled the rest.
-    threading.Timer(0.2, gate.set).start()
+    assert first_started.wait(60), "the read-ahead started nothing"
+    # The first dossier is held until close() has cancelled the rest: it is released when
+    # close() goes on to shut the pool down, which comes after the cancelling.
+    pool = ahead._pool
+    shutdown = pool.shutdown
+
+    def release_then_shutdown(*args, **kwargs):
+        gate.set()
+        return shutdown(*args, **kwargs)
+
+    monkeypatch.setattr(pool, "shutdown", release_then_shutdown)
     ahead.close()
-    assert started == ["A0001"]
+    assert gate.is_set() and started == ["A0001"]
 
 
 def test_registry_is_per_output_folder(tmp_path: Path, calls: list[str]) -> None:

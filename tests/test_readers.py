@@ -23,6 +23,7 @@ from extractors.readers import read_file
 from extractors.readers.isolate import read_file_isolated
 from extractors.readers.ocr_layout import Word, chinese_brackets, group_words
 from extractors.readers.preprocess import CellBox, Prepared, map_box
+from tests.hanging_reader import jumping_clock, place_hanging_worker
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 LIMITS = Limits()
@@ -314,39 +315,31 @@ def test_isolated_read_returns_model_and_maps_rejections(tmp_path: Path) -> None
         read_file_isolated(tmp_path / "locked.pdf", "locked.pdf", replace(LIMITS, file_timeout_s=60))
 
 
-def test_isolated_read_times_out_and_kills_ocr(tmp_path: Path) -> None:
+def test_isolated_read_times_out_and_kills_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import psutil
 
-    from extractors.readers.samples import image_pdf, render_form
-
-    form = render_form(300)
-    pdf = tmp_path / "scan.pdf"
-    pdf.write_bytes(image_pdf(form.image, 300) * 1)
-    before = {p.pid for p in psutil.process_iter() if p.name() == "tesseract"}
+    limits = replace(LIMITS, file_timeout_s=60)
+    _, ocr_pid = place_hanging_worker(limits, monkeypatch)
+    ocr = psutil.Process(ocr_pid)
+    assert ocr.name() == "tesseract" and ocr.is_running()
+    clock = jumping_clock(monkeypatch)
+    clock.running = True
     with pytest.raises(ParseTimeout) as err:
-        read_file_isolated(pdf, "scan.pdf", replace(LIMITS, file_timeout_s=0.5))
+        read_file_isolated(text_pdf(tmp_path / "form.pdf"), "form.pdf", limits)
     assert "超时" in str(err.value)
-    def alive_new() -> set[int]:
-        # A killed Tesseract may linger a moment as a zombie until init reaps it: not alive.
-        return {
-            p.pid for p in psutil.process_iter(["name", "status"])
-            if p.info["name"] == "tesseract" and p.info["status"] != psutil.STATUS_ZOMBIE
-        } - before
-
-    deadline = time.monotonic() + 5
-    while alive_new() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive_new(), "the child's Tesseract must die with it"
+    # The kill has been sent to the whole group; wait for it to land (a bound, not a measure).
+    # A killed Tesseract may linger as a zombie until init reaps it: that is not alive.
+    gone, alive = psutil.wait_procs([ocr], timeout=60)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "the child's Tesseract must die with it"
     assert issubclass(ParseTimeout, FileRejected)
 
 
-def test_workers_read_file_after_file_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
+def test_workers_read_file_after_file_and_a_killed_one_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One worker reads one file after another (no fork per file); a worker killed for a timeout
     is not handed the next file, which a fresh worker reads."""
     from extractors.readers import isolate
-    from extractors.readers.samples import render_form
 
-    limits = replace(LIMITS, file_timeout_s=60)
+    limits = replace(LIMITS, file_timeout_s=120)
     pdf = text_pdf(tmp_path / "form.pdf")
     read_file_isolated(pdf, "A1/form.pdf", limits)
     started = isolate._POOL.started
@@ -354,14 +347,18 @@ def test_workers_read_file_after_file_and_a_killed_one_is_replaced(tmp_path: Pat
         assert read_file_isolated(pdf, f"A1/form{i}.pdf", limits).pages[0].segments
     assert isolate._POOL.started == started  # the same warm worker each time
 
-    page = render_form(300).image.convert("RGB")
-    scan = tmp_path / "scan.pdf"
-    page.save(scan, "PDF", resolution=300.0, save_all=True, append_images=[page.copy() for _ in range(19)])
-    slow = replace(limits, file_timeout_s=2.0)  # twenty pages of OCR take far longer; a text PDF far less
+    isolate._POOL.close()  # the warm worker goes: the hanging one is the only idle worker
+    started = isolate._POOL.started
+    hanging, _ = place_hanging_worker(limits, monkeypatch)
+    clock = jumping_clock(monkeypatch)
+    clock.running = True
     with pytest.raises(ParseTimeout):
-        read_file_isolated(scan, "scan.pdf", slow)
-    assert read_file_isolated(pdf, "A1/after.pdf", slow).pages[0].segments
-    assert isolate._POOL.started >= started + 2  # the timed-out worker was not reused
+        read_file_isolated(pdf, "A1/hangs.pdf", limits)
+    clock.running = False
+    assert not hanging.proc.is_alive()
+    assert read_file_isolated(pdf, "A1/after.pdf", limits).pages[0].segments
+    # The hanging worker and the fresh one after it: the killed worker was not reused.
+    assert isolate._POOL.started == started + 2
 
 
 def test_subprocess_isolation_path_for_daemonic_workers(tmp_path: Path) -> None:

@@ -15,7 +15,13 @@ RB = load_rulebook()
 
 
 def seniority(d: Dossier):
-    return by_rule(evaluate_dossier(d.build(), RB, context()))["SENIORITY"]
+    finding = by_rule(evaluate_dossier(d.build(), RB, context()))["SENIORITY"]
+    # Every pass and fail points at its evidence, on every route and branch these tests reach
+    # (mutation testing found branches whose sources could be dropped unnoticed). A review for
+    # a value not read has nothing to point at.
+    if finding.outcome in ("pass", "fail"):
+        assert finding.sources and all(s.file for s in finding.sources), finding
+    return finding
 
 
 @pytest.mark.parametrize(
@@ -106,6 +112,19 @@ def test_covid_with_provincial_commendation_has_no_years_limit():
     assert f.outcome == "pass" and "不受现有职称取得年限限制" in f.message
 
 
+@pytest.mark.parametrize(("title", "level", "conf"), [
+    ("全区优秀共产党员", "自治区级", 0.95),  # not for the epidemic
+    ("包头市抗击新冠肺炎疫情先进个人", "市级", 0.95),  # for the epidemic, below 省部级
+    ("全区抗击新冠肺炎疫情先进个人", "自治区级", 0.3),  # the right honour, read unreliably
+])
+def test_covid_commendation_needs_the_epidemic_the_level_and_a_sure_reading(title: str, level: str, conf: float):
+    d = _health(Dossier()).set("current_title_date", "2019-01").set("covid_frontline", True)
+    d.doc("covid_proof").ev("covid_proof", unit="包头市第四医院")
+    d.doc("honor").ev("honor", conf=conf, title=title, level=level, date="2020-04")
+    f = seniority(d)
+    assert f.outcome == "fail" and "不受现有职称取得年限限制" not in f.message
+
+
 def _recognition(edu: str, level: str, start: str, region_level: str = "city") -> Dossier:
     title = {"assistant": "助理工程师", "intermediate": "工程师"}[level]
     return (Dossier().set("route", "recognition").set("current_title", "无").drop("current_title_date")
@@ -128,6 +147,15 @@ def test_recognition_doctorate_intermediate_at_once_but_not_part_time_or_exam_se
     assert seniority(_recognition("master", "assistant", "2015-01")).outcome == "fail"  # master → intermediate only
     assert seniority(_recognition("bachelor", "assistant", "2015-01").set("full_time", False)).outcome == "fail"
     assert seniority(_recognition("bachelor", "assistant", "2015-01").set("series", "会计")).outcome == "fail"
+
+
+def test_recognition_unknown_region_is_review_when_the_basic_year_would_decide():
+    # A master needs 2 years for intermediate, 1 in a county or below: with the region unread,
+    # 1 year worked cannot be judged; 0 years is short either way.
+    f = seniority(_recognition("master", "intermediate", "2018-06").drop("region_level"))
+    assert f.outcome == "review"
+    assert seniority(_recognition("master", "intermediate", "2019-06").drop("region_level")).outcome == "fail"
+    assert seniority(_recognition("master", "intermediate", "2018-06", region_level="county")).outcome == "pass"
 
 
 def test_recognition_unrelated_specialty_is_review():
@@ -215,6 +243,38 @@ def test_series_transfer_same_level_and_next_level_continuous():
     assert seniority(nxt.set("current_title_date", "2019-06")).outcome == "fail"  # new title held < 1 year
 
 
+def _transfer_next_level(cert_date: str, **cert) -> Dossier:
+    d = Dossier().set("route", "series_transfer").set("transfer_date", "2017-06").set("current_title_date", "2018-06")
+    d.remove("title_cert").doc("title_cert")  # only the earlier series' certificate below
+    return d.ev("title_cert", title="讲师", date=cert_date, **{"level": "intermediate", **cert})
+
+
+def test_series_transfer_counts_the_earlier_title_to_the_day():
+    f = seniority(_transfer_next_level("2014-12-31"))  # exactly five years at the cut-off
+    assert f.outcome == "pass" and f.details["years"] == 5
+    assert any(s.page for s in f.sources)  # the earlier certificate is cited
+    assert seniority(_transfer_next_level("2015-01-01")).outcome == "fail"
+
+
+def test_series_transfer_ignores_an_unreliable_or_other_level_certificate():
+    assert seniority(_transfer_next_level("2013-07", conf=0.3)).outcome == "fail"
+    assert seniority(_transfer_next_level("2013-07", level="assistant")).outcome == "fail"
+
+
+def test_series_transfer_cannot_skip_a_level():
+    d = (Dossier().set("route", "series_transfer").set("transfer_date", "2010-06").set("current_title", "助理工程师")
+         .set("current_title_date", "2010-06"))
+    f = seniority(d)
+    assert f.outcome == "fail" and "高一级" in f.message
+
+
+def test_civil_servant_transfer_with_a_title_already_is_review():
+    d = (Dossier().set("route", "civil_servant_transfer").set("person_status", "civil_servant_transfer")
+         .set("current_title", "工程师").set("transfer_date", "2016-06-10"))
+    f = seniority(d)
+    assert f.outcome == "review" and "工程师" in f.message
+
+
 def test_civil_servant_transfer_within_five_years():
     d = (Dossier().set("route", "civil_servant_transfer").set("person_status", "civil_servant_transfer")
          .set("current_title", "无").drop("current_title_date").set("transfer_date", "2015-06-10"))
@@ -242,3 +302,8 @@ def test_recognition_related_fields_from_the_rulebook():
     assert fields_related("建筑工程", "土木工程", p)
     assert not fields_related("市政工程", "会展策划", p)
     assert not fields_related("电气工程", "汉语言文学", p)
+    # Two characters in a row in common, wherever they stand, make fields related; one does not.
+    assert fields_related("水质监测", "环境监测", p) and fields_related("环境监测", "水质监测", p)
+    assert fields_related("监测环境", "保护环境", p)
+    assert fields_related("环境监测评价", "水质监测分析", p)  # in the middle of both
+    assert not fields_related("材料化学", "生物化工", p)
