@@ -1,7 +1,7 @@
 """What a PDF's structure says, read with pypdf and a byte scan (never executing anything).
 
-Feeds `FileInfo`: page count, producer/creator/dates, incremental updates (edits appended after
-the original save), JavaScript and /Launch actions, encryption.
+Feeds `FileInfo`: page count, producer/creator/dates, the revision structure (updates appended
+after the original save, see `pdf_revisions`), JavaScript and /Launch actions, encryption.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pypdf
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from dossierflow.errors import EncryptedFile
+from extractors.readers.pdf_revisions import read_revisions
 
-_EOF = re.compile(rb"%%EOF")
 _JS = re.compile(rb"/JavaScript\b|/JS\b")
 _LAUNCH = re.compile(rb"/Launch\b")
 _INVISIBLE = re.compile(rb"(?<![\d.])3\s+Tr\b")
@@ -31,14 +31,11 @@ class PdfStructure:
     creator: Optional[str] = None
     created: Optional[str] = None
     modified: Optional[str] = None
-    incremental_updates: int = 0
+    linearized: bool = False
+    original_end: Optional[int] = None  # byte where the first save ended; None: unreadable structure
+    incremental_updates: int = 0  # revisions appended after original_end
     has_javascript: bool = False
     has_launch_action: bool = False
-
-
-def count_incremental_updates(data: bytes) -> int:
-    """%%EOF markers after the first. A linearised file has two legitimately; it is still reported."""
-    return max(0, len(_EOF.findall(data)) - 1)
 
 
 def _resolve(obj):
@@ -98,7 +95,13 @@ def inspect_pdf(path: Path, data: bytes) -> PdfStructure:
     pypdf failing on a damaged file is not fatal here: pdfium and pdfplumber may still read it,
     so the structure is then reported from the byte scan alone.
     """
-    st = PdfStructure(reader=None, incremental_updates=count_incremental_updates(data))
+    revisions = read_revisions(data)
+    st = PdfStructure(
+        reader=None,
+        linearized=revisions.linearized,
+        original_end=revisions.original_end,
+        incremental_updates=revisions.updates,
+    )
     st.has_javascript = bool(_JS.search(data))
     st.has_launch_action = bool(_LAUNCH.search(data))
     try:
