@@ -222,3 +222,12 @@ def test_chain_is_bounded(tmp_path: Path) -> None:
         pos += len(section)
     rev = read_revisions(b"".join(parts))
     assert rev.updates == MAX_SECTIONS - 1
+
+
+def test_false_starts_after_the_end_are_not_sections(tmp_path: Path) -> None:
+    """Bytes appended after the original end that only look like sections (objects without
+    /Type /XRef, xref keywords without a trailer) are no update, and each costs a bounded look."""
+    data = _pillow_jpeg(tmp_path / "s.pdf").read_bytes()
+    junk = b"1 0 obj <<\n" * 20_000 + b"xref\n" * 2_000 + b"7 0 obj << /Prev 10 >>\nendobj\n"
+    rev = read_revisions(data + junk)
+    assert rev.updates == 0 and rev.original_end == read_revisions(data).original_end

@@ -23,6 +23,11 @@ from typing import Optional
 LINEARIZATION_WINDOW = 2048
 MAX_SECTIONS = 256  # cross-reference sections followed along /Prev
 MAX_DICT_BYTES = 65_536  # an xref stream's or trailer's dictionary
+# An xref table's entries are 20 bytes: 64 MiB holds 3.3 million objects. Past a revision's end
+# (an update rewrites a few objects) 1 MiB is ample.
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+MAX_APPENDED_TABLE_BYTES = 1024 * 1024
+MAX_TAIL_CANDIDATES = 10_000  # places after the original end looked at as possible sections
 MAX_STARTXREF_TRIES = 16  # startxref markers tried from the end when the last one is broken
 OFFSET_SLACK = 64  # whitespace some writers leave between the offset startxref names and the section
 
@@ -56,23 +61,24 @@ def linearized_length(data: bytes) -> Optional[int]:
     return int(length.group(1)) if length else None
 
 
-def _section_prev(data: bytes, offset: int) -> tuple[bool, Optional[int]]:
-    """(is there a cross-reference section at `offset`, its /Prev)."""
+def _section_prev(data: bytes, offset: int, table_bytes: int = MAX_TABLE_BYTES) -> tuple[bool, Optional[int]]:
+    """(is there a cross-reference section at `offset`, its /Prev). Every search is bounded, so a
+    file full of false starts costs at most a window per start."""
     if not 0 <= offset < len(data):
         return False, None
     window = data[offset : offset + OFFSET_SLACK]
     start = offset + len(window) - len(window.lstrip())
     if data.startswith(b"xref", start):
-        trailer = data.find(b"trailer", start)
+        trailer = data.find(b"trailer", start, start + table_bytes)
         if trailer < 0:
             return False, None
         end = data.find(b"startxref", trailer, trailer + MAX_DICT_BYTES)
         dictionary = data[trailer : end if end > 0 else trailer + MAX_DICT_BYTES]
     elif _XREF_OBJ.match(data, start):
         # The object's own dictionary: up to its stream, or its end when it has none.
-        window = data[start : start + MAX_DICT_BYTES]
-        ends = [i for i in (window.find(b"stream"), window.find(b"endobj")) if i >= 0]
-        dictionary = window[: min(ends)] if ends else window
+        limit = start + MAX_DICT_BYTES
+        ends = [i for i in (data.find(b"stream", start, limit), data.find(b"endobj", start, limit)) if i >= 0]
+        dictionary = data[start : min(ends) if ends else limit]
         if not _XREF_TYPE.search(dictionary):
             return False, None
     else:
@@ -114,7 +120,9 @@ def read_revisions(data: bytes) -> Revisions:
     linearized = declared is not None and 0 < declared <= len(data)
     chain = _last_chain(data)
     if not chain:
-        return Revisions(linearized=linearized, original_end=declared if linearized else None)
+        if not linearized:
+            return Revisions(linearized=False, original_end=None)
+        return Revisions(linearized=True, original_end=declared, appended=tuple(sorted(_tail_sections(data, declared))))
     if linearized:
         original_end = declared
     else:
@@ -132,10 +140,10 @@ def _tail_sections(data: bytes, original_end: int) -> set[int]:
     """Sections after the original end that point back, found by their own keyword: an update
     whose startxref was damaged (or aimed elsewhere) is still an update."""
     found: set[int] = set()
-    for m in _SECTION_START.finditer(data, original_end):
-        if len(found) >= MAX_SECTIONS:
+    for n, m in enumerate(_SECTION_START.finditer(data, original_end)):
+        if len(found) >= MAX_SECTIONS or n >= MAX_TAIL_CANDIDATES:
             break
-        is_section, prev = _section_prev(data, m.start())
+        is_section, prev = _section_prev(data, m.start(), MAX_APPENDED_TABLE_BYTES)
         if is_section and prev is not None and prev < m.start():
             found.add(m.start())
     return found
