@@ -51,9 +51,12 @@ def _bilevel_scan(path: Path) -> None:
     write_pillow([_form()[1].convert("L").point(lambda v: 255 if v > 160 else 0, mode="1")], DPI, path, "HP Scan", "HP Scan")
 
 
-def _ocr_layer(words: list[Word]) -> Callable[[Path], None]:
+def _ocr_layer(words: list[Word], producer: str = "ABBYY FineReader 15") -> Callable[[Path], None]:
+    """A searchable scan, linearized. An OCRmyPDF producer grafts the layer as a form drawn under
+    the image (the text is in the form, not the page's content); others draw it over the image."""
+
     def build(path: Path) -> None:
-        write_ocr_layer([_form()[1]], DPI, [0], [words], path, "ocrmypdf 13.4.0", "EPSON Scan")
+        write_ocr_layer([_form()[1]], DPI, [0], [words], path, producer, "EPSON Scan")
         linearize(path)
 
     return build
@@ -79,6 +82,8 @@ CASES = {
     "qpdf-linearized-scan": (_linearized_scan, []),
     "bilevel-ccitt-scan": (_bilevel_scan, []),
     "linearized-ocr-layer-agreeing": (_ocr_layer(_agreeing_words()), []),
+    "ocrmypdf-grafted-layer-agreeing": (_ocr_layer(_agreeing_words(), "ocrmypdf 13.4.0"), []),
+    "ocrmypdf-grafted-layer-contradicting": (_ocr_layer(FORGED, "ocrmypdf 13.4.0"), ["hidden_text_disagrees"]),
     "linearized-scan-then-updated": (_updated(_linearized_scan), ["appended_revision"]),
     "ocr-layer-contradicting-image": (_ocr_layer(FORGED), ["hidden_text_disagrees"]),
 }

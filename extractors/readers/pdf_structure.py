@@ -152,14 +152,46 @@ def _safe_date(meta, attr: str, key: str) -> Optional[str]:
         return _text(meta.get(key))
 
 
+# Form XObjects looked into for hidden text: OCRmyPDF draws its text layer in one, under the image.
+MAX_FORM_DEPTH = 3
+MAX_FORMS_PER_PAGE = 64
+MAX_CONTENT_BYTES = 20_000_000
+
+
+def _forms_of(resources) -> list:
+    xobjects = _resolve(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+    if not isinstance(xobjects, DictionaryObject):
+        return []
+    forms = []
+    for ref in xobjects.values():
+        xobj = _resolve(ref)
+        if isinstance(xobj, DictionaryObject) and xobj.get("/Subtype") == "/Form":
+            forms.append(xobj)
+    return forms
+
+
 def page_uses_invisible_text(reader: Optional[pypdf.PdfReader], index: int) -> bool:
-    """Render mode 3 (invisible) in the page's content stream: an OCR sandwich or hidden text."""
+    """Render mode 3 (invisible) in the page's content stream or in a form it draws (to a
+    bounded depth and count): an OCR sandwich or hidden text."""
     if reader is None:
         return False
     try:
-        contents = reader.pages[index].get_contents()
-        if contents is None:
-            return False
-        return bool(_INVISIBLE.search(contents.get_data()[:20_000_000]))
+        page = reader.pages[index]
+        contents = page.get_contents()
+        if contents is not None and _INVISIBLE.search(contents.get_data()[:MAX_CONTENT_BYTES]):
+            return True
+        level, seen, looked = _forms_of(_resolve(page.get("/Resources"))), set(), 0
+        for _ in range(MAX_FORM_DEPTH):
+            deeper = []
+            for form in level:
+                if id(form) in seen or looked >= MAX_FORMS_PER_PAGE:
+                    continue
+                seen.add(id(form))
+                looked += 1
+                if _INVISIBLE.search(form.get_data()[:MAX_CONTENT_BYTES]):
+                    return True
+                deeper += _forms_of(_resolve(form.get("/Resources")))
+            level = deeper
+        return False
     except Exception:
         return False
