@@ -47,6 +47,9 @@ def main() -> int:
     ap.add_argument("--forms", default=",".join(ALL_FORMS))
     ap.add_argument("--damage", default="mixed", choices=("clean", "damaged", "mixed"))
     ap.add_argument("--scenarios", default="clean")
+    ap.add_argument("--producers", default="pillow",
+                    help="programs scans are written with: pillow (default) | all | comma list of "
+                         "pillow,linearized,pdfa,bilevel,img2pdf,ocr_layer")
     ap.add_argument("--work", type=Path, help="where to put the batch and the run (default: a temp folder)")
     ap.add_argument("--dossier", default=str(ROOT / ".venv" / "bin" / "dossier"), help="the dossier command")
     ap.add_argument("--db", help="database URL for the run (default: a fresh SQLite file in the work folder, so "
@@ -64,7 +67,7 @@ def main() -> int:
         work = args.work or Path(tempfile.mkdtemp(prefix="dossier-accuracy-"))
         batch, out = work / f"batch-s{args.seed}", work / f"out-s{args.seed}"
         generated = generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","),
-                                   scenarios=args.scenarios, damage=args.damage)
+                                   scenarios=args.scenarios, damage=args.damage, producers=args.producers)
         db = args.db or f"sqlite:///{(work / f'accuracy-s{args.seed}.db').resolve()}"
         decoys = decoy_entries(generated)
         print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "

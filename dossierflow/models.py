@@ -119,10 +119,13 @@ class FileInfo(Strict):
     creator: Optional[str] = None
     created: Optional[str] = None
     modified: Optional[str] = None
-    incremental_updates: int = 0  # number of %%EOF markers after the first
+    linearized: bool = False  # fast web view: a linearization dictionary whose /L fits the file
+    original_end: Optional[int] = None  # byte where the first save ended (None: not read)
+    incremental_updates: int = 0  # revisions appended after original_end, their xref /Prev pointing back
     has_javascript: bool = False
     has_launch_action: bool = False
-    hidden_text_disagrees: bool = False  # invisible text layer that does not match the OCR of the image
+    # Pages whose invisible text layer says what the OCR of their image does not (1-based)
+    hidden_text_disagreeing_pages: list[int] = Field(default_factory=list)
     error: Optional[str] = None  # set when the file could not be read; the dossier goes on
 
 

@@ -21,7 +21,7 @@ from dossierflow.models import DossierExtraction, FileInfo, PageContent
 from extractors.readers import PageRange
 
 # Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-40"
+EXTRACTOR_VERSION = "extract-42"
 
 FileReader = Callable[[InputFile, Limits, PageRange], tuple[FileInfo, list[PageContent]]]
 # Pages of a PDF read by one child: small enough that a 30-page booklet spreads over every core,
@@ -68,13 +68,13 @@ def read_in_parts(f: InputFile, limits: Limits, reader: FileReader, pool: Thread
     parts = [(start, min(start + PDF_PART_PAGES, info.pages)) for start in range(PDF_PART_PAGES, info.pages, PDF_PART_PAGES)]
     rest = [pool.submit(reader, f, limits, part) for part in parts]
     pages = list(pages)
-    text_pages, disagrees = info.text_layer_pages, info.hidden_text_disagrees
+    text_pages, disagreeing = info.text_layer_pages, list(info.hidden_text_disagreeing_pages)
     for fut in rest:
         part_info, part_pages = fut.result()
         pages.extend(part_pages)
         text_pages += part_info.text_layer_pages
-        disagrees = disagrees or part_info.hidden_text_disagrees
-    return info.model_copy(update={"text_layer_pages": text_pages, "hidden_text_disagrees": disagrees}), pages
+        disagreeing += part_info.hidden_text_disagreeing_pages
+    return info.model_copy(update={"text_layer_pages": text_pages, "hidden_text_disagreeing_pages": disagreeing}), pages
 
 
 def read_files(

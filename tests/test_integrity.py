@@ -178,15 +178,32 @@ def test_pdf_edited(dossier) -> None:
     form, scan = dossier.files
     form.incremental_updates = 2  # a Word export saved again is not a scan being edited
     assert "PDF_EDITED" not in codes(dossier)
+    scan.linearized, scan.original_end = True, 48_213  # fast web view alone is no sign
+    assert "PDF_EDITED" not in codes(dossier)
     scan.incremental_updates = 1
     flags = [f for f in dossier_flags(dossier, ctx()) if f.code == "PDF_EDITED"]
-    assert len(flags) == 1 and flags[0].sources[0].file == scan.path and "增量修改" in flags[0].message
+    assert len(flags) == 1 and flags[0].sources[0].file == scan.path
+    assert flags[0].details["sign"] == "appended_revision"
+    assert "追加了 1 次增量修订" in flags[0].message and "/L（48213 字节）" in flags[0].message
     scan.incremental_updates = 0
     scan.producer = "Adobe Photoshop 22.0"
-    assert "PDF_EDITED" in codes(dossier)
+    flags = [f for f in dossier_flags(dossier, ctx()) if f.code == "PDF_EDITED"]
+    assert [f.details["sign"] for f in flags] == ["editor_producer"] and "Adobe Photoshop 22.0" in flags[0].message
     scan.producer = "Canon"
-    scan.hidden_text_disagrees = True
-    assert "PDF_EDITED" in codes(dossier)
+    scan.hidden_text_disagreeing_pages = [3, 5]
+    flags = [f for f in dossier_flags(dossier, ctx()) if f.code == "PDF_EDITED"]
+    assert [f.details["sign"] for f in flags] == ["hidden_text_disagrees"]
+    assert "第 3、5 页的隐藏文字层" in flags[0].message
+    assert [(s.file, s.page) for s in flags[0].sources] == [(scan.path, 3), (scan.path, 5)]
+
+
+def test_each_sign_is_its_own_lead(dossier) -> None:
+    scan = dossier.files[1]
+    scan.producer, scan.incremental_updates, scan.original_end = "GIMP 2.10", 1, 90_112
+    flags = [f for f in dossier_flags(dossier, ctx()) if f.code == "PDF_EDITED"]
+    assert sorted(f.details["sign"] for f in flags) == ["appended_revision", "editor_producer"]
+    assert all(f.message.startswith(("文件 ", "扫描件 ")) and scan.path in f.message for f in flags)
+    assert any("原文件结尾（第 90112 字节）" in f.message for f in flags)
 
 
 def test_image_from_an_editor_is_flagged(dossier) -> None:

@@ -89,5 +89,5 @@ def test_hidden_text_layer_compared_with_ocr(tmp_path: Path) -> None:
     honest_read = read_file(honest, "honest.pdf", LIMITS)
     forged_read = read_file(forged, "forged.pdf", LIMITS)
     assert honest_read.pages[0].method == "ocr" and forged_read.pages[0].method == "ocr"
-    assert not honest_read.info.hidden_text_disagrees
-    assert forged_read.info.hidden_text_disagrees
+    assert honest_read.info.hidden_text_disagreeing_pages == []
+    assert forged_read.info.hidden_text_disagreeing_pages == [1]

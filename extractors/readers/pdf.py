@@ -210,7 +210,7 @@ def read_pdf(
         if n > limits.max_pages_per_file:
             raise LimitExceeded(f"PDF 共 {n} 页，超过每个文件 {limits.max_pages_per_file} 页的上限")
         wanted = range(n) if pages is None else range(max(0, pages[0]), min(n, pages[1]))
-        read, text_pages, disagrees = _read_pages(path, doc, st, base.path, limits, engine, wanted)
+        read, text_pages, disagreeing = _read_pages(path, doc, st, base.path, limits, engine, wanted)
     finally:
         doc.close()
     info = base.model_copy(
@@ -223,10 +223,12 @@ def read_pdf(
             "creator": st.creator,
             "created": st.created,
             "modified": st.modified,
+            "linearized": st.linearized,
+            "original_end": st.original_end,
             "incremental_updates": st.incremental_updates,
             "has_javascript": st.has_javascript,
             "has_launch_action": st.has_launch_action,
-            "hidden_text_disagrees": disagrees,
+            "hidden_text_disagreeing_pages": disagreeing,
         }
     )
     return FileRead(info=info, pages=read)
@@ -247,10 +249,10 @@ def _read_pages(
     limits: Limits,
     engine: Optional[OcrEngine],
     wanted: range,
-) -> tuple[list[PageContent], int, bool]:
+) -> tuple[list[PageContent], int, list[int]]:
     pages: list[PageContent] = []
     text_pages = 0
-    disagrees = False
+    disagreeing: list[int] = []
     plumber = _open_plumber(path, st.encrypted)
     try:
         for i in wanted:
@@ -295,7 +297,7 @@ def _read_pages(
             page = _ocr_pdf_page(doc, i, width_pt, height_pt, rel, limits, engine, scan_dpi)
             if len(hidden_text) >= 10 and page.segments:
                 if text_overlap(hidden_text, page.text()) < HIDDEN_TEXT_MIN_OVERLAP:
-                    disagrees = True
+                    disagreeing.append(i + 1)
             pages.append(page)
     finally:
         if plumber is not None:
@@ -303,7 +305,7 @@ def _read_pages(
                 plumber.close()
             except Exception:  # close() re-parses every page; a damaged one must not undo the read
                 pass
-    return pages, text_pages, disagrees
+    return pages, text_pages, disagreeing
 
 
 def _ocr_pdf_page(

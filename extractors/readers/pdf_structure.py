@@ -1,7 +1,7 @@
 """What a PDF's structure says, read with pypdf and a byte scan (never executing anything).
 
-Feeds `FileInfo`: page count, producer/creator/dates, incremental updates (edits appended after
-the original save), JavaScript and /Launch actions, encryption.
+Feeds `FileInfo`: page count, producer/creator/dates, the revision structure (updates appended
+after the original save, see `pdf_revisions`), JavaScript and /Launch actions, encryption.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pypdf
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from dossierflow.errors import EncryptedFile
+from extractors.readers.pdf_revisions import read_revisions
 
-_EOF = re.compile(rb"%%EOF")
 _JS = re.compile(rb"/JavaScript\b|/JS\b")
 _LAUNCH = re.compile(rb"/Launch\b")
 _INVISIBLE = re.compile(rb"(?<![\d.])3\s+Tr\b")
@@ -31,14 +31,11 @@ class PdfStructure:
     creator: Optional[str] = None
     created: Optional[str] = None
     modified: Optional[str] = None
-    incremental_updates: int = 0
+    linearized: bool = False
+    original_end: Optional[int] = None  # byte where the first save ended; None: unreadable structure
+    incremental_updates: int = 0  # revisions appended after original_end
     has_javascript: bool = False
     has_launch_action: bool = False
-
-
-def count_incremental_updates(data: bytes) -> int:
-    """%%EOF markers after the first. A linearised file has two legitimately; it is still reported."""
-    return max(0, len(_EOF.findall(data)) - 1)
 
 
 def _resolve(obj):
@@ -98,7 +95,13 @@ def inspect_pdf(path: Path, data: bytes) -> PdfStructure:
     pypdf failing on a damaged file is not fatal here: pdfium and pdfplumber may still read it,
     so the structure is then reported from the byte scan alone.
     """
-    st = PdfStructure(reader=None, incremental_updates=count_incremental_updates(data))
+    revisions = read_revisions(data)
+    st = PdfStructure(
+        reader=None,
+        linearized=revisions.linearized,
+        original_end=revisions.original_end,
+        incremental_updates=revisions.updates,
+    )
     st.has_javascript = bool(_JS.search(data))
     st.has_launch_action = bool(_LAUNCH.search(data))
     try:
@@ -149,14 +152,46 @@ def _safe_date(meta, attr: str, key: str) -> Optional[str]:
         return _text(meta.get(key))
 
 
+# Form XObjects looked into for hidden text: OCRmyPDF draws its text layer in one, under the image.
+MAX_FORM_DEPTH = 3
+MAX_FORMS_PER_PAGE = 64
+MAX_CONTENT_BYTES = 20_000_000
+
+
+def _forms_of(resources) -> list:
+    xobjects = _resolve(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+    if not isinstance(xobjects, DictionaryObject):
+        return []
+    forms = []
+    for ref in xobjects.values():
+        xobj = _resolve(ref)
+        if isinstance(xobj, DictionaryObject) and xobj.get("/Subtype") == "/Form":
+            forms.append(xobj)
+    return forms
+
+
 def page_uses_invisible_text(reader: Optional[pypdf.PdfReader], index: int) -> bool:
-    """Render mode 3 (invisible) in the page's content stream: an OCR sandwich or hidden text."""
+    """Render mode 3 (invisible) in the page's content stream or in a form it draws (to a
+    bounded depth and count): an OCR sandwich or hidden text."""
     if reader is None:
         return False
     try:
-        contents = reader.pages[index].get_contents()
-        if contents is None:
-            return False
-        return bool(_INVISIBLE.search(contents.get_data()[:20_000_000]))
+        page = reader.pages[index]
+        contents = page.get_contents()
+        if contents is not None and _INVISIBLE.search(contents.get_data()[:MAX_CONTENT_BYTES]):
+            return True
+        level, seen, looked = _forms_of(_resolve(page.get("/Resources"))), set(), 0
+        for _ in range(MAX_FORM_DEPTH):
+            deeper = []
+            for form in level:
+                if id(form) in seen or looked >= MAX_FORMS_PER_PAGE:
+                    continue
+                seen.add(id(form))
+                looked += 1
+                if _INVISIBLE.search(form.get_data()[:MAX_CONTENT_BYTES]):
+                    return True
+                deeper += _forms_of(_resolve(form.get("/Resources")))
+            level = deeper
+        return False
     except Exception:
         return False

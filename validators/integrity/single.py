@@ -250,21 +250,37 @@ def _claims_scan(info: FileInfo, ex: DossierExtraction) -> bool:
     return info.text_layer_pages == 0 or any(p.file == info.path and p.method == "ocr" for p in ex.pages)
 
 
+def _appended_revision_sign(info: FileInfo) -> str:
+    end = f"原文件结尾（第 {info.original_end} 字节）" if info.original_end is not None else "原文件结尾"
+    if info.linearized:
+        end = f"快速网页查看格式声明的文件长度 /L（{info.original_end} 字节）"
+    return f"在{end}之后追加了 {info.incremental_updates} 次增量修订（其交叉引用段的 /Prev 指回原文件），即生成后被修改过"
+
+
 def pdf_edited_flags(ex: DossierExtraction) -> list[Flag]:
+    """One lead per sign of editing, each naming its sign and where it was seen.
+
+    Not signs: a linearized ("fast web view") file's second cross-reference section, or an OCR
+    tool's invisible text layer that says what the image shows.
+    """
     out: list[Flag] = []
     for info in ex.files:
-        signs: list[str] = []
-        for label, value in (("生成程序", info.producer), ("创建程序", info.creator)):
+        whole_file = [Source(file=info.path)]
+        for label, value, sign in (("生成程序", info.producer, "editor_producer"), ("创建程序", info.creator, "editor_creator")):
             # Case-sensitive for the bare "PS" token, case-free for the names.
             if value and is_image_editor(value):
-                signs.append(f"{label}为图像编辑软件“{value}”")
-        scan = _claims_scan(info, ex)
-        if scan and info.incremental_updates > 0:
-            signs.append(f"扫描件在生成后被增量修改 {info.incremental_updates} 次")
-        if info.hidden_text_disagrees:
-            signs.append("隐藏文字层与图像内容不一致")
-        if signs:
-            out.append(flag("PDF_EDITED", f"文件 {info.path} 有编辑痕迹：" + "；".join(signs), [Source(file=info.path)], file=info.path))
+                message = f"文件 {info.path} 有编辑痕迹：{label}为图像编辑软件“{value}”（文件属性）"
+                out.append(flag("PDF_EDITED", message, whole_file, file=info.path, sign=sign))
+        if _claims_scan(info, ex) and info.incremental_updates > 0:
+            message = f"扫描件 {info.path} 有编辑痕迹：" + _appended_revision_sign(info)
+            out.append(flag("PDF_EDITED", message, whole_file, file=info.path, sign="appended_revision",
+                            original_end=info.original_end, revisions=info.incremental_updates))
+        pages = info.hidden_text_disagreeing_pages
+        if pages:
+            where = "、".join(str(p) for p in pages[:20]) + ("等" if len(pages) > 20 else "")
+            message = f"扫描件 {info.path} 有编辑痕迹：第 {where} 页的隐藏文字层与图像识别出的内容不一致"
+            out.append(flag("PDF_EDITED", message, [Source(file=info.path, page=p) for p in pages], file=info.path,
+                            sign="hidden_text_disagrees", pages=pages))
     return out
 
 
