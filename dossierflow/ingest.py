@@ -231,11 +231,11 @@ def _read_dossier(entry: Path, work: Path, limits: Limits) -> DossierInput:
 def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
     """List the batch. `work` is a scratch folder (under OUT) for unzipped content."""
     if not batch.exists():
-        raise BatchNotFound(f"batch not found: {batch}")
+        raise BatchNotFound(f"找不到批次：{batch}")
     root = batch
     if batch.is_file():
         if batch.suffix.lower() != ".zip":
-            raise BatchNotFound(f"a batch is a folder or a .zip of one, not {batch.name}")
+            raise BatchNotFound(f"批次应为文件夹或其 .zip 压缩包，而不是 {batch.name}")
         root = work / "batch"
         try:
             problems = extract_zip(batch, root, limits, batch.name)

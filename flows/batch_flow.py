@@ -45,7 +45,7 @@ def run_batch(
 ) -> dict:
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
-        raise BatchNotFound(f"batch not found: {batch_path}")
+        raise BatchNotFound(f"找不到批次：{batch_path}")
     limits = limits or Limits.from_env()
     day = processing_date or dt.date.today()
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)

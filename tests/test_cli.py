@@ -1,0 +1,100 @@
+"""The `dossier` command as a user types it: exit codes, one Chinese line, no traceback.
+
+Every test runs the real console script in a subprocess and reads its exit code and its output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+try:  # tests/ may or may not be a package
+    from tests.conftest import ROOT, dossier_cmd
+except ImportError:
+    from conftest import ROOT, dossier_cmd
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def dossier(*args: str, cwd: Path, env: Optional[dict] = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DOSSIER_")}
+    full_env["DOSSIER_DATA_DIR"] = str(cwd / "data")
+    full_env.setdefault("PREFECT_HOME", str(cwd / "prefect"))
+    full_env.update(env or {})
+    if "PYTHONPATH" not in full_env:
+        full_env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([*dossier_cmd(), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=str(cwd))
+
+
+def assert_one_chinese_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == code, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines, "nothing on standard error"
+    last = lines[-1]
+    assert CJK.search(last), last
+    for fragment in fragments:
+        assert fragment in last, f"{fragment!r} not in {last!r}"
+    return last
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    """A batch with one dossier folder (its document is never read: every test here fails
+    before reading, or is about listing)."""
+    root = tmp_path / "batch"
+    (root / "A0001").mkdir(parents=True)
+    (root / "A0001" / "申报表.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return root
+
+
+@pytest.fixture
+def unreadable_batch(tmp_path: Path) -> Path:
+    """A batch that fails as soon as it is opened (exit 3): an error about anything else shows
+    that it was reported before the batch was read."""
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"PK\x03\x04 not a zip")
+    return path
+
+
+# -- usage errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        ([], ["缺少命令", "run"]),
+        (["nosuch"], ["nosuch", "run"]),
+        (["review"], ["缺少命令", "verify"]),
+        (["run", "{batch}"], ["--out"]),
+        (["run", "{batch}", "--out", "{out}", "--bogus"], ["--bogus"]),
+        (["run", "{batch}", "--out", "{out}", "--workers", "abc"], ["--workers", "'abc'", "整数"]),
+        (["run", "{batch}", "--out", "{out}", "--workers", "0"], ["--workers"]),
+        (["run", "{batch}", "--out", "{out}", "--date", "2020-13-01"], ["--date", "2020-13-01"]),
+        (["run", "{batch}", "--out"], ["--out"]),
+        (["run", "{batch}", "extra", "--out", "{out}"], ["extra"]),
+        (["blacklist", "check"], ["ID_NUMBER"]),
+    ],
+    ids=["bare", "unknown-command", "bare-group", "no-out", "unknown-option", "workers-abc", "workers-0", "bad-date", "option-without-value", "extra-argument", "missing-argument"],
+)
+def test_usage_errors_exit_2_with_one_chinese_line(tmp_path: Path, batch: Path, args: list[str], fragments: list[str]) -> None:
+    filled = [a.format(batch=batch, out=tmp_path / "out") for a in args]
+    proc = dossier(*filled, cwd=tmp_path)
+    assert_one_chinese_line(proc, 2, *fragments)
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["blacklist"]])
+def test_h_is_help(tmp_path: Path, command: list[str]) -> None:
+    short = dossier(*command, "-h", cwd=tmp_path)
+    long = dossier(*command, "--help", cwd=tmp_path)
+    assert short.returncode == long.returncode == 0, short.stderr
+    assert "Usage" in short.stdout and short.stdout == long.stdout
+    assert short.stderr == ""
