@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from dossierflow.cli_errors import INTERRUPTED_MESSAGE, explain
+from dossierflow.config import load_settings
 from dossierflow.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -28,7 +29,7 @@ app = typer.Typer(
 err = Console(stderr=True)
 log = logging.getLogger("dossierflow.cli")
 
-DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
+DbOption = typer.Option(None, "--db", help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (env DOSSIER_DB; default: SQLite under the data directory).")
 
 
 def _quiet_prefect() -> None:
@@ -44,13 +45,14 @@ def run(
     batch: Path = typer.Argument(..., help="A batch folder or a .zip of one."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (results.jsonl, batch.json, reports)."),
     db: Optional[str] = DbOption,
-    rulebook: str = typer.Option("baotou-2020", "--rulebook", envvar="DOSSIER_RULEBOOK", help="Rulebook name or YAML path."),
-    workers: Optional[int] = typer.Option(None, "--workers", envvar="DOSSIER_WORKERS", help="Parallel dossiers (default: CPU cores)."),
-    dask_address: Optional[str] = typer.Option(None, "--dask-address", envvar="DOSSIER_DASK_ADDRESS", help="Run tasks on this Dask scheduler."),
+    rulebook: Optional[str] = typer.Option(None, "--rulebook", help="Rulebook name or YAML path (env DOSSIER_RULEBOOK; default baotou-2020)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Parallel dossiers (env DOSSIER_WORKERS; default: CPU cores)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run tasks on this Dask scheduler (env DOSSIER_DASK_ADDRESS)."),
     date: Optional[str] = typer.Option(None, "--date", help="Processing date YYYY-MM-DD (default: today); fixes DATE_IMPOSSIBLE and PUBLICITY_DONE for reproducible runs."),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record history or consult the blacklist."),
 ) -> None:
     """Process a batch through the Prefect flow and write OUT/results.jsonl and the reports."""
+    settings = load_settings()
     if workers is not None and workers < 1:
         raise UsageError(f"选项 --workers 的值 {workers} 无效：应大于 0")
     day = _parse_date(date)
@@ -60,7 +62,10 @@ def run(
     from flows.progress_display import ProgressDisplay
 
     with ProgressDisplay(err):
-        summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address)
+        summary = run_batch(
+            batch, out, db_url=db_url, rulebook=rulebook or settings.rulebook, processing_date=day,
+            workers=workers or settings.workers, dask_address=dask_address or settings.dask_address,
+        )
     counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
     err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
 
@@ -123,7 +128,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     the exit code of the README's table (`dossierflow.cli_errors`); no traceback, unless
     DOSSIER_LOG_LEVEL=DEBUG asks for one."""
     try:
-        logging.basicConfig(level=os.environ.get("DOSSIER_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=load_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
         # Outside standalone mode Typer returns the code of a `typer.Exit` instead of exiting.
         code = app(args=argv, prog_name="dossier", standalone_mode=False)
     except typer.Exit as exc:

@@ -98,3 +98,25 @@ def test_h_is_help(tmp_path: Path, command: list[str]) -> None:
     assert short.returncode == long.returncode == 0, short.stderr
     assert "Usage" in short.stdout and short.stdout == long.stdout
     assert short.stderr == ""
+
+
+# -- settings from the environment ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("DOSSIER_LIMIT_FILE_TIMEOUT_S", "abc", "数字"),
+        ("DOSSIER_LIMIT_MAX_PAGES_PER_FILE", "2.9", "整数"),
+        ("DOSSIER_LIMIT_OCR_DPI", "0", "大于 0"),
+        ("DOSSIER_LIMIT_MAX_ZIP_RATIO", "inf", "有限"),
+        ("DOSSIER_LIMIT_OCR_DPY", "150", "DOSSIER_LIMIT_OCR_DPI"),
+        ("DOSSIER_WORKERS", "abc", "整数"),
+        ("DOSSIER_WORKERS", "-2", "大于 0"),
+        ("DOSSIER_LOG_LEVEL", "loud", "WARNING"),
+    ],
+)
+def test_bad_setting_is_a_usage_error_naming_the_variable(tmp_path: Path, unreadable_batch: Path, name: str, value: str, fragment: str) -> None:
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path, env={name: value})
+    assert_one_chinese_line(proc, 2, name, fragment)
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
