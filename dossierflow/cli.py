@@ -32,6 +32,26 @@ log = logging.getLogger("dossierflow.cli")
 DbOption = typer.Option(None, "--db", help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (env DOSSIER_DB; default: SQLite under the data directory).")
 
 
+def _print_versions(requested: bool) -> None:
+    if not requested:
+        return
+    from dossierflow.versions import installed_versions
+
+    for name, version in installed_versions(load_settings().rulebook).items():
+        typer.echo(f"{name} {version}")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_versions,
+        help="Show the versions of dossierflow, the rulebook and the OCR engines, and exit.",
+    ),
+) -> None:
+    """Check professional-title (职称) application dossiers against policy."""
+
+
 def _quiet_prefect() -> None:
     # Prefect's own INFO logs would drown the progress display; errors still show.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

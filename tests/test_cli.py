@@ -120,3 +120,27 @@ def test_bad_setting_is_a_usage_error_naming_the_variable(tmp_path: Path, unread
     proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path, env={name: value})
     assert_one_chinese_line(proc, 2, name, fragment)
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+# -- --version -----------------------------------------------------------------------------
+
+
+def test_version_names_dossierflow_rulebook_and_engines(tmp_path: Path) -> None:
+    from dossierflow import __version__
+    from validators.rulebook import load_rulebook
+
+    proc = dossier("--version", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    shown = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    assert shown["dossierflow"] == __version__
+    rulebook = load_rulebook("baotou-2020")
+    assert shown["rulebook"] == f"baotou-2020@{rulebook.content_hash[:8]}"
+    assert re.match(r"\d+\.\d+", shown["tesseract"]), shown
+    assert shown["chi_sim"] not in ("", "missing")
+    assert shown["name_recogniser"]
+    assert shown["extractor"].startswith("extract-")
+
+
+def test_version_with_a_bad_rulebook_is_a_rulebook_error(tmp_path: Path) -> None:
+    proc = dossier("--version", cwd=tmp_path, env={"DOSSIER_RULEBOOK": "nowhere-1999"})
+    assert_one_chinese_line(proc, 4, "nowhere-1999")
