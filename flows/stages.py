@@ -33,6 +33,17 @@ def announce_reused(outcomes: dict[str, Extracted]) -> None:
         progress.emit("done", dossier_id=did, status="reused")
 
 
+def check_before_reading(db_url: Optional[str], rulebook: str) -> None:
+    """Load the rulebook and open the database before a single file is read: a mistyped
+    rulebook or an unreachable database fails the run in seconds, not after hours of OCR."""
+    from validators.rulebook import load_rulebook
+
+    load_rulebook(rulebook)
+    store = _open_store(db_url)
+    if store is not None:
+        store.close()
+
+
 def list_batch(batch_path: Path, out: Path, limits: Limits) -> tuple[BatchInput, dict[str, Extracted], list[DossierInput]]:
     """List the batch once and announce it: its cached outcomes, and the dossiers still to
     extract, biggest first (a thick booklet started last would run alone on one core)."""

@@ -144,3 +144,49 @@ def test_version_names_dossierflow_rulebook_and_engines(tmp_path: Path) -> None:
 def test_version_with_a_bad_rulebook_is_a_rulebook_error(tmp_path: Path) -> None:
     proc = dossier("--version", cwd=tmp_path, env={"DOSSIER_RULEBOOK": "nowhere-1999"})
     assert_one_chinese_line(proc, 4, "nowhere-1999")
+
+
+# -- database and rulebook are checked before anything is read ------------------------------
+
+
+def test_the_broken_batch_fixture_really_fails_on_opening(tmp_path: Path, unreadable_batch: Path) -> None:
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path)
+    assert_one_chinese_line(proc, 3)
+
+
+def test_unreachable_database_is_reported_before_reading(tmp_path: Path, unreadable_batch: Path) -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    url = "postgresql://clerk:s3cret@127.0.0.1:1/dossiers"
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--db", url, cwd=tmp_path)
+    assert_one_chinese_line(proc, 5, "无法打开数据库", "127.0.0.1")
+    assert "s3cret" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_sqlite_folder_that_cannot_be_made_is_a_database_error(tmp_path: Path, unreadable_batch: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--db", f"sqlite:///{blocker}/sub/db.sqlite", cwd=tmp_path)
+    assert_one_chinese_line(proc, 5, str(blocker))
+
+
+@pytest.mark.postgres
+def test_wrong_credentials_are_reported_before_reading(tmp_path: Path, unreadable_batch: Path) -> None:
+    pg = os.environ.get("DOSSIER_TEST_PG_URL")
+    if not pg:
+        pytest.skip("DOSSIER_TEST_PG_URL is not set")
+    from sqlalchemy.engine import make_url
+
+    wrong = make_url(pg).set(username="no_such_role_dossierflow", password="wrong").render_as_string(hide_password=False)
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--db", wrong, cwd=tmp_path)
+    assert_one_chinese_line(proc, 5, "无法打开数据库")
+    assert "wrong" not in proc.stderr.replace("no_such_role", "")
+
+
+@pytest.mark.parametrize("rulebook", ["nowhere-1999", "{tmp}/missing.yaml", "{tmp}/broken.yaml"])
+def test_bad_rulebook_is_reported_before_reading(tmp_path: Path, unreadable_batch: Path, rulebook: str) -> None:
+    (tmp_path / "broken.yaml").write_text("rules: [unclosed\n  - x", encoding="utf-8")
+    value = rulebook.format(tmp=tmp_path)
+    proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--no-db", "--rulebook", value, cwd=tmp_path)
+    assert_one_chinese_line(proc, 4, "规则手册")
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

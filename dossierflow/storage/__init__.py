@@ -37,6 +37,11 @@ def _safe(url: str) -> str:
         return "<invalid url>"
 
 
+# A server that does not answer must fail the run in seconds, before any file is read, not
+# after the operating system's TCP timeout.
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def open_store(url: Optional[str]) -> Optional[Store]:
     """None for None (no database: history and blacklist are off)."""
     if url is None:
@@ -46,11 +51,16 @@ def open_store(url: Optional[str]) -> Optional[Store]:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"数据库地址无法解析：{_safe(url)}") from exc
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"无法创建数据库所在的文件夹 {Path(parsed.database).parent}：{exc.strerror or exc}") from exc
+    connect_args = {} if sqlite else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
-        if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+        if sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         upgrade(engine)
     except SQLAlchemyError as exc:
