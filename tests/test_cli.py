@@ -146,6 +146,39 @@ def test_version_with_a_bad_rulebook_is_a_rulebook_error(tmp_path: Path) -> None
     assert_one_chinese_line(proc, 4, "nowhere-1999")
 
 
+# -- --db -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["notaurl", "postgres:/db/x", "./history.sqlite", "mysql://u@h/db", "sqlite://", "http://h/db"])
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_db_that_is_not_a_supported_url_is_a_usage_error(tmp_path: Path, batch: Path, value: str, how: str) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    args = ["run", str(batch), "--out", str(tmp_path / "out")]
+    env = {}
+    if how == "option":
+        args += ["--db", value]
+    else:
+        env["DOSSIER_DB"] = value
+    proc = dossier(*args, cwd=work, env=env)
+    assert_one_chinese_line(proc, 2, repr(value), "sqlite:///")
+    assert list(work.iterdir()) == [], "a file or folder was created for a mistyped --db"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["blacklist", "list"], ["review", "list"]])
+def test_other_commands_refuse_a_bare_path_too(tmp_path: Path, command: list[str]) -> None:
+    proc = dossier(*command, "--db", "notaurl", cwd=tmp_path)
+    assert_one_chinese_line(proc, 2, "'notaurl'")
+    assert not (tmp_path / "notaurl").exists()
+
+
+def test_a_password_in_a_mistyped_url_is_not_shown(tmp_path: Path, batch: Path) -> None:
+    proc = dossier("run", str(batch), "--out", str(tmp_path / "out"), "--db", "postgres:/clerk:s3cret@db.local/x", cwd=tmp_path)
+    assert_one_chinese_line(proc, 2)
+    assert "s3cret" not in proc.stderr
+
+
 # -- database and rulebook are checked before anything is read ------------------------------
 
 
