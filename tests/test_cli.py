@@ -223,3 +223,43 @@ def test_bad_rulebook_is_reported_before_reading(tmp_path: Path, unreadable_batc
     proc = dossier("run", str(unreadable_batch), "--out", str(tmp_path / "out"), "--no-db", "--rulebook", value, cwd=tmp_path)
     assert_one_chinese_line(proc, 4, "规则手册")
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+# -- batches without dossiers ---------------------------------------------------------------
+
+
+def test_empty_folder_is_exit_3(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = dossier("run", str(empty), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path)
+    assert_one_chinese_line(proc, 3, "没有档案", "空")
+    assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_one_dossiers_folder_is_exit_3_and_says_what_was_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "A0001"
+    folder.mkdir()
+    names = ["评审表.docx", "身份证.jpg", "说明.txt"]
+    for name in names:
+        (folder / name).write_bytes(b"not read")
+    proc = dossier("run", str(folder), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path)
+    last = assert_one_chinese_line(proc, 3, "没有档案", "单个档案", "上一级")
+    skipped = [line for line in proc.stderr.splitlines() if line != last]
+    for name in names:
+        assert any(line.startswith(f"已跳过 {name}：") for line in skipped), proc.stderr
+
+
+def test_a_processed_batch_says_what_it_skipped(tmp_path: Path) -> None:
+    from docx import Document
+
+    root = tmp_path / "batch"
+    (root / "A0001").mkdir(parents=True)
+    doc = Document()
+    doc.add_paragraph("专业技术职务任职资格评审表")
+    doc.save(str(root / "A0001" / "评审表.docx"))
+    (root / "清单.txt").write_text("stray", encoding="utf-8")
+    proc = dossier("run", str(root), "--out", str(tmp_path / "out"), "--no-db", "--date", "2020-07-01", cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert any(line.startswith("已跳过 清单.txt：") for line in proc.stderr.splitlines()), proc.stderr
+    assert (tmp_path / "out" / "results.jsonl").exists()
