@@ -46,12 +46,12 @@ def load_batch_info(batch_id: str, yaml_path: Optional[Path]) -> BatchInfo:
     try:
         data = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
-            raise BatchInvalid(f"{yaml_path.name}: expected a mapping at the top level")
+            raise BatchInvalid(f"{yaml_path.name}：顶层应为「键: 值」映射")
         data.setdefault("batch_id", batch_id)
         data["batch_id"] = str(data["batch_id"])
         return BatchInfo(**data, has_yaml=True)
     except (yaml.YAMLError, ValidationError, ValueError, TypeError) as exc:
-        raise BatchInvalid(f"{yaml_path.name} cannot be read: {exc}") from exc
+        raise BatchInvalid(f"{yaml_path.name} 无法读取：{exc}") from exc
 
 
 class RunContext(BaseModel):

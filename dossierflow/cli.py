@@ -7,23 +7,49 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import typer
 from rich.console import Console
 
-from dossierflow.errors import DossierflowError, ExitCode
+from dossierflow.cli_errors import INTERRUPTED_MESSAGE, explain
+from dossierflow.config import load_settings
+from dossierflow.errors import ExitCode, UsageError
 
 app = typer.Typer(
     name="dossier",
     help="Check professional-title (职称) application dossiers against policy.",
-    no_args_is_help=True,
+    # A bare `dossier` is a usage error (one line, exit 2), not help printed on standard output.
+    no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Subcommands inherit the help options from this context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 err = Console(stderr=True)
+log = logging.getLogger("dossierflow.cli")
 
-DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
+DbOption = typer.Option(None, "--db", help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (env DOSSIER_DB; default: SQLite under the data directory).")
+
+
+def _print_versions(requested: bool) -> None:
+    if not requested:
+        return
+    from dossierflow.versions import installed_versions
+
+    for name, version in installed_versions(load_settings().rulebook).items():
+        typer.echo(f"{name} {version}")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_versions,
+        help="Show the versions of dossierflow, the rulebook and the OCR engines, and exit.",
+    ),
+) -> None:
+    """Check professional-title (职称) application dossiers against policy."""
 
 
 def _quiet_prefect() -> None:
@@ -39,21 +65,27 @@ def run(
     batch: Path = typer.Argument(..., help="A batch folder or a .zip of one."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (results.jsonl, batch.json, reports)."),
     db: Optional[str] = DbOption,
-    rulebook: str = typer.Option("baotou-2020", "--rulebook", envvar="DOSSIER_RULEBOOK", help="Rulebook name or YAML path."),
-    workers: Optional[int] = typer.Option(None, "--workers", envvar="DOSSIER_WORKERS", help="Parallel dossiers (default: CPU cores)."),
-    dask_address: Optional[str] = typer.Option(None, "--dask-address", envvar="DOSSIER_DASK_ADDRESS", help="Run tasks on this Dask scheduler."),
+    rulebook: Optional[str] = typer.Option(None, "--rulebook", help="Rulebook name or YAML path (env DOSSIER_RULEBOOK; default baotou-2020)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Parallel dossiers (env DOSSIER_WORKERS; default: CPU cores)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run tasks on this Dask scheduler (env DOSSIER_DASK_ADDRESS)."),
     date: Optional[str] = typer.Option(None, "--date", help="Processing date YYYY-MM-DD (default: today); fixes DATE_IMPOSSIBLE and PUBLICITY_DONE for reproducible runs."),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record history or consult the blacklist."),
 ) -> None:
     """Process a batch through the Prefect flow and write OUT/results.jsonl and the reports."""
+    settings = load_settings()
+    if workers is not None and workers < 1:
+        raise UsageError(f"选项 --workers 的值 {workers} 无效：应大于 0")
+    day = _parse_date(date)
+    db_url = None if no_db else _db_url(db)
     _quiet_prefect()
     from flows.batch_flow import run_batch
     from flows.progress_display import ProgressDisplay
 
-    day = _parse_date(date)
-    db_url = None if no_db else _db_url(db)
     with ProgressDisplay(err):
-        summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address)
+        summary = run_batch(
+            batch, out, db_url=db_url, rulebook=rulebook or settings.rulebook, processing_date=day,
+            workers=workers or settings.workers, dask_address=dask_address or settings.dask_address,
+        )
     counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
     err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
 
@@ -82,9 +114,7 @@ def _parse_date(date: Optional[str]) -> Optional[dt.date]:
     try:
         return dt.date.fromisoformat(date)
     except ValueError as exc:
-        from dossierflow.errors import UsageError
-
-        raise UsageError(f"--date must be YYYY-MM-DD, not {date!r}") from exc
+        raise UsageError(f"选项 --date 的值 {date!r} 无效：应为 YYYY-MM-DD 格式的日期") from exc
 
 
 def _db_url(db: Optional[str]) -> str:
@@ -107,33 +137,31 @@ def _mount_subcommands() -> None:
             if exc.name != module:
                 raise
             continue
-        app.add_typer(sub.app, name=name, help=help_text)
+        app.add_typer(sub.app, name=name, help=help_text, no_args_is_help=False)
 
 
 _mount_subcommands()
 
 
-def main() -> None:
-    logging.basicConfig(level=os.environ.get("DOSSIER_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """The console script. Every failure leaves here as one Chinese line on standard error and
+    the exit code of the README's table (`dossierflow.cli_errors`); no traceback, unless
+    DOSSIER_LOG_LEVEL=DEBUG asks for one."""
     try:
-        app(standalone_mode=False)
-    except DossierflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]; finished dossiers are kept and reused on the next run")
-        sys.exit(int(ExitCode.INTERRUPTED))
+        logging.basicConfig(level=load_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+        # Outside standalone mode Typer returns the code of a `typer.Exit` instead of exiting.
+        code = app(args=argv, prog_name="dossier", standalone_mode=False)
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort,):
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+        code = exc.exit_code
+    except (Exception, KeyboardInterrupt) as exc:
+        failure = explain(exc)
+        if failure.exit_code == ExitCode.RUN_FAILED:
+            log.debug("the run failed", exc_info=exc)
+        print(f"错误：{failure.message}", file=sys.stderr)
+        sys.exit(failure.exit_code)
+    if code == ExitCode.INTERRUPTED:
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ class BatchInvalid(DossierflowError):
     exit_code = ExitCode.INPUT_MISSING
 
 
+class EmptyBatch(BatchInvalid):
+    """The batch holds no dossier at all (an empty folder, or one dossier's own folder)."""
+
+
 class RulebookError(DossierflowError):
     exit_code = ExitCode.RULEBOOK_INVALID
 

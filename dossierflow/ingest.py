@@ -21,6 +21,8 @@ from dossierflow.config import Limits
 from dossierflow.errors import BatchInvalid, BatchNotFound, CorruptFile, LimitExceeded
 
 BATCH_YAML_NAMES = ("batch.yaml", "batch.yml")
+# A document lying at the batch root: it belongs in a dossier's folder.
+LOOSE_FILE_REASON = "批次根目录下只应放置档案文件夹、装订 PDF 或压缩包，此文件已跳过"
 # Files that file managers and archivers leave behind; reported as skipped, never fatal.
 _JUNK_NAMES = {"thumbs.db", ".ds_store", "desktop.ini", "__macosx"}
 
@@ -231,11 +233,11 @@ def _read_dossier(entry: Path, work: Path, limits: Limits) -> DossierInput:
 def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
     """List the batch. `work` is a scratch folder (under OUT) for unzipped content."""
     if not batch.exists():
-        raise BatchNotFound(f"batch not found: {batch}")
+        raise BatchNotFound(f"找不到批次：{batch}")
     root = batch
     if batch.is_file():
         if batch.suffix.lower() != ".zip":
-            raise BatchNotFound(f"a batch is a folder or a .zip of one, not {batch.name}")
+            raise BatchNotFound(f"批次应为文件夹或其 .zip 压缩包，而不是 {batch.name}")
         root = work / "batch"
         try:
             problems = extract_zip(batch, root, limits, batch.name)
@@ -268,7 +270,7 @@ def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
             skipped.append((name, "系统或隐藏文件，已跳过"))
             continue
         if entry.is_file() and entry.suffix.lower() not in (".pdf", ".zip"):
-            skipped.append((name, "批次根目录下只应放置档案文件夹、装订 PDF 或压缩包，此文件已跳过"))
+            skipped.append((name, LOOSE_FILE_REASON))
             continue
         try:
             d = _read_dossier(entry, work, limits)
@@ -284,3 +286,14 @@ def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
         seen.setdefault(d.dossier_id, d.entry)
         dossiers.append(d)
     return BatchInput(batch_id=info.batch_id, root=root, info=info, dossiers=dossiers, skipped=skipped)
+
+
+def no_dossiers_message(batch: BatchInput, given: Path) -> str:
+    """Why a batch holds no dossier, for the clerk who pointed the run at it (Chinese)."""
+    if not batch.skipped:
+        return f"批次 {given} 中没有档案：文件夹是空的"
+    text = f"批次 {given} 中没有档案：根目录下的 {len(batch.skipped)} 项均已跳过"
+    if any(reason == LOOSE_FILE_REASON for _, reason in batch.skipped):
+        # Pointing the run at one applicant's folder is the usual way to get here.
+        text += "；这像是单个档案的文件夹，请指定它的上一级（批次）文件夹：其中每个档案为一个子文件夹、装订 PDF 或压缩包"
+    return text

@@ -69,3 +69,15 @@ def engine_versions(rulebook: object) -> dict[str, str]:
     out = {"dossierflow": __version__, "rulebook": f"{name}@{digest[:8]}" if digest else name}
     out.update(tesseract_versions())
     return out
+
+
+def installed_versions(rulebook_name: str) -> dict[str, str]:
+    """For `dossier --version`: what a run would record in `versions`, in reading order, with a
+    second recogniser that is not installed said so rather than left out."""
+    from extractors.dossier import EXTRACTOR_VERSION
+    from validators.rulebook import load_rulebook
+
+    found = engine_versions(load_rulebook(rulebook_name))
+    order = ("dossierflow", "extractor", "rulebook", "ocr_engine", "tesseract", "chi_sim", "name_recogniser")
+    found = {"extractor": EXTRACTOR_VERSION, "name_recogniser": "未安装", **found}
+    return {key: found[key] for key in order if key in found} | {k: v for k, v in found.items() if k not in order}

@@ -21,7 +21,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
 from flows import read_ahead
-from flows.stages import finish, list_batch
+from flows.stages import check_before_reading, finish, list_batch
 
 
 def __getattr__(name: str):
@@ -45,8 +45,9 @@ def run_batch(
 ) -> dict:
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
-        raise BatchNotFound(f"batch not found: {batch_path}")
+        raise BatchNotFound(f"找不到批次：{batch_path}")
     limits = limits or Limits.from_env()
+    check_before_reading(db_url, rulebook)
     day = processing_date or dt.date.today()
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:

@@ -50,7 +50,10 @@ class ProgressDisplay:
         return " ".join(parts)
 
     def on_event(self, event: str, data: dict) -> None:
-        if event == "listed":
+        if event == "skipped":
+            # Shown live and in logs alike: an entry left out of the batch must not go unseen.
+            self.console.print(f"已跳过 {data.get('entry')}：{data.get('reason')}", markup=False, highlight=False, soft_wrap=True)
+        elif event == "listed":
             self.total = int(data.get("total", 0))
             self.task = self.bar.add_task("reading dossiers", total=self.total, note="")
             if not self.live:

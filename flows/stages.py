@@ -8,7 +8,8 @@ from typing import Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
-from dossierflow.ingest import BatchInput, DossierInput, open_batch
+from dossierflow.errors import EmptyBatch
+from dossierflow.ingest import BatchInput, DossierInput, no_dossiers_message, open_batch
 from dossierflow.output import write_outputs
 from dossierflow.pipeline import Extracted, judge_batch, largest_first
 from extractors.dossier import EXTRACTOR_VERSION
@@ -33,11 +34,27 @@ def announce_reused(outcomes: dict[str, Extracted]) -> None:
         progress.emit("done", dossier_id=did, status="reused")
 
 
+def check_before_reading(db_url: Optional[str], rulebook: str) -> None:
+    """Load the rulebook and open the database before a single file is read: a mistyped
+    rulebook or an unreachable database fails the run in seconds, not after hours of OCR."""
+    from validators.rulebook import load_rulebook
+
+    load_rulebook(rulebook)
+    store = _open_store(db_url)
+    if store is not None:
+        store.close()
+
+
 def list_batch(batch_path: Path, out: Path, limits: Limits) -> tuple[BatchInput, dict[str, Extracted], list[DossierInput]]:
-    """List the batch once and announce it: its cached outcomes, and the dossiers still to
-    extract, biggest first (a thick booklet started last would run alone on one core)."""
-    out.mkdir(parents=True, exist_ok=True)
+    """List the batch once and announce it, with the root entries it skipped and why: its cached
+    outcomes, and the dossiers still to extract, biggest first (a thick booklet started last
+    would run alone on one core). A batch without a single dossier is refused."""
     batch = open_batch(batch_path, out / ".work", limits)
+    for entry, reason in batch.skipped:
+        progress.emit("skipped", entry=entry, reason=reason)
+    if not batch.dossiers:
+        raise EmptyBatch(no_dossiers_message(batch, batch_path))
+    out.mkdir(parents=True, exist_ok=True)
     progress.emit("listed", total=len(batch.dossiers))
     outcomes, pending = split_cached(batch, ExtractionCache(out))
     announce_reused(outcomes)

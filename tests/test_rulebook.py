@@ -62,7 +62,7 @@ def test_unknown_rule_code_is_refused_by_name(tmp_path):
 
 def test_missing_rule_is_refused_by_name(tmp_path):
     path = _variant(tmp_path, lambda d: d["rules"].pop("SAME_REGION"))
-    with pytest.raises(RulebookError, match="missing: SAME_REGION"):
+    with pytest.raises(RulebookError, match="缺少规则 SAME_REGION"):
         load_rulebook(path)
 
 
@@ -88,7 +88,7 @@ def test_nested_parameter_with_unknown_level_names_rule(tmp_path):
 
 def test_wrong_severity_and_missing_clause_are_refused(tmp_path):
     path = _variant(tmp_path, lambda d: d["rules"]["POST_QUOTA"].update(severity="materials"))
-    with pytest.raises(RulebookError, match="POST_QUOTA: severity must be batch"):
+    with pytest.raises(RulebookError, match="POST_QUOTA 的 severity 应为 batch"):
         load_rulebook(path)
     path = _variant(tmp_path, lambda d: d["rules"]["STATUS_ALLOWED"].update(clause=""))
     with pytest.raises(RulebookError, match="STATUS_ALLOWED"):
@@ -98,5 +98,5 @@ def test_wrong_severity_and_missing_clause_are_refused(tmp_path):
 def test_not_yaml_is_refused(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("rules: [unclosed", encoding="utf-8")
-    with pytest.raises(RulebookError, match="not valid YAML"):
+    with pytest.raises(RulebookError, match="不是有效的 YAML"):
         load_rulebook(path)

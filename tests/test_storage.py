@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
+from dossierflow.errors import UsageError
 from dossierflow.storage import normalise_url, open_store
 from dossierflow.storage.migrate import current_revision, head_revision
 try:  # tests/ may or may not be a package; the helpers import either way
@@ -17,7 +20,9 @@ def test_url_mapping() -> None:
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
-    assert normalise_url("/tmp/a.sqlite") == "sqlite:////tmp/a.sqlite"
+    # A bare path is no longer taken for a SQLite file (a mistyped URL made an empty database).
+    with pytest.raises(UsageError):
+        normalise_url("/tmp/a.sqlite")
 
 
 def test_first_use_creates_and_migrates(store) -> None:  # noqa: F811

@@ -101,12 +101,12 @@ def _resolve(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         if not candidate.exists():
-            raise RulebookError(f"rulebook file not found: {candidate}")
+            raise RulebookError(f"规则手册文件不存在：{candidate}")
         return candidate
     path = RULEBOOK_DIR / f"{name_or_path}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
-        raise RulebookError(f"unknown rulebook {name_or_path!r}; known: {', '.join(known)}")
+        raise RulebookError(f"没有名为 {str(name_or_path)!r} 的规则手册；已有：{'、'.join(known)}（或给出 YAML 文件的路径）")
     return path
 
 
@@ -125,32 +125,32 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
     try:
         data = yaml.safe_load(blob.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RulebookError(f"rulebook {where}: not valid YAML: {exc}") from exc
+        raise RulebookError(f"规则手册 {where} 不是有效的 YAML：{exc}") from exc
     if not isinstance(data, dict):
-        raise RulebookError(f"rulebook {where}: expected a mapping at the top level")
+        raise RulebookError(f"规则手册 {where}：顶层应为「键: 值」映射")
     try:
         raw = _RawRulebook.model_validate(data)
     except ValidationError as exc:
-        raise RulebookError(f"rulebook {where}: {_errors(exc)}") from exc
+        raise RulebookError(f"规则手册 {where}：{_errors(exc)}") from exc
 
     unknown = sorted(set(raw.rules) - set(KNOWN_CODES))
     if unknown:
-        raise RulebookError(f"rulebook {where}: unknown rule code(s) {', '.join(unknown)}")
+        raise RulebookError(f"规则手册 {where}：未知的规则代码 {'、'.join(unknown)}")
     missing = [c for c in KNOWN_CODES if c not in raw.rules]
     if missing:
-        raise RulebookError(f"rulebook {where}: rule(s) missing: {', '.join(missing)}")
+        raise RulebookError(f"规则手册 {where}：缺少规则 {'、'.join(missing)}")
 
     specs: dict[str, RuleSpec] = {}
     for code in KNOWN_CODES:
         entry = raw.rules[code]
         impl = REGISTRY[code]
         if (entry.severity == "batch") != impl.batch:
-            expected = "batch" if impl.batch else "materials, eligibility or warning"
-            raise RulebookError(f"rulebook {where}: rule {code}: severity must be {expected}, not {entry.severity}")
+            expected = "batch" if impl.batch else "materials、eligibility 或 warning"
+            raise RulebookError(f"规则手册 {where}：规则 {code} 的 severity 应为 {expected}，而不是 {entry.severity}")
         try:
             params = impl.params.model_validate(entry.params)
         except ValidationError as exc:
-            raise RulebookError(f"rulebook {where}: rule {code}: bad parameter {_errors(exc)}") from exc
+            raise RulebookError(f"规则手册 {where}：规则 {code} 的参数有误：{_errors(exc)}") from exc
         specs[code] = RuleSpec(code=code, clause=entry.clause, severity=entry.severity, params=params)
 
     return Rulebook(

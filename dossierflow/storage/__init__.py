@@ -1,11 +1,13 @@
 """Storage: history of processed dossiers, the blacklist and the decision log.
 
 `open_store(url)` opens (and on first use creates and migrates) the database: a SQLite file by
-default, PostgreSQL for ``postgresql://…`` URLs, mapped to the psycopg 3 driver.
+default (``sqlite:///path``), PostgreSQL for ``postgresql://…`` URLs, mapped to the psycopg 3
+driver.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -13,21 +15,48 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from dossierflow.errors import DatabaseError
+from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.storage.migrate import upgrade
 from dossierflow.storage.store import Store, lead_id_for
 
 __all__ = ["Store", "open_store", "normalise_url", "lead_id_for"]
 
 
+# The schemes (and drivers) this project is built and tested for. Anything else, a bare path
+# included, is refused before a file or folder is created: a mistyped `--db` used to make a
+# fresh, empty SQLite database and run against it.
+SUPPORTED_SCHEMES = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_EXPECTED = "应为 sqlite:///文件路径 或 postgresql://用户@主机/数据库（--db 或 DOSSIER_DB）"
+
+
 def normalise_url(url: str) -> str:
-    """``postgresql://`` and ``postgres://`` → psycopg 3; a bare path → a SQLite file."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    """A database URL of a supported scheme, with PostgreSQL mapped to psycopg 3; anything else
+    is a usage error."""
+    match = _SCHEME.match(url.strip())
+    scheme = match.group(1).lower() if match else None
+    if scheme not in SUPPORTED_SCHEMES:
+        raise UsageError(f"数据库地址 {_masked(url)} 不受支持：{_EXPECTED}")
+    url = SUPPORTED_SCHEMES[scheme] + url.strip()[len(scheme) :]
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UsageError(f"数据库地址 {_masked(url)} 无法解析：{_EXPECTED}") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # An in-memory database forgets the blacklist and the history the moment the run ends.
+        raise UsageError(f"数据库地址 {_masked(url)} 缺少文件路径：{_EXPECTED}")
     return url
+
+
+def _masked(url: str) -> str:
+    """The value as typed, with anything between ':' and '@' hidden: it may be a password."""
+    return repr(re.sub(r":(?!//)[^:@]*@", ":***@", url))
 
 
 def _safe(url: str) -> str:
@@ -37,20 +66,27 @@ def _safe(url: str) -> str:
         return "<invalid url>"
 
 
+# A server that does not answer must fail the run in seconds, before any file is read, not
+# after the operating system's TCP timeout.
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def open_store(url: Optional[str]) -> Optional[Store]:
     """None for None (no database: history and blacklist are off)."""
     if url is None:
         return None
     url = normalise_url(url)
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"无法创建数据库所在的文件夹 {Path(parsed.database).parent}：{exc.strerror or exc}") from exc
+    connect_args = {} if sqlite else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseError(f"数据库地址无法解析：{_safe(url)}") from exc
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
-        if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+        if sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         upgrade(engine)
     except SQLAlchemyError as exc:
