@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dossierflow import blacklist
-from dossierflow.errors import UsageError
+from dossierflow.errors import IdBarred, UsageError
 from dossierflow.privacy import mask_id
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The 失信黑名单: add, list, check, remove, export.")
@@ -93,7 +93,7 @@ def check(
     on: Optional[str] = typer.Option(None, "--date", help="Day to check (default: today)."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Is this ID number barred on that day? Exit code 1 when it is."""
+    """Is this ID number barred on that day? Exit code 0 when it is not, 7 when it is."""
     day = _date(on, "--date") or dt.date.today()
     with _store(db) as store:
         hits = blacklist.check(store, id_number, day)
@@ -103,7 +103,7 @@ def check(
         return
     for e in hits:
         out.print(f"{masked}：在黑名单中 #{e.entry_id}（{blacklist.KIND_CN[e.kind]}，{e.reason}，来源 {e.source}，{e.start_date} 至 {e.expiry_date}）")
-    raise typer.Exit(1)
+    raise IdBarred(f"{masked} 在 {day} 处于黑名单中（{len(hits)} 条有效记录）")
 
 
 @app.command("remove")
