@@ -48,6 +48,7 @@ class BlacklistEntry(NewEntry):
     created_at: dt.datetime
     removed_at: Optional[dt.datetime] = None
     removed_reason: Optional[str] = None
+    removed_by: Optional[str] = None
 
     def in_force(self, on: dt.date) -> bool:
         return self.removed_at is None and self.start_date <= on < self.expiry_date

@@ -61,7 +61,7 @@ def test_lookup_in_force_only(store) -> None:  # noqa: F811
     assert ID not in json.dumps(hits, ensure_ascii=False)  # lookups may end up in messages
     assert store.blacklist_lookup(ID, dt.date(2025, 1, 1)) == []  # expired
     assert store.blacklist_lookup(OTHER, dt.date(2020, 6, 10)) == []  # full-number match only
-    store.remove_blacklist(entry.entry_id, "复议撤销")
+    store.remove_blacklist(entry.entry_id, "复议撤销", "审核员甲")
     assert store.blacklist_lookup(ID, dt.date(2020, 6, 10)) == []
     assert store.blacklist_entries()[0].removed_reason == "复议撤销"
 
@@ -81,9 +81,9 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_cli_round_trip(db_url, tmp_path) -> None:  # noqa: F811
-    code, output = run("blacklist", "add", ID, "--reason", "伪造职称证书", "--source", "包人社发〔2020〕3号", "--name", "刘芳", "--kind", "fraud", "--start", "2020-01-01", "--db", db_url)
+    code, output = run("blacklist", "add", ID, "--reason", "伪造职称证书", "--source", "包人社发〔2020〕3号", "--name", "刘芳", "--kind", "fraud", "--start", "2020-01-01", "--by", "审核员甲", "--db", db_url)
     assert code == 0 and mask_id(ID) in output and ID not in output and "2025-01-01" in output
-    run("blacklist", "add", OTHER, "--reason", "跨地区申报", "--source", "复核", "--kind", "cross_region", "--start", "2020-01-01", "--db", db_url)
+    run("blacklist", "add", OTHER, "--reason", "跨地区申报", "--source", "复核", "--kind", "cross_region", "--start", "2020-01-01", "--by", "审核员甲", "--db", db_url)
 
     code, output = run("blacklist", "list", "--date", "2020-06-01", "--db", db_url)
     assert code == 0 and mask_id(ID) in output and ID not in output and "共 2 条" in output
@@ -100,7 +100,7 @@ def test_cli_round_trip(db_url, tmp_path) -> None:  # noqa: F811
     run("blacklist", "export", "--format", "json", "--full", "--all", "--out", str(target), "--db", db_url)
     assert {r["id_number"] for r in json.loads(target.read_text(encoding="utf-8"))} == {ID, OTHER}
 
-    code, output = run("blacklist", "remove", "1", "--reason", "复议撤销", "--db", db_url)
+    code, output = run("blacklist", "remove", "1", "--reason", "复议撤销", "--by", "审核员乙", "--db", db_url)
     assert code == 0
     code, output = run("blacklist", "check", ID, "--date", "2020-06-01", "--db", db_url)
     assert code == 0
