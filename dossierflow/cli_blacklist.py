@@ -33,6 +33,7 @@ KeyOption = typer.Option(
     None, "--log-key-file", envvar="DOSSIER_LOG_KEY_FILE",
     help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
 )
+err = Console(stderr=True)
 
 
 def _store(db: Optional[str], key_file: Optional[str] = None):
@@ -70,11 +71,17 @@ def add(
     start: Optional[str] = typer.Option(None, "--start", help="First day in force, YYYY-MM-DD (default: today)."),
     years: Optional[int] = typer.Option(None, "--years", help="Override the ban length in years."),
     by: Optional[str] = typer.Option(None, "--by", help="Who records the entry (required; kept in the change log)."),
+    force: bool = typer.Option(False, "--force", help="Record an ID number whose check digit is wrong, as given."),
     db: Optional[str] = DbOption,
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Add an entry; expiry is start + 5 years (fraud) or 3 years (cross_region)."""
     entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=_who(by, "登记人"))  # type: ignore[arg-type]
+    problem = blacklist.check_digit_problem(entry.id_number)
+    if problem and not force:
+        raise UsageError(f"{problem}：请核对；确认按原样登记请加 --force")
+    if problem:
+        err.print(f"[yellow]警告：[/yellow]{problem}；已按 --force 原样登记")
     with _store(db, key_file) as store:
         saved = blacklist.add(store, entry)
     out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)} {saved.name or ''}，{saved.start_date} 起至 {saved.expiry_date} 止")

@@ -104,3 +104,19 @@ def test_cli_round_trip(db_url, tmp_path) -> None:  # noqa: F811
     assert code == 0
     code, output = run("blacklist", "check", ID, "--date", "2020-06-01", "--db", db_url)
     assert code == 0
+
+
+def test_an_id_number_with_a_wrong_check_digit_needs_force(db_url) -> None:  # noqa: F811
+    wrong = ID[:17] + ("0" if ID[17] != "0" else "1")
+    args = ("blacklist", "add", wrong, "--reason", "伪造学历", "--source", "包人社发〔2020〕3号", "--by", "审核员甲", "--db", db_url)
+    refused = run_dossier(*args, check=False, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    said = refused.stderr.replace("\n", "")
+    assert "校验码不对" in said and f"应为 {ID[17]}" in said and "--force" in said and wrong not in said
+    listed = run_dossier("blacklist", "list", "--all", "--db", db_url, timeout=120)
+    assert "共 0 条" in listed.stdout
+
+    forced = run_dossier(*args, "--force", timeout=120)
+    assert "警告" in forced.stderr and "校验码不对" in forced.stderr.replace("\n", "")
+    assert "已列入黑名单 #1" in forced.stdout
+    run_dossier("blacklist", "add", ID, "--reason", "伪造学历", "--source", "复核", "--by", "审核员甲", "--db", db_url, timeout=120)
