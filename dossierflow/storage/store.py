@@ -445,3 +445,9 @@ class Store:
 
     def verify_decision_log(self) -> Optional[str]:
         return self.verify_log()[0]
+
+    def log_entry_hash(self, seq: int) -> Optional[str]:
+        """The hash of the log's entry `seq` (None when there is none): does the log still hold
+        a head noted earlier (batch.json)?"""
+        with Session(self.engine) as session:
+            return session.scalars(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == seq)).one_or_none()
