@@ -214,3 +214,36 @@ def test_manual_blacklist_changes_are_logged_with_who_made_them(db_url: str) -> 
     assert entry.expiry_date == dt.date(2022, 1, 1) and entry.removed_by == "审核员丁" and entry.created_by == "审核员乙"
     broken = verify(db_url)
     assert broken.returncode == 6 and "黑名单记录 #1 的 expiry_date 与日志第 4 条不符" in one_line(broken.stderr)
+
+
+def test_a_database_from_before_the_log_keeps_its_bans_on_record(db_url: str) -> None:  # noqa: F811
+    """A ban written under schema 0002 is taken into the log's first entry (the `start`
+    snapshot) on the first change, so verify vouches for it from then on."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from dossierflow.storage.migrate import _config
+
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(db_url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO blacklist (id_number, kind, reason, source, start_date, expiry_date, created_at) "
+                          f"VALUES ('{MANUAL_ID}', 'fraud', '伪造学历', '旧系统', '2019-01-01', '2024-01-01', '2019-01-01 00:00:00')"))
+    engine.dispose()
+    run_dossier("blacklist", "add", make_id(dt.date(1980, 1, 2), female=True, serial=7), "--reason", "论文抄袭", "--source", "复核",
+                "--by", "审核员甲", "--db", db_url, timeout=120)
+    intact = verify(db_url)
+    assert intact.returncode == 0 and "日志完整：共 2 条" in intact.stdout  # start (with the old ban), the new ban
+    store = open_store(db_url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE blacklist SET reason = '查无实据' WHERE id = 1"))
+    finally:
+        store.close()
+    broken = verify(db_url)
+    assert broken.returncode == 6 and "黑名单记录 #1 的 reason 与日志第 1 条不符" in one_line(broken.stderr)
