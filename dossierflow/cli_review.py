@@ -32,6 +32,7 @@ KeyOption = typer.Option(
     help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
 )
 STATUS_CN = {"open": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+ACTION_CN = {"confirm": "确认", "dismiss": "排除"}
 
 
 def _store(db: Optional[str], key_file: Optional[str] = None):
@@ -88,7 +89,7 @@ def show(lead_id: str = typer.Argument(...), db: Optional[str] = DbOption) -> No
         out.print(f"  对方材料：批次 {m.get('batch_id')} 档案 {m.get('dossier_id')} {m.get('file') or ''}{page}")
     if lead.decision:
         d = lead.decision
-        out.print(f"决定：{d.action}（{d.reviewer}，{d.decided_at}）理由：{d.reason}" + (f"；黑名单 #{d.blacklist_entry_id}" if d.blacklist_entry_id else ""))
+        out.print(f"决定：{ACTION_CN.get(d.action, d.action)}（{d.reviewer}，{d.decided_at}）理由：{d.reason}" + (f"；黑名单 #{d.blacklist_entry_id}" if d.blacklist_entry_id else ""))
 
 
 @app.command("confirm")

@@ -110,7 +110,8 @@ def _decide(store: "Store", lead_id: str, action: Action, reason: str, reviewer:
         raise UsageError(f"没有编号为 {lead_id} 的线索")
     if lead.decision is not None:
         d = lead.decision
-        raise UsageError(f"线索 {lead_id} 已于 {d.decided_at} 由 {d.reviewer} 处理（{d.action}），不能重复决定")
+        done = {"confirm": "确认", "dismiss": "排除"}.get(d.action, d.action)
+        raise UsageError(f"线索 {lead_id} 已于 {d.decided_at} 由 {d.reviewer} 处理（{done}），不能重复决定")
     ban = None
     if action == "confirm":
         kind = kind or DEFAULT_KIND.get(lead.code, "fraud")
