@@ -84,7 +84,8 @@ def add(
         err.print(f"[yellow]警告：[/yellow]{problem}；已按 --force 原样登记")
     with _store(db, key_file) as store:
         saved = blacklist.add(store, entry)
-    out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)} {saved.name or ''}，{saved.start_date} 起至 {saved.expiry_date} 止")
+    who = f" {saved.name}" if saved.name else ""
+    out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)}{who}，{saved.start_date} 起至 {saved.expiry_date} 止")
 
 
 @app.command("list")
