@@ -32,7 +32,7 @@ def load_blacklist(dossier: str, db: str, entries: list) -> None:
         since, until = dt.date.fromisoformat(e.since), dt.date.fromisoformat(e.until)
         years = max(1, round((until - since).days / 365.25))
         subprocess.run(
-            [dossier, "blacklist", "add", e.id_number, "--reason", e.reason, "--source", "fixture truth",
+            [dossier, "blacklist", "add", e.id_number, "--reason", e.reason, "--source", "fixture truth", "--by", "bench",
              "--start", e.since, "--years", str(years), "--db", db],
             check=True, stdout=subprocess.DEVNULL,
         )

@@ -1,8 +1,11 @@
 """An auditor's spot check: re-derive a reproducible sample of results from the original files.
 
 The sample is drawn with a seeded RNG from the sorted dossier ids, so the same seed and size
-always pick the same dossiers. Each is read again from its files (no cache) and judged again with
-the same rulebook; what differs from the stored line is reported. Batch-wide parts (POST_QUOTA and
+always pick the same dossiers. Each is read again from its files (no cache: neither the run's nor
+an earlier audit's; each audit works in a scratch folder of its own, removed afterwards) and
+judged again with the same rulebook; what differs from the stored line is reported. With a
+database, the change log is verified and must still hold the head the run noted in batch.json.
+Every audit is kept as a report of its own (dossierflow.audit_report). Batch-wide parts (POST_QUOTA and
 the cross-dossier flags) depend on the whole batch and are compared only when the audit re-runs
 the whole batch (size ≥ batch size).
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -21,6 +25,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.ingest import open_batch
 from dossierflow.pipeline import extract_or_reuse, judge_batch
+from dossierflow.privacy import mask_ids_in_text
 from dossierflow.results import result_line
 
 BATCH_WIDE_RULES = {"POST_QUOTA"}
@@ -39,21 +44,41 @@ class DossierAudit:
 
 
 @dataclass
+class LogCheck:
+    """What the audit found of the change log: its head, and whether it is intact and still
+    holds the head the run noted in batch.json."""
+
+    head: dict  # {"count", "hash"} as found in the database
+    problem: Optional[str] = None
+    run_head: Optional[dict] = None  # batch.json's log_head, when the run had a database
+
+    def as_dict(self) -> dict:
+        return {"head": self.head, "ok": self.problem is None, "problem": self.problem, "run_head": self.run_head}
+
+
+@dataclass
 class AuditReport:
+    auditor: str
+    started_at: dt.datetime
     seed: int
     size: int
     sampled: list[str]
     dossiers: list[DossierAudit]
     versions_stored: dict
     versions_now: dict
-    decision_log: Optional[str] = None  # None: not checked; "ok" or the break found
+    batch_id: Optional[str] = None
+    log: Optional[LogCheck] = None  # None: the database was not opened (--no-db)
 
     @property
     def ok(self) -> bool:
-        return all(d.ok for d in self.dossiers) and self.decision_log in (None, "ok")
+        return all(d.ok for d in self.dossiers) and (self.log is None or self.log.problem is None)
 
     def as_dict(self) -> dict:
         return {
+            "schema": "dossier-audit/1",
+            "auditor": self.auditor,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "batch_id": self.batch_id,
             "seed": self.seed,
             "size": self.size,
             "sampled": self.sampled,
@@ -61,7 +86,7 @@ class AuditReport:
             "versions_stored": self.versions_stored,
             "versions_now": self.versions_now,
             "rulebook_changed": self.versions_stored.get("rulebook") != self.versions_now.get("rulebook"),
-            "decision_log": self.decision_log,
+            "log": self.log.as_dict() if self.log else None,
             "dossiers": [
                 {"dossier_id": d.dossier_id, "ok": d.ok, "differences": d.differences, "files_changed": d.files_changed}
                 for d in self.dossiers
@@ -109,22 +134,44 @@ def _status_depends_on_batch(stored: dict, now: dict) -> bool:
 
 
 def run_audit(
-    out_dir: Path, batch_path: Path, seed: int, size: int, rulebook: str, limits: Limits, store: object | None = None
+    out_dir: Path,
+    batch_path: Path,
+    seed: int,
+    size: int,
+    rulebook: str,
+    limits: Limits,
+    store: object | None = None,
+    auditor: str = "",
 ) -> AuditReport:
+    if not auditor.strip():
+        raise UsageError("必须用 --auditor 注明审计人")
+    started_at = dt.datetime.now(dt.timezone.utc)
     results_path = out_dir / "results.jsonl"
     if not results_path.exists():
-        raise UsageError(f"{results_path} not found: audit a finished run's output folder")
+        raise UsageError(f"找不到 {results_path}：请指定一次已完成运行的输出目录")
     stored = {}
     for line in results_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             stored[row["dossier_id"]] = row
+    if not 1 <= size <= len(stored):
+        raise UsageError(f"--size 应在 1 到 {len(stored)}（本批次的档案数）之间，而不是 {size}")
     summary = json.loads((out_dir / "batch.json").read_text(encoding="utf-8")) if (out_dir / "batch.json").exists() else {}
     day = dt.date.fromisoformat(summary.get("processing_date") or dt.date.today().isoformat())
 
     sampled = sample_ids(list(stored), seed, size)
+    with tempfile.TemporaryDirectory(prefix=".audit-", dir=out_dir) as scratch:
+        audits, versions_stored, versions_now = _rederive(Path(scratch), batch_path, limits, stored, sampled, rulebook, day, store)
+    log = _check_log(store, summary.get("log_head")) if store is not None else None
+    return AuditReport(
+        auditor.strip(), started_at, seed, size, sampled, audits, versions_stored, versions_now, summary.get("batch_id"), log
+    )
+
+
+def _rederive(
+    scratch: Path, batch_path: Path, limits: Limits, stored: dict, sampled: list[str], rulebook: str, day: dt.date, store: object | None
+) -> tuple[list[DossierAudit], dict, dict]:
     whole_batch = len(sampled) == len(stored)
-    scratch = out_dir / ".audit-work"
     batch = open_batch(batch_path, scratch, limits)
     by_id = {d.dossier_id: d for d in batch.dossiers}
     audits: list[DossierAudit] = []
@@ -141,7 +188,8 @@ def run_audit(
             if stored_hashes and stored_hashes.get(f.rel) not in (None, f.sha256):
                 audit.files_changed.append(f.rel)
         chosen.append(d)
-    # A fresh cache folder: the audit must read the files again, not the run's cache.
+    # A cache folder of this audit's own: it must read the files again, not the run's cache
+    # nor an earlier audit's.
     fresh = ExtractionCache(scratch / "fresh")
     outcomes = [extract_or_reuse(d, limits, fresh) for d in chosen]
     batch.dossiers = chosen
@@ -150,16 +198,31 @@ def run_audit(
     for audit in audits:
         if audit.dossier_id in now_lines:
             audit.differences += _compare(stored[audit.dossier_id], now_lines[audit.dossier_id], whole_batch)
+    for audit in audits:  # what people read shows ID numbers masked
+        audit.differences = [mask_ids_in_text(d) for d in audit.differences]
     versions_stored = next(iter(stored.values()), {}).get("versions", {}) if stored else {}
     versions_now = next(iter(now_lines.values()), {}).get("versions", {}) if now_lines else {}
-    decision = None
-    if store is not None and hasattr(store, "verify_decision_log"):
-        problem = store.verify_decision_log()
-        decision = "ok" if not problem else str(problem)
-    return AuditReport(seed, size, sampled, audits, versions_stored, versions_now, decision)
+    return audits, versions_stored, versions_now
+
+
+def _check_log(store: object, run_head: Optional[dict]) -> LogCheck:
+    problem, head = store.verify_log()  # type: ignore[attr-defined]
+    if problem is None and run_head and run_head.get("count"):
+        held = store.log_entry_hash(run_head["count"])  # type: ignore[attr-defined]
+        if held != run_head.get("hash"):
+            problem = (
+                f"运行时 batch.json 记下的日志链头（第 {run_head['count']} 条，{str(run_head.get('hash'))[:16]}…）"
+                "不在数据库的日志中：日志被截短或数据库被替换"
+            )
+    return LogCheck(head=head.model_dump(), problem=problem, run_head=run_head)
 
 
 def raise_if_failed(report: AuditReport) -> None:
     if not report.ok:
         bad = [d.dossier_id for d in report.dossiers if not d.ok]
-        raise AuditMismatch(f"audit found differences in {len(bad)} dossier(s): {', '.join(bad)}; decision log: {report.decision_log}")
+        parts = []
+        if bad:
+            parts.append(f"{len(bad)} 份档案与记录不一致：{'、'.join(bad)}")
+        if report.log is not None and report.log.problem:
+            parts.append(f"日志校验失败：{report.log.problem}")
+        raise AuditMismatch("抽查未通过：" + "；".join(parts))

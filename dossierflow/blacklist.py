@@ -48,6 +48,7 @@ class BlacklistEntry(NewEntry):
     created_at: dt.datetime
     removed_at: Optional[dt.datetime] = None
     removed_reason: Optional[str] = None
+    removed_by: Optional[str] = None
 
     def in_force(self, on: dt.date) -> bool:
         return self.removed_at is None and self.start_date <= on < self.expiry_date
@@ -86,6 +87,18 @@ def normalise_id(id_number: str) -> str:
     if not _ID_SHAPE.match(s):
         raise UsageError(f"身份证号码格式不正确：{mask_id(s)}（应为18位，末位可为X）")
     return s
+
+
+def check_digit_problem(id_number: str) -> Optional[str]:
+    """A Chinese warning when the 18th character is not the number's GB 11643 check digit: a
+    mistyped number would bar nobody and let the person it meant through."""
+    from validators.integrity.idcard import check_char
+
+    s = normalise_id(id_number)
+    expected = check_char(s[:17])
+    if expected == s[17]:
+        return None
+    return f"身份证号码 {mask_id(s)} 的校验码不对（按前17位应为 {expected}，实为 {s[17]}），可能输错了"
 
 
 def new_entry(

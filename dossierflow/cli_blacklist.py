@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from dossierflow import blacklist
-from dossierflow.errors import UsageError
+from dossierflow.errors import IdBarred, UsageError
 from dossierflow.privacy import mask_id
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="The 失信黑名单: add, list, check, remove, export.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="The 失信黑名单: add, list, check, remove, expiry, export.")
 
 
 class _Out:
@@ -29,15 +29,27 @@ class _Out:
 out = _Out()
 
 DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
+KeyOption = typer.Option(
+    None, "--log-key-file", envvar="DOSSIER_LOG_KEY_FILE",
+    help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
+)
+err = Console(stderr=True)
 
 
-def _store(db: Optional[str]):
+def _store(db: Optional[str], key_file: Optional[str] = None):
     from dossierflow.config import default_db_url
     from dossierflow.storage import open_store
 
-    store = open_store(db or default_db_url())
+    store = open_store(db or default_db_url(), key_file)
     assert store is not None
     return store
+
+
+def _who(by: Optional[str], role: str) -> str:
+    """Every change names who made it: it goes into the change log."""
+    if not by or not by.strip():
+        raise UsageError(f"必须用 --by 注明{role}")
+    return by.strip()
 
 
 def _date(value: Optional[str], option: str) -> Optional[dt.date]:
@@ -58,14 +70,22 @@ def add(
     kind: str = typer.Option("fraud", "--kind", help="fraud (5 years, 二（一）5) or cross_region (3 years, 二（二）)."),
     start: Optional[str] = typer.Option(None, "--start", help="First day in force, YYYY-MM-DD (default: today)."),
     years: Optional[int] = typer.Option(None, "--years", help="Override the ban length in years."),
-    by: Optional[str] = typer.Option(None, "--by", help="Who records the entry."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who records the entry (required; kept in the change log)."),
+    force: bool = typer.Option(False, "--force", help="Record an ID number whose check digit is wrong, as given."),
     db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
 ) -> None:
     """Add an entry; expiry is start + 5 years (fraud) or 3 years (cross_region)."""
-    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=by)  # type: ignore[arg-type]
-    with _store(db) as store:
+    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=_who(by, "登记人"))  # type: ignore[arg-type]
+    problem = blacklist.check_digit_problem(entry.id_number)
+    if problem and not force:
+        raise UsageError(f"{problem}：请核对；确认按原样登记请加 --force")
+    if problem:
+        err.print(f"[yellow]警告：[/yellow]{problem}；已按 --force 原样登记")
+    with _store(db, key_file) as store:
         saved = blacklist.add(store, entry)
-    out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)} {saved.name or ''}，{saved.start_date} 起至 {saved.expiry_date} 止")
+    who = f" {saved.name}" if saved.name else ""
+    out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)}{who}，{saved.start_date} 起至 {saved.expiry_date} 止")
 
 
 @app.command("list")
@@ -93,7 +113,7 @@ def check(
     on: Optional[str] = typer.Option(None, "--date", help="Day to check (default: today)."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Is this ID number barred on that day? Exit code 1 when it is."""
+    """Is this ID number barred on that day? Exit code 0 when it is not, 7 when it is."""
     day = _date(on, "--date") or dt.date.today()
     with _store(db) as store:
         hits = blacklist.check(store, id_number, day)
@@ -103,19 +123,38 @@ def check(
         return
     for e in hits:
         out.print(f"{masked}：在黑名单中 #{e.entry_id}（{blacklist.KIND_CN[e.kind]}，{e.reason}，来源 {e.source}，{e.start_date} 至 {e.expiry_date}）")
-    raise typer.Exit(1)
+    raise IdBarred(f"{masked} 在 {day} 处于黑名单中（{len(hits)} 条有效记录）")
 
 
 @app.command("remove")
 def remove(
     entry_id: int = typer.Argument(..., help="Entry number as `list` shows it."),
     reason: str = typer.Option(..., "--reason", help="Why the entry is lifted."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who lifts it (required; kept in the change log)."),
     db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
 ) -> None:
-    """Lift an entry (kept on record as removed, with the reason)."""
-    with _store(db) as store:
-        e = store.remove_blacklist(entry_id, reason)
-    out.print(f"已撤销黑名单 #{e.entry_id}：{mask_id(e.id_number)}")
+    """Lift an entry (kept on record as removed, with the reason and who lifted it)."""
+    with _store(db, key_file) as store:
+        e = store.remove_blacklist(entry_id, reason, _who(by, "撤销人"))
+    out.print(f"已撤销黑名单 #{e.entry_id}：{mask_id(e.id_number)}（{e.removed_by}：{e.removed_reason}）")
+
+
+@app.command("expiry")
+def expiry(
+    entry_id: int = typer.Argument(..., help="Entry number as `list` shows it."),
+    until: str = typer.Option(..., "--until", help="New expiry date YYYY-MM-DD (the first day no longer barred)."),
+    reason: str = typer.Option(..., "--reason", help="Why the ban's length changes (decision no., ruling)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who changes it (required; kept in the change log)."),
+    db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
+) -> None:
+    """Change an entry's expiry date (shorten or extend a ban), with the reason and who did it."""
+    day = _date(until, "--until")
+    assert day is not None
+    with _store(db, key_file) as store:
+        e = store.set_blacklist_expiry(entry_id, day, reason, _who(by, "修改人"))
+    out.print(f"已修改黑名单 #{e.entry_id}：{mask_id(e.id_number)}，{e.start_date} 起至 {e.expiry_date} 止")
 
 
 @app.command("export")

@@ -27,14 +27,19 @@ class _Out:
 out = _Out()
 
 DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
+KeyOption = typer.Option(
+    None, "--log-key-file", envvar="DOSSIER_LOG_KEY_FILE",
+    help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
+)
 STATUS_CN = {"open": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+ACTION_CN = {"confirm": "确认", "dismiss": "排除"}
 
 
-def _store(db: Optional[str]):
+def _store(db: Optional[str], key_file: Optional[str] = None):
     from dossierflow.config import default_db_url
     from dossierflow.storage import open_store
 
-    store = open_store(db or default_db_url())
+    store = open_store(db or default_db_url(), key_file)
     assert store is not None
     return store
 
@@ -84,7 +89,7 @@ def show(lead_id: str = typer.Argument(...), db: Optional[str] = DbOption) -> No
         out.print(f"  对方材料：批次 {m.get('batch_id')} 档案 {m.get('dossier_id')} {m.get('file') or ''}{page}")
     if lead.decision:
         d = lead.decision
-        out.print(f"决定：{d.action}（{d.reviewer}，{d.decided_at}）理由：{d.reason}" + (f"；黑名单 #{d.blacklist_entry_id}" if d.blacklist_entry_id else ""))
+        out.print(f"决定：{ACTION_CN.get(d.action, d.action)}（{d.reviewer}，{d.decided_at}）理由：{d.reason}" + (f"；黑名单 #{d.blacklist_entry_id}" if d.blacklist_entry_id else ""))
 
 
 @app.command("confirm")
@@ -94,11 +99,12 @@ def confirm(
     reviewer: str = typer.Option(..., "--reviewer"),
     kind: Optional[str] = typer.Option(None, "--kind", help="fraud (5 years) or cross_region (3 years); default by flag."),
     db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
 ) -> None:
     """Confirm a lead: the applicant goes on the blacklist."""
     if kind not in (None, "fraud", "cross_region"):
         raise UsageError("--kind 只能是 fraud 或 cross_region")
-    with _store(db) as store:
+    with _store(db, key_file) as store:
         d = review.confirm(store, lead_id, reason, reviewer, kind)  # type: ignore[arg-type]
     out.print(f"已确认线索 {lead_id}（决定 #{d.seq}），列入黑名单 #{d.blacklist_entry_id}")
 
@@ -109,17 +115,18 @@ def dismiss(
     reason: str = typer.Option(..., "--reason"),
     reviewer: str = typer.Option(..., "--reviewer"),
     db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
 ) -> None:
     """Dismiss a lead as a false alarm."""
-    with _store(db) as store:
+    with _store(db, key_file) as store:
         d = review.dismiss(store, lead_id, reason, reviewer)
     out.print(f"已排除线索 {lead_id}（决定 #{d.seq}）")
 
 
 @app.command("verify")
-def verify(db: Optional[str] = DbOption) -> None:
-    """Recompute the decision log's hash chain; exit non-zero at the first break."""
-    with _store(db) as store:
-        n = review.verify(store)
-        head = store.decision_head()
-    out.print(f"决策日志完整：{n} 条，末条哈希 {head}")
+def verify(db: Optional[str] = DbOption, key_file: Optional[str] = KeyOption) -> None:
+    """Check the change log (keyed hashes, the head noted outside the database) and that the
+    decisions, blacklist and leads are what it records; exit 6 naming the first problem."""
+    with _store(db, key_file) as store:
+        head = review.verify(store)
+    out.print(f"日志完整：共 {head.count} 条，链头哈希 {head.hash}；决定、黑名单和线索与日志一致")

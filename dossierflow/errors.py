@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     RULEBOOK_INVALID = 4
     DATABASE = 5
     AUDIT_MISMATCH = 6
+    ID_BARRED = 7
     INTERRUPTED = 130
 
 
@@ -52,6 +53,12 @@ class DatabaseError(DossierflowError):
 
 class AuditMismatch(DossierflowError):
     exit_code = ExitCode.AUDIT_MISMATCH
+
+
+class IdBarred(DossierflowError):
+    """`dossier blacklist check`: the ID number is barred on that day (an answer, not a failure)."""
+
+    exit_code = ExitCode.ID_BARRED
 
 
 class FileRejected(DossierflowError):

@@ -10,6 +10,7 @@ import datetime as dt
 import html
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -51,7 +52,11 @@ def _masked(obj: object) -> object:
     return obj
 
 
-def batch_summary(batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date) -> dict:
+def batch_summary(
+    batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date, log_head: Optional[dict] = None
+) -> dict:
+    """`log_head`: the database's change log after this batch was recorded ({count, hash}), a
+    copy outside the database that `audit` checks the log still holds; None without a database."""
     counts = Counter(r.status for r in results)
     return {
         "batch_id": batch.batch_id,
@@ -62,15 +67,21 @@ def batch_summary(batch: BatchInput, results: list[DossierResult], batch_finding
         "counts": {s: counts.get(s, 0) for s in STATUSES},
         "findings": batch_findings,
         "skipped": [{"entry": name, "reason": reason} for name, reason in batch.skipped],
+        "log_head": log_head,
     }
 
 
 def write_outputs(
-    out_dir: Path, batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date
+    out_dir: Path,
+    batch: BatchInput,
+    results: list[DossierResult],
+    batch_findings: list[dict],
+    processing_date: dt.date,
+    log_head: Optional[dict] = None,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [result_line(r) for r in results]
-    summary = batch_summary(batch, results, batch_findings, processing_date)
+    summary = batch_summary(batch, results, batch_findings, processing_date, log_head)
     env = _env()
     dossier_tpl = env.get_template("dossier_report.html.j2")
     for line in lines:

@@ -5,9 +5,10 @@ confirmed lead puts the applicant on the blacklist (fraud: 5 years, 二（一）
 unit: 3 years, 二（二）) in the same transaction as the decision.
 
 Each decision is stored as canonical JSON with `entry_hash = sha256(prev_hash ‖ content)`, the
-first entry chaining from 64 zeros. Changing, deleting or inserting an entry breaks the chain at
-that point, which `verify` reports. (Removing the newest entries leaves a shorter valid chain; an
-auditor compares `head()` with a previously noted value to catch that.)
+first entry chaining from 64 zeros. That chain alone has no key, so anyone who can write the
+database could rewrite it: each decision (and the ban it creates) is therefore also an entry of
+the HMAC-authenticated change log (dossierflow.storage.changelog), whose head is noted outside
+the database after every change. `verify` checks both and names the first problem.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.privacy import mask_id
 
 if TYPE_CHECKING:
+    from dossierflow.ledger import LogHead
     from dossierflow.storage import Store
 
 GENESIS = "0" * 64
@@ -108,7 +110,8 @@ def _decide(store: "Store", lead_id: str, action: Action, reason: str, reviewer:
         raise UsageError(f"没有编号为 {lead_id} 的线索")
     if lead.decision is not None:
         d = lead.decision
-        raise UsageError(f"线索 {lead_id} 已于 {d.decided_at} 由 {d.reviewer} 处理（{d.action}），不能重复决定")
+        done = {"confirm": "确认", "dismiss": "排除"}.get(d.action, d.action)
+        raise UsageError(f"线索 {lead_id} 已于 {d.decided_at} 由 {d.reviewer} 处理（{done}），不能重复决定")
     ban = None
     if action == "confirm":
         kind = kind or DEFAULT_KIND.get(lead.code, "fraud")
@@ -134,9 +137,10 @@ def dismiss(store: "Store", lead_id: str, reason: str, reviewer: str) -> Decisio
     return _decide(store, lead_id, "dismiss", reason, reviewer, None, None)
 
 
-def verify(store: "Store") -> int:
-    """Number of intact entries; raises AuditMismatch at the first break."""
-    problem = store.verify_decision_log()
+def verify(store: "Store") -> "LogHead":
+    """The change log's head when the log and the tables agree; raises AuditMismatch naming the
+    first problem otherwise."""
+    problem, head = store.verify_log()
     if problem:
-        raise AuditMismatch(f"决策日志校验失败：{problem}")
-    return store.decision_count()
+        raise AuditMismatch(f"日志校验失败：{problem}")
+    return head

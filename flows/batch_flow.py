@@ -20,7 +20,7 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
-from flows import read_ahead
+from flows import database, read_ahead
 from flows.stages import check_before_reading, finish, list_batch
 
 
@@ -65,7 +65,7 @@ def run_batch(
         return dossier_batch.with_options(task_runner=runner)(
             str(batch_path),
             str(out_dir),
-            db_url=db_url,
+            database=database.reference(db_url),
             rulebook=rulebook,
             processing_date=day.isoformat(),
             limits=limits,

@@ -26,6 +26,7 @@ from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
 from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
+from flows import database as databases
 from flows import progress, read_ahead, server_guard
 from flows.stages import finish, list_batch
 
@@ -61,11 +62,12 @@ def _fit_slots_to_dask_worker() -> None:
 def dossier_batch(
     batch_path: str,
     out_dir: str,
-    db_url: Optional[str] = None,
+    database: Optional[str] = None,
     rulebook: str = "baotou-2020",
     processing_date: Optional[str] = None,
     limits: Optional[Limits] = None,
 ) -> dict:
+    """`database`: the URL with any password as *** (flows.database); None records nothing."""
     server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
     limits = limits or Limits.from_env()
     out = Path(out_dir)
@@ -85,7 +87,7 @@ def dossier_batch(
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
     # A finished future keeps its result; dropping them leaves the slim outcomes as the only copy.
     del futures
-    return finish(out, batch, outcomes, db_url, rulebook, day)
+    return finish(out, batch, outcomes, databases.resolve(database), rulebook, day)
 
 
 def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):

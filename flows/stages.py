@@ -75,17 +75,20 @@ def finish(
     rulebook: str,
     day: dt.date,
 ) -> dict:
-    """Judge the whole batch, write the outputs, record in the store; the run's summary."""
+    """Judge the whole batch, record it in the store, write the outputs; the run's summary.
+    Recorded first so that batch.json carries the change log's head after this batch's leads."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
     progress.emit("judging")
     store = _open_store(db_url)
     try:
         judged = judge_batch(batch, ordered, rulebook, day, store)
-        write_outputs(out, batch, judged.results, judged.batch_findings, day)
+        log_head = None
         if store is not None:
             store.record_dossiers(batch.batch_id, judged.policy_year, {
                 o.dossier_id: o.extraction for o in ordered if o.extraction is not None
             }, judged.results, unit=batch.info.unit)
+            log_head = store.log_head().model_dump()
+        write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head)
     finally:
         if store is not None:
             store.close()

@@ -46,3 +46,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+@pytest.fixture(autouse=True)
+def private_log_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes the change log's key and head under its own tmp folder, never under
+    the user's data directory (a test's subprocesses inherit it)."""
+    key = tmp_path / "log-key" / "log.key"
+    monkeypatch.setenv("DOSSIER_LOG_KEY_FILE", str(key))
+    return key

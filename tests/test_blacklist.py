@@ -15,8 +15,10 @@ from dossierflow.cli import app
 from dossierflow.errors import UsageError
 from dossierflow.privacy import mask_id
 try:  # tests/ may or may not be a package; the helpers import either way
+    from tests.conftest import run_dossier
     from tests.test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
 except ImportError:
+    from conftest import run_dossier
     from test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
 from validators.integrity import dossier_flags
 
@@ -59,7 +61,7 @@ def test_lookup_in_force_only(store) -> None:  # noqa: F811
     assert ID not in json.dumps(hits, ensure_ascii=False)  # lookups may end up in messages
     assert store.blacklist_lookup(ID, dt.date(2025, 1, 1)) == []  # expired
     assert store.blacklist_lookup(OTHER, dt.date(2020, 6, 10)) == []  # full-number match only
-    store.remove_blacklist(entry.entry_id, "复议撤销")
+    store.remove_blacklist(entry.entry_id, "复议撤销", "审核员甲")
     assert store.blacklist_lookup(ID, dt.date(2020, 6, 10)) == []
     assert store.blacklist_entries()[0].removed_reason == "复议撤销"
 
@@ -79,15 +81,15 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_cli_round_trip(db_url, tmp_path) -> None:  # noqa: F811
-    code, output = run("blacklist", "add", ID, "--reason", "伪造职称证书", "--source", "包人社发〔2020〕3号", "--name", "刘芳", "--kind", "fraud", "--start", "2020-01-01", "--db", db_url)
+    code, output = run("blacklist", "add", ID, "--reason", "伪造职称证书", "--source", "包人社发〔2020〕3号", "--name", "刘芳", "--kind", "fraud", "--start", "2020-01-01", "--by", "审核员甲", "--db", db_url)
     assert code == 0 and mask_id(ID) in output and ID not in output and "2025-01-01" in output
-    run("blacklist", "add", OTHER, "--reason", "跨地区申报", "--source", "复核", "--kind", "cross_region", "--start", "2020-01-01", "--db", db_url)
+    run("blacklist", "add", OTHER, "--reason", "跨地区申报", "--source", "复核", "--kind", "cross_region", "--start", "2020-01-01", "--by", "审核员甲", "--db", db_url)
 
     code, output = run("blacklist", "list", "--date", "2020-06-01", "--db", db_url)
     assert code == 0 and mask_id(ID) in output and ID not in output and "共 2 条" in output
 
-    code, output = run("blacklist", "check", ID, "--date", "2020-06-01", "--db", db_url)
-    assert code == 1 and "在黑名单中" in output
+    proc = run_dossier("blacklist", "check", ID, "--date", "2020-06-01", "--db", db_url, check=False)
+    assert proc.returncode == 7 and "在黑名单中" in proc.stdout and "Traceback" not in proc.stderr
     code, output = run("blacklist", "check", OTHER, "--date", "2023-06-01", "--db", db_url)  # 3 years are over
     assert code == 0 and "不在黑名单中" in output
 
@@ -98,7 +100,23 @@ def test_cli_round_trip(db_url, tmp_path) -> None:  # noqa: F811
     run("blacklist", "export", "--format", "json", "--full", "--all", "--out", str(target), "--db", db_url)
     assert {r["id_number"] for r in json.loads(target.read_text(encoding="utf-8"))} == {ID, OTHER}
 
-    code, output = run("blacklist", "remove", "1", "--reason", "复议撤销", "--db", db_url)
+    code, output = run("blacklist", "remove", "1", "--reason", "复议撤销", "--by", "审核员乙", "--db", db_url)
     assert code == 0
     code, output = run("blacklist", "check", ID, "--date", "2020-06-01", "--db", db_url)
     assert code == 0
+
+
+def test_an_id_number_with_a_wrong_check_digit_needs_force(db_url) -> None:  # noqa: F811
+    wrong = ID[:17] + ("0" if ID[17] != "0" else "1")
+    args = ("blacklist", "add", wrong, "--reason", "伪造学历", "--source", "包人社发〔2020〕3号", "--by", "审核员甲", "--db", db_url)
+    refused = run_dossier(*args, check=False, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    said = refused.stderr.replace("\n", "")
+    assert "校验码不对" in said and f"应为 {ID[17]}" in said and "--force" in said and wrong not in said
+    listed = run_dossier("blacklist", "list", "--all", "--db", db_url, timeout=120)
+    assert "共 0 条" in listed.stdout
+
+    forced = run_dossier(*args, "--force", timeout=120)
+    assert "警告" in forced.stderr and "校验码不对" in forced.stderr.replace("\n", "")
+    assert "已列入黑名单 #1" in forced.stdout
+    run_dossier("blacklist", "add", ID, "--reason", "伪造学历", "--source", "复核", "--by", "审核员甲", "--db", db_url, timeout=120)

@@ -140,9 +140,9 @@ def test_audit_rederives_and_catches_an_altered_result(
     root, _ = batch
     out = tmp_path / "out"
     shutil.copytree(first_run, out)
-    ok = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db")
+    ok = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db", "--auditor", "审计员甲")
     assert "不一致" not in ok.stderr
-    report = json.loads((out / "audit-seed4-size2.json").read_text(encoding="utf-8"))
+    report = json.loads(next((out / "audits").glob("audit-*-seed4-size2.json")).read_text(encoding="utf-8"))
     assert report["ok"] and len(report["sampled"]) == 2
 
     # Alter one stored result the audit will sample: it must be caught and exit non-zero.
@@ -155,6 +155,6 @@ def test_audit_rederives_and_catches_an_altered_result(
             row["fields"]["name"]["value"] = "张冒名"
         altered.append(json.dumps(row, ensure_ascii=False))
     (out / "results.jsonl").write_text("\n".join(altered) + "\n", encoding="utf-8")
-    bad = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db", check=False)
+    bad = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db", "--auditor", "审计员甲", check=False)
     assert bad.returncode == 6
     assert "张冒名" in bad.stderr and victim in bad.stderr

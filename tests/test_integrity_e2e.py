@@ -40,7 +40,7 @@ def test_each_fault_raises_its_flag_and_nothing_else(tmp_path: Path) -> None:
     truth = generate_batch(root, n=18, seed=5, forms=["docx", "text_pdf"], scenarios=SCENARIOS, damage="clean")
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     for entry in truth.blacklist:
-        run_dossier("blacklist", "add", entry.id_number, "--reason", entry.reason, "--source", "测试", "--start", str(entry.since), "--db", db)
+        run_dossier("blacklist", "add", entry.id_number, "--reason", entry.reason, "--source", "测试", "--start", str(entry.since), "--by", "测试", "--db", db)
     out = tmp_path / "out"
     run_dossier("run", str(root), "--out", str(out), "--db", db, "--date", "2020-07-01")
     results = read_results(out)

@@ -55,11 +55,12 @@ def test_confirm_and_dismiss_round_trip(store) -> None:  # noqa: F811
         review.dismiss(store, leads[("A0003", "HOLDER_MISMATCH")], "再次处理", "审核员丙")
     with pytest.raises(UsageError):
         review.confirm(store, leads[("A0003", "HOLDER_MISMATCH")], "", "审核员丙")
-    assert review.verify(store) == 3
+    # start, the batch's leads, then ban + decision, ban + decision, decision
+    assert review.verify(store).count == 7
 
     # Re-recording the batch keeps the leads decided and the log untouched.
     record_flagged_batch(store)
-    assert store.leads() == [] and review.verify(store) == 3
+    assert store.leads() == [] and review.verify(store).count == 7
 
 
 @pytest.mark.parametrize(
@@ -117,9 +118,9 @@ def test_cli_review_round_trip(store, db_url) -> None:  # noqa: F811
     code, output = cli("review", "list", "--db", db_url)
     assert "共 1 条" in output
     code, output = cli("review", "verify", "--db", db_url)
-    assert code == 0 and "2 条" in output
-    code, output = cli("blacklist", "check", full_id, "--db", db_url)
-    assert code == 1 and "跨地区" in output
+    assert code == 0 and "日志完整：共 5 条" in output
+    proc = run_dossier("blacklist", "check", full_id, "--db", db_url, check=False)
+    assert proc.returncode == 7 and "跨地区" in proc.stdout and "Traceback" not in proc.stderr
 
 
 def test_verify_exits_non_zero_on_a_broken_chain(tmp_path) -> None:
@@ -135,7 +136,7 @@ def test_verify_exits_non_zero_on_a_broken_chain(tmp_path) -> None:
         conn.execute(text("UPDATE decisions SET content = replace(content, '误报', '属实')"))
     proc = run_dossier("review", "verify", "--db", db_url, check=False)
     store.close()
-    assert proc.returncode == 6 and "决策日志校验失败" in proc.stderr
+    assert proc.returncode == 6 and "日志校验失败" in proc.stderr
 
 
 def test_concurrent_reviewers_keep_one_chain(store) -> None:  # noqa: F811
@@ -163,5 +164,5 @@ def test_concurrent_reviewers_keep_one_chain(store) -> None:  # noqa: F811
     for t in threads:
         t.join()
     assert errors == []
-    assert review.verify(store) == 12
+    assert review.verify(store).count == 14  # start, the batch's leads, 12 decisions
     assert [d.seq for d in store.decisions()] == list(range(1, 13))

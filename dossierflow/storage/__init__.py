@@ -16,10 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from dossierflow.errors import DatabaseError, UsageError
+from dossierflow.ledger import Ledger, key_file_path
 from dossierflow.storage.migrate import upgrade
 from dossierflow.storage.store import Store, lead_id_for
 
-__all__ = ["Store", "open_store", "normalise_url", "lead_id_for"]
+__all__ = ["Store", "open_store", "normalise_url", "lead_id_for", "database_identity", "redacted"]
 
 
 # The schemes (and drivers) this project is built and tested for. Anything else, a bare path
@@ -71,8 +72,24 @@ def _safe(url: str) -> str:
 PG_CONNECT_TIMEOUT_S = 10
 
 
-def open_store(url: Optional[str]) -> Optional[Store]:
-    """None for None (no database: history and blacklist are off)."""
+def database_identity(url: str) -> str:
+    """Names one database in the head file beside the log key: the URL without its password,
+    a SQLite file by its absolute path (however the URL spelled it)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ":memory:"
+        return "sqlite:" + (path if path == ":memory:" else str(Path(path).expanduser().resolve()))
+    return parsed._replace(drivername=parsed.get_backend_name(), password=None).render_as_string(hide_password=False)
+
+
+def redacted(url: str) -> str:
+    """The URL as people and Prefect's records may see it: any password replaced by ***."""
+    return _safe(normalise_url(url))
+
+
+def open_store(url: Optional[str], key_file: Optional[Path | str] = None) -> Optional[Store]:
+    """None for None (no database: history and blacklist are off). `key_file`: the change
+    log's key (default: `DOSSIER_LOG_KEY_FILE`, else beside the data directory)."""
     if url is None:
         return None
     url = normalise_url(url)
@@ -91,7 +108,7 @@ def open_store(url: Optional[str]) -> Optional[Store]:
         upgrade(engine)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"无法打开数据库 {_safe(url)}：{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}") from exc
-    return Store(engine)
+    return Store(engine, Ledger(key_file_path(key_file), database_identity(url)))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, TypeVar
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,22 +18,28 @@ from sqlalchemy.orm import Session
 
 from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
 from dossierflow.errors import DatabaseError, UsageError
+from dossierflow.ledger import Ledger, LogHead, key_file_path
 from dossierflow.models import DossierExtraction, DossierResult, Flag
-from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash, verify_chain
+from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash
+from dossierflow.storage import changelog
 from dossierflow.storage.tables import (
     BlacklistRow,
     DecisionRow,
     DossierFileRow,
     DossierRow,
     FlagRow,
+    LogEntryRow,
     PageImageRow,
     PaperClaimRow,
 )
 from validators.integrity.fingerprint import DossierPrint, fingerprint
 
 
+T = TypeVar("T")
+
+
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return changelog.now()
 
 
 def lead_id_for(batch_id: str, dossier_id: str, flag: Flag, occurrence: int) -> str:
@@ -47,8 +53,35 @@ def lead_id_for(batch_id: str, dossier_id: str, flag: Flag, occurrence: int) -> 
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    """`ledger` holds the change log's key and the head noted outside the database; every write
+    below appends to the log in the same transaction and notes the new head after it commits."""
+
+    def __init__(self, engine: Engine, ledger: Optional[Ledger] = None) -> None:
         self.engine = engine
+        self.ledger = ledger or Ledger(key_file_path(), identity=engine.url.render_as_string(hide_password=True))
+
+    def _write(self, change: Callable[[Session], T]) -> T:
+        """Run `change` in one transaction, retried when another writer took the log's next
+        entry first (the unique seq and prev_hash refuse a fork), then note the head."""
+        for attempt in range(20):
+            try:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    with session.begin():
+                        changelog.start_if_empty(session, self.ledger)
+                        result = change(session)
+                        head = changelog.head(session)
+                self.ledger.note_head(head)
+                return result
+            except IntegrityError:
+                pass
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower():  # SQLite: a concurrent writer holds the file
+                    raise
+            time.sleep(0.02 * (attempt + 1))
+        raise DatabaseError("日志写入冲突，请重试")
+
+    def _log(self, session: Session, kind: str, body: dict) -> LogHead:
+        return changelog.append(session, self.ledger, kind, body)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -74,8 +107,10 @@ class Store:
         unit (batch.yaml). Returns rows written."""
         from dossierflow.results import result_line
 
-        written = 0
-        with Session(self.engine) as session, session.begin():
+        results = list(results)
+
+        def change(session: Session) -> int:
+            written = 0
             for result in results:
                 ex = extractions.get(result.dossier_id) or result.extraction
                 if ex is not None:
@@ -107,7 +142,12 @@ class Store:
                         session.execute(delete(table).where(table.dossier_pk == row.id))
                 self._add_children(session, row.id, batch_id, result, ex, fp)
                 written += 1
-        return written
+            leads = changelog.batch_leads(session, batch_id).get(batch_id, [])
+            if changelog.logged_leads(session, batch_id) != leads:
+                self._log(session, "leads", {"batch_id": batch_id, "leads": leads})
+            return written
+
+        return self._write(change)
 
     @staticmethod
     def _add_children(
@@ -157,7 +197,7 @@ class Store:
         """Rows per table: what a re-record must leave unchanged."""
         from sqlalchemy import func
 
-        tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow)
+        tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow, LogEntryRow)
         with Session(self.engine) as session:
             return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
@@ -178,6 +218,7 @@ class Store:
             created_by=row.created_by,
             removed_at=row.removed_at,
             removed_reason=row.removed_reason,
+            removed_by=row.removed_by,
         )
 
     @staticmethod
@@ -185,11 +226,14 @@ class Store:
         return BlacklistRow(**entry.model_dump(), created_at=_now())
 
     def add_blacklist(self, entry: NewEntry) -> BlacklistEntry:
-        with Session(self.engine) as session, session.begin():
+        def change(session: Session) -> BlacklistEntry:
             row = self._blacklist_row(entry)
             session.add(row)
             session.flush()
+            self._log(session, "blacklist_add", {"entry": changelog.ban_state(row)})
             return self._entry(row)
+
+        return self._write(change)
 
     def blacklist_entries(self, id_number: Optional[str] = None, include_removed: bool = True) -> list[BlacklistEntry]:
         stmt = select(BlacklistRow).order_by(BlacklistRow.id)
@@ -215,15 +259,50 @@ class Store:
         with Session(self.engine) as session:
             return [self._entry(r).lookup_dict() for r in session.scalars(stmt.order_by(BlacklistRow.id))]
 
-    def remove_blacklist(self, entry_id: int, reason: str) -> BlacklistEntry:
-        with Session(self.engine) as session, session.begin():
-            row = session.get(BlacklistRow, entry_id)
-            if row is None:
-                raise UsageError(f"没有编号为 {entry_id} 的黑名单记录")
-            if row.removed_at is None:
-                row.removed_at = _now()
-                row.removed_reason = reason
+    def remove_blacklist(self, entry_id: int, reason: str, removed_by: str) -> BlacklistEntry:
+        if not reason.strip() or not removed_by.strip():
+            raise UsageError("撤销黑名单记录必须注明原因（--reason）和撤销人（--by）")
+
+        def change(session: Session) -> BlacklistEntry:
+            row = self._live_ban(session, entry_id)
+            row.removed_at = _now()
+            row.removed_reason = reason.strip()
+            row.removed_by = removed_by.strip()
+            self._log(session, "blacklist_remove", {
+                "entry_id": row.id, "removed_at": changelog.iso(row.removed_at),
+                "removed_reason": row.removed_reason, "removed_by": row.removed_by,
+            })
             return self._entry(row)
+
+        return self._write(change)
+
+    def set_blacklist_expiry(self, entry_id: int, expiry: dt.date, reason: str, by: str) -> BlacklistEntry:
+        """Shorten or extend a ban (a review's outcome, a court ruling); logged with who and why."""
+        if not reason.strip() or not by.strip():
+            raise UsageError("修改期限必须注明原因（--reason）和修改人（--by）")
+
+        def change(session: Session) -> BlacklistEntry:
+            row = self._live_ban(session, entry_id)
+            if expiry <= row.start_date:
+                raise UsageError(f"截止日期 {expiry} 不能早于或等于起始日期 {row.start_date}")
+            previous = row.expiry_date
+            row.expiry_date = expiry
+            self._log(session, "blacklist_expiry", {
+                "entry_id": row.id, "expiry_date": expiry.isoformat(), "previous_expiry_date": previous.isoformat(),
+                "reason": reason.strip(), "by": by.strip(),
+            })
+            return self._entry(row)
+
+        return self._write(change)
+
+    @staticmethod
+    def _live_ban(session: Session, entry_id: int) -> BlacklistRow:
+        row = session.get(BlacklistRow, entry_id)
+        if row is None:
+            raise UsageError(f"没有编号为 {entry_id} 的黑名单记录")
+        if row.removed_at is not None:
+            raise UsageError(f"黑名单记录 #{entry_id} 已于 {changelog.iso(row.removed_at)} 由 {row.removed_by or '（未记录）'} 撤销")
+        return row
 
     # --- review --------------------------------------------------------------------------
 
@@ -296,31 +375,23 @@ class Store:
     def append_decision(
         self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
     ) -> Decision:
-        for attempt in range(20):
-            try:
-                return self._append_decision(lead, action, reason, reviewer, kind, ban)
-            except IntegrityError:
-                pass  # another reviewer appended first (unique prev_hash): chain onto their entry
-            except OperationalError as exc:
-                if "locked" not in str(exc).lower():  # SQLite: a concurrent writer holds the file
-                    raise
-            time.sleep(0.02 * (attempt + 1))
-        raise DatabaseError("决策日志写入冲突，请重试")
+        """The decision, the ban it creates and their log entries commit together or not at all."""
 
-    def _append_decision(
-        self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
-    ) -> Decision:
-        with Session(self.engine) as session, session.begin():
+        def change(session: Session) -> Decision:
+            taken = session.scalars(select(DecisionRow).where(DecisionRow.lead_id == lead.lead_id).limit(1)).one_or_none()
+            if taken is not None:  # decided by another reviewer since this one looked
+                raise UsageError(f"线索 {lead.lead_id} 已有决定 #{taken.seq}，不能重复决定")
             last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
             prev = last.entry_hash if last else GENESIS
             seq = last.seq + 1 if last else 1
             entry_id = None
             ban_content = None
             if ban is not None:
-                row = self._blacklist_row(ban)
-                session.add(row)
+                ban_row = self._blacklist_row(ban)
+                session.add(ban_row)
                 session.flush()
-                entry_id = row.id
+                entry_id = ban_row.id
+                self._log(session, "blacklist_add", {"entry": changelog.ban_state(ban_row)})
                 ban_content = {
                     "id_number": ban.id_number,
                     "kind": ban.kind,
@@ -346,7 +417,10 @@ class Store:
             row = DecisionRow(seq=seq, lead_id=lead.lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
             session.add(row)
             session.flush()
+            self._log(session, "decision", {"decision_seq": seq, "decision": content})
             return self._decision(row)
+
+        return self._write(change)
 
     def decisions(self) -> list[Decision]:
         with Session(self.engine) as session:
@@ -358,28 +432,22 @@ class Store:
         with Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(DecisionRow)) or 0
 
-    def decision_head(self) -> str:
-        """The newest entry hash: note it down to detect later truncation of the log."""
+    def log_head(self) -> LogHead:
+        """The change log's newest entry (count and hash)."""
         with Session(self.engine) as session:
-            last = session.scalars(select(DecisionRow.entry_hash).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
-            return last or GENESIS
+            return changelog.head(session)
+
+    def verify_log(self) -> tuple[Optional[str], LogHead]:
+        """(None, head) when the change log is intact, agrees with the head noted outside the
+        database, and the decisions, blacklist and leads are what it says; else the first problem."""
+        with Session(self.engine) as session:
+            return changelog.verify(session, self.ledger)
 
     def verify_decision_log(self) -> Optional[str]:
-        """None when the chain is intact and every ban it created is as recorded; else the first break."""
+        return self.verify_log()[0]
+
+    def log_entry_hash(self, seq: int) -> Optional[str]:
+        """The hash of the log's entry `seq` (None when there is none): does the log still hold
+        a head noted earlier (batch.json)?"""
         with Session(self.engine) as session:
-            rows = list(session.scalars(select(DecisionRow).order_by(DecisionRow.seq)))
-            problem = verify_chain([(r.seq, r.content, r.prev_hash, r.entry_hash) for r in rows])
-            if problem:
-                return problem
-            for r in rows:
-                ban = json.loads(r.content).get("blacklist")
-                if not ban:
-                    continue
-                entry_id = json.loads(r.content).get("blacklist_entry_id")
-                b = session.get(BlacklistRow, entry_id)
-                if b is None:
-                    return f"第 {r.seq} 条决定产生的黑名单记录 #{entry_id} 已被删除"
-                now = {"id_number": b.id_number, "kind": b.kind, "start_date": b.start_date.isoformat(), "expiry_date": b.expiry_date.isoformat()}
-                if now != ban:
-                    return f"第 {r.seq} 条决定产生的黑名单记录 #{entry_id} 已被改动"
-        return None
+            return session.scalars(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == seq)).one_or_none()

@@ -101,6 +101,7 @@ class BlacklistRow(Base):
     # Removal keeps the row: who was listed, when and why stays on record.
     removed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     removed_reason: Mapped[Optional[str]] = mapped_column(Text)
+    removed_by: Mapped[Optional[str]] = mapped_column(String(100))  # 0003
 
 
 class DecisionRow(Base):
@@ -112,5 +113,19 @@ class DecisionRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lead_id: Mapped[str] = mapped_column(String(32), index=True)
     content: Mapped[str] = mapped_column(Text)  # canonical JSON of the decision, as hashed
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LogEntryRow(Base):
+    """One entry of the change log (0003): every change to leads, decisions and the blacklist.
+    `entry_hash` is an HMAC under a key kept outside the database (dossierflow.ledger);
+    `prev_hash` is unique, so two writers racing for the same predecessor cannot fork it."""
+
+    __tablename__ = "log_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON, as authenticated
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,41 @@
+"""An audit's report, kept: JSON for tools and a Chinese HTML page for people, side by side
+under OUT/audits/, named by the audit's time, seed and size. An earlier report is never
+overwritten: two audits started in the same second get distinct names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dossierflow import atomic
+from dossierflow.audit import AuditReport
+
+AUDITS_DIR = "audits"
+
+
+def _reserve(folder: Path, stem: str) -> Path:
+    """A report path no other audit holds, claimed atomically (O_EXCL) so racing audits differ."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        path = folder / (f"{stem}.json" if n == 1 else f"{stem}-{n}.json")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: too many audit reports named {stem}")
+
+
+def write_report(out_dir: Path, report: AuditReport) -> tuple[Path, Path]:
+    """Write the JSON and HTML reports; their paths."""
+    stamp = report.started_at.strftime("%Y%m%dT%H%M%SZ")
+    json_path = _reserve(out_dir / AUDITS_DIR, f"audit-{stamp}-seed{report.seed}-size{report.size}")
+    html_path = json_path.with_suffix(".html")
+    data = report.as_dict()
+    atomic.write_json(json_path, data)
+    env = Environment(loader=PackageLoader("dossierflow", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    page = env.get_template("audit_report.html.j2").render(a=data, json_name=json_path.name)
+    atomic.write_text(html_path, page)  # differences are masked when found (audit._rederive)
+    return json_path, html_path
