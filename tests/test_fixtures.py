@@ -317,7 +317,8 @@ def test_scoring_computes_known_numbers():
 def test_without_batch_yaml_the_batch_papers_are_expected_to_fail(tmp_path):
     truth = generate_batch(tmp_path / "b", n=1, seed=2, forms=["docx"], batch_yaml=False)
     assert not (tmp_path / "b" / "batch.yaml").exists()
-    assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail")]
+    assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail"), ("SUBMISSION_DEADLINE", "not_applicable")]
+    assert all("BATCH_PAPERS" in d.expected_fail_rules and d.expected_status != "accepted" for d in truth.dossiers)
 
 
 def test_refuses_to_wipe_a_folder_it_did_not_write(tmp_path):

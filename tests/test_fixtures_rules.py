@@ -76,3 +76,36 @@ def test_each_scenario_raises_exactly_its_flags(every_scenario):
         got = {f.code for f in integrity.dossier_flags(extractions[d.dossier_id], ctx)}
         got |= {f.code for f in cross.get(d.dossier_id, [])}
         assert sorted(got) == sorted(d.expected_flags), d.scenario
+
+
+def _assert_truth(root, truth):
+    from validators.status import derive_status
+
+    findings = _evaluate(root, truth)
+    for d in truth.dossiers:
+        fs = findings[d.dossier_id]
+        assert sorted(f.rule for f in fs if f.outcome == "fail") == sorted(d.expected_fail_rules), d.scenario
+        assert sorted(f.rule for f in fs if f.outcome == "review") == sorted(d.expected_review_rules), d.scenario
+        if not d.expected_flags:
+            assert derive_status(fs, []) == d.expected_status, d.scenario
+    return findings
+
+
+def test_a_batch_without_its_report_is_returned_whole(tmp_path):
+    """二（三）: 须报送申报情况报告……否者，不予接收材料."""
+    root = tmp_path / "noreport"
+    truth = generate_batch(root, n=3, seed=43, forms=["docx"], scenarios="batch:BATCH_PAPERS")
+    assert "report" not in truth.batch_yaml
+    _assert_truth(root, truth)
+    assert {d.expected_status for d in truth.dossiers} == {"returned"}
+
+
+def test_a_late_county_batch_warns_its_senior_dossiers(tmp_path):
+    """二（八）: 各旗县区在6月20日前完成高级职称组织申报工作."""
+    root = tmp_path / "late"
+    truth = generate_batch(root, n=3, seed=44, forms=["docx"],
+                           scenarios="fail:SENIORITY,fail:EDUCATION_MINIMUM,batch:SUBMISSION_DEADLINE")
+    assert truth.batch_yaml["region"] != "市直" and truth.batch_yaml["submitted_on"] > "2020-06-20"
+    _assert_truth(root, truth)
+    late = [d for d in truth.dossiers if "SUBMISSION_DEADLINE" in d.expected_fail_rules]
+    assert len(late) >= 2 and {d.expected_status for d in late} == {"rejected"}

@@ -1,4 +1,4 @@
-"""Batch-level rules: POST_QUOTA (一（六）2) and BATCH_PAPERS (二（三）).
+"""Batch-level rules: POST_QUOTA (一（六）2), BATCH_PAPERS (二（三）), SUBMISSION_DEADLINE (二（八））.
 
 POST_QUOTA judges a whole quota scope at once: who is counted, how many posts the unit's
 统计表 allows, and — when the count exceeds it — every counted dossier of that scope and level
@@ -7,6 +7,7 @@ fails, because the unit's over-quota submission is not accepted as a whole.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, Optional
@@ -44,6 +45,20 @@ class PostQuotaParams(Params):
 class BatchPapersParams(Params):
     report_names: list[str] = Field(default_factory=lambda: ["申报情况报告"], min_length=1)
     table_names: list[str] = Field(default_factory=lambda: ["申报人数统计表"], min_length=1)
+
+
+class DeadlineParams(Params):
+    deadline: dt.date                      # 二（八）: 旗县区 hand in senior applications by this day
+    levels: list[str] = Field(min_length=1)
+    city_region: str = "市直"               # 市直 batches follow the annex's timetable instead
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x not in LEVELS]
+        if bad:
+            raise ValueError(f"unknown level(s) {bad}")
+        return v
 
 
 class BatchFinding(BaseModel):
@@ -190,13 +205,70 @@ def evaluate_post_quota(
     return results, findings
 
 
-def batch_papers(batch: BatchInfo, p: BatchPapersParams, clause: str) -> BatchFinding:
+def batch_papers(batch: BatchInfo, p: BatchPapersParams, clause: str, dossier_ids: list[str]) -> BatchFinding:
+    """Without the unit's report or its count table the batch is not accepted (二（三）: 否者，不予接收
+    材料): the finding lists every dossier, each of which fails BATCH_PAPERS with it."""
     names = batch.root_documents
     has_report = bool(batch.report) or any(k in n for n in names for k in p.report_names)
     has_table = bool(batch.posts) or any(k in n for n in names for k in p.table_names)
     missing = [label for label, ok in (("申报情况报告", has_report), ("申报人数统计表（附岗位设置表）", has_table)) if not ok]
+    scope = batch.quota_scope or batch.unit
     if missing:
         return BatchFinding(rule="BATCH_PAPERS", outcome="fail", clause=clause,
-                            message="批次缺少" + "、".join(missing) + "，不予接收材料（二（三））", scope=batch.quota_scope or batch.unit)
+                            message="批次缺少" + "、".join(missing) + "，按二（三）“否者，不予接收材料”，本批次全部申报材料退回",
+                            scope=scope, dossiers=sorted(dossier_ids), details={"missing": missing})
     return BatchFinding(rule="BATCH_PAPERS", outcome="pass", clause=clause,
-                        message="批次已附申报情况报告和申报人数统计表", scope=batch.quota_scope or batch.unit)
+                        message="批次已附申报情况报告和申报人数统计表", scope=scope)
+
+
+def batch_papers_for_dossier(finding: BatchFinding) -> RuleResult:
+    if finding.outcome == "fail":
+        return failed(finding.message, **finding.details)
+    return passed(finding.message)
+
+
+def submission_deadline(facts: dict[str, Facts], p: DeadlineParams, clause: str,
+                        batch: BatchInfo) -> tuple[dict[str, RuleResult], BatchFinding]:
+    """二（八）: 各旗县区在6月20日前完成高级职称组织申报工作. A late 旗县区 batch is a batch-level
+    fail and a warning on each of its deputy-senior and senior dossiers; a person decides."""
+    def finding(outcome: Outcome, message: str, dossiers: list[str] = ()) -> BatchFinding:  # type: ignore[assignment]
+        return BatchFinding(rule="SUBMISSION_DEADLINE", outcome=outcome, clause=clause, message=message,
+                            scope=batch.region, dossiers=sorted(dossiers),
+                            details={"deadline": p.deadline.isoformat(),
+                                     "submitted_on": batch.submitted_on.isoformat() if batch.submitted_on else None})
+
+    senior: list[str] = []
+    results: dict[str, RuleResult] = {}
+    for did, f in facts.items():
+        try:
+            level = f.need_str("applied_level")
+        except Unreadable as u:
+            results[did] = review(u.message, u.sources)
+            continue
+        if level in p.levels:
+            senior.append(did)
+        else:
+            results[did] = not_applicable(f"申报{level_name(level)}职称，不受高级职称申报截止时间限制", f.src("applied_level"))
+    levels = "、".join(level_name(lv) for lv in p.levels)
+    deadline = f"{p.deadline.month}月{p.deadline.day}日"
+    if not batch.region or batch.region == p.city_region:
+        msg = "市直部门和单位按附件时间安排表报送，不核对旗县区截止时间" if batch.region else "批次未注明申报地区，不核对申报截止时间"
+        outcome: Outcome = "not_applicable"
+        per: RuleResult = not_applicable(msg)
+    elif not senior:
+        outcome, msg = "not_applicable", f"本批次无{levels}职称申报"
+        per = not_applicable(msg)
+    elif batch.submitted_on is None:
+        outcome, msg = "review", f"批次未注明报送日期，无法核对{batch.region}高级职称申报是否在{deadline}前完成，需人工核对"
+        per = review(msg)
+    elif batch.submitted_on > p.deadline:
+        outcome = "fail"
+        msg = (f"{batch.region}于{batch.submitted_on.isoformat()}报送高级职称申报材料，晚于二（八）规定的{deadline}前"
+               f"（{p.deadline.isoformat()}），是否接收由人工决定")
+        per = failed(msg)
+    else:
+        outcome, msg = "pass", f"{batch.region}于{batch.submitted_on.isoformat()}报送，在{deadline}截止时间之前"
+        per = passed(msg)
+    for did in senior:
+        results[did] = per
+    return results, finding(outcome, msg, senior if outcome == "fail" else [])
