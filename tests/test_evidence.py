@@ -203,6 +203,8 @@ def test_award_certificate() -> None:
     assert ev.holder == "王秀英" and ev.title == "高层建筑深基坑支护施工技术研究项目"
     assert (ev.grade, ev.level, ev.holder_rank) == ("二等奖", "市级", 3)
     assert ev.date == "2017-02-02" and ev.number == "2017-J-485" and ev.issuer == "包头市人民政府"
+    # the award's own name, apart from the work's title: 一（五） tells an S&T award by it
+    assert ev.award == "包头市科学技术进步奖"
 
 
 def test_award_date_read_years_off_the_year_it_is_for_is_not_its_date() -> None:
