@@ -109,3 +109,25 @@ def test_a_late_county_batch_warns_its_senior_dossiers(tmp_path):
     _assert_truth(root, truth)
     late = [d for d in truth.dossiers if "SUBMISSION_DEADLINE" in d.expected_fail_rules]
     assert len(late) >= 2 and {d.expected_status for d in late} == {"rejected"}
+
+
+POLICY_SCENARIOS = ("pass:EXAM_PASSED:hubei,fail:EXAM_PASSED:fever_clinic,fail:EXCEPTIONAL_BASIS:city_honour,"
+                    "pass:EXCEPTIONAL_BASIS:science_award,fail:EXCEPTIONAL_BASIS:city_prizes,"
+                    "pass:EXCEPTIONAL_BASIS:county_prizes,review:EVALUATION_CHANNEL:district,"
+                    "pass:EVALUATION_CHANNEL:banner,fail:SENIORITY:junior_non_public")
+
+
+@pytest.mark.parametrize("seed", [45, 46])
+def test_policy_scenarios_meet_their_truth(tmp_path, seed):
+    """Issue 18's cases end to end through the perfect reader: a Hubei doctor without an exam
+    certificate is accepted, a fever-clinic one rejected; a 市直 worker's two industry prizes carry
+    no 破格; an urban district's 主治医师 is review, a banner's accepted; and so on."""
+    root = tmp_path / "policy"
+    truth = generate_batch(root, n=0, seed=seed, forms=["docx"], scenarios=POLICY_SCENARIOS)
+    findings = _assert_truth(root, truth)
+    by = {d.scenario: findings[d.dossier_id] for d in truth.dossiers}
+    exam = {f.rule: f for f in by["pass:EXAM_PASSED:hubei"]}["EXAM_PASSED"]
+    assert exam.outcome == "not_applicable" and "援鄂" in exam.message
+    basis = {f.rule: f for f in by["fail:EXCEPTIONAL_BASIS:city_prizes"]}["EXCEPTIONAL_BASIS"]
+    assert "市直" in basis.message
+    assert "（8）" in {f.rule: f for f in by["pass:EXCEPTIONAL_BASIS:science_award"]}["EXCEPTIONAL_BASIS"].message
