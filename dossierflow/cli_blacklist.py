@@ -55,14 +55,16 @@ def add(
     reason: str = typer.Option(..., "--reason", help="Why (Chinese, shown to reviewers)."),
     source: str = typer.Option(..., "--source", help="Where the decision comes from (document no., authority)."),
     name: Optional[str] = typer.Option(None, "--name"),
-    kind: str = typer.Option("fraud", "--kind", help="fraud (5 years, 二（一）5) or cross_region (3 years, 二（二）)."),
+    kind: str = typer.Option("fraud", "--kind", help="fraud (二（一）5) or cross_region (二（二）)."),
     start: Optional[str] = typer.Option(None, "--start", help="First day in force, YYYY-MM-DD (default: today)."),
     years: Optional[int] = typer.Option(None, "--years", help="Override the ban length in years."),
     by: Optional[str] = typer.Option(None, "--by", help="Who records the entry."),
+    rulebook: str = typer.Option("baotou-2020", "--rulebook", envvar="DOSSIER_RULEBOOK", help="Rulebook name or YAML path."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Add an entry; expiry is start + 5 years (fraud) or 3 years (cross_region)."""
-    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=by)  # type: ignore[arg-type]
+    """Add an entry; expiry is start + the rulebook's ban_years for its kind (5 fraud, 3 cross_region in 2020)."""
+    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years,  # type: ignore[arg-type]
+                                created_by=by, rulebook=rulebook)
     with _store(db) as store:
         saved = blacklist.add(store, entry)
     out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)} {saved.name or ''}，{saved.start_date} 起至 {saved.expiry_date} 止")
