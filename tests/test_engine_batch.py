@@ -51,7 +51,7 @@ def test_quota_within_allowed_passes_and_over_fails_every_counted_dossier():
 def test_who_is_not_counted():
     posts = [PostLine(level="deputy_senior", established=20, vacant=0)]  # allows 1
     uncounted = [
-        Dossier().set("route", "exceptional"),
+        Dossier().set("route", "exceptional").doc("honor").ev("honor", title="自治区321人才工程二层次人选", date="2019-01"),
         Dossier().set("route", "civil_servant_transfer"),
         Dossier().set("series", "会计").set("applied_title", "高级会计师"),
         Dossier().set("series", "档案").set("applied_title", "副研究馆员"),
@@ -172,3 +172,24 @@ def test_late_county_batch_warns_its_senior_dossiers():
     assert batch.dossiers == ["A0000"] and "6月20日" in batch.message
     ev, findings = _batch(dossiers, submitted_on=dt.date(2020, 6, 28), region="市直", quota_scope="市直")
     assert next(b for b in ev.batch_findings if b.rule == "SUBMISSION_DEADLINE").outcome == "not_applicable"
+
+
+def test_only_exceptional_applicants_of_section_five_escape_the_quota():
+    """一（六）2（3）: 符合“（五）规范破格申报”条件的人员不受岗位数额（比例）限制. A 破格 applicant whose
+    basis is 一（八）2's 30 years in a 旗县区, or no basis at all, is counted like anyone else."""
+    posts = [PostLine(level="deputy_senior", established=20, vacant=0)]  # allows 1
+    exc = lambda: Dossier().set("route", "exceptional")  # noqa: E731
+    listed = exc().doc("honor").ev("honor", title="自治区321人才工程二层次人选", date="2019-01")
+    ev, findings = _batch([Dossier(), listed], posts=posts)
+    f = by_rule(findings["A0001"])["POST_QUOTA"]
+    assert f.outcome == "not_applicable" and "一（六）2（3）" in f.message and "（2）" in f.message
+    assert by_rule(findings["A0000"])["POST_QUOTA"].outcome == "pass"
+    for counted in (exc(), exc().set("county_years", 30)):
+        ev, findings = _batch([Dossier(), counted], posts=posts)
+        assert [by_rule(findings[d])["POST_QUOTA"].outcome for d in ("A0000", "A0001")] == ["fail", "fail"]
+    green = exc().doc("honor").ev("honor", title="自治区急需紧缺人才绿色通道认定", date="2019-05")
+    ev, findings = _batch([Dossier(), green], posts=posts)
+    assert by_rule(findings["A0001"])["POST_QUOTA"].outcome == "not_applicable"  # 一（五）3
+    unsure = exc().doc("honor").ev("honor", title="享受国务院政府特殊津贴人员", date="2019-05", conf=0.3)
+    ev, findings = _batch([Dossier(), unsure], posts=posts)
+    assert by_rule(findings["A0001"])["POST_QUOTA"].outcome == "review"

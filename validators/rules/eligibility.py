@@ -123,8 +123,10 @@ def covid_roles(f: Facts, p: ExamParams) -> list[tuple[Optional[str], Evidence]]
     out: list[tuple[Optional[str], Evidence]] = []
     for e in f.all_items("covid_proof"):
         text = "".join((e.role or "").split()) if f.reliable(e.confidence) else ""
-        role = next((r for r, words in p.covid_roles.items() if text and any(w in text for w in words)), None)
-        out.append((role, e))
+        named = [r for r, words in p.covid_roles.items() if text and any(w in text for w in words)]
+        # Words of an exempt role beside those of another (a 定点医院's 发热门诊): a person decides.
+        mixed = len({r in p.covid_exempt_roles for r in named}) > 1
+        out.append((None if mixed or not named else named[0], e))
     return out
 
 
@@ -405,14 +407,14 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
 
     if level == "senior" and senior_item:
         return passed(f"符合一（五）1第{senior_item.item}，可直接破格申报正高级职称：{_describe(senior)}", ev_sources(senior),
-                      item=senior_item.item)
+                      item=senior_item.item, basis="一（五）1")
     basis_item, basis = (up_item, one_up) if up_item else (senior_item, senior)
     if basis_item and not (level == "senior" and unsure):
         clause = "一（五）2" if up_item else "一（五）1"
         current = f.current_level()
         if current != "none" and level_rank(level) - level_rank(current) == 1:
             return passed(f"符合{clause}第{basis_item.item}，可破格申报高一级职称：{_describe(basis)}", ev_sources(basis),
-                          item=basis_item.item)
+                          item=basis_item.item, basis=clause)
         return failed(
             f"按{clause}第{basis_item.item}只能破格申报高一级职称：现任{level_name(current)}，申报{level_name(level)}（一（五）2）",
             ev_sources(basis) + f.src("current_title", "applied_level"),
@@ -420,12 +422,13 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
     other = [e for e in usable if any(k in (e.title or "") for k in p.review_keywords)]
     county, township = f.value("county_years"), f.value("township_years")
     if other:
-        return review(f"以其他条件破格申报（绿色通道、抗疫表彰或攻坚突破等），由评委会认定：{_describe(other)}", ev_sources(other))
+        return review(f"以其他条件破格申报（绿色通道、抗疫表彰或攻坚突破等），由评委会认定：{_describe(other)}", ev_sources(other),
+                      basis="一（五）3")
     if (isinstance(county, int) and county >= p.review_county_years) or (
         isinstance(township, int) and township >= p.review_township_years
     ):
         return review(f"基层从事专业工作满{p.review_county_years}年（旗县区）或{p.review_township_years}年（苏木乡镇），"
-                      "按一（八）2破格，由评委会认定", f.src("county_years", "township_years"))
+                      "按一（八）2破格，由评委会认定", f.src("county_years", "township_years"), basis="一（八）2")
     if unsure:
         return review("荣誉或奖项证书未能可靠识别（奖项名称、获奖排名或日期未读出），需人工核对是否符合一（五）所列条件",
                       ev_sources(unsure))

@@ -25,6 +25,9 @@ class PostQuotaParams(Params):
     counted_employer_types: list[str] = Field(min_length=1)
     counted_levels: list[str] = Field(min_length=1)
     uncounted_routes: list[str] = Field(default_factory=list)
+    # 一（六）2（3）: 符合“（五）规范破格申报”条件的人员 are not counted — an applicant on this route only
+    # when EXCEPTIONAL_BASIS finds a basis of 一（五） (not 一（八）2's years, not none).
+    exceptional_route: Optional[str] = "exceptional"
     uncounted_person_statuses: list[str] = Field(default_factory=list)
     uncounted_series: list[str] = Field(default_factory=list)
     uncounted_covid_frontline: bool = True
@@ -107,7 +110,11 @@ def _counting(f: Facts, p: PostQuotaParams) -> Counting:
     if level not in p.counted_levels:
         return Counting(False, f"{level_name(level)}职称申报不受岗位限制（一（六）2（2））", f.src("applied_level"))
     route = f.need_str("route")
-    if route in p.uncounted_routes:
+    if route == p.exceptional_route:
+        exempt = _exceptional_exemption(f)
+        if exempt is not None:
+            return exempt
+    elif route in p.uncounted_routes:
         return Counting(False, f"{ROUTE_NAMES.get(route, route)}人员不受岗位数额限制（一（六）2（3）、一（五））", f.src("route"))
     status = f.value("person_status")
     if status in p.uncounted_person_statuses:
@@ -122,6 +129,22 @@ def _counting(f: Facts, p: PostQuotaParams) -> Counting:
         if covid is None:
             return Counting(None, "表中填报为疫情防控一线人员但未附证明，是否计入岗位数额需人工核实", f.src("covid_frontline"))
     return Counting(True, "计入岗位数额", f.src("employer_type", "applied_level"), level=level, series=series)
+
+
+def _exceptional_exemption(f: Facts) -> Optional[Counting]:
+    """Not counted when the 破格 rests on 一（五）; counted (None) when it rests on nothing or on
+    一（八）2; undecided when a person must first say what it rests on."""
+    from validators.rules.eligibility import exceptional_basis
+
+    spec = f.rb.spec("EXCEPTIONAL_BASIS")
+    result = exceptional_basis(f, spec.params)  # type: ignore[arg-type]
+    basis = str(result.details.get("basis") or "")
+    if result.outcome == "pass" or basis.startswith("一（五）"):
+        item = result.details.get("item") or ""
+        return Counting(False, f"符合“（五）规范破格申报”条件（{basis}{item}），不受岗位数额限制（一（六）2（3））", result.sources)
+    if result.outcome == "review" and basis != "一（八）2":
+        return Counting(None, "破格申报条件需人工认定，是否计入岗位数额需人工核实（一（六）2（3））", result.sources)
+    return None
 
 
 def allowed_posts(line: PostLine, p: PostQuotaParams, vacant_only: bool) -> tuple[int, int]:
