@@ -307,3 +307,10 @@ def test_covid_exempt_roles_come_from_the_rulebook():
     facts = Facts(d.build(), RB, context())
     assert exam_passed(facts, spec.params).outcome == "not_applicable"
     assert exam_passed(facts, params).outcome == "fail"
+
+
+def test_a_proof_naming_an_exempt_and_another_role_is_review():
+    """一（七）3 exempts only 援鄂 and 定点医院 treatment; a proof whose 岗位 names a 定点医院's fever
+    clinic says both, so a person decides rather than the machine granting the exemption."""
+    d = _doctor().doc("covid_proof").ev("covid_proof", role="传染病定点医院发热门诊预检分诊")
+    assert run(d)["EXAM_PASSED"].outcome == "review"
