@@ -1,7 +1,8 @@
 """The 失信黑名单: who is barred from applying, why, and until when.
 
 A confirmed fraud (弄虚作假, 学术不端; 二（一）5) bars for 5 years; a public-institution applicant
-who applied through another region or unit (二（二）) for 3. An entry is in force from its
+who applied through another region or unit (二（二）) for 3: the rulebook's NOT_BLACKLISTED
+`ban_years` holds these numbers, so another year's policy changes the rulebook, not this code. An entry is in force from its
 start date up to, not including, its expiry date. Entries are matched on the full ID number;
 everything listed or exported for people is masked unless the full export is asked for.
 """
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from dossierflow.storage import Store
 
 BlacklistKind = Literal["fraud", "cross_region"]
-BAN_YEARS: dict[str, int] = {"fraud": 5, "cross_region": 3}
+DEFAULT_RULEBOOK = "baotou-2020"
 CLAUSES: dict[str, str] = {"fraud": "二（一）5", "cross_region": "二（二）"}
 KIND_CN: dict[str, str] = {"fraud": "弄虚作假", "cross_region": "跨地区/单位申报"}
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -101,6 +102,13 @@ def check_digit_problem(id_number: str) -> Optional[str]:
     return f"身份证号码 {mask_id(s)} 的校验码不对（按前17位应为 {expected}，实为 {s[17]}），可能输错了"
 
 
+def ban_years(rulebook: str = DEFAULT_RULEBOOK) -> dict[str, int]:
+    """Years a confirmed case bars the applicant, by kind, as the rulebook gives them."""
+    from validators.rulebook import load_rulebook
+
+    return dict(load_rulebook(rulebook).spec("NOT_BLACKLISTED").params.ban_years)  # type: ignore[attr-defined]
+
+
 def new_entry(
     id_number: str,
     reason: str,
@@ -110,9 +118,11 @@ def new_entry(
     start: Optional[dt.date] = None,
     years: Optional[int] = None,
     created_by: Optional[str] = None,
+    rulebook: str = DEFAULT_RULEBOOK,
 ) -> NewEntry:
-    if kind not in BAN_YEARS:
-        raise UsageError(f"未知的类型 {kind!r}，可用：{', '.join(BAN_YEARS)}")
+    by_kind = ban_years(rulebook) if years is None else {}
+    if kind not in CLAUSES or (years is None and kind not in by_kind):
+        raise UsageError(f"未知的类型 {kind!r}，可用：{', '.join(by_kind or CLAUSES)}")
     if not reason.strip() or not source.strip():
         raise UsageError("必须注明原因（--reason）和来源（--source）")
     start = start or dt.date.today()
@@ -123,7 +133,7 @@ def new_entry(
         reason=reason.strip(),
         source=source.strip(),
         start_date=start,
-        expiry_date=add_years(start, years if years is not None else BAN_YEARS[kind]),
+        expiry_date=add_years(start, years if years is not None else by_kind[kind]),
         created_by=created_by,
     )
 

@@ -67,16 +67,17 @@ def add(
     reason: str = typer.Option(..., "--reason", help="Why (Chinese, shown to reviewers)."),
     source: str = typer.Option(..., "--source", help="Where the decision comes from (document no., authority)."),
     name: Optional[str] = typer.Option(None, "--name"),
-    kind: str = typer.Option("fraud", "--kind", help="fraud (5 years, 二（一）5) or cross_region (3 years, 二（二）)."),
+    kind: str = typer.Option("fraud", "--kind", help="fraud (二（一）5) or cross_region (二（二）)."),
     start: Optional[str] = typer.Option(None, "--start", help="First day in force, YYYY-MM-DD (default: today)."),
     years: Optional[int] = typer.Option(None, "--years", help="Override the ban length in years."),
     by: Optional[str] = typer.Option(None, "--by", help="Who records the entry (required; kept in the change log)."),
     force: bool = typer.Option(False, "--force", help="Record an ID number whose check digit is wrong, as given."),
+    rulebook: str = typer.Option("baotou-2020", "--rulebook", envvar="DOSSIER_RULEBOOK", help="Rulebook name or YAML path."),
     db: Optional[str] = DbOption,
     key_file: Optional[str] = KeyOption,
 ) -> None:
-    """Add an entry; expiry is start + 5 years (fraud) or 3 years (cross_region)."""
-    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=_who(by, "登记人"))  # type: ignore[arg-type]
+    """Add an entry; expiry is start + the rulebook's ban_years for its kind (5 fraud, 3 cross_region in 2020)."""
+    entry = blacklist.new_entry(id_number, reason, source, kind=kind, name=name, start=_date(start, "--start"), years=years, created_by=_who(by, "登记人"), rulebook=rulebook)  # type: ignore[arg-type]
     problem = blacklist.check_digit_problem(entry.id_number)
     if problem and not force:
         raise UsageError(f"{problem}：请核对；确认按原样登记请加 --force")

@@ -97,7 +97,9 @@ def confirm(
     lead_id: str = typer.Argument(...),
     reason: str = typer.Option(..., "--reason"),
     reviewer: str = typer.Option(..., "--reviewer"),
-    kind: Optional[str] = typer.Option(None, "--kind", help="fraud (5 years) or cross_region (3 years); default by flag."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="fraud (二（一）5) or cross_region (二（二）); default by flag. "
+                                                             "The ban's years come from the rulebook."),
+    rulebook: str = typer.Option("baotou-2020", "--rulebook", envvar="DOSSIER_RULEBOOK", help="Rulebook name or YAML path."),
     db: Optional[str] = DbOption,
     key_file: Optional[str] = KeyOption,
 ) -> None:
@@ -105,7 +107,7 @@ def confirm(
     if kind not in (None, "fraud", "cross_region"):
         raise UsageError("--kind 只能是 fraud 或 cross_region")
     with _store(db, key_file) as store:
-        d = review.confirm(store, lead_id, reason, reviewer, kind)  # type: ignore[arg-type]
+        d = review.confirm(store, lead_id, reason, reviewer, kind, rulebook=rulebook)  # type: ignore[arg-type]
     out.print(f"已确认线索 {lead_id}（决定 #{d.seq}），列入黑名单 #{d.blacklist_entry_id}")
 
 

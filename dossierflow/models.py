@@ -169,6 +169,7 @@ class Evidence(Strict):
     issuer: Optional[str] = None
     level: Optional[str] = None  # 国家级/自治区级/市级; diploma level code; skill level; title level code
     grade: Optional[str] = None  # 一等奖 …
+    award: Optional[str] = None  # award: the award's name (内蒙古自治区科学技术进步奖), apart from the work's title
     holder_rank: Optional[int] = None  # award: holder's rank among the winners
     journal: Optional[str] = None
     issn: Optional[str] = None

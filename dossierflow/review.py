@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dossierflow.blacklist import BlacklistKind, new_entry
+from dossierflow.blacklist import DEFAULT_RULEBOOK, BlacklistKind, new_entry
 from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.privacy import mask_id
 
@@ -102,7 +102,8 @@ def verify_chain(entries: list[tuple[int, str, str, str]]) -> Optional[str]:
     return None
 
 
-def _decide(store: "Store", lead_id: str, action: Action, reason: str, reviewer: str, kind: Optional[BlacklistKind], today: Optional[dt.date]) -> Decision:
+def _decide(store: "Store", lead_id: str, action: Action, reason: str, reviewer: str, kind: Optional[BlacklistKind],
+            today: Optional[dt.date], rulebook: str = DEFAULT_RULEBOOK) -> Decision:
     if not reason.strip() or not reviewer.strip():
         raise UsageError("必须填写理由（--reason）和复核人（--reviewer）")
     lead = store.lead(lead_id)
@@ -125,12 +126,15 @@ def _decide(store: "Store", lead_id: str, action: Action, reason: str, reviewer:
             name=lead.name,
             start=today,
             created_by=reviewer.strip(),
+            rulebook=rulebook,
         )
     return store.append_decision(lead, action, reason.strip(), reviewer.strip(), kind if action == "confirm" else None, ban)
 
 
-def confirm(store: "Store", lead_id: str, reason: str, reviewer: str, kind: Optional[BlacklistKind] = None, today: Optional[dt.date] = None) -> Decision:
-    return _decide(store, lead_id, "confirm", reason, reviewer, kind, today)
+def confirm(store: "Store", lead_id: str, reason: str, reviewer: str, kind: Optional[BlacklistKind] = None,
+            today: Optional[dt.date] = None, rulebook: str = DEFAULT_RULEBOOK) -> Decision:
+    """The ban's length comes from the rulebook's NOT_BLACKLISTED ban_years for its kind."""
+    return _decide(store, lead_id, "confirm", reason, reviewer, kind, today, rulebook)
 
 
 def dismiss(store: "Store", lead_id: str, reason: str, reviewer: str) -> Decision:

@@ -171,6 +171,8 @@ RULE_CODES: Final = (
     "POST_QUOTA",
     "NOT_BLACKLISTED",
     "SAME_REGION",
+    "BATCH_PAPERS",
+    "SUBMISSION_DEADLINE",
 )
 RULE_CODE_SET: Final = frozenset(RULE_CODES)
 

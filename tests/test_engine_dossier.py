@@ -17,7 +17,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def test_every_rule_once_with_its_rulebook_clause_and_a_chinese_message():
     findings = evaluate_dossier(Dossier().build(), RB, context())
-    assert [f.rule for f in findings] == [c for c in RULE_CODES if c != "POST_QUOTA"]
+    assert [f.rule for f in findings] == [c for c in RULE_CODES if c not in ("POST_QUOTA", "BATCH_PAPERS", "SUBMISSION_DEADLINE")]
     for f in findings:
         assert f.clause == RB.spec(f.rule).clause
         assert CJK.search(f.message), f.rule

@@ -203,6 +203,8 @@ def test_award_certificate() -> None:
     assert ev.holder == "王秀英" and ev.title == "高层建筑深基坑支护施工技术研究项目"
     assert (ev.grade, ev.level, ev.holder_rank) == ("二等奖", "市级", 3)
     assert ev.date == "2017-02-02" and ev.number == "2017-J-485" and ev.issuer == "包头市人民政府"
+    # the award's own name, apart from the work's title: 一（五） tells an S&T award by it
+    assert ev.award == "包头市科学技术进步奖"
 
 
 def test_award_date_read_years_off_the_year_it_is_for_is_not_its_date() -> None:
@@ -307,6 +309,12 @@ def test_employment_covid_exam_and_holder_id() -> None:
     cov = one("covid_proof", page([["疫情防控一线工作证明"], ["兹证明王秀英同志于2020.01.28至2020.04.01在包头市白云鄂博矿区人民医院流行病学调查岗位参加新"],
                                    ["冠肺炎疫情防控一线工作，表现突出。特此证明。"], ["证明单位（盖章）："], ["日期：2020.04.01"]]))
     assert (cov.period_from, cov.period_to, cov.unit, cov.role) == ("2020-01-28", "2020-04-01", "包头市白云鄂博矿区人民医院", "流行病学调查")
+    # a unit the organisation pattern does not know (…保健院), the role wrapped across two lines:
+    # the run before 岗位, less the employer, is the role 一（七）3 reads
+    wrapped = one("covid_proof", page([["疫情防控一线工作证明"], ["兹证明王秀英同志于2020.01.24至2020.03.22在包头市东河区妇幼保健院发热门诊预检分"],
+                                       ["诊岗位参加新冠肺炎疫情防控一线工作，表现突出。特此证明。"], ["日期：2020.03.22"]]),
+                  fields(employer="包头市东河区妇幼保健院"))
+    assert wrapped.role == "发热门诊预检分诊"
     exam = one("exam_cert", page([["成绩合格证明"], ["姓名", "王秀英"], ["考试名称", "高级经济专业技术资格考试"], ["考试年度", "2019年"],
                                   ["成绩", "合格"], ["2019年9月"]], cells=True))
     assert (exam.exam, exam.result, exam.date) == ("高级经济专业技术资格考试", "合格", "2019-09")

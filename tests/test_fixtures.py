@@ -20,7 +20,7 @@ from fixtures.generate import generate_batch
 from fixtures.idnumber import check_digit, corrupt_check_digit, is_valid, issn_valid
 from fixtures.people import BatchFrame, make_applicant
 from fixtures.prose import MAX_SHARED_RUNS, TextPool, runs
-from fixtures.scenarios import CATALOGUE
+from fixtures.scenarios import BATCH_SCENARIOS, CATALOGUE
 from fixtures.scoring import score
 from fixtures.truth import BatchTruth, DocumentTruth, DossierTruth, EvidenceTruth, SourceTruth, truth_path
 from validators.integrity.cross import CrossThresholds
@@ -217,6 +217,7 @@ def test_honest_papers_on_one_topic_are_not_near_copies(tmp_path):
 
 def test_catalogue_covers_every_rule_and_flag():
     codes = {s.code.split(":", 1)[1] for s in CATALOGUE if ":" in s.code}
+    codes |= {c.split(":", 1)[1] for c in BATCH_SCENARIOS}
     assert set(RULE_CODES) <= codes
     assert set(FLAG_CODES) <= codes | {f for s in CATALOGUE for f in s.flags}
     for s in CATALOGUE:
@@ -317,7 +318,8 @@ def test_scoring_computes_known_numbers():
 def test_without_batch_yaml_the_batch_papers_are_expected_to_fail(tmp_path):
     truth = generate_batch(tmp_path / "b", n=1, seed=2, forms=["docx"], batch_yaml=False)
     assert not (tmp_path / "b" / "batch.yaml").exists()
-    assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail")]
+    assert [(f.rule, f.outcome) for f in truth.batch_findings] == [("BATCH_PAPERS", "fail"), ("SUBMISSION_DEADLINE", "not_applicable")]
+    assert all("BATCH_PAPERS" in d.expected_fail_rules and d.expected_status != "accepted" for d in truth.dossiers)
 
 
 def test_refuses_to_wipe_a_folder_it_did_not_write(tmp_path):

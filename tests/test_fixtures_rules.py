@@ -74,3 +74,58 @@ def test_each_scenario_raises_exactly_its_flags(every_scenario):
         got = {f.code for f in integrity.dossier_flags(extractions[d.dossier_id], ctx)}
         got |= {f.code for f in cross.get(d.dossier_id, [])}
         assert sorted(got) == sorted(d.expected_flags), d.scenario
+
+
+def _assert_truth(root, truth):
+    from validators.status import derive_status
+
+    findings = _evaluate(root, truth)
+    for d in truth.dossiers:
+        fs = findings[d.dossier_id]
+        assert sorted(f.rule for f in fs if f.outcome == "fail") == sorted(d.expected_fail_rules), d.scenario
+        assert sorted(f.rule for f in fs if f.outcome == "review") == sorted(d.expected_review_rules), d.scenario
+        if not d.expected_flags:
+            assert derive_status(fs, []) == d.expected_status, d.scenario
+    return findings
+
+
+def test_a_batch_without_its_report_is_returned_whole(tmp_path):
+    """二（三）: 须报送申报情况报告……否者，不予接收材料."""
+    root = tmp_path / "noreport"
+    truth = generate_batch(root, n=3, seed=43, forms=["docx"], scenarios="batch:BATCH_PAPERS")
+    assert "report" not in truth.batch_yaml
+    _assert_truth(root, truth)
+    assert {d.expected_status for d in truth.dossiers} == {"returned"}
+
+
+def test_a_late_county_batch_warns_its_senior_dossiers(tmp_path):
+    """二（八）: 各旗县区在6月20日前完成高级职称组织申报工作."""
+    root = tmp_path / "late"
+    truth = generate_batch(root, n=3, seed=44, forms=["docx"],
+                           scenarios="fail:SENIORITY,fail:EDUCATION_MINIMUM,batch:SUBMISSION_DEADLINE")
+    assert truth.batch_yaml["region"] != "市直" and truth.batch_yaml["submitted_on"] > "2020-06-20"
+    _assert_truth(root, truth)
+    late = [d for d in truth.dossiers if "SUBMISSION_DEADLINE" in d.expected_fail_rules]
+    assert len(late) >= 2 and {d.expected_status for d in late} == {"rejected"}
+
+
+POLICY_SCENARIOS = ("pass:EXAM_PASSED:hubei,fail:EXAM_PASSED:fever_clinic,fail:EXCEPTIONAL_BASIS:city_honour,"
+                    "pass:EXCEPTIONAL_BASIS:science_award,fail:EXCEPTIONAL_BASIS:city_prizes,"
+                    "pass:EXCEPTIONAL_BASIS:county_prizes,review:EVALUATION_CHANNEL:district,"
+                    "pass:EVALUATION_CHANNEL:banner,fail:SENIORITY:junior_non_public")
+
+
+@pytest.mark.parametrize("seed", [45, 46])
+def test_policy_scenarios_meet_their_truth(tmp_path, seed):
+    """Issue 18's cases end to end through the perfect reader: a Hubei doctor without an exam
+    certificate is accepted, a fever-clinic one rejected; a 市直 worker's two industry prizes carry
+    no 破格; an urban district's 主治医师 is review, a banner's accepted; and so on."""
+    root = tmp_path / "policy"
+    truth = generate_batch(root, n=0, seed=seed, forms=["docx"], scenarios=POLICY_SCENARIOS)
+    findings = _assert_truth(root, truth)
+    by = {d.scenario: findings[d.dossier_id] for d in truth.dossiers}
+    exam = {f.rule: f for f in by["pass:EXAM_PASSED:hubei"]}["EXAM_PASSED"]
+    assert exam.outcome == "not_applicable" and "援鄂" in exam.message
+    basis = {f.rule: f for f in by["fail:EXCEPTIONAL_BASIS:city_prizes"]}["EXCEPTIONAL_BASIS"]
+    assert "市直" in basis.message
+    assert "（8）" in {f.rule: f for f in by["pass:EXCEPTIONAL_BASIS:science_award"]}["EXCEPTIONAL_BASIS"].message

@@ -33,11 +33,19 @@ def test_evaluation_channel_exam_only_series():
     assert run(Dossier().set("series", "蒙语翻译"))["EVALUATION_CHANNEL"].outcome == "pass"
 
 
-def test_health_below_deputy_only_at_county_or_township():
+def test_health_below_deputy_only_at_grassroots_units():
+    """一（三）2: 卫生……等系列中初级职称……实行以考代评; 一（三）3: 在基层卫生……中初级原则上采取面试答辩、
+    量化评审. A township's or a banner's/county's unit is 基层; an urban district's is for a person."""
     d = Dossier().set("series", "卫生").set("applied_title", "主治医师").set("applied_level", "intermediate")
-    assert run(d.set("region_level", "city"))["EVALUATION_CHANNEL"].outcome == "fail"
-    assert run(d.set("region_level", "county"))["EVALUATION_CHANNEL"].outcome == "pass"
-    assert run(d.set("region_level", "township"))["EVALUATION_CHANNEL"].outcome == "pass"
+    assert run(d.set("region_level", "city").set("region", "市直"))["EVALUATION_CHANNEL"].outcome == "fail"
+    for region in ("土默特右旗", "固阳县", "达尔罕茂明安联合旗"):
+        f = run(d.set("region_level", "county").set("region", region))["EVALUATION_CHANNEL"]
+        assert f.outcome == "pass" and "一（三）3" in f.message and region in f.message
+    for region in ("昆都仑区", "白云鄂博矿区"):
+        f = run(d.set("region_level", "county").set("region", region))["EVALUATION_CHANNEL"]
+        assert f.outcome == "review" and "市辖区" in f.message
+    assert run(d.set("region_level", "township").set("region", "九原区哈林格尔镇"))["EVALUATION_CHANNEL"].outcome == "pass"
+    assert run(d.set("region_level", "county").set("region", "昆都仑区", conf=0.3))["EVALUATION_CHANNEL"].outcome == "review"
 
 
 def test_exam_required_for_combined_series_except_exceptional_senior():
@@ -105,26 +113,64 @@ def _exceptional(level: str = "senior") -> Dossier:
     return d
 
 
+def _award(d: Dossier, name: str, level: str, grade: str, date: str = "2019-03", rank=2, title="稀土钢连铸工艺优化项目"):
+    return d.doc("award").ev("award", title=title, award=name, level=level, grade=grade, date=date, holder_rank=rank)
+
+
 def test_exceptional_to_senior_needs_a_listed_honour_dated_in_time():
     assert run(_exceptional())["EXCEPTIONAL_BASIS"].outcome == "fail"
     ok = _exceptional().doc("honor").ev("honor", title="享受国务院政府特殊津贴人员", date="2018-12")
     f = run(ok)["EXCEPTIONAL_BASIS"]
-    assert f.outcome == "pass" and f.sources
+    assert f.outcome == "pass" and f.sources and "（2）" in f.message
     late = _exceptional().doc("honor").ev("honor", title="享受国务院政府特殊津贴人员", date="2020-06-11")
     assert run(late)["EXCEPTIONAL_BASIS"].outcome == "fail"
-    award = _exceptional().doc("award").ev("award", title="内蒙古自治区科学技术进步奖", level="自治区级", grade="一等奖", date="2019-03")
+    award = _award(_exceptional(), "内蒙古自治区科学技术进步奖", "自治区级", "一等奖")
     assert run(award)["EXCEPTIONAL_BASIS"].outcome == "pass"
-    second = _exceptional().doc("award").ev("award", title="内蒙古自治区科学技术进步奖", level="自治区级", grade="二等奖", date="2019-03")
+    second = _award(_exceptional(), "内蒙古自治区科学技术进步奖", "自治区级", "二等奖")
     # A region second prize is a one-level-up basis only for county-or-below workers (一（五）2（1））.
     assert run(second)["EXCEPTIONAL_BASIS"].outcome == "pass"
     assert run(second.set("region_level", "city"))["EXCEPTIONAL_BASIS"].outcome == "fail"
 
 
+def test_exceptional_to_senior_only_the_eight_listed_items():
+    """一（五）1: 获得下列奖项和荣誉之一……可直接破格申报正高级职称: (1)–(7) named talent titles, (8)
+    科技成果国家级奖或省（区、部）级一等奖额定获奖人员. Nothing else carries an applicant to 正高."""
+    cases = {
+        "国家突出贡献专家": ("pass", "（3）"),
+        "国家有突出贡献的中青年专家": ("pass", "（3）"),
+        "内蒙古自治区突出贡献专家": ("pass", "（5）"),
+        "自治区321人才工程一层次人选": ("pass", "（7）"),
+        "包头市突出贡献专家": ("fail", "包头市突出贡献专家"),
+        "全国五一劳动奖章": ("fail", "全国五一劳动奖章"),
+        "包头市321人才工程一层次人选": ("fail", ""),
+    }
+    for title, (outcome, said) in cases.items():
+        f = run(_exceptional().doc("honor").ev("honor", title=title, level="国家级" if "全国" in title else None,
+                                                date="2018-12"))["EXCEPTIONAL_BASIS"]
+        assert (f.outcome, said in f.message) == (outcome, True), (title, f.message)
+    # a national award that is no S&T achievement award (a 劳动奖章 certificate) is not item (8)
+    medal = _award(_exceptional(), "全国五一劳动奖章", "国家级", "", title="全国五一劳动奖章")
+    assert run(medal)["EXCEPTIONAL_BASIS"].outcome == "fail"
+    national = run(_award(_exceptional(), "国家科学技术进步奖", "国家级", "二等奖", rank=6))["EXCEPTIONAL_BASIS"]
+    assert national.outcome == "pass" and "（8）" in national.message and "第6完成人" in national.message
+    # 额定获奖人员: the rank the certificate gives must lie within the grade's quota
+    outside = run(_award(_exceptional(), "国家科学技术进步奖", "国家级", "二等奖", rank=11))["EXCEPTIONAL_BASIS"]
+    assert outside.outcome == "fail" and "额定获奖人员" in outside.message
+    assert run(_award(_exceptional(), "国家科学技术进步奖", "国家级", "二等奖", rank=None))["EXCEPTIONAL_BASIS"].outcome == "review"
+    # an award whose name was not read may be an S&T award: review, not a rejection
+    assert run(_award(_exceptional(), None, "国家级", "二等奖"))["EXCEPTIONAL_BASIS"].outcome == "review"
+    # a region industry first prize is not a 省（区、部）级一等奖 of S&T achievements
+    trade = _award(_exceptional(), "内蒙古自治区建设行业科技进步奖", "自治区级", "一等奖")
+    assert run(trade)["EXCEPTIONAL_BASIS"].outcome == "fail"
+
+
 def test_exceptional_one_level_up_county_second_prize():
-    d = _exceptional("deputy").set("current_title_date", "2018-01")
-    d.doc("award").ev("award", title="内蒙古自治区科学技术进步奖", level="自治区级", grade="二等奖", date="2019-03")
-    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "pass"  # baseline works at county level
-    assert run(d.set("region_level", "city"))["EXCEPTIONAL_BASIS"].outcome == "fail"
+    """一（五）2（1）: 在旗县（市、区）及以下地区工作，获自治区科技成果二、三等奖的额定获奖人员."""
+    d = _award(_exceptional("deputy").set("current_title_date", "2018-01"), "内蒙古自治区科学技术进步奖", "自治区级", "二等奖")
+    f = run(d)["EXCEPTIONAL_BASIS"]
+    assert f.outcome == "pass" and "一（五）2第（1）" in f.message  # baseline works at county level
+    f = run(d.set("region_level", "city"))["EXCEPTIONAL_BASIS"]
+    assert f.outcome == "fail" and "市直" in f.message
 
 
 def test_exceptional_other_bases_are_review():
@@ -171,17 +217,18 @@ def test_same_region_for_public_institutions_only():
     assert run(city)["SAME_REGION"].outcome == "fail"
 
 
-def test_exceptional_one_level_up_two_first_prizes_counted_together():
-    d = _exceptional("deputy").set("region_level", "city")
-    d.doc("award").ev("award", title="包头市科学技术进步奖", level="市级", grade="一等奖", date="2017-03")
-    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "fail"
-    d.doc("award").ev("award", title="内蒙古自治区建设行业科技进步奖", level="自治区级", grade="一等奖", date="2018-09")
-    # an autonomous-region first prize is already a senior basis; from 工程师, one level up is allowed
-    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "pass"
-    two_city = _exceptional("deputy").set("region_level", "city")
-    for year in ("2016-03", "2018-03"):
-        two_city.doc("award").ev("award", title="包头市科学技术进步奖", level="市级", grade="一等奖", date=year)
-    assert run(two_city)["EXCEPTIONAL_BASIS"].outcome == "pass"
+def test_exceptional_one_level_up_two_first_prizes_only_at_county_or_below():
+    """一（五）2（1）: "在旗县（市、区）及以下地区工作" governs both alternatives: 自治区行业一等奖（含原盟市
+    科技成果一等奖）两项以上的额定获奖人员 too. A 市直 worker's two prizes carry no 破格."""
+    d = _award(_exceptional("deputy"), "包头市科学技术进步奖", "市级", "一等奖", date="2017-03")
+    assert run(d)["EXCEPTIONAL_BASIS"].outcome == "fail"  # one is not two
+    _award(d, "内蒙古自治区建设行业优秀工程奖", "自治区级", "一等奖", date="2018-09")
+    f = run(d)["EXCEPTIONAL_BASIS"]
+    assert f.outcome == "pass" and "两项以上" in f.message
+    f = run(d.set("region_level", "city").set("region", "市直"))["EXCEPTIONAL_BASIS"]
+    assert f.outcome == "fail" and "市直" in f.message
+    assert run(d.set("region_level", "township"))["EXCEPTIONAL_BASIS"].outcome == "pass"
+    assert run(d.set("region_level", "city", conf=0.3))["EXCEPTIONAL_BASIS"].outcome == "review"
 
 
 def test_exceptional_cannot_jump_two_levels_with_a_one_level_basis():
@@ -212,3 +259,58 @@ def test_township_unit_belongs_to_its_banner_for_same_region():
     d = Dossier().set("region", "土默特右旗萨拉齐镇").set("region_level", "township")
     assert run(d, region="土默特右旗")["SAME_REGION"].outcome == "pass"
     assert run(d, region="固阳县")["SAME_REGION"].outcome == "fail"
+
+
+def _doctor() -> Dossier:
+    return (Dossier().set("series", "卫生").set("applied_title", "副主任医师").set("current_title", "主治医师")
+            .set("specialty", "内科").set("covid_frontline", True))
+
+
+def test_covid_exam_exemption_for_hubei_aid_and_designated_hospital_only():
+    """一（七）3: 援鄂医疗卫生人员和我市收治确诊病患定点医院直接参与医疗救治的一线医务人员，在高级职称
+    评审中，免除自治区专业实践技能考试. Other front-line work keeps the exam; a proof that does not
+    say which is review."""
+    def exam(role):
+        d = _doctor().doc("covid_proof")
+        if role is not ...:
+            d.ev("covid_proof", unit="包头市中心医院", role=role)
+        return run(d)["EXAM_PASSED"]
+
+    hubei = exam("内蒙古第三批援鄂医疗队医疗救治")
+    assert hubei.outcome == "not_applicable" and "援鄂" in hubei.message and "一（七）3" in hubei.message
+    designated = exam("定点医院确诊病患救治")
+    assert designated.outcome == "not_applicable" and "定点医院" in designated.message
+    fever = exam("发热门诊接诊医生")
+    assert fever.outcome == "fail" and "不属于援鄂或定点医院" in fever.message
+    assert exam(None).outcome == "review"
+    assert exam("内科医生").outcome == "review"
+    assert exam(...).outcome == "review"  # the proof was found but nothing read from it
+    # a bare 是 on the form without the proof cannot exempt
+    assert run(_doctor())["EXAM_PASSED"].outcome == "review"
+    # not in 高级职称评审 (主治医师 is exam-only anyway) and not 卫生: no exemption
+    nurse = _doctor().set("applied_title", "主治医师").set("applied_level", "intermediate")
+    assert run(nurse.doc("covid_proof").ev("covid_proof", role="援鄂医疗队"))["EXAM_PASSED"].outcome == "not_applicable"
+    econ = Dossier().set("series", "经济").set("applied_title", "高级经济师").doc("covid_proof").ev("covid_proof", role="援鄂医疗队")
+    assert run(econ)["EXAM_PASSED"].outcome == "fail"
+    # a passed exam is a pass whatever the proof says
+    passed_exam = _doctor().doc("covid_proof").ev("covid_proof", role="发热门诊").doc("exam_cert").ev("exam_cert", result="合格")
+    assert run(passed_exam)["EXAM_PASSED"].outcome == "pass"
+
+
+def test_covid_exempt_roles_come_from_the_rulebook():
+    spec = RB.spec("EXAM_PASSED")
+    params = spec.params.model_copy(update={"covid_exempt_roles": ["hubei_aid"]})
+    from validators.rules.eligibility import exam_passed
+    from validators.rules.base import Facts
+
+    d = _doctor().doc("covid_proof").ev("covid_proof", role="定点医院确诊病患救治")
+    facts = Facts(d.build(), RB, context())
+    assert exam_passed(facts, spec.params).outcome == "not_applicable"
+    assert exam_passed(facts, params).outcome == "fail"
+
+
+def test_a_proof_naming_an_exempt_and_another_role_is_review():
+    """一（七）3 exempts only 援鄂 and 定点医院 treatment; a proof whose 岗位 names a 定点医院's fever
+    clinic says both, so a person decides rather than the machine granting the exemption."""
+    d = _doctor().doc("covid_proof").ev("covid_proof", role="传染病定点医院发热门诊预检分诊")
+    assert run(d)["EXAM_PASSED"].outcome == "review"

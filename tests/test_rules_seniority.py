@@ -212,6 +212,12 @@ def test_non_public_direct_years_by_education():
 
 def test_non_public_direct_refuses_holders_of_the_title_and_public_units():
     assert seniority(_non_public("bachelor", "intermediate", "2005-01", current="助理工程师")).outcome == "fail"
+    # 一（九）2: 对没有取得过初级职称的……可以直接申报中级职称 — a 员级 title is 初级 too
+    f = seniority(_non_public("bachelor", "intermediate", "2005-01", current="技术员"))
+    assert f.outcome == "fail" and "没有取得过初级职称" in f.message
+    # 对没有取得过中级职称的……可以直接申报副高级职称: 助理级 holders may
+    assert seniority(_non_public("bachelor", "deputy_senior", "2005-01", current="助理工程师")).outcome == "pass"
+    assert seniority(_non_public("bachelor", "deputy_senior", "2005-01", current="工程师")).outcome == "fail"
     assert seniority(_non_public("bachelor", "intermediate", "2005-01").set("employer_type", "public_institution")).outcome == "fail"
 
 

@@ -13,7 +13,8 @@ from dossierflow.models import DossierExtraction, Finding
 from validators.rulebook import Rulebook, RuleSpec
 from validators.rules import REGISTRY
 from validators.rules.base import Facts, RuleResult, Unreadable, review
-from validators.rules.quota import BatchFinding, batch_papers, evaluate_post_quota
+from validators.rules.quota import (BatchFinding, batch_papers, batch_papers_for_dossier, evaluate_post_quota,
+                                    submission_deadline)
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,9 @@ __all__ = ["BatchEvaluation", "BatchFinding", "evaluate_batch", "evaluate_dossie
 
 
 def _finding_severity(spec: RuleSpec) -> Literal["materials", "eligibility", "warning"]:
-    # A batch rule's failure sends the dossier back to its unit, like a materials failure.
-    return "materials" if spec.severity == "batch" else spec.severity
+    # A batch rule's failure sends the dossier back to its unit, like a materials failure, unless
+    # the rulebook makes it a warning (SUBMISSION_DEADLINE: a person decides).
+    return spec.dossier_severity if spec.severity == "batch" else spec.severity
 
 
 def _finding(spec: RuleSpec, result: RuleResult) -> Finding:
@@ -61,6 +63,7 @@ class BatchEvaluation(BaseModel):
     batch_id: str
     batch_findings: list[BatchFinding] = Field(default_factory=list)
     post_quota: dict[str, Finding] = Field(default_factory=dict)  # dossier id → its POST_QUOTA finding
+    batch_rules: dict[str, list[Finding]] = Field(default_factory=dict)  # dossier id → its batch-rule findings
 
 
 def _same_region_summary(findings: dict[str, list[Finding]], spec: RuleSpec, batch: BatchInfo) -> BatchFinding:
@@ -89,23 +92,34 @@ def evaluate_batch(
     rulebook: Rulebook,
     batch: BatchInfo,
 ) -> BatchEvaluation:
-    """Adds a POST_QUOTA finding to each dossier's list in `findings` (in place, replacing any
-    earlier one) and returns the batch-level findings for `batch.json`."""
+    """Adds each batch rule's finding (POST_QUOTA, BATCH_PAPERS, SUBMISSION_DEADLINE) to each
+    dossier's list in `findings` (in place, replacing any earlier one) and returns the
+    batch-level findings for `batch.json`."""
     ctx = RunContext(batch=batch, processing_date=batch.submitted_on or dt.date.today())
     facts = {did: Facts(ex, rulebook, ctx) for did, ex in extractions.items()}
     quota_spec = rulebook.spec("POST_QUOTA")
     per_dossier, quota_findings = evaluate_post_quota(facts, quota_spec.params, quota_spec.clause, batch)  # type: ignore[arg-type]
 
-    added: dict[str, Finding] = {}
-    for did in extractions:
-        finding = _finding(quota_spec, per_dossier[did])
-        fs = findings.setdefault(did, [])
-        fs[:] = [f for f in fs if f.rule != "POST_QUOTA"]
-        fs.append(finding)
-        added[did] = finding
-
     papers_spec = rulebook.spec("BATCH_PAPERS")
-    batch_findings = [batch_papers(batch, papers_spec.params, papers_spec.clause)]  # type: ignore[arg-type]
-    batch_findings += quota_findings
+    papers = batch_papers(batch, papers_spec.params, papers_spec.clause, list(extractions))  # type: ignore[arg-type]
+    deadline_spec = rulebook.spec("SUBMISSION_DEADLINE")
+    per_deadline, deadline = submission_deadline(facts, deadline_spec.params, deadline_spec.clause, batch)  # type: ignore[arg-type]
+
+    added: dict[str, Finding] = {}
+    batch_rules: dict[str, list[Finding]] = {}
+    for did in extractions:
+        mine = [
+            _finding(quota_spec, per_dossier[did]),
+            _finding(papers_spec, batch_papers_for_dossier(papers)),
+            _finding(deadline_spec, per_deadline[did]),
+        ]
+        codes = {f.rule for f in mine}
+        fs = findings.setdefault(did, [])
+        fs[:] = [f for f in fs if f.rule not in codes] + mine
+        added[did] = mine[0]
+        batch_rules[did] = mine
+
+    batch_findings = [papers, *quota_findings, deadline]
     batch_findings.append(_same_region_summary(findings, rulebook.spec("SAME_REGION"), batch))
-    return BatchEvaluation(batch_id=batch.batch_id, batch_findings=batch_findings, post_quota=added)
+    return BatchEvaluation(batch_id=batch.batch_id, batch_findings=batch_findings, post_quota=added,
+                           batch_rules=batch_rules)

@@ -19,18 +19,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dossierflow.errors import RulebookError
 from dossierflow.vocab import LEVELS, RULE_CODES
-from validators.rules import BATCH_RULE_CODES, REGISTRY
+from validators.rules import REGISTRY
 from validators.rules.base import Params
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
 Severity = Literal["materials", "eligibility", "warning", "batch"]
-KNOWN_CODES = tuple(RULE_CODES) + tuple(BATCH_RULE_CODES)
+KNOWN_CODES = tuple(RULE_CODES)
 
 
 class _RawRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clause: str = Field(min_length=1)
     severity: Severity
+    # A batch rule's finding on each dossier: `materials` returns the dossier with the batch
+    # (BATCH_PAPERS, POST_QUOTA); `warning` reports it without changing the status.
+    dossier_severity: Literal["materials", "warning"] = "materials"
     params: dict = Field(default_factory=dict)
 
 
@@ -63,6 +66,7 @@ class RuleSpec:
     clause: str
     severity: Severity
     params: Params
+    dossier_severity: Literal["materials", "warning"] = "materials"
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,10 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
             params = impl.params.model_validate(entry.params)
         except ValidationError as exc:
             raise RulebookError(f"规则手册 {where}：规则 {code} 的参数有误：{_errors(exc)}") from exc
-        specs[code] = RuleSpec(code=code, clause=entry.clause, severity=entry.severity, params=params)
+        if entry.severity != "batch" and entry.dossier_severity != "materials":
+            raise RulebookError(f"规则手册 {where}：规则 {code}：dossier_severity 只用于批次规则")
+        specs[code] = RuleSpec(code=code, clause=entry.clause, severity=entry.severity, params=params,
+                               dossier_severity=entry.dossier_severity)
 
     return Rulebook(
         name=raw.name,

@@ -40,6 +40,8 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if not level_text:
         m = re.search(r"([\u4e00-\u9fff]{2,20}?(?:科学技术进步奖|科技进步奖|成果奖|设计奖|技术奖|教学成果奖))", view.flat)
         level_text = m.group(1) if m else ""
+    # "2018年度内蒙古自治区…奖": the run of characters starts at 年度
+    level_text = re.sub(r"^年度", "", level_text)
     level = award_level(level_text) if level_text else None
     if level is None:
         issuer = signer_unit(view)
@@ -56,7 +58,7 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     return [
         make_evidence("award", view, title_f, holder=holder_of(view, applicant_of(fields), ("获奖人", "完成人", "获奖者")),
                   title=title, grade=grade, level=level, holder_rank=rank, date=date, number=number_after(view),
-                  issuer=org_name(signer_unit(view)))
+                  issuer=org_name(signer_unit(view)), award=level_text or None)
     ]
 
 

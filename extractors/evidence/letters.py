@@ -54,6 +54,16 @@ def read_covid(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
     if role is None:
         m = re.search(r"(?:担任|从事|负责)([\u4e00-\u9fff]{2,20}?)(?:工作|。|，)", flat)
         role = m.group(1) if m else None
+    if role is None:
+        # "在<unit><role>岗位" with a unit not recognised above (…妇幼保健院): the whole run, less
+        # the applicant's employer where it starts so; 一（七）3 reads the role's words in it.
+        m = re.search(r"在([\u4e00-\u9fff（）()]{2,40}?)岗位", flat)
+        if m:
+            run = m.group(1)
+            employer = fields.get("employer")
+            if employer is not None and run.startswith(str(employer.value)) and len(run) > len(str(employer.value)) + 1:
+                run = run[len(str(employer.value)):]
+            role = run
     return [
         make_evidence("covid_proof", view, None, holder=holder_of(view, applicant_of(fields)), unit=unit,
                   period_from=p_from, period_to=p_to, role=role, date=last_date(view))

@@ -15,7 +15,7 @@ from validators.rules import eligibility as el
 from validators.rules import forms as fo
 from validators.rules import materials as ma
 from validators.rules.base import Facts, NoParams, Params, RuleResult
-from validators.rules.quota import BatchPapersParams, PostQuotaParams
+from validators.rules.quota import BatchPapersParams, DeadlineParams, PostQuotaParams
 from validators.rules.seniority import SeniorityParams, seniority
 
 RuleFunc = Callable[[Facts, Params], RuleResult]
@@ -27,8 +27,6 @@ class RuleImpl:
     func: Optional[RuleFunc] = None
     batch: bool = False
 
-
-BATCH_RULE_CODES = ("BATCH_PAPERS",)  # batch-level only: not a per-dossier finding
 
 REGISTRY: dict[str, RuleImpl] = {
     "EVAL_FORM_PRESENT": RuleImpl(NoParams, ma.eval_form_present),
@@ -57,4 +55,6 @@ REGISTRY: dict[str, RuleImpl] = {
     "NOT_BLACKLISTED": RuleImpl(el.BlacklistParams, el.not_blacklisted),
     "SAME_REGION": RuleImpl(el.SameRegionParams, el.same_region),
     "BATCH_PAPERS": RuleImpl(BatchPapersParams, batch=True),
+    "SUBMISSION_DEADLINE": RuleImpl(DeadlineParams, batch=True),
 }
+BATCH_RULE_CODES = tuple(code for code, impl in REGISTRY.items() if impl.batch)

@@ -110,10 +110,14 @@ def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
     late = [e for e in f.late if e.kind in p.work_kinds]
     if len(dated) >= p.min_works:
         return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
-    if works:
+    # Only works read unsurely could make up the number; reliable ones short of it are a failure.
+    unsure = [e for e in works if e not in dated]
+    if unsure:
         return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
     note = "（申报日期之后的论文不予认可）" if late else ""
-    return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))
+    have = f"，仅提交{len(dated)}篇" if dated else ""
+    return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{have}{note}",
+                   ev_sources(dated + late))
 
 
 # ---------------------------------------------------------------------------------------------

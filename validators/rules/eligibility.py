@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from pydantic import Field, field_validator
@@ -41,10 +42,19 @@ def status_allowed(f: Facts, p: StatusParams) -> RuleResult:
     return passed(f"人员身份为{name}，可以申报", f.src("person_status"))
 
 
+class Grassroots(Params):
+    """Which units count as 基层 for a line's exception (一（三）3 基层卫生), by the unit's region."""
+
+    clause: str
+    region_levels: list[str] = Field(default_factory=list)    # 苏木乡镇 units: 基层
+    region_suffixes: list[str] = Field(default_factory=list)  # a banner's or county's units (旗, 县): 基层
+    review_suffixes: list[str] = Field(default_factory=list)  # an urban district's (区): a person decides
+
+
 class ExamOnlyLine(Params):
     series: list[str] = Field(min_length=1)
     levels: list[str] = Field(min_length=1)
-    except_region_levels: list[str] = Field(default_factory=list)
+    grassroots: Optional[Grassroots] = None
     clause: str
 
     @field_validator("levels")
@@ -63,10 +73,22 @@ def evaluation_channel(f: Facts, p: ChannelParams) -> RuleResult:
     sources = f.src("series", "applied_level")
     for line in p.exam_only:
         if series in line.series and level in line.levels:
-            if line.except_region_levels:
+            g = line.grassroots
+            if g is not None:
                 region_level = f.need_str("region_level")
-                if region_level in line.except_region_levels:
-                    return passed(f"基层{series}{level_name(level)}职称按评审方式评价（一（三）3）", sources + f.src("region_level"))
+                where = f.src("region_level", "region")
+                if region_level in g.region_levels:
+                    return passed(f"苏木乡镇单位属基层{series}，{level_name(level)}职称按评审方式评价（{g.clause}）",
+                                  sources + where)
+                if region_level == "county":
+                    region = f.need_str("region")
+                    if any(region.endswith(x) for x in g.region_suffixes):
+                        return passed(f"{region}所属单位属旗县基层{series}，{level_name(level)}职称按评审方式评价（{g.clause}）",
+                                      sources + where)
+                    if any(region.endswith(x) for x in g.review_suffixes):
+                        return review(f"{region}为市辖区，其所属单位是否属基层{series}（{g.clause}）需人工认定；"
+                                      f"非基层单位{level_name(level)}职称实行以考代评（{line.clause}）", sources + where)
+                    return review(f"所在地区“{region}”未能判断是否属旗县基层，需人工核对（{g.clause}）", sources + where)
             return failed(f"{series}系列{level_name(level)}职称实行以考代评，不进行评审（{line.clause}）", sources)
     return passed(f"{series}系列{level_name(level)}职称通过评审评价", sources)
 
@@ -76,11 +98,60 @@ class ExamParams(Params):
     levels: list[str] = Field(min_length=1)
     passing_results: list[str] = Field(default_factory=lambda: ["合格"], min_length=1)
     exempt_exceptional_to: list[str] = Field(default_factory=lambda: ["senior"])
+    # 一（七）3: the COVID proof's role, as words its 岗位 is written with; first match wins.
+    covid_roles: dict[str, list[str]] = Field(default_factory=dict)
+    covid_role_names: dict[str, str] = Field(default_factory=dict)  # role → how a message names it
+    covid_exempt_roles: list[str] = Field(default_factory=list)     # 援鄂, 定点医院: no region exam
+    covid_exempt_levels: list[str] = Field(default_factory=list)    # 在高级职称评审中
 
-    @field_validator("levels", "exempt_exceptional_to")
+    @field_validator("levels", "exempt_exceptional_to", "covid_exempt_levels")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
         return known_levels(v)
+
+    @field_validator("covid_exempt_roles")
+    @classmethod
+    def _roles(cls, v: list[str], info) -> list[str]:
+        bad = [r for r in v if r not in info.data.get("covid_roles", {})]
+        if bad:
+            raise ValueError(f"exempt role(s) {bad} not among covid_roles")
+        return v
+
+
+def covid_roles(f: Facts, p: ExamParams) -> list[tuple[Optional[str], Evidence]]:
+    """Each COVID proof with the role its 岗位 names (None: it does not say, or was not read)."""
+    out: list[tuple[Optional[str], Evidence]] = []
+    for e in f.all_items("covid_proof"):
+        text = "".join((e.role or "").split()) if f.reliable(e.confidence) else ""
+        named = [r for r, words in p.covid_roles.items() if text and any(w in text for w in words)]
+        # Words of an exempt role beside those of another (a 定点医院's 发热门诊): a person decides.
+        mixed = len({r in p.covid_exempt_roles for r in named}) > 1
+        out.append((None if mixed or not named else named[0], e))
+    return out
+
+
+def _covid_exam(f: Facts, p: ExamParams, level: str) -> tuple[str, str, list[Source]]:
+    """('exempt' | 'unclear' | 'not_exempt' | 'none', message, sources) under 一（七）3."""
+    if level not in p.covid_exempt_levels or not p.covid_exempt_roles:
+        return "none", "", []
+    frontline = f.covid_frontline()
+    if frontline is False:
+        return "none", "", []
+    if frontline is None:
+        return "unclear", "表中填报为疫情防控一线人员但未附证明，无法判断是否免除专业实践技能考试（一（七）3），需人工核对", f.src("covid_frontline")
+    roles = covid_roles(f, p)
+    exempt = [(r, e) for r, e in roles if r in p.covid_exempt_roles]
+    if exempt:
+        role, e = exempt[0]
+        name = p.covid_role_names.get(role, role)
+        return ("exempt", f"疫情防控一线证明写明{name}（“{e.role}”），在高级职称评审中免除自治区专业实践技能考试（一（七）3）",
+                [e.source])
+    if not roles or any(r is None for r, _ in roles):
+        return ("unclear", "疫情防控一线证明未写明是否为援鄂医疗卫生人员或定点医院直接参与救治的一线医务人员，"
+                "能否免除自治区专业实践技能考试（一（七）3）需人工核对", f.covid_sources())
+    named = "、".join(sorted({f"“{e.role}”" for _, e in roles}))
+    return ("not_exempt", f"疫情防控一线工作（{named}）不属于援鄂或定点医院直接参与医疗救治，不免除专业实践技能考试（一（七）3）",
+            f.covid_sources())
 
 
 def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
@@ -90,15 +161,21 @@ def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
         return not_applicable(f"{series}系列{level_name(level)}不实行考评结合", f.src("series", "applied_level"))
     if f.value("route") == "exceptional" and level in p.exempt_exceptional_to:
         return not_applicable("破格申报正高级职称，国家无明确规定的可不参加考试（一（五）1）", f.src("route"))
+    covid, covid_msg, covid_src = _covid_exam(f, p, level)
+    if covid == "exempt":
+        return not_applicable(covid_msg, covid_src)
     state, sources = presence(f, "exam_cert")
     certs = [e for e in f.all_items("exam_cert") if f.reliable(e.confidence)]
     if any(e.result and any(r in e.result for r in p.passing_results) and "不合格" not in e.result for e in certs):
         return passed("已提交资格考试成绩合格证明（考评结合）", sources)
+    if covid == "unclear":
+        return review(covid_msg, covid_src + sources)
     if any(e.result and "不合格" in e.result for e in certs):
         return failed("资格考试成绩不合格，不能参加评审（一（三）1）", sources)
     if state != "absent":
         return review("考试合格证明的结果未能可靠识别，需人工核对", sources)
-    return missing(f, f"{series}系列{level_name(level)}职称实行考评结合，缺少考试成绩合格证明（一（三）1）")
+    note = f"；{covid_msg}" if covid == "not_exempt" else ""
+    return missing(f, f"{series}系列{level_name(level)}职称实行考评结合，缺少考试成绩合格证明（一（三）1）{note}", covid_src)
 
 
 class EducationCutoffParams(Params):
@@ -201,16 +278,26 @@ def senior_teacher_quota(f: Facts, p: SeniorTeacherParams) -> RuleResult:
 class AwardLine(Params):
     levels: list[str] = Field(min_length=1)  # as the certificate states it: 国家级, 自治区级 …
     grades: list[str] = Field(default_factory=list)  # empty: any grade
-    keywords: list[str] = Field(default_factory=list)  # all must appear in the title, if any
+    # The award's name must hold one of these (科技成果奖: 科学技术进步奖, 技术发明奖 …); empty: any.
+    any_keywords: list[str] = Field(default_factory=list)
+    exclude_keywords: list[str] = Field(default_factory=list)  # an industry prize (行业) is not one
     min_count: int = Field(default=1, ge=1)
+
+
+class ExceptionalItem(Params):
+    """One item of a 破格 list: the policy's words, and the honours or awards that meet it."""
+
+    item: str = Field(min_length=1)  # as the policy numbers and words it, for the message
+    honors: list[list[str]] = Field(default_factory=list)  # each: substrings that must all appear
+    awards: list[AwardLine] = Field(default_factory=list)
     region_levels: list[str] = Field(default_factory=list)  # only for applicants working there
 
 
 class ExceptionalParams(Params):
-    senior_honors: list[list[str]] = Field(min_length=1)  # each: substrings that must all appear
-    senior_awards: list[AwardLine] = Field(default_factory=list)
-    one_up_honors: list[list[str]] = Field(default_factory=list)
-    one_up_awards: list[AwardLine] = Field(default_factory=list)
+    senior_items: list[ExceptionalItem] = Field(min_length=1)  # 一（五）1: these and no others
+    one_up_items: list[ExceptionalItem] = Field(default_factory=list)  # 一（五）2
+    # 额定获奖人员: the highest rank on the certificate still within the grade's quota (default).
+    rated_winners: dict[str, int] = Field(default_factory=dict)
     review_keywords: list[str] = Field(default_factory=list)
     review_county_years: int = 30
     review_township_years: int = 20
@@ -221,25 +308,89 @@ def _honor_matches(e: Evidence, patterns: list[list[str]]) -> bool:
     return any(all(k in text for k in pat) for pat in patterns)
 
 
-def _award_matches(f: Facts, awards: list[Evidence], lines: list[AwardLine]) -> list[Evidence]:
-    region_level = f.value("region_level")
-    for line in lines:
-        if line.region_levels and region_level not in line.region_levels:
+def _award_name(e: Evidence) -> str:
+    return "".join(((e.award or "") + (e.title or "")).split())
+
+
+@dataclass
+class _Match:
+    hits: list[Evidence] = field(default_factory=list)
+    unsure: list[Evidence] = field(default_factory=list)  # might meet it: name or rank not read
+    note: str = ""
+
+
+def _award_matches(awards: list[Evidence], line: AwardLine, rated: dict[str, int]) -> _Match:
+    m = _Match()
+    for e in awards:
+        if not any(lv in (e.level or "") for lv in line.levels):
             continue
-        hits = [
-            e
-            for e in awards
-            if any(lv in (e.level or "") for lv in line.levels)
-            and (not line.grades or any(g in (e.grade or e.title or "") for g in line.grades))
-            and all(k in (e.title or "") + (e.issuer or "") for k in line.keywords)
-        ]
-        if len(hits) >= line.min_count:
-            return hits
-    return []
+        if line.grades and not any(g in (e.grade or "") for g in line.grades):
+            continue
+        if any(k in _award_name(e) for k in line.exclude_keywords):
+            continue
+        if line.any_keywords and not any(k in _award_name(e) for k in line.any_keywords):
+            if not e.award:  # the award's name was not read: it may be a 科技成果奖
+                m.unsure.append(e)
+            continue
+        limit = next((n for g, n in rated.items() if g in (e.grade or "")), None)
+        if limit is not None and e.holder_rank is None:
+            m.unsure.append(e)
+            continue
+        if limit is not None and e.holder_rank is not None and e.holder_rank > limit:
+            m.note = f"《{e.title}》获奖排名第{e.holder_rank}，不在{e.grade}额定获奖人员（前{limit}名）之内"
+            continue
+        m.hits.append(e)
+    if len(m.hits) < line.min_count:
+        if m.hits and not m.unsure:
+            m.note = m.note or f"需{line.min_count}项以上，仅有{len(m.hits)}项"
+        m.unsure = m.unsure + m.hits if m.unsure else []
+        m.hits = []
+    return m
+
+
+def _item_match(f: Facts, usable: list[Evidence], item: ExceptionalItem, rated: dict[str, int]) -> _Match:
+    honors = [e for e in usable if _honor_matches(e, item.honors)]
+    m = _Match(hits=honors)
+    if not honors:
+        awards = [e for e in usable if e.kind == "award"]
+        for line in item.awards:
+            got = _award_matches(awards, line, rated)
+            if got.hits:
+                m = got
+                break
+            m.unsure += got.unsure
+            m.note = m.note or got.note
+    if (m.hits or m.unsure) and item.region_levels:
+        region_level = f.value("region_level")
+        if region_level is None:
+            m.unsure, m.hits = m.unsure + m.hits, []
+        elif region_level not in item.region_levels:
+            m.note = "须在旗县（市、区）及以下地区工作，申报人为市直单位人员"
+            m.hits, m.unsure = [], []
+    return m
 
 
 def _describe(items: list[Evidence]) -> str:
-    return "、".join(f"《{e.title}》" if e.title else "荣誉/奖项" for e in items)
+    def one(e: Evidence) -> str:
+        if e.kind == "award":
+            rank = f"，第{e.holder_rank}完成人" if e.holder_rank else ""
+            return f"《{e.title}》（{e.award or e.level or ''}{e.grade or ''}{rank}）"
+        return f"《{e.title}》" if e.title else "荣誉/奖项"
+    return "、".join(one(e) for e in items)
+
+
+def _first(f: Facts, usable: list[Evidence], items: list[ExceptionalItem], rated: dict[str, int]
+           ) -> tuple[Optional[ExceptionalItem], list[Evidence], list[Evidence], list[str]]:
+    unsure: list[Evidence] = []
+    notes: list[str] = []
+    for item in items:
+        m = _item_match(f, usable, item, rated)
+        if m.hits:
+            return item, m.hits, unsure, notes
+        unsure += [e for e in m.unsure if e not in unsure]
+        if m.note:
+            notes.append(f"{item.item}：{m.note}")
+    return None, [], unsure, notes
 
 
 def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
@@ -249,35 +400,46 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
     pool = [e for k in ("honor", "award") for e in f.items(k)]
     usable = [e for e in pool if f.reliable(e.confidence) and f.on_time(e)]
     unsure = [e for e in pool if e not in usable]
-    awards = [e for e in usable if e.kind == "award"]
     # Honour names are matched on awards too: 自治区杰出人才奖 arrives as either.
-    senior = [e for e in usable if _honor_matches(e, p.senior_honors)] or _award_matches(f, awards, p.senior_awards)
-    one_up = [e for e in usable if _honor_matches(e, p.one_up_honors)] or _award_matches(f, awards, p.one_up_awards)
+    senior_item, senior, senior_unsure, senior_notes = _first(f, usable, p.senior_items, p.rated_winners)
+    up_item, one_up, up_unsure, up_notes = _first(f, usable, p.one_up_items, p.rated_winners)
+    unsure += [e for e in senior_unsure + up_unsure if e not in unsure]
 
-    if level == "senior" and senior:
-        return passed(f"具备破格申报正高级职称条件（一（五）1）：{_describe(senior)}", ev_sources(senior))
-    if one_up or (senior and level != "senior"):
-        basis = one_up or senior
+    if level == "senior" and senior_item:
+        return passed(f"符合一（五）1第{senior_item.item}，可直接破格申报正高级职称：{_describe(senior)}", ev_sources(senior),
+                      item=senior_item.item, basis="一（五）1")
+    basis_item, basis = (up_item, one_up) if up_item else (senior_item, senior)
+    if basis_item and not (level == "senior" and unsure):
+        clause = "一（五）2" if up_item else "一（五）1"
         current = f.current_level()
         if current != "none" and level_rank(level) - level_rank(current) == 1:
-            return passed(f"具备破格申报高一级职称条件（一（五）2）：{_describe(basis)}", ev_sources(basis))
+            return passed(f"符合{clause}第{basis_item.item}，可破格申报高一级职称：{_describe(basis)}", ev_sources(basis),
+                          item=basis_item.item, basis=clause)
         return failed(
-            f"破格申报只能申报高一级职称：现任{level_name(current)}，申报{level_name(level)}（一（五）2）",
+            f"按{clause}第{basis_item.item}只能破格申报高一级职称：现任{level_name(current)}，申报{level_name(level)}（一（五）2）",
             ev_sources(basis) + f.src("current_title", "applied_level"),
         )
     other = [e for e in usable if any(k in (e.title or "") for k in p.review_keywords)]
     county, township = f.value("county_years"), f.value("township_years")
     if other:
-        return review(f"以其他条件破格申报（绿色通道、抗疫表彰或攻坚突破等），由评委会认定：{_describe(other)}", ev_sources(other))
+        return review(f"以其他条件破格申报（绿色通道、抗疫表彰或攻坚突破等），由评委会认定：{_describe(other)}", ev_sources(other),
+                      basis="一（五）3")
     if (isinstance(county, int) and county >= p.review_county_years) or (
         isinstance(township, int) and township >= p.review_township_years
     ):
-        return review("基层从事专业工作满30年（旗县区）或20年（苏木乡镇），按一（八）2破格，由评委会认定", f.src("county_years", "township_years"))
+        return review(f"基层从事专业工作满{p.review_county_years}年（旗县区）或{p.review_township_years}年（苏木乡镇），"
+                      "按一（八）2破格，由评委会认定", f.src("county_years", "township_years"), basis="一（八）2")
     if unsure:
-        return review("荣誉或奖项证书未能可靠识别（或缺少日期），需人工核对破格条件", ev_sources(unsure))
+        return review("荣誉或奖项证书未能可靠识别（奖项名称、获奖排名或日期未读出），需人工核对是否符合一（五）所列条件",
+                      ev_sources(unsure))
     late = [e for e in f.late if e.kind in ("honor", "award")]
     note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
-    return missing(f, f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}", ev_sources(late))
+    offered = [e for e in usable if e.kind in ("honor", "award")]
+    why = "；".join((senior_notes if level == "senior" else up_notes + senior_notes)[:3])
+    seen = f"所附{_describe(offered)}均不在一（五）{'1所列八项' if level == 'senior' else '1、2所列条件'}之内" if offered else ""
+    detail = "；".join(x for x in (seen, why) if x)
+    return missing(f, f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}" + (f"：{detail}" if detail else ""),
+                   ev_sources(late + offered))
 
 
 # ---------------------------------------------------------------------------------------------

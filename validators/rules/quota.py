@@ -1,4 +1,4 @@
-"""Batch-level rules: POST_QUOTA (一（六）2) and BATCH_PAPERS (二（三）).
+"""Batch-level rules: POST_QUOTA (一（六）2), BATCH_PAPERS (二（三）), SUBMISSION_DEADLINE (二（八））.
 
 POST_QUOTA judges a whole quota scope at once: who is counted, how many posts the unit's
 统计表 allows, and — when the count exceeds it — every counted dossier of that scope and level
@@ -7,6 +7,7 @@ fails, because the unit's over-quota submission is not accepted as a whole.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, Optional
@@ -24,6 +25,9 @@ class PostQuotaParams(Params):
     counted_employer_types: list[str] = Field(min_length=1)
     counted_levels: list[str] = Field(min_length=1)
     uncounted_routes: list[str] = Field(default_factory=list)
+    # 一（六）2（3）: 符合“（五）规范破格申报”条件的人员 are not counted — an applicant on this route only
+    # when EXCEPTIONAL_BASIS finds a basis of 一（五） (not 一（八）2's years, not none).
+    exceptional_route: Optional[str] = "exceptional"
     uncounted_person_statuses: list[str] = Field(default_factory=list)
     uncounted_series: list[str] = Field(default_factory=list)
     uncounted_covid_frontline: bool = True
@@ -44,6 +48,20 @@ class PostQuotaParams(Params):
 class BatchPapersParams(Params):
     report_names: list[str] = Field(default_factory=lambda: ["申报情况报告"], min_length=1)
     table_names: list[str] = Field(default_factory=lambda: ["申报人数统计表"], min_length=1)
+
+
+class DeadlineParams(Params):
+    deadline: dt.date                      # 二（八）: 旗县区 hand in senior applications by this day
+    levels: list[str] = Field(min_length=1)
+    city_region: str = "市直"               # 市直 batches follow the annex's timetable instead
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x not in LEVELS]
+        if bad:
+            raise ValueError(f"unknown level(s) {bad}")
+        return v
 
 
 class BatchFinding(BaseModel):
@@ -92,7 +110,11 @@ def _counting(f: Facts, p: PostQuotaParams) -> Counting:
     if level not in p.counted_levels:
         return Counting(False, f"{level_name(level)}职称申报不受岗位限制（一（六）2（2））", f.src("applied_level"))
     route = f.need_str("route")
-    if route in p.uncounted_routes:
+    if route == p.exceptional_route:
+        exempt = _exceptional_exemption(f)
+        if exempt is not None:
+            return exempt
+    elif route in p.uncounted_routes:
         return Counting(False, f"{ROUTE_NAMES.get(route, route)}人员不受岗位数额限制（一（六）2（3）、一（五））", f.src("route"))
     status = f.value("person_status")
     if status in p.uncounted_person_statuses:
@@ -107,6 +129,22 @@ def _counting(f: Facts, p: PostQuotaParams) -> Counting:
         if covid is None:
             return Counting(None, "表中填报为疫情防控一线人员但未附证明，是否计入岗位数额需人工核实", f.src("covid_frontline"))
     return Counting(True, "计入岗位数额", f.src("employer_type", "applied_level"), level=level, series=series)
+
+
+def _exceptional_exemption(f: Facts) -> Optional[Counting]:
+    """Not counted when the 破格 rests on 一（五）; counted (None) when it rests on nothing or on
+    一（八）2; undecided when a person must first say what it rests on."""
+    from validators.rules.eligibility import exceptional_basis
+
+    spec = f.rb.spec("EXCEPTIONAL_BASIS")
+    result = exceptional_basis(f, spec.params)  # type: ignore[arg-type]
+    basis = str(result.details.get("basis") or "")
+    if result.outcome == "pass" or basis.startswith("一（五）"):
+        item = result.details.get("item") or ""
+        return Counting(False, f"符合“（五）规范破格申报”条件（{basis}{item}），不受岗位数额限制（一（六）2（3））", result.sources)
+    if result.outcome == "review" and basis != "一（八）2":
+        return Counting(None, "破格申报条件需人工认定，是否计入岗位数额需人工核实（一（六）2（3））", result.sources)
+    return None
 
 
 def allowed_posts(line: PostLine, p: PostQuotaParams, vacant_only: bool) -> tuple[int, int]:
@@ -190,13 +228,70 @@ def evaluate_post_quota(
     return results, findings
 
 
-def batch_papers(batch: BatchInfo, p: BatchPapersParams, clause: str) -> BatchFinding:
+def batch_papers(batch: BatchInfo, p: BatchPapersParams, clause: str, dossier_ids: list[str]) -> BatchFinding:
+    """Without the unit's report or its count table the batch is not accepted (二（三）: 否者，不予接收
+    材料): the finding lists every dossier, each of which fails BATCH_PAPERS with it."""
     names = batch.root_documents
     has_report = bool(batch.report) or any(k in n for n in names for k in p.report_names)
     has_table = bool(batch.posts) or any(k in n for n in names for k in p.table_names)
     missing = [label for label, ok in (("申报情况报告", has_report), ("申报人数统计表（附岗位设置表）", has_table)) if not ok]
+    scope = batch.quota_scope or batch.unit
     if missing:
         return BatchFinding(rule="BATCH_PAPERS", outcome="fail", clause=clause,
-                            message="批次缺少" + "、".join(missing) + "，不予接收材料（二（三））", scope=batch.quota_scope or batch.unit)
+                            message="批次缺少" + "、".join(missing) + "，按二（三）“否者，不予接收材料”，本批次全部申报材料退回",
+                            scope=scope, dossiers=sorted(dossier_ids), details={"missing": missing})
     return BatchFinding(rule="BATCH_PAPERS", outcome="pass", clause=clause,
-                        message="批次已附申报情况报告和申报人数统计表", scope=batch.quota_scope or batch.unit)
+                        message="批次已附申报情况报告和申报人数统计表", scope=scope)
+
+
+def batch_papers_for_dossier(finding: BatchFinding) -> RuleResult:
+    if finding.outcome == "fail":
+        return failed(finding.message, **finding.details)
+    return passed(finding.message)
+
+
+def submission_deadline(facts: dict[str, Facts], p: DeadlineParams, clause: str,
+                        batch: BatchInfo) -> tuple[dict[str, RuleResult], BatchFinding]:
+    """二（八）: 各旗县区在6月20日前完成高级职称组织申报工作. A late 旗县区 batch is a batch-level
+    fail and a warning on each of its deputy-senior and senior dossiers; a person decides."""
+    def finding(outcome: Outcome, message: str, dossiers: list[str] = ()) -> BatchFinding:  # type: ignore[assignment]
+        return BatchFinding(rule="SUBMISSION_DEADLINE", outcome=outcome, clause=clause, message=message,
+                            scope=batch.region, dossiers=sorted(dossiers),
+                            details={"deadline": p.deadline.isoformat(),
+                                     "submitted_on": batch.submitted_on.isoformat() if batch.submitted_on else None})
+
+    senior: list[str] = []
+    results: dict[str, RuleResult] = {}
+    for did, f in facts.items():
+        try:
+            level = f.need_str("applied_level")
+        except Unreadable as u:
+            results[did] = review(u.message, u.sources)
+            continue
+        if level in p.levels:
+            senior.append(did)
+        else:
+            results[did] = not_applicable(f"申报{level_name(level)}职称，不受高级职称申报截止时间限制", f.src("applied_level"))
+    levels = "、".join(level_name(lv) for lv in p.levels)
+    deadline = f"{p.deadline.month}月{p.deadline.day}日"
+    if not batch.region or batch.region == p.city_region:
+        msg = "市直部门和单位按附件时间安排表报送，不核对旗县区截止时间" if batch.region else "批次未注明申报地区，不核对申报截止时间"
+        outcome: Outcome = "not_applicable"
+        per: RuleResult = not_applicable(msg)
+    elif not senior:
+        outcome, msg = "not_applicable", f"本批次无{levels}职称申报"
+        per = not_applicable(msg)
+    elif batch.submitted_on is None:
+        outcome, msg = "review", f"批次未注明报送日期，无法核对{batch.region}高级职称申报是否在{deadline}前完成，需人工核对"
+        per = review(msg)
+    elif batch.submitted_on > p.deadline:
+        outcome = "fail"
+        msg = (f"{batch.region}于{batch.submitted_on.isoformat()}报送高级职称申报材料，晚于二（八）规定的{deadline}前"
+               f"（{p.deadline.isoformat()}），是否接收由人工决定")
+        per = failed(msg)
+    else:
+        outcome, msg = "pass", f"{batch.region}于{batch.submitted_on.isoformat()}报送，在{deadline}截止时间之前"
+        per = passed(msg)
+    for did in senior:
+        results[did] = per
+    return results, finding(outcome, msg, senior if outcome == "fail" else [])

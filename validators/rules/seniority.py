@@ -323,7 +323,9 @@ def _non_public(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"非公直接申报不能申报{level_name(applied)}职称（一（九）2）", f.src("applied_title"))
     current = f.current_level()
     if current != "none" and level_rank(current) >= level_rank(line.below_level):
-        return failed(f"已取得{level_name(current)}职称，应按正常申报（一（九）2）", f.src("current_title"))
+        held = "初级" if line.below_level in ("technician", "assistant") else level_name(line.below_level)
+        return failed(f"已取得{level_name(current)}职称，非公直接申报{level_name(applied)}限“没有取得过{held}职称的”人员，"
+                      f"应按正常申报（一（九）2）", f.src("current_title"))
     edu = f.need_str("education")
     row = _years_for(edu, line.table)
     if row is None:
