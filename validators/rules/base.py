@@ -362,6 +362,34 @@ def missing(facts: Facts, message: str, sources: Iterable[Source] = (), **detail
     return failed(message, sources, **details)
 
 
+def unsure_parts(facts: Facts, items: Iterable[Evidence]) -> set[str]:
+    """The parts of these documents that are there but not read surely: seen and unread, or read
+    below the rulebook's threshold (Evidence.unread_parts, Evidence.part_confidence)."""
+    out: set[str] = set()
+    for e in items:
+        out.update(e.unread_parts or ())
+        out.update(part for part, conf in (e.part_confidence or {}).items() if not facts.reliable(conf))
+    return out
+
+
+UNREAD_ROW = "?"  # a part whose own key (a year, an item number) went unread: it may be any of them
+
+
+def absent_parts(
+    facts: Facts, message: str, absent: Sequence[str], items: Sequence[Evidence], what: str,
+    sources: Iterable[Source] = (), **details: object,
+) -> RuleResult:
+    """A failure because parts (years, items) were not found on documents that are there — unless
+    one of them may be a part seen but read unsurely: absence rests on confident evidence only,
+    so a human looks (review). `what` follows each part's key in the message (年度, 号条目)."""
+    unsure = unsure_parts(facts, items)
+    maybe = [a for a in absent if a in unsure]
+    if maybe or UNREAD_ROW in unsure:
+        named = "、".join(f"{a}{what}" for a in maybe) if maybe else f"部分{what}"
+        return review(f"{message}；但{named}在材料上可见而未能可靠识别，需人工核对", sources, **details)
+    return missing(facts, message, sources, **details)
+
+
 def known_levels(values: list[str]) -> list[str]:
     """Rulebook parameter check shared by the rules: every level named must be a known one."""
     bad = [lv for lv in values if lv not in LEVELS]
