@@ -244,7 +244,8 @@ class Facts:
             submitted = self.submission()
         except Unreadable:
             return {}
-        kinds = list(self.rb.spec("EVIDENCE_DATED").params.kinds)  # type: ignore[attr-defined]
+        dating = self.rb.spec("EVIDENCE_DATED").params
+        kinds = list(dating.kinds)  # type: ignore[attr-defined]
         linked = set(LINKED) | {k for ks in LINKED.values() for k in ks}
         everything = [e for e in self.ex.evidence if e.kind in linked]
         items = [e for e in self.ex.evidence if e.kind in kinds]
@@ -253,7 +254,8 @@ class Facts:
             day = try_date(e.date)
             return day is not None and self.read_by_ocr(e.source) and misread_future(day, self.ctx.processing_date)
 
-        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio), misread)
+        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio), misread,
+                           dating.max_issues_per_year)  # type: ignore[attr-defined]
         return {id(d.item): d for d in dated}
 
     def dated(self, e: Evidence) -> Optional["Dated"]:
