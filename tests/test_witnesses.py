@@ -124,3 +124,18 @@ def test_evidence_dated_and_what_depends_on_it_go_to_review_when_witnesses_disag
     agreed = run(d)
     assert agreed["EVIDENCE_DATED"].outcome == "pass" and agreed["REPRESENTATIVE_WORK"].outcome == "pass"
 
+
+def test_seniority_on_the_form_and_the_certificates_title_dates_stands_only_if_both_give_it():
+    def dossier(form: str, cert: str) -> Dossier:
+        d = Dossier().set("current_title_date", form)
+        d.evidence = [e.model_copy(update={"date": cert}) if e.kind == "title_cert" else e for e in d.evidence]
+        return d
+
+    # Five whole years to the cutoff from the form's date, four from the certificate's.
+    split = run(dossier("2014-12", "2015-03"))["SENIORITY"]
+    assert split.outcome == "review" and "职称证书所载日期2015-03" in split.message
+    assert run(dossier("2014-12", "2014-12"))["SENIORITY"].outcome == "pass"
+    # They disagree, but both give five years or more: the pass stands.
+    assert run(dossier("2014-12", "2013-06"))["SENIORITY"].outcome == "pass"
+    # Both short: the fail stands.
+    assert run(dossier("2016-05", "2016-09"))["SENIORITY"].outcome == "fail"

@@ -172,6 +172,13 @@ class Facts:
         self.threshold = rulebook.confidence_threshold
         self.cutoff = rulebook.cutoff_qual
 
+    def with_value(self, key: str, value: FieldScalar) -> "Facts":
+        """The same dossier with one field read otherwise (as another witness reads it), to see
+        whether a verdict depends on which reading is right."""
+        fv = self.ex.fields[key].model_copy(update={"value": value})
+        ex = self.ex.model_copy(update={"fields": {**self.ex.fields, key: fv}})
+        return Facts(ex, self.rb, self.ctx)
+
     # -- fields ----------------------------------------------------------------------------
 
     def reliable(self, conf: float) -> bool:

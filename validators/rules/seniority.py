@@ -9,12 +9,14 @@ from pydantic import Field, field_validator
 
 from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS, SKILL_LEVELS
+from validators.rules.witnesses import WitnessedDate, date_witness
 from validators.rules.base import (
     known_levels,
     one_char_apart,
     Facts,
     Params,
     RuleResult,
+    Unreadable,
     add_years,
     education_name,
     education_rank,
@@ -421,11 +423,52 @@ ROUTES: dict[str, Callable[[Facts, SeniorityParams], RuleResult]] = {
 }
 
 
+# Routes whose years run from the current title's date, which the form and the title certificate
+# both state: two witnesses of one date.
+TITLE_DATED_ROUTES = frozenset({"regular", "series_transfer"})
+
+
+def title_date_witnesses(f: Facts) -> WitnessedDate:
+    """The current title's date as the form gives it and as each reliably read certificate of
+    the current level prints it."""
+    fv = f.ex.fields.get("current_title_date")
+    if fv is None or not f.reliable(fv.confidence):
+        return WitnessedDate(())
+    try:
+        current = f.current_level()
+    except Unreadable:
+        return WitnessedDate(())
+    certs = [e for e in f.all_items("title_cert") if e.level == current and f.reliable(e.confidence)]
+    return WitnessedDate.of([date_witness(str(fv.value), "表中所填现职称取得时间", fv.source)]
+                            + [date_witness(e.date, "职称证书所载日期", e.source) for e in certs])
+
+
+def _holds_under_every_witness(f: Facts, p: SeniorityParams, check: Callable[[Facts, SeniorityParams], RuleResult],
+                               result: RuleResult) -> RuleResult:
+    """A pass or fail that rests on the form's title date stands only if it is the same under the
+    certificate's reading of that date; where the two disagree and the verdict with them, a
+    human reads the originals."""
+    witnessed = title_date_witnesses(f)
+    if witnessed.agree or result.outcome not in ("pass", "fail"):
+        return result
+    for w in witnessed.witnesses[1:]:
+        try:
+            other = check(f.with_value("current_title_date", w.text), p).outcome
+        except Unreadable:
+            other = "review"
+        if other != result.outcome:
+            return review(f"现职称取得时间各处所载不一致（{witnessed.disagreement()}），据此判断结果不同，需人工核对："
+                          + result.message, result.sources + witnessed.sources(), **result.details)
+    return result
+
+
 def seniority(f: Facts, p: SeniorityParams) -> RuleResult:
     route = f.need_str("route")
     check = ROUTES.get(route)
     if check is None:
         return review(f"申报类型“{route}”无法识别，需人工核对", f.src("route"))
     result = check(f, p)
+    if route in TITLE_DATED_ROUTES:
+        result = _holds_under_every_witness(f, p, check, result)
     result.details.setdefault("route", route)
     return result
