@@ -124,6 +124,7 @@ def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
         return passed(f"提交代表作{len(dated)}篇，均在申报日期之前", ev_sources(dated), works=len(dated))
     if works:
         return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
+    f.settled("employer_type", "covid_frontline", "applied_title")  # each may exempt the applicant
     note = "（申报日期之后的论文不予认可）" if late else ""
     return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{note}", ev_sources(late))
 

@@ -191,6 +191,15 @@ class Facts:
             return None
         return fv.value
 
+    def settled(self, *keys: str) -> None:
+        """Before a verdict an optional value's absence helped reach (no exemption, no allowance):
+        each of `keys` is read reliably or not on the dossier at all. One read below the threshold
+        might be the value that changes the verdict, so it raises Unreadable (the rule: review)."""
+        for key in keys:
+            fv = self.ex.fields.get(key)
+            if fv is not None and fv.value not in (None, "") and not self.reliable(fv.confidence):
+                self.need(key)
+
     def need(self, key: str) -> FieldScalar:
         fv = self.ex.fields.get(key)
         label = FIELD_LABELS.get(key, key)

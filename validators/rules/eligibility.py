@@ -94,6 +94,7 @@ def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
     certs = [e for e in f.all_items("exam_cert") if f.reliable(e.confidence)]
     if any(e.result and any(r in e.result for r in p.passing_results) and "不合格" not in e.result for e in certs):
         return passed("已提交资格考试成绩合格证明（考评结合）", sources)
+    f.settled("route")  # an exceptional route to the senior level needs no exam
     if any(e.result and "不合格" in e.result for e in certs):
         return failed("资格考试成绩不合格，不能参加评审（一（三）1）", sources)
     if state != "absent":
@@ -275,6 +276,7 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
         return review("基层从事专业工作满30年（旗县区）或20年（苏木乡镇），按一（八）2破格，由评委会认定", f.src("county_years", "township_years"))
     if unsure:
         return review("荣誉或奖项证书未能可靠识别（或缺少日期），需人工核对破格条件", ev_sources(unsure))
+    f.settled("county_years", "township_years")  # years at the grass roots are a basis too
     late = [e for e in f.late if e.kind in ("honor", "award")]
     note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
     return missing(f, f"破格申报{level_name(level)}职称，未见一（五）规定的奖项或荣誉{note}", ev_sources(late))
@@ -323,6 +325,7 @@ def teacher_post_grade(f: Facts, p: PostGradeParams) -> RuleResult:
             allowed = max(allowed, g)
     if grade <= allowed:
         return passed(f"现聘专业技术{grade}级岗位，符合申报{level_name(level)}须聘在{required}级岗位的要求（一（六）2（1））", sources)
+    f.settled("education")  # an education allowance might apply
     extra = f"（硕士研究生可为{allowed}级）" if allowed != required else ""
     return failed(f"现聘专业技术{grade}级岗位，申报{level_name(level)}须聘在下一层级最高等级{required}级岗位{extra}（一（六）2（1））", sources)
 
@@ -391,6 +394,7 @@ def same_region(f: Facts, p: SameRegionParams) -> RuleResult:
     ok = actual == expected if expected == p.city_region else (actual.startswith(expected) and actual != p.city_region)
     if ok:
         return passed(f"所在地区（{region or actual}）与申报地区（{expected}）一致", sources)
+    f.settled("region_level")  # a city-level unit's region is 市直 whatever its district
     return failed(
         f"事业单位人员所在地区（{region or actual}）与申报地区（{expected}）不符，严禁从其他地区和单位申报（二（二））",
         sources,

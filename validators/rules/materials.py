@@ -250,9 +250,12 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
             if not name:
                 continue
             kind, misread = _item_kind(name, p)
-            if kind is None:
+            found = presence(f, kind)[0] if kind is not None else "unsure"
+            if kind is None or found == "unsure":
+                # Its kind unknown, or the document only recognised below the threshold: neither
+                # found nor missing.
                 unclear.append(name)
-            elif not f.has_doc_or_item(kind):
+            elif found == "absent":
                 # A kind guessed through a misread character is not enough to call it missing.
                 (unclear if misread else absent).append(name)
                 if not misread:

@@ -283,6 +283,7 @@ def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"{worked}，不足认定{level_name(applied)}要求的{need}年", sources, years=years)
     note = ""
     if rp.require_specialty_match:
+        f.settled("specialty", "major")  # a pass without comparing them would rest on nothing
         specialty, major = f.value("specialty"), f.value("major")
         if specialty and major and not fields_related(str(specialty), str(major), rp):
             diploma = _diploma_in(f, edu, str(specialty), str(major), rp)
