@@ -81,6 +81,22 @@ def test_a_listed_document_recognised_only_below_the_threshold_is_neither_found_
     assert got.outcome == "review" and "毕业证书" in got.message
 
 
+def _skilled(form_date: str, cert_date: str) -> Dossier:
+    d = (Dossier().set("route", "skilled_worker").set("current_title", "无").set("skill_level", "技师")
+         .set("skill_level_date", form_date).set("applied_title", "工程师").set("applied_level", "intermediate")
+         .set("education", "secondary"))
+    return d.doc("skill_cert").ev("skill_cert", title="技师", level="技师", date=cert_date)
+
+
+def test_skilled_worker_years_stand_only_if_the_form_and_the_certificate_give_them_alike():
+    assert run(_skilled("2016-12", "2016-12"))["SENIORITY"].outcome == "pass"
+    split = run(_skilled("2016-12", "2017-03"))["SENIORITY"]
+    assert split.outcome == "review" and "技能等级证书所载日期2017-03" in split.message
+    assert run(_skilled("2017-03", "2017-03"))["SENIORITY"].outcome == "fail"
+    # Disagreeing, but short under both: the fail stands.
+    assert run(_skilled("2017-03", "2017-06"))["SENIORITY"].outcome == "fail"
+
+
 def test_recognition_does_not_pass_on_a_specialty_read_unsurely():
     d = (Dossier().set("route", "recognition").set("current_title", "无").set("applied_title", "助理工程师")
          .set("applied_level", "assistant").set("work_start_date", "2015-08").set("graduation_date", "2015-07"))

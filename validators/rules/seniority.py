@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from pydantic import Field, field_validator
@@ -424,41 +425,57 @@ ROUTES: dict[str, Callable[[Facts, SeniorityParams], RuleResult]] = {
 }
 
 
-# Routes whose years run from the current title's date, which the form and the title certificate
-# both state: two witnesses of one date.
-TITLE_DATED_ROUTES = frozenset({"regular", "series_transfer"})
+@dataclass(frozen=True)
+class DatedBy:
+    """A route's years run from a date the form states and a certificate prints: two witnesses."""
+
+    key: str  # the form's field
+    kind: str  # the certificate's evidence kind
+    what: str  # the date's name in a message
+    form_says: str
+    cert_says: str
+    level: Callable[[Facts], Optional[str]]  # the level a certificate must be of to witness it
 
 
-def title_date_witnesses(f: Facts) -> WitnessedDate:
-    """The current title's date as the form gives it and as each reliably read certificate of
-    the current level prints it."""
-    fv = f.ex.fields.get("current_title_date")
-    if fv is None or not f.reliable(fv.confidence):
-        return WitnessedDate(())
+def _current_level(f: Facts) -> Optional[str]:
     try:
-        current = f.current_level()
+        return f.current_level()
     except Unreadable:
+        return None
+
+
+_BY_TITLE = DatedBy("current_title_date", "title_cert", "现职称取得时间", "表中所填现职称取得时间", "职称证书所载日期", _current_level)
+_BY_SKILL = DatedBy("skill_level_date", "skill_cert", "技能等级取得时间", "表中所填技能等级取得时间", "技能等级证书所载日期",
+                    lambda f: f.value("skill_level") and str(f.value("skill_level")))
+ROUTE_DATED_BY: dict[str, DatedBy] = {"regular": _BY_TITLE, "series_transfer": _BY_TITLE, "skilled_worker": _BY_SKILL}
+
+
+def route_date_witnesses(f: Facts, by: DatedBy) -> WitnessedDate:
+    """The date as the form gives it and as each reliably read certificate of the level prints it."""
+    fv = f.ex.fields.get(by.key)
+    level = by.level(f)
+    if fv is None or not f.reliable(fv.confidence) or level is None:
         return WitnessedDate(())
-    certs = [e for e in f.all_items("title_cert") if e.level == current and f.reliable(e.confidence)]
-    return WitnessedDate.of([date_witness(str(fv.value), "表中所填现职称取得时间", fv.source)]
-                            + [date_witness(e.date, "职称证书所载日期", e.source) for e in certs])
+    certs = [e for e in f.all_items(by.kind) if e.level == level and f.reliable(e.confidence)]
+    return WitnessedDate.of([date_witness(str(fv.value), by.form_says, fv.source)]
+                            + [date_witness(e.date, by.cert_says, e.source) for e in certs])
 
 
 def _holds_under_every_witness(f: Facts, p: SeniorityParams, check: Callable[[Facts, SeniorityParams], RuleResult],
-                               result: RuleResult) -> RuleResult:
-    """A pass or fail that rests on the form's title date stands only if it is the same under the
-    certificate's reading of that date; where the two disagree and the verdict with them, a
-    human reads the originals."""
-    witnessed = title_date_witnesses(f)
+                               result: RuleResult, by: DatedBy) -> RuleResult:
+    """A pass or fail that rests on the form's date stands only if it is the same under each
+    certificate's reading of that date; where they disagree and the verdict with them, a human
+    reads the originals."""
+    witnessed = route_date_witnesses(f, by)
     if witnessed.agree or result.outcome not in ("pass", "fail"):
         return result
     for w in witnessed.witnesses[1:]:
         try:
-            other = check(f.with_value("current_title_date", w.text), p).outcome
+            other = check(f.with_value(by.key, w.text), p).outcome
         except Unreadable:
             other = "review"
         if other != result.outcome:
-            return review(f"现职称取得时间各处所载不一致（{witnessed.disagreement()}），据此判断结果不同，需人工核对："
+            return review(f"{by.what}各处所载不一致（{witnessed.disagreement()}），据此判断结果不同，需人工核对："
                           + result.message, result.sources + witnessed.sources(), **result.details)
     return result
 
@@ -469,7 +486,7 @@ def seniority(f: Facts, p: SeniorityParams) -> RuleResult:
     if check is None:
         return review(f"申报类型“{route}”无法识别，需人工核对", f.src("route"))
     result = check(f, p)
-    if route in TITLE_DATED_ROUTES:
-        result = _holds_under_every_witness(f, p, check, result)
+    if route in ROUTE_DATED_BY:
+        result = _holds_under_every_witness(f, p, check, result, ROUTE_DATED_BY[route])
     result.details.setdefault("route", route)
     return result
