@@ -107,6 +107,15 @@ def test_dating_weighs_a_papers_date_its_issue_and_its_claim_together():
     assert _state([_paper("2020-01", "2020年第1期"), _claim("2020-11", "另一篇")]) == ["on_time", "late"]
 
 
+def test_each_of_two_loosely_matching_papers_is_witnessed_by_its_own_claim():
+    early, late = "公共图书馆阅读推广活动创新研究的探讨", "公共图书馆阅读推广活动创新研究的再探讨"
+    items = [_paper("2012-01", "2012年第1期", early), _paper("2020-11", "2020年第11期", late),
+             _claim("2012-01", early), _claim("2020-11", late)]
+    loose = lambda a, b: a[:12] == b[:12]  # noqa: E731  (the titles match loosely, as by ratio)
+    got = [d.state for d in date_items(items, items, SUBMITTED, loose)]
+    assert got == ["on_time", "late", "on_time", "late"]
+
+
 def _city_health() -> Dossier:
     return (Dossier().set("series", "卫生").set("region", "市直").set("region_level", "city")
             .set("current_title", "主治医师").set("applied_title", "副主任医师"))

@@ -11,7 +11,9 @@ day, as everywhere in the rules.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Callable, Iterable, Literal, Optional
 
 from dossierflow.models import Evidence
@@ -73,15 +75,32 @@ def date_items(
     for e in items:
         own = [] if misread(e) else witnesses_of(e, max_issues_per_year)
         linked: list[Witness] = []
-        if e.title:
-            for p in everything:
-                if p is e or not p.title or not _linked(e.kind, p.kind) or not same_title(e.title, p.title):
-                    continue
-                if not misread(p):
-                    linked += witnesses_of(p, max_issues_per_year)
+        for p in _counterparts(e, everything, same_title):
+            if not misread(p):
+                linked += witnesses_of(p, max_issues_per_year)
         witnessed = WitnessedDate.of(own + linked)
         out.append(Dated(e, _state(witnessed, submitted), witnessed.shown(), witnessed))
     return out
+
+
+def _counterparts(e: Evidence, everything: list[Evidence], same_title: Callable[[str, str], bool]) -> list[Evidence]:
+    """The linked items (a claim's attachment, an attachment's claim) that carry `e`'s achievement:
+    of those whose title matches, the closest. A dossier can offer two papers whose titles match
+    loosely (…的探讨 and …的再探讨); each is witnessed by its own claim, not by its sibling's."""
+    if not e.title:
+        return []
+    candidates = [p for p in everything
+                  if p is not e and p.title and _linked(e.kind, p.kind) and same_title(e.title, p.title)]
+    if not candidates:
+        return []
+    own = _norm(e.title)
+    closeness = {id(p): SequenceMatcher(None, own, _norm(p.title or "")).ratio() for p in candidates}
+    best = max(closeness.values())
+    return [p for p in candidates if closeness[id(p)] == best]
+
+
+def _norm(title: str) -> str:
+    return re.sub(r"[\s《》“”\"'（）()，,。.:：·、\-—_]+", "", title).lower()
 
 
 def _linked(a: str, b: str) -> bool:
