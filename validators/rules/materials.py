@@ -15,11 +15,10 @@ from dossierflow.vocab import DOC_KIND_SET
 from extractors.normalize import best_substring
 from validators.rules.base import (
     Facts,
-    absent_parts,
-    unsure_parts,
     NoParams,
     Params,
     RuleResult,
+    absent_parts,
     doc_sources,
     ev_sources,
     failed,
@@ -31,6 +30,7 @@ from validators.rules.base import (
     review,
     same_text,
     try_date,
+    unsure_parts,
 )
 
 # ---------------------------------------------------------------------------------------------
