@@ -374,6 +374,20 @@ def test_claims_listed_on_the_eval_form() -> None:
     p.segments = [s.model_copy(update={"text": "02357-5930"}) if s.text == "1000-4726" else s for s in p.segments]
     items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
     assert next(e for e in items if e.kind == "claimed_paper").issn is None
+    # The date's cell run into the ISSN's (0257-5930 + 2016-12): no ISSN, not 5930-2016.
+    p.segments = [s.model_copy(update={"text": "0257-59302016-12"}) if s.text == "02357-5930" else s for s in p.segments]
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert next(e for e in items if e.kind == "claimed_paper").issn is None
+
+
+def test_a_list_heading_read_with_a_header_cell_is_no_claim() -> None:
+    x6 = [50.0, 75.0, 290.0, 345.0, 405.0, 460.0, 545.0]
+    p = page([["专业技术资格评审表"], ["一、任现职以来发表的论文、著作"],
+              grid(["序号", "论文（著作）题目", "刊物名称", "ISSN", "发表时间", "本人排名"], x6),
+              grid(["1", "县域经济高质量发展对策分析", "建筑技术", "1000-4726", "2016年6月", "独著/第一作者"], x6),
+              [("二任现职以来获奖情况", 50.0, 288.0), ("级别", 292.0, 343.0)]], file="A1/评审表.pdf")
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert [e.title for e in items if e.kind.startswith("claimed_")] == ["县域经济高质量发展对策分析"]
 
 
 def test_work_summary_keeps_text_and_photo_keeps_info() -> None:
