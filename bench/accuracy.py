@@ -2,8 +2,14 @@
 
     python bench/accuracy.py --n 10 --seed 1 --forms docx,text_pdf,scan --damage mixed [--scenarios all]
         generates a batch, runs `dossier run BATCH --out OUT`, scores OUT/results.jsonl
+    python bench/accuracy.py --seeds-from eval --batches 3 --n 4 --forms scan --damage clean
+        one batch per seed, taken in order from a list in bench/seeds.md (eval: report these;
+        dev: the seeds developed on); or --seeds 5000,5002-5004
     python bench/accuracy.py --results OUT/results.jsonl --truth BATCH.truth.json
         scores an existing run
+
+Every batch prints its decisive errors (a confident wrong status, rule outcome or flag) apart
+from its deferrals (needs_review, rule reviews); the last line is a JSON summary of them all.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,12 +45,71 @@ def load_blacklist(dossier: str, db: str, entries: list) -> None:
         )
 
 
+SEEDS_DOC = ROOT / "bench" / "seeds.md"
+
+
+def parse_seeds(text: str) -> list[int]:
+    """`5000-5003,5010` → [5000, 5001, 5002, 5003, 5010]."""
+    out: list[int] = []
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        out += range(int(lo), int(hi or lo) + 1)
+    return out
+
+
+def seeds_from(name: str, doc: Path = SEEDS_DOC) -> list[int]:
+    """The seed list `name` (dev or eval) written in bench/seeds.md as a line `name: 5000-5099`."""
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        m = re.match(rf"^\s*-?\s*`?{re.escape(name)}`?\s*:\s*`?([\d,\s\-]+)`?\s*$", line)
+        if m:
+            return parse_seeds(m.group(1))
+    raise SystemExit(f"no seed list {name!r} in {doc}")
+
+
+def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Path] | int:
+    batch, out = work / f"batch-s{seed}", work / f"out-s{seed}"
+    generated = generate_batch(batch, n=args.n, seed=seed, forms=args.forms.split(","),
+                               scenarios=args.scenarios, damage=args.damage, producers=args.producers)
+    db = args.db or f"sqlite:///{(work / f'accuracy-s{seed}.db').resolve()}"
+    decoys = decoy_entries(generated)
+    print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "
+          f"{len(decoys)} decoys that must not match (bench/decoys.py)", file=sys.stderr)
+    load_blacklist(args.dossier, db, [*generated.blacklist, *decoys])
+    cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    run = subprocess.run(cmd)
+    if run.returncode != 0:
+        print(f"dossier run exited {run.returncode}", file=sys.stderr)
+        return run.returncode
+    return out / "results.jsonl", truth_path(batch)
+
+
+def summary(batches: list[tuple[str, dict]]) -> dict:
+    dossiers = sum(b["dossiers"] for _, b in batches)
+    right = sum(round((b["status"] or 0) * b["dossiers"]) for _, b in batches)
+    return {
+        "batches": [{"batch": name, "dossiers": b["dossiers"], "status": b["status"],
+                     "decisive_errors": b["decisive_errors"], "needs_review": b["needs_review"],
+                     "decisive": b["decisive"]} for name, b in batches],
+        "dossiers": dossiers,
+        "status_right": right,
+        "decisive_errors": sum(b["decisive_errors"] for _, b in batches),
+        "needs_review": sum(b["needs_review"] for _, b in batches),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", type=Path)
     ap.add_argument("--truth", type=Path)
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", help="several batches, one per seed: 5000,5002-5004")
+    ap.add_argument("--seeds-from", choices=("dev", "eval"), help="take the seeds from that list in bench/seeds.md")
+    ap.add_argument("--batches", type=int, help="with --seeds-from: how many of its seeds, from the first")
     ap.add_argument("--forms", default=",".join(ALL_FORMS))
     ap.add_argument("--damage", default="mixed", choices=("clean", "damaged", "mixed"))
     ap.add_argument("--scenarios", default="clean")
@@ -62,29 +128,36 @@ def main() -> int:
     if args.results or args.truth:
         if not (args.results and args.truth):
             ap.error("--results and --truth go together")
-        results, truth = args.results, args.truth
+        runs = [(str(args.results), (args.results, args.truth))]
     else:
+        if args.seeds_from:
+            seeds = seeds_from(args.seeds_from)[: args.batches]
+        elif args.seeds:
+            seeds = parse_seeds(args.seeds)
+        else:
+            seeds = [args.seed]
         work = args.work or Path(tempfile.mkdtemp(prefix="dossier-accuracy-"))
-        batch, out = work / f"batch-s{args.seed}", work / f"out-s{args.seed}"
-        generated = generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","),
-                                   scenarios=args.scenarios, damage=args.damage, producers=args.producers)
-        db = args.db or f"sqlite:///{(work / f'accuracy-s{args.seed}.db').resolve()}"
-        decoys = decoy_entries(generated)
-        print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "
-              f"{len(decoys)} decoys that must not match (bench/decoys.py)", file=sys.stderr)
-        load_blacklist(args.dossier, db, [*generated.blacklist, *decoys])
-        cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
-        if args.workers:
-            cmd += ["--workers", str(args.workers)]
-        run = subprocess.run(cmd)
-        if run.returncode != 0:
-            print(f"dossier run exited {run.returncode}", file=sys.stderr)
-            return run.returncode
-        results, truth = out / "results.jsonl", truth_path(batch)
-    report = score_files(results, truth)
-    print(report.render(errors=args.errors))
+        runs = [(f"seed {seed}", seed) for seed in seeds]
+    scored: list[tuple[str, dict]] = []
+    for name, what in runs:
+        if isinstance(what, int):
+            ran = run_batch(args, work, what)
+            if isinstance(ran, int):
+                return ran
+            what = ran
+        report = score_files(*what)
+        if len(runs) > 1:
+            print(f"== {name}")
+        print(report.render(errors=args.errors))
+        scored.append((name, report.as_dict()))
+    total = summary(scored)
+    if len(runs) > 1:
+        print(f"== all: status {total['status_right']}/{total['dossiers']}, decisive errors "
+              f"{total['decisive_errors']}, needs_review {total['needs_review']}")
+    print(json.dumps(total, ensure_ascii=False))
     if args.json:
-        args.json.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),
+                             encoding="utf-8")
     return 0
 
 

@@ -194,6 +194,12 @@ class Evidence(Strict):
     # ce_card: {"2018": {"public": 30, "professional": 60}, ...}
     hours: Optional[dict[str, dict[str, float]]] = None
     items: Optional[list[dict]] = None  # material_list: [{"no": 1, "name": "...", "pages": 2}]
+    # Parts of the document seen but not read: a ce_card year whose row's hours went unread ("2020"),
+    # "?" for a row whose year went unread; a material_list item number whose name went unread.
+    # A rule never calls such a part absent (rules.md: absence rests on confident evidence).
+    unread_parts: Optional[list[str]] = None
+    # How sure the reading of each part is: ce_card by year, material_list by item number.
+    part_confidence: Optional[dict[str, float]] = None
     photo: Optional[PhotoInfo] = None
     text: Optional[str] = None  # work_summary / paper body, for near-duplicate detection
 

@@ -97,6 +97,10 @@ class Dossier:
 
     def set(self, key: str, value: Any, conf: float = 0.95) -> "Dossier":
         self.fields[key] = (value, conf)
+        if key == "current_title_date":
+            # The certificate says what the form says; a test of their disagreement sets it apart.
+            self.evidence = [e.model_copy(update={"date": value}) if e.kind == "title_cert" else e
+                             for e in self.evidence]
         return self
 
     def drop(self, key: str) -> "Dossier":

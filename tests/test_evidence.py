@@ -86,6 +86,32 @@ def test_ce_card_header_one_character_misread_still_names_its_column() -> None:
     assert odd.hours == {"2019": {"professional": 72.0}, "2020": {"public": 32.0, "professional": 72.0}}
 
 
+def test_ce_card_rows_seen_but_unread_are_named_never_dropped() -> None:
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    head = grid(["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], xs)
+    whole = one("ce_card", page([["继续教育审验卡"], head, grid(["2019", "36", "64", "100", "合格"], xs),
+                                 grid(["2020", "30", "64", "94", "合格"], xs)], conf=0.9))
+    assert whole.unread_parts is None and whole.part_confidence == {"2019": 0.9, "2020": 0.9}
+    # A seal over the 2020 row: its year cell read on a line of its own, its hours on another.
+    sealed = one("ce_card", page([["继续教育审验卡"], head, grid(["2019", "36", "64", "100", "合格"], xs),
+                                  grid(["36", "64", "100：治格"], xs[1:]), ["2020"]]))
+    assert set(sealed.hours) == {"2019"}
+    assert sealed.unread_parts == ["2020", "?"]
+    # The 合计 row is no unread year.
+    total = one("ce_card", page([["继续教育审验卡"], head, grid(["2020", "30", "64", "94", "合格"], xs),
+                                 grid(["合计", "30", "64", "94"], xs)]))
+    assert total.unread_parts is None
+
+
+def test_material_list_items_carry_how_sure_each_name_is() -> None:
+    p = page([["专业技术资格送评材料目录单"], ["序号", "材料名称", "页数"], ["1", "职称评审表", "3"], ["2", "毕业证书", "1"]],
+             cells=True)
+    p.segments[-2] = p.segments[-2].model_copy(update={"conf": 0.41})
+    ev = one("material_list", p)
+    assert [i["name"] for i in ev.items] == ["职称评审表", "毕业证书"]
+    assert ev.part_confidence == {"1": 0.95, "2": 0.41}
+
+
 def test_ce_card_hours_written_as_sentences() -> None:
     ev = one("ce_card", page([["继续教育审验卡"], ["2019年度：公需科目30学时，专业科目60学时"], ["2020年度：公需科目24学时"]]))
     assert ev.hours == {"2019": {"public": 30.0, "professional": 60.0}, "2020": {"public": 24.0}}
@@ -356,6 +382,20 @@ def test_claims_listed_on_the_eval_form() -> None:
     p.segments = [s.model_copy(update={"text": "02357-5930"}) if s.text == "1000-4726" else s for s in p.segments]
     items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
     assert next(e for e in items if e.kind == "claimed_paper").issn is None
+    # The date's cell run into the ISSN's (0257-5930 + 2016-12): no ISSN, not 5930-2016.
+    p.segments = [s.model_copy(update={"text": "0257-59302016-12"}) if s.text == "02357-5930" else s for s in p.segments]
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert next(e for e in items if e.kind == "claimed_paper").issn is None
+
+
+def test_a_list_heading_read_with_a_header_cell_is_no_claim() -> None:
+    x6 = [50.0, 75.0, 290.0, 345.0, 405.0, 460.0, 545.0]
+    p = page([["专业技术资格评审表"], ["一、任现职以来发表的论文、著作"],
+              grid(["序号", "论文（著作）题目", "刊物名称", "ISSN", "发表时间", "本人排名"], x6),
+              grid(["1", "县域经济高质量发展对策分析", "建筑技术", "1000-4726", "2016年6月", "独著/第一作者"], x6),
+              [("二任现职以来获奖情况", 50.0, 288.0), ("级别", 292.0, 343.0)]], file="A1/评审表.pdf")
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    assert [e.title for e in items if e.kind.startswith("claimed_")] == ["县域经济高质量发展对策分析"]
 
 
 def test_work_summary_keeps_text_and_photo_keeps_info() -> None:

@@ -315,6 +315,40 @@ def test_scoring_computes_known_numbers():
     assert "SENIORITY" in rep.render()
 
 
+def test_decisive_errors_are_confident_answers_the_truth_contradicts_apart_from_deferrals():
+    truth = _hand_truth()
+    truth.dossiers[1].expected_review_rules.append("PLEDGE_SIGNED")
+    results = {
+        # accepted as it should be, but a false rule fail and a flag the truth lacks
+        "A1": {"dossier_id": "A1", "status": "accepted",
+               "findings": [{"rule": "CE_CARD_VALID", "outcome": "fail"}, {"rule": "PHOTO_PRESENT", "outcome": "pass"},
+                            {"rule": "SENIORITY", "outcome": "review"}],
+               "flags": [{"code": "TEXT_REUSE"}]},
+        # returned instead of rejected: the expected fail passed, a rule the truth defers passed
+        "A2": {"dossier_id": "A2", "status": "returned",
+               "findings": [{"rule": "SENIORITY", "outcome": "pass"}, {"rule": "PLEDGE_SIGNED", "outcome": "pass"}],
+               "flags": []},
+        # deferred, not decided: no decisive error
+        "A3": {"dossier_id": "A3", "status": "needs_review", "findings": [{"rule": "FORMS_CONSISTENT", "outcome": "review"}],
+               "flags": [{"code": "TEXT_REUSE"}]},
+    }
+    rep = score(results, truth)
+    got = sorted((d.dossier, d.what, d.code, d.got, d.truth) for d in rep.decisive)
+    assert got == [
+        ("A1", "flag", "TEXT_REUSE", "raised", "absent"),
+        ("A1", "rule", "CE_CARD_VALID", "fail", "pass"),
+        ("A2", "rule", "PLEDGE_SIGNED", "pass", "review"),
+        ("A2", "rule", "SENIORITY", "pass", "fail"),
+        ("A2", "status", "", "returned", "rejected"),
+    ]
+    assert (rep.deferred_status.hit, rep.deferred_status.total) == (1, 3)
+    assert rep.deferred_rules == 2  # SENIORITY on A1 (truth pass), FORMS_CONSISTENT on A3
+    summary = rep.as_dict()
+    assert summary["decisive_errors"] == 5 and summary["needs_review"] == 1
+    assert {"dossier": "A2", "what": "status", "code": "", "got": "returned", "truth": "rejected"} in summary["decisive"]
+    assert "decisive errors         5" in rep.render()
+
+
 def test_without_batch_yaml_the_batch_papers_are_expected_to_fail(tmp_path):
     truth = generate_batch(tmp_path / "b", n=1, seed=2, forms=["docx"], batch_yaml=False)
     assert not (tmp_path / "b" / "batch.yaml").exists()

@@ -176,6 +176,44 @@ def test_ce_card_hours_years_and_date():
     assert run(Dossier().remove("ce_card"))["CE_CARD_VALID"].outcome == "fail"
 
 
+def _card_reading(**reading) -> Dossier:
+    hours = {y: {"public": 30.0, "professional": 60.0} for y in ("2018", "2019")}
+    return Dossier().remove("ce_card").drop("public_ce_hours").doc("ce_card").ev(
+        "ce_card", date="2020-05-20", hours=reading.pop("hours", hours), **reading)
+
+
+def test_a_ce_year_seen_on_the_card_but_unread_is_review_never_called_missing():
+    # Confidently absent: no row of 2020 on the card.
+    f = run(_card_reading())["CE_CARD_VALID"]
+    assert f.outcome == "fail" and "2020" in f.message
+    # The 2020 row is there, its hours unread (a seal on the row): a human looks.
+    f = run(_card_reading(unread_parts=["2020"]))["CE_CARD_VALID"]
+    assert f.outcome == "review" and "2020年度" in f.message
+    # A row of hours whose year went unread may be 2020's.
+    assert run(_card_reading(unread_parts=["?"]))["CE_CARD_VALID"].outcome == "review"
+    # An unread row of another year does not make 2020's absence unsure.
+    assert run(_card_reading(unread_parts=["2017"]))["CE_CARD_VALID"].outcome == "fail"
+    # A 2020 row read below the threshold is not confident evidence of absence either way.
+    hours = {y: {"public": 30.0, "professional": 60.0} for y in ("2018", "2019")}
+    hours["2020"] = {"public": 12.0, "professional": 60.0}
+    f = run(_card_reading(hours=hours, part_confidence={"2018": 0.9, "2019": 0.9, "2020": 0.4}))["CE_CARD_VALID"]
+    assert f.outcome == "review"
+    assert run(_card_reading(hours=hours, part_confidence={"2020": 0.9}))["CE_CARD_VALID"].outcome == "fail"
+
+
+def test_a_listed_item_whose_name_was_read_unsurely_is_never_called_missing():
+    def listing(conf: float) -> Dossier:
+        d = Dossier()
+        lst = d.evidence[[e.kind for e in d.evidence].index("material_list")]
+        lst.items.append({"no": 4, "name": "毕业证书", "pages": 1})
+        lst.part_confidence = {"4": conf}
+        return d
+
+    f = run(listing(0.3))["MATERIAL_LIST_MATCHES"]
+    assert f.outcome == "review" and "4号条目" in f.message
+    assert run(listing(0.9))["MATERIAL_LIST_MATCHES"].outcome == "fail"
+
+
 def test_ce_card_exemptions_township_non_public_covid():
     bare = lambda: Dossier().remove("ce_card")  # noqa: E731
     assert run(bare().set("region_level", "township"))["CE_CARD_VALID"].outcome == "not_applicable"

@@ -23,11 +23,26 @@ class CeCell:
 @dataclass
 class CeCard:
     cells: dict[tuple[str, str], CeCell] = field(default_factory=dict)  # (year, public|professional)
+    years_seen: set[str] = field(default_factory=set)  # a year cell of the table, hours read or not
+    yearless_rows: int = 0  # rows of hours whose year cell was not read
 
     def hours(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
         for (year, kind), cell in sorted(self.cells.items()):
             out.setdefault(year, {})[kind] = cell.value
+        return out
+
+    def unread(self) -> list[str]:
+        """Years whose row is on the card but whose hours were not read, and "?" for a row of
+        hours whose year was not read: either may be the year a rule would call missing."""
+        read = {year for year, _ in self.cells}
+        return sorted(self.years_seen - read) + (["?"] if self.yearless_rows else [])
+
+    def confidence(self) -> dict[str, float]:
+        """Per year, the least sure of its hours cells."""
+        out: dict[str, float] = {}
+        for (year, _), cell in self.cells.items():
+            out[year] = min(out.get(year, 1.0), cell.confidence)
         return out
 
 
@@ -58,10 +73,14 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
             if year_seg is None:
                 m = _YEAR_ANY.search(joined)
                 if not m or not ("公需" in joined or "专业" in joined or "学时" in joined):
+                    if header and _hours_row(texts):
+                        card.yearless_rows += 1
                     continue
                 _row_words(card, stored, ln, m.group(1))
                 continue
             year = _YEAR_CELL.match(nz.compact(year_seg.text)).group(1)  # type: ignore[union-attr]
+            if header:
+                card.years_seen.add(year)
             nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
             if header and nums:
                 columns = [(_column_of(s.box, header), s, t) for s, t in nums]
@@ -75,6 +94,15 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
                 _put(card, stored, year, "public", nums[0][0], nums[0][1])
                 _put(card, stored, year, "professional", nums[1][0], nums[1][1])
     return card
+
+
+def _hours_row(texts: list[str]) -> bool:
+    """A table row that starts with hours and names nothing: a year's row whose year cell was
+    read on a line of its own or not at all."""
+    cells = [t for t in texts if t]
+    return len(cells) >= 2 and bool(_HOURS.fullmatch(cells[0])) and not any(
+        re.search(r"[\u4e00-\u9fff]{2,}", t) and not re.search(r"\d", t) for t in cells
+    )
 
 
 _HEADER_WORDS = {"public": "公需", "professional": "专业"}
@@ -147,5 +175,6 @@ def read_ce(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list
     unit_f = view.value(("审验单位", "验证单位", "审核单位", "发证单位"))
     unit = org_name(unit_f.text if unit_f else signer_unit(view))
     date = date_after(view, ("审验日期", "审验时间", "验证日期", "日期")) or last_date(view)
-    return [make_evidence("ce_card", view, None, hours=card.hours() or None, unit=unit, date=date)]
+    return [make_evidence("ce_card", view, None, hours=card.hours() or None, unit=unit, date=date,
+                          unread_parts=card.unread() or None, part_confidence=card.confidence() or None)]
 

@@ -22,6 +22,10 @@ _COL_DATE = ("时间", "日期", "年月")
 _COL_GRADE = ("等级", "级别", "获奖等级")
 _COL_RANK = ("排名", "本人排序", "作者排序", "位次", "排序")
 _COL_LEVEL = ("级别",)
+# Cells no claim holds but a header does: what the date, journal, grade, rank and level columns
+# are called (a category column's values, 项目 or 成果, are also headings' words, so not these).
+_HEADINGS = frozenset(_COL_JOURNAL + _COL_DATE + _COL_GRADE + _COL_RANK + _COL_LEVEL
+                      + ("刊物名称", "期刊名称", "发表时间", "获奖时间", "本人排名", "ISSN", "CN"))
 
 
 def read_claims(view: DocView) -> list[Evidence]:
@@ -48,6 +52,11 @@ def read_claims(view: DocView) -> list[Evidence]:
         if len(cells) < 2 or _is_section_break(joined):
             current = None if _is_section_break(joined) else current
             continue
+        if any(t.upper() in _HEADINGS for _, t in cells[1:]):
+            # A cell that reads as a column heading (级别, 获奖时间) makes the row a heading: the next
+            # list's title and part of its header read as one line (二、任现职以来获奖情况 | 级别,
+            # the 、 lost), never a claim.
+            continue
         held: dict[str, list[Segment]] = {}
         row = _assign(cells, columns, ln, held)
         title = row.get("title")
@@ -65,7 +74,9 @@ def read_claims(view: DocView) -> list[Evidence]:
         if row.get("issn"):
             # Exactly four and four: 02357-5930 (0257-5930 with a digit read twice) is unread,
             # not the ISSN 2357-5930 with a wrong check digit.
-            im = re.search(r"(?<!\d)(\d{4})[-‐—–]?(\d{3}[\dXx])(?![\dXx])", row["issn"])
+            # Nor is 5930-2016 in 0257-59302016-12 (the date's cell run into the ISSN's): digits
+            # joined by a dash to more digits before them are no ISSN's start.
+            im = re.search(r"(?<![\d\-‐—–])(\d{4})[-‐—–]?(\d{3}[\dXx])(?![\dXx])", row["issn"])
             issn = f"{im.group(1)}-{im.group(2).upper()}" if im else None
         rank = None
         if row.get("rank"):

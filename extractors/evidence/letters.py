@@ -199,17 +199,21 @@ def _count_cell(text: str) -> Optional[int]:
 
 
 def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
+    """Numbered items; how sure each item's name is (by its number), so a rule never calls a
+    listed document missing on a name OCR was unsure of."""
     items: list[dict] = []
+    sure: dict[str, float] = {}
     for ln in view.lines:
         cells = [nz.compact(s.text) for s in ln.segs]
         if len(cells) >= 2 and re.fullmatch(r"\d{1,2}", cells[0]):
             no = int(cells[0])
-            name_cells = [c for c in cells[1:] if _count_cell(c) is None]
+            named = [(c, s) for c, s in zip(cells[1:], ln.segs[1:]) if _count_cell(c) is None]
             num_cells = [c for c in cells[1:] if _count_cell(c) is not None]
-            if not name_cells:
+            if not named:
                 continue
             pages = _count_cell(num_cells[0]) if num_cells else None
-            items.append({"no": no, "name": _item_name(name_cells[0]), "pages": pages})
+            items.append({"no": no, "name": _item_name(named[0][0]), "pages": pages})
+            sure[str(no)] = round(min(ln.segs[0].conf, named[0][1].conf), 3)
             continue
         text = ln.text
         if text[-1:] in _DIGIT_LOOKALIKE and re.match(r"^\d{1,2}[\u4e00-\u9fff]", text):
@@ -219,7 +223,8 @@ def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValu
             pages_s = m.group(3) or m.group(4)
             items.append({"no": int(m.group(1)), "name": _item_name(m.group(2).rstrip("共…. ")),
                           "pages": int(pages_s) if pages_s else None})
-    return [make_evidence("material_list", view, None, items=items)]
+            sure[m.group(1)] = round(ln.conf, 3)
+    return [make_evidence("material_list", view, None, items=items, part_confidence=sure or None)]
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,9 @@ from validators.rules.dating import Dated
 
 class EvidenceDatedParams(Params):
     kinds: list[str] = Field(min_length=1)
+    # A journal's year and issue number witness a paper's date: issue N appears no earlier than
+    # a journal of this many issues a year (52: a weekly) can have published N.
+    max_issues_per_year: int = Field(default=52, ge=1, le=366)
 
     @field_validator("kinds")
     @classmethod
@@ -67,6 +70,15 @@ def evidence_dated(f: Facts, p: EvidenceDatedParams) -> RuleResult:
     if late:
         parts = [f"{_describe(d.item)}日期{d.shown}晚于申报日期{submitted.isoformat()}" for d in late]
         return failed("；".join(parts) + "，不予认可", [d.item.source for d in late], late=len(late))
+    disputed = _one_per_title([d for d in dated if d.state == "disputed"])
+    if disputed:
+        parts = [f"{_describe(d.item)}（{d.witnessed.disagreement()}）" for d in disputed]
+        return review(
+            "以下材料的日期各处所载不一致，不能确定是否在申报日期" + submitted.isoformat() + "之前，需人工核对："
+            + "；".join(parts),
+            [s for d in disputed for s in (d.witnessed.sources() or [d.item.source])],
+            disputed=len(disputed),
+        )
     unknown = _one_per_title([d for d in dated if d.state == "unknown"])
     if unknown:
         return review(
@@ -114,6 +126,7 @@ def representative_work(f: Facts, p: RepresentativeWorkParams) -> RuleResult:
     unsure = [e for e in works if e not in dated]
     if unsure:
         return review("代表作的日期或内容未能可靠识别，需人工核对", ev_sources(works))
+    f.settled("employer_type", "covid_frontline", "applied_title")  # each may exempt the applicant
     note = "（申报日期之后的论文不予认可）" if late else ""
     have = f"，仅提交{len(dated)}篇" if dated else ""
     return missing(f, f"盟市及以上单位申报该系列副高级以上职称须提交代表作（论文或论著）至少{p.min_works}篇{have}{note}",

@@ -172,6 +172,13 @@ class Facts:
         self.threshold = rulebook.confidence_threshold
         self.cutoff = rulebook.cutoff_qual
 
+    def with_value(self, key: str, value: FieldScalar) -> "Facts":
+        """The same dossier with one field read otherwise (as another witness reads it), to see
+        whether a verdict depends on which reading is right."""
+        fv = self.ex.fields[key].model_copy(update={"value": value})
+        ex = self.ex.model_copy(update={"fields": {**self.ex.fields, key: fv}})
+        return Facts(ex, self.rb, self.ctx)
+
     # -- fields ----------------------------------------------------------------------------
 
     def reliable(self, conf: float) -> bool:
@@ -183,6 +190,15 @@ class Facts:
         if fv is None or not self.reliable(fv.confidence) or fv.value in (None, ""):
             return None
         return fv.value
+
+    def settled(self, *keys: str) -> None:
+        """Before a verdict an optional value's absence helped reach (no exemption, no allowance):
+        each of `keys` is read reliably or not on the dossier at all. One read below the threshold
+        might be the value that changes the verdict, so it raises Unreadable (the rule: review)."""
+        for key in keys:
+            fv = self.ex.fields.get(key)
+            if fv is not None and fv.value not in (None, "") and not self.reliable(fv.confidence):
+                self.need(key)
 
     def need(self, key: str) -> FieldScalar:
         fv = self.ex.fields.get(key)
@@ -244,7 +260,8 @@ class Facts:
             submitted = self.submission()
         except Unreadable:
             return {}
-        kinds = list(self.rb.spec("EVIDENCE_DATED").params.kinds)  # type: ignore[attr-defined]
+        dating = self.rb.spec("EVIDENCE_DATED").params
+        kinds = list(dating.kinds)  # type: ignore[attr-defined]
         linked = set(LINKED) | {k for ks in LINKED.values() for k in ks}
         everything = [e for e in self.ex.evidence if e.kind in linked]
         items = [e for e in self.ex.evidence if e.kind in kinds]
@@ -253,7 +270,8 @@ class Facts:
             day = try_date(e.date)
             return day is not None and self.read_by_ocr(e.source) and misread_future(day, self.ctx.processing_date)
 
-        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio), misread)
+        dated = date_items(items, everything, submitted, lambda a, b: titles_match(a, b, ratio), misread,
+                           dating.max_issues_per_year)  # type: ignore[attr-defined]
         return {id(d.item): d for d in dated}
 
     def dated(self, e: Evidence) -> Optional["Dated"]:
@@ -360,6 +378,34 @@ def missing(facts: Facts, message: str, sources: Iterable[Source] = (), **detail
             **details,
         )
     return failed(message, sources, **details)
+
+
+def unsure_parts(facts: Facts, items: Iterable[Evidence]) -> set[str]:
+    """The parts of these documents that are there but not read surely: seen and unread, or read
+    below the rulebook's threshold (Evidence.unread_parts, Evidence.part_confidence)."""
+    out: set[str] = set()
+    for e in items:
+        out.update(e.unread_parts or ())
+        out.update(part for part, conf in (e.part_confidence or {}).items() if not facts.reliable(conf))
+    return out
+
+
+UNREAD_ROW = "?"  # a part whose own key (a year, an item number) went unread: it may be any of them
+
+
+def absent_parts(
+    facts: Facts, message: str, absent: Sequence[str], items: Sequence[Evidence], what: str,
+    sources: Iterable[Source] = (), **details: object,
+) -> RuleResult:
+    """A failure because parts (years, items) were not found on documents that are there — unless
+    one of them may be a part seen but read unsurely: absence rests on confident evidence only,
+    so a human looks (review). `what` follows each part's key in the message (年度, 号条目)."""
+    unsure = unsure_parts(facts, items)
+    maybe = [a for a in absent if a in unsure]
+    if maybe or UNREAD_ROW in unsure:
+        named = "、".join(f"{a}{what}" for a in maybe) if maybe else f"部分{what}"
+        return review(f"{message}；但{named}在材料上可见而未能可靠识别，需人工核对", sources, **details)
+    return missing(facts, message, sources, **details)
 
 
 def known_levels(values: list[str]) -> list[str]:

@@ -170,6 +170,7 @@ def exam_passed(f: Facts, p: ExamParams) -> RuleResult:
         return passed("已提交资格考试成绩合格证明（考评结合）", sources)
     if covid == "unclear":
         return review(covid_msg, covid_src + sources)
+    f.settled("route")  # an exceptional route to the senior level needs no exam
     if any(e.result and "不合格" in e.result for e in certs):
         return failed("资格考试成绩不合格，不能参加评审（一（三）1）", sources)
     if state != "absent":
@@ -432,6 +433,7 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
     if unsure:
         return review("荣誉或奖项证书未能可靠识别（奖项名称、获奖排名或日期未读出），需人工核对是否符合一（五）所列条件",
                       ev_sources(unsure))
+    f.settled("county_years", "township_years")  # years at the grass roots are a basis too
     late = [e for e in f.late if e.kind in ("honor", "award")]
     note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
     offered = [e for e in usable if e.kind in ("honor", "award")]
@@ -485,6 +487,7 @@ def teacher_post_grade(f: Facts, p: PostGradeParams) -> RuleResult:
             allowed = max(allowed, g)
     if grade <= allowed:
         return passed(f"现聘专业技术{grade}级岗位，符合申报{level_name(level)}须聘在{required}级岗位的要求（一（六）2（1））", sources)
+    f.settled("education")  # an education allowance might apply
     extra = f"（硕士研究生可为{allowed}级）" if allowed != required else ""
     return failed(f"现聘专业技术{grade}级岗位，申报{level_name(level)}须聘在下一层级最高等级{required}级岗位{extra}（一（六）2（1））", sources)
 
@@ -553,6 +556,7 @@ def same_region(f: Facts, p: SameRegionParams) -> RuleResult:
     ok = actual == expected if expected == p.city_region else (actual.startswith(expected) and actual != p.city_region)
     if ok:
         return passed(f"所在地区（{region or actual}）与申报地区（{expected}）一致", sources)
+    f.settled("region_level")  # a city-level unit's region is 市直 whatever its district
     return failed(
         f"事业单位人员所在地区（{region or actual}）与申报地区（{expected}）不符，严禁从其他地区和单位申报（二（二））",
         sources,

@@ -18,6 +18,7 @@ from validators.rules.base import (
     NoParams,
     Params,
     RuleResult,
+    absent_parts,
     doc_sources,
     ev_sources,
     failed,
@@ -29,6 +30,7 @@ from validators.rules.base import (
     review,
     same_text,
     try_date,
+    unsure_parts,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +242,7 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
     if not lists:
         return review("送评材料目录单的条目未能可靠识别，需人工核对", sources)
     absent: list[str] = []
+    absent_nos: list[str] = []
     unclear: list[str] = []
     for lst in lists:
         for item in lst.items or []:
@@ -247,13 +250,19 @@ def material_list_matches(f: Facts, p: MaterialListParams) -> RuleResult:
             if not name:
                 continue
             kind, misread = _item_kind(name, p)
-            if kind is None:
+            found = presence(f, kind)[0] if kind is not None else "unsure"
+            if kind is None or found == "unsure":
+                # Its kind unknown, or the document only recognised below the threshold: neither
+                # found nor missing.
                 unclear.append(name)
-            elif not f.has_doc_or_item(kind):
+            elif found == "absent":
                 # A kind guessed through a misread character is not enough to call it missing.
                 (unclear if misread else absent).append(name)
+                if not misread:
+                    absent_nos.append(str(item.get("no")))
     if absent:
-        return missing(f, "目录单所列材料未找到：" + "、".join(absent), sources, missing=absent)
+        return absent_parts(f, "目录单所列材料未找到：" + "、".join(absent), absent_nos, lists, "号条目", sources,
+                            missing=absent)
     if unclear:
         return review("目录单中以下条目无法对应到材料类别，需人工核对：" + "、".join(unclear), sources)
     return passed("目录单所列材料均已找到", sources)
@@ -355,13 +364,20 @@ def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
     absent_years = [str(y) for y in p.years_required if str(y) not in hours]
     card_src = ev_sources(on_time)
     if absent_years:
-        return failed("继续教育审验卡缺少" + "、".join(absent_years) + "年度的审验记录", card_src)
+        return absent_parts(f, "继续教育审验卡缺少" + "、".join(absent_years) + "年度的审验记录", absent_years,
+                            on_time, "年度", card_src)
+    # A year's row read below the threshold is there, but its hours are not known.
+    unsure = sorted(unsure_parts(f, on_time) & {str(y) for y in p.years_required})
     public: Optional[float] = hours.get(str(p.public_hours_year), {}).get("public")
+    if str(p.public_hours_year) in unsure:
+        public = None
     if public is None:
         v = f.value("public_ce_hours")
         public = float(v) if isinstance(v, (int, float)) else None
     if public is None:
         return review(f"{p.public_hours_year}年公需科目学时未能识别，需人工核对", card_src)
+    if unsure:
+        return review(f"继续教育审验卡{'、'.join(unsure)}年度的审验记录识别置信度低，需人工核对", card_src)
     if public < p.min_public_hours:
         return failed(
             f"{p.public_hours_year}年公需科目{public:g}学时，少于要求的{p.min_public_hours:g}学时（一（十）6）",

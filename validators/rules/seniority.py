@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from pydantic import Field, field_validator
 
 from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS, SKILL_LEVELS
+from validators.rules.witnesses import WitnessedDate, date_witness
 from validators.rules.base import (
     known_levels,
     one_char_apart,
     Facts,
     Params,
     RuleResult,
+    Unreadable,
     add_years,
     education_name,
     education_rank,
@@ -281,6 +284,7 @@ def _recognition(f: Facts, p: SeniorityParams) -> RuleResult:
         return failed(f"{worked}，不足认定{level_name(applied)}要求的{need}年", sources, years=years)
     note = ""
     if rp.require_specialty_match:
+        f.settled("specialty", "major")  # a pass without comparing them would rest on nothing
         specialty, major = f.value("specialty"), f.value("major")
         if specialty and major and not fields_related(str(specialty), str(major), rp):
             diploma = _diploma_in(f, edu, str(specialty), str(major), rp)
@@ -423,11 +427,68 @@ ROUTES: dict[str, Callable[[Facts, SeniorityParams], RuleResult]] = {
 }
 
 
+@dataclass(frozen=True)
+class DatedBy:
+    """A route's years run from a date the form states and a certificate prints: two witnesses."""
+
+    key: str  # the form's field
+    kind: str  # the certificate's evidence kind
+    what: str  # the date's name in a message
+    form_says: str
+    cert_says: str
+    level: Callable[[Facts], Optional[str]]  # the level a certificate must be of to witness it
+
+
+def _current_level(f: Facts) -> Optional[str]:
+    try:
+        return f.current_level()
+    except Unreadable:
+        return None
+
+
+_BY_TITLE = DatedBy("current_title_date", "title_cert", "现职称取得时间", "表中所填现职称取得时间", "职称证书所载日期", _current_level)
+_BY_SKILL = DatedBy("skill_level_date", "skill_cert", "技能等级取得时间", "表中所填技能等级取得时间", "技能等级证书所载日期",
+                    lambda f: f.value("skill_level") and str(f.value("skill_level")))
+ROUTE_DATED_BY: dict[str, DatedBy] = {"regular": _BY_TITLE, "series_transfer": _BY_TITLE, "skilled_worker": _BY_SKILL}
+
+
+def route_date_witnesses(f: Facts, by: DatedBy) -> WitnessedDate:
+    """The date as the form gives it and as each reliably read certificate of the level prints it."""
+    fv = f.ex.fields.get(by.key)
+    level = by.level(f)
+    if fv is None or not f.reliable(fv.confidence) or level is None:
+        return WitnessedDate(())
+    certs = [e for e in f.all_items(by.kind) if e.level == level and f.reliable(e.confidence)]
+    return WitnessedDate.of([date_witness(str(fv.value), by.form_says, fv.source)]
+                            + [date_witness(e.date, by.cert_says, e.source) for e in certs])
+
+
+def _holds_under_every_witness(f: Facts, p: SeniorityParams, check: Callable[[Facts, SeniorityParams], RuleResult],
+                               result: RuleResult, by: DatedBy) -> RuleResult:
+    """A pass or fail that rests on the form's date stands only if it is the same under each
+    certificate's reading of that date; where they disagree and the verdict with them, a human
+    reads the originals."""
+    witnessed = route_date_witnesses(f, by)
+    if witnessed.agree or result.outcome not in ("pass", "fail"):
+        return result
+    for w in witnessed.witnesses[1:]:
+        try:
+            other = check(f.with_value(by.key, w.text), p).outcome
+        except Unreadable:
+            other = "review"
+        if other != result.outcome:
+            return review(f"{by.what}各处所载不一致（{witnessed.disagreement()}），据此判断结果不同，需人工核对："
+                          + result.message, result.sources + witnessed.sources(), **result.details)
+    return result
+
+
 def seniority(f: Facts, p: SeniorityParams) -> RuleResult:
     route = f.need_str("route")
     check = ROUTES.get(route)
     if check is None:
         return review(f"申报类型“{route}”无法识别，需人工核对", f.src("route"))
     result = check(f, p)
+    if route in ROUTE_DATED_BY:
+        result = _holds_under_every_witness(f, p, check, result, ROUTE_DATED_BY[route])
     result.details.setdefault("route", route)
     return result
