@@ -152,6 +152,11 @@ CASES: list[Case] = [
      lambda: [{"keywords": ["继续教育"], "kind": "employment"}] + _params("MATERIAL_LIST_MATCHES", "item_kinds"),
      lambda: [Dossier()], {}, "pass", "fail"),
     ("EVIDENCE_DATED", "kinds", lambda: ["award"], lambda: [Dossier().paper("城市道路养护研究", "2020-07")], {}, "fail", "not_applicable"),
+    # 一（十）5: issue 30 of a weekly is out in late July at the earliest, after a paper's claimed
+    # 2020-01; a journal that publishes at most 24 issues a year has no issue 30 to witness anything.
+    ("EVIDENCE_DATED", "max_issues_per_year", lambda: 24,
+     lambda: [Dossier().doc("paper").ev("paper", title="城市道路养护研究", date="2020-01", journal="城市道桥与防洪",
+                                        issn="1009-7716", author_rank=1, issue="2020年第30期")], {}, "review", "pass"),
     ("CLAIMS_SUPPORTED", "match_ratio", lambda: 0.97,
      lambda: [_claim("城市道路沥青路面病害处治研究", "城市道路沥青路面病害成因与处治研究")], {}, "pass", "review"),
     ("CLAIMS_SUPPORTED", "ocr_match_ratio", lambda: 0.95,
