@@ -10,7 +10,7 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput, open_batch
 from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, judge_batch, largest_first
+from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first, policy_year_of
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
 
@@ -50,6 +50,22 @@ def _open_store(db_url: Optional[str]):
     return open_store(db_url)
 
 
+def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Optional[str], rulebook: str, day: dt.date) -> Judged:
+    """Judge the batch and record it. Reading the year's history and recording this batch into
+    it is one transaction under the year's lock: two runs at once would each miss the other."""
+    store = _open_store(db_url)
+    if store is None:
+        return judge_batch(batch, ordered, rulebook, day, None)
+    try:
+        with store.year_lock(policy_year_of(rulebook, day)) as locked:
+            judged = judge_batch(batch, ordered, rulebook, day, locked)
+            extractions = {o.dossier_id: o.extraction for o in ordered if o.extraction is not None}
+            locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)
+        return judged
+    finally:
+        store.close()
+
+
 def finish(
     out: Path,
     batch: BatchInput,
@@ -58,20 +74,11 @@ def finish(
     rulebook: str,
     day: dt.date,
 ) -> dict:
-    """Judge the whole batch, write the outputs, record in the store; the run's summary."""
+    """Judge the whole batch, record it in the store, write the outputs; the run's summary."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
     progress.emit("judging")
-    store = _open_store(db_url)
-    try:
-        judged = judge_batch(batch, ordered, rulebook, day, store)
-        write_outputs(out, batch, judged.results, judged.batch_findings, day)
-        if store is not None:
-            store.record_dossiers(batch.batch_id, judged.policy_year, {
-                o.dossier_id: o.extraction for o in ordered if o.extraction is not None
-            }, judged.results, unit=batch.info.unit)
-    finally:
-        if store is not None:
-            store.close()
+    judged = judge_and_record(batch, ordered, db_url, rulebook, day)
+    write_outputs(out, batch, judged.results, judged.batch_findings, day)
     counts: dict[str, int] = {}
     for r in judged.results:
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -10,9 +10,10 @@ import hashlib
 import json
 import time
 from collections import Counter
-from typing import Iterable, Optional
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
 from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.models import DossierExtraction, DossierResult, Flag
 from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash, verify_chain
+from dossierflow.storage.locks import acquire_year_lock
 from dossierflow.storage.tables import (
     BlacklistRow,
     DecisionRow,
@@ -47,11 +49,34 @@ def lead_id_for(batch_id: str, dossier_id: str, flag: Flag, occurrence: int) -> 
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, bind: Optional[Connection] = None) -> None:
         self.engine = engine
+        # Bound to one connection inside `year_lock`: every read and write then joins the
+        # transaction that holds the lock (SQLite allows only that connection to write).
+        self._bind = bind
+
+    def _session(self) -> Session:
+        return Session(self._bind if self._bind is not None else self.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._bind is None:
+            self.engine.dispose()
+
+    @contextmanager
+    def year_lock(self, policy_year: int) -> Iterator["Store"]:
+        """A Store whose reads and writes form one transaction holding the policy year's lock
+        (`storage.locks`): committed when the block ends, rolled back if it raises."""
+        if self._bind is not None:
+            yield self  # already inside the lock
+            return
+        with self.engine.connect() as conn:
+            acquire_year_lock(conn, policy_year)
+            try:
+                yield Store(self.engine, bind=conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     def __enter__(self) -> "Store":
         return self
@@ -75,7 +100,7 @@ class Store:
         from dossierflow.results import result_line
 
         written = 0
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             for result in results:
                 ex = extractions.get(result.dossier_id) or result.extraction
                 if ex is not None:
@@ -144,11 +169,11 @@ class Store:
         stmt = select(DossierRow.fingerprint)
         if policy_year is not None:
             stmt = stmt.where(DossierRow.policy_year == policy_year)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
 
     def stored_result(self, batch_id: str, dossier_id: str) -> Optional[dict]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalars(
                 select(DossierRow.result).where(DossierRow.batch_id == batch_id, DossierRow.dossier_id == dossier_id)
             ).one_or_none()
@@ -158,7 +183,7 @@ class Store:
         from sqlalchemy import func
 
         tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
     # --- blacklist -----------------------------------------------------------------------
@@ -185,7 +210,7 @@ class Store:
         return BlacklistRow(**entry.model_dump(), created_at=_now())
 
     def add_blacklist(self, entry: NewEntry) -> BlacklistEntry:
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             row = self._blacklist_row(entry)
             session.add(row)
             session.flush()
@@ -197,7 +222,7 @@ class Store:
             stmt = stmt.where(BlacklistRow.id_number == normalise_id(id_number))
         if not include_removed:
             stmt = stmt.where(BlacklistRow.removed_at.is_(None))
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [self._entry(r) for r in session.scalars(stmt)]
 
     def blacklist_lookup(self, id_number: str, on_date: dt.date) -> list[dict]:
@@ -212,11 +237,11 @@ class Store:
             BlacklistRow.start_date <= on_date,
             BlacklistRow.expiry_date > on_date,
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [self._entry(r).lookup_dict() for r in session.scalars(stmt.order_by(BlacklistRow.id))]
 
     def remove_blacklist(self, entry_id: int, reason: str) -> BlacklistEntry:
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             row = session.get(BlacklistRow, entry_id)
             if row is None:
                 raise UsageError(f"没有编号为 {entry_id} 的黑名单记录")
@@ -266,7 +291,7 @@ class Store:
         if batch_id:
             stmt = stmt.where(DossierRow.batch_id == batch_id)
         stmt = stmt.order_by(DossierRow.batch_id, DossierRow.dossier_id, FlagRow.id)
-        with Session(self.engine) as session:
+        with self._session() as session:
             pairs = session.execute(stmt).all()
             decisions = self._decisions_by_lead(session, [f.lead_id for f, _ in pairs])
         out = []
@@ -310,7 +335,7 @@ class Store:
     def _append_decision(
         self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
     ) -> Decision:
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
             prev = last.entry_hash if last else GENESIS
             seq = last.seq + 1 if last else 1
@@ -349,24 +374,24 @@ class Store:
             return self._decision(row)
 
     def decisions(self) -> list[Decision]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return list(self._decisions_by_lead(session).values())
 
     def decision_count(self) -> int:
         from sqlalchemy import func
 
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalar(select(func.count()).select_from(DecisionRow)) or 0
 
     def decision_head(self) -> str:
         """The newest entry hash: note it down to detect later truncation of the log."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             last = session.scalars(select(DecisionRow.entry_hash).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
             return last or GENESIS
 
     def verify_decision_log(self) -> Optional[str]:
         """None when the chain is intact and every ban it created is as recorded; else the first break."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             rows = list(session.scalars(select(DecisionRow).order_by(DecisionRow.seq)))
             problem = verify_chain([(r.seq, r.content, r.prev_hash, r.entry_hash) for r in rows])
             if problem:
