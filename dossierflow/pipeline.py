@@ -145,7 +145,8 @@ def judge_batch(
     batch_eval = evaluate_batch(extractions, findings, rulebook, batch.info)
     flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
     policy_year = policy_year_of(rulebook, processing_date)
-    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year).items():
+    supersedes = tuple(batch.info.supersedes)
+    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, supersedes=supersedes).items():
         flags.setdefault(did, []).extend(extra)
 
     results: list[DossierResult] = []

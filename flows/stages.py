@@ -10,6 +10,7 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput, open_batch
 from dossierflow.output import write_outputs
+from dossierflow.errors import BatchInvalid
 from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first, policy_year_of
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
@@ -50,6 +51,15 @@ def _open_store(db_url: Optional[str]):
     return open_store(db_url)
 
 
+def retire_superseded(store, batch: BatchInput) -> None:
+    """Retire the batches `batch.yaml` says this one supersedes (dossierflow.batches)."""
+    for old in batch.info.supersedes:
+        problem = store.supersede_problem(old, batch.batch_id, batch.info.unit)
+        if problem:
+            raise BatchInvalid(f"batch.yaml 的 supersedes 无法执行：{problem}")
+        store.retire_batch(old, f"批次 {batch.batch_id} 的 batch.yaml 声明替代此批次（补正后重新报送）", "batch.yaml", superseded_by=batch.batch_id)
+
+
 def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Optional[str], rulebook: str, day: dt.date) -> Judged:
     """Judge the batch and record it. Reading the year's history and recording this batch into
     it is one transaction under the year's lock: two runs at once would each miss the other."""
@@ -58,6 +68,7 @@ def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Option
         return judge_batch(batch, ordered, rulebook, day, None)
     try:
         with store.year_lock(policy_year_of(rulebook, day)) as locked:
+            retire_superseded(locked, batch)
             judged = judge_batch(batch, ordered, rulebook, day, locked)
             extractions = {o.dossier_id: o.extraction for o in ordered if o.extraction is not None}
             locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)

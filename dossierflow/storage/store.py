@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from dossierflow.batches import BATCH_ACT_LEAD, RETIRE_ACTION, BatchAct, left_out, retired_batches
 from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
 from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.models import DossierExtraction, DossierResult, Flag
@@ -186,6 +187,94 @@ class Store:
         with self._session() as session:
             return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
+    # --- retired and superseded batches (dossierflow.batches) ---------------------------
+
+    def batch_acts(self) -> list[BatchAct]:
+        with self._session() as session:
+            rows = session.scalars(select(DecisionRow).where(DecisionRow.lead_id == BATCH_ACT_LEAD).order_by(DecisionRow.seq))
+            acts = []
+            for row in rows:
+                c = json.loads(row.content)
+                if c.get("action") == RETIRE_ACTION:
+                    acts.append(BatchAct(
+                        seq=row.seq, batch_id=c["batch_id"], superseded_by=c.get("superseded_by"), reason=c["reason"],
+                        reviewer=c["reviewer"], decided_at=c["decided_at"], entry_hash=row.entry_hash,
+                    ))
+            return acts
+
+    def recorded_batches(self) -> dict[str, dict]:
+        """Every recorded batch: its submitting unit, policy year and number of dossiers."""
+        from sqlalchemy import func
+
+        stmt = select(DossierRow.batch_id, DossierRow.batch_unit, DossierRow.policy_year, func.count()).group_by(
+            DossierRow.batch_id, DossierRow.batch_unit, DossierRow.policy_year
+        )
+        out: dict[str, dict] = {}
+        with self._session() as session:
+            for batch_id, unit, year, n in session.execute(stmt):
+                entry = out.setdefault(batch_id, {"unit": unit, "policy_year": year, "dossiers": 0})
+                entry["dossiers"] += n
+        return out
+
+    def supersede_problem(self, old: str, new: Optional[str], new_unit: Optional[str]) -> Optional[str]:
+        """Why `old` cannot be retired (in favour of `new`, submitted by `new_unit`), in Chinese;
+        None when it can. Only a batch of the same unit can supersede another: one applicant in
+        two units' batches is a duplicate application, not a resubmission."""
+        recorded = self.recorded_batches()
+        if old not in recorded:
+            return f"数据库中没有批次 {old} 的记录"
+        if new is not None and old == new:
+            return f"批次 {old} 不能替代自身"
+        retired = retired_batches(self.batch_acts())
+        if old in retired and retired[old] not in (None, new):
+            return f"批次 {old} 已被批次 {retired[old]} 替代"
+        old_unit = recorded[old]["unit"]
+        if new is not None and old_unit != new_unit:
+            return f"批次 {old} 的报送单位（{old_unit or '未填写'}）与批次 {new} 的报送单位（{new_unit or '未填写'}）不同，不能替代"
+        return None
+
+    def retire_batch(self, batch_id: str, reason: str, reviewer: str, superseded_by: Optional[str] = None) -> Optional[BatchAct]:
+        """Record in the decision log that `batch_id` is retired (superseded by `superseded_by`,
+        or withdrawn). None when the log already says so. The caller checks `supersede_problem`."""
+        for act in self.batch_acts():
+            if act.batch_id == batch_id and act.superseded_by == superseded_by:
+                return None
+        fields = {
+            "lead_id": "",
+            "action": RETIRE_ACTION,
+            "batch_id": batch_id,
+            "superseded_by": superseded_by,
+            "reason": reason,
+            "reviewer": reviewer,
+            "decided_at": _now().isoformat(timespec="seconds"),
+        }
+        if self._bind is None:
+            # The act changes the history every run of the year checks against: take its lock.
+            year = self.recorded_batches().get(batch_id, {}).get("policy_year") or 0
+            with self.year_lock(year) as locked:
+                return locked.retire_batch(batch_id, reason, reviewer, superseded_by)
+        with self._session() as session, session.begin():
+            for attempt in range(20):
+                try:
+                    # A savepoint: a conflict must not abort the transaction holding the lock.
+                    with session.begin_nested():
+                        row = self._append_entry(session, BATCH_ACT_LEAD, fields)
+                    return BatchAct(seq=row.seq, superseded_by=superseded_by, entry_hash=row.entry_hash,
+                                    **{k: fields[k] for k in ("batch_id", "reason", "reviewer", "decided_at")})
+                except IntegrityError:
+                    time.sleep(0.02 * (attempt + 1))  # a reviewer appended first: chain onto theirs
+        raise DatabaseError("决策日志写入冲突，请重试")
+
+    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]:
+        """The recorded dossiers a run of `batch_id` is compared with: every batch except the
+        retired ones and those of its own submission (`dossierflow.batches.left_out`)."""
+        skip = left_out(batch_id, self.batch_acts(), supersedes)
+        stmt = select(DossierRow.fingerprint)
+        if skip:
+            stmt = stmt.where(DossierRow.batch_id.not_in(sorted(skip)))
+        with self._session() as session:
+            return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
+
     # --- blacklist -----------------------------------------------------------------------
 
     @staticmethod
@@ -253,7 +342,7 @@ class Store:
     # --- review --------------------------------------------------------------------------
 
     def _decisions_by_lead(self, session: Session, lead_ids: Optional[list[str]] = None) -> dict[str, Decision]:
-        stmt = select(DecisionRow).order_by(DecisionRow.seq)
+        stmt = select(DecisionRow).where(DecisionRow.lead_id != BATCH_ACT_LEAD).order_by(DecisionRow.seq)
         if lead_ids is not None:
             stmt = stmt.where(DecisionRow.lead_id.in_(lead_ids))
         out: dict[str, Decision] = {}
@@ -294,6 +383,8 @@ class Store:
         with self._session() as session:
             pairs = session.execute(stmt).all()
             decisions = self._decisions_by_lead(session, [f.lead_id for f, _ in pairs])
+        # A retired batch's open leads live on in its resubmission, which was checked again.
+        retired = retired_batches(self.batch_acts()) if status == "open" else {}
         out = []
         for f, d in pairs:
             lead = Lead(
@@ -310,7 +401,7 @@ class Store:
                 unit=d.unit,
                 decision=decisions.get(f.lead_id),
             )
-            if status == "all" or lead.status == status:
+            if (status == "all" or lead.status == status) and lead.batch_id not in retired:
                 out.append(lead)
         return out
 
@@ -332,13 +423,23 @@ class Store:
             time.sleep(0.02 * (attempt + 1))
         raise DatabaseError("决策日志写入冲突，请重试")
 
+    @staticmethod
+    def _append_entry(session: Session, lead_id: str, fields: dict) -> DecisionRow:
+        """Chain one entry onto the decision log in `session`'s transaction. Two writers racing
+        for the same predecessor cannot both commit (unique prev_hash)."""
+        last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
+        prev = last.entry_hash if last else GENESIS
+        seq = last.seq + 1 if last else 1
+        content = canonical({"seq": seq, **fields})
+        row = DecisionRow(seq=seq, lead_id=lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
+        session.add(row)
+        session.flush()
+        return row
+
     def _append_decision(
         self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
     ) -> Decision:
         with self._session() as session, session.begin():
-            last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
-            prev = last.entry_hash if last else GENESIS
-            seq = last.seq + 1 if last else 1
             entry_id = None
             ban_content = None
             if ban is not None:
@@ -352,26 +453,20 @@ class Store:
                     "start_date": ban.start_date.isoformat(),
                     "expiry_date": ban.expiry_date.isoformat(),
                 }
-            content = canonical(
-                {
-                    "seq": seq,
-                    "lead_id": lead.lead_id,
-                    "action": action,
-                    "reason": reason,
-                    "reviewer": reviewer,
-                    "decided_at": _now().isoformat(timespec="seconds"),
-                    "batch_id": lead.batch_id,
-                    "dossier_id": lead.dossier_id,
-                    "code": lead.code,
-                    "kind": kind,
-                    "blacklist_entry_id": entry_id,
-                    "blacklist": ban_content,
-                }
-            )
-            row = DecisionRow(seq=seq, lead_id=lead.lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
-            session.add(row)
-            session.flush()
-            return self._decision(row)
+            fields = {
+                "lead_id": lead.lead_id,
+                "action": action,
+                "reason": reason,
+                "reviewer": reviewer,
+                "decided_at": _now().isoformat(timespec="seconds"),
+                "batch_id": lead.batch_id,
+                "dossier_id": lead.dossier_id,
+                "code": lead.code,
+                "kind": kind,
+                "blacklist_entry_id": entry_id,
+                "blacklist": ban_content,
+            }
+            return self._decision(self._append_entry(session, lead.lead_id, fields))
 
     def decisions(self) -> list[Decision]:
         with self._session() as session:
