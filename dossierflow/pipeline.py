@@ -33,6 +33,7 @@ class Extracted:
     error: Optional[str] = None
     reused: bool = False
     seconds: float = 0.0
+    worker_note: Optional[str] = None  # a problem of the process that read it, for the clerk
 
 
 def extract_or_reuse(

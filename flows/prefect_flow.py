@@ -32,6 +32,7 @@ from flows.stages import finish, list_batch
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
 # after every run; they are not about the batch and would read as failures to a clerk.
 logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+log = logging.getLogger(__name__)
 
 
 @task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
@@ -87,9 +88,14 @@ def dossier_batch(
         finished: Iterable[Extracted] = _on_dask(dask_address, pending, limits, out)
     else:
         finished = (fut.result() for fut in as_completed([extract_task.submit(d, limits, str(out)) for d in pending]))
+    notes: set[str] = set()
     for outcome in finished:
         outcomes[outcome.dossier_id] = outcome
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
+        if outcome.worker_note and outcome.worker_note not in notes:
+            notes.add(outcome.worker_note)  # once per run, not once per dossier
+            log.info(outcome.worker_note)
+            progress.emit("warning", message=outcome.worker_note)
     # The finished futures went with the generator: the slim outcomes are the only copy.
     del finished
     return finish(out, batch, outcomes, db_url, rulebook, day)

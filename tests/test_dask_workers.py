@@ -1,6 +1,6 @@
 """Dask workers and cleanup on the real engines: a local Prefect run and runs on a local Dask
 cluster of worker processes, then no process any of them started is left; workers start no
-Prefect API of their own."""
+Prefect API of their own; a daemonic worker is reported once, naming the setting."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import generate_batch
+from flows.dask_worker import DAEMON_SETTING
 from flows.server_guard import children, is_server
 from tests.conftest import read_results, run_dossier
 
@@ -86,5 +87,20 @@ def test_prefect_and_dask_runs_leave_no_process(tmp_path: Path, monkeypatch: pyt
     stderr, servers = _run_on_cluster(batch, tmp_path / "dask", daemon=False, monkeypatch=monkeypatch)
 
     assert servers == [[], []], "a Dask worker started its own Prefect API server"
+    assert DAEMON_SETTING not in stderr  # non-daemonic workers: nothing to warn about
     assert sorted(read_results(tmp_path / "dask")) == sorted(read_results(tmp_path / "local")) == ["A0001", "A0002"]
+    assert _left_behind(mark) == []
+
+
+@pytest.mark.timeout(900)
+def test_a_daemonic_worker_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mark = _new_mark(monkeypatch)
+    batch = _batch(tmp_path)
+
+    stderr, servers = _run_on_cluster(batch, tmp_path / "dask", daemon=True, monkeypatch=monkeypatch)
+
+    assert stderr.count(DAEMON_SETTING) == 1, stderr[-2000:]
+    assert "守护进程" in stderr
+    assert servers == [[], []]
+    assert {r["status"] for r in read_results(tmp_path / "dask").values()} != {"error"}
     assert _left_behind(mark) == []
