@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dossierflow.errors import BatchInvalid
 from dossierflow.vocab import LEVELS
@@ -38,6 +38,19 @@ class BatchInfo(BaseModel):
     posts: list[PostLine] = Field(default_factory=list)
     has_yaml: bool = False  # whether batch.yaml was there at all (BATCH_PAPERS)
     root_documents: list[str] = Field(default_factory=list)  # other files at the root, by name
+    # Batch ids this batch replaces after a 补正 (dossierflow.batches): one id or a list.
+    supersedes: list[str] = Field(default_factory=list)
+
+    @field_validator("supersedes", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, (str, int)):
+            return [str(value)]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return value
 
 
 def load_batch_info(batch_id: str, yaml_path: Optional[Path]) -> BatchInfo:

@@ -130,6 +130,7 @@ def _mount_subcommands() -> None:
         ("dossierflow.cli_review", "review", "The integrity review queue."),
         ("dossierflow.cli_blacklist", "blacklist", "The 失信黑名单: list, add, check, remove, export."),
         ("dossierflow.cli_audit", "audit", "Reproducible spot checks of processed dossiers."),
+        ("dossierflow.cli_batch", "batch", "Recorded batches; retire one a resubmission supersedes."),
     ):
         try:
             sub = importlib.import_module(module)

@@ -33,6 +33,7 @@ class Extracted:
     error: Optional[str] = None
     reused: bool = False
     seconds: float = 0.0
+    worker_note: Optional[str] = None  # a problem of the process that read it, for the clerk
 
 
 def extract_or_reuse(
@@ -109,6 +110,15 @@ def _active_content_note(extraction: DossierExtraction) -> Optional[str]:
     return "以下文件含有可执行内容（系统未执行），请核实文件来源：" + "、".join(risky)
 
 
+def policy_year_of(rulebook: object, processing_date: dt.date) -> int:
+    """The policy year a run checks duplicates within (the rulebook's, else the run's year)."""
+    if isinstance(rulebook, str):
+        from validators.rulebook import load_rulebook
+
+        rulebook = load_rulebook(rulebook)
+    return int(getattr(rulebook, "policy_year", processing_date.year))
+
+
 def judge_batch(
     batch: BatchInput,
     outcomes: list[Extracted],
@@ -135,8 +145,9 @@ def judge_batch(
     }
     batch_eval = evaluate_batch(extractions, findings, rulebook, batch.info)
     flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
-    policy_year = int(getattr(rulebook, "policy_year", processing_date.year))
-    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year).items():
+    policy_year = policy_year_of(rulebook, processing_date)
+    supersedes = tuple(batch.info.supersedes)
+    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, supersedes=supersedes).items():
         flags.setdefault(did, []).extend(extra)
 
     results: list[DossierResult] = []

@@ -59,7 +59,7 @@ def run_batch(
     cache = ExtractionCache(out_dir)
     read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
     try:
-        from flows.prefect_flow import dossier_batch, task_runner
+        from flows.prefect_flow import dask_plain_address, dossier_batch, task_runner
 
         runner = task_runner(workers, dask_address)
         return dossier_batch.with_options(task_runner=runner)(
@@ -69,6 +69,7 @@ def run_batch(
             rulebook=rulebook,
             processing_date=day.isoformat(),
             limits=limits,
+            dask_address=dask_plain_address(dask_address),
         )
     finally:
         read_ahead.unregister(out_dir)

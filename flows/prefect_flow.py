@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Iterator, Optional
 
 # Reading starts before Prefect's ephemeral API (flows.read_ahead), so its server starts on cores
 # that are already busy; its default 20 s wait is too short on a loaded two-core machine.
@@ -24,15 +25,15 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
-from dossierflow.pipeline import Extracted, extract_slim
-from extractors.readers import slots
+from dossierflow.pipeline import Extracted
+from flows import dask_worker, progress, read_ahead, server_guard
 from flows import database as databases
-from flows import progress, read_ahead, server_guard
 from flows.stages import finish, list_batch
 
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
 # after every run; they are not about the batch and would read as failures to a clerk.
 logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+log = logging.getLogger(__name__)
 
 
 @task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
@@ -41,21 +42,23 @@ def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extract
     outcome = ahead.take(dossier.dossier_id) if ahead is not None else None
     if outcome is not None:
         return outcome
-    _fit_slots_to_dask_worker()
-    return extract_slim(dossier, limits, ExtractionCache(Path(out_dir)))
+    return dask_worker.extract_on_worker(dossier, limits, out_dir)
 
 
-def _fit_slots_to_dask_worker() -> None:
-    """On a Dask worker, parse with as many children as the worker has threads, not as many as
-    the machine has cores: several worker processes may share one machine."""
-    try:
-        from distributed import get_worker
+def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Path) -> Iterator[Extracted]:
+    """Plain Dask tasks, as they finish: the workers need no Prefect API (flows.dask_worker)."""
+    from distributed import Client, as_completed as dask_completed
 
-        threads = get_worker().state.nthreads
-    except (ImportError, ValueError, AttributeError):
-        return
-    if slots.size() != threads:
-        slots.configure(threads)
+    with Client(address) as client:
+        # Submission order is the biggest-first order; priorities keep it on a busy cluster.
+        futures = [
+            client.submit(dask_worker.extract_on_worker, d, limits, str(out), key=f"extract-{d.dossier_id}-{uuid.uuid4().hex}",
+                          priority=len(pending) - i, pure=False)
+            for i, d in enumerate(pending)
+        ]
+        for fut in dask_completed(futures):
+            yield fut.result()
+            fut.release()
 
 
 @flow(name="dossier-batch", validate_parameters=False)
@@ -66,8 +69,11 @@ def dossier_batch(
     rulebook: str = "baotou-2020",
     processing_date: Optional[str] = None,
     limits: Optional[Limits] = None,
+    dask_address: Optional[str] = None,
 ) -> dict:
-    """`database`: the URL with any password as *** (flows.database); None records nothing."""
+    """`database`: the URL with any password as *** (flows.database); None records nothing.
+    `dask_address`: read on this cluster as plain Dask tasks (the flow's API is its own
+    ephemeral one, which workers cannot reach); None: read with the flow's task runner."""
     server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
     limits = limits or Limits.from_env()
     out = Path(out_dir)
@@ -80,22 +86,38 @@ def dossier_batch(
         batch, outcomes, pending = list_batch(Path(batch_path), out, limits)
     # Biggest first: with one task per dossier, a large booklet started last would run alone
     # on one core while the others idle.
-    futures = [extract_task.submit(d, limits, str(out)) for d in pending]
-    for fut in as_completed(futures):
-        outcome: Extracted = fut.result()
+    if dask_address:
+        finished: Iterable[Extracted] = _on_dask(dask_address, pending, limits, out)
+    else:
+        finished = (fut.result() for fut in as_completed([extract_task.submit(d, limits, str(out)) for d in pending]))
+    notes: set[str] = set()
+    for outcome in finished:
         outcomes[outcome.dossier_id] = outcome
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
-    # A finished future keeps its result; dropping them leaves the slim outcomes as the only copy.
-    del futures
+        if outcome.worker_note and outcome.worker_note not in notes:
+            notes.add(outcome.worker_note)  # once per run, not once per dossier
+            log.info(outcome.worker_note)
+            progress.emit("warning", message=outcome.worker_note)
+    # The finished futures went with the generator: the slim outcomes are the only copy.
+    del finished
     return finish(out, batch, outcomes, databases.resolve(database), rulebook, day)
 
 
 def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):
     """Threads by default (each file is parsed in its own subprocess, so threads are enough to
-    keep every core busy); a Dask cluster when an address is given."""
+    keep every core busy); a Dask cluster when an address is given and the flow reports to a
+    shared Prefect server (else the flow submits plain Dask tasks itself: `dask_plain_address`)."""
     address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
-    if address:
+    if address and dask_worker.flow_api_is_shared():
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=address)
     return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 2)
+
+
+def dask_plain_address(dask_address: Optional[str] = None) -> Optional[str]:
+    """The cluster to hand plain Dask tasks to: when there is one and no shared Prefect API."""
+    address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
+    if address and not dask_worker.flow_api_is_shared():
+        return address
+    return None

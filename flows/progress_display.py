@@ -67,6 +67,8 @@ class ProgressDisplay:
             step = max(1, self.total // 10)
             if not self.live and (self.done % step == 0 or self.done == self.total):
                 self.console.print(f"read {self.done}/{self.total} {self._note()}".rstrip())
+        elif event == "warning":
+            self.console.print(f"[yellow]警告：[/yellow]{data.get('message', '')}")
         elif event == "judging":
             if self.task is not None:
                 self.bar.update(self.task, description="applying rules")

@@ -8,10 +8,10 @@ from typing import Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
-from dossierflow.errors import EmptyBatch
+from dossierflow.errors import BatchInvalid, EmptyBatch
 from dossierflow.ingest import BatchInput, DossierInput, no_dossiers_message, open_batch
 from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, judge_batch, largest_first
+from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first, policy_year_of
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
 
@@ -67,6 +67,34 @@ def _open_store(db_url: Optional[str]):
     return open_store(db_url)
 
 
+def retire_superseded(store, batch: BatchInput) -> None:
+    """Retire the batches `batch.yaml` says this one supersedes (dossierflow.batches)."""
+    for old in batch.info.supersedes:
+        problem = store.supersede_problem(old, batch.batch_id, batch.info.unit)
+        if problem:
+            raise BatchInvalid(f"batch.yaml 的 supersedes 无法执行：{problem}")
+        store.retire_batch(old, f"批次 {batch.batch_id} 的 batch.yaml 声明替代此批次（补正后重新报送）", "batch.yaml", superseded_by=batch.batch_id)
+
+
+def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Optional[str], rulebook: str,
+                     day: dt.date) -> tuple[Judged, Optional[dict]]:
+    """Judge the batch and record it; with the change log's head after it (None without a
+    database). Reading the year's history and recording this batch into it is one transaction
+    under the year's lock: two runs at once would each miss the other."""
+    store = _open_store(db_url)
+    if store is None:
+        return judge_batch(batch, ordered, rulebook, day, None), None
+    try:
+        with store.year_lock(policy_year_of(rulebook, day)) as locked:
+            retire_superseded(locked, batch)
+            judged = judge_batch(batch, ordered, rulebook, day, locked)
+            extractions = {o.dossier_id: o.extraction for o in ordered if o.extraction is not None}
+            locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)
+        return judged, store.log_head().model_dump()
+    finally:
+        store.close()
+
+
 def finish(
     out: Path,
     batch: BatchInput,
@@ -79,19 +107,8 @@ def finish(
     Recorded first so that batch.json carries the change log's head after this batch's leads."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
     progress.emit("judging")
-    store = _open_store(db_url)
-    try:
-        judged = judge_batch(batch, ordered, rulebook, day, store)
-        log_head = None
-        if store is not None:
-            store.record_dossiers(batch.batch_id, judged.policy_year, {
-                o.dossier_id: o.extraction for o in ordered if o.extraction is not None
-            }, judged.results, unit=batch.info.unit)
-            log_head = store.log_head().model_dump()
-        write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head)
-    finally:
-        if store is not None:
-            store.close()
+    judged, log_head = judge_and_record(batch, ordered, db_url, rulebook, day)
+    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head)
     counts: dict[str, int] = {}
     for r in judged.results:
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -10,18 +10,21 @@ import hashlib
 import json
 import time
 from collections import Counter
-from typing import Callable, Iterable, Optional, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from dossierflow.batches import BATCH_ACT_LEAD, RETIRE_ACTION, BatchAct, left_out, retired_batches
 from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
 from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.ledger import Ledger, LogHead, key_file_path
 from dossierflow.models import DossierExtraction, DossierResult, Flag
 from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash
 from dossierflow.storage import changelog
+from dossierflow.storage.locks import acquire_year_lock
 from dossierflow.storage.tables import (
     BlacklistRow,
     DecisionRow,
@@ -56,13 +59,21 @@ class Store:
     """`ledger` holds the change log's key and the head noted outside the database; every write
     below appends to the log in the same transaction and notes the new head after it commits."""
 
-    def __init__(self, engine: Engine, ledger: Optional[Ledger] = None) -> None:
+    def __init__(self, engine: Engine, ledger: Optional[Ledger] = None, bind: Optional[Connection] = None) -> None:
         self.engine = engine
         self.ledger = ledger or Ledger(key_file_path(), identity=engine.url.render_as_string(hide_password=True))
+        # Bound to one connection inside `year_lock`: every read and write then joins the
+        # transaction that holds the lock (SQLite allows only that connection to write).
+        self._bind = bind
+
+    def _session(self, **kw) -> Session:  # type: ignore[no-untyped-def]
+        return Session(self._bind if self._bind is not None else self.engine, **kw)
 
     def _write(self, change: Callable[[Session], T]) -> T:
         """Run `change` in one transaction, retried when another writer took the log's next
         entry first (the unique seq and prev_hash refuse a fork), then note the head."""
+        if self._bind is not None:
+            return self._write_locked(change)
         for attempt in range(20):
             try:
                 with Session(self.engine, expire_on_commit=False) as session:
@@ -80,11 +91,43 @@ class Store:
             time.sleep(0.02 * (attempt + 1))
         raise DatabaseError("日志写入冲突，请重试")
 
+    def _write_locked(self, change: Callable[[Session], T]) -> T:
+        """Inside `year_lock`: each attempt in a savepoint, so an entry a reviewer appended first
+        costs the attempt, not the transaction that holds the lock. `year_lock` notes the head
+        once that transaction commits."""
+        with self._session(expire_on_commit=False) as session, session.begin():
+            for attempt in range(20):
+                try:
+                    with session.begin_nested():
+                        changelog.start_if_empty(session, self.ledger)
+                        return change(session)
+                except IntegrityError:
+                    time.sleep(0.02 * (attempt + 1))
+        raise DatabaseError("日志写入冲突，请重试")
+
     def _log(self, session: Session, kind: str, body: dict) -> LogHead:
         return changelog.append(session, self.ledger, kind, body)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._bind is None:
+            self.engine.dispose()
+
+    @contextmanager
+    def year_lock(self, policy_year: int) -> Iterator["Store"]:
+        """A Store whose reads and writes form one transaction holding the policy year's lock
+        (`storage.locks`): committed when the block ends, rolled back if it raises."""
+        if self._bind is not None:
+            yield self  # already inside the lock
+            return
+        with self.engine.connect() as conn:
+            acquire_year_lock(conn, policy_year)
+            try:
+                yield Store(self.engine, self.ledger, bind=conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        self.ledger.note_head(self.log_head())
 
     def __enter__(self) -> "Store":
         return self
@@ -184,11 +227,11 @@ class Store:
         stmt = select(DossierRow.fingerprint)
         if policy_year is not None:
             stmt = stmt.where(DossierRow.policy_year == policy_year)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
 
     def stored_result(self, batch_id: str, dossier_id: str) -> Optional[dict]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalars(
                 select(DossierRow.result).where(DossierRow.batch_id == batch_id, DossierRow.dossier_id == dossier_id)
             ).one_or_none()
@@ -198,8 +241,88 @@ class Store:
         from sqlalchemy import func
 
         tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow, LogEntryRow)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
+
+    # --- retired and superseded batches (dossierflow.batches) ---------------------------
+
+    def batch_acts(self) -> list[BatchAct]:
+        with self._session() as session:
+            rows = session.scalars(select(DecisionRow).where(DecisionRow.lead_id == BATCH_ACT_LEAD).order_by(DecisionRow.seq))
+            acts = []
+            for row in rows:
+                c = json.loads(row.content)
+                if c.get("action") == RETIRE_ACTION:
+                    acts.append(BatchAct(
+                        seq=row.seq, batch_id=c["batch_id"], superseded_by=c.get("superseded_by"), reason=c["reason"],
+                        reviewer=c["reviewer"], decided_at=c["decided_at"], entry_hash=row.entry_hash,
+                    ))
+            return acts
+
+    def recorded_batches(self) -> dict[str, dict]:
+        """Every recorded batch: its submitting unit, policy year and number of dossiers."""
+        from sqlalchemy import func
+
+        stmt = select(DossierRow.batch_id, DossierRow.batch_unit, DossierRow.policy_year, func.count()).group_by(
+            DossierRow.batch_id, DossierRow.batch_unit, DossierRow.policy_year
+        )
+        out: dict[str, dict] = {}
+        with self._session() as session:
+            for batch_id, unit, year, n in session.execute(stmt):
+                entry = out.setdefault(batch_id, {"unit": unit, "policy_year": year, "dossiers": 0})
+                entry["dossiers"] += n
+        return out
+
+    def supersede_problem(self, old: str, new: Optional[str], new_unit: Optional[str]) -> Optional[str]:
+        """Why `old` cannot be retired (in favour of `new`, submitted by `new_unit`), in Chinese;
+        None when it can. Only a batch of the same unit can supersede another: one applicant in
+        two units' batches is a duplicate application, not a resubmission."""
+        recorded = self.recorded_batches()
+        if old not in recorded:
+            return f"数据库中没有批次 {old} 的记录"
+        if new is not None and old == new:
+            return f"批次 {old} 不能替代自身"
+        retired = retired_batches(self.batch_acts())
+        if old in retired and retired[old] not in (None, new):
+            return f"批次 {old} 已被批次 {retired[old]} 替代"
+        old_unit = recorded[old]["unit"]
+        if new is not None and old_unit != new_unit:
+            return f"批次 {old} 的报送单位（{old_unit or '未填写'}）与批次 {new} 的报送单位（{new_unit or '未填写'}）不同，不能替代"
+        return None
+
+    def retire_batch(self, batch_id: str, reason: str, reviewer: str, superseded_by: Optional[str] = None) -> Optional[BatchAct]:
+        """Record in the decision log that `batch_id` is retired (superseded by `superseded_by`,
+        or withdrawn). None when the log already says so. The caller checks `supersede_problem`."""
+        for act in self.batch_acts():
+            if act.batch_id == batch_id and act.superseded_by == superseded_by:
+                return None
+        fields = {
+            "lead_id": "",
+            "action": RETIRE_ACTION,
+            "batch_id": batch_id,
+            "superseded_by": superseded_by,
+            "reason": reason,
+            "reviewer": reviewer,
+            "decided_at": _now().isoformat(timespec="seconds"),
+        }
+        if self._bind is None:
+            # The act changes the history every run of the year checks against: take its lock.
+            year = self.recorded_batches().get(batch_id, {}).get("policy_year") or 0
+            with self.year_lock(year) as locked:
+                return locked.retire_batch(batch_id, reason, reviewer, superseded_by)
+        row = self._write(lambda session: self._append_entry(session, BATCH_ACT_LEAD, fields))
+        return BatchAct(seq=row.seq, superseded_by=superseded_by, entry_hash=row.entry_hash,
+                        **{k: fields[k] for k in ("batch_id", "reason", "reviewer", "decided_at")})
+
+    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]:
+        """The recorded dossiers a run of `batch_id` is compared with: every batch except the
+        retired ones and those of its own submission (`dossierflow.batches.left_out`)."""
+        skip = left_out(batch_id, self.batch_acts(), supersedes)
+        stmt = select(DossierRow.fingerprint)
+        if skip:
+            stmt = stmt.where(DossierRow.batch_id.not_in(sorted(skip)))
+        with self._session() as session:
+            return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
 
     # --- blacklist -----------------------------------------------------------------------
 
@@ -241,7 +364,7 @@ class Store:
             stmt = stmt.where(BlacklistRow.id_number == normalise_id(id_number))
         if not include_removed:
             stmt = stmt.where(BlacklistRow.removed_at.is_(None))
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [self._entry(r) for r in session.scalars(stmt)]
 
     def blacklist_lookup(self, id_number: str, on_date: dt.date) -> list[dict]:
@@ -256,7 +379,7 @@ class Store:
             BlacklistRow.start_date <= on_date,
             BlacklistRow.expiry_date > on_date,
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [self._entry(r).lookup_dict() for r in session.scalars(stmt.order_by(BlacklistRow.id))]
 
     def remove_blacklist(self, entry_id: int, reason: str, removed_by: str) -> BlacklistEntry:
@@ -307,7 +430,7 @@ class Store:
     # --- review --------------------------------------------------------------------------
 
     def _decisions_by_lead(self, session: Session, lead_ids: Optional[list[str]] = None) -> dict[str, Decision]:
-        stmt = select(DecisionRow).order_by(DecisionRow.seq)
+        stmt = select(DecisionRow).where(DecisionRow.lead_id != BATCH_ACT_LEAD).order_by(DecisionRow.seq)
         if lead_ids is not None:
             stmt = stmt.where(DecisionRow.lead_id.in_(lead_ids))
         out: dict[str, Decision] = {}
@@ -345,9 +468,11 @@ class Store:
         if batch_id:
             stmt = stmt.where(DossierRow.batch_id == batch_id)
         stmt = stmt.order_by(DossierRow.batch_id, DossierRow.dossier_id, FlagRow.id)
-        with Session(self.engine) as session:
+        with self._session() as session:
             pairs = session.execute(stmt).all()
             decisions = self._decisions_by_lead(session, [f.lead_id for f, _ in pairs])
+        # A retired batch's open leads live on in its resubmission, which was checked again.
+        retired = retired_batches(self.batch_acts()) if status == "open" else {}
         out = []
         for f, d in pairs:
             lead = Lead(
@@ -364,13 +489,27 @@ class Store:
                 unit=d.unit,
                 decision=decisions.get(f.lead_id),
             )
-            if status == "all" or lead.status == status:
+            if (status == "all" or lead.status == status) and lead.batch_id not in retired:
                 out.append(lead)
         return out
 
     def lead(self, lead_id: str) -> Optional[Lead]:
         matches = self.leads(status="all", lead_id=lead_id)
         return matches[0] if matches else None
+
+    def _append_entry(self, session: Session, lead_id: str, fields: dict) -> DecisionRow:
+        """Chain one entry onto the decision table, and its twin onto the change log, in
+        `session`'s transaction. Two writers racing for the same predecessor cannot both commit
+        (unique prev_hash)."""
+        last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
+        prev = last.entry_hash if last else GENESIS
+        seq = last.seq + 1 if last else 1
+        content = canonical({"seq": seq, **fields})
+        row = DecisionRow(seq=seq, lead_id=lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
+        session.add(row)
+        session.flush()
+        self._log(session, "decision", {"decision_seq": seq, "decision": content})
+        return row
 
     def append_decision(
         self, lead: Lead, action: Action, reason: str, reviewer: str, kind: Optional[str], ban: Optional[NewEntry]
@@ -381,9 +520,6 @@ class Store:
             taken = session.scalars(select(DecisionRow).where(DecisionRow.lead_id == lead.lead_id).limit(1)).one_or_none()
             if taken is not None:  # decided by another reviewer since this one looked
                 raise UsageError(f"线索 {lead.lead_id} 已有决定 #{taken.seq}，不能重复决定")
-            last = session.scalars(select(DecisionRow).order_by(DecisionRow.seq.desc()).limit(1)).one_or_none()
-            prev = last.entry_hash if last else GENESIS
-            seq = last.seq + 1 if last else 1
             entry_id = None
             ban_content = None
             if ban is not None:
@@ -398,49 +534,42 @@ class Store:
                     "start_date": ban.start_date.isoformat(),
                     "expiry_date": ban.expiry_date.isoformat(),
                 }
-            content = canonical(
-                {
-                    "seq": seq,
-                    "lead_id": lead.lead_id,
-                    "action": action,
-                    "reason": reason,
-                    "reviewer": reviewer,
-                    "decided_at": _now().isoformat(timespec="seconds"),
-                    "batch_id": lead.batch_id,
-                    "dossier_id": lead.dossier_id,
-                    "code": lead.code,
-                    "kind": kind,
-                    "blacklist_entry_id": entry_id,
-                    "blacklist": ban_content,
-                }
-            )
-            row = DecisionRow(seq=seq, lead_id=lead.lead_id, content=content, prev_hash=prev, entry_hash=chain_hash(prev, content))
-            session.add(row)
-            session.flush()
-            self._log(session, "decision", {"decision_seq": seq, "decision": content})
-            return self._decision(row)
+            fields = {
+                "lead_id": lead.lead_id,
+                "action": action,
+                "reason": reason,
+                "reviewer": reviewer,
+                "decided_at": _now().isoformat(timespec="seconds"),
+                "batch_id": lead.batch_id,
+                "dossier_id": lead.dossier_id,
+                "code": lead.code,
+                "kind": kind,
+                "blacklist_entry_id": entry_id,
+                "blacklist": ban_content,
+            }
+            return self._decision(self._append_entry(session, lead.lead_id, fields))
 
         return self._write(change)
 
     def decisions(self) -> list[Decision]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return list(self._decisions_by_lead(session).values())
 
     def decision_count(self) -> int:
         from sqlalchemy import func
 
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalar(select(func.count()).select_from(DecisionRow)) or 0
 
     def log_head(self) -> LogHead:
         """The change log's newest entry (count and hash)."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             return changelog.head(session)
 
     def verify_log(self) -> tuple[Optional[str], LogHead]:
         """(None, head) when the change log is intact, agrees with the head noted outside the
         database, and the decisions, blacklist and leads are what it says; else the first problem."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             return changelog.verify(session, self.ledger)
 
     def verify_decision_log(self) -> Optional[str]:
@@ -449,5 +578,5 @@ class Store:
     def log_entry_hash(self, seq: int) -> Optional[str]:
         """The hash of the log's entry `seq` (None when there is none): does the log still hold
         a head noted earlier (batch.json)?"""
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalars(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == seq)).one_or_none()

@@ -2,7 +2,8 @@
 
 `dossier_flags` looks at one dossier; `cross_flags` compares the batch's dossiers with each other
 and with every earlier batch the store holds (excluding this batch's own earlier records of the
-same dossiers, so a re-run never flags a dossier against itself).
+same dossiers, so a re-run never flags a dossier against itself, and retired or superseded
+batches, `dossierflow.batches`).
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ def cross_flags(
     batch_id: str,
     policy_year: int,
     thresholds: CrossThresholds = CrossThresholds(),
+    supersedes: tuple[str, ...] = (),
 ) -> dict[str, list[Flag]]:
+    """`supersedes`: the batches this one declares it replaces (batch.yaml); they, and retired
+    batches, are left out of the history (`dossierflow.batches`)."""
     current = [fingerprint(ex, batch_id, policy_year) for ex in extractions.values()]
     history: list[DossierPrint] = []
     if store is not None:
         history = [
-            p for p in store.load_prints() if not (p.batch_id == batch_id and p.dossier_id in extractions)
+            p for p in store.history_for(batch_id, supersedes) if not (p.batch_id == batch_id and p.dossier_id in extractions)
         ]
     return find_cross_flags(current, history, batch_id, thresholds)

@@ -1,0 +1,60 @@
+"""The policy-year lock: one run at a time checks a year's history and records into it.
+
+The cross-batch checks read every earlier batch of the policy year and the run then records its
+own dossiers. Two runs doing that at once would each miss the other (both read a history without
+the other's dossiers). Holding this lock from the read to the commit makes the pair atomic:
+
+- PostgreSQL: `pg_advisory_xact_lock(namespace, year)`, released by the commit or rollback of
+  the transaction, or by the server when the connection dies with its process.
+- SQLite: `BEGIN IMMEDIATE`, the database's write lock, taken before the history is read.
+
+Runs of other policy years are not held up on PostgreSQL; SQLite has one writer per file anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
+
+from dossierflow.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+# The first key of the two-key advisory lock: keeps these locks apart from any other
+# application's advisory locks on a shared server. (A fixed arbitrary number: "dossierflow".)
+ADVISORY_NAMESPACE = 0x646F5353
+# SQLite waits busy_timeout (10 s) per attempt; judging a city batch may hold the lock longer.
+SQLITE_WAIT_SECONDS = 3600.0
+
+
+def acquire_year_lock(conn: Connection, policy_year: int) -> None:
+    """Block until this connection's transaction holds the lock of `policy_year`."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :year)"), {"ns": ADVISORY_NAMESPACE, "year": int(policy_year)})
+        return
+    if dialect == "sqlite":
+        _begin_immediate(conn)
+        return
+    raise DatabaseError(f"不支持的数据库类型：{dialect}")
+
+
+def _begin_immediate(conn: Connection) -> None:
+    deadline = time.monotonic() + SQLITE_WAIT_SECONDS
+    waited = False
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            conn.rollback()
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise DatabaseError("数据库被其他运行长时间占用，无法记录本批次，请稍后重试") from exc
+            if not waited:
+                log.warning("another run is judging the same database; waiting for it to finish")
+                waited = True

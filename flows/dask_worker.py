@@ -1,0 +1,70 @@
+"""What runs on a Dask worker: one dossier's extraction, with no Prefect API of its own.
+
+A Prefect task on a worker needs an API to report to. Without one configured (`PREFECT_API_URL`)
+Prefect starts a temporary API server inside each worker process, which outlives a stopped
+worker. So when the flow runs on its own ephemeral API, the flow hands dossiers to the cluster as
+plain Dask tasks (`extract_on_worker`, nothing of Prefect imported on the worker); only with a
+shared Prefect server do the workers run Prefect tasks, reporting to the flow's API.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+from pathlib import Path
+from typing import Optional
+
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.ingest import DossierInput
+from dossierflow.pipeline import Extracted, extract_slim
+from extractors.readers import slots
+
+log = logging.getLogger(__name__)
+
+DAEMON_SETTING = "DASK_DISTRIBUTED__WORKER__DAEMON=False"
+DAEMON_WARNING = (
+    "Dask 工作进程是守护进程，不能保留常驻的文件读取子进程，每个文件都要新启动一个解释器读取，"
+    f"读取速度慢 2–10 倍。请在启动 dask worker 时设置 {DAEMON_SETTING}。"
+)
+_warned = False
+
+
+def daemon_note() -> Optional[str]:
+    """The warning when this process is daemonic (Dask's default for worker processes), logged
+    once per process; returned every time, so the flow can show it to the clerk once."""
+    global _warned
+    if not mp.current_process().daemon:
+        return None
+    if not _warned:
+        _warned = True
+        log.warning(DAEMON_WARNING)
+    return DAEMON_WARNING
+
+
+def fit_slots_to_worker() -> None:
+    """On a Dask worker, parse with as many children as the worker has threads, not as many as
+    the machine has cores: several worker processes may share one machine."""
+    try:
+        from distributed import get_worker
+
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    if slots.size() != threads:
+        slots.configure(threads)
+
+
+def extract_on_worker(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
+    fit_slots_to_worker()
+    note = daemon_note()
+    outcome = extract_slim(dossier, limits, ExtractionCache(Path(out_dir)))
+    outcome.worker_note = note
+    return outcome
+
+
+def flow_api_is_shared() -> bool:
+    """Whether the flow reports to a configured Prefect server that workers can reach too."""
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
