@@ -29,6 +29,10 @@ KNOWN_CODES = tuple(RULE_CODES) + tuple(BATCH_RULE_CODES)
 
 class _RawRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # What clerks read: the rule's Chinese name, and for a materials rule what the unit must
+    # hand in to put it right (the 补正通知 quotes it). Optional so a draft rulebook still loads.
+    title: str = ""
+    remedy: str = ""
     clause: str = Field(min_length=1)
     severity: Severity
     params: dict = Field(default_factory=dict)
@@ -63,6 +67,13 @@ class RuleSpec:
     clause: str
     severity: Severity
     params: Params
+    title: str = ""
+    remedy: str = ""
+
+    @property
+    def name(self) -> str:
+        """The Chinese name people read, the code when the rulebook gives none."""
+        return self.title or self.code
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,9 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
             params = impl.params.model_validate(entry.params)
         except ValidationError as exc:
             raise RulebookError(f"rulebook {where}: rule {code}: bad parameter {_errors(exc)}") from exc
-        specs[code] = RuleSpec(code=code, clause=entry.clause, severity=entry.severity, params=params)
+        specs[code] = RuleSpec(
+            code=code, clause=entry.clause, severity=entry.severity, params=params, title=entry.title, remedy=entry.remedy
+        )
 
     return Rulebook(
         name=raw.name,
