@@ -44,6 +44,9 @@ def run(
     dask_address: Optional[str] = typer.Option(None, "--dask-address", envvar="DOSSIER_DASK_ADDRESS", help="Run tasks on this Dask scheduler."),
     date: Optional[str] = typer.Option(None, "--date", help="Processing date YYYY-MM-DD (default: today); fixes DATE_IMPOSSIBLE and PUBLICITY_DONE for reproducible runs."),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record history or consult the blacklist."),
+    notice_template: Optional[Path] = typer.Option(
+        None, "--notice-template", help="The office's own 补正通知 Word template (.docx); placeholders as in dossierflow/templates/make_notice_template.py."
+    ),
 ) -> None:
     """Process a batch through the Prefect flow and write OUT/results.jsonl and the reports."""
     _quiet_prefect()
@@ -51,9 +54,13 @@ def run(
     from flows.progress_display import ProgressDisplay
 
     day = _parse_date(date)
+    if notice_template is not None:
+        from dossierflow.notices import load_template
+
+        load_template(notice_template)  # a bad template is a usage error before any reading starts
     db_url = None if no_db else _db_url(db)
     with ProgressDisplay(err):
-        summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address)
+        summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address, notice_template=notice_template)
     counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
     err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
 

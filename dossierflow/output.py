@@ -1,4 +1,4 @@
-"""Everything a run writes under OUT: results.jsonl, batch.json and the HTML reports.
+"""Everything a run writes under OUT: results.jsonl, batch.json, the HTML reports, the notices.
 
 results.jsonl keeps ID numbers in full (downstream matching needs them); the HTML reports are
 for people and show them masked.
@@ -17,6 +17,7 @@ from dossierflow import atomic
 from dossierflow.ingest import BatchInput
 from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
+from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
@@ -65,8 +66,53 @@ def batch_summary(batch: BatchInput, results: list[DossierResult], batch_finding
     }
 
 
+def _rule_specs(rulebook: object | None) -> dict:
+    if rulebook is None:
+        from validators.rulebook import load_rulebook
+
+        rulebook = load_rulebook()
+    return dict(rulebook.rules)  # type: ignore[attr-defined]
+
+
+def _policy(rulebook: object | None) -> str:
+    return getattr(rulebook, "policy", "") or "2020年包头市职称改革工作安排意见"
+
+
+def write_office_papers(
+    out_dir: Path,
+    batch: BatchInput,
+    lines: list[dict],
+    processing_date: dt.date,
+    rulebook: object | None = None,
+    notice_template: Path | None = None,
+) -> None:
+    """What the office sends out: a 补正通知 per returned dossier (and per unit)."""
+    specs = _rule_specs(rulebook)
+    day = processing_date
+    notices = [
+        notice_for(
+            line,
+            specs,
+            batch_id=batch.batch_id,
+            batch_unit=batch.info.unit,
+            policy=_policy(rulebook),
+            date_text=f"{day.year}年{day.month}月{day.day}日",
+        )
+        for line in lines
+        if line["status"] == "returned"
+    ]
+    write_notices(out_dir, notices, load_template(notice_template), atomic.write_bytes)
+
+
 def write_outputs(
-    out_dir: Path, batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date
+    out_dir: Path,
+    batch: BatchInput,
+    results: list[DossierResult],
+    batch_findings: list[dict],
+    processing_date: dt.date,
+    *,
+    rulebook: object | None = None,
+    notice_template: Path | None = None,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [result_line(r) for r in results]
@@ -123,6 +169,7 @@ def write_outputs(
             skipped=batch.skipped,
         ),
     )
+    write_office_papers(out_dir, batch, lines, processing_date, rulebook, notice_template)
     atomic.write_json(out_dir / "batch.json", summary)
     # Written last: its presence means the run finished (a killed run leaves the previous one).
     atomic.write_jsonl(out_dir / "results.jsonl", lines)

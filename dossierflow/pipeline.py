@@ -85,6 +85,7 @@ class Judged:
     results: list[DossierResult]
     policy_year: int
     batch_findings: list[dict] = field(default_factory=list)
+    rulebook: object | None = None  # the Rulebook judged with: its rule names for what people read
 
 
 def _unreadable_note(extraction: DossierExtraction) -> Optional[str]:
@@ -175,7 +176,9 @@ def judge_batch(
                 versions=versions,
             )
         )
-    return Judged(results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval))
+    return Judged(
+        results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval), rulebook=rulebook
+    )
 
 
 def _batch_findings_as_dicts(batch_eval: object) -> list[dict]:

@@ -42,15 +42,17 @@ def run_batch(
     workers: Optional[int] = None,
     dask_address: Optional[str] = None,
     limits: Optional[Limits] = None,
+    notice_template: Optional[Path] = None,
 ) -> dict:
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
         raise BatchNotFound(f"batch not found: {batch_path}")
     limits = limits or Limits.from_env()
     day = processing_date or dt.date.today()
+    template = str(notice_template) if notice_template else None
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:
-        return finish(out_dir, batch, outcomes, db_url, rulebook, day)
+        return finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
@@ -68,6 +70,7 @@ def run_batch(
             rulebook=rulebook,
             processing_date=day.isoformat(),
             limits=limits,
+            notice_template=template,
         )
     finally:
         read_ahead.unregister(out_dir)

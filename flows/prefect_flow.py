@@ -65,6 +65,7 @@ def dossier_batch(
     rulebook: str = "baotou-2020",
     processing_date: Optional[str] = None,
     limits: Optional[Limits] = None,
+    notice_template: Optional[str] = None,
 ) -> dict:
     server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
     limits = limits or Limits.from_env()
@@ -85,7 +86,7 @@ def dossier_batch(
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
     # A finished future keeps its result; dropping them leaves the slim outcomes as the only copy.
     del futures
-    return finish(out, batch, outcomes, db_url, rulebook, day)
+    return finish(out, batch, outcomes, db_url, rulebook, day, notice_template)
 
 
 def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):

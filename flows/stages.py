@@ -57,6 +57,7 @@ def finish(
     db_url: Optional[str],
     rulebook: str,
     day: dt.date,
+    notice_template: Optional[str] = None,
 ) -> dict:
     """Judge the whole batch, write the outputs, record in the store; the run's summary."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
@@ -64,7 +65,15 @@ def finish(
     store = _open_store(db_url)
     try:
         judged = judge_batch(batch, ordered, rulebook, day, store)
-        write_outputs(out, batch, judged.results, judged.batch_findings, day)
+        write_outputs(
+            out,
+            batch,
+            judged.results,
+            judged.batch_findings,
+            day,
+            rulebook=judged.rulebook,
+            notice_template=Path(notice_template) if notice_template else None,
+        )
         if store is not None:
             store.record_dossiers(batch.batch_id, judged.policy_year, {
                 o.dossier_id: o.extraction for o in ordered if o.extraction is not None

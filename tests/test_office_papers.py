@@ -1,0 +1,145 @@
+"""What the office sends out after a run: 补正通知 (Word), opened with python-docx and checked
+against results.jsonl of a real `dossier run`.
+
+The batch is DOCX and text PDFs only (no OCR) so the run stays short."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from dossierflow.errors import ExitCode
+from dossierflow.notices import Notice, NoticeItem, write_notices
+from dossierflow.privacy import mask_id
+from fixtures.generate import generate_batch
+from tests.conftest import read_results, run_dossier
+from validators.rulebook import load_rulebook
+
+pytestmark = pytest.mark.e2e
+
+RUN_DATE = "2020-07-01"
+SCENARIOS = "clean,fail:PLEDGE_SIGNED,fail:PHOTO_PRESENT,fail:CE_CARD_VALID,fail:SENIORITY,fail:ENTRUSTMENT_PRESENT"
+RULES = load_rulebook().rules
+
+
+def _doc_text(doc) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def _table_rows(doc) -> list[list[str]]:
+    return [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, dict]]:
+    work = tmp_path_factory.mktemp("office")
+    batch = work / "batch-office"
+    generate_batch(batch, n=6, seed=5, forms=["docx", "text_pdf"], scenarios=SCENARIOS, damage="clean")
+    out = work / "out"
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", RUN_DATE)
+    return batch, out, read_results(out)
+
+
+def _failed_materials(line: dict) -> list[dict]:
+    return [f for f in line["findings"] if f["outcome"] == "fail" and RULES[f["rule"]].severity in ("materials", "batch")]
+
+
+def test_one_notice_per_returned_dossier_naming_each_failed_materials_rule(run) -> None:
+    _, out, results = run
+    returned = {did for did, line in results.items() if line["status"] == "returned"}
+    assert len(returned) >= 3, {d: r["status"] for d, r in results.items()}
+    per_dossier = {p.stem for p in (out / "notices").glob("*.docx") if p.stem in results}
+    assert per_dossier == returned
+    for did in returned:
+        line = results[did]
+        doc = Document(str(out / "notices" / f"{did}.docx"))
+        text = _doc_text(doc)
+        fields = {k: v["value"] for k, v in line["fields"].items()}
+        assert fields["employer"] + "：" in text  # addressed to its unit
+        assert fields["name"] in text and mask_id(fields["id_number"]) in text
+        assert fields["id_number"] not in text  # never the full number
+        assert "盖" in text and "年____月____日前" in text  # the seal and the deadline lines
+        assert "{" not in text, "a placeholder was left unfilled"
+        rows = _table_rows(doc)[1:]
+        failed = _failed_materials(line)
+        assert failed
+        assert len(rows) == len(failed)
+        for f, row in zip(failed, rows):
+            spec = RULES[f["rule"]]
+            assert row[1] == spec.name and row[2] == f["message"] and row[3] == spec.remedy and row[4] == f["clause"]
+
+
+def test_no_notice_for_a_dossier_that_is_not_returned(run) -> None:
+    _, out, results = run
+    others = [did for did, line in results.items() if line["status"] != "returned"]
+    assert others  # the batch has accepted and rejected dossiers too
+    for did in others:
+        assert not (out / "notices" / f"{did}.docx").exists()
+
+
+def test_each_unit_file_gathers_its_notices(run) -> None:
+    _, out, results = run
+    unit_files = [p for p in (out / "notices").glob("*.docx") if p.stem not in results]
+    returned = [line for line in results.values() if line["status"] == "returned"]
+    units = {line["fields"]["employer"]["value"] for line in returned}
+    assert len(unit_files) == len(units)
+    gathered = "\n".join(_doc_text(Document(str(p))) for p in unit_files)
+    for line in returned:
+        assert f"材料编号 {line['dossier_id']}" in gathered
+        for f in _failed_materials(line):
+            assert f["message"] in gathered
+
+
+def test_an_office_template_replaces_the_default(run, tmp_path: Path) -> None:
+    batch, out, results = run
+    template = tmp_path / "ours.docx"
+    doc = Document()
+    doc.add_paragraph("青山区人社局补正通知 致{unit}：{name}（{id_masked}）")
+    doc.save(str(template))  # no item table: the items follow as paragraphs
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", RUN_DATE, "--notice-template", str(template))
+    did = next(d for d, line in results.items() if line["status"] == "returned")
+    text = _doc_text(Document(str(out / "notices" / f"{did}.docx")))
+    assert text.startswith("青山区人社局补正通知 致" + results[did]["fields"]["employer"]["value"])
+    for f in _failed_materials(results[did]):
+        assert RULES[f["rule"]].name in text and f["message"] in text
+
+
+def test_a_template_that_is_not_word_is_a_usage_error(run, tmp_path: Path) -> None:
+    batch, out, _ = run
+    bad = tmp_path / "bad.docx"
+    bad.write_text("not a word file", encoding="utf-8")
+    proc = run_dossier("run", str(batch), "--out", str(out), "--no-db", "--notice-template", str(bad), check=False)
+    assert proc.returncode == ExitCode.USAGE
+    assert "补正通知模板" in proc.stderr
+
+
+# ------------------------------------------------------------------------- without a run
+
+
+def _line(name: str) -> dict:
+    return {
+        "dossier_id": "A0001",
+        "status": "returned",
+        "fields": {"name": {"value": name}, "id_number": {"value": "150203199001011234"}, "employer": {"value": "+单位"}},
+        "findings": [{"rule": "PLEDGE_SIGNED", "outcome": "fail", "clause": "二（一）4", "message": "@未签名", "sources": []}],
+        "flags": [],
+    }
+
+
+def test_a_rewritten_folder_drops_notices_of_an_earlier_run(tmp_path: Path) -> None:
+    from dossierflow import atomic
+    from dossierflow.notices import DEFAULT_TEMPLATE
+
+    item = NoticeItem(rule="诚信承诺书已签名", code="PLEDGE_SIGNED", problem="未签名", remedy="补交", clause="二（一）4", where="—")
+    first = Notice("A0001", "甲单位", {"unit": "甲单位", "name": "张三"}, [item])
+    write_notices(tmp_path, [first], DEFAULT_TEMPLATE.read_bytes(), atomic.write_bytes)
+    assert (tmp_path / "notices" / "A0001.docx").exists()
+    second = Notice("A0002", "乙/单位", {"unit": "乙/单位", "name": "李四"}, [item])
+    write_notices(tmp_path, [second], DEFAULT_TEMPLATE.read_bytes(), atomic.write_bytes)
+    assert sorted(p.name for p in (tmp_path / "notices").iterdir()) == ["A0002.docx", "乙_单位.docx"]
