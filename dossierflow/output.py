@@ -18,6 +18,7 @@ from dossierflow.ingest import BatchInput
 from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
+from dossierflow.roster import write_roster
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
@@ -86,7 +87,7 @@ def write_office_papers(
     rulebook: object | None = None,
     notice_template: Path | None = None,
 ) -> None:
-    """What the office sends out: a 补正通知 per returned dossier (and per unit)."""
+    """What the office sends out: a 补正通知 per returned dossier (and per unit), the roster."""
     specs = _rule_specs(rulebook)
     day = processing_date
     notices = [
@@ -102,6 +103,7 @@ def write_office_papers(
         if line["status"] == "returned"
     ]
     write_notices(out_dir, notices, load_template(notice_template), atomic.write_bytes)
+    write_roster(out_dir, lines, {code: spec.name for code, spec in specs.items()}, batch.info.unit, atomic.write_bytes)
 
 
 def write_outputs(

@@ -1,18 +1,22 @@
-"""What the office sends out after a run: 补正通知 (Word), opened with python-docx and checked
-against results.jsonl of a real `dossier run`.
+"""What the office sends out after a run: 补正通知 (Word) and the roster (Excel), opened with
+python-docx and openpyxl and checked against results.jsonl of a real `dossier run`.
 
 The batch is DOCX and text PDFs only (no OCR) so the run stays short."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from dossierflow.errors import ExitCode
+from dossierflow.labels import STATUS_LABELS
 from dossierflow.notices import Notice, NoticeItem, write_notices
 from dossierflow.privacy import mask_id
+from dossierflow.roster import build_roster
 from fixtures.generate import generate_batch
 from tests.conftest import read_results, run_dossier
 from validators.rulebook import load_rulebook
@@ -96,6 +100,32 @@ def test_each_unit_file_gathers_its_notices(run) -> None:
             assert f["message"] in gathered
 
 
+def test_roster_has_one_row_per_dossier_matching_the_results(run) -> None:
+    _, out, results = run
+    wb = load_workbook(out / "roster.xlsx")
+    ws = wb["花名册"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    assert ws.column_dimensions["E"].width >= 20
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r["材料编号"] for r in rows) == sorted(results)
+    for row in rows:
+        line = results[row["材料编号"]]
+        fields = {k: v["value"] for k, v in line["fields"].items()}
+        assert row["姓名"] == fields["name"]
+        assert row["身份证号码"] == mask_id(fields["id_number"])
+        assert row["工作单位"] == fields["employer"]
+        assert row["申报资格"] == fields["applied_title"]
+        assert row["审核结论"] == STATUS_LABELS[line["status"]]
+        failed = [RULES[f["rule"]].name for f in line["findings"] if f["outcome"] == "fail"]
+        assert (row["不符合项目"] or "") == "、".join(failed)
+    counts = wb["统计"]
+    total = [r for r in counts.iter_rows(values_only=True) if r[0] == "合计"][0]
+    assert total[-1] == len(results)
+    header = [c.value for c in counts[1]]
+    assert total[header.index("退回补正")] == sum(1 for r in results.values() if r["status"] == "returned")
+
+
 def test_an_office_template_replaces_the_default(run, tmp_path: Path) -> None:
     batch, out, results = run
     template = tmp_path / "ours.docx"
@@ -130,6 +160,18 @@ def _line(name: str) -> dict:
         "findings": [{"rule": "PLEDGE_SIGNED", "outcome": "fail", "clause": "二（一）4", "message": "@未签名", "sources": []}],
         "flags": [],
     }
+
+
+def test_roster_keeps_formula_like_values_as_text() -> None:
+    buf = io.BytesIO()
+    build_roster([_line("=cmd|' /C calc'!A0")], {"PLEDGE_SIGNED": "-诚信"}, None).save(buf)
+    ws = load_workbook(io.BytesIO(buf.getvalue()))["花名册"]
+    row = {h.value: c for h, c in zip(ws[1], ws[2])}
+    assert row["姓名"].value == "=cmd|' /C calc'!A0" and row["姓名"].data_type == "s"
+    assert row["工作单位"].value == "+单位" and row["工作单位"].data_type == "s"
+    assert row["不符合项目"].value == "-诚信" and row["不符合项目"].data_type == "s"
+    assert row["身份证号码"].value == "150203********1234"
+    assert row["序号"].data_type == "n"
 
 
 def test_a_rewritten_folder_drops_notices_of_an_earlier_run(tmp_path: Path) -> None:
