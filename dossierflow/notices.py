@@ -20,6 +20,7 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.table import Table
 
+from dossierflow.display import locator_text
 from dossierflow.errors import UsageError
 from dossierflow.privacy import mask_id, mask_ids_in_text
 
@@ -28,11 +29,6 @@ NOTICES_DIR = "notices"
 ROW_MARK = "{rule}"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _BAD_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
-_LOCATORS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"table (\d+), row (\d+), cell (\d+)"), r"表格\1第\2行第\3格"),
-    (re.compile(r"paragraph (\d+)"), r"第\1段"),
-    (re.compile(r"form field"), "表单域"),
-]
 NO_UNIT = "未注明单位"
 
 
@@ -64,9 +60,7 @@ def where_text(sources: list[dict], dossier_id: str) -> str:
         bits = [name]
         if src.get("page"):
             bits.append(f"第{src['page']}页")
-        locator = src.get("locator") or ""
-        for pattern, repl in _LOCATORS:
-            locator = pattern.sub(repl, locator)
+        locator = locator_text(src.get("locator"))
         if locator:
             bits.append(locator)
         text = " ".join(b for b in bits if b)

@@ -15,7 +15,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
 from dossierflow.ingest import BatchInput
-from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from dossierflow.display import locator_text, shown_value
+from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.roster import write_roster
@@ -30,9 +31,9 @@ def _fmt_source(src: dict | None) -> str:
     if src.get("page"):
         parts.append(f"第{src['page']}页")
     if src.get("locator"):
-        parts.append(html.escape(src["locator"]))
+        parts.append(html.escape(locator_text(src["locator"])))
     if src.get("bbox"):
-        parts.append("[" + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]")
+        parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
     return " ".join(parts)
 
 
@@ -118,13 +119,14 @@ def write_outputs(
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [result_line(r) for r in results]
+    rule_names = {code: spec.name for code, spec in _rule_specs(rulebook).items()}
     summary = batch_summary(batch, results, batch_findings, processing_date)
     env = _env()
     dossier_tpl = env.get_template("dossier_report.html.j2")
     for line in lines:
         shown = _masked(line)
         fields = [
-            (k, {**fv, "shown": fv["value"] if fv["value"] is not None else ""}) for k, fv in shown["fields"].items()
+            (k, {**fv, "shown": shown_value(k, fv["value"])}) for k, fv in shown["fields"].items()
         ]
         atomic.write_text(
             out_dir / line["dossier_id"] / "report.html",
@@ -135,6 +137,9 @@ def write_outputs(
                 outcome_labels=OUTCOME_LABELS,
                 field_labels=FIELD_LABELS,
                 kind_labels=KIND_LABELS,
+                rule_names=rule_names,
+                flag_labels=FLAG_LABELS,
+                reasons=[f for f in shown["findings"] if f["outcome"] in ("fail", "review")],
             ),
         )
     rows = []
@@ -148,8 +153,8 @@ def write_outputs(
                 "applied_title": (f.get("applied_title") or {}).get("value") or "",
                 "status": line["status"],
                 "status_label": STATUS_LABELS.get(line["status"], line["status"]),
-                "failed": [x["rule"] for x in line["findings"] if x["outcome"] == "fail"],
-                "flags": [x["code"] for x in line["flags"]],
+                "failed": [(rule_names.get(x["rule"], x["rule"]), x["rule"]) for x in line["findings"] if x["outcome"] == "fail"],
+                "flags": [(FLAG_LABELS.get(x["code"], x["code"]), x["code"]) for x in line["flags"]],
                 "message": mask_ids_in_text(line.get("message") or ""),
             }
         )
@@ -167,6 +172,7 @@ def write_outputs(
             status_labels=[(s, STATUS_LABELS[s]) for s in STATUSES],
             outcome_labels=OUTCOME_LABELS,
             batch_findings=_masked(batch_findings),
+            rule_names=rule_names,
             rows=rows,
             skipped=batch.skipped,
         ),
