@@ -61,8 +61,9 @@ def run(
     db_url = None if no_db else _db_url(db)
     with ProgressDisplay(err):
         summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address, notice_template=notice_template)
-    counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
-    err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
+    from dossierflow.run_summary import summary_line
+
+    err.print(summary_line(summary, out), markup=False, soft_wrap=True)  # paths stay whole for copying
 
 
 @app.command()

@@ -185,3 +185,22 @@ def test_a_rewritten_folder_drops_notices_of_an_earlier_run(tmp_path: Path) -> N
     second = Notice("A0002", "乙/单位", {"unit": "乙/单位", "name": "李四"}, [item])
     write_notices(tmp_path, [second], DEFAULT_TEMPLATE.read_bytes(), atomic.write_bytes)
     assert sorted(p.name for p in (tmp_path / "notices").iterdir()) == ["A0002.docx", "乙_单位.docx"]
+
+
+def test_the_run_ends_naming_the_report_the_notices_and_who_waits_for_a_person(run) -> None:
+    batch, out, results = run
+    proc = run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", RUN_DATE)
+    last = proc.stderr.strip().splitlines()[-1]
+    returned = sum(1 for r in results.values() if r["status"] == "returned")
+    waiting = sum(1 for r in results.values() if r["status"] in ("integrity_review", "needs_review", "error"))
+    assert f"共 {len(results)} 份档案" in last
+    assert str(out / "report.html") in last and str(out / "notices") in last
+    assert f"补正通知 {returned} 份" in last and f"需人工处理 {waiting} 份" in last
+
+
+def test_summary_counts_who_needs_a_person() -> None:
+    from dossierflow.run_summary import summary_line
+
+    line = summary_line({"dossiers": 5, "counts": {"accepted": 1, "returned": 2, "needs_review": 1, "integrity_review": 1}}, Path("/o"))
+    assert line.startswith("共 5 份档案（诚信复核 1，退回补正 2，待人工审核 1，通过 1）")
+    assert "补正通知 2 份：/o/notices" in line and "需人工处理 2 份" in line and "/o/report.html" in line
