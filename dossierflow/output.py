@@ -24,10 +24,13 @@ from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
 
-def _fmt_source(src: dict | None) -> str:
+def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
     if not src:
         return ""
-    parts = [html.escape(src.get("file", ""))]
+    name = src.get("file", "")
+    if dossier_id and name.startswith(dossier_id + "/"):
+        name = name[len(dossier_id) + 1 :]  # the dossier's own report: its folder goes without saying
+    parts = [html.escape(name)]
     if src.get("page"):
         parts.append(f"第{src['page']}页")
     if src.get("locator"):
