@@ -47,6 +47,7 @@ def run(
     notice_template: Optional[Path] = typer.Option(
         None, "--notice-template", help="The office's own 补正通知 Word template (.docx); placeholders as in dossierflow/templates/make_notice_template.py."
     ),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print every report to PDF with headless Chromium."),
 ) -> None:
     """Process a batch through the Prefect flow and write OUT/results.jsonl and the reports."""
     _quiet_prefect()
@@ -58,9 +59,17 @@ def run(
         from dossierflow.notices import load_template
 
         load_template(notice_template)  # a bad template is a usage error before any reading starts
+    if pdf:
+        from dossierflow.printing import find_chromium
+
+        find_chromium()  # likewise a missing browser
     db_url = None if no_db else _db_url(db)
     with ProgressDisplay(err):
         summary = run_batch(batch, out, db_url=db_url, rulebook=rulebook, processing_date=day, workers=workers, dask_address=dask_address, notice_template=notice_template)
+    if pdf:
+        from dossierflow.printing import print_reports
+
+        err.print(f"已输出 PDF 报告 {len(print_reports(out))} 份", markup=False)
     from dossierflow.run_summary import summary_line
 
     err.print(summary_line(summary, out), markup=False, soft_wrap=True)  # paths stay whole for copying

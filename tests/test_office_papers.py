@@ -204,3 +204,24 @@ def test_summary_counts_who_needs_a_person() -> None:
     line = summary_line({"dossiers": 5, "counts": {"accepted": 1, "returned": 2, "needs_review": 1, "integrity_review": 1}}, Path("/o"))
     assert line.startswith("共 5 份档案（诚信复核 1，退回补正 2，待人工审核 1，通过 1）")
     assert "补正通知 2 份：/o/notices" in line and "需人工处理 2 份" in line and "/o/report.html" in line
+
+
+def test_reports_print_to_a4_pdf_in_chromium(run) -> None:
+    import pypdf
+    import pypdfium2
+
+    batch, out, results = run
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", RUN_DATE, "--pdf")
+    assert (out / "report.pdf").exists()
+    for did in results:
+        pdf = out / did / "report.pdf"
+        reader = pypdf.PdfReader(str(pdf))
+        box = reader.pages[0].mediabox
+        assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2, (did, box)
+        assert 1 <= len(reader.pages) <= 3, (did, len(reader.pages))
+        # Kept for a person to look at (pytest keeps the last runs' temporary folders).
+        doc = pypdfium2.PdfDocument(str(pdf))
+        for i in range(len(doc)):
+            doc[i].render(scale=1).to_pil().save(out / did / f"report-page{i + 1}.png")
+        doc.close()
+    print(f"report pages as PNG under {out}")
