@@ -225,3 +225,12 @@ def test_reports_print_to_a4_pdf_in_chromium(run) -> None:
             doc[i].render(scale=1).to_pil().save(out / did / f"report-page{i + 1}.png")
         doc.close()
     print(f"report pages as PNG under {out}")
+
+
+def test_a_dossier_returned_for_an_unreadable_file_gets_a_notice_saying_which() -> None:
+    from dossierflow.notices import notice_for
+
+    line = {**_line("王秀英"), "findings": [], "message": "附件3.pdf：文件已加密，无法读取"}
+    notice = notice_for(line, RULES, batch_id="b1", batch_unit=None, policy="p", date_text="2020年7月1日")
+    assert [i.problem for i in notice.items] == ["附件3.pdf：文件已加密，无法读取"]
+    assert notice.unit == "+单位" and notice.fields["id_masked"] == "150203********1234"
