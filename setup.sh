@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up dossierflow on Debian: system packages (Tesseract with Chinese and OSD models, poppler,
-# qpdf, CJK fonts for the fixture generator, PostgreSQL for the database tests) and a virtual
-# environment in .venv/ with the project installed. `--test` adds the test dependencies.
+# qpdf, CJK fonts for the fixture generator, PostgreSQL for the database tests, Chromium to print
+# the reports to PDF) and a virtual environment in .venv/ with the project installed. `--test`
+# adds the test dependencies.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +12,7 @@ APT_PACKAGES=(
   poppler-utils qpdf
   fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai
   postgresql
+  chromium
 )
 EXTRAS=""
 [[ "${1:-}" == "--test" ]] && EXTRAS="[test]"

@@ -70,6 +70,10 @@ def run(
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run tasks on this Dask scheduler (env DOSSIER_DASK_ADDRESS)."),
     date: Optional[str] = typer.Option(None, "--date", help="Processing date YYYY-MM-DD (default: today); fixes DATE_IMPOSSIBLE and PUBLICITY_DONE for reproducible runs."),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record history or consult the blacklist."),
+    notice_template: Optional[Path] = typer.Option(
+        None, "--notice-template", help="The office's own 补正通知 Word template (.docx); placeholders as in dossierflow/templates/make_notice_template.py."
+    ),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print every report to PDF with headless Chromium."),
 ) -> None:
     """Process a batch through the Prefect flow and write OUT/results.jsonl and the reports."""
     settings = load_settings()
@@ -81,13 +85,27 @@ def run(
     from flows.batch_flow import run_batch
     from flows.progress_display import ProgressDisplay
 
+    if notice_template is not None:
+        from dossierflow.notices import load_template
+
+        load_template(notice_template)  # a bad template is a usage error before any reading starts
+    if pdf:
+        from dossierflow.printing import find_chromium
+
+        find_chromium()  # likewise a missing browser
     with ProgressDisplay(err):
         summary = run_batch(
             batch, out, db_url=db_url, rulebook=rulebook or settings.rulebook, processing_date=day,
             workers=workers or settings.workers, dask_address=dask_address or settings.dask_address,
+            notice_template=notice_template,
         )
-    counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
-    err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
+    if pdf:
+        from dossierflow.printing import print_reports
+
+        err.print(f"已输出 PDF 报告 {len(print_reports(out))} 份", markup=False)
+    from dossierflow.run_summary import summary_line
+
+    err.print(summary_line(summary, out), markup=False, soft_wrap=True)  # paths stay whole for copying
 
 
 @app.command()

@@ -73,3 +73,17 @@ KIND_LABELS = {
     "claimed_award": "评审表所列奖项",
     "claimed_achievement": "评审表所列业绩成果",
 }
+
+FLAG_LABELS = {
+    "ID_NUMBER_INVALID": "身份证号码校验不符",
+    "DUPLICATE_APPLICANT": "同一人重复申报",
+    "DUPLICATE_ATTACHMENT": "附件与他人雷同",
+    "SHARED_PAPER": "论文被两人同时作为第一作者申报",
+    "HOLDER_MISMATCH": "证书持有人与申报人不符",
+    "FORM_EVIDENCE_MISMATCH": "表内信息与证明材料不符",
+    "DATE_IMPOSSIBLE": "日期不合常理",
+    "ISSN_INVALID": "刊号（ISSN/CN）无效",
+    "PDF_EDITED": "扫描件有编辑痕迹",
+    "TEXT_REUSE": "工作总结或论文与他人雷同",
+    "BLACKLIST_HIT": "列入失信黑名单",
+}

@@ -1,4 +1,4 @@
-"""Everything a run writes under OUT: results.jsonl, batch.json and the HTML reports.
+"""Everything a run writes under OUT: results.jsonl, batch.json, the HTML reports, the notices.
 
 results.jsonl keeps ID numbers in full (downstream matching needs them); the HTML reports are
 for people and show them masked.
@@ -16,22 +16,28 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
 from dossierflow.ingest import BatchInput
-from dossierflow.labels import FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from dossierflow.display import locator_text, shown_value
+from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
+from dossierflow.notices import load_template, notice_for, write_notices
+from dossierflow.roster import write_roster
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
 
-def _fmt_source(src: dict | None) -> str:
+def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
     if not src:
         return ""
-    parts = [html.escape(src.get("file", ""))]
+    name = src.get("file", "")
+    if dossier_id and name.startswith(dossier_id + "/"):
+        name = name[len(dossier_id) + 1 :]  # the dossier's own report: its folder goes without saying
+    parts = [html.escape(name)]
     if src.get("page"):
         parts.append(f"第{src['page']}页")
     if src.get("locator"):
-        parts.append(html.escape(src["locator"]))
+        parts.append(html.escape(locator_text(src["locator"])))
     if src.get("bbox"):
-        parts.append("[" + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]")
+        parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
     return " ".join(parts)
 
 
@@ -71,6 +77,45 @@ def batch_summary(
     }
 
 
+def _rule_specs(rulebook: object | None) -> dict:
+    if rulebook is None:
+        from validators.rulebook import load_rulebook
+
+        rulebook = load_rulebook()
+    return dict(rulebook.rules)  # type: ignore[attr-defined]
+
+
+def _policy(rulebook: object | None) -> str:
+    return getattr(rulebook, "policy", "") or "2020年包头市职称改革工作安排意见"
+
+
+def write_office_papers(
+    out_dir: Path,
+    batch: BatchInput,
+    lines: list[dict],
+    processing_date: dt.date,
+    rulebook: object | None = None,
+    notice_template: Path | None = None,
+) -> None:
+    """What the office sends out: a 补正通知 per returned dossier (and per unit), the roster."""
+    specs = _rule_specs(rulebook)
+    day = processing_date
+    notices = [
+        notice_for(
+            line,
+            specs,
+            batch_id=batch.batch_id,
+            batch_unit=batch.info.unit,
+            policy=_policy(rulebook),
+            date_text=f"{day.year}年{day.month}月{day.day}日",
+        )
+        for line in lines
+        if line["status"] == "returned"
+    ]
+    write_notices(out_dir, notices, load_template(notice_template), atomic.write_bytes)
+    write_roster(out_dir, lines, {code: spec.name for code, spec in specs.items()}, batch.info.unit, atomic.write_bytes)
+
+
 def write_outputs(
     out_dir: Path,
     batch: BatchInput,
@@ -78,16 +123,20 @@ def write_outputs(
     batch_findings: list[dict],
     processing_date: dt.date,
     log_head: Optional[dict] = None,
+    *,
+    rulebook: object | None = None,
+    notice_template: Path | None = None,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [result_line(r) for r in results]
+    rule_names = {code: spec.name for code, spec in _rule_specs(rulebook).items()}
     summary = batch_summary(batch, results, batch_findings, processing_date, log_head)
     env = _env()
     dossier_tpl = env.get_template("dossier_report.html.j2")
     for line in lines:
         shown = _masked(line)
         fields = [
-            (k, {**fv, "shown": fv["value"] if fv["value"] is not None else ""}) for k, fv in shown["fields"].items()
+            (k, {**fv, "shown": shown_value(k, fv["value"])}) for k, fv in shown["fields"].items()
         ]
         atomic.write_text(
             out_dir / line["dossier_id"] / "report.html",
@@ -98,6 +147,9 @@ def write_outputs(
                 outcome_labels=OUTCOME_LABELS,
                 field_labels=FIELD_LABELS,
                 kind_labels=KIND_LABELS,
+                rule_names=rule_names,
+                flag_labels=FLAG_LABELS,
+                reasons=[f for f in shown["findings"] if f["outcome"] in ("fail", "review")],
             ),
         )
     rows = []
@@ -111,8 +163,8 @@ def write_outputs(
                 "applied_title": (f.get("applied_title") or {}).get("value") or "",
                 "status": line["status"],
                 "status_label": STATUS_LABELS.get(line["status"], line["status"]),
-                "failed": [x["rule"] for x in line["findings"] if x["outcome"] == "fail"],
-                "flags": [x["code"] for x in line["flags"]],
+                "failed": [(rule_names.get(x["rule"], x["rule"]), x["rule"]) for x in line["findings"] if x["outcome"] == "fail"],
+                "flags": [(FLAG_LABELS.get(x["code"], x["code"]), x["code"]) for x in line["flags"]],
                 "message": mask_ids_in_text(line.get("message") or ""),
             }
         )
@@ -130,10 +182,12 @@ def write_outputs(
             status_labels=[(s, STATUS_LABELS[s]) for s in STATUSES],
             outcome_labels=OUTCOME_LABELS,
             batch_findings=_masked(batch_findings),
+            rule_names=rule_names,
             rows=rows,
             skipped=batch.skipped,
         ),
     )
+    write_office_papers(out_dir, batch, lines, processing_date, rulebook, notice_template)
     atomic.write_json(out_dir / "batch.json", summary)
     # Written last: its presence means the run finished (a killed run leaves the previous one).
     atomic.write_jsonl(out_dir / "results.jsonl", lines)

@@ -86,6 +86,16 @@ class Judged:
     results: list[DossierResult]
     policy_year: int
     batch_findings: list[dict] = field(default_factory=list)
+    rulebook: object | None = None  # the Rulebook judged with: its rule names for what people read
+
+
+def page_counts(pages: list) -> dict[str, int]:
+    """Pages read and how many of them by OCR. Every page content counts once: a PDF page, a
+    Word file, a scanned image file (a single scan has no page number, yet it is a page and
+    is OCR'd: counting only numbered pages gave fewer pages than OCR'd ones). A portrait photo
+    is not a page."""
+    sheets = [p for p in pages if not p.image_is_photo]
+    return {"pages": len(sheets), "ocr_pages": sum(1 for p in sheets if p.method == "ocr")}
 
 
 def _unreadable_note(extraction: DossierExtraction) -> Optional[str]:
@@ -168,8 +178,7 @@ def judge_batch(
             status = "returned"
         message = "。".join(n for n in (unreadable, _active_content_note(ex)) if n) or None
         stats.update(
-            pages=len([p for p in ex.pages if p.page is not None or p.method == "docx"]),
-            ocr_pages=sum(1 for p in ex.pages if p.method == "ocr"),
+            **page_counts(ex.pages),
             extract_seconds=ex.seconds,
             # File hashes let an auditor tell a changed file from a changed result.
             files=[{"path": f.path, "sha256": f.sha256} for f in ex.files],
@@ -186,7 +195,9 @@ def judge_batch(
                 versions=versions,
             )
         )
-    return Judged(results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval))
+    return Judged(
+        results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval), rulebook=rulebook
+    )
 
 
 def _batch_findings_as_dicts(batch_eval: object) -> list[dict]:

@@ -42,6 +42,7 @@ def run_batch(
     workers: Optional[int] = None,
     dask_address: Optional[str] = None,
     limits: Optional[Limits] = None,
+    notice_template: Optional[Path] = None,
 ) -> dict:
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
@@ -49,9 +50,10 @@ def run_batch(
     limits = limits or Limits.from_env()
     check_before_reading(db_url, rulebook)
     day = processing_date or dt.date.today()
+    template = str(notice_template) if notice_template else None
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:
-        return finish(out_dir, batch, outcomes, db_url, rulebook, day)
+        return finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
@@ -70,6 +72,7 @@ def run_batch(
             processing_date=day.isoformat(),
             limits=limits,
             dask_address=dask_plain_address(dask_address),
+            notice_template=template,
         )
     finally:
         read_ahead.unregister(out_dir)

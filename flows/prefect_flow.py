@@ -70,6 +70,7 @@ def dossier_batch(
     processing_date: Optional[str] = None,
     limits: Optional[Limits] = None,
     dask_address: Optional[str] = None,
+    notice_template: Optional[str] = None,
 ) -> dict:
     """`database`: the URL with any password as *** (flows.database); None records nothing.
     `dask_address`: read on this cluster as plain Dask tasks (the flow's API is its own
@@ -100,7 +101,7 @@ def dossier_batch(
             progress.emit("warning", message=outcome.worker_note)
     # The finished futures went with the generator: the slim outcomes are the only copy.
     del finished
-    return finish(out, batch, outcomes, databases.resolve(database), rulebook, day)
+    return finish(out, batch, outcomes, databases.resolve(database), rulebook, day, notice_template)
 
 
 def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):

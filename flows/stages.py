@@ -102,13 +102,15 @@ def finish(
     db_url: Optional[str],
     rulebook: str,
     day: dt.date,
+    notice_template: Optional[str] = None,
 ) -> dict:
     """Judge the whole batch, record it in the store, write the outputs; the run's summary.
     Recorded first so that batch.json carries the change log's head after this batch's leads."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
     progress.emit("judging")
     judged, log_head = judge_and_record(batch, ordered, db_url, rulebook, day)
-    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head)
+    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
+                  notice_template=Path(notice_template) if notice_template else None)
     counts: dict[str, int] = {}
     for r in judged.results:
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -88,3 +88,41 @@ def test_reports_mask_id_numbers(tmp_path: Path) -> None:
 def test_mask_in_free_text() -> None:
     assert mask_ids_in_text(f"号码{ID}重复") == "号码150203********1237重复"
     assert mask_ids_in_text("电话 13800138000") == "电话 13800138000"
+
+
+def test_reports_read_in_chinese_and_print_on_a4(tmp_path: Path) -> None:
+    src = Source(file="A0001/表.docx", locator="table 1, row 3, cell 2")
+    base = _result()
+    ex = base.extraction.model_copy(
+        update={
+            "fields": {
+                **base.extraction.fields,
+                "education": FieldValue(value="bachelor", confidence=0.9, source=src),
+                "employer_type": FieldValue(value="public_institution", confidence=0.9, source=src),
+                "applied_level": FieldValue(value="deputy_senior", confidence=0.9, source=src),
+                "covid_frontline": FieldValue(value=True, confidence=0.9, source=src),
+            }
+        }
+    )
+    result = base.model_copy(
+        update={
+            "status": "returned",
+            "flags": [],
+            "extraction": ex,
+            "findings": [Finding(rule="PLEDGE_SIGNED", outcome="fail", clause="二（一）4", message="未签名", sources=[src])],
+        }
+    )
+    batch = BatchInput(batch_id="b1", root=tmp_path, info=BatchInfo(batch_id="b1"), dossiers=[], skipped=[])
+    write_outputs(tmp_path / "out", batch, [result], [], dt.date(2020, 7, 1))
+    html = (tmp_path / "out" / "A0001" / "report.html").read_text(encoding="utf-8")
+    batch_html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for page in (html, batch_html):
+        assert '诚信承诺书已签名<small class="code">PLEDGE_SIGNED</small>' in page
+        assert "@page { size: A4" in page and "break-inside: avoid" in page
+    for word in ("本科", "事业单位", "副高级", "<td>是</td>", "表格1第3行第2格"):
+        assert word in html, word
+    for code in ("bachelor", "public_institution", "deputy_senior", "True", "table 1, row"):
+        assert code not in html, code
+    # The verdict's reason comes before the rule table; the link back is not printed.
+    assert html.index("结论理由") < html.index("规则审核")
+    assert 'class="nav"' in html and ".nav { display: none; }" in html

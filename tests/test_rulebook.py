@@ -100,3 +100,14 @@ def test_not_yaml_is_refused(tmp_path):
     path.write_text("rules: [unclosed", encoding="utf-8")
     with pytest.raises(RulebookError, match="不是有效的 YAML"):
         load_rulebook(path)
+
+
+def test_every_rule_has_a_chinese_name_and_every_materials_rule_a_remedy() -> None:
+    # Notices and reports name rules in Chinese; a rule without a name would show its code.
+    rb = load_rulebook("baotou-2020")
+    for code, spec in rb.rules.items():
+        assert spec.title and spec.name == spec.title, code
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in spec.name), code
+        if spec.severity == "materials":
+            assert spec.remedy, code
+    assert rb.spec("PLEDGE_SIGNED").name == "诚信承诺书已签名"

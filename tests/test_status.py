@@ -42,3 +42,17 @@ def test_review_only_when_no_failure_settles_it():
 def test_warnings_never_change_status():
     assert derive_status(OK + [F("EVIDENCE_DATED", "fail", "warning")], []) == "accepted"
     assert derive_status(OK + [F("EVIDENCE_DATED", "review", "warning")], []) == "accepted"
+
+
+def test_page_counts_never_give_more_ocr_pages_than_pages():
+    from dossierflow.models import PageContent
+    from dossierflow.pipeline import page_counts
+
+    pages = [
+        PageContent(file="A/评审表.pdf", page=1, method="text"),
+        PageContent(file="A/评审表.pdf", page=2, method="ocr"),
+        PageContent(file="A/表.docx", page=None, method="docx"),
+        PageContent(file="A/毕业证.jpg", page=None, method="ocr"),  # a single scan: no page number
+        PageContent(file="A/照片.jpg", page=None, method="image", image_is_photo=True),
+    ]
+    assert page_counts(pages) == {"pages": 4, "ocr_pages": 2}

@@ -29,6 +29,10 @@ KNOWN_CODES = tuple(RULE_CODES)
 
 class _RawRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # What clerks read: the rule's Chinese name, and for a materials rule what the unit must
+    # hand in to put it right (the 补正通知 quotes it). Optional so a draft rulebook still loads.
+    title: str = ""
+    remedy: str = ""
     clause: str = Field(min_length=1)
     severity: Severity
     # A batch rule's finding on each dossier: `materials` returns the dossier with the batch
@@ -67,6 +71,13 @@ class RuleSpec:
     severity: Severity
     params: Params
     dossier_severity: Literal["materials", "warning"] = "materials"
+    title: str = ""
+    remedy: str = ""
+
+    @property
+    def name(self) -> str:
+        """The Chinese name people read, the code when the rulebook gives none."""
+        return self.title or self.code
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,7 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
         if entry.severity != "batch" and entry.dossier_severity != "materials":
             raise RulebookError(f"规则手册 {where}：规则 {code}：dossier_severity 只用于批次规则")
         specs[code] = RuleSpec(code=code, clause=entry.clause, severity=entry.severity, params=params,
-                               dossier_severity=entry.dossier_severity)
+                               dossier_severity=entry.dossier_severity, title=entry.title, remedy=entry.remedy)
 
     return Rulebook(
         name=raw.name,
