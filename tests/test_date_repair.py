@@ -3,7 +3,22 @@ so rules say review and no integrity lead rests on it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+from pathlib import Path
+
+import yaml
+
+from dossierflow.models import Document, PageContent, Segment
 from extractors import normalize as nz
+from extractors.fields import extract_fields, read_form
+from tests.test_fields import A4, pt_page
+from tests.test_integrity_support import ctx, make_dossier, make_id
+from validators.integrity import dossier_flags
+
+THRESHOLD = yaml.safe_load((Path(__file__).parent.parent / "validators/rulebooks/baotou-2020.yaml").read_text("utf-8"))[
+    "confidence_threshold"
+]
 
 REPAIRED = [
     ("二二八年五月", "2028-05"),  # a lost 〇 assumed (二〇〇八 under a seal may read so)
@@ -38,3 +53,67 @@ def test_exactly_the_dates_only_a_repair_makes_are_marked_repaired() -> None:
 
 def test_a_slash_read_as_seven_is_a_repair() -> None:
     assert nz.repair_slash_date("200377") == "2003-07" and nz.is_repaired(nz.repair_slash_date("200377"))
+
+
+def test_a_form_date_is_unsure_exactly_when_it_was_repaired() -> None:
+    def read(text: str):
+        return read_form([pt_page([["姓名", "王建国"], ["现职称取得时间", text]], conf=0.99)])["current_title_date"]
+
+    for text, iso in REPAIRED:
+        got = read(text)
+        assert got.value == iso and got.confidence < THRESHOLD, text
+    for text, iso in AS_READ:
+        got = read(text)
+        assert got.value == iso and got.confidence >= THRESHOLD, text
+
+
+def _form_with_runner_up(value: str, runner_up: str) -> PageContent:
+    return PageContent(file="A1/送审表.pdf", page=1, method="ocr", width_pt=A4[0], height_pt=A4[1], segments=[
+        Segment(text="专业技术资格送审表", box=(200.0, 60.0, 400.0, 80.0), conf=0.95),
+        Segment(text="姓名：王建国", box=(58.0, 89.0, 124.0, 113.0), conf=0.99),
+        Segment(text=f"毕业时间：{value}", box=(57.0, 228.0, 189.0, 250.0), conf=0.79,
+                alternatives=[f"毕业时间：{runner_up}"], alternative_confs=[0.7]),
+    ])
+
+
+def test_the_second_recogniser_reading_the_date_as_written_confirms_it() -> None:
+    got = read_form([_form_with_runner_up("二一八年三月", "二〇一八年三月")])["graduation_date"]
+    assert got.value == "2018-03" and got.confidence >= THRESHOLD
+    # A runner-up that only the same repair makes a date confirms nothing.
+    got = read_form([_form_with_runner_up("二一八年三月", "二一八年三月")])["graduation_date"]
+    assert got.value == "2018-03" and got.confidence < THRESHOLD
+
+
+def test_the_same_date_read_on_the_other_form_confirms_it() -> None:
+    rows = lambda d: [["姓名", "王建国"], ["毕业时间", d]]  # noqa: E731
+    eval_page = pt_page(rows("二一八年三月"), conf=0.9)
+    submit_page = pt_page(rows("二〇一八年三月"), file="A1/送审表.pdf", title="专业技术资格送审表", conf=0.9)
+    docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
+            Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
+    got = extract_fields([eval_page, submit_page], docs)["graduation_date"]
+    assert got.value == "2018-03" and got.confidence >= THRESHOLD
+    # Two readings the same repair made are one guess twice, not two witnesses.
+    submit_page = pt_page(rows("二一八年三月"), file="A1/送审表.pdf", title="专业技术资格送审表", conf=0.9)
+    got = extract_fields([eval_page, submit_page], docs)["graduation_date"]
+    assert got.value == "2018-03" and got.confidence < THRESHOLD
+
+
+ID = make_id(dt.date(1985, 3, 15), female=False, serial=21)
+
+
+def _codes(ex) -> set[str]:
+    return {f.code for f in dossier_flags(ex, ctx())}
+
+
+def test_no_integrity_lead_rests_on_a_repaired_form_date() -> None:
+    # 二〇〇八 read 二二八 and repaired to 2028: after the processing day, and not the title
+    # certificate's date. A confident reading of the same date raises both leads.
+    as_read = read_form([pt_page([["现职称取得时间", "二〇二八年五月"]], conf=0.99)])["current_title_date"]
+    repaired = read_form([pt_page([["现职称取得时间", "二二八年五月"]], conf=0.99)])["current_title_date"]
+    assert as_read.value == repaired.value == "2028-05"
+    dossier = make_dossier("A0003", random.Random(3), name="王建国", id_number=ID)
+    assert not {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} & _codes(dossier)
+    dossier.fields["current_title_date"] = as_read
+    assert {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} <= _codes(dossier)
+    dossier.fields["current_title_date"] = repaired
+    assert not {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} & _codes(dossier)
