@@ -7,11 +7,14 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 from dossierflow.models import Document, PageContent, Segment
 from extractors import normalize as nz
+from extractors.evidence.common import make_evidence
 from extractors.fields import extract_fields, read_form
+from extractors.layout import DocView
 from tests.test_fields import A4, pt_page
 from tests.test_integrity_support import ctx, make_dossier, make_id
 from validators.integrity import dossier_flags
@@ -20,6 +23,7 @@ THRESHOLD = yaml.safe_load((Path(__file__).parent.parent / "validators/rulebooks
     "confidence_threshold"
 ]
 
+# (as OCR read it, the date the repair makes): one row per kind of repair.
 REPAIRED = [
     ("二二八年五月", "2028-05"),  # a lost 〇 assumed (二〇〇八 under a seal may read so)
     ("二一八年三月", "2018-03"),  # a year completed: 二 taken for 二〇
@@ -98,6 +102,19 @@ def test_the_same_date_read_on_the_other_form_confirms_it() -> None:
     assert got.value == "2018-03" and got.confidence < THRESHOLD
 
 
+def _view() -> DocView:
+    return DocView([pt_page([["毕业证书"]], file="A1/scan.pdf", title=None, conf=0.95)])
+
+
+@pytest.mark.parametrize("text,iso", REPAIRED)
+def test_evidence_dated_by_a_repair_is_below_the_threshold(text: str, iso: str) -> None:
+    for attr in ("date", "since", "period_from", "period_to"):
+        ev = make_evidence("diploma", _view(), **{attr: nz.parse_date(text)})
+        assert getattr(ev, attr) == iso and type(getattr(ev, attr)) is str
+        assert ev.confidence < THRESHOLD
+    assert make_evidence("diploma", _view(), date=nz.parse_date(AS_READ[0][0])).confidence >= THRESHOLD
+
+
 ID = make_id(dt.date(1985, 3, 15), female=False, serial=21)
 
 
@@ -116,4 +133,18 @@ def test_no_integrity_lead_rests_on_a_repaired_form_date() -> None:
     dossier.fields["current_title_date"] = as_read
     assert {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} <= _codes(dossier)
     dossier.fields["current_title_date"] = repaired
+    assert not {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} & _codes(dossier)
+
+
+def test_no_integrity_lead_rests_on_a_repaired_evidence_date() -> None:
+    dossier = make_dossier("A0003", random.Random(3), name="王建国", id_number=ID)
+    diploma = dossier.items("diploma")[0]
+    at = dossier.evidence.index(diploma)
+    kept = diploma.model_dump(exclude={"kind", "source", "date", "confidence"})
+    # Born 1985: a diploma of 1980 is before birth. Read as written, that is a lead.
+    dossier.evidence[at] = make_evidence("diploma", _view(), date=nz.parse_date("1980年7月"), **kept)
+    assert {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} <= _codes(dossier)
+    # 1980年7月 only because a lost year unit was assumed (19807月): no lead.
+    dossier.evidence[at] = make_evidence("diploma", _view(), date=nz.parse_date("19807月"), **kept)
+    assert dossier.evidence[at].date == "1980-07"
     assert not {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} & _codes(dossier)

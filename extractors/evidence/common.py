@@ -209,10 +209,22 @@ def number_after(view: DocView, labels: tuple[str, ...] = ("证书编号", "编�
     return re.sub(r"(?<=\d{6})[A-Za-z]+$", "", m.group(0))
 
 
+# The attributes of an evidence item that hold a date.
+DATE_ATTRS = ("date", "since", "period_from", "period_to")
+
+
 def make_evidence(kind: str, view: DocView, found: Optional[Found] = None, **kw) -> Evidence:
     src = found.source() if found is not None else view.whole_source()
     kw.setdefault("confidence", conf_of(view, found))
-    return Evidence(kind=kind, source=src, **kw)  # type: ignore[arg-type]
+    return Evidence(kind=kind, source=src, **unsure_if_repaired(kw))  # type: ignore[arg-type]
+
+
+def unsure_if_repaired(kw: dict) -> dict:
+    """An item whose date only a repair of the reading makes is no surer than that date: a
+    rule on it says review and no integrity lead rests on it (see `nz.RepairedIso`)."""
+    if any(nz.is_repaired(kw.get(attr)) for attr in DATE_ATTRS):
+        kw["confidence"] = min(kw["confidence"], nz.REPAIRED_DATE_CERTAINTY)
+    return kw
 
 
 def level_word(text: str) -> Optional[str]:
