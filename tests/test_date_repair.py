@@ -12,7 +12,7 @@ import yaml
 
 from dossierflow.models import Document, PageContent, Segment
 from extractors import normalize as nz
-from extractors.evidence.common import make_evidence
+from extractors.evidence.common import last_date, make_evidence, period_of
 from extractors.fields import extract_fields, read_form
 from extractors.layout import DocView
 from tests.test_fields import A4, pt_page
@@ -148,3 +148,24 @@ def test_no_integrity_lead_rests_on_a_repaired_evidence_date() -> None:
     dossier.evidence[at] = make_evidence("diploma", _view(), date=nz.parse_date("19807月"), **kept)
     assert dossier.evidence[at].date == "1980-07"
     assert not {"DATE_IMPOSSIBLE", "FORM_EVIDENCE_MISMATCH"} & _codes(dossier)
+
+
+def _lines(*lines: str) -> DocView:
+    return DocView([pt_page([[ln] for ln in lines], file="A1/scan.pdf", title=None, conf=0.95)])
+
+
+def test_a_certificates_bottom_date_keeps_the_mark_of_its_repair() -> None:
+    repaired = last_date(_lines("职称证书", "兹证明王建国同志具备助教资格", "二二八年八月"))
+    assert repaired == "2028-08" and nz.is_repaired(repaired)
+    as_read = last_date(_lines("职称证书", "兹证明王建国同志具备助教资格", "二〇〇八年八月"))
+    assert as_read == "2008-08" and not nz.is_repaired(as_read)
+
+
+def test_a_period_keeps_the_mark_of_its_repair() -> None:
+    start, end = period_of(_lines("公示时间：20205月18日至2020年5月25日"))
+    assert (start, end) == ("2020-05-18", "2020-05-25") and nz.is_repaired(start) and not nz.is_repaired(end)
+    # An end written without its year has the start's, and so the start's repair.
+    start, end = period_of(_lines("公示时间：20205月20日至5月24日"))
+    assert (start, end) == ("2020-05-20", "2020-05-24") and nz.is_repaired(start) and nz.is_repaired(end)
+    start, end = period_of(_lines("公示时间：2020年5月20日至5月24日"))
+    assert not nz.is_repaired(start) and not nz.is_repaired(end)
