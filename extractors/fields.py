@@ -363,7 +363,7 @@ def _date(raw: str) -> Parsed:
     d = str(reading.iso)
     # Only a repair of the reading makes it this date (二二八 is 二〇二八 to the repair, yet may
     # be 二〇〇八): not taken as read until a second reading confirms it (the other recogniser's
-    # reading in `_runner_up_value`, the other form or the certificate in `_corroborate`).
+    # reading in `read_form`, the other form or the certificate in `_corroborate`).
     if reading.repaired:
         return d, nz.REPAIRED_DATE_CERTAINTY
     # "2013年7月:日": a day was written but not read; the month is right, the value is incomplete.
