@@ -357,9 +357,15 @@ def _name(raw: str) -> Parsed:
 
 
 def _date(raw: str) -> Parsed:
-    d = nz.parse_date(raw)
-    if d is None:
+    reading = nz.read_date(raw)
+    if reading is None:
         return None
+    d = str(reading.iso)
+    # Only a repair of the reading makes it this date (二二八 is 二〇二八 to the repair, yet may
+    # be 二〇〇八): not taken as read until a second reading confirms it (the other recogniser's
+    # reading in `read_form`, the other form or the certificate in `_corroborate`).
+    if reading.repaired:
+        return d, nz.REPAIRED_DATE_CERTAINTY
     # "2013年7月:日": a day was written but not read; the month is right, the value is incomplete.
     if len(d) == 7 and re.search(r"月.+[日号]", raw):
         return d, 0.5
@@ -496,9 +502,13 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
         if c.key in out or c.key not in PARSERS or not c.raw:
             continue
         parsed = PARSERS[c.key](c.raw)
+        repaired_date = c.key in DATE_FIELDS and parsed is not None and nz.is_repaired(nz.parse_date(c.raw))
         if parsed is None and slash_form and c.key in DATE_FIELDS:
             repaired = nz.repair_slash_date(c.raw)
-            parsed = (repaired, 0.6) if repaired else None
+            parsed = (str(repaired), nz.REPAIRED_DATE_CERTAINTY) if repaired else None
+            repaired_date = parsed is not None
+        if repaired_date and parsed is not None and _read_unrepaired_by_alternative(c.value_seg, str(parsed[0])):
+            parsed = (parsed[0], 1.0)
         conf = c.value_seg.conf * parsed[1] * c.certainty if parsed is not None else 0.0
         raw = c.raw
         if parsed is None or parsed[1] < 1.0:
@@ -511,6 +521,12 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
         conf = round(max(0.0, min(1.0, conf)), 3)
         out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw)  # type: ignore[arg-type]
     return out
+
+
+def _read_unrepaired_by_alternative(seg: Segment, iso: str) -> bool:
+    """Another reading of the segment (the second recogniser's) holds `iso` as written: the
+    repair that made the date from this reading is confirmed by a reading that needed none."""
+    return any(h.iso == iso and not h.repaired for alt in seg.alternatives for h in nz.find_dates(alt))
 
 
 def _runner_up_value(c: Candidate) -> Optional[tuple[object, str, float]]:
@@ -776,7 +792,7 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                 for seg in page.segments:
                     m = _WORK_SINCE.search(nz.compact(seg.text))
                     hits = nz.find_dates(m.group(1)) if m else []
-                    if hits and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
+                    if hits and not hits[0].repaired and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
                         fields["work_start_date"] = fields["work_start_date"].model_copy(update={"confidence": round(seg.conf, 3)})
     from extractors.evidence.certificates import read_diploma, read_title_cert
 

@@ -165,11 +165,29 @@ _OCR_ZERO = re.compile(r"(?<=\d)[OoＯ〇]|[OoＯ〇](?=\d)")
 _OCR_ONE = re.compile(r"(?<=\d)[lI|](?=\d)|(?<!\d)[lI|](?=9\d{2}(?!\d))")
 
 
+# How sure a date is that only a repair of the reading makes: below the rulebook's confidence
+# threshold, so rules say review and no integrity lead rests on it until a second reading of the
+# same date (the other recogniser, the other form, the certificate that proves it) confirms it.
+REPAIRED_DATE_CERTAINTY = 0.5
+
+
+class RepairedIso(str):
+    """An ISO date that only a repair of the reading makes. It is passed along like any date
+    string, so whoever finally records it (a field, an evidence item) can lower its certainty
+    without every reader in between having to carry a flag."""
+
+
+def is_repaired(value: object) -> bool:
+    return isinstance(value, RepairedIso)
+
+
 @dataclass(frozen=True)
 class DateHit:
     iso: str
     start: int
     end: int
+    # The date exists only after a repair that assumed what OCR did not read (see `_read_only`).
+    repaired: bool = False
 
 
 def _iso(year: int, month: int, day: Optional[int]) -> Optional[str]:
@@ -219,9 +237,18 @@ def _repair_slash(m: re.Match[str]) -> str:
     return f"{m.group(1)}/{m.group(2).replace('S', '5')}/{m.group(3).replace('S', '5')}"
 
 
+def _read_only(text: str) -> str:
+    """`text` with only the glyphs put right that stand for exactly one character: an O among
+    digits is 0, an l among digits is 1, a 〇 split in two (GO) is 〇. Nothing is assumed."""
+    t = _SPACES.sub("", fold_width(text))
+    t = _OCR_CN_ZERO.sub("〇", t)
+    t = _OCR_ZERO.sub("0", t)
+    return _OCR_ONE.sub("1", t)
+
+
 def prep_date_text(text: str) -> str:
-    """`text` as date parsing sees it (no spaces, OCR look-alikes fixed): `find_dates` offsets
-    refer to this string."""
+    """`text` as date parsing sees it (no spaces, OCR look-alikes fixed, lost characters
+    repaired): `find_dates` offsets refer to this string."""
     t = _SPACES.sub("", fold_width(text))
     t = _OCR_CN_ZERO.sub("〇", t)
     t = _CN_YEAR_20.sub(_repair_cn_year, t)
@@ -238,8 +265,22 @@ _prep_date_text = prep_date_text
 
 
 def find_dates(text: str) -> list[DateHit]:
-    """Every date in `text`, in order; offsets refer to the prepared (space-free) text."""
-    t = _prep_date_text(text)
+    """Every date in `text`, in order; offsets refer to the prepared (space-free) text.
+
+    A date the text holds only once a repair assumed something OCR did not read (a 〇 or a year
+    unit lost, a year's 〇 completed, a glyph taken for a numeral or dropped as stray) is marked
+    `repaired`: the repair may have made a wrong date out of a right one (二二八 is 二〇二八 to
+    the repair, yet may be 二〇〇八), so such a date is a guess until another reading confirms it."""
+    prepared = _prep_date_text(text)
+    hits = _dates_in(prepared)
+    read_only = _read_only(text)
+    if read_only == prepared:
+        return hits
+    as_read = {h.iso for h in _dates_in(read_only)}
+    return [h if h.iso in as_read else DateHit(RepairedIso(h.iso), h.start, h.end, repaired=True) for h in hits]
+
+
+def _dates_in(t: str) -> list[DateHit]:
     hits: list[DateHit] = []
     taken: list[tuple[int, int]] = []
     for m in _CN_DATE.finditer(t):
@@ -315,10 +356,28 @@ def one_dropped(longer: str, shorter: str) -> bool:
 
 def parse_date(text: Optional[str]) -> Optional[str]:
     """`2005年7月` → `2005-07`, `二〇〇五年七月一日` → `2005-07-01`; None if absent or ambiguous."""
+    reading = read_date(text)
+    return reading.iso if reading else None
+
+
+@dataclass(frozen=True)
+class DateReading:
+    iso: str
+    repaired: bool  # only a repair of what OCR read makes it this date (see `find_dates`)
+
+
+def read_date(text: Optional[str]) -> Optional[DateReading]:
+    """The one date in `text`, and whether it had to be repaired to be read; None if absent or
+    ambiguous."""
     if not text:
         return None
-    found = {h.iso for h in find_dates(text)}
-    return found.pop() if len(found) == 1 else None
+    hits = find_dates(text)
+    found = {h.iso for h in hits}
+    if len(found) != 1:
+        return None
+    iso = found.pop()
+    repaired = all(h.repaired for h in hits)
+    return DateReading(RepairedIso(iso) if repaired else str(iso), repaired)
 
 
 _SLASH_YEAR = re.compile(r"((?:19|20)\d{2})([\d/]+)")
@@ -355,7 +414,8 @@ def repair_slash_date(text: Optional[str]) -> Optional[str]:
         return None
     year = int(m.group(1))
     dates = {iso for parts in _slash_readings(m.group(2)) if (iso := _iso(year, parts[0], parts[1] if len(parts) > 1 else None))}
-    return dates.pop() if len(dates) == 1 else None
+    # A 7 taken for the slash it usually is: a repair, however the date then reads.
+    return RepairedIso(dates.pop()) if len(dates) == 1 else None
 
 
 def parse_year(text: str) -> Optional[int]:

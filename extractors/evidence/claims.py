@@ -8,7 +8,7 @@ from typing import Optional
 
 from dossierflow.models import Evidence, Segment
 from extractors import normalize as nz
-from extractors.evidence.common import GRADE, award_level, level_word
+from extractors.evidence.common import GRADE, award_level, level_word, unsure_if_repaired
 from extractors.layout import DocView, Found, TextLine, union
 
 _SECTIONS = (
@@ -91,13 +91,13 @@ def read_claims(view: DocView) -> list[Evidence]:
         src_found = Found(title, ln.page, union(s.box for s in held["title"]), held["title"][0].locator,
                           min(s.conf for s in stating), ln.stored) if held.get("title") else ln.found(title)
         out.append(
-            Evidence(
-                kind=current, source=src_found.source(), confidence=round(src_found.conf, 3), title=nz.title_dashes(title),
+            Evidence(kind=current, source=src_found.source(), **unsure_if_repaired(dict(
+                confidence=round(src_found.conf, 3), title=nz.title_dashes(title),
                 journal=row.get("journal") if current == "claimed_paper" else None, date=date, issn=issn,
                 grade=grade, level=level,
                 author_rank=rank if current == "claimed_paper" else None,
                 holder_rank=rank if current != "claimed_paper" else None, number=number,
-            )
+            )))
         )
     return out
 

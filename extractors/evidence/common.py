@@ -126,10 +126,11 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     return None
 
 
-def _document_dates(view: DocView, t: str) -> list:
-    """Dates in `t` (prepared by `nz.prep_date_text`) that can date the document: not a birth
-    date, not a period's start."""
-    return [h for h in nz.find_dates(t) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
+def _document_dates(view: DocView, text: str) -> list:
+    """Dates in `text` (as read: a date a repair made stays marked so) that can date the
+    document: not a birth date, not a period's start."""
+    t = nz.prep_date_text(text)
+    return [h for h in nz.find_dates(text) if t[h.end : h.end + 1] not in ("生", "至", "到") and not _is_birth(view, h.iso)]
 
 
 def date_disputed(ln: TextLine) -> bool:
@@ -152,7 +153,7 @@ def last_date(view: DocView) -> Optional[str]:
         if date_disputed(ln):
             continue
         t = nz.prep_date_text(ln.text)
-        hits = _document_dates(view, t)
+        hits = _document_dates(view, ln.text)
         if hits:
             return hits[-1].iso
         # 日期：2020/5711 — a slash-written date whose second slash OCR read as 7.
@@ -161,7 +162,7 @@ def last_date(view: DocView) -> Optional[str]:
         if repaired:
             return repaired
     # A Chinese-numeral date OCR broke over two lines (一九九九年七 | 月).
-    hits = _document_dates(view, nz.prep_date_text("".join(ln.text for ln in view.lines[-3:] if not date_disputed(ln))))
+    hits = _document_dates(view, "".join(ln.text for ln in view.lines[-3:] if not date_disputed(ln)))
     return hits[-1].iso if hits else None
 
 
@@ -209,10 +210,22 @@ def number_after(view: DocView, labels: tuple[str, ...] = ("证书编号", "编�
     return re.sub(r"(?<=\d{6})[A-Za-z]+$", "", m.group(0))
 
 
+# The attributes of an evidence item that hold a date.
+DATE_ATTRS = ("date", "since", "period_from", "period_to")
+
+
 def make_evidence(kind: str, view: DocView, found: Optional[Found] = None, **kw) -> Evidence:
     src = found.source() if found is not None else view.whole_source()
     kw.setdefault("confidence", conf_of(view, found))
-    return Evidence(kind=kind, source=src, **kw)  # type: ignore[arg-type]
+    return Evidence(kind=kind, source=src, **unsure_if_repaired(kw))  # type: ignore[arg-type]
+
+
+def unsure_if_repaired(kw: dict) -> dict:
+    """An item whose date only a repair of the reading makes is no surer than that date: a
+    rule on it says review and no integrity lead rests on it (see `nz.RepairedIso`)."""
+    if any(nz.is_repaired(kw.get(attr)) for attr in DATE_ATTRS):
+        kw["confidence"] = min(kw["confidence"], nz.REPAIRED_DATE_CERTAINTY)
+    return kw
 
 
 def level_word(text: str) -> Optional[str]:
@@ -331,7 +344,10 @@ def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
     """`2020年5月18日至2020年5月25日`, read across line breaks."""
     flat = _COMPACT_END.sub(r"\1-\2-\3", nz.prep_date_text(view.flat))
     flat = _RUN_TOGETHER_END.sub(_split_month_day, flat)
-    hits = nz.find_dates(flat)
+    # `flat` is prepared already: which of its dates a repair made, only the text as read says.
+    as_read = nz.find_dates(view.flat)
+    repaired = {h.iso for h in as_read if h.repaired} - {h.iso for h in as_read if not h.repaired}
+    hits = [nz.DateHit(nz.RepairedIso(h.iso), h.start, h.end, True) if h.iso in repaired else h for h in nz.find_dates(flat)]
     prepared = nz.prep_date_text(flat)
     for a, b in zip(hits, hits[1:]):
         between = prepared[a.end : b.start]
@@ -344,7 +360,8 @@ def period_of(view: DocView) -> tuple[Optional[str], Optional[str]]:
         if m and len(a.iso) == 10:
             end = nz.parse_date(f"{a.iso[:4]}年{int(m.group(1))}月{int(m.group(2))}日")
             if end is not None and end >= a.iso:
-                return a.iso, end
+                # The end's year is the start's: as sure as the start's reading.
+                return a.iso, nz.RepairedIso(end) if nz.is_repaired(a.iso) else end
     return None, None
 
 
