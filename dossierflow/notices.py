@@ -50,6 +50,14 @@ class Notice:
     items: list[NoticeItem]
 
 
+
+def returns_dossier(spec: object) -> bool:
+    """Whether a failure of this rule returns the dossier to its unit: a materials rule, or a
+    batch rule whose finding on each dossier is a materials one (BATCH_PAPERS, POST_QUOTA), not
+    a warning a person weighs (SUBMISSION_DEADLINE)."""
+    severity = getattr(spec, "severity", None)
+    return severity == "materials" or (severity == "batch" and getattr(spec, "dossier_severity", "materials") == "materials")
+
 def where_text(sources: list[dict], dossier_id: str) -> str:
     """Sources as a clerk finds them in the paper dossier: file, page, table cell, paragraph."""
     parts: list[str] = []
@@ -85,8 +93,8 @@ def notice_for(
     policy: str,
     date_text: str,
 ) -> Notice:
-    """The notice of one returned dossier: every failed rule that returns it (materials and
-    batch rules, whose failure is what `returned` means), each with its remedy."""
+    """The notice of one returned dossier: every failed rule that returns it (materials rules,
+    and batch rules whose finding on a dossier is a materials one), each with its remedy."""
     fields = line.get("fields") or {}
 
     def value(key: str) -> str:
@@ -95,7 +103,7 @@ def notice_for(
     items = []
     for f in line.get("findings", []):
         spec = rule_specs.get(f["rule"])
-        if f["outcome"] != "fail" or spec is None or spec.severity not in ("materials", "batch"):
+        if f["outcome"] != "fail" or spec is None or not returns_dossier(spec):
             continue
         items.append(
             NoticeItem(

@@ -51,7 +51,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str,
 
 
 def _failed_materials(line: dict) -> list[dict]:
-    return [f for f in line["findings"] if f["outcome"] == "fail" and RULES[f["rule"]].severity in ("materials", "batch")]
+    # Batch rules return a dossier only where their finding on it is a materials one (not the
+    # SUBMISSION_DEADLINE warning): written out here, not taken from the code under test.
+    def returns(spec) -> bool:  # type: ignore[no-untyped-def]
+        return spec.severity == "materials" or (spec.severity == "batch" and spec.code in ("BATCH_PAPERS", "POST_QUOTA"))
+
+    return [f for f in line["findings"] if f["outcome"] == "fail" and returns(RULES[f["rule"]])]
 
 
 def test_one_notice_per_returned_dossier_naming_each_failed_materials_rule(run) -> None:
