@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.generate import ALL_FORMS, generate_batch  # noqa: E402
+from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
 
@@ -43,7 +43,8 @@ def main() -> int:
     ap.add_argument("--truth", type=Path)
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--forms", default=",".join(ALL_FORMS))
+    ap.add_argument("--forms", default=",".join(ALL_FORMS),
+                    help="comma list of " + ",".join(KNOWN_FORMS) + " (phone: every page a phone app's photograph)")
     ap.add_argument("--damage", default="mixed", choices=("clean", "damaged", "mixed"))
     ap.add_argument("--scenarios", default="clean")
     ap.add_argument("--work", type=Path, help="where to put the batch and the run (default: a temp folder)")
