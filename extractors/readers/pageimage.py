@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import cv2
@@ -10,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from dossierflow.models import PageContent, Segment
+from extractors.readers.capture import correct_capture, map_box_back
 from extractors.readers.ocr import OcrEngine, ocr_image
 from extractors.readers.photo_region import find_photo
 
@@ -47,13 +49,25 @@ def ocr_page(
     rgb = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
     grey = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     phash = page_hash(grey)
-    if is_blank(grey):
+    # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
+    # a flatbed scan needs nothing and is read as it is.
+    capture = correct_capture(rgb, dpi)
+    if capture is not None:
+        rgb = capture.image
+        seen = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    else:
+        seen = grey
+    if is_blank(seen):
         return PageContent(
             file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
             dpi=int(round(dpi)), image_hash=phash,
         )
     region = find_photo(grey, dpi)
     result = ocr_image(rgb, dpi, engine)
+    if capture is not None and capture.to_original is not None:
+        # Boxes point at the page as photographed, as deskewed boxes point at the page as scanned.
+        back = [s.model_copy(update={"box": map_box_back(capture.to_original, s.box)}) for s in result.segments]
+        result = replace(result, segments=back)
     photo = None
     if region is not None and sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS:
         from extractors.readers.image import photo_info  # image.py imports this module

@@ -1,0 +1,226 @@
+"""A page photographed with a phone (a scanning app's output) → the page as a flatbed scans it.
+
+A phone app's page is lit unevenly (light falling off across it, the soft shadow of a hand or
+the phone), tinted by the light (a warm cast), seen at a slant, and often shows a strip of the
+table beside the page where the app's crop missed. Ruling-line search, Otsu levels and the red
+seal mask all assume a flat white page, so three corrections come first:
+
+- `page`: the page's four edges are found against the table (a sharp step of the paper's light
+  field, no text in it) and the page is warped onto the whole image, leaving the table out;
+- `light`: the paper's light field (a grey closing then a median over a ~50 DPI copy, which
+  removes print and keeps the shading) is divided out;
+- `cast`: each colour channel is scaled so the paper is white; done with the light, by dividing
+  each channel by its own field, so red seal ink is red again against white paper for
+  `tones.grey_and_red_ink`.
+
+Each is taken only when a cheap look at the same small copy says the page needs it, so a flatbed
+scan (even paper, no cast, no table) is passed on untouched, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+import cv2
+import numpy as np
+
+STEPS = ("page", "light", "cast")
+# For measuring the steps (bench/phone.py): a comma list of the steps allowed, "none" for none.
+STEPS_ENV = "DOSSIER_CAPTURE_STEPS"
+
+FIELD_DPI = 50  # the light field and the page's edges are estimated at this resolution
+FIELD_CLOSE_INCH = 0.3  # wider than the heaviest stroke of a title, narrower than a shadow's edge
+FIELD_MEDIAN_INCH = 0.3
+UNEVEN = 0.12  # paper darker than its bright parts by this share somewhere: uneven light
+CAST_LEVELS = 12  # the paper's channels this far apart: a colour cast
+EDGE_BAND = 0.12  # share of the width (height) from each side searched for the page's edge
+EDGE_STEP = 0.18  # the paper this much lighter than what lies outside it: a page edge
+EDGE_SHARE = 0.15  # of a side's scanlines, this many must cross the edge for it to be the page's
+EDGE_FIT_PX = 1.5  # points further than this (at FIELD_DPI) from a side's line are not on it
+
+
+@dataclass(frozen=True)
+class Capture:
+    image: np.ndarray  # corrected page, same size and channels as the input
+    to_original: Optional[np.ndarray]  # 3×3 homography, corrected pixel → input pixel; None if not warped
+    steps: tuple[str, ...]  # the corrections taken
+
+
+def allowed_steps() -> tuple[str, ...]:
+    chosen = os.environ.get(STEPS_ENV)
+    if chosen is None:
+        return STEPS
+    return tuple(s for s in chosen.split(",") if s in STEPS)
+
+
+def _small(image: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    """A ~FIELD_DPI copy (H×W×C) and its scale."""
+    scale = min(1.0, FIELD_DPI / dpi) if dpi > 0 else min(1.0, 600.0 / max(image.shape[:2]))
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
+    return (small if small.ndim == 3 else small[:, :, None]), scale
+
+
+def _field_of(small: np.ndarray) -> np.ndarray:
+    """The paper's light per channel (float32): print is closed away (it is dark and thin), the
+    shading stays."""
+    close = max(3, int(round(FIELD_DPI * FIELD_CLOSE_INCH)))
+    median = max(3, int(round(FIELD_DPI * FIELD_MEDIAN_INCH)) | 1)
+    field = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
+    field = cv2.medianBlur(field, median)
+    return (field if field.ndim == 3 else field[:, :, None]).astype(np.float32)
+
+
+def paper_field(image: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    """The paper's light, per channel, on a ~FIELD_DPI copy (float32, H×W×C), and the copy's scale."""
+    small, scale = _small(image, dpi)
+    return _field_of(small), scale
+
+
+def _edge_light(small: np.ndarray) -> np.ndarray:
+    """The brightest channel, lightly smoothed: where the page's edges are looked for. Not the
+    closed field: a closing fills a strip of table narrower than its kernel."""
+    return cv2.medianBlur(np.ascontiguousarray(small.max(axis=2)), 5).astype(np.float32)
+
+
+def _side_points(light: np.ndarray, side: str) -> np.ndarray:
+    """Points (x, y) on one side where the paper's light steps up sharply going inwards, within
+    EDGE_BAND of the side; one per scanline at most."""
+    view = {"left": light, "right": light[:, ::-1], "top": light.T, "bottom": light.T[:, ::-1]}[side]
+    lines, length = view.shape
+    band = max(3, int(length * EDGE_BAND))
+    seg = view[:, : band + 2]
+    step = seg[:, 2:] - seg[:, :-2]  # rise over two pixels, at position i + 1
+    at = np.argmax(step, axis=1)
+    rows = np.arange(lines)
+    inside, outside = seg[rows, at + 2], seg[rows, at]
+    found = (step[rows, at] >= EDGE_STEP * inside) & (inside > 0)
+    # What lies outside the edge is dark all the way to the side, not paper with a dark mark.
+    for r in np.flatnonzero(found):
+        if seg[r, : at[r] + 1].max() > outside[r] + EDGE_STEP * inside[r] / 2:
+            found[r] = False
+    pos = at.astype(np.float64) + 1.0
+    lines_at, pos = rows[found].astype(np.float64), pos[found]
+    if side == "right":
+        pos = length - 1 - pos
+    elif side == "bottom":
+        pos = length - 1 - pos
+    if side in ("left", "right"):
+        return np.column_stack([pos, lines_at])
+    return np.column_stack([lines_at, pos])
+
+
+def _fit_side(points: np.ndarray, side: str, lines: int) -> Optional[tuple[float, float]]:
+    """The side's line as (a, b): x = a·y + b for left/right, y = a·x + b for top/bottom; None
+    when too few scanlines cross an edge or they do not lie on one line."""
+    if len(points) < max(5, EDGE_SHARE * lines):
+        return None
+    along, across = (points[:, 1], points[:, 0]) if side in ("left", "right") else (points[:, 0], points[:, 1])
+    keep = np.ones(len(along), dtype=bool)
+    for _ in range(3):
+        a, b = np.polyfit(along[keep], across[keep], 1)
+        resid = np.abs(across - (a * along + b))
+        keep = resid <= max(EDGE_FIT_PX, 2 * float(np.median(resid[keep])))
+        if keep.sum() < max(5, EDGE_SHARE * lines):
+            return None
+    a, b = np.polyfit(along[keep], across[keep], 1)
+    return float(a), float(b)
+
+
+def find_page(light: np.ndarray) -> Optional[np.ndarray]:
+    """The page's corners (tl, tr, br, bl) on the small copy, from the sides where an edge with
+    the table shows; a side without one is the image's own edge. None when no side shows one."""
+    h, w = light.shape
+    sides = {}
+    for side in ("left", "right", "top", "bottom"):
+        sides[side] = _fit_side(_side_points(light, side), side, h if side in ("left", "right") else w)
+    if not any(sides.values()):
+        return None
+    left = sides["left"] or (0.0, 0.0)
+    right = sides["right"] or (0.0, float(w - 1))
+    top = sides["top"] or (0.0, 0.0)
+    bottom = sides["bottom"] or (0.0, float(h - 1))
+
+    def meet(vertical: tuple[float, float], horizontal: tuple[float, float]) -> tuple[float, float]:
+        # x = a·y + b and y = c·x + d
+        a, b = vertical
+        c, d = horizontal
+        y = (c * b + d) / (1.0 - a * c)
+        return a * y + b, y
+
+    corners = np.array([meet(left, top), meet(right, top), meet(right, bottom), meet(left, bottom)], dtype=np.float64)
+    # The quad must be a page seen nearly square on, most of the image: else it is no page edge.
+    area = 0.5 * abs(np.dot(corners[:, 0], np.roll(corners[:, 1], 1)) - np.dot(corners[:, 1], np.roll(corners[:, 0], 1)))
+    if area < 0.6 * w * h:
+        return None
+    return corners
+
+
+def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ...]] = None) -> Optional[Capture]:
+    """The page corrected for how it was photographed, or None when it needs nothing (a flatbed
+    scan): the `steps` allowed (default: all, or those STEPS_ENV names) that the page needs."""
+    steps = allowed_steps() if steps is None else steps
+    if not steps or image.ndim not in (2, 3) or min(image.shape[:2]) < 32:
+        return None
+    if image.ndim == 3:
+        image = np.ascontiguousarray(image[:, :, :3])
+    h, w = image.shape[:2]
+    small, scale = _small(image, dpi)
+    taken: list[str] = []
+    to_original = None
+    if "page" in steps:
+        corners = find_page(_edge_light(small))
+        if corners is not None:
+            quad = (corners / scale).astype(np.float32)
+            frame = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
+            to_page = cv2.getPerspectiveTransform(quad, frame)
+            image = cv2.warpPerspective(image, to_page, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            to_original = np.linalg.inv(to_page)
+            taken.append("page")
+            small, scale = _small(image, dpi)
+    field = _field_of(small)
+    light = field.max(axis=2)  # the brightest channel: a warm cast does not read as shade
+    bright = float(np.percentile(light, 95))
+    if bright <= 0:
+        return _result(image, to_original, taken)
+    uneven = float(np.percentile(light, 5)) < (1.0 - UNEVEN) * bright
+    paper = field[light >= float(np.percentile(light, 50))].reshape(-1, field.shape[2])
+    paper_colour = np.median(paper, axis=0)
+    cast = field.shape[2] == 3 and float(paper_colour.max() - paper_colour.min()) > CAST_LEVELS
+    if "light" in steps and (uneven or "page" in taken):
+        own_channels = "cast" in steps
+        divisor = field if own_channels else light[:, :, None]
+        image = _divide(image, divisor, (h, w))
+        taken.append("light")
+        if own_channels and field.shape[2] == 3:
+            taken.append("cast")
+    elif "cast" in steps and cast:
+        gains = 255.0 / np.maximum(paper_colour, 1.0)
+        image = np.clip(image.astype(np.float32) * gains[None, None, :], 0, 255).astype(np.uint8)
+        taken.append("cast")
+    return _result(image, to_original, taken)
+
+
+def _divide(image: np.ndarray, field: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Each pixel over the paper's light there (per channel when `field` has them): paper → 255."""
+    h, w = size
+    up = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
+    if up.ndim == 2:
+        up = up[:, :, None] if image.ndim == 3 else up
+    if image.ndim == 2 and up.ndim == 3:
+        up = up[:, :, 0]
+    out = image.astype(np.float32) * (255.0 / np.maximum(up, 1.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _result(image: np.ndarray, to_original: Optional[np.ndarray], taken: list[str]) -> Optional[Capture]:
+    return Capture(image, to_original, tuple(taken)) if taken else None
+
+
+def map_box_back(to_original: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Bounding box, in the photographed image's pixels, of a corrected image's box."""
+    x0, y0, x1, y1 = box
+    pts = np.array([[[x0, y0], [x1, y0], [x0, y1], [x1, y1]]], dtype=np.float64)
+    mapped = cv2.perspectiveTransform(pts, to_original)[0]
+    return (float(mapped[:, 0].min()), float(mapped[:, 1].min()), float(mapped[:, 0].max()), float(mapped[:, 1].max()))
