@@ -26,6 +26,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from extractors.readers.tones import grey_percentile
+
 STEPS = ("page", "light", "cast")
 # For measuring the steps (bench/phone.py): a comma list of the steps allowed, "none" for none.
 STEPS_ENV = "DOSSIER_CAPTURE_STEPS"
@@ -63,25 +65,32 @@ def _small(image: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
 
 
 def _field_of(small: np.ndarray) -> np.ndarray:
-    """The paper's light per channel (float32): print is closed away (it is dark and thin), the
-    shading stays."""
+    """The paper's light per channel (uint8, H×W×C): print is closed away (it is dark and thin),
+    the shading stays."""
     close = max(3, int(round(FIELD_DPI * FIELD_CLOSE_INCH)))
     median = max(3, int(round(FIELD_DPI * FIELD_MEDIAN_INCH)) | 1)
     field = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
     field = cv2.medianBlur(field, median)
-    return (field if field.ndim == 3 else field[:, :, None]).astype(np.float32)
+    return field if field.ndim == 3 else field[:, :, None]
 
 
 def paper_field(image: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
     """The paper's light, per channel, on a ~FIELD_DPI copy (float32, H×W×C), and the copy's scale."""
     small, scale = _small(image, dpi)
-    return _field_of(small), scale
+    return _field_of(small).astype(np.float32), scale
 
 
-def _edge_light(small: np.ndarray) -> np.ndarray:
-    """The brightest channel, lightly smoothed: where the page's edges are looked for. Not the
+def _brightest(small: np.ndarray) -> np.ndarray:
+    """Each pixel's brightest channel (uint8): a warm cast does not read as shade."""
+    if small.shape[2] == 1:
+        return np.ascontiguousarray(small[:, :, 0])
+    return cv2.max(cv2.max(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
+
+
+def _edge_light(brightest: np.ndarray) -> np.ndarray:
+    """The brightest channel lightly smoothed: where the page's edges are looked for. Not the
     closed field: a closing fills a strip of table narrower than its kernel."""
-    return cv2.medianBlur(np.ascontiguousarray(small.max(axis=2)), 5).astype(np.float32)
+    return cv2.medianBlur(brightest, 5).astype(np.float32)
 
 
 def _side_points(light: np.ndarray, side: str) -> np.ndarray:
@@ -97,9 +106,8 @@ def _side_points(light: np.ndarray, side: str) -> np.ndarray:
     inside, outside = seg[rows, at + 2], seg[rows, at]
     found = (step[rows, at] >= EDGE_STEP * inside) & (inside > 0)
     # What lies outside the edge is dark all the way to the side, not paper with a dark mark.
-    for r in np.flatnonzero(found):
-        if seg[r, : at[r] + 1].max() > outside[r] + EDGE_STEP * inside[r] / 2:
-            found[r] = False
+    darkest_reach = np.maximum.accumulate(seg, axis=1)[rows, at]
+    found &= darkest_reach <= outside + EDGE_STEP * inside / 2
     pos = at.astype(np.float64) + 1.0
     lines_at, pos = rows[found].astype(np.float64), pos[found]
     if side == "right":
@@ -167,10 +175,11 @@ def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ..
         image = np.ascontiguousarray(image[:, :, :3])
     h, w = image.shape[:2]
     small, scale = _small(image, dpi)
+    brightest = _brightest(small)
     taken: list[str] = []
     to_original = None
     if "page" in steps:
-        corners = find_page(_edge_light(small))
+        corners = find_page(_edge_light(brightest))
         if corners is not None:
             quad = (corners / scale).astype(np.float32)
             frame = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
@@ -179,27 +188,37 @@ def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ..
             to_original = np.linalg.inv(to_page)
             taken.append("page")
             small, scale = _small(image, dpi)
-    field = _field_of(small)
-    light = field.max(axis=2)  # the brightest channel: a warm cast does not read as shade
-    bright = float(np.percentile(light, 95))
+            brightest = _brightest(small)
+    # Decided on the brightest channel's field alone; the per-channel fields only if used.
+    light = _field_of(brightest)[:, :, 0]
+    bright = grey_percentile(light, 95)
     if bright <= 0:
         return _result(image, to_original, taken)
-    uneven = float(np.percentile(light, 5)) < (1.0 - UNEVEN) * bright
-    paper = field[light >= float(np.percentile(light, 50))].reshape(-1, field.shape[2])
-    paper_colour = np.median(paper, axis=0)
-    cast = field.shape[2] == 3 and float(paper_colour.max() - paper_colour.min()) > CAST_LEVELS
+    uneven = grey_percentile(light, 5) < (1.0 - UNEVEN) * bright
+    paper_colour = None
+    if small.shape[2] == 3:
+        # The median of paper pixels: seal ink and the odd coloured mark do not tint it.
+        paper = cv2.compare(light, grey_percentile(light, 50), cv2.CMP_GE)
+        paper_colour = np.array([_median(np.ascontiguousarray(small[:, :, c]), paper) for c in range(3)])
+    cast = paper_colour is not None and float(paper_colour.max() - paper_colour.min()) > CAST_LEVELS
     if "light" in steps and (uneven or "page" in taken):
-        own_channels = "cast" in steps
-        divisor = field if own_channels else light[:, :, None]
-        image = _divide(image, divisor, (h, w))
+        own_channels = "cast" in steps and small.shape[2] == 3
+        divisor = _field_of(small) if own_channels else light[:, :, None]
+        image = _divide(image, divisor.astype(np.float32), (h, w))
         taken.append("light")
-        if own_channels and field.shape[2] == 3:
+        if own_channels:
             taken.append("cast")
-    elif "cast" in steps and cast:
+    elif "cast" in steps and cast and paper_colour is not None:
         gains = 255.0 / np.maximum(paper_colour, 1.0)
         image = np.clip(image.astype(np.float32) * gains[None, None, :], 0, 255).astype(np.uint8)
         taken.append("cast")
     return _result(image, to_original, taken)
+
+
+def _median(channel: np.ndarray, mask: np.ndarray) -> float:
+    hist = cv2.calcHist([channel], [0], mask, [256], [0, 256]).ravel()
+    cum = np.cumsum(hist)
+    return float(np.searchsorted(cum, cum[-1] / 2.0)) if cum[-1] else 0.0
 
 
 def _divide(image: np.ndarray, field: np.ndarray, size: tuple[int, int]) -> np.ndarray:
