@@ -204,7 +204,7 @@ def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ..
     if "light" in steps and (uneven or "page" in taken):
         own_channels = "cast" in steps and small.shape[2] == 3
         divisor = _field_of(small) if own_channels else light[:, :, None]
-        image = _divide(image, divisor.astype(np.float32), (h, w))
+        image = _divide(image, divisor, (h, w))
         taken.append("light")
         if own_channels:
             taken.append("cast")
@@ -222,15 +222,18 @@ def _median(channel: np.ndarray, mask: np.ndarray) -> float:
 
 
 def _divide(image: np.ndarray, field: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Each pixel over the paper's light there (per channel when `field` has them): paper → 255."""
+    """Each pixel over the paper's light there (per channel when `field` has them): paper → 255.
+    In 8 bits throughout (cv2.divide rounds and saturates): float copies of a full colour page
+    cost more than the rest of the correction together."""
     h, w = size
     up = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
-    if up.ndim == 2:
-        up = up[:, :, None] if image.ndim == 3 else up
-    if image.ndim == 2 and up.ndim == 3:
+    if up.ndim == 3 and up.shape[2] == 1:
         up = up[:, :, 0]
-    out = image.astype(np.float32) * (255.0 / np.maximum(up, 1.0))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and up.ndim == 2:
+        up = cv2.merge([up, up, up])
+    elif image.ndim == 2 and up.ndim == 3:
+        up = np.ascontiguousarray(up[:, :, 0])
+    return cv2.divide(image, cv2.max(up, 1), scale=255.0)
 
 
 def _result(image: np.ndarray, to_original: Optional[np.ndarray], taken: list[str]) -> Optional[Capture]:
