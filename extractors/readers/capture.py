@@ -32,13 +32,14 @@ STEPS = ("page", "light", "cast")
 # For measuring the steps (bench/phone.py): a comma list of the steps allowed, "none" for none.
 STEPS_ENV = "DOSSIER_CAPTURE_STEPS"
 
+MIN_PAGE_INCH = 5.0  # narrower than this (a 2-inch photo, a snippet) is no page photographed
 FIELD_DPI = 50  # the light field and the page's edges are estimated at this resolution
 FIELD_CLOSE_INCH = 0.3  # wider than the heaviest stroke of a title, narrower than a shadow's edge
 FIELD_MEDIAN_INCH = 0.3
 UNEVEN = 0.12  # paper darker than its bright parts by this share somewhere: uneven light
 CAST_LEVELS = 12  # the paper's channels this far apart: a colour cast
 EDGE_BAND = 0.12  # share of the width (height) from each side searched for the page's edge
-EDGE_STEP = 0.18  # the paper this much lighter than what lies outside it: a page edge
+EDGE_STEP = 0.08  # the paper this much lighter than what lies outside it: a page edge
 EDGE_SHARE = 0.15  # of a side's scanlines, this many must cross the edge for it to be the page's
 EDGE_FIT_PX = 1.5  # points further than this (at FIELD_DPI) from a side's line are not on it
 
@@ -87,10 +88,17 @@ def _brightest(small: np.ndarray) -> np.ndarray:
     return cv2.max(cv2.max(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
 
 
-def _edge_light(brightest: np.ndarray) -> np.ndarray:
-    """The brightest channel lightly smoothed: where the page's edges are looked for. Not the
-    closed field: a closing fills a strip of table narrower than its kernel."""
-    return cv2.medianBlur(brightest, 5).astype(np.float32)
+def _edge_lights(brightest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the page's left/right and top/bottom edges are looked for: the brightest channel
+    closed along the side (print on a table - a newspaper under the page - is closed away,
+    the page's edge runs along the kernel and stays), then lightly smoothed. Not closed across
+    the side: that would fill a strip of table narrower than the kernel."""
+    k = max(3, int(round(FIELD_DPI * FIELD_CLOSE_INCH)))
+    out = []
+    for kernel in ((1, k), (k, 1)):  # (width, height): along a vertical side, along a horizontal one
+        closed = cv2.morphologyEx(brightest, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        out.append(cv2.medianBlur(closed, 5).astype(np.float32))
+    return out[0], out[1]
 
 
 def _side_points(light: np.ndarray, side: str) -> np.ndarray:
@@ -136,12 +144,15 @@ def _fit_side(points: np.ndarray, side: str, lines: int) -> Optional[tuple[float
     return float(a), float(b)
 
 
-def find_page(light: np.ndarray) -> Optional[np.ndarray]:
-    """The page's corners (tl, tr, br, bl) on the small copy, from the sides where an edge with
-    the table shows; a side without one is the image's own edge. None when no side shows one."""
-    h, w = light.shape
+def find_page(brightest: np.ndarray) -> Optional[np.ndarray]:
+    """The page's corners (tl, tr, br, bl) on the small copy's brightest channel, from the sides
+    where an edge with the table shows; a side without one is the image's own edge. None when no
+    side shows one."""
+    h, w = brightest.shape
+    vertical, horizontal = _edge_lights(brightest)
     sides = {}
     for side in ("left", "right", "top", "bottom"):
+        light = vertical if side in ("left", "right") else horizontal
         sides[side] = _fit_side(_side_points(light, side), side, h if side in ("left", "right") else w)
     if not any(sides.values()):
         return None
@@ -169,7 +180,7 @@ def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ..
     """The page corrected for how it was photographed, or None when it needs nothing (a flatbed
     scan): the `steps` allowed (default: all, or those STEPS_ENV names) that the page needs."""
     steps = allowed_steps() if steps is None else steps
-    if not steps or image.ndim not in (2, 3) or min(image.shape[:2]) < 32:
+    if not steps or image.ndim not in (2, 3) or dpi <= 0 or min(image.shape[:2]) < MIN_PAGE_INCH * dpi:
         return None
     if image.ndim == 3:
         image = np.ascontiguousarray(image[:, :, :3])
@@ -179,7 +190,7 @@ def correct_capture(image: np.ndarray, dpi: float, steps: Optional[tuple[str, ..
     taken: list[str] = []
     to_original = None
     if "page" in steps:
-        corners = find_page(_edge_light(brightest))
+        corners = find_page(brightest)
         if corners is not None:
             quad = (corners / scale).astype(np.float32)
             frame = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)

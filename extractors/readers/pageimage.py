@@ -49,21 +49,16 @@ def ocr_page(
     rgb = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
     grey = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     phash = page_hash(grey)
-    # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
-    # a flatbed scan needs nothing and is read as it is.
-    capture = correct_capture(rgb, dpi)
-    if capture is not None:
-        rgb = capture.image
-        seen = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    else:
-        seen = grey
-    if is_blank(seen):
+    if is_blank(grey):
         return PageContent(
             file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
             dpi=int(round(dpi)), image_hash=phash,
         )
     region = find_photo(grey, dpi)
-    result = ocr_image(rgb, dpi, engine)
+    # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
+    # a flatbed scan needs nothing and is read as it is.
+    capture = correct_capture(rgb, dpi)
+    result = ocr_image(capture.image if capture is not None else rgb, dpi, engine)
     if capture is not None and capture.to_original is not None:
         # Boxes point at the page as photographed, as deskewed boxes point at the page as scanned.
         back = [s.model_copy(update={"box": map_box_back(capture.to_original, s.box)}) for s in result.segments]
