@@ -47,10 +47,6 @@ def _mask(corners: np.ndarray, w: int, h: int) -> np.ndarray:
     return out.astype(bool)
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    return float((a & b).sum() / (a | b).sum())
-
-
 def _flatness(rgb: np.ndarray, dpi: int) -> tuple[float, float]:
     """The paper's darkest light over its brightest (1 = even), and its channels' spread."""
     field, _ = paper_field(rgb, dpi)
@@ -66,15 +62,16 @@ def test_a_photographed_page_is_found_and_comes_out_flat_and_white(seed: int) ->
     h, w = rgb.shape[:2]
     visible = _mask(shot.corners, w, h)
     frame = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float64)
-    whole = np.ones((h, w), bool)
-    assert _iou(visible, whole) < 0.993  # the table shows: the whole image is not the page
+    assert visible.mean() < 0.993  # the table shows: the whole image is not the page
     evenness, spread = _flatness(rgb, shot.dpi)
     assert evenness < 0.88 and spread > 20  # shaded and tinted as photographed
 
     fixed = correct_capture(rgb, shot.dpi)
     assert fixed is not None and fixed.steps == ("page", "light", "cast")
-    found = cv2.perspectiveTransform(frame[None], fixed.to_original)[0]
-    assert _iou(_mask(found, w, h), visible) > 0.995
+    found = _mask(cv2.perspectiveTransform(frame[None], fixed.to_original)[0], w, h)
+    # Nothing of the table is kept, and little of the page is lost (its edge is cut a hair in).
+    assert (found & visible).sum() >= 0.998 * found.sum()
+    assert (found & visible).sum() >= 0.975 * visible.sum()
     evenness, spread = _flatness(fixed.image, shot.dpi)
     assert evenness > 0.95 and spread < 6
     # The seal is still red ink on white paper for the red-channel greyscale.

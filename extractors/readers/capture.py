@@ -5,8 +5,10 @@ the phone), tinted by the light (a warm cast), seen at a slant, and often shows 
 table beside the page where the app's crop missed. Ruling-line search, Otsu levels and the red
 seal mask all assume a flat white page, so three corrections come first:
 
-- `page`: the page's four edges are found against the table (a sharp step of the paper's light
-  field, no text in it) and the page is warped onto the whole image, leaving the table out;
+- `page`: the page's edges are found against what it lies on (a step of light near a side with
+  only darker surface outside it, the light closed along the side so print on that surface - a
+  newspaper - does not break it), fitted as lines, and the page is warped onto the whole image,
+  leaving the surface out;
 - `light`: the paper's light field (a grey closing then a median over a ~50 DPI copy, which
   removes print and keeps the shading) is divided out;
 - `cast`: each colour channel is scaled so the paper is white; done with the light, by dividing
@@ -42,6 +44,10 @@ EDGE_BAND = 0.12  # share of the width (height) from each side searched for the 
 EDGE_STEP = 0.08  # the paper this much lighter than what lies outside it: a page edge
 EDGE_SHARE = 0.15  # of a side's scanlines, this many must cross the edge for it to be the page's
 EDGE_FIT_PX = 1.5  # points further than this (at FIELD_DPI) from a side's line are not on it
+# A found side is moved this far into the page: the edge's blur and the line's fit leave a
+# pixel or two of the surface, which a warp stretches into a dark line along the image's edge
+# (taken for a ruling line, it joined the table's grid and split a form's cells in two).
+EDGE_INSET_INCH = 0.06
 
 
 @dataclass(frozen=True)
@@ -156,10 +162,11 @@ def find_page(brightest: np.ndarray) -> Optional[np.ndarray]:
         sides[side] = _fit_side(_side_points(light, side), side, h if side in ("left", "right") else w)
     if not any(sides.values()):
         return None
-    left = sides["left"] or (0.0, 0.0)
-    right = sides["right"] or (0.0, float(w - 1))
-    top = sides["top"] or (0.0, 0.0)
-    bottom = sides["bottom"] or (0.0, float(h - 1))
+    inset = EDGE_INSET_INCH * FIELD_DPI
+    left = (sides["left"][0], sides["left"][1] + inset) if sides["left"] else (0.0, 0.0)
+    right = (sides["right"][0], sides["right"][1] - inset) if sides["right"] else (0.0, float(w - 1))
+    top = (sides["top"][0], sides["top"][1] + inset) if sides["top"] else (0.0, 0.0)
+    bottom = (sides["bottom"][0], sides["bottom"][1] - inset) if sides["bottom"] else (0.0, float(h - 1))
 
     def meet(vertical: tuple[float, float], horizontal: tuple[float, float]) -> tuple[float, float]:
         # x = a·y + b and y = c·x + d
