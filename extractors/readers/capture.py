@@ -257,10 +257,3 @@ def _divide(image: np.ndarray, field: np.ndarray, size: tuple[int, int]) -> np.n
 def _result(image: np.ndarray, to_original: Optional[np.ndarray], taken: list[str]) -> Optional[Capture]:
     return Capture(image, to_original, tuple(taken)) if taken else None
 
-
-def map_box_back(to_original: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """Bounding box, in the photographed image's pixels, of a corrected image's box."""
-    x0, y0, x1, y1 = box
-    pts = np.array([[[x0, y0], [x1, y0], [x0, y1], [x1, y1]]], dtype=np.float64)
-    mapped = cv2.perspectiveTransform(pts, to_original)[0]
-    return (float(mapped[:, 0].min()), float(mapped[:, 1].min()), float(mapped[:, 0].max()), float(mapped[:, 1].max()))

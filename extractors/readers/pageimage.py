@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 import cv2
@@ -11,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from dossierflow.models import PageContent, Segment
-from extractors.readers.capture import correct_capture, map_box_back
+from extractors.readers.capture import correct_capture
 from extractors.readers.ocr import OcrEngine, ocr_image
 from extractors.readers.photo_region import find_photo
 
@@ -59,10 +58,9 @@ def ocr_page(
     # a flatbed scan needs nothing and is read as it is.
     capture = correct_capture(rgb, dpi)
     result = ocr_image(capture.image if capture is not None else rgb, dpi, engine)
-    if capture is not None and capture.to_original is not None:
-        # Boxes point at the page as photographed, as deskewed boxes point at the page as scanned.
-        back = [s.model_copy(update={"box": map_box_back(capture.to_original, s.box)}) for s in result.segments]
-        result = replace(result, segments=back)
+    # Boxes stay on the straightened page: it is the page (its quad was warped onto the page box),
+    # and mapped back into the tilted photograph a row's cells drifted apart in height, so a
+    # claim row's ISSN was read together with the date beside it.
     photo = None
     if region is not None and sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS:
         from extractors.readers.image import photo_info  # image.py imports this module
