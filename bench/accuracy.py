@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.generate import ALL_FORMS, generate_batch  # noqa: E402
+from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
@@ -110,7 +110,8 @@ def main() -> int:
     ap.add_argument("--seeds", help="several batches, one per seed: 5000,5002-5004")
     ap.add_argument("--seeds-from", choices=("dev", "eval"), help="take the seeds from that list in bench/seeds.md")
     ap.add_argument("--batches", type=int, help="with --seeds-from: how many of its seeds, from the first")
-    ap.add_argument("--forms", default=",".join(ALL_FORMS))
+    ap.add_argument("--forms", default=",".join(ALL_FORMS),
+                    help="comma list of " + ",".join(KNOWN_FORMS) + " (phone: every page a phone app's photograph)")
     ap.add_argument("--damage", default="mixed", choices=("clean", "damaged", "mixed"))
     ap.add_argument("--scenarios", default="clean")
     ap.add_argument("--producers", default="pillow",

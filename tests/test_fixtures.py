@@ -386,3 +386,24 @@ def test_print_under_a_seal_stays_black_unless_the_seal_is_heavily_inked(monkeyp
     plain, translucent, heavy = dark(False, 0.0), dark(True, 0.0), dark(True, 1.0)
     lost_translucent, lost_heavy = plain - translucent, plain - heavy
     assert lost_heavy >= 100 and abs(lost_translucent) <= lost_heavy / 5, (plain, translucent, heavy)
+
+
+def test_phone_form_photographs_every_page_in_colour_at_a_phone_apps_resolution(tmp_path: Path) -> None:
+    root = tmp_path / "phone"
+    truth = generate_batch(root, n=1, seed=950, forms=["phone"])
+    d = truth.dossiers[0]
+    assert d.form == "phone" and d.damage == "phone"
+    assert set(d.field_forms.values()) == {"scan_phone"}
+    assert {doc.form for doc in d.documents} <= {"scan_phone", "image"}
+    assert d.scan_pages and all(p.dpi in (150, 170, 200) and p.turned == 0 for p in d.scan_pages)
+    pdfs = sorted({p.file for p in d.scan_pages if p.file.endswith(".pdf")})
+    assert pdfs
+    for rel in pdfs:
+        for page in PdfReader(root / rel).pages:
+            images = list(page.images)
+            assert len(images) == 1 and images[0].image.mode == "RGB"
+            # Photographed: the paper is tinted or shaded, never a flatbed's white.
+            px = images[0].image.convert("RGB")
+            w, h = px.size
+            centre = px.getpixel((w // 2, h // 2))
+            assert max(centre) - min(centre) > 8 or max(centre) < 235

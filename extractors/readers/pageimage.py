@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from dossierflow.models import PageContent, Segment
+from extractors.readers.capture import correct_capture
 from extractors.readers.ocr import OcrEngine, ocr_image
 from extractors.readers.photo_region import find_photo
 
@@ -53,7 +54,13 @@ def ocr_page(
             dpi=int(round(dpi)), image_hash=phash,
         )
     region = find_photo(grey, dpi)
-    result = ocr_image(rgb, dpi, engine)
+    # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
+    # a flatbed scan needs nothing and is read as it is.
+    capture = correct_capture(rgb, dpi)
+    result = ocr_image(capture.image if capture is not None else rgb, dpi, engine)
+    # Boxes stay on the straightened page: it is the page (its quad was warped onto the page box),
+    # and mapped back into the tilted photograph a row's cells drifted apart in height, so a
+    # claim row's ISSN was read together with the date beside it.
     photo = None
     if region is not None and sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS:
         from extractors.readers.image import photo_info  # image.py imports this module
