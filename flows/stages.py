@@ -11,7 +11,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import EmptyBatch
 from dossierflow.ingest import BatchInput, DossierInput, no_dossiers_message, open_batch
 from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, judge_batch, largest_first
+from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
 
@@ -67,6 +67,51 @@ def _open_store(db_url: Optional[str]):
     return open_store(db_url)
 
 
+def judge(
+    batch: BatchInput,
+    outcomes: dict[str, Extracted],
+    db_url: Optional[str],
+    rulebook: str,
+    day: dt.date,
+) -> Judged:
+    """Rules, batch rules and integrity flags for the whole batch (the store holds the blacklist
+    and earlier batches for the cross-batch checks)."""
+    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
+    progress.emit("judging")
+    store = _open_store(db_url)
+    try:
+        return judge_batch(batch, ordered, rulebook, day, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def write(
+    out: Path,
+    batch: BatchInput,
+    outcomes: dict[str, Extracted],
+    judged: Judged,
+    db_url: Optional[str],
+    day: dt.date,
+) -> dict:
+    """Write the outputs and record the batch in the store; the run's summary."""
+    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
+    write_outputs(out, batch, judged.results, judged.batch_findings, day)
+    store = _open_store(db_url)
+    if store is not None:
+        try:
+            store.record_dossiers(batch.batch_id, judged.policy_year, {
+                o.dossier_id: o.extraction for o in ordered if o.extraction is not None
+            }, judged.results, unit=batch.info.unit)
+        finally:
+            store.close()
+    counts: dict[str, int] = {}
+    for r in judged.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    progress.emit("finished", counts=counts)
+    return {"batch_id": batch.batch_id, "dossiers": len(ordered), "counts": counts}
+
+
 def finish(
     out: Path,
     batch: BatchInput,
@@ -76,21 +121,4 @@ def finish(
     day: dt.date,
 ) -> dict:
     """Judge the whole batch, write the outputs, record in the store; the run's summary."""
-    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
-    progress.emit("judging")
-    store = _open_store(db_url)
-    try:
-        judged = judge_batch(batch, ordered, rulebook, day, store)
-        write_outputs(out, batch, judged.results, judged.batch_findings, day)
-        if store is not None:
-            store.record_dossiers(batch.batch_id, judged.policy_year, {
-                o.dossier_id: o.extraction for o in ordered if o.extraction is not None
-            }, judged.results, unit=batch.info.unit)
-    finally:
-        if store is not None:
-            store.close()
-    counts: dict[str, int] = {}
-    for r in judged.results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    progress.emit("finished", counts=counts)
-    return {"batch_id": batch.batch_id, "dossiers": len(ordered), "counts": counts}
+    return write(out, batch, outcomes, judge(batch, outcomes, db_url, rulebook, day), db_url, day)
