@@ -58,6 +58,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_ROOT_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "")
+    # The run logger's INFO lines still reach the run's log in the UI, not the terminal.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 @app.command()
@@ -88,6 +90,10 @@ def run(
         )
     counts = "  ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
     err.print(f"[bold]{summary['dossiers']}[/bold] dossiers  {counts}  →  {out / 'results.jsonl'}")
+    if summary.get("flow_run_id"):
+        err.print(f"Prefect 运行：{summary['flow_run_id']}（{summary['flow_run_name']}）", markup=False, highlight=False)
+    elif summary.get("recorded_later"):
+        err.print(f"Prefect 运行：{summary['flow_run_name']}（全部复用缓存，运行记录在后台补记）", markup=False, highlight=False)
 
 
 @app.command()
