@@ -209,3 +209,39 @@ def test_artifact_keys_are_what_prefect_accepts(batch_id: str, key: str | None) 
     if key:
         assert got == key
     assert artifact_key(batch_id + "x") != got
+
+
+def test_dossier_run_prints_the_run_id_and_name(docx_batch: Path, tmp_path: Path) -> None:
+    import re
+
+    from tests.conftest import run_dossier
+
+    proc = run_dossier("run", str(docx_batch), "--out", str(tmp_path / "out"), "--no-db", "--date", DAY.isoformat(),
+                       env={"PREFECT_HOME": str(tmp_path / "prefect-home")})
+    found = re.search(r"Prefect 运行：([0-9a-f-]{36})（q3-docx-2020-07-01）", proc.stderr)
+    assert found, proc.stderr
+    UUID(found.group(1))
+    assert "Beginning flow run" not in proc.stderr and "批次 q3-docx：" not in proc.stderr  # the run log stays off the terminal
+
+
+def test_run_log_info_reaches_the_api_but_not_a_quieted_terminal() -> None:
+    """With Prefect quieted as the CLI does, the run logger still emits INFO (the API handler
+    sends it to the run's log) while the terminal (root handlers) gets only warnings."""
+    import json
+    import sys
+
+    probe = (
+        "import json, logging\n"
+        "import flows.prefect_flow\n"
+        "seen = []\n"
+        "class Catch(logging.Handler):\n"
+        "    def emit(self, r): seen.append(r.getMessage())\n"
+        "logging.getLogger().addHandler(Catch())\n"
+        "log = logging.getLogger('prefect.flow_runs')\n"
+        "log.info('info line'); log.warning('warning line')\n"
+        "print(json.dumps({'info_enabled': log.isEnabledFor(logging.INFO), 'terminal': seen}))\n"
+    )
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=True)
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got == {"info_enabled": True, "terminal": ["warning line"]}
