@@ -58,6 +58,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_ROOT_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "")
+    # The run logger's INFO lines still reach the run's log in the UI, not the terminal.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 @app.command()
@@ -103,8 +105,13 @@ def run(
         from dossierflow.printing import print_reports
 
         err.print(f"已输出 PDF 报告 {len(print_reports(out))} 份", markup=False)
+    if summary.get("flow_run_id"):
+        err.print(f"Prefect 运行：{summary['flow_run_id']}（{summary['flow_run_name']}）", markup=False, highlight=False)
+    elif summary.get("recorded_later"):
+        err.print(f"Prefect 运行：{summary['flow_run_name']}（全部复用缓存，运行记录在后台补记）", markup=False, highlight=False)
     from dossierflow.run_summary import summary_line
 
+    # The summary stays the run's last line: it names what to open next.
     err.print(summary_line(summary, out), markup=False, soft_wrap=True)  # paths stay whole for copying
 
 

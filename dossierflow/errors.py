@@ -83,3 +83,9 @@ class UnsupportedFile(FileRejected):
 
 class CorruptFile(FileRejected):
     pass
+
+
+class WorkerLost(DossierflowError):
+    """The process extracting a dossier died for a reason of its own (killed, its pool broken),
+    not because of a file: the dossier is worth one more try, unlike a file that crashes its
+    reader, which stays that file's problem."""

@@ -16,6 +16,7 @@ from typing import Optional
 from dossierflow.batch import RunContext
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
+from dossierflow.errors import WorkerLost
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.models import DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
@@ -49,6 +50,8 @@ def extract_or_reuse(
         return Extracted(dossier.dossier_id, extraction=cached, reused=True)
     try:
         extraction = extract_dossier(dossier, limits, reader)
+    except WorkerLost:
+        raise  # not this dossier's fault: its task is retried (flows.retry)
     except Exception as exc:  # noqa: BLE001 - any bug in one dossier must not stop the batch
         log.error("dossier %s failed: %s", dossier.dossier_id, traceback.format_exc())
         return Extracted(

@@ -5,7 +5,8 @@ without Prefect. The batch is listed once, here, and handed to the flow. Extract
 reused through our own content-keyed cache (Prefect's default cache key includes the flow-run
 id, so it cannot resume a batch across runs). When the cache already holds every dossier, the
 run judges and writes directly: importing Prefect and starting its ephemeral API would cost far
-more than the rest of such a re-run. Otherwise, with the local runner, reading starts before
+more than the rest of such a re-run; a detached process records its flow run afterwards
+(`flows.record_reused`). Otherwise, with the local runner, reading starts before
 Prefect is up (`flows.read_ahead`).
 """
 
@@ -20,7 +21,8 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
-from flows import database, read_ahead
+from flows import database, read_ahead, record_reused
+from flows.run_identity import run_name, run_tags
 from flows.stages import check_before_reading, finish, list_batch
 
 
@@ -53,7 +55,9 @@ def run_batch(
     template = str(notice_template) if notice_template else None
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:
-        return finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
+        summary = finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
+        record_reused.launch(record_reused.payload(summary, out_dir, rulebook, day, batch.info.unit))
+        return {**summary, "flow_run_name": run_name(batch.batch_id, day), "recorded_later": True}
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
@@ -61,18 +65,22 @@ def run_batch(
     cache = ExtractionCache(out_dir)
     read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
     try:
+        from prefect import tags
+
         from flows.prefect_flow import dask_plain_address, dossier_batch, task_runner
 
         runner = task_runner(workers, dask_address)
-        return dossier_batch.with_options(task_runner=runner)(
-            str(batch_path),
-            str(out_dir),
-            database=database.reference(db_url),
-            rulebook=rulebook,
-            processing_date=day.isoformat(),
-            limits=limits,
-            dask_address=dask_plain_address(dask_address),
-            notice_template=template,
-        )
+        with tags(*run_tags(batch.batch_id, batch.info.unit, rulebook)):
+            summary = dossier_batch.with_options(task_runner=runner, flow_run_name=run_name(batch.batch_id, day))(
+                str(batch_path),
+                str(out_dir),
+                database=database.reference(db_url),
+                rulebook=rulebook,
+                processing_date=day.isoformat(),
+                limits=limits,
+                dask_address=dask_plain_address(dask_address),
+                notice_template=template,
+            )
+        return {**summary, "flow_run_name": run_name(batch.batch_id, day)}
     finally:
         read_ahead.unregister(out_dir)

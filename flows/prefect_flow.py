@@ -17,18 +17,21 @@ from typing import Iterable, Iterator, Optional
 # that are already busy; its default 20 s wait is too short on a loaded two-core machine.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
+from prefect.runtime import flow_run as current_flow_run  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
-from dossierflow.ingest import DossierInput
-from dossierflow.pipeline import Extracted
-from flows import dask_worker, progress, read_ahead, server_guard
+from dossierflow.ingest import BatchInput, DossierInput
+from dossierflow.pipeline import Extracted, Judged
+from flows import artifacts, dask_worker, progress, read_ahead, server_guard
 from flows import database as databases
-from flows.stages import finish, list_batch
+from flows.retry import worker_died
+from flows.stages import judge, list_batch, write
 
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
 # after every run; they are not about the batch and would read as failures to a clerk.
@@ -36,7 +39,33 @@ logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
 log = logging.getLogger(__name__)
 
 
-@task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}")
+class _ToTerminal(logging.Handler):
+    """Hands the run logger's records to the root handlers (the terminal) from a level on."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger().handle(record)
+
+
+def _run_logs_to_api() -> None:
+    """The run logger's INFO lines reach the run's log in the UI even when the CLI quiets
+    Prefect (PREFECT_LOGGING_LEVEL=WARNING); the terminal still shows only what Prefect's level
+    lets through, so the progress display stays the only voice of a clerk's run."""
+    terminal_level = logging.getLogger("prefect").getEffectiveLevel()
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if any(isinstance(h, _ToTerminal) for h in logger.handlers):
+            continue
+        logger.setLevel(min(logging.INFO, terminal_level))
+        logger.propagate = False
+        logger.addHandler(_ToTerminal(terminal_level))
+
+
+_run_logs_to_api()
+
+WORKER_LOST_MESSAGE = "读取该档案的进程两次意外终止，档案未能处理，请重新运行本批次"
+
+
+@task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}", retries=1, retry_condition_fn=worker_died)
 def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
     ahead = read_ahead.lookup(Path(out_dir))
     outcome = ahead.take(dossier.dossier_id) if ahead is not None else None
@@ -61,6 +90,21 @@ def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Pat
             fut.release()
 
 
+@task(cache_policy=NONE, task_run_name="judge")
+def judge_task(
+    batch: BatchInput, outcomes: dict[str, Extracted], database: Optional[str], rulebook: str, day: dt.date
+) -> tuple[Judged, Optional[dict]]:
+    """`database` as the flow holds it (no password); resolved here, in the task's process."""
+    return judge(batch, outcomes, databases.resolve(database), rulebook, day)
+
+
+@task(cache_policy=NONE, task_run_name="write")
+def write_task(
+    out: Path, batch: BatchInput, judged: Judged, log_head: Optional[dict], day: dt.date, notice_template: Optional[str]
+) -> dict:
+    return write(out, batch, judged, log_head, day, notice_template)
+
+
 @flow(name="dossier-batch", validate_parameters=False)
 def dossier_batch(
     batch_path: str,
@@ -76,6 +120,7 @@ def dossier_batch(
     `dask_address`: read on this cluster as plain Dask tasks (the flow's API is its own
     ephemeral one, which workers cannot reach); None: read with the flow's task runner."""
     server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
+    logger = get_run_logger()
     limits = limits or Limits.from_env()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,23 +130,61 @@ def dossier_batch(
         batch, outcomes, pending = handed.batch, dict(handed.cached), handed.pending
     else:
         batch, outcomes, pending = list_batch(Path(batch_path), out, limits)
+    logger.info("批次 %s：%d 份档案，%d 份复用缓存，%d 份待读取", batch.batch_id, len(batch.dossiers), len(outcomes), len(pending))
     # Biggest first: with one task per dossier, a large booklet started last would run alone
     # on one core while the others idle.
     if dask_address:
         finished: Iterable[Extracted] = _on_dask(dask_address, pending, limits, out)
     else:
-        finished = (fut.result() for fut in as_completed([extract_task.submit(d, limits, str(out)) for d in pending]))
+        finished = _as_finished(pending, limits, out, logger)
     notes: set[str] = set()
     for outcome in finished:
         outcomes[outcome.dossier_id] = outcome
+        if outcome.error:
+            logger.warning("档案 %s 无法处理：%s", outcome.dossier_id, outcome.error)
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
         if outcome.worker_note and outcome.worker_note not in notes:
             notes.add(outcome.worker_note)  # once per run, not once per dossier
-            log.info(outcome.worker_note)
+            logger.warning(outcome.worker_note)
             progress.emit("warning", message=outcome.worker_note)
     # The finished futures went with the generator: the slim outcomes are the only copy.
     del finished
-    return finish(out, batch, outcomes, databases.resolve(database), rulebook, day, notice_template)
+    # quote(): Prefect would walk these for futures, and a rulebook's parameter models (a field
+    # named `keys`) break its walk; they hold no futures, and a walk of every outcome costs time.
+    judged, log_head = judge_task(quote(batch), quote(outcomes), database, rulebook, day)
+    summary = write_task(out, quote(batch), quote(judged), log_head, day, notice_template)
+    return _published(summary, day, out, logger)
+
+
+def _as_finished(pending: list[DossierInput], limits: Limits, out: Path, logger) -> Iterator[Extracted]:  # type: ignore[no-untyped-def]
+    """The flow's own tasks, as they finish; a dossier whose task failed after its retry is an
+    `error` line and the batch goes on."""
+    futures = [extract_task.submit(d, limits, str(out)) for d in pending]
+    dossier_of = {fut.task_run_id: d.dossier_id for fut, d in zip(futures, pending)}
+    for fut in as_completed(futures):
+        try:
+            yield fut.result()
+        except Exception as exc:  # noqa: BLE001 - retried already (flows.retry); the batch goes on
+            logger.error("档案 %s 未能处理：%s", dossier_of[fut.task_run_id], exc)
+            yield Extracted(dossier_of[fut.task_run_id], error=WORKER_LOST_MESSAGE)
+
+
+@flow(name="dossier-batch", validate_parameters=False)
+def reused_batch(batch_id: str, out_dir: str, processing_date: str, dossiers: int, counts: dict) -> dict:
+    """A run whose every dossier was reused and which was judged and written without Prefect
+    (`flows.batch_flow`): recorded afterwards, so the UI's history and artifacts miss no run."""
+    server_guard.guard_servers()
+    logger = get_run_logger()
+    logger.info("批次 %s：%d 份档案全部复用缓存，已在 Prefect 之外判定并写出", batch_id, dossiers)
+    summary = {"batch_id": batch_id, "dossiers": dossiers, "counts": counts}
+    return _published(summary, dt.date.fromisoformat(processing_date), Path(out_dir), logger)
+
+
+def _published(summary: dict, day: dt.date, out: Path, logger) -> dict:
+    keys = artifacts.publish(summary["batch_id"], day, out)
+    counts = "，".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
+    logger.info("批次 %s 完成：%s；摘要见产物 %s", summary["batch_id"], counts, keys["summary"])
+    return {**summary, "flow_run_id": str(current_flow_run.get_id()), "artifact_key": keys["summary"]}
 
 
 def task_runner(workers: Optional[int] = None, dask_address: Optional[str] = None):

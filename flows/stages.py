@@ -95,6 +95,39 @@ def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Option
         store.close()
 
 
+def judge(
+    batch: BatchInput,
+    outcomes: dict[str, Extracted],
+    db_url: Optional[str],
+    rulebook: str,
+    day: dt.date,
+) -> tuple[Judged, Optional[dict]]:
+    """Rules, batch rules and integrity flags for the whole batch, recorded in the store under
+    the policy year's lock (`judge_and_record`); with the change log's head after it."""
+    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
+    progress.emit("judging")
+    return judge_and_record(batch, ordered, db_url, rulebook, day)
+
+
+def write(
+    out: Path,
+    batch: BatchInput,
+    judged: Judged,
+    log_head: Optional[dict],
+    day: dt.date,
+    notice_template: Optional[str] = None,
+) -> dict:
+    """Write the outputs (batch.json carries the change log's head after this batch's leads);
+    the run's summary."""
+    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
+                  notice_template=Path(notice_template) if notice_template else None)
+    counts: dict[str, int] = {}
+    for r in judged.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    progress.emit("finished", counts=counts)
+    return {"batch_id": batch.batch_id, "dossiers": len(batch.dossiers), "counts": counts}
+
+
 def finish(
     out: Path,
     batch: BatchInput,
@@ -104,15 +137,6 @@ def finish(
     day: dt.date,
     notice_template: Optional[str] = None,
 ) -> dict:
-    """Judge the whole batch, record it in the store, write the outputs; the run's summary.
-    Recorded first so that batch.json carries the change log's head after this batch's leads."""
-    ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
-    progress.emit("judging")
-    judged, log_head = judge_and_record(batch, ordered, db_url, rulebook, day)
-    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
-                  notice_template=Path(notice_template) if notice_template else None)
-    counts: dict[str, int] = {}
-    for r in judged.results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    progress.emit("finished", counts=counts)
-    return {"batch_id": batch.batch_id, "dossiers": len(ordered), "counts": counts}
+    """Judge the whole batch, record it in the store, write the outputs; the run's summary."""
+    judged, log_head = judge(batch, outcomes, db_url, rulebook, day)
+    return write(out, batch, judged, log_head, day, notice_template)
