@@ -21,6 +21,14 @@ from validators.messages import EMPLOYER_NAMES, ROUTE_NAMES, STATUS_NAMES
 from validators.rules.base import Facts, Params, RuleResult, Unreadable, failed, level_name, not_applicable, passed, review
 
 
+def known_levels(v: list[str]) -> list[str]:
+    """A rulebook's level list, refused at load time when it names a level the project has not."""
+    bad = [x for x in v if x not in LEVELS]
+    if bad:
+        raise ValueError(f"unknown level(s) {bad}")
+    return v
+
+
 class PostQuotaParams(Params):
     counted_employer_types: list[str] = Field(min_length=1)
     counted_levels: list[str] = Field(min_length=1)
@@ -39,10 +47,7 @@ class PostQuotaParams(Params):
     @field_validator("counted_levels")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x not in LEVELS]
-        if bad:
-            raise ValueError(f"unknown level(s) {bad}")
-        return v
+        return known_levels(v)
 
 
 class BatchPapersParams(Params):
@@ -58,10 +63,7 @@ class DeadlineParams(Params):
     @field_validator("levels")
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x not in LEVELS]
-        if bad:
-            raise ValueError(f"unknown level(s) {bad}")
-        return v
+        return known_levels(v)
 
 
 class BatchFinding(BaseModel):
