@@ -145,7 +145,7 @@ def dossier_batch(
         progress.emit("done", dossier_id=outcome.dossier_id, status="error" if outcome.error else "read")
         if outcome.worker_note and outcome.worker_note not in notes:
             notes.add(outcome.worker_note)  # once per run, not once per dossier
-            logger.warning(outcome.worker_note)
+            logger.info(outcome.worker_note)  # the run log; the terminal shows it once, below
             progress.emit("warning", message=outcome.worker_note)
     # The finished futures went with the generator: the slim outcomes are the only copy.
     del finished
