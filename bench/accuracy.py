@@ -40,7 +40,9 @@ def load_blacklist(dossier: str, db: str, entries: list) -> None:
         years = max(1, round((until - since).days / 365.25))
         subprocess.run(
             [dossier, "blacklist", "add", e.id_number, "--reason", e.reason, "--source", "fixture truth", "--by", "bench",
-             "--start", e.since, "--years", str(years), "--db", db],
+             "--start", e.since, "--years", str(years), "--db", db,
+             # as given: a decoy may copy an ID_NUMBER_INVALID scenario's number, check digit and all
+             "--force"],
             check=True, stdout=subprocess.DEVNULL,
         )
 
