@@ -24,7 +24,6 @@ from prefect.runtime import flow_run as current_flow_run  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, Judged
@@ -36,7 +35,6 @@ from flows.stages import judge, list_batch, write
 # The in-process ephemeral API logs its own shutdown races (cancelled event flushes) as errors
 # after every run; they are not about the batch and would read as failures to a clerk.
 logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
-log = logging.getLogger(__name__)
 
 
 class _ToTerminal(logging.Handler):
