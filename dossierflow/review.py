@@ -22,13 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.blacklist import DEFAULT_RULEBOOK, BlacklistKind, new_entry
 from dossierflow.errors import AuditMismatch, UsageError
+from dossierflow.ledger import GENESIS
 from dossierflow.privacy import mask_id
 
 if TYPE_CHECKING:
     from dossierflow.ledger import LogHead
     from dossierflow.storage import Store
 
-GENESIS = "0" * 64
 Action = Literal["confirm", "dismiss"]
 # A confirmed duplicate application is 二（二）'s case (another region or unit); the rest is fraud.
 DEFAULT_KIND: dict[str, BlacklistKind] = {"DUPLICATE_APPLICANT": "cross_region"}
