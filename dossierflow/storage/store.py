@@ -223,13 +223,6 @@ class Store:
             )
             seen[base] += 1
 
-    def load_prints(self, policy_year: Optional[int] = None) -> list[DossierPrint]:
-        stmt = select(DossierRow.fingerprint)
-        if policy_year is not None:
-            stmt = stmt.where(DossierRow.policy_year == policy_year)
-        with self._session() as session:
-            return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
-
     def stored_result(self, batch_id: str, dossier_id: str) -> Optional[dict]:
         with self._session() as session:
             return session.scalars(
