@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -13,7 +14,8 @@ from dossierflow import review
 from dossierflow.errors import UsageError
 from dossierflow.privacy import mask_id, mask_ids_in_text
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="The integrity review queue.")
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="The integrity review queue; reviewers' corrections and settlements.")
 
 
 class _Out:
@@ -132,3 +134,69 @@ def verify(db: Optional[str] = DbOption, key_file: Optional[str] = KeyOption) ->
     with _store(db, key_file) as store:
         head = review.verify(store)
     out.print(f"日志完整：共 {head.count} 条，链头哈希 {head.hash}；决定、黑名单和线索与日志一致")
+
+
+# --- reviewers' corrections and settlements (dossierflow.corrections) -------------------------
+
+
+def _judged_again(store, out_dir: Path, dossier_id: str) -> None:  # type: ignore[no-untyped-def]
+    from dossierflow.corrections import rejudge
+
+    done = rejudge(store, out_dir)
+    out.print(f"已重新判定批次 {done.batch_id}：档案 {dossier_id} {done.describe(dossier_id)}")
+    others = {d: c for d, c in done.changed.items() if d != dossier_id}
+    for did in sorted(others):  # batch rules (quota counts) may move other dossiers too
+        out.print(f"  档案 {did} {done.describe(did)}")
+    out.print(f"结果已更新：{out_dir / 'results.jsonl'}，报告 {out_dir / dossier_id / 'report.html'}")
+
+
+@app.command("correct")
+def correct(
+    out_dir: Path = typer.Argument(..., help="The output folder of a finished `dossier run`."),
+    dossier_id: str = typer.Argument(...),
+    field: str = typer.Argument(..., help="A field key (dossier-format.md), e.g. region, birth_date."),
+    value: str = typer.Argument(..., help="The value as the reviewer reads it on the original."),
+    reason: str = typer.Option(..., "--reason"),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    expected: Optional[str] = typer.Option(None, "--expected", help="The value the reviewer saw; refused if it changed since."),
+    db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
+) -> None:
+    """Correct a misread field value; the batch is judged again at once."""
+    from dossierflow.corrections import correct_field
+    from dossierflow.field_values import label
+
+    with _store(db, key_file) as store:
+        c = correct_field(store, out_dir, dossier_id, field, value, reason, reviewer, expected_value=expected)
+        was = "（空）" if c.old_value is None else _shown(field, c.old_value)
+        out.print(f"已记录更正 #{c.seq}：档案 {dossier_id} 的{label(field)}由「{was}」更正为「{_shown(field, c.value)}」（{c.reviewer}）")
+        _judged_again(store, out_dir, dossier_id)
+
+
+@app.command("settle")
+def settle(
+    out_dir: Path = typer.Argument(..., help="The output folder of a finished `dossier run`."),
+    dossier_id: str = typer.Argument(...),
+    rule: str = typer.Argument(..., help="The rule code of a finding left at review, e.g. EVALUATION_CHANNEL."),
+    outcome: str = typer.Argument(..., help="pass or fail."),
+    reason: str = typer.Option(..., "--reason"),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    expected: Optional[str] = typer.Option(None, "--expected", help="The finding's outcome the reviewer saw (to change a settlement)."),
+    db: Optional[str] = DbOption,
+    key_file: Optional[str] = KeyOption,
+) -> None:
+    """Settle a finding the machine left at review (pass / fail); the batch is judged again."""
+    from dossierflow.corrections import rule_name, settle_finding
+    from dossierflow.labels import OUTCOME_LABELS
+
+    with _store(db, key_file) as store:
+        s = settle_finding(store, out_dir, dossier_id, rule, outcome, reason, reviewer, expected_outcome=expected)
+        was = OUTCOME_LABELS.get(s.old_outcome or "", s.old_outcome)
+        out.print(f"已记录裁定 #{s.seq}：档案 {dossier_id} 的规则 {rule_name(rule)}（{rule}）由「{was}」裁定为「{OUTCOME_LABELS[s.outcome]}」（{s.reviewer}）")
+        _judged_again(store, out_dir, dossier_id)
+
+
+def _shown(field: str, value: object) -> str:
+    from dossierflow.display import shown_value
+
+    return mask_id(str(value)) if field == "id_number" else shown_value(field, value)

@@ -278,3 +278,23 @@ def test_decisions_on_postgresql(base_run: Path, tmp_path: Path, monkeypatch: py
         assert "已被改动" in (store.verify_log()[0] or "")
     finally:
         store.close()
+
+
+def test_review_correct_and_settle_say_the_old_and_new_status(run: Run) -> None:
+    did = run.dossier("needs_review")
+    env = {"DOSSIER_LOG_KEY_FILE": str(run.key)}
+    read = run.results()[did]["fields"]["region"]["value"]
+    proc = run_dossier("review", "settle", str(run.out), did, "EVALUATION_CHANNEL", "pass", "--reason", "基层医疗机构",
+                       "--reviewer", "复核员李四", "--db", run.db, env=env)
+    assert "由「需人工审核」裁定为「符合」" in proc.stdout and f"档案 {did} 状态由「待人工审核」变为「通过」" in proc.stdout
+    proc = run_dossier("review", "correct", str(run.out), did, "region", "土默特右旗", "--reason", "原件所在地区为土默特右旗",
+                       "--reviewer", "复核员张三", "--expected", read, "--db", run.db, env=env)
+    assert f"由「{read}」更正为「土默特右旗」" in proc.stdout and "状态仍为「通过」" in proc.stdout
+    line = run.results()[did]
+    # The correction made the rule pass by itself: the settlement lapsed and says so.
+    assert [(d["kind"], d["applied"]) for d in line["decisions"]] == [("settlement", False), ("correction", True)]
+
+    refused = run_dossier("review", "correct", str(run.out), did, "birth_date", "1980-13-01", "--reason", "x",
+                          "--reviewer", "复核员张三", "--db", run.db, env=env, check=False)
+    assert refused.returncode == 2 and "不是字段 出生年月" in refused.stderr and "Traceback" not in refused.stderr
+
