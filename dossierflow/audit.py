@@ -22,6 +22,7 @@ from typing import Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
+from dossierflow.corrections import decisions_for, described
 from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.ingest import open_batch
 from dossierflow.pipeline import extract_or_reuse, judge_batch
@@ -37,6 +38,7 @@ class DossierAudit:
     dossier_id: str
     differences: list[str] = field(default_factory=list)
     files_changed: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # the reviewers' decisions its result rests on
 
     @property
     def ok(self) -> bool:
@@ -88,7 +90,8 @@ class AuditReport:
             "rulebook_changed": self.versions_stored.get("rulebook") != self.versions_now.get("rulebook"),
             "log": self.log.as_dict() if self.log else None,
             "dossiers": [
-                {"dossier_id": d.dossier_id, "ok": d.ok, "differences": d.differences, "files_changed": d.files_changed}
+                {"dossier_id": d.dossier_id, "ok": d.ok, "differences": d.differences, "files_changed": d.files_changed,
+                 "decisions": d.decisions}
                 for d in self.dossiers
             ],
         }
@@ -193,11 +196,13 @@ def _rederive(
     fresh = ExtractionCache(scratch / "fresh")
     outcomes = [extract_or_reuse(d, limits, fresh) for d in chosen]
     batch.dossiers = chosen
-    judged = judge_batch(batch, outcomes, rulebook, day, store)
+    decisions = decisions_for(store, batch.batch_id) if store is not None else None  # type: ignore[arg-type]
+    judged = judge_batch(batch, outcomes, rulebook, day, store, decisions=decisions)
     now_lines = {r.dossier_id: result_line(r) for r in judged.results}
     for audit in audits:
         if audit.dossier_id in now_lines:
             audit.differences += _compare(stored[audit.dossier_id], now_lines[audit.dossier_id], whole_batch)
+            audit.decisions = [described(d) for d in now_lines[audit.dossier_id].get("decisions", []) if d["applied"]]
     for audit in audits:  # what people read shows ID numbers masked
         audit.differences = [mask_ids_in_text(d) for d in audit.differences]
     versions_stored = next(iter(stored.values()), {}).get("versions", {}) if stored else {}

@@ -48,6 +48,8 @@ def audit_run(
             console.print(f"    文件已改变：{line}")
         for line in d.differences:
             console.print(f"    {line}")
+        for line in d.decisions:
+            console.print(f"    依据复核人的决定：{line}")
     changed = sorted(k for k in set(report.versions_stored) | set(report.versions_now)
                      if report.versions_stored.get(k) != report.versions_now.get(k))
     for key in changed:

@@ -242,6 +242,17 @@ def settle_finding(
     return FindingSettlement(seq=seq, rule_code=fields.pop("rule"), **fields)
 
 
+def described(decision: dict) -> str:
+    """One decision of a result line (`decisions[]`) in Chinese, ID numbers masked."""
+    if decision["kind"] == "correction":
+        field = decision["field"]
+        was = "未读出" if decision.get("machine") is None else _shown(field, decision["machine"])
+        what = f"更正{label(field)}：「{was}」→「{_shown(field, decision['value'])}」"
+    else:
+        what = f"裁定 {rule_name(decision['rule'])}（{decision['rule']}）为「{OUTCOME_LABELS.get(decision['value'], decision['value'])}」"
+    return f"{what}（复核人 {decision['reviewer']}，{decision['decided_at']}，变更日志第 {decision['seq']} 条）"
+
+
 def rule_name(rule_code: str, rulebook: str = "baotou-2020") -> str:
     from validators.rulebook import load_rulebook
 

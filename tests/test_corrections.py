@@ -298,3 +298,15 @@ def test_review_correct_and_settle_say_the_old_and_new_status(run: Run) -> None:
                           "--reviewer", "复核员张三", "--db", run.db, env=env, check=False)
     assert refused.returncode == 2 and "不是字段 出生年月" in refused.stderr and "Traceback" not in refused.stderr
 
+
+def test_the_audit_rederives_with_the_decisions_and_names_them(run: Run) -> None:
+    did = run.dossier("needs_review")
+    correct_field(run.store, run.out, did, "region", "土默特右旗", "原件所在地区为土默特右旗", "复核员张三")
+    rejudge(run.store, run.out)
+    proc = run_dossier("audit", "run", str(run.out), "--batch", str(run.batch), "--auditor", "审计员甲", "--size", "3",
+                       "--db", run.db, env={"DOSSIER_LOG_KEY_FILE": str(run.key)}, timeout=600)
+    assert "不一致" not in proc.stderr  # re-derived from the files with the decision: the same result
+    assert "依据复核人的决定：更正所在地区（region）" in proc.stderr and "复核员张三" in proc.stderr
+    report = json.loads(next((run.out / "audits").glob("audit-*.json")).read_text(encoding="utf-8"))
+    rests = {d["dossier_id"]: d["decisions"] for d in report["dossiers"]}
+    assert len(rests[did]) == 1 and all(not v for d, v in rests.items() if d != did)
