@@ -310,3 +310,14 @@ def test_the_audit_rederives_with_the_decisions_and_names_them(run: Run) -> None
     report = json.loads(next((run.out / "audits").glob("audit-*.json")).read_text(encoding="utf-8"))
     rests = {d["dossier_id"]: d["decisions"] for d in report["dossiers"]}
     assert len(rests[did]) == 1 and all(not v for d, v in rests.items() if d != did)
+
+
+def test_the_writing_transaction_refuses_a_form_another_reviewer_overtook(run: Run) -> None:
+    """Two reviewers who loaded the same form: the second's check passed before the first wrote."""
+    did = run.dossier("needs_review")
+    first = correct_field(run.store, run.out, did, "region", "土默特右旗", "原件所在地区为土默特右旗", "复核员张三")
+    rows = run.store.count_rows()
+    late = {**first.model_dump(exclude={"seq"}), "value": "固阳县", "reviewer": "复核员李四"}
+    with pytest.raises(UsageError, match="刚被其他复核人更正"):
+        run.store.append_reviewer_decision("correction", "region", late, None, "表单已过期：刚被其他复核人更正")
+    assert run.store.count_rows() == rows
