@@ -156,6 +156,7 @@ def _mount_subcommands() -> None:
         ("dossierflow.cli_blacklist", "blacklist", "The 失信黑名单: list, add, check, remove, export."),
         ("dossierflow.cli_audit", "audit", "Reproducible spot checks of processed dossiers."),
         ("dossierflow.cli_batch", "batch", "Recorded batches; retire one a resubmission supersedes."),
+        ("dossierflow.cli_user", "user", "The verification station's users: add, list, disable."),
     ):
         try:
             sub = importlib.import_module(module)

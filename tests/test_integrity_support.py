@@ -220,7 +220,7 @@ def _reset_postgres(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("log_entries", "decisions", "blacklist", "flags", "paper_claims", "page_images", "dossier_files", "dossiers", "alembic_version"):
+        for table in ("log_entries", "decisions", "blacklist", "flags", "paper_claims", "page_images", "dossier_files", "dossiers", "station_users", "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
 
