@@ -168,6 +168,9 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+from dossierflow.cli_serve import serve as _serve  # noqa: E402  (one command, not a group)
+
+app.command("serve")(_serve)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
