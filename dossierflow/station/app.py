@@ -132,7 +132,11 @@ async def login_page(request: Request) -> Response:
 def _login_form(request: Request, station: Station, error: Optional[str], status: int) -> Response:
     import secrets
 
-    token = secrets.token_urlsafe(24)
+    # One token per browser until it logs in: a second tab, or the browser's own request for
+    # /favicon.ico landing here, must not invalidate the form already on screen.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
     resp = station.render("login.html.j2", status, error=error, csrf=token, next=_safe_next(request.query_params.get("next")))
     _set_cookie(request, resp, LOGIN_CSRF_COOKIE, token)
     return resp
@@ -461,6 +465,7 @@ class SecurityHeaders:
 
 def build_app(station: Station) -> Starlette:
     routes = [
+        Route("/favicon.ico", lambda request: Response(status_code=204), methods=["GET"]),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login_submit, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
