@@ -1,7 +1,7 @@
 """The verification station's users: name, role, password hash, when disabled.
 
 Revision ID: 0004_station
-Revises: 0003
+Revises: 0004_decisions
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_station"
-down_revision = "0003"
+# Chained after the decisions helper's 0004 in this merged branch (one head); the
+# coordinator orders the 0004s when merging.
+down_revision = "0004_decisions"
 branch_labels = None
 depends_on = None
 
