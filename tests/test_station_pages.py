@@ -235,3 +235,56 @@ def test_serve_refuses_a_folder_without_results(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "中没有 results.jsonl" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_dossier("serve", str(tmp_path), "--port", "70000", check=False, timeout=120)
     assert proc.returncode == 2 and "--port" in proc.stderr
+
+
+def _with_review(batch: StationBatch, rule: str) -> str:
+    return next(d for d, line in sorted(batch.results().items())
+                if any(f["rule"] == rule and f["outcome"] == "review" for f in line["findings"]))
+
+
+def _form_for(html: str, form_class: str, **match: str) -> dict[str, str]:
+    return next(f for f in form_fields(html, form_class) if all(f.get(k) == v for k, v in match.items()))
+
+
+def test_correction_judges_again_and_a_bad_value_changes_nothing(station_batch: StationBatch, tmp_path: Path) -> None:
+    add_user(station_batch, "wang", "reviewer")
+    client = _client(station_batch, tmp_path)
+    _login(client, "wang")
+    dossier = _with_review(station_batch, "EVALUATION_CHANNEL")  # a unit in an urban district
+    url = f"/b/{_batch_id(station_batch)}/d/{dossier}"
+    before = (station_batch.out / "results.jsonl").read_bytes()
+    html = client.get(url).text
+    date_form = _form_for(html, "correct-form", field="work_start_date")
+    bad = client.post(f"{url}/correct", data={**date_form, "value": "明年春天", "reason": "核对原件"})
+    assert bad.status_code == 400 and "参加工作时间" in bad.text and 'id="error"' in bad.text
+    assert (station_batch.out / "results.jsonl").read_bytes() == before
+
+    region_form = _form_for(html, "correct-form", field="region")
+    done = client.post(f"{url}/correct", data={**region_form, "value": "固阳县", "reason": "单位实属固阳县，见营业执照"})
+    assert done.status_code == 200
+    assert "已将所在地区更正为「固阳县」" in done.text and "待人工审核 → 通过" in done.text
+    line = station_batch.results()[dossier]
+    assert line["status"] == "accepted" and line["fields"]["region"]["value"] == "固阳县"
+    assert "固阳县" in (station_batch.out / dossier / "report.html").read_text(encoding="utf-8")
+    assert "核对原件" not in done.text and "单位实属固阳县" in done.text  # the decision, shown on the page
+    after = (station_batch.out / "results.jsonl").read_bytes()
+    again = client.post(f"{url}/correct", data={**region_form, "value": "固阳县", "reason": "再提交一次"})
+    assert again.status_code == 400 and "页面已过期" in again.text
+    assert (station_batch.out / "results.jsonl").read_bytes() == after
+    log = _text(client.get("/log").text)
+    assert "更正所在地区" in log and "wang" in log
+
+
+def test_settling_a_review_finding_judges_again(station_batch: StationBatch, tmp_path: Path) -> None:
+    add_user(station_batch, "wang", "reviewer")
+    client = _client(station_batch, tmp_path)
+    _login(client, "wang")
+    dossier = _with_review(station_batch, "SENIOR_TEACHER_QUOTA")
+    url = f"/b/{_batch_id(station_batch)}/d/{dossier}"
+    form = _form_for(client.get(url).text, "settle-form", rule="SENIOR_TEACHER_QUOTA")
+    done = client.post(f"{url}/settle", data={**form, "outcome": "pass", "reason": "已核对另行通知的职数"})
+    assert done.status_code == 200 and "裁定为「符合」" in done.text
+    line = station_batch.results()[dossier]
+    settled = next(f for f in line["findings"] if f["rule"] == "SENIOR_TEACHER_QUOTA")
+    assert settled["outcome"] == "pass" and line["status"] != "needs_review"
+    assert "settle-form" not in client.get(url).text  # nothing left to settle

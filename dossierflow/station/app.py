@@ -26,6 +26,7 @@ from dossierflow.display import locator_text, shown_value
 from dossierflow.errors import DossierflowError, UsageError
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.privacy import mask_id, mask_ids_in_text
+from dossierflow.vocab import DERIVED_FIELDS
 from dossierflow.station import decide
 from dossierflow.station.auth import SESSION_COOKIE, LoginLimiter, Session, Sessions, csrf_ok, load_session_secret, session_secret_file
 from dossierflow.station.images import ImageUnavailable, PageImages
@@ -280,6 +281,7 @@ def dossier_context(station: Station, rec: BatchRecord, line: dict, user: User) 
             "raw": "" if value is None else (_shown_id(user, value) if key == "id_number" else str(value)),
             "confidence": confidence, "unsure": confidence is not None and confidence < station.threshold,
             "source": _source_view(rec, dossier_id, fv.get("source")),
+            "correctable": key not in DERIVED_FIELDS,  # corrected through the field they derive from
         })
     findings = []
     for f in line.get("findings", []):
@@ -302,7 +304,7 @@ def dossier_context(station: Station, rec: BatchRecord, line: dict, user: User) 
         "message": _masked_text(user, line.get("message")),
         "reasons": [f for f in findings if f["outcome"] in ("fail", "review")],
         "findings": findings, "fields": fields, "leads": leads,
-        "version": line_version(line), "corrections_enabled": decide.corrections_available(),
+        "version": line_version(line),
         "decisions": decide.decisions_of(station.store, rec.batch_id, dossier_id),
     }
 
