@@ -180,3 +180,39 @@ def test_reviewer_dismisses_a_lead_and_sees_it_recorded(station: Station, browse
     page.wait_for_url(station.url + "/login")
     page.goto(station.dossier_url(flagged))
     assert page.url.startswith(station.url + "/login")
+
+
+def test_reviewer_resolves_a_needs_review_dossier_in_the_browser(station: Station, browser) -> None:  # type: ignore[no-untyped-def]
+    add_user(station.batch, "wang", "reviewer")
+    dossier = next(d for d, line in sorted(station.batch.results().items())
+                   if any(f["rule"] == "EVALUATION_CHANNEL" and f["outcome"] == "review" for f in line["findings"]))
+    page = _log_in(station, browser, "wang")
+    station.shot(page, "queue")
+    page.click(f"a[href$='/d/{dossier}']")
+    page.wait_for_url(station.dossier_url(dossier))
+    assert page.inner_text("#status") == "待人工审核"
+    assert "EVALUATION_CHANNEL" in page.inner_text("#reasons")
+    loaded = _images_loaded(page)
+    assert loaded and all(width > 0 for _, width in loaded), loaded  # every crop arrived as a picture
+    station.shot(page, "needs-review")
+    # The whole page, region marked, a click away.
+    with page.context.expect_page() as opened:
+        page.locator("tr.finding[data-rule=EVALUATION_CHANNEL] img.crop").first.click()
+    whole = opened.value
+    whole.wait_for_load_state("load")
+    assert whole.evaluate("() => document.images.length === 1 && document.images[0].naturalWidth > 0")
+    whole.close()
+
+    row = page.locator("tr.field[data-field=region]")
+    row.locator("input[name=value]").fill("固阳县")
+    row.locator("input[name=reason]").fill("单位实属固阳县，已核对营业执照")
+    row.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+    station.shot(page, "corrected")
+    assert "待人工审核 → 通过" in page.inner_text(".flash")
+    assert page.inner_text("#status") == "通过"
+    assert page.inner_text("tr.field[data-field=region] td.value") == "固阳县"
+    assert station.batch.results()[dossier]["status"] == "accepted"
+    page.click("#logout")
+    page.wait_for_url(station.url + "/login")
+    station.shot(page, "logged-out")
