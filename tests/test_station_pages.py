@@ -288,3 +288,31 @@ def test_settling_a_review_finding_judges_again(station_batch: StationBatch, tmp
     settled = next(f for f in line["findings"] if f["rule"] == "SENIOR_TEACHER_QUOTA")
     assert settled["outcome"] == "pass" and line["status"] != "needs_review"
     assert "settle-form" not in client.get(url).text  # nothing left to settle
+
+
+def test_auditors_read_the_log_and_admins_manage_users(station_batch: StationBatch, tmp_path: Path) -> None:
+    for name, role in (("sun", "auditor"), ("zhao", "clerk"), ("root1", "admin"), ("wang", "reviewer")):
+        add_user(station_batch, name, role)
+    flagged = station_batch.dossier_with("integrity_review")
+    full_id = station_batch.results()[flagged]["fields"]["id_number"]["value"]
+    auditor = _client(station_batch, tmp_path / "a")
+    _login(auditor, "sun")
+    assert "日志完整" in auditor.get("/log").text
+    assert full_id in auditor.get(f"/b/{_batch_id(station_batch)}/d/{flagged}").text
+    assert auditor.get("/users").status_code == 403
+    clerk = _client(station_batch, tmp_path / "c")
+    _login(clerk, "zhao")
+    assert clerk.get("/log").status_code == 403 and clerk.get("/users").status_code == 403
+    admin = _client(station_batch, tmp_path / "m")
+    _login(admin, "root1")
+    users = admin.get("/users").text
+    assert "wang" in users and "复核人员" in users
+    assert full_id not in admin.get(f"/b/{_batch_id(station_batch)}/d/{flagged}").text  # admins are not reviewers
+    reviewer = _client(station_batch, tmp_path / "r")
+    _login(reviewer, "wang")
+    assert reviewer.get("/").status_code == 200
+    done = admin.post("/users/disable", data={"csrf": form_token(users), "name": "wang"})
+    assert done.status_code == 200 and "已停用用户 wang" in done.text
+    # The disabled reviewer's session ends at once, and a new login is refused.
+    assert reviewer.get("/", follow_redirects=False).status_code == 303
+    assert _login(reviewer, "wang").status_code == 401
