@@ -316,3 +316,14 @@ def test_auditors_read_the_log_and_admins_manage_users(station_batch: StationBat
     # The disabled reviewer's session ends at once, and a new login is refused.
     assert reviewer.get("/", follow_redirects=False).status_code == 303
     assert _login(reviewer, "wang").status_code == 401
+
+
+def test_word_sources_read_by_table_row_and_cell(tmp_path: Path) -> None:
+    from dossierflow.station.app import _source_view
+    from dossierflow.station.records import BatchRecord
+
+    rec = BatchRecord(out_dir=tmp_path, batch_id="b", summary={}, lines={}, stamp=(0, 0))
+    docx = _source_view(rec, "A0001", {"file": "A0001/评审表.docx", "page": None, "locator": "table 1, row 3, cell 2"})
+    assert docx == {"where": "A0001/评审表.docx 表格1第3行第2格", "crop": None, "page": None}
+    pdf = _source_view(rec, "A0001", {"file": "A0001/表.pdf", "page": 2, "bbox": [1, 2, 3, 4]})
+    assert pdf["where"] == "A0001/表.pdf 第2页" and pdf["crop"].startswith("/b/b/d/A0001/crop?") and "page=2" in pdf["crop"]
