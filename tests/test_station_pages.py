@@ -327,3 +327,24 @@ def test_word_sources_read_by_table_row_and_cell(tmp_path: Path) -> None:
     assert docx == {"where": "A0001/评审表.docx 表格1第3行第2格", "crop": None, "page": None}
     pdf = _source_view(rec, "A0001", {"file": "A0001/表.pdf", "page": 2, "bbox": [1, 2, 3, 4]})
     assert pdf["where"] == "A0001/表.pdf 第2页" and pdf["crop"].startswith("/b/b/d/A0001/crop?") and "page=2" in pdf["crop"]
+
+
+def test_a_lead_decided_elsewhere_is_refused_from_an_open_page(station_batch: StationBatch, tmp_path: Path) -> None:
+    from dossierflow import review
+
+    add_user(station_batch, "wang", "reviewer")
+    client = _client(station_batch, tmp_path)
+    _login(client, "wang")
+    flagged = station_batch.dossier_with("integrity_review")
+    url = f"/b/{_batch_id(station_batch)}/d/{flagged}"
+    form = _lead_form(client.get(url).text)  # the page is open; meanwhile `dossier review` decides
+    store = open_store(station_batch.db, station_batch.key_file)
+    review.dismiss(store, form["lead_id"], "已在命令行核实", "li")  # type: ignore[arg-type]
+    store.close()  # type: ignore[union-attr]
+    before = (station_batch.out / "results.jsonl").read_bytes()
+    resp = client.post(f"{url}/lead", data={**form, "decision": "confirm", "reason": "确认造假"})
+    assert resp.status_code == 400 and "不能重复决定" in resp.text and "li" in resp.text
+    assert (station_batch.out / "results.jsonl").read_bytes() == before
+    store = open_store(station_batch.db, station_batch.key_file)
+    assert store.decision_count() == 1 and not store.blacklist_entries()  # type: ignore[union-attr]
+    store.close()  # type: ignore[union-attr]
