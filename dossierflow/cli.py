@@ -156,6 +156,7 @@ def _mount_subcommands() -> None:
         ("dossierflow.cli_blacklist", "blacklist", "The 失信黑名单: list, add, check, remove, export."),
         ("dossierflow.cli_audit", "audit", "Reproducible spot checks of processed dossiers."),
         ("dossierflow.cli_batch", "batch", "Recorded batches; retire one a resubmission supersedes."),
+        ("dossierflow.cli_user", "user", "The verification station's users: add, list, disable."),
     ):
         try:
             sub = importlib.import_module(module)
@@ -167,6 +168,9 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+from dossierflow.cli_serve import serve as _serve  # noqa: E402  (one command, not a group)
+
+app.command("serve")(_serve)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

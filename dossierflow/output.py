@@ -69,6 +69,8 @@ def batch_summary(
     counts = Counter(r.status for r in results)
     return {
         "batch_id": batch.batch_id,
+        # Where the batch's files are read from: the station draws its evidence images there.
+        "batch_root": str(batch.root.resolve()),
         "unit": batch.info.unit,
         "submitted_on": batch.info.submitted_on.isoformat() if batch.info.submitted_on else None,
         "processing_date": processing_date.isoformat(),
