@@ -15,15 +15,16 @@ from typing import Optional
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
-from dossierflow.ingest import BatchInput
 from dossierflow.display import locator_text, shown_value
+from dossierflow.ingest import BatchInput
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
-from dossierflow.roster import write_roster
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
+from dossierflow.roster import write_roster
 from dossierflow.vocab import STATUSES
+
 
 def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
     if not src:

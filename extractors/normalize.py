@@ -16,8 +16,8 @@ from typing import Optional
 
 import yaml
 
-from extractors.text import fold_width
 from dossierflow.privacy import mask_id  # noqa: F401  (re-exported: one masking rule everywhere)
+from extractors.text import fold_width
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -644,7 +644,7 @@ def canonical_region(text: Optional[str]) -> Optional[str]:
         if c in t:
             before = t[: t.index(c)]
             return t if _REGION_PREFIX.match(before) else t[len(before):]
-    for alias, full in _COUNTY_ALIASES.items():
+    for alias in _COUNTY_ALIASES:
         if alias in t:
             return t
     best: Optional[tuple[float, str, SubMatch]] = None

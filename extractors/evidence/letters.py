@@ -10,10 +10,20 @@ from typing import Optional
 from dossierflow.models import Document, Evidence, FieldValue, Segment
 from extractors import normalize as nz
 from extractors.evidence.common import (
-    applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
+    applicant_of,
+    date_after,
+    holder_id,
+    holder_of,
+    last_date,
+    make_evidence,
+    my_unit,
+    org_name,
+    period_of,
+    signer_unit,
     snap_name,
 )
 from extractors.layout import DocView, below, right_of
+
 
 def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text

@@ -294,7 +294,7 @@ def _via_subprocess(path: Path, rel: str, limits: Limits, pages: PageRange = Non
         except ProcessLookupError:
             pass
         proc.communicate()
-        raise ParseTimeout(_timeout_message(limits))
+        raise ParseTimeout(_timeout_message(limits)) from None
     if proc.returncode != 0 or not out:
         raise _crash(proc.returncode)
     return tuple(json.loads(out))

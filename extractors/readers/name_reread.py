@@ -31,7 +31,7 @@ import yaml
 from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
 from extractors.normalize import DISPUTED_DATE_CONF, another_date, edit_distance, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
+from extractors.readers.ocr_layout import Region, Word, mostly_within, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.text import fold_width
 

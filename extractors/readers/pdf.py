@@ -20,8 +20,8 @@ from dossierflow.models import FileInfo, PageContent, Segment
 from extractors.readers import FileRead
 from extractors.readers.ocr import OcrEngine
 from extractors.readers.pageimage import ocr_page
-from extractors.readers.preprocess import PIXEL_BUDGET
 from extractors.readers.pdf_structure import PdfStructure, inspect_pdf, page_uses_invisible_text
+from extractors.readers.preprocess import PIXEL_BUDGET
 from extractors.text import clean
 
 MIN_TEXT_CHARS = 5  # fewer visible characters than this: the page is a scan, OCR it

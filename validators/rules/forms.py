@@ -9,10 +9,10 @@ from extractors.normalize import skeleton
 from validators.messages import FIELD_LABELS
 from validators.rules.base import (
     Facts,
-    either_right,
     Params,
     RuleResult,
     doc_sources,
+    either_right,
     failed,
     not_applicable,
     one_char_apart,
