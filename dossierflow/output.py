@@ -24,6 +24,7 @@ from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
 from dossierflow.roster import write_roster
 from dossierflow.vocab import STATUSES
+from validators.rulebook import load_rulebook
 
 
 def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
@@ -80,8 +81,6 @@ def batch_summary(
 
 def _rule_specs(rulebook: object | None) -> dict:
     if rulebook is None:
-        from validators.rulebook import load_rulebook
-
         rulebook = load_rulebook()
     return dict(rulebook.rules)  # type: ignore[attr-defined]
 

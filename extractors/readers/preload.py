@@ -11,7 +11,6 @@ from __future__ import annotations
 import pypdf.filters  # noqa: F401
 
 import dossierflow.privacy  # noqa: F401
-import extractors.normalize  # noqa: F401
 import extractors.readers.docx  # noqa: F401
 import extractors.readers.image  # noqa: F401
 import extractors.readers.pdf  # noqa: F401
