@@ -23,9 +23,11 @@ from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
 from extractors.readers import PageRange, read_file
 from extractors.readers.isolate import read_file_isolated
+from extractors.version import extractor_version
 
-# Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-46"
+# Hashed from extraction's own files (extractors/version.py): any change to them means cached
+# extractions are not reused.
+EXTRACTOR_VERSION = extractor_version()
 
 FileReader = Callable[[InputFile, Limits, PageRange], tuple[FileInfo, list[PageContent]]]
 # Pages of a PDF read by one child: small enough that a 30-page booklet spreads over every core,
