@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.decoys import decoy_entries  # noqa: E402
 from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
-from bench.decoys import decoy_entries  # noqa: E402
 
 
 def load_blacklist(dossier: str, db: str, entries: list) -> None:

@@ -41,7 +41,7 @@ def honest_prints(n: int, seed: int, batch_id: str) -> list:
         app = d.app
         src = Source(file=f"{d.dossier_id}/材料.pdf", page=1)
 
-        def fv(value: str) -> FieldValue:
+        def fv(value: str, src: Source = src) -> FieldValue:
             return FieldValue(value=value, confidence=0.95, source=src)
 
         summary = "\n".join(["个人工作总结", f"{app.employer}{app.name}", *app.summary, f"总结人：{app.name}"])
@@ -61,7 +61,6 @@ def text_pairs(prints: list) -> list[tuple[float, float]]:
     """(Jaccard, containment) of every pair the text check would weigh, thresholds aside."""
     from validators.integrity.cross import CrossThresholds, _Collector, text_reuse
 
-    th = CrossThresholds()
     loose = CrossThresholds(text_jaccard=0.0, text_containment=0.0, text_min_shared=WEIGH_MIN_SHARED)
     out = _Collector(prints[0].batch_id)
     text_reuse(prints, prints, out, loose)

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from dossierflow.errors import UsageError
 from dossierflow.periods import add_years
 from dossierflow.privacy import mask_id
+from validators.integrity.idcard import check_char
+from validators.rulebook import load_rulebook
 
 if TYPE_CHECKING:
     from dossierflow.storage import Store
@@ -93,8 +95,6 @@ def normalise_id(id_number: str) -> str:
 def check_digit_problem(id_number: str) -> Optional[str]:
     """A Chinese warning when the 18th character is not the number's GB 11643 check digit: a
     mistyped number would bar nobody and let the person it meant through."""
-    from validators.integrity.idcard import check_char
-
     s = normalise_id(id_number)
     expected = check_char(s[:17])
     if expected == s[17]:
@@ -104,8 +104,6 @@ def check_digit_problem(id_number: str) -> Optional[str]:
 
 def ban_years(rulebook: str = DEFAULT_RULEBOOK) -> dict[str, int]:
     """Years a confirmed case bars the applicant, by kind, as the rulebook gives them."""
-    from validators.rulebook import load_rulebook
-
     return dict(load_rulebook(rulebook).spec("NOT_BLACKLISTED").params.ban_years)  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dossierflow import blacklist
+from dossierflow import atomic, blacklist
 from dossierflow.errors import IdBarred, UsageError
 from dossierflow.privacy import mask_id
 
@@ -37,6 +37,7 @@ err = Console(stderr=True)
 
 
 def _store(db: Optional[str], key_file: Optional[str] = None):
+    # Here, not at the top: SQLAlchemy is loaded only by the commands that open the database.
     from dossierflow.config import default_db_url
     from dossierflow.storage import open_store
 
@@ -176,7 +177,5 @@ def export(
     if target is None:
         typer.echo(text, nl=False)
     else:
-        from dossierflow import atomic
-
         atomic.write_text(target, text)
         out.print(f"已导出 {len(entries)} 条到 {target}")

@@ -7,69 +7,26 @@ because they come from the public. Nothing here reads a document: it only lists 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Optional
 
-from dossierflow.batch import BatchInfo, load_batch_info
+from dossierflow.batch import load_batch_info
 from dossierflow.config import Limits
 from dossierflow.errors import BatchInvalid, BatchNotFound, CorruptFile, LimitExceeded
+
+# Re-exported: the pipeline and the flows take a batch's dossiers from here.
+from dossierflow.inputs import BatchInput, DossierInput, InputFile, sha256_file  # noqa: F401
+from extractors.readers.zips import check_zip, decode_name
 
 BATCH_YAML_NAMES = ("batch.yaml", "batch.yml")
 # A document lying at the batch root: it belongs in a dossier's folder.
 LOOSE_FILE_REASON = "批次根目录下只应放置档案文件夹、装订 PDF 或压缩包，此文件已跳过"
 # Files that file managers and archivers leave behind; reported as skipped, never fatal.
 _JUNK_NAMES = {"thumbs.db", ".ds_store", "desktop.ini", "__macosx"}
-
-
-@dataclass(frozen=True)
-class InputFile:
-    rel: str  # relative to the batch root, POSIX separators: what results.jsonl shows
-    path: Path  # where the bytes are on disk now (possibly extracted from a zip)
-    sha256: str
-    size: int
-
-
-@dataclass
-class DossierInput:
-    dossier_id: str
-    entry: str  # the root entry's name: "A0001", "A0002.pdf", "A0003.zip"
-    files: list[InputFile] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # Chinese, shown to clerks
-    error: Optional[str] = None  # the dossier cannot be read at all (e.g. a broken zip)
-
-    def content_key(self, salt: str) -> str:
-        """Hash of what decides the extraction: ids, file bytes, extractor version (salt)."""
-        h = hashlib.sha256()
-        h.update(salt.encode())
-        h.update(self.dossier_id.encode())
-        for f in sorted(self.files, key=lambda f: f.rel):
-            h.update(f"\0{f.rel}\0{f.sha256}".encode())
-        if self.error:
-            h.update(b"\0error\0" + self.error.encode())
-        return h.hexdigest()
-
-
-@dataclass
-class BatchInput:
-    batch_id: str
-    root: Path
-    info: BatchInfo
-    dossiers: list[DossierInput]
-    skipped: list[tuple[str, str]]  # (root entry, reason in Chinese)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _is_junk(name: str) -> bool:
@@ -89,36 +46,6 @@ def _safe_member_path(name: str) -> Optional[PurePosixPath]:
     return p
 
 
-def _decode_name(info: zipfile.ZipInfo) -> str:
-    # Zips made on Chinese Windows store GBK names without the UTF-8 flag; Python decodes
-    # those as cp437. Re-decode so 评审表.pdf does not arrive as mojibake.
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        return info.filename.encode("cp437").decode("gbk")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
-
-
-def check_zip(zf: zipfile.ZipFile, limits: Limits, label: str) -> list[zipfile.ZipInfo]:
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    if len(infos) > limits.max_zip_entries:
-        raise LimitExceeded(f"{label}：压缩包内文件数 {len(infos)} 超过上限 {limits.max_zip_entries}")
-    total = 0
-    for i in infos:
-        if i.file_size > limits.max_zip_entry_bytes:
-            raise LimitExceeded(
-                f"{label}：压缩包内文件 {_decode_name(i)} 解压后 {i.file_size} 字节，超过单个文件上限 {limits.max_zip_entry_bytes}"
-            )
-        ratio = i.file_size / max(i.compress_size, 1)
-        if i.file_size > 1_000_000 and ratio > limits.max_zip_ratio:
-            raise LimitExceeded(f"{label}：压缩包内文件 {_decode_name(i)} 压缩比 {ratio:.0f} 异常（疑似压缩炸弹）")
-        total += i.file_size
-    if total > limits.max_zip_total_bytes:
-        raise LimitExceeded(f"{label}：压缩包解压后共 {total} 字节，超过上限 {limits.max_zip_total_bytes}")
-    return infos
-
-
 def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[str]:
     """Extract with limits; returns problems (members skipped). Raises FileRejected on a bad zip."""
     problems: list[str] = []
@@ -134,7 +61,7 @@ def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[s
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         for info in infos:
-            name = _decode_name(info)
+            name = decode_name(info)
             rel = _safe_member_path(name)
             mode = (info.external_attr >> 16) & 0o170000
             if rel is None or mode == stat.S_IFLNK:

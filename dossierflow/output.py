@@ -15,15 +15,17 @@ from typing import Optional
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
-from dossierflow.ingest import BatchInput
 from dossierflow.display import locator_text, shown_value
+from dossierflow.ingest import BatchInput
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
-from dossierflow.roster import write_roster
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.results import result_line
+from dossierflow.roster import write_roster
 from dossierflow.vocab import STATUSES
+from validators.rulebook import load_rulebook
+
 
 def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
     if not src:
@@ -84,8 +86,6 @@ def batch_summary(
 
 def _rule_specs(rulebook: object | None) -> dict:
     if rulebook is None:
-        from validators.rulebook import load_rulebook
-
         rulebook = load_rulebook()
     return dict(rulebook.rules)  # type: ignore[attr-defined]
 

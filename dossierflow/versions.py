@@ -10,18 +10,18 @@ import subprocess
 from pathlib import Path
 
 from dossierflow import __version__
+from extractors.dossier import EXTRACTOR_VERSION
+from extractors.readers.engines import ENGINES, default_engine_name
+from extractors.readers.linerec import version as line_recogniser
+from validators.rulebook import load_rulebook
 
 
 @functools.lru_cache(maxsize=1)
 def tesseract_versions() -> dict[str, str]:
     """The engine that reads pages (the in-process library or the CLI), its Tesseract version and
     the `chi_sim` model's version."""
-    from extractors.readers.engines import ENGINES, default_engine_name
-
     name = default_engine_name()
     out: dict[str, str] = {"ocr_engine": name, "chi_sim": _traineddata_version("chi_sim")}
-    from extractors.readers.linerec import version as line_recogniser
-
     second = line_recogniser()
     if second:
         out["name_recogniser"] = second
@@ -74,9 +74,6 @@ def engine_versions(rulebook: object) -> dict[str, str]:
 def installed_versions(rulebook_name: str) -> dict[str, str]:
     """For `dossier --version`: what a run would record in `versions`, in reading order, with a
     second recogniser that is not installed said so rather than left out."""
-    from extractors.dossier import EXTRACTOR_VERSION
-    from validators.rulebook import load_rulebook
-
     found = engine_versions(load_rulebook(rulebook_name))
     order = ("dossierflow", "extractor", "rulebook", "ocr_engine", "tesseract", "chi_sim", "name_recogniser")
     found = {"extractor": EXTRACTOR_VERSION, "name_recogniser": "未安装", **found}

@@ -16,12 +16,18 @@ from typing import Callable, Optional
 
 from dossierflow.config import Limits
 from dossierflow.errors import FileRejected
-from dossierflow.ingest import DossierInput, InputFile
+from dossierflow.inputs import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
-from extractors.readers import PageRange
+from extractors.classify import classify
+from extractors.evidence import extract_evidence
+from extractors.fields import extract_fields, extract_form_fields
+from extractors.readers import PageRange, read_file
+from extractors.readers.isolate import read_file_isolated
+from extractors.version import extractor_version
 
-# Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-46"
+# Hashed from extraction's own files (extractors/version.py): any change to them means cached
+# extractions are not reused.
+EXTRACTOR_VERSION = extractor_version()
 
 FileReader = Callable[[InputFile, Limits, PageRange], tuple[FileInfo, list[PageContent]]]
 # Pages of a PDF read by one child: small enough that a 30-page booklet spreads over every core,
@@ -42,16 +48,12 @@ def _kind_from_suffix(rel: str) -> str:
 
 
 def isolated_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
-    from extractors.readers.isolate import read_file_isolated
-
     read = read_file_isolated(f.path, f.rel, limits, pages)
     return read.info, read.pages
 
 
 def in_process_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
     """For tests and debugging: same as isolated_reader but without the subprocess."""
-    from extractors.readers import read_file
-
     read = read_file(f.path, f.rel, limits, pages)
     return read.info, read.pages
 
@@ -109,10 +111,6 @@ def extract_dossier(
     dossier: DossierInput, limits: Limits, reader: Optional[FileReader] = None
 ) -> DossierExtraction:
     """Read, classify and extract one dossier. Never raises for a bad file; see `problems`."""
-    from extractors.classify import classify
-    from extractors.evidence import extract_evidence
-    from extractors.fields import extract_fields, extract_form_fields
-
     started = time.monotonic()
     infos, pages, problems = read_files(dossier, limits, reader or isolated_reader)
     documents = classify(pages) if pages else []

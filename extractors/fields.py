@@ -21,6 +21,8 @@ from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
 from dossierflow.vocab import DATE_FIELDS, FIELD_KEYS
 from extractors import normalize as nz
 from extractors import titles as tt
+from extractors.evidence import read_ce_card
+from extractors.evidence.certificates import read_diploma, read_title_cert
 from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, union, upright
 
 LABEL_MIN_SCORE = 0.75
@@ -794,8 +796,6 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                     hits = nz.find_dates(m.group(1)) if m else []
                     if hits and not hits[0].repaired and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
                         fields["work_start_date"] = fields["work_start_date"].model_copy(update={"confidence": round(seg.conf, 3)})
-    from extractors.evidence.certificates import read_diploma, read_title_cert
-
     readers = {"diploma": read_diploma, "title_cert": read_title_cert}
     for key, kind in _DATE_WITNESSES:
         fv = fields.get(key)
@@ -840,8 +840,6 @@ def _derive(fields: dict[str, FieldValue]) -> None:
 
 
 def _public_ce_hours(pages: list[PageContent], documents: list[Document]) -> Optional[FieldValue]:
-    from extractors.evidence import read_ce_card
-
     for doc in documents:
         if doc.kind != "ce_card":
             continue

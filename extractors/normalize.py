@@ -16,95 +16,14 @@ from typing import Optional
 
 import yaml
 
-from extractors.text import fold_width
 from dossierflow.privacy import mask_id  # noqa: F401  (re-exported: one masking rule everywhere)
+
+# Re-exported: extraction modules compare text through this module.
+from dossierflow.text import SubMatch, best_substring, compact, edit_distance, fold_width, similarity, skeleton  # noqa: F401
 
 DATA_DIR = Path(__file__).parent / "data"
 
-# ---------------------------------------------------------------------------------------------
-# Text helpers
-# ---------------------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"[\s\u3000\u00a0]+")
-_PUNCT = re.compile(r"[\s\u3000\u00a0:：;；,，.。、·•\-—_()（）\[\]【】<>《》\"'“”‘’|/\\]+")
-
-
-def compact(text: str) -> str:
-    """Text with all whitespace removed and width folded: how labels and titles are compared."""
-    return _SPACES.sub("", fold_width(text))
-
-
-def skeleton(text: str) -> str:
-    """Text without whitespace or punctuation: the part OCR damage and layout cannot change."""
-    return _PUNCT.sub("", fold_width(text))
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
-def similarity(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
-
-
 PLACE_MIN_SCORE = 0.74  # a county name with one damaged character in four still counts
-
-
-@dataclass(frozen=True)
-class SubMatch:
-    score: float  # 1 - edits / len(needle)
-    start: int
-    end: int
-
-
-def best_substring(needle: str, hay: str, min_score: float = 0.0) -> Optional[SubMatch]:
-    """Where `needle` occurs in `hay` with the fewest edits (semi-global alignment).
-
-    An OCR-damaged title ("专业技术资格评軍表") or a title with a prefix ("2020年度专业…") still
-    matches; the score says how much was damaged. With `min_score`, a needle that cannot reach it
-    is None without the alignment: every needle character `hay` lacks costs an edit, so the
-    characters they share bound the score from above. (Label and title search call this hundreds
-    of thousands of times a batch, nearly always on text that shares little with the needle.)
-    """
-    if not needle or not hay:
-        return None
-    idx = hay.find(needle)
-    if idx >= 0:
-        return SubMatch(1.0, idx, idx + len(needle))
-    n, m = len(needle), len(hay)
-    if min_score > 0:
-        present = sum(c in hay for c in needle)
-        if present < min_score * n:
-            return None
-    # dist[j]: edits aligning needle[:i] ending at hay[:j]; start[j]: where that alignment began.
-    dist = [0] * (m + 1)
-    start = list(range(m + 1))
-    for i in range(1, n + 1):
-        ndist = [i] + [0] * m
-        nstart = [0] + [0] * m
-        for j in range(1, m + 1):
-            sub = dist[j - 1] + (needle[i - 1] != hay[j - 1])
-            dele = dist[j] + 1
-            ins = ndist[j - 1] + 1
-            best = min(sub, dele, ins)
-            ndist[j] = best
-            if best == sub:
-                nstart[j] = start[j - 1]
-            elif best == dele:
-                nstart[j] = start[j]
-            else:
-                nstart[j] = nstart[j - 1]
-        dist, start = ndist, nstart
-    end = min(range(1, m + 1), key=lambda j: (dist[j], -j))
-    return SubMatch(max(0.0, 1.0 - dist[end] / n), start[end], end)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +159,7 @@ def _repair_slash(m: re.Match[str]) -> str:
 def _read_only(text: str) -> str:
     """`text` with only the glyphs put right that stand for exactly one character: an O among
     digits is 0, an l among digits is 1, a 〇 split in two (GO) is 〇. Nothing is assumed."""
-    t = _SPACES.sub("", fold_width(text))
+    t = compact(text)
     t = _OCR_CN_ZERO.sub("〇", t)
     t = _OCR_ZERO.sub("0", t)
     return _OCR_ONE.sub("1", t)
@@ -249,7 +168,7 @@ def _read_only(text: str) -> str:
 def prep_date_text(text: str) -> str:
     """`text` as date parsing sees it (no spaces, OCR look-alikes fixed, lost characters
     repaired): `find_dates` offsets refer to this string."""
-    t = _SPACES.sub("", fold_width(text))
+    t = compact(text)
     t = _OCR_CN_ZERO.sub("〇", t)
     t = _CN_YEAR_20.sub(_repair_cn_year, t)
     t = _OCR_ZERO.sub("0", t)
@@ -644,7 +563,7 @@ def canonical_region(text: Optional[str]) -> Optional[str]:
         if c in t:
             before = t[: t.index(c)]
             return t if _REGION_PREFIX.match(before) else t[len(before):]
-    for alias, full in _COUNTY_ALIASES.items():
+    for alias in _COUNTY_ALIASES:
         if alias in t:
             return t
     best: Optional[tuple[float, str, SubMatch]] = None

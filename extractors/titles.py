@@ -15,7 +15,7 @@ from typing import Optional
 import yaml
 
 from dossierflow.vocab import LEVELS
-from extractors.normalize import DATA_DIR, best_substring, skeleton, similarity
+from extractors.normalize import DATA_DIR, best_substring, similarity, skeleton
 
 
 @dataclass(frozen=True)

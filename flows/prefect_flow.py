@@ -74,7 +74,8 @@ def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extract
 
 def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Path) -> Iterator[Extracted]:
     """Plain Dask tasks, as they finish: the workers need no Prefect API (flows.dask_worker)."""
-    from distributed import Client, as_completed as dask_completed
+    from distributed import Client
+    from distributed import as_completed as dask_completed
 
     with Client(address) as client:
         # Submission order is the biggest-first order; priorities keep it on a busy cluster.

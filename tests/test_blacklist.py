@@ -14,6 +14,7 @@ from dossierflow import blacklist
 from dossierflow.cli import app
 from dossierflow.errors import UsageError
 from dossierflow.privacy import mask_id
+
 try:  # tests/ may or may not be a package; the helpers import either way
     from tests.conftest import run_dossier
     from tests.test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401

@@ -138,7 +138,7 @@ def test_version_names_dossierflow_rulebook_and_engines(tmp_path: Path) -> None:
     assert re.match(r"\d+\.\d+", shown["tesseract"]), shown
     assert shown["chi_sim"] not in ("", "missing")
     assert shown["name_recogniser"]
-    assert shown["extractor"].startswith("extract-")
+    assert re.fullmatch(r"extract-[0-9a-f]{12}", shown["extractor"]), shown
 
 
 def test_version_with_a_bad_rulebook_is_a_rulebook_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dossierflow.schema import validate_line
+from extractors.version import extractor_version
 from fixtures.generate import generate_batch
 from fixtures.scoring import score
 from fixtures.truth import BatchTruth
@@ -50,6 +51,8 @@ def test_every_dossier_has_one_valid_line(batch: tuple[Path, BatchTruth], first_
     for line in results.values():
         validate_line(line)
         assert line["status"] != "error", line.get("message")
+        # The extractor that made it is named by the hash of its files (extractors/version.py).
+        assert line["versions"]["extractor"] == extractor_version()
         # Every finding cites its clause; every rule of the rulebook is there exactly once.
         rules = [f["rule"] for f in line["findings"]]
         assert len(rules) == len(set(rules)) == 27

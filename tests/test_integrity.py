@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dossierflow.models import Evidence, FileInfo, Source
+
 try:  # tests/ may or may not be a package; the helpers import either way
     from tests.test_integrity_support import clean_batch, ctx, fv, issn_with_check, make_dossier, make_id
 except ImportError:

@@ -16,7 +16,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Evidence, PageContent, Segment, Source
-from extractors.text import clean
+from dossierflow.text import clean
+
 try:  # tests/ may or may not be a package; the helpers import either way
     from tests.test_integrity_support import clean_batch, make_dossier, personal_text
 except ImportError:

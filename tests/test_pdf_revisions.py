@@ -214,7 +214,7 @@ def test_chain_is_bounded(tmp_path: Path) -> None:
     parts = [b"%PDF-1.4\n"]
     offsets: list[int] = []
     pos = len(parts[0])
-    for n in range(MAX_SECTIONS + 20):
+    for _ in range(MAX_SECTIONS + 20):
         prev = f" /Prev {offsets[-1]}" if offsets else ""
         section = f"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1{prev} >>\nstartxref\n{pos}\n%%EOF\n".encode()
         offsets.append(pos)

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import pytest
 
-from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, WorkerLost
 from dossierflow.ingest import DossierInput

@@ -410,7 +410,7 @@ def test_malformed_cn_is_reported(cn: str, damage: str) -> None:
 # Titles: levels written here by hand, not read from the implementation's titles.yaml.
 # ---------------------------------------------------------------------------------------------
 
-T, A, I, D, S = "technician", "assistant", "intermediate", "deputy_senior", "senior"
+T, A, I, D, S = "technician", "assistant", "intermediate", "deputy_senior", "senior"  # noqa: E741 - the levels' initials
 
 # (title, series, level) from dossier-format.md's five levels (员级, 助理级, 中级, 副高级, 正高级) and
 # the national series ladders (人社部's guidance for each series). Typed out here so that a level

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import zipfile
 from dataclasses import replace
 from pathlib import Path

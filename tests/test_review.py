@@ -13,6 +13,7 @@ from dossierflow import review
 from dossierflow.cli import app
 from dossierflow.errors import AuditMismatch, UsageError
 from dossierflow.privacy import mask_id
+
 try:  # tests/ may or may not be a package; the helpers import either way
     from tests.conftest import run_dossier
     from tests.test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401

@@ -300,8 +300,8 @@ def test_covid_exam_exemption_for_hubei_aid_and_designated_hospital_only():
 def test_covid_exempt_roles_come_from_the_rulebook():
     spec = RB.spec("EXAM_PASSED")
     params = spec.params.model_copy(update={"covid_exempt_roles": ["hubei_aid"]})
-    from validators.rules.eligibility import exam_passed
     from validators.rules.base import Facts
+    from validators.rules.eligibility import exam_passed
 
     d = _doctor().doc("covid_proof").ev("covid_proof", role="定点医院确诊病患救治")
     facts = Facts(d.build(), RB, context())

@@ -9,6 +9,7 @@ import pytest
 from dossierflow.errors import UsageError
 from dossierflow.storage import normalise_url, open_store
 from dossierflow.storage.migrate import current_revision, head_revision
+
 try:  # tests/ may or may not be a package; the helpers import either way
     from tests.test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
 except ImportError:

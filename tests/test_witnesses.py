@@ -13,7 +13,7 @@ from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
 from validators.rulebook import load_rulebook
 from validators.rules.dating import date_items
-from validators.rules.witnesses import Witness, WitnessedDate, date_witness, issue_witness
+from validators.rules.witnesses import WitnessedDate, date_witness, issue_witness
 
 RB = load_rulebook()
 SUBMITTED = dt.date(2020, 6, 10)

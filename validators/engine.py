@@ -13,8 +13,7 @@ from dossierflow.models import DossierExtraction, Finding
 from validators.rulebook import Rulebook, RuleSpec
 from validators.rules import REGISTRY
 from validators.rules.base import Facts, RuleResult, Unreadable, review
-from validators.rules.quota import (BatchFinding, batch_papers, batch_papers_for_dossier, evaluate_post_quota,
-                                    submission_deadline)
+from validators.rules.quota import BatchFinding, batch_papers, batch_papers_for_dossier, evaluate_post_quota, submission_deadline
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dossierflow.errors import RulebookError
 from dossierflow.vocab import LEVELS, RULE_CODES
+from extractors.titles import title_level as shared_title_level
 from validators.rules import REGISTRY
 from validators.rules.base import Params
 
@@ -105,11 +106,7 @@ class Rulebook:
         key = "".join(title.split())
         if key in self.title_overrides:
             return self.title_overrides[key]
-        try:
-            from extractors.titles import title_level
-        except ImportError:  # the shared title table is optional for the engine
-            return None
-        return title_level(key, series)
+        return shared_title_level(key, series)
 
 
 def _resolve(name_or_path: str | Path) -> Path:

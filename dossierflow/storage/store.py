@@ -38,7 +38,6 @@ from dossierflow.storage.tables import (
 )
 from validators.integrity.fingerprint import DossierPrint, fingerprint
 
-
 T = TypeVar("T")
 
 

@@ -11,12 +11,25 @@ from __future__ import annotations
 from dossierflow.models import Document, Evidence, FieldValue, PageContent
 from extractors.evidence.cecard import CeCard, CeCell, read_ce, read_ce_card
 from extractors.evidence.certificates import (
-    read_award, read_degree, read_diploma, read_exam_cert, read_honor, read_patent, read_skill_cert, read_title_cert,
+    read_award,
+    read_degree,
+    read_diploma,
+    read_exam_cert,
+    read_honor,
+    read_patent,
+    read_skill_cert,
+    read_title_cert,
 )
 from extractors.evidence.claims import read_claims
 from extractors.evidence.common import Reader, applicant_of, holder_id, looks_like_misread
 from extractors.evidence.letters import (
-    read_covid, read_employment, read_entrustment, read_material_list, read_photo, read_pledge, read_publicity,
+    read_covid,
+    read_employment,
+    read_entrustment,
+    read_material_list,
+    read_photo,
+    read_pledge,
+    read_publicity,
     read_work_summary,
 )
 from extractors.evidence.names import split_names

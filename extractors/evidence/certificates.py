@@ -8,11 +8,26 @@ from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
 from extractors import titles as tt
 from extractors.evidence.common import (
-    GRADE, RANK, applicant_of, award_level, bottom_date, date_after, fits_named_year, holder_id, holder_of, last_date,
-    make_evidence, number_after, org_name, school_of, signer_unit, year_date,
+    GRADE,
+    RANK,
+    applicant_of,
+    award_level,
+    bottom_date,
+    date_after,
+    fits_named_year,
+    holder_id,
+    holder_of,
+    last_date,
+    make_evidence,
+    number_after,
+    org_name,
+    school_of,
+    signer_unit,
+    year_date,
 )
 from extractors.evidence.names import parse_authors
 from extractors.layout import DocView
+
 
 def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text
@@ -63,7 +78,6 @@ def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
 
 
 def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
-    text = view.text
     title_f = view.value(("荣誉称号", "称号", "荣誉名称", "入选"), inside=False)
     title = title_f.text if title_f else None
     if title is None:
@@ -109,7 +123,6 @@ def read_patent(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
 
 
 def read_diploma(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
-    text = view.text
     school = school_of(view)
     school_f = None
     m = re.search(r"在(?:本校|我校|本院)([\u4e00-\u9fff]{2,16}?)专业", view.flat)
@@ -163,7 +176,6 @@ def read_degree(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
 
 
 def read_title_cert(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
-    text = view.text
     title_f = view.value(("资格名称", "专业技术资格", "职称名称", "资格级别", "职务名称", "职称"),
                          accept=lambda v: tt.match_title(v) is not None)
     title = None

@@ -9,11 +9,22 @@ from typing import Optional
 
 from dossierflow.models import Document, Evidence, FieldValue, Segment
 from extractors import normalize as nz
+from extractors.classify import kind_specs
 from extractors.evidence.common import (
-    applicant_of, date_after, holder_id, holder_of, last_date, make_evidence, my_unit, org_name, period_of, signer_unit,
+    applicant_of,
+    date_after,
+    holder_id,
+    holder_of,
+    last_date,
+    make_evidence,
+    my_unit,
+    org_name,
+    period_of,
+    signer_unit,
     snap_name,
 )
 from extractors.layout import DocView, below, right_of
+
 
 def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     text = view.text
@@ -229,8 +240,6 @@ def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValu
 
 @lru_cache(maxsize=1)
 def _known_item_names() -> tuple[str, ...]:
-    from extractors.classify import kind_specs
-
     names = {t for spec in kind_specs() for t in spec.titles if len(t) >= 4}
     return tuple(sorted(names | set(_OTHER_ITEMS)))
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.config import Limits
 from dossierflow.errors import EncryptedFile, LimitExceeded, UnsupportedFile
-from dossierflow.ingest import sha256_file
+from dossierflow.inputs import sha256_file
 from dossierflow.models import FileInfo, PageContent
 from extractors.readers.sniff import ole_is_encrypted_office, sniff
 
@@ -46,6 +46,7 @@ def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> 
         raise UnsupportedFile("文件为空（0 字节）")
     kind = sniff(path)
     base = FileInfo(path=rel, sha256=sha256_file(path), size=size, kind="other")
+    # The format readers import FileRead from this module, so they are imported on first use.
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
 

@@ -19,8 +19,9 @@ from docx.text.paragraph import Paragraph
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded
 from dossierflow.models import FileInfo, PageContent, Segment
+from dossierflow.text import clean
 from extractors.readers import FileRead
-from extractors.text import clean
+from extractors.readers.zips import check_zip
 
 _DECL = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 PROLOG_SCAN = 1 << 20  # a DOCTYPE can only precede the root element; 1 MiB covers any prolog
@@ -28,8 +29,6 @@ PROLOG_SCAN = 1 << 20  # a DOCTYPE can only precede the root element; 1 MiB cove
 
 def check_package(path: Path, limits: Limits) -> None:
     """Refuse zip bombs and XML with DTDs before any XML parser sees the package."""
-    from dossierflow.ingest import check_zip
-
     try:
         with zipfile.ZipFile(path) as zf:
             infos = check_zip(zf, limits, "Word 文件")

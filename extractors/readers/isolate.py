@@ -27,7 +27,7 @@ from typing import Optional
 
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded, ParseTimeout
-from extractors.readers import FileRead, PageRange
+from extractors.readers import FileRead, PageRange, read_file
 from extractors.readers.slots import core_slot
 
 _CTX = mp.get_context("forkserver")
@@ -64,8 +64,6 @@ def _confine(limits: Limits) -> None:
 
 
 def _read(path: str, rel: str, limits: Limits, pages: PageRange = None) -> Outcome:
-    from extractors.readers import read_file
-
     try:
         return ("ok", read_file(Path(path), rel, limits, pages).model_dump_json())
     except FileRejected as exc:
@@ -294,7 +292,7 @@ def _via_subprocess(path: Path, rel: str, limits: Limits, pages: PageRange = Non
         except ProcessLookupError:
             pass
         proc.communicate()
-        raise ParseTimeout(_timeout_message(limits))
+        raise ParseTimeout(_timeout_message(limits)) from None
     if proc.returncode != 0 or not out:
         raise _crash(proc.returncode)
     return tuple(json.loads(out))

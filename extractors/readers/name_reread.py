@@ -29,11 +29,14 @@ import numpy as np
 import yaml
 
 from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
-from extractors.normalize import DISPUTED_DATE_CONF, another_date, edit_distance, find_dates, impossible_date, prep_date_text
+from dossierflow.text import best_substring, edit_distance, fold_width
+
+# Date and label knowledge in a reader: the layers contract (.importlinter) lets this one module
+# reach extraction until the re-read policy moves there (#23, item 2).
+from extractors.normalize import DATA_DIR, DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
+from extractors.readers.ocr_layout import Region, Word, mostly_within, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
-from extractors.text import fold_width
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +90,6 @@ def bare(text: str) -> str:
 def label_table() -> tuple[tuple[str, bool], ...]:
     """Every field label of labels.yaml and the signature labels, longest first, each with
     whether its value is a person's name."""
-    from extractors.normalize import DATA_DIR
-
     with open(DATA_DIR / "labels.yaml", encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     table: dict[str, bool] = {}
@@ -108,8 +109,6 @@ def label_at_start(text: str) -> Optional[tuple[str, int]]:
     """The label a region's text starts with and where it ends in `bare(text)`. OCR spaces and
     colons are ignored; a label of four or more characters may have one character misread,
     added or lost (承诺和人签名)."""
-    from extractors.normalize import best_substring
-
     t = bare(text)
     for lab, _ in label_table():
         if t.startswith(lab):

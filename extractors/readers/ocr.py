@@ -13,9 +13,9 @@ import numpy as np
 from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
-from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
 from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, half_turn, prepare
+from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°

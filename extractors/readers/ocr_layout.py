@@ -12,8 +12,8 @@ from typing import Optional
 import numpy as np
 
 from dossierflow.models import Segment
+from dossierflow.text import clean
 from extractors.readers.preprocess import CellBox, Prepared, map_box
-from extractors.text import clean
 
 GAP_SPLIT = 2.5  # a gap wider than this many character heights splits a line into two segments
 _EDGE_JUNK = " |”“\"'_`~丨"

@@ -17,12 +17,12 @@ import pypdfium2 as pdfium
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, EncryptedFile, FileRejected, LimitExceeded
 from dossierflow.models import FileInfo, PageContent, Segment
+from dossierflow.text import clean
 from extractors.readers import FileRead
 from extractors.readers.ocr import OcrEngine
 from extractors.readers.pageimage import ocr_page
-from extractors.readers.preprocess import PIXEL_BUDGET
 from extractors.readers.pdf_structure import PdfStructure, inspect_pdf, page_uses_invisible_text
-from extractors.text import clean
+from extractors.readers.preprocess import PIXEL_BUDGET
 
 MIN_TEXT_CHARS = 5  # fewer visible characters than this: the page is a scan, OCR it
 MAX_CID_SHARE = 0.3

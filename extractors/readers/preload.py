@@ -8,12 +8,12 @@ numpy submodules: some 180 modules), each child spent about 0.1-0.3 s importing 
 
 from __future__ import annotations
 
+import pypdf.filters  # noqa: F401
+
 import dossierflow.privacy  # noqa: F401
-import extractors.normalize  # noqa: F401
 import extractors.readers.docx  # noqa: F401
 import extractors.readers.image  # noqa: F401
 import extractors.readers.pdf  # noqa: F401
-import pypdf.filters  # noqa: F401
 from extractors.readers import engines
 
 

@@ -72,7 +72,7 @@ def render_form(dpi: int = 300, rows: Optional[list] = None, title: str = "ä¸“ä¸
         cells = [(xs[0], xs[1], l1), (xs[1], xs[2] if l2 else xs[4], v1)]
         if l2:
             cells += [(xs[2], xs[3], l2), (xs[3], xs[4], v2)]
-        for x0, x1, text in cells:
+        for x0, _x1, text in cells:
             draw.line([(x0, y0), (x0, y1)], fill=0, width=line)
             ty = y0 + (row_h - font.size) // 2
             draw.text((x0 + int(0.08 * dpi), ty), text, font=font, fill=0)

@@ -7,7 +7,6 @@ from typing import Optional
 import cv2
 import numpy as np
 
-
 RED_MARGIN = 60  # red exceeds green and blue by this much: red ink (a seal, a red heading)
 RED_PIXELS = 100  # of every 4th pixel both ways, this many red ones make a page with red ink
 

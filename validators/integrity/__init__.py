@@ -8,7 +8,7 @@ batches, `dossierflow.batches`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Protocol
 
 from dossierflow.batch import RunContext
 from dossierflow.models import DossierExtraction, Flag
@@ -24,10 +24,15 @@ from validators.integrity.single import (
     pdf_edited_flags,
 )
 
-if TYPE_CHECKING:
-    from dossierflow.storage import Store
 
-__all__ = ["dossier_flags", "cross_flags", "fingerprint", "DossierPrint", "CrossThresholds"]
+class PrintHistory(Protocol):
+    """The dossiers of earlier batches a run compares with (`dossierflow.storage.Store` is one);
+    judging names what it needs, so it depends on no storage."""
+
+    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]: ...
+
+
+__all__ = ["dossier_flags", "cross_flags", "fingerprint", "DossierPrint", "CrossThresholds", "PrintHistory"]
 
 
 def dossier_flags(extraction: DossierExtraction, ctx: RunContext) -> list[Flag]:
@@ -44,7 +49,7 @@ def dossier_flags(extraction: DossierExtraction, ctx: RunContext) -> list[Flag]:
 
 def cross_flags(
     extractions: dict[str, DossierExtraction],
-    store: Optional["Store"],
+    store: Optional[PrintHistory],
     batch_id: str,
     policy_year: int,
     thresholds: CrossThresholds = CrossThresholds(),

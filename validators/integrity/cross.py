@@ -187,7 +187,7 @@ def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPri
     # (a batch of one template yields many look-alike pairs).
     numbers: dict[str, int] = {}
     number_id = np.array([numbers.setdefault(s.number, len(numbers)) if s.number else -1 for s in pages], dtype=np.int64)
-    for length, (idx, mat) in matrices.items():
+    for idx, mat in matrices.values():
         bits = mat.shape[1] * 8
         for row, i in enumerate(idx):
             mine = owners[i]

@@ -20,14 +20,14 @@ from pydantic import BaseModel, ConfigDict
 from dossierflow.batch import RunContext
 from dossierflow.models import Document, DossierExtraction, Evidence, FieldScalar, Outcome, Source
 from dossierflow.periods import add_years, whole_years  # noqa: F401  (rules import them from here)
+from dossierflow.text import edit_distance
 from dossierflow.vocab import EDUCATIONS, LEVELS
-from extractors.normalize import edit_distance
 from validators.integrity.common import misread_future
 from validators.messages import EDUCATION_NAMES, FIELD_LABELS, KIND_NAMES, LEVEL_NAMES, mask_id
+from validators.rules.dating import LINKED, Dated, date_items
 
 if TYPE_CHECKING:
     from validators.rulebook import Rulebook
-    from validators.rules.dating import Dated
 
 
 class Params(BaseModel):
@@ -254,8 +254,6 @@ class Facts:
 
     @cached_property
     def _dated(self) -> dict[int, "Dated"]:
-        from validators.rules.dating import LINKED, date_items
-
         try:
             submitted = self.submission()
         except Unreadable:

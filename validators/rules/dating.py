@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from typing import Callable, Iterable, Literal, Optional
 
 from dossierflow.models import Evidence
-from validators.rules.witnesses import WitnessedDate, Witness, date_witness, issue_witness
+from validators.rules.witnesses import Witness, WitnessedDate, date_witness, issue_witness
 
 DateState = Literal["on_time", "late", "unknown", "disputed"]
 

@@ -11,7 +11,6 @@ from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS
 from validators.messages import STATUS_NAMES, mask_id
 from validators.rules.base import (
-    known_levels,
     Facts,
     Params,
     RuleResult,
@@ -20,6 +19,7 @@ from validators.rules.base import (
     education_rank,
     ev_sources,
     failed,
+    known_levels,
     level_name,
     level_rank,
     missing,

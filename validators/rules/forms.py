@@ -5,14 +5,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from dossierflow.models import FieldValue, Source
-from extractors.normalize import skeleton
+from dossierflow.text import skeleton
+from extractors.fields import read_form
 from validators.messages import FIELD_LABELS
 from validators.rules.base import (
     Facts,
-    either_right,
     Params,
     RuleResult,
     doc_sources,
+    either_right,
     failed,
     not_applicable,
     one_char_apart,
@@ -45,10 +46,6 @@ def _form_values(f: Facts, kind: str) -> dict[str, FieldValue]:
         if pg.file == d.file and (not d.pages or pg.page in d.pages) and pg.segments
     ]
     if not pages:
-        return {}
-    try:
-        from extractors.fields import read_form
-    except ImportError:
         return {}
     return read_form(pages)
 

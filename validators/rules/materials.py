@@ -11,8 +11,8 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator
 
 from dossierflow.models import PhotoInfo, Source
+from dossierflow.text import best_substring
 from dossierflow.vocab import DOC_KIND_SET
-from extractors.normalize import best_substring
 from validators.rules.base import (
     Facts,
     NoParams,

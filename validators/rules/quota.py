@@ -19,6 +19,7 @@ from dossierflow.models import Outcome, Source
 from dossierflow.vocab import LEVELS
 from validators.messages import EMPLOYER_NAMES, ROUTE_NAMES, STATUS_NAMES
 from validators.rules.base import Facts, Params, RuleResult, Unreadable, failed, level_name, not_applicable, passed, review
+from validators.rules.eligibility import exceptional_basis
 
 
 def known_levels(v: list[str]) -> list[str]:
@@ -136,8 +137,6 @@ def _counting(f: Facts, p: PostQuotaParams) -> Counting:
 def _exceptional_exemption(f: Facts) -> Optional[Counting]:
     """Not counted when the 破格 rests on 一（五）; counted (None) when it rests on nothing or on
     一（八）2; undecided when a person must first say what it rests on."""
-    from validators.rules.eligibility import exceptional_basis
-
     spec = f.rb.spec("EXCEPTIONAL_BASIS")
     result = exceptional_basis(f, spec.params)  # type: ignore[arg-type]
     basis = str(result.details.get("basis") or "")

@@ -10,10 +10,7 @@ from pydantic import Field, field_validator
 
 from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS, SKILL_LEVELS
-from validators.rules.witnesses import WitnessedDate, date_witness
 from validators.rules.base import (
-    known_levels,
-    one_char_apart,
     Facts,
     Params,
     RuleResult,
@@ -23,16 +20,19 @@ from validators.rules.base import (
     education_rank,
     ev_sources,
     failed,
+    known_levels,
     level_name,
     level_rank,
     missing,
     not_applicable,
-    try_date,
+    one_char_apart,
     passed,
     presence,
     review,
+    try_date,
     whole_years,
 )
+from validators.rules.witnesses import WitnessedDate, date_witness
 
 
 def _check_edu(v: str) -> str:
