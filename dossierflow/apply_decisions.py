@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from dossierflow.models import DecisionRef, DossierExtraction, FieldValue, Finding, Source
 from dossierflow.labels import OUTCOME_LABELS
+from dossierflow.models import DecisionRef, DossierExtraction, FieldValue, Finding, Source
 from extractors import normalize as nz
 from extractors import titles as tt
 

@@ -13,12 +13,12 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from dossierflow.apply_decisions import apply_corrections, apply_settlements
 from dossierflow.batch import RunContext
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import WorkerLost
 from dossierflow.ingest import BatchInput, DossierInput
-from dossierflow.apply_decisions import apply_corrections, apply_settlements
 from dossierflow.models import DecisionRef, DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier

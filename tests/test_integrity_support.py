@@ -216,9 +216,7 @@ PG_URL = os.environ.get("DOSSIER_TEST_PG_URL")
 
 
 def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from sqlalchemy import MetaData
+    from sqlalchemy import MetaData, create_engine, text
 
     engine = create_engine(url)
     # Every table there is, not a list: a migration's new table would survive a fixed list and

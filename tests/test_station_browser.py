@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.station_support import StationBatch, add_user, PASSWORD, station_batch  # noqa: F401
+from tests.station_support import PASSWORD, StationBatch, add_user, station_batch  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

@@ -14,7 +14,11 @@ from starlette.testclient import TestClient
 from dossierflow.station.app import create_app
 from dossierflow.station.images import PageImages
 from dossierflow.storage import open_store
-from tests.station_support import PASSWORD, StationBatch, add_user, form_fields, form_token, station_batch  # noqa: F401
+from tests import station_support
+from tests.station_support import PASSWORD, StationBatch, add_user, form_fields, form_token
+
+# The shared fixture, bound here so pytest finds it in this module.
+station_batch = station_support.station_batch
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

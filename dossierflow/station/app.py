@@ -26,14 +26,22 @@ from dossierflow.display import locator_text, shown_value
 from dossierflow.errors import DossierflowError, UsageError
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.privacy import mask_id, mask_ids_in_text
-from dossierflow.vocab import DERIVED_FIELDS
 from dossierflow.station import decide
-from dossierflow.station.auth import SESSION_COOKIE, LoginLimiter, Session, Sessions, csrf_ok, load_session_secret, session_secret_file
+from dossierflow.station.auth import (
+    SESSION_COOKIE,
+    LoginLimiter,
+    Session,
+    Sessions,
+    csrf_ok,
+    load_session_secret,
+    session_secret_file,
+)
 from dossierflow.station.images import ImageUnavailable, PageImages
 from dossierflow.station.records import BatchRecord, Records, line_version
 from dossierflow.station.users import ROLE_LABELS, User, Users
 from dossierflow.storage import Store, open_store
 from dossierflow.storage.tables import DossierRow, FlagRow
+from dossierflow.vocab import DERIVED_FIELDS
 
 log = logging.getLogger("dossierflow.station")
 LOGIN_CSRF_COOKIE = "dossier_login_csrf"
