@@ -141,7 +141,7 @@ def judge_batch(
 ) -> Judged:
     """Rules, batch rules, integrity flags and status for every dossier of the batch."""
     from validators.engine import evaluate_batch, evaluate_dossier
-    from validators.integrity import cross_flags, dossier_flags
+    from validators.integrity import CrossThresholds, cross_flags, dossier_flags
     from validators.rulebook import load_rulebook
     from validators.status import derive_status
 
@@ -160,7 +160,8 @@ def judge_batch(
     flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
     policy_year = policy_year_of(rulebook, processing_date)
     supersedes = tuple(batch.info.supersedes)
-    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, supersedes=supersedes).items():
+    thresholds = getattr(rulebook, "cross_thresholds", None) or CrossThresholds()
+    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, thresholds, supersedes=supersedes).items():
         flags.setdefault(did, []).extend(extra)
 
     results: list[DossierResult] = []
