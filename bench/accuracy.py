@@ -7,6 +7,10 @@
         dev: the seeds developed on); or --seeds 5000,5002-5004
     python bench/accuracy.py --results OUT/results.jsonl --truth BATCH.truth.json
         scores an existing run
+    python bench/accuracy.py --cross-leads 2000 --seeds 5022 --planted-seed 5023
+        the cross-dossier checks' false leads on honest batches of that size (one per seed, no
+        reuse in their truth) and recall on planted reuse, without rendering or OCR
+        (bench/cross_leads.py)
 
 Every batch prints its decisive errors (a confident wrong status, rule outcome or flag) apart
 from its deferrals (needs_review, rule reviews); the last line is a JSON summary of them all.
@@ -25,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.decoys import decoy_entries  # noqa: E402
 from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
@@ -126,7 +131,19 @@ def main() -> int:
     ap.add_argument("--workers", type=int, help="passed to dossier run")
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     ap.add_argument("--errors", type=int, default=15, help="how many field/status errors to list")
+    ap.add_argument("--cross-leads", type=int, metavar="N",
+                    help="instead of a run: false leads of every cross-dossier check on honest N-dossier batches")
+    ap.add_argument("--planted-seed", type=int, help="with --cross-leads: a batch with planted reuse, for recall")
+    ap.add_argument("--planted-pairs", type=int, default=20, help="with --cross-leads: pairs of each planted scenario")
     args = ap.parse_args()
+
+    if args.cross_leads:
+        from cross_leads import run as cross_leads  # bench/ is not a package
+
+        seeds = seeds_from(args.seeds_from)[: args.batches] if args.seeds_from else parse_seeds(args.seeds or str(args.seed))
+        reports = cross_leads(args.cross_leads, seeds, args.planted_seed, args.planted_pairs)
+        print(json.dumps({"cross_leads": reports}, ensure_ascii=False))
+        return 0
 
     if args.results or args.truth:
         if not (args.results and args.truth):

@@ -151,7 +151,7 @@ def judge_batch(
     (`dossierflow.corrections.decisions_for`), applied before any rule reads a value, so batch
     rules and cross-dossier checks count the corrected facts (dossierflow.apply_decisions)."""
     from validators.engine import evaluate_batch, evaluate_dossier
-    from validators.integrity import cross_flags, dossier_flags
+    from validators.integrity import CrossThresholds, cross_flags, dossier_flags
     from validators.rulebook import load_rulebook
     from validators.status import derive_status
 
@@ -181,7 +181,8 @@ def judge_batch(
     flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
     policy_year = policy_year_of(rulebook, processing_date)
     supersedes = tuple(batch.info.supersedes)
-    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, supersedes=supersedes).items():
+    thresholds = getattr(rulebook, "cross_thresholds", None) or CrossThresholds()
+    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, thresholds, supersedes=supersedes).items():
         flags.setdefault(did, []).extend(extra)
 
     results: list[DossierResult] = []

@@ -19,7 +19,7 @@ from fixtures.dates import whole_years
 from fixtures.generate import generate_batch
 from fixtures.idnumber import check_digit, corrupt_check_digit, is_valid, issn_valid
 from fixtures.people import BatchFrame, make_applicant
-from fixtures.prose import MAX_SHARED_RUNS, TextPool, runs
+from fixtures.prose import MAX_SHARED_RUNS, TextPool, clauses, runs
 from fixtures.scenarios import BATCH_SCENARIOS, CATALOGUE
 from fixtures.scoring import score
 from fixtures.truth import BatchTruth, DocumentTruth, DossierTruth, EvidenceTruth, SourceTruth, truth_path
@@ -195,6 +195,36 @@ def test_text_pool_redraws_a_near_copy_of_an_earlier_text():
     assert pool.draw(figure_changed, lambda k: attempts.append(k) or fresh) == fresh
     assert attempts == [0]
     assert pool.most_shared(figure_changed) == 1.0
+
+
+def _pairwise_share(units, a: list[str], b: list[str]) -> float:
+    """The share of verbatim unit text between two texts, either way, compared directly."""
+    ua, ub = units(a), units(b)
+    ta, tb = sum(len(c) for c in ua), sum(len(c) for c in ub)
+    share_a = sum(len(c) for c in ua if c in set(ub)) / ta if ta else 0.0
+    share_b = sum(len(c) for c in ub if c in set(ua)) / tb if tb else 0.0
+    return max(share_a, share_b)
+
+
+@pytest.mark.parametrize("units", [clauses, runs])
+def test_text_pool_share_is_the_pairwise_one(units):
+    # The pool weighs earlier texts through an index of their units; what it finds must be the
+    # largest share a comparison with every earlier text finds, repeated units and empty texts
+    # (no unit long enough) included.
+    rng = random.Random(3)
+    pieces = ["本人任现职以来认真履行岗位职责", "积极参加继续教育学习", "结合包头地区实际开展调研", "完成教学任务",
+              "指导青年教师三名", "发表论文两篇", "获得市级表彰", "短句"]
+    pool, drawn = TextPool(units, 1.0), []
+    for _ in range(60):
+        text = ["，".join(rng.choice(pieces) for _ in range(rng.randrange(0, 5))) + "。"]
+        expected = max((_pairwise_share(units, text, other) for other in drawn), default=0.0)
+        assert pool.most_shared(text) == pytest.approx(expected, abs=1e-12)
+        pool.draw(text, lambda k: pytest.fail("a share of at most 1.0 is never drawn again"))
+        drawn.append(text)
+    # A clause the new text repeats counts each time it is written.
+    pool = TextPool(clauses, 1.0)
+    pool.draw(["本人任现职以来认真履行岗位职责，积极参加继续教育学习，获得自治区级表彰奖励。"], lambda k: [])
+    assert pool.most_shared(["本人任现职以来认真履行岗位职责，本人任现职以来认真履行岗位职责，指导青年教师三名成长。"]) == pytest.approx(30 / 40)
 
 
 def test_honest_papers_on_one_topic_are_not_near_copies(tmp_path):

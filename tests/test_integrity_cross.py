@@ -315,3 +315,43 @@ def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pyte
     monkeypatch.undo()
     no_boilerplate = cross.CrossThresholds(boilerplate_min_docs=10**6, boilerplate_share=1.0, text_jaccard=0.2, text_containment=0.35)
     assert flags_of(cross_flags(batch, None, "B1", 2020, no_boilerplate), "TEXT_REUSE") != {}
+
+
+def _judged_text_reuse(rulebook: str) -> dict[str, list]:
+    """TEXT_REUSE as a run judges it (`judge_batch`), with the thresholds of `rulebook`."""
+    import datetime as dt
+    from pathlib import Path
+
+    from dossierflow.batch import BatchInfo
+    from dossierflow.ingest import BatchInput
+    from dossierflow.pipeline import Extracted, judge_batch
+
+    batch = clean_batch(12)
+    source_text = batch["A0003"].items("work_summary")[0].text or ""
+    name3, name7 = str(batch["A0003"].field("name")), str(batch["A0007"].field("name"))
+    batch["A0007"].items("work_summary")[0].text = source_text.replace(name3, name7)
+    info = BatchInput(batch_id="B1", root=Path("."), info=BatchInfo(batch_id="B1"), dossiers=[], skipped=[])
+    judged = judge_batch(info, [Extracted(did, extraction=ex) for did, ex in batch.items()], rulebook, dt.date(2020, 7, 1))
+    return {r.dossier_id: [f for f in r.flags if f.code == "TEXT_REUSE"] for r in judged.results if any(f.code == "TEXT_REUSE" for f in r.flags)}
+
+
+def test_the_rulebook_sets_the_cross_check_thresholds(tmp_path) -> None:
+    import yaml
+
+    from dossierflow.errors import RulebookError
+    from validators.rulebook import RULEBOOK_DIR, load_rulebook
+
+    data = yaml.safe_load((RULEBOOK_DIR / "baotou-2020.yaml").read_text(encoding="utf-8"))
+    assert load_rulebook().cross_thresholds.text_jaccard == data["integrity"]["cross"]["text_jaccard"]
+    assert set(_judged_text_reuse("baotou-2020")) == {"A0003", "A0007"}
+    # A copy scores well under 100% after boilerplate removal: thresholds of 1.0 find nothing,
+    # so the run's check takes its thresholds from the rulebook, not from the code's defaults.
+    data["integrity"]["cross"].update(text_jaccard=1.0, text_containment=1.0)
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_rulebook(strict).cross_thresholds.text_containment == 1.0
+    assert _judged_text_reuse(str(strict)) == {}
+    data["integrity"]["cross"]["text_jacard"] = 0.3  # a misspelt key fails loading, never falls back
+    strict.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RulebookError, match="text_jacard"):
+        load_rulebook(strict)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dossierflow.errors import RulebookError
 from dossierflow.vocab import LEVELS, RULE_CODES
 from extractors.titles import title_level as shared_title_level
+from validators.integrity.cross import CrossThresholds
 from validators.rules import REGISTRY
 from validators.rules.base import Params
 
@@ -42,6 +43,26 @@ class _RawRule(BaseModel):
     params: dict = Field(default_factory=dict)
 
 
+class _RawCrossChecks(BaseModel):
+    """The cross-dossier checks' thresholds (`validators.integrity.cross.CrossThresholds`);
+    a key left out keeps the code's default."""
+
+    model_config = ConfigDict(extra="forbid")
+    image_distance: float = Field(default=None, ge=0.0, le=1.0)  # type: ignore[assignment]
+    page_line_ratio: float = Field(default=None, ge=0.0, le=1.0)  # type: ignore[assignment]
+    page_min_lines: int = Field(default=None, ge=1)  # type: ignore[assignment]
+    text_jaccard: float = Field(default=None, gt=0.0, le=1.0)  # type: ignore[assignment]
+    text_containment: float = Field(default=None, gt=0.0, le=1.0)  # type: ignore[assignment]
+    text_min_shared: int = Field(default=None, ge=1)  # type: ignore[assignment]
+    boilerplate_share: float = Field(default=None, gt=0.0, le=1.0)  # type: ignore[assignment]
+    boilerplate_min_docs: int = Field(default=None, ge=2)  # type: ignore[assignment]
+
+
+class _RawIntegrity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cross: _RawCrossChecks = Field(default_factory=_RawCrossChecks)
+
+
 class _RawRulebook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -54,6 +75,8 @@ class _RawRulebook(BaseModel):
     unclassified_pages: Literal["review", "ignore"] = "review"
     # Titles missing from extractors/data/titles.yaml, or read differently under this policy.
     title_levels: dict[str, str] = Field(default_factory=dict)
+    # Parameters of the integrity leads that are not rules (thresholds of the cross-dossier checks).
+    integrity: _RawIntegrity = Field(default_factory=_RawIntegrity)
     rules: dict[str, _RawRule]
 
     @field_validator("title_levels")
@@ -94,6 +117,7 @@ class Rulebook:
     rules: dict[str, RuleSpec]
     content_hash: str  # first 16 hex digits of the file's sha256
     path: Optional[Path] = None
+    cross_thresholds: CrossThresholds = CrossThresholds()
 
     @property
     def version(self) -> str:
@@ -180,4 +204,5 @@ def load_rulebook(name_or_path: str | Path = "baotou-2020") -> Rulebook:
         rules=specs,
         content_hash=hashlib.sha256(blob).hexdigest()[:16],
         path=path,
+        cross_thresholds=CrossThresholds(**raw.integrity.cross.model_dump(exclude_none=True)),
     )

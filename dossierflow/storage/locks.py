@@ -1,4 +1,5 @@
-"""The policy-year lock: one run at a time checks a year's history and records into it.
+"""The policy-year lock: one run at a time checks a year's history and records into it; and
+the schema lock: one process at a time brings a database to the newest schema.
 
 The cross-batch checks read every earlier batch of the policy year and the run then records its
 own dossiers. Two runs doing that at once would each miss the other (both read a history without
@@ -9,6 +10,11 @@ the other's dossiers). Holding this lock from the read to the commit makes the p
 - SQLite: `BEGIN IMMEDIATE`, the database's write lock, taken before the history is read.
 
 Runs of other policy years are not held up on PostgreSQL; SQLite has one writer per file anyway.
+
+Two runs started at once on a fresh database both find no schema and would both create it (the
+second then fails on a table that already exists). The schema lock is the same pair of locks
+under a key no policy year uses, taken before the schema version is read again and held until
+the migration commits, so the second finds the schema made.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ log = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x646F5353
 # SQLite waits busy_timeout (10 s) per attempt; judging a city batch may hold the lock longer.
 SQLITE_WAIT_SECONDS = 3600.0
+# The advisory lock's second key for migrations: no policy year is 0.
+SCHEMA_KEY = 0
 
 
 def acquire_year_lock(conn: Connection, policy_year: int) -> None:
@@ -35,6 +43,18 @@ def acquire_year_lock(conn: Connection, policy_year: int) -> None:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :year)"), {"ns": ADVISORY_NAMESPACE, "year": int(policy_year)})
+        return
+    if dialect == "sqlite":
+        _begin_immediate(conn)
+        return
+    raise DatabaseError(f"不支持的数据库类型：{dialect}")
+
+
+def acquire_schema_lock(conn: Connection) -> None:
+    """Block until this connection's transaction is the only one migrating the database."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": ADVISORY_NAMESPACE, "key": SCHEMA_KEY})
         return
     if dialect == "sqlite":
         _begin_immediate(conn)
