@@ -44,9 +44,9 @@ class ProgressDisplay:
     def _note(self) -> str:
         parts = []
         if self.reused:
-            parts.append(f"reused {self.reused}")
+            parts.append(f"沿用上次结果 {self.reused}")
         if self.errors:
-            parts.append(f"[red]errors {self.errors}[/red]")
+            parts.append(f"[red]无法处理 {self.errors}[/red]")
         return " ".join(parts)
 
     def on_event(self, event: str, data: dict) -> None:
@@ -55,9 +55,9 @@ class ProgressDisplay:
             self.console.print(f"已跳过 {data.get('entry')}：{data.get('reason')}", markup=False, highlight=False, soft_wrap=True)
         elif event == "listed":
             self.total = int(data.get("total", 0))
-            self.task = self.bar.add_task("reading dossiers", total=self.total, note="")
+            self.task = self.bar.add_task("读取档案", total=self.total, note="")
             if not self.live:
-                self.console.print(f"{self.total} dossiers in the batch")
+                self.console.print(f"批次共 {self.total} 份档案")
         elif event == "done" and self.task is not None:
             self.done += 1
             status = data.get("status")
@@ -66,11 +66,11 @@ class ProgressDisplay:
             self.bar.update(self.task, advance=1, note=self._note())
             step = max(1, self.total // 10)
             if not self.live and (self.done % step == 0 or self.done == self.total):
-                self.console.print(f"read {self.done}/{self.total} {self._note()}".rstrip())
+                self.console.print(f"已读取 {self.done}/{self.total} {self._note()}".rstrip())
         elif event == "warning":
             self.console.print(f"[yellow]警告：[/yellow]{data.get('message', '')}")
         elif event == "judging":
             if self.task is not None:
-                self.bar.update(self.task, description="applying rules")
+                self.bar.update(self.task, description="审核规则")
             if not self.live:
-                self.console.print("applying rules and integrity checks")
+                self.console.print("正在按政策逐条审核并做诚信检查…")
