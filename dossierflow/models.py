@@ -148,11 +148,31 @@ class Document(Strict):
         return v
 
 
+class DecisionRef(Strict):
+    """A reviewer's decision a result rests on (dossierflow.corrections): a field value they
+    corrected or a `review` finding they settled. `seq` is its entry in the change log."""
+
+    kind: Literal["correction", "settlement"]
+    seq: int
+    reviewer: str
+    decided_at: str
+    reason: str
+    field: Optional[str] = None  # a correction's field key
+    rule: Optional[str] = None  # a settlement's rule code
+    value: FieldScalar = None  # the corrected value, or the settled outcome
+    machine: FieldScalar = None  # what the machine had: the value read (None: not found), or the outcome
+    applied: bool = True  # False: the dossier no longer reads as it did when decided (see corrections)
+
+    def contract(self) -> dict:
+        return self.model_dump(exclude={"field"} if self.field is None else {"rule"})
+
+
 class FieldValue(Strict):
     value: FieldScalar
     confidence: float = Field(ge=0.0, le=1.0)
     source: Source
     raw: Optional[str] = None  # the text as read, before normalisation (kept for review)
+    decision: Optional[DecisionRef] = None  # set when a reviewer corrected the value
 
 
 class Evidence(Strict):
@@ -277,6 +297,7 @@ class Finding(Strict):
     # Rules marked "deciding" can turn a `review` into needs_review; warnings never change status.
     severity: Literal["materials", "eligibility", "warning"] = "materials"
     details: dict = Field(default_factory=dict)  # numbers the rule computed (years held, counts)
+    decision: Optional[DecisionRef] = None  # set when a reviewer settled this finding
 
     @field_validator("rule")
     @classmethod
@@ -288,6 +309,8 @@ class Finding(Strict):
     def contract(self) -> dict:
         out = {"rule": self.rule, "outcome": self.outcome, "clause": self.clause, "message": self.message}
         out["sources"] = [s.contract() for s in self.sources]
+        if self.decision is not None:
+            out["decision"] = self.decision.contract()
         return out
 
 
@@ -323,6 +346,8 @@ class DossierResult(Strict):
     flags: list[Flag] = Field(default_factory=list)
     stats: dict = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)
+    # Every reviewer's decision on this dossier, applied or lapsed (DecisionRef.applied).
+    decisions: list[DecisionRef] = Field(default_factory=list)
 
 
 PageContent.model_rebuild()

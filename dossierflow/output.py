@@ -38,6 +38,9 @@ def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
         parts.append(html.escape(locator_text(src["locator"])))
     if src.get("bbox"):
         parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
+    decision = src.get("decision")
+    if decision:  # a reviewer's correction stands in for what was read there
+        parts.append(f'<span class="decision">（复核人{html.escape(str(decision["reviewer"]))}更正，变更日志第 {decision["seq"]} 条）</span>')
     return " ".join(parts)
 
 

@@ -11,16 +11,20 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dossierflow.batch import RunContext
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import WorkerLost
 from dossierflow.ingest import BatchInput, DossierInput
-from dossierflow.models import DossierExtraction, DossierResult, Finding, Flag
+from dossierflow.apply_decisions import apply_corrections, apply_settlements
+from dossierflow.models import DecisionRef, DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
+
+if TYPE_CHECKING:
+    from dossierflow.corrections import HumanDecisions
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ class Judged:
     policy_year: int
     batch_findings: list[dict] = field(default_factory=list)
     rulebook: object | None = None  # the Rulebook judged with: its rule names for what people read
+    rulebook_name: str = ""  # as the run named it (a name or a YAML path): to judge again with
 
 
 def page_counts(pages: list) -> dict[str, int]:
@@ -138,8 +143,13 @@ def judge_batch(
     rulebook_name: str,
     processing_date: dt.date,
     store: object | None = None,
+    decisions: Optional["HumanDecisions"] = None,
 ) -> Judged:
-    """Rules, batch rules, integrity flags and status for every dossier of the batch."""
+    """Rules, batch rules, integrity flags and status for every dossier of the batch.
+
+    `decisions`: reviewers' corrections and settlements of this batch
+    (`dossierflow.corrections.decisions_for`), applied before any rule reads a value, so batch
+    rules and cross-dossier checks count the corrected facts (dossierflow.apply_decisions)."""
     from validators.engine import evaluate_batch, evaluate_dossier
     from validators.integrity import cross_flags, dossier_flags
     from validators.rulebook import load_rulebook
@@ -153,10 +163,21 @@ def judge_batch(
         blacklist_lookup=getattr(store, "blacklist_lookup", None),
     )
     extractions = {o.dossier_id: o.extraction for o in outcomes if o.extraction is not None}
+    refs: dict[str, list[DecisionRef]] = {}
+    if decisions is not None:
+        for did, ex in extractions.items():
+            extractions[did], refs[did] = apply_corrections(ex, decisions.for_dossier(did).corrections)
     findings: dict[str, list[Finding]] = {
         did: evaluate_dossier(ex, rulebook, ctx) for did, ex in extractions.items()
     }
+    batch_codes = {code for code, spec in rulebook.rules.items() if spec.severity == "batch"}
+    if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
+        for did, fs in findings.items():
+            refs[did] += apply_settlements(fs, decisions.for_dossier(did).settlements, set(rulebook.rules) - batch_codes)
     batch_eval = evaluate_batch(extractions, findings, rulebook, batch.info)
+    if decisions is not None:
+        for did, fs in findings.items():
+            refs[did] += apply_settlements(fs, decisions.for_dossier(did).settlements, batch_codes)
     flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
     policy_year = policy_year_of(rulebook, processing_date)
     supersedes = tuple(batch.info.supersedes)
@@ -171,7 +192,7 @@ def judge_batch(
                 DossierResult(dossier_id=o.dossier_id, status="error", message=o.error, stats=stats, versions=versions)
             )
             continue
-        ex = o.extraction
+        ex = extractions[o.dossier_id]
         fs = findings[o.dossier_id]
         fl = flags.get(o.dossier_id, [])
         status = derive_status(fs, fl)
@@ -196,10 +217,12 @@ def judge_batch(
                 flags=fl,
                 stats=stats,
                 versions=versions,
+                decisions=sorted(refs.get(o.dossier_id, []), key=lambda d: d.seq),
             )
         )
     return Judged(
-        results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval), rulebook=rulebook
+        results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval), rulebook=rulebook,
+        rulebook_name=rulebook_name,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dossierflow.models import DossierResult
+from dossierflow.models import DossierResult, FieldValue
 
 SCHEMA_ID = "dossier-result/1"
 
@@ -12,14 +12,7 @@ def result_line(r: DossierResult) -> dict:
     line: dict = {"schema": SCHEMA_ID, "dossier_id": r.dossier_id, "status": r.status}
     if r.message:
         line["message"] = r.message
-    line["fields"] = (
-        {
-            key: {"value": fv.value, "confidence": round(fv.confidence, 3), "source": fv.source.contract()}
-            for key, fv in sorted(ex.fields.items())
-        }
-        if ex
-        else {}
-    )
+    line["fields"] = {key: _field(fv) for key, fv in sorted(ex.fields.items())} if ex else {}
     line["documents"] = (
         [
             {"kind": d.kind, "file": d.file, "pages": list(d.pages), "confidence": round(d.confidence, 3)}
@@ -33,4 +26,13 @@ def result_line(r: DossierResult) -> dict:
     line["flags"] = [f.contract() for f in r.flags]
     line["stats"] = r.stats
     line["versions"] = r.versions
+    if r.decisions:
+        line["decisions"] = [d.contract() for d in r.decisions]
     return line
+
+
+def _field(fv: FieldValue) -> dict:
+    source = fv.source.contract()
+    if fv.decision is not None:  # a reviewer's correction: who, when, its change-log entry
+        source["decision"] = fv.decision.contract()
+    return {"value": fv.value, "confidence": round(fv.confidence, 3), "source": source}

@@ -79,20 +79,31 @@ def retire_superseded(store, batch: BatchInput) -> None:
 def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Optional[str], rulebook: str,
                      day: dt.date) -> tuple[Judged, Optional[dict]]:
     """Judge the batch and record it; with the change log's head after it (None without a
-    database). Reading the year's history and recording this batch into it is one transaction
-    under the year's lock: two runs at once would each miss the other."""
+    database)."""
     store = _open_store(db_url)
     if store is None:
         return judge_batch(batch, ordered, rulebook, day, None), None
     try:
-        with store.year_lock(policy_year_of(rulebook, day)) as locked:
-            retire_superseded(locked, batch)
-            judged = judge_batch(batch, ordered, rulebook, day, locked)
-            extractions = {o.dossier_id: o.extraction for o in ordered if o.extraction is not None}
-            locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)
-        return judged, store.log_head().model_dump()
+        return judge_and_record_in(store, batch, ordered, rulebook, day)
     finally:
         store.close()
+
+
+def judge_and_record_in(store, batch: BatchInput, ordered: list[Extracted], rulebook: str,
+                        day: dt.date) -> tuple[Judged, Optional[dict]]:
+    """Judge the batch with its reviewers' decisions (dossierflow.corrections) and record it in
+    `store`; with the change log's head after it. Reading the year's history and recording this
+    batch into it is one transaction under the year's lock: two runs at once would each miss
+    the other."""
+    from dossierflow.corrections import decisions_for
+
+    with store.year_lock(policy_year_of(rulebook, day)) as locked:
+        retire_superseded(locked, batch)
+        judged = judge_batch(batch, ordered, rulebook, day, locked, decisions=decisions_for(locked, batch.batch_id))
+        # The results' extractions carry the reviewers' corrections: what the history matches on.
+        extractions = {r.dossier_id: r.extraction for r in judged.results if r.extraction is not None}
+        locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)
+    return judged, store.log_head().model_dump()
 
 
 def judge(
@@ -116,9 +127,13 @@ def write(
     log_head: Optional[dict],
     day: dt.date,
     notice_template: Optional[str] = None,
+    keep_record: bool = True,
 ) -> dict:
     """Write the outputs (batch.json carries the change log's head after this batch's leads);
-    the run's summary."""
+    the run's summary. `keep_record`: write the judging record too (a re-judging keeps the
+    run's, which it was judged from)."""
+    if keep_record:  # before results.jsonl, which is written last: its presence means the run finished
+        _keep_judging_record(out, batch, judged, day, notice_template)
     write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
                   notice_template=Path(notice_template) if notice_template else None)
     counts: dict[str, int] = {}
@@ -126,6 +141,18 @@ def write(
         counts[r.status] = counts.get(r.status, 0) + 1
     progress.emit("finished", counts=counts)
     return {"batch_id": batch.batch_id, "dossiers": len(batch.dossiers), "counts": counts}
+
+
+def _keep_judging_record(out: Path, batch: BatchInput, judged: Judged, day: dt.date, notice_template: Optional[str]) -> None:
+    """What a reviewer's decision needs to judge the batch again without reading it
+    (dossierflow.judging_record): each dossier's cache entry or error, the rulebook, the day."""
+    from dossierflow.judging_record import JudgingRecord
+
+    by_id = {r.dossier_id: r for r in judged.results}
+    keys = {d.dossier_id: d.content_key(EXTRACTOR_VERSION) for d in batch.dossiers
+            if d.dossier_id in by_id and by_id[d.dossier_id].extraction is not None}
+    errors = {did: r.message for did, r in by_id.items() if r.extraction is None}
+    JudgingRecord.of(batch, keys, errors, judged.rulebook_name, day, notice_template).save(out)
 
 
 def finish(

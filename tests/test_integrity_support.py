@@ -218,10 +218,16 @@ PG_URL = os.environ.get("DOSSIER_TEST_PG_URL")
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
+    from sqlalchemy import MetaData
+
     engine = create_engine(url)
+    # Every table there is, not a list: a migration's new table would survive a fixed list and
+    # break the next upgrade from scratch.
+    tables = MetaData()
+    tables.reflect(engine)
     with engine.begin() as conn:
-        for table in ("log_entries", "decisions", "blacklist", "flags", "paper_claims", "page_images", "dossier_files", "dossiers", "alembic_version"):
-            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        for table in tables.tables:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()
 
 

@@ -26,7 +26,7 @@ def test_url_mapping() -> None:
 
 
 def test_first_use_creates_and_migrates(store) -> None:  # noqa: F811
-    assert current_revision(store.engine) == head_revision() == "0003"
+    assert current_revision(store.engine) == head_revision() == "0004_decisions"
     assert set(store.count_rows().values()) == {0}
 
 

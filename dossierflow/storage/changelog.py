@@ -24,7 +24,10 @@ from sqlalchemy.orm import Session
 
 from dossierflow.ledger import GENESIS, Ledger, LogHead
 from dossierflow.review import canonical, verify_chain
-from dossierflow.storage.tables import BlacklistRow, DecisionRow, DossierRow, FlagRow, LogEntryRow
+from dossierflow.storage.tables import BlacklistRow, DecisionRow, DossierRow, FlagRow, LogEntryRow, ReviewerDecisionRow
+
+# Log entry kinds of reviewers' decisions on a dossier's reading (dossierflow.corrections).
+REVIEWER_KINDS = ("correction", "settlement")
 
 
 def now() -> dt.datetime:
@@ -146,6 +149,7 @@ def verify(session: Session, ledger: Ledger) -> tuple[Optional[str], LogHead]:
         _compare_decisions(state, decisions)
         or _compare_blacklist(state, list(session.scalars(select(BlacklistRow).order_by(BlacklistRow.id))))
         or _compare_leads(state, batch_leads(session))
+        or _compare_reviewer(state, list(session.scalars(select(ReviewerDecisionRow).order_by(ReviewerDecisionRow.seq))))
     )
     return problem, current
 
@@ -190,6 +194,7 @@ class _State:
         self.bans: dict[int, tuple[int, dict]] = {}  # entry id → (log seq that last set it, state)
         self.decisions: dict[int, tuple[int, str]] = {}  # decision seq → (log seq, content)
         self.leads: dict[str, tuple[int, list]] = {}  # batch id → (log seq, leads)
+        self.reviewer: dict[int, tuple[str, str]] = {}  # log seq → (kind, content) of a correction or settlement
 
 
 def _replay(rows: list[LogEntryRow]) -> _State:
@@ -208,6 +213,8 @@ def _replay(rows: list[LogEntryRow]) -> _State:
             state.leads[c["batch_id"]] = (row.seq, c["leads"])
         elif kind == "decision":
             state.decisions[c["decision_seq"]] = (row.seq, c["decision"])
+        elif kind in REVIEWER_KINDS:
+            state.reviewer[row.seq] = (kind, c["decision"])
         elif kind == "blacklist_add":
             state.bans[c["entry"]["entry_id"]] = (row.seq, c["entry"])
         elif kind in ("blacklist_remove", "blacklist_expiry"):
@@ -255,4 +262,27 @@ def _compare_leads(state: _State, leads: dict[str, list[list[str]]]) -> Optional
             continue
         if [list(x) for x in logged[1]] != now_leads:
             return f"批次 {batch_id} 的线索与日志第 {logged[0]} 条记录的不符：线索被直接增删或改动"
+    return None
+
+
+_REVIEWER_CN = {"correction": "复核更正", "settlement": "复核裁定"}
+
+
+def _compare_reviewer(state: _State, rows: list[ReviewerDecisionRow]) -> Optional[str]:
+    """Each stored correction or settlement is the one its log entry records, to the letter,
+    and none is missing or added; its columns say what its content says."""
+    stored = {r.seq: r for r in rows}
+    for seq in sorted(set(stored) | set(state.reviewer)):
+        logged = state.reviewer.get(seq)
+        row = stored.get(seq)
+        if logged is None:
+            return f"{_REVIEWER_CN.get(row.kind, row.kind)} #{seq} 不在日志中：它被直接写入了数据库"
+        what = _REVIEWER_CN[logged[0]]
+        if row is None:
+            return f"{what} #{seq}（日志第 {seq} 条）已从数据库中删除"
+        content = json.loads(logged[1])
+        columns = (row.kind, row.batch_id, row.dossier_id, row.target)
+        expected = (logged[0], content.get("batch_id"), content.get("dossier_id"), content.get("field") or content.get("rule"))
+        if row.content != logged[1] or columns != expected:
+            return f"{what} #{seq} 与日志第 {seq} 条记录的内容不符：该决定已被改动"
     return None

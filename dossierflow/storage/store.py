@@ -34,6 +34,7 @@ from dossierflow.storage.tables import (
     LogEntryRow,
     PageImageRow,
     PaperClaimRow,
+    ReviewerDecisionRow,
 )
 from validators.integrity.fingerprint import DossierPrint, fingerprint
 
@@ -233,7 +234,8 @@ class Store:
         """Rows per table: what a re-record must leave unchanged."""
         from sqlalchemy import func
 
-        tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow, LogEntryRow)
+        tables = (DossierRow, DossierFileRow, PageImageRow, PaperClaimRow, FlagRow, BlacklistRow, DecisionRow, LogEntryRow,
+                  ReviewerDecisionRow)
         with self._session() as session:
             return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
@@ -541,6 +543,48 @@ class Store:
                 "blacklist": ban_content,
             }
             return self._decision(self._append_entry(session, lead.lead_id, fields))
+
+        return self._write(change)
+
+    # --- reviewers' corrections and settlements (dossierflow.corrections) ---------------
+
+    def reviewer_decisions(self, batch_id: str, dossier_id: Optional[str] = None) -> list[tuple[int, str, str]]:
+        """(log seq, kind, content) of every correction and settlement of the batch (or of one
+        dossier), oldest first."""
+        stmt = select(ReviewerDecisionRow).where(ReviewerDecisionRow.batch_id == batch_id)
+        if dossier_id is not None:
+            stmt = stmt.where(ReviewerDecisionRow.dossier_id == dossier_id)
+        with self._session() as session:
+            return [(r.seq, r.kind, r.content) for r in session.scalars(stmt.order_by(ReviewerDecisionRow.seq))]
+
+    def append_reviewer_decision(self, kind: str, target: str, fields: dict, basis_seq: Optional[int], stale: str) -> int:
+        """Record one correction (`target` a field) or settlement (`target` a rule) and its log
+        entry in one transaction; its log seq. `basis_seq` is the newest decision of the same
+        kind on the same dossier and target the reviewer's form was built on (None: none): if
+        another has been recorded since, the form is stale and UsageError(`stale`) is raised,
+        with nothing written."""
+
+        def change(session: Session) -> int:
+            latest = session.scalars(
+                select(ReviewerDecisionRow.seq)
+                .where(
+                    ReviewerDecisionRow.batch_id == fields["batch_id"],
+                    ReviewerDecisionRow.dossier_id == fields["dossier_id"],
+                    ReviewerDecisionRow.kind == kind,
+                    ReviewerDecisionRow.target == target,
+                )
+                .order_by(ReviewerDecisionRow.seq.desc())
+                .limit(1)
+            ).one_or_none()
+            if latest != basis_seq:
+                raise UsageError(stale)
+            content = canonical(fields)
+            seq = self._log(session, kind, {"decision": content}).count
+            session.add(ReviewerDecisionRow(
+                seq=seq, batch_id=fields["batch_id"], dossier_id=fields["dossier_id"], kind=kind, target=target, content=content,
+            ))
+            session.flush()
+            return seq
 
         return self._write(change)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -129,3 +129,19 @@ class LogEntryRow(Base):
     content: Mapped[str] = mapped_column(Text)  # canonical JSON, as authenticated
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ReviewerDecisionRow(Base):
+    """A reviewer's correction of a field value or settlement of a `review` finding (0004,
+    dossierflow.corrections). `seq` is the decision's entry in the change log, which holds the
+    same `content`; the log's replay finds a row changed, added or removed behind its back."""
+
+    __tablename__ = "reviewer_decisions"
+    __table_args__ = (Index("ix_reviewer_decisions_dossier", "batch_id", "dossier_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    batch_id: Mapped[str] = mapped_column(String(200))
+    dossier_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # correction | settlement
+    target: Mapped[str] = mapped_column(String(40))  # the field key or the rule code
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON, as logged
