@@ -20,7 +20,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from dossierflow.audit_sample import SizeSpec, Stratum, draw, sampled_ids
 from dossierflow.cache import ExtractionCache
@@ -31,6 +31,9 @@ from dossierflow.labels import FIELD_LABELS, OUTCOME_LABELS
 from dossierflow.pipeline import extract_or_reuse, judge_batch
 from dossierflow.privacy import mask_ids_in_text
 from dossierflow.results import result_line
+
+if TYPE_CHECKING:
+    from dossierflow.corrections import HumanDecisions
 
 
 @dataclass
@@ -45,11 +48,13 @@ class Difference:
     text: str
     evidence_stored: Optional[dict] = None
     evidence_now: Optional[dict] = None
+    crops: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # side → (file name, PNG)
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "key": self.key, "stored": self.stored, "now": self.now, "text": self.text,
             "evidence_stored": self.evidence_stored, "evidence_now": self.evidence_now,
+            **{f"crop_{side}": name for side, (name, _) in sorted(self.crops.items())},
         }
 
 
@@ -103,6 +108,7 @@ class AuditReport:
     batch_dossiers: int = 0
     out_dir: str = ""
     batch_path: str = ""
+    decisions_applied: list[int] = field(default_factory=list)  # change-log entries of the decisions applied
 
     @property
     def ok(self) -> bool:
@@ -130,6 +136,7 @@ class AuditReport:
             "versions_now": self.versions_now,
             "rulebook_changed": self.versions_stored.get("rulebook") != self.versions_now.get("rulebook"),
             "log": self.log.as_dict() if self.log else None,
+            "decisions_applied": self.decisions_applied,
             "batch_differences": [d.as_dict() for d in self.batch_differences],
             "dossiers": [d.as_dict() for d in self.dossiers],
         }
@@ -155,11 +162,26 @@ def read_stored(out_dir: Path) -> tuple[dict[str, dict], dict]:
     return stored, summary
 
 
-def decided_dossiers(store: object | None, batch_id: Optional[str]) -> set[str]:
-    """The dossiers of the batch whose result rests on a reviewer's decision."""
+def human_decisions(store: object | None, batch_id: Optional[str]) -> Optional["HumanDecisions"]:
+    """The reviewers' corrections and settlements of the batch, as recorded (None: no database)."""
     if store is None or not batch_id:
-        return set()
-    return {lead.dossier_id for lead in store.leads(status="all", batch_id=batch_id) if lead.decision is not None}  # type: ignore[attr-defined]
+        return None
+    from dossierflow.corrections import decisions_for
+
+    return decisions_for(store, batch_id)  # type: ignore[arg-type]
+
+
+def decided_dossiers(stored: dict[str, dict], store: object | None, batch_id: Optional[str],
+                     decisions: Optional["HumanDecisions"]) -> set[str]:
+    """The dossiers whose result rests on a reviewer's decision: a correction or settlement
+    (recorded, or named by the stored line), or a decided integrity lead."""
+    decided = {did for did, line in stored.items() if line.get("decisions")}
+    if decisions is not None:
+        decided |= {c.dossier_id for c in decisions.corrections} | {s.dossier_id for s in decisions.settlements}
+    if store is not None and batch_id:
+        decided |= {lead.dossier_id for lead in store.leads(status="all", batch_id=batch_id)  # type: ignore[attr-defined]
+                    if lead.decision is not None}
+    return decided & set(stored)
 
 
 def run_audit(
@@ -183,14 +205,16 @@ def run_audit(
     seed = new_seed() if seed is None else seed
     batch_id = summary.get("batch_id")
     day = dt.date.fromisoformat(summary.get("processing_date") or dt.date.today().isoformat())
-    decided = decided_dossiers(store, batch_id)
+    decisions = human_decisions(store, batch_id)
+    decided = decided_dossiers(stored, store, batch_id, decisions)
     strata = draw({did: row["status"] for did, row in stored.items()}, decided, seed, count)
     sampled = sampled_ids(strata)
     # The log is verified before the re-derivation reads it (blacklist, history).
     log = check_log(store, summary.get("log_head")) if store is not None else None
     with tempfile.TemporaryDirectory(prefix=".audit-", dir=out_dir) as scratch:
-        derived = rederive(Path(scratch), batch_path, limits, rulebook, day, store)
-    audits = compare_sample(stored, derived.lines, derived.files, sampled, decided)
+        derived = rederive(Path(scratch), batch_path, limits, rulebook, day, store, decisions)
+        audits = compare_sample(stored, derived.lines, derived.files, sampled, decided)
+        attach_crops(audits, derived.root)  # while an unpacked zip batch is still there
     batch_diffs = compare_batch_findings(summary.get("findings") or [], derived.batch_findings)
     versions_stored = next(iter(stored.values()), {}).get("versions", {}) if stored else {}
     versions_now = next(iter(derived.lines.values()), {}).get("versions", {}) if derived.lines else {}
@@ -198,6 +222,7 @@ def run_audit(
         auditor.strip(), started_at, seed, count, sampled, audits, versions_stored, versions_now, batch_id, log,
         size_asked=str(spec), strata=strata, batch_differences=batch_diffs, batch_dossiers=len(stored),
         out_dir=str(Path(out_dir).resolve()), batch_path=str(Path(batch_path).resolve()),
+        decisions_applied=sorted(d.seq for d in (decisions.corrections + decisions.settlements)) if decisions else [],
     )
 
 
@@ -209,20 +234,45 @@ class Derived:
     lines: dict[str, dict]
     files: dict[str, dict[str, str]]
     batch_findings: list[dict]
+    root: Path  # the batch's folder as read (a zip's unpacked copy lives in the scratch folder)
 
 
-def rederive(scratch: Path, batch_path: Path, limits: Limits, rulebook: str, day: dt.date, store: object | None) -> Derived:
+def rederive(scratch: Path, batch_path: Path, limits: Limits, rulebook: str, day: dt.date, store: object | None,
+             decisions: Optional["HumanDecisions"] = None) -> Derived:
     """Read every dossier of the batch from its files into a cache of this audit's own (never
-    the run's nor an earlier audit's) and judge the whole batch again."""
+    the run's nor an earlier audit's) and judge the whole batch again, with the reviewers'
+    recorded decisions applied as the run applies them (`pipeline.judge_batch`)."""
     batch = open_batch(batch_path, scratch, limits)
     fresh = ExtractionCache(scratch / "fresh")
     outcomes = [extract_or_reuse(d, limits, fresh) for d in batch.dossiers]
-    judged = judge_batch(batch, outcomes, rulebook, day, store)
+    judged = judge_batch(batch, outcomes, rulebook, day, store, decisions=decisions)
     return Derived(
         lines={r.dossier_id: result_line(r) for r in judged.results},
         files={d.dossier_id: {f.rel: f.sha256 for f in d.files} for d in batch.dossiers},
         batch_findings=judged.batch_findings,
+        root=batch.root,
     )
+
+
+def attach_crops(audits: list[DossierAudit], root: Path) -> None:
+    """The page region each differing field was read from, on both sides, as PNG; a source
+    without a picture (a Word table cell) or one that cannot be shown keeps its text only."""
+    from dossierflow.crops import region_png
+
+    for audit in audits:
+        for diff in audit.differences:
+            if diff.kind != "field":
+                continue
+            for side, evidence in (("stored", diff.evidence_stored), ("now", diff.evidence_now)):
+                if not evidence or not evidence.get("bbox"):
+                    continue
+                try:
+                    png = region_png(root, evidence)
+                except Exception:  # noqa: BLE001 - a crop is an aid; its absence is shown as text
+                    png = None
+                if png:
+                    name = f"{audit.dossier_id}-{diff.key}-{'recorded' if side == 'stored' else 'rederived'}.png"
+                    diff.crops[side] = (name, png)
 
 
 def compare_sample(
@@ -244,8 +294,9 @@ def compare_sample(
 
 
 def _source(entry: Optional[dict]) -> Optional[dict]:
+    """The value's source as the result line gives it (file, page, bbox, locator…)."""
     src = (entry or {}).get("source")
-    return {k: src.get(k) for k in ("file", "page", "bbox")} if src else None
+    return dict(src) if src else None
 
 
 def compare(stored: dict, now: dict) -> list[Difference]:

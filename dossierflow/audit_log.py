@@ -44,6 +44,7 @@ def audit_entry(data: dict) -> dict:
         "makeup": [{k: s[k] for k in ("status", "decided", "population", "drawn")} for s in data.get("makeup", [])],
         "log_head_checked": (data.get("log") or {}).get("head"),
         "log_ok": (data.get("log") or {}).get("ok"),
+        "decisions_applied": data.get("decisions_applied", []),
         "ok": data["ok"],
         "differences": {
             **{d["dossier_id"]: [x["kind"] + ":" + x["key"] for x in d["differences"]] + [f"file:{f}" for f in d["files_changed"]]

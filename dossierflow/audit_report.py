@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dossierflow import atomic
 from dossierflow.audit import AuditReport
 from dossierflow.audit_log import ENTRY_FIELD
+from dossierflow.display import locator_text
 from dossierflow.labels import STATUS_LABELS
 
 AUDITS_DIR = "audits"
@@ -50,9 +51,16 @@ def write_report(out_dir: Path, report: AuditReport, data: Optional[dict] = None
     html_path = json_path.with_suffix(".html")
     data = data if data is not None else report_data(report)
     atomic.write_json(json_path, data)
+    crops_dir = json_path.with_name(json_path.stem + "-crops")
+    for d in report.dossiers:
+        for diff in d.differences:
+            for name, png in diff.crops.values():
+                crops_dir.mkdir(exist_ok=True)
+                (crops_dir / name).write_bytes(png)
     env = Environment(loader=PackageLoader("dossierflow", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["locator"] = locator_text
     page = env.get_template("audit_report.html.j2").render(
-        a=data, json_name=json_path.name, status_labels=STATUS_LABELS, entry=data.get(ENTRY_FIELD),
+        a=data, json_name=json_path.name, crops_dir=crops_dir.name, status_labels=STATUS_LABELS, entry=data.get(ENTRY_FIELD),
         unsettled=[d for d in data["dossiers"] if not d["ok"]], settled=[d for d in data["dossiers"] if d["ok"]],
     )
     atomic.write_text(html_path, page)  # differences are masked when found (audit.compare)

@@ -107,7 +107,7 @@ class Run:
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("spot")
     batch = work / "spot-docx"
-    generate_batch(batch, n=4, seed=21, forms=["docx"], damage="clean")
+    generate_batch(batch, n=4, seed=21, forms=["docx", "text_pdf"], damage="clean")
     run = Run(batch, work / "out", f"sqlite:///{work / 'db.sqlite'}", work / "log-key" / "log.key")
     run_dossier("run", str(batch), "--out", str(run.out), "--db", run.db, "--date", "2020-07-01",
                 env={"DOSSIER_LOG_KEY_FILE": str(run.key)}, timeout=600)
@@ -138,8 +138,9 @@ def _report(out: Path) -> Path:
 def test_a_tampered_result_and_batch_finding_are_found_and_shown_first(finished: Run, tmp_path: Path) -> None:
     out = _copy_out(finished, tmp_path)
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    victim = lines[0]
-    field = next(k for k, v in sorted(victim["fields"].items()) if v.get("source") and isinstance(v["value"], str))
+    # A field read from a PDF page: its evidence has a region to show on both sides.
+    victim, field = next((line, k) for line in lines for k, v in sorted(line["fields"].items())
+                         if (v.get("source") or {}).get("bbox") and isinstance(v["value"], str))
     victim["fields"][field]["value"] = "篡改值"
     rule = victim["findings"][0]
     rule["outcome"] = "pass" if rule["outcome"] != "pass" else "fail"
@@ -164,6 +165,10 @@ def test_a_tampered_result_and_batch_finding_are_found_and_shown_first(finished:
     page = _report(out).with_suffix(".html").read_text(encoding="utf-8")
     assert page.index("篡改值") < page.index("审计信息")  # differences before everything else
     assert by_kind["field"]["evidence_now"]["file"] in page and "记录的依据" in page and "复核的依据" in page
+    crops = _report(out).with_name(_report(out).stem + "-crops")
+    for side in ("crop_stored", "crop_now"):
+        name = by_kind["field"][side]
+        assert (crops / name).read_bytes().startswith(b"\x89PNG") and f"{crops.name}/{name}" in page
 
 
 def test_an_audit_is_logged_then_signed_and_checked_against_the_log(finished: Run, tmp_path: Path) -> None:
@@ -232,3 +237,41 @@ def test_the_scheduled_deployment_runs_once(finished: Run, tmp_path: Path, prefe
     data = json.loads(_report(out).read_text(encoding="utf-8"))
     assert data["auditor"] == "审计员丙" and data["size"] == 2 and data["ok"] and data["log_entry"]
     assert str(_report(out).with_suffix(".html")) in summary.data
+
+
+# --- a result resting on a reviewer's decision ----------------------------------------------
+
+def test_a_decided_result_rederives_equal_with_the_decision_and_different_without(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from dossierflow.audit import compare, decided_dossiers, human_decisions, read_stored, rederive, run_audit
+    from dossierflow.config import Limits
+    from dossierflow.corrections import correct_field, rejudge
+
+    batch, out, key = tmp_path / "batch", tmp_path / "out", tmp_path / "key" / "log.key"
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    # One dossier the machine leaves to a person (an urban district: 基层 or not is theirs to say).
+    generate_batch(batch, n=3, seed=7, forms=["docx"], damage="clean", scenarios="review:EVALUATION_CHANNEL:district,clean")
+    run_dossier("run", str(batch), "--out", str(out), "--db", db, "--date", "2020-07-01",
+                env={"DOSSIER_LOG_KEY_FILE": str(key)}, timeout=600)
+    with open_store(db, key) as store:
+        stored, summary = read_stored(out)
+        did = next(d for d, line in stored.items() if line["status"] == "needs_review")
+        correct_field(store, out, did, "region", "土默特右旗", "原件所在地区为土默特右旗", "复核员张三")
+        rejudge(store, out)
+        stored, _ = read_stored(out)
+        assert stored[did]["status"] == "accepted" and stored[did]["decisions"]
+
+        decisions = human_decisions(store, summary["batch_id"])
+        assert decided_dossiers(stored, store, summary["batch_id"], decisions) == {did}
+        day = dt.date(2020, 7, 1)
+        with_it = rederive(tmp_path / "a", batch, Limits(), "baotou-2020", day, store, decisions)
+        without = rederive(tmp_path / "b", batch, Limits(), "baotou-2020", day, store, None)
+        assert compare(stored[did], with_it.lines[did]) == []
+        found = {(d.kind, d.key) for d in compare(stored[did], without.lines[did])}
+        assert {("status", "status"), ("field", "region"), ("rule", "EVALUATION_CHANNEL")} <= found
+
+        report = run_audit(out, batch, 5, "1", "baotou-2020", Limits(), store, auditor="审计员甲")
+    # The one draw of a sample of one goes to the heaviest stratum: the accepted, decided result.
+    assert report.ok and report.sampled == [did] and report.dossiers[0].decided
+    assert report.decisions_applied == [c.seq for c in decisions.corrections]
