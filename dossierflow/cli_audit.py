@@ -135,6 +135,7 @@ def audit_serve(
     check_before_audit(out, batch, size, db_url, key_file)
     _quiet_prefect()
     _check_cron(cron)
+    _check_api()
     if db_url is not None:
         os.environ["DOSSIER_DB"] = db_url  # each scheduled run resolves the redacted URL from it
     from flows.spot_check import deployment, serve
@@ -142,6 +143,20 @@ def audit_serve(
     dep = deployment(out, batch, (auditor or "").strip(), cron, size, rulebook, db_url, key_file)
     console.print(f"定期抽查已启动：部署 spot_check/{dep.name}，时间表 {cron}；按 Ctrl-C 停止。", markup=False)
     serve(dep)
+
+
+def _check_api() -> None:
+    """A schedule needs a lasting Prefect server: the API a run starts for itself (ephemeral)
+    runs no scheduler, so its deployment would never run."""
+    from prefect.settings import PREFECT_API_URL
+
+    from dossierflow.errors import UsageError
+
+    if not PREFECT_API_URL.value():
+        raise UsageError(
+            "定期抽查需要一个常驻的 Prefect 服务器（由它按时间表创建运行）：请先运行 `prefect server start`，"
+            "再设置 PREFECT_API_URL（如 http://127.0.0.1:4200/api）后重试"
+        )
 
 
 def _check_cron(cron: str) -> None:

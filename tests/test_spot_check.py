@@ -198,6 +198,19 @@ def test_an_audit_is_logged_then_signed_and_checked_against_the_log(finished: Ru
     assert refused.returncode == 6 and "不能签署" in refused.stderr
 
 
+@pytest.mark.parametrize("cron, api, said", [
+    ("0 6 * * 1", None, "常驻的 Prefect 服务器"),  # the run's own API runs no scheduler
+    ("every monday", "http://127.0.0.1:9/api", "不是有效的 cron 表达式"),
+])
+def test_serve_refuses_a_bad_schedule_or_no_lasting_server(finished: Run, cron: str, api: str | None, said: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    env = {"PREFECT_API_URL": api} if api else {}
+    proc = run_dossier("audit", "serve", str(finished.out), "--batch", str(finished.batch), "--auditor", "审计员甲",
+                       "--cron", cron, "--size", "2", "--db", finished.db, env={"DOSSIER_LOG_KEY_FILE": str(finished.key), **env}, check=False)
+    assert proc.returncode == 2 and said in proc.stderr.replace("\n", ""), proc.stderr
+
+
 @pytest.fixture
 def prefect_api():  # noqa: ANN201
     from prefect.testing.utilities import prefect_test_harness
