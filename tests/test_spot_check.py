@@ -179,8 +179,8 @@ def test_an_audit_is_logged_then_signed_and_checked_against_the_log(finished: Ru
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["size"] == 2 and data["size_asked"] == "50%" and sum(s["drawn"] for s in data["makeup"]) == 2
 
-    with open_store(finished.db, finished.key) as store:
-        [(seq, entry, _)] = [e for e in store.log_entries(("audit",)) if e[0] == data["log_entry"]["seq"]]
+    with open_store(finished.db, finished.key) as db_store:
+        [(_, entry, _)] = [e for e in db_store.log_entries(("audit",)) if e[0] == data["log_entry"]["seq"]]
     assert entry["auditor"] == "审计员甲" and entry["seed"] == 9 and entry["sampled"] == data["sampled"]
     assert entry["log_head_checked"] == data["log"]["head"] and entry["differences"] == {}
 
@@ -267,24 +267,52 @@ def test_a_decided_result_rederives_equal_with_the_decision_and_different_withou
     generate_batch(batch, n=3, seed=7, forms=["docx"], damage="clean", scenarios="review:EVALUATION_CHANNEL:district,clean")
     run_dossier("run", str(batch), "--out", str(out), "--db", db, "--date", "2020-07-01",
                 env={"DOSSIER_LOG_KEY_FILE": str(key)}, timeout=600)
-    with open_store(db, key) as store:
+    with open_store(db, key) as db_store:
         stored, summary = read_stored(out)
         did = next(d for d, line in stored.items() if line["status"] == "needs_review")
-        correct_field(store, out, did, "region", "土默特右旗", "原件所在地区为土默特右旗", "复核员张三")
-        rejudge(store, out)
+        correct_field(db_store, out, did, "region", "土默特右旗", "原件所在地区为土默特右旗", "复核员张三")
+        rejudge(db_store, out)
         stored, _ = read_stored(out)
         assert stored[did]["status"] == "accepted" and stored[did]["decisions"]
 
-        decisions = human_decisions(store, summary["batch_id"])
-        assert decided_dossiers(stored, store, summary["batch_id"], decisions) == {did}
+        decisions = human_decisions(db_store, summary["batch_id"])
+        assert decided_dossiers(stored, db_store, summary["batch_id"], decisions) == {did}
         day = dt.date(2020, 7, 1)
-        with_it = rederive(tmp_path / "a", batch, Limits(), "baotou-2020", day, store, decisions)
-        without = rederive(tmp_path / "b", batch, Limits(), "baotou-2020", day, store, None)
+        with_it = rederive(tmp_path / "a", batch, Limits(), "baotou-2020", day, db_store, decisions)
+        without = rederive(tmp_path / "b", batch, Limits(), "baotou-2020", day, db_store, None)
         assert compare(stored[did], with_it.lines[did]) == []
         found = {(d.kind, d.key) for d in compare(stored[did], without.lines[did])}
         assert {("status", "status"), ("field", "region"), ("rule", "EVALUATION_CHANNEL")} <= found
 
-        report = run_audit(out, batch, 5, "1", "baotou-2020", Limits(), store, auditor="审计员甲")
+        report = run_audit(out, batch, 5, "1", "baotou-2020", Limits(), db_store, auditor="审计员甲")
     # The one draw of a sample of one goes to the heaviest stratum: the accepted, decided result.
     assert report.ok and report.sampled == [did] and report.dossiers[0].decided
     assert report.decisions_applied == [c.seq for c in decisions.corrections]
+
+
+# --- the audit's entries on either database ---------------------------------------------------
+
+from tests.test_integrity_support import db_url, store  # noqa: E402,F401 - fixtures: SQLite and PostgreSQL
+
+
+def test_audit_entries_sign_and_check_on_either_database(store, tmp_path: Path) -> None:  # noqa: F811
+    import datetime as dt
+
+    from dossierflow.audit import AuditReport, DossierAudit, check_log
+    from dossierflow.audit_log import check_report, record_audit, sign_report
+    from dossierflow.audit_report import report_data
+
+    report = AuditReport("审计员甲", dt.datetime(2026, 12, 4, tzinfo=dt.timezone.utc), 11, 1, ["A0001"],
+                         [DossierAudit("A0001", status="accepted")], {}, {}, "b1", check_log(store, None))
+    data = report_data(report, record_audit(store, report_data(report)))
+    path = tmp_path / "audit.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    first = check_report(store, path)
+    assert first.ok and first.audit_seq == data["log_entry"]["seq"] and first.signoffs == []
+    signed = sign_report(store, path, "审计组长")
+    assert [s.auditor for s in check_report(store, path).signoffs] == ["审计组长"] and signed.seq == store.log_head().count
+    assert store.verify_log()[0] is None  # the audit's entries are part of the chain
+
+    data["ok"] = False
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert "审计后被改动" in (check_report(store, path).problem or "")
