@@ -154,7 +154,7 @@ def _mount_subcommands() -> None:
     for module, name, help_text in (
         ("dossierflow.cli_review", "review", "The integrity review queue."),
         ("dossierflow.cli_blacklist", "blacklist", "The 失信黑名单: list, add, check, remove, export."),
-        ("dossierflow.cli_audit", "audit", "Reproducible spot checks of processed dossiers."),
+        ("dossierflow.cli_audit", "audit", "抽查审计：抽样复核、定期抽查、签署与核对审计报告。"),
         ("dossierflow.cli_batch", "batch", "Recorded batches; retire one a resubmission supersedes."),
         ("dossierflow.cli_user", "user", "The verification station's users: add, list, disable."),
     ):

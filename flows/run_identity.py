@@ -33,3 +33,17 @@ def artifact_key(batch_id: str) -> str:
         return f"batch-{readable}"
     digest = hashlib.sha256(batch_id.encode("utf-8")).hexdigest()[:8]
     return f"batch-{readable}-{digest}" if readable else f"batch-{digest}"
+
+
+def audit_run_name(batch_id: str, day: dt.date) -> str:
+    """`audit-<batch_id>-<date>`: an audit's run, told apart from the batch's own runs."""
+    return f"audit-{run_name(batch_id, day)}"
+
+
+def audit_tags(batch_id: str, auditor: str) -> list[str]:
+    return ["audit", f"batch:{batch_id}", f"auditor:{auditor}"]
+
+
+def audit_artifact_key(batch_id: str) -> str:
+    """`audit-<batch_id>`, under the same rules as the batch's key (`artifact_key`)."""
+    return "audit-" + artifact_key(batch_id).removeprefix("batch-")

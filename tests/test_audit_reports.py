@@ -60,11 +60,18 @@ def test_each_audit_is_kept_with_who_when_sample_and_log_head(finished_run) -> N
     finally:
         store.close()
     run_head = json.loads((out / "batch.json").read_text(encoding="utf-8"))["log_head"]
+    # Each audit checked the log, then recorded itself in it: the second checked the first's entry.
+    data.sort(key=lambda d: d["log_entry"]["seq"])
+    assert [d["log_entry"]["seq"] for d in data] == [run_head["count"] + 1, run_head["count"] + 2]
+    assert data[0]["log"]["head"] == run_head and data[1]["log"]["head"]["count"] == data[0]["log_entry"]["seq"]
+    assert data[1]["log_entry"]["hash"] == head.hash
     for d in data:
-        assert d["log"]["ok"] and d["log"]["head"] == head.model_dump() and d["log"]["run_head"] == run_head
+        assert d["log"]["ok"] and d["log"]["run_head"] == run_head
     for p in reports:
         page = p.with_suffix(".html").read_text(encoding="utf-8")
-        assert "抽查审计报告" in page and "审计人" in page and head.hash in page
+        written = json.loads(p.read_text(encoding="utf-8"))
+        assert "抽查审计报告" in page and "审计人" in page and "样本构成" in page
+        assert written["log"]["head"]["hash"] in page and written["log_entry"]["hash"] in page
     assert any("审计员甲" in p.with_suffix(".html").read_text(encoding="utf-8") for p in reports)
 
 

@@ -616,3 +616,15 @@ class Store:
         a head noted earlier (batch.json)?"""
         with self._session() as session:
             return session.scalars(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == seq)).one_or_none()
+
+    # --- audits (dossierflow.audit_log) ----------------------------------------------------
+
+    def append_log(self, kind: str, body: dict) -> LogHead:
+        """Add one entry of `kind` to the change log on its own; the entry's seq and hash."""
+        return self._write(lambda session: self._log(session, kind, body))
+
+    def log_entries(self, kinds: tuple[str, ...]) -> list[tuple[int, dict, str]]:
+        """(seq, content, entry hash) of every entry of these kinds, oldest first."""
+        stmt = select(LogEntryRow).where(LogEntryRow.kind.in_(kinds)).order_by(LogEntryRow.seq)
+        with self._session() as session:
+            return [(r.seq, json.loads(r.content), r.entry_hash) for r in session.scalars(stmt)]
