@@ -22,6 +22,7 @@ from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.roster import write_roster
 from dossierflow.privacy import mask_id, mask_ids_in_text
+from dossierflow.report_crops import write_crops
 from dossierflow.results import result_line
 from dossierflow.vocab import STATUSES
 
@@ -36,7 +37,10 @@ def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
         parts.append(f"第{src['page']}页")
     if src.get("locator"):
         parts.append(html.escape(locator_text(src["locator"])))
-    if src.get("bbox"):
+    if src.get("crop"):
+        # The picture of the region replaces its coordinates (report_crops wrote it beside the report).
+        parts.append(f'<img class="crop" src="{html.escape(src["crop"])}" alt="{" ".join(parts)} 的截图">')
+    elif src.get("bbox"):
         parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
     return " ".join(parts)
 
@@ -133,8 +137,9 @@ def write_outputs(
     summary = batch_summary(batch, results, batch_findings, processing_date, log_head)
     env = _env()
     dossier_tpl = env.get_template("dossier_report.html.j2")
+    input_files = {f.rel: f.path for d in batch.dossiers for f in d.files}
     for line in lines:
-        shown = _masked(line)
+        shown = _masked(write_crops(out_dir, line, input_files))
         fields = [
             (k, {**fv, "shown": shown_value(k, fv["value"])}) for k, fv in shown["fields"].items()
         ]
