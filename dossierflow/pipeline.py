@@ -17,6 +17,7 @@ from dossierflow.batch import RunContext
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import WorkerLost
+from dossierflow.failures import DOSSIER_FAILED
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.models import DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
@@ -56,7 +57,7 @@ def extract_or_reuse(
         log.error("dossier %s failed: %s", dossier.dossier_id, traceback.format_exc())
         return Extracted(
             dossier.dossier_id,
-            error=f"档案处理失败（{type(exc).__name__}: {exc}）",
+            error=DOSSIER_FAILED,
             seconds=time.monotonic() - started,
         )
     if not extraction.pages:
