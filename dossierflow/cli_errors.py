@@ -9,6 +9,7 @@ Click's `UsageError` family: all `typer.TyperException`, exit 2); and anything u
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,10 @@ from typing import Any, Optional
 import typer
 
 from dossierflow.errors import DossierflowError, ExitCode
+from dossierflow.failures import RUN_FAILED
 from dossierflow.reasons import reason
+
+log = logging.getLogger(__name__)
 
 INTERRUPTED_MESSAGE = "已中断；已处理完的档案会保留，下次运行时复用"
 
@@ -36,9 +40,11 @@ def explain(exc: BaseException) -> Failure:
     if isinstance(exc, typer.TyperException):
         return _explain_typer(exc)
     if _is_database_error(exc):
-        return Failure(int(ExitCode.DATABASE), one_line(f"数据库错误：{type(exc).__name__}: {exc}"))
-    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return Failure(int(ExitCode.RUN_FAILED), one_line(f"运行失败（{detail}）；设置 DOSSIER_LOG_LEVEL=DEBUG 可查看详细信息"))
+        from dossierflow.storage.db_errors import database_reason
+
+        log.info("database error: %s: %s", type(exc).__name__, getattr(exc, "orig", None) or exc)
+        return Failure(int(ExitCode.DATABASE), f"数据库错误：{database_reason(exc)}")
+    return Failure(int(ExitCode.RUN_FAILED), RUN_FAILED)
 
 
 def one_line(text: str) -> str:

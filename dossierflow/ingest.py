@@ -7,6 +7,7 @@ because they come from the public. Nothing here reads a document: it only lists 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import stat
 import zipfile
@@ -17,10 +18,13 @@ from typing import Iterable, Optional
 from dossierflow.batch import load_batch_info
 from dossierflow.config import Limits
 from dossierflow.errors import BatchInvalid, BatchNotFound, CorruptFile, LimitExceeded
+from dossierflow.failures import technical
 
 # Re-exported: the pipeline and the flows take a batch's dossiers from here.
 from dossierflow.inputs import BatchInput, DossierInput, InputFile, sha256_file  # noqa: F401
 from extractors.readers.zips import check_zip, decode_name
+
+log = logging.getLogger(__name__)
 
 BATCH_YAML_NAMES = ("batch.yaml", "batch.yml")
 # A document lying at the batch root: it belongs in a dossier's folder.
@@ -54,7 +58,8 @@ def extract_zip(archive: Path, dest: Path, limits: Limits, label: str) -> list[s
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
         # A damaged central directory shows up as any of these (UnicodeDecodeError is a
         # ValueError: a name flagged UTF-8 that is not).
-        raise CorruptFile(f"{label}：压缩包已损坏，无法打开（{type(exc).__name__}: {exc}）") from exc
+        log.info("zip %s cannot be opened: %s", label, technical(exc))
+        raise CorruptFile(f"{label}：压缩包已损坏，无法打开；请重新压缩后再提交") from exc
     with zf:
         infos = check_zip(zf, limits, label)
         if dest.exists():
@@ -202,10 +207,11 @@ def open_batch(batch: Path, work: Path, limits: Limits) -> BatchInput:
         try:
             d = _read_dossier(entry, work, limits)
         except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
+            log.warning("batch entry %s could not be listed: %s", name, technical(exc))
             d = DossierInput(
                 dossier_id=entry.stem if entry.is_file() else name,
                 entry=name,
-                error=f"档案 {name} 无法读取（{type(exc).__name__}: {str(exc)[:200]}）",
+                error=f"档案 {name} 无法读取：程序遇到意外情况（技术细节已记入日志）",
             )
         if d.dossier_id in seen:
             d.error = f"档案编号 {d.dossier_id} 与 {seen[d.dossier_id]} 重复，无法区分"

@@ -21,8 +21,10 @@ from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_L
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.privacy import mask_id, mask_ids_in_text
+from dossierflow.report_crops import write_crops
 from dossierflow.results import result_line
 from dossierflow.roster import write_roster
+from dossierflow.verdict_reasons import split_reasons
 from dossierflow.vocab import STATUSES
 from validators.rulebook import load_rulebook
 
@@ -38,7 +40,10 @@ def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
         parts.append(f"第{src['page']}页")
     if src.get("locator"):
         parts.append(html.escape(locator_text(src["locator"])))
-    if src.get("bbox"):
+    if src.get("crop"):
+        # The picture of the region replaces its coordinates (report_crops wrote it beside the report).
+        parts.append(f'<img class="crop" src="{html.escape(src["crop"])}" alt="{" ".join(parts)} 的截图">')
+    elif src.get("bbox"):
         parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
     decision = src.get("decision")
     if decision:  # a reviewer's correction stands in for what was read there
@@ -121,6 +126,24 @@ def write_office_papers(
     write_roster(out_dir, lines, {code: spec.name for code, spec in specs.items()}, batch.info.unit, atomic.write_bytes)
 
 
+def dossier_report(line: dict, specs: dict, env: Environment | None = None) -> str:
+    """One dossier's report (HTML), ID numbers masked."""
+    env = env or _env()
+    shown = _masked(line)
+    fields = [(k, {**fv, "shown": shown_value(k, fv["value"])}) for k, fv in shown["fields"].items()]
+    return env.get_template("dossier_report.html.j2").render(
+        r=shown,
+        fields=fields,
+        status_label=STATUS_LABELS.get(line["status"], line["status"]),
+        outcome_labels=OUTCOME_LABELS,
+        field_labels=FIELD_LABELS,
+        kind_labels=KIND_LABELS,
+        rule_names={code: spec.name for code, spec in specs.items()},
+        flag_labels=FLAG_LABELS,
+        reasons=split_reasons(shown, specs),
+    )
+
+
 def write_outputs(
     out_dir: Path,
     batch: BatchInput,
@@ -134,29 +157,14 @@ def write_outputs(
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [result_line(r) for r in results]
-    rule_names = {code: spec.name for code, spec in _rule_specs(rulebook).items()}
+    specs = _rule_specs(rulebook)
+    rule_names = {code: spec.name for code, spec in specs.items()}
     summary = batch_summary(batch, results, batch_findings, processing_date, log_head)
     env = _env()
-    dossier_tpl = env.get_template("dossier_report.html.j2")
+    input_files = {f.rel: f.path for d in batch.dossiers for f in d.files}
     for line in lines:
-        shown = _masked(line)
-        fields = [
-            (k, {**fv, "shown": shown_value(k, fv["value"])}) for k, fv in shown["fields"].items()
-        ]
-        atomic.write_text(
-            out_dir / line["dossier_id"] / "report.html",
-            dossier_tpl.render(
-                r=shown,
-                fields=fields,
-                status_label=STATUS_LABELS.get(line["status"], line["status"]),
-                outcome_labels=OUTCOME_LABELS,
-                field_labels=FIELD_LABELS,
-                kind_labels=KIND_LABELS,
-                rule_names=rule_names,
-                flag_labels=FLAG_LABELS,
-                reasons=[f for f in shown["findings"] if f["outcome"] in ("fail", "review")],
-            ),
-        )
+        shown = write_crops(out_dir, line, input_files)
+        atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
     rows = []
     for line in lines:
         f = line["fields"]

@@ -18,6 +18,7 @@ from dossierflow.batch import RunContext
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import WorkerLost
+from dossierflow.failures import DOSSIER_FAILED
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.models import DecisionRef, DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
@@ -56,11 +57,11 @@ def extract_or_reuse(
         extraction = extract_dossier(dossier, limits, reader)
     except WorkerLost:
         raise  # not this dossier's fault: its task is retried (flows.retry)
-    except Exception as exc:  # noqa: BLE001 - any bug in one dossier must not stop the batch
+    except Exception:  # noqa: BLE001 - any bug in one dossier must not stop the batch
         log.error("dossier %s failed: %s", dossier.dossier_id, traceback.format_exc())
         return Extracted(
             dossier.dossier_id,
-            error=f"档案处理失败（{type(exc).__name__}: {exc}）",
+            error=DOSSIER_FAILED,
             seconds=time.monotonic() - started,
         )
     if not extraction.pages:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.batch import BatchInfo, RunContext
+from dossierflow.failures import RULE_FAILED
 from dossierflow.models import DossierExtraction, Finding
 from validators.rulebook import Rulebook, RuleSpec
 from validators.rules import REGISTRY
@@ -48,7 +49,7 @@ def _run(spec: RuleSpec, facts: Facts) -> RuleResult:
         return review(u.message, u.sources)
     except Exception as exc:  # one broken rule must not lose the dossier or the batch
         log.exception("rule %s failed on dossier %s", spec.code, facts.ex.dossier_id)
-        return review(f"规则执行出错（{type(exc).__name__}），需人工审核", error=repr(exc))
+        return review(RULE_FAILED, error=repr(exc))
 
 
 def evaluate_dossier(extraction: DossierExtraction, rulebook: Rulebook, ctx: RunContext) -> list[Finding]:

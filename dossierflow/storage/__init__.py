@@ -7,6 +7,7 @@ driver.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Optional
@@ -17,8 +18,11 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.ledger import Ledger, key_file_path
+from dossierflow.storage.db_errors import database_reason
 from dossierflow.storage.migrate import upgrade
 from dossierflow.storage.store import Store, lead_id_for
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "open_store", "normalise_url", "lead_id_for", "database_identity", "redacted"]
 
@@ -107,7 +111,8 @@ def open_store(url: Optional[str], key_file: Optional[Path | str] = None) -> Opt
             event.listen(engine, "connect", _sqlite_pragmas)
         upgrade(engine)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"无法打开数据库 {_safe(url)}：{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}") from exc
+        log.info("cannot open database %s: %s: %s", _safe(url), type(exc).__name__, getattr(exc, "orig", None) or exc)
+        raise DatabaseError(f"无法打开数据库 {_safe(url)}：{database_reason(exc)}") from exc
     return Store(engine, Ledger(key_file_path(key_file), database_identity(url)))
 
 

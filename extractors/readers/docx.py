@@ -6,6 +6,7 @@ any XML part declaring a DOCTYPE or ENTITY is refused: lxml would otherwise expa
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 import zlib
@@ -18,10 +19,13 @@ from docx.text.paragraph import Paragraph
 
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded
+from dossierflow.failures import technical
 from dossierflow.models import FileInfo, PageContent, Segment
 from dossierflow.text import clean
 from extractors.readers import FileRead
 from extractors.readers.zips import check_zip
+
+log = logging.getLogger(__name__)
 
 _DECL = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 PROLOG_SCAN = 1 << 20  # a DOCTYPE can only precede the root element; 1 MiB covers any prolog
@@ -119,7 +123,8 @@ def read_docx(path: Path, base: FileInfo, limits: Limits) -> FileRead:
     except FileRejected:
         raise
     except Exception as exc:  # python-docx/lxml raise many types on malformed parts
-        raise CorruptFile(f"Word 文件内容损坏，无法解析：{type(exc).__name__}: {str(exc)[:200]}") from exc
+        log.info("python-docx could not parse %s: %s", path.name, technical(exc))
+        raise CorruptFile("Word 文件内容损坏，无法解析：文件内部结构不完整；请用 Word 打开后另存为 .docx 再提交") from exc
     info = base.model_copy(update={"kind": "docx", "pages": 1})
     try:
         props = document.core_properties

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -27,9 +28,11 @@ from typing import Optional
 
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded, ParseTimeout
+from dossierflow.failures import FILE_UNREADABLE, technical
 from extractors.readers import FileRead, PageRange, read_file
 from extractors.readers.slots import core_slot
 
+log = logging.getLogger(__name__)
 _CTX = mp.get_context("forkserver")
 _CTX.set_forkserver_preload(["extractors.readers.preload"])
 CHILD_NICENESS = 5
@@ -38,7 +41,7 @@ WORKER_MEMORY_SHARE = 0.5  # a worker whose address space passed this share of t
 _REJECTIONS = {cls.__name__: cls for cls in (FileRejected, *FileRejected.__subclasses__())}
 
 
-Outcome = tuple  # ("ok", json) | ("rejected", class name, message)
+Outcome = tuple  # ("ok", json) | ("rejected", class name, message[, technical detail for the log])
 
 
 def _confine(limits: Limits) -> None:
@@ -71,7 +74,8 @@ def _read(path: str, rel: str, limits: Limits, pages: PageRange = None) -> Outco
     except MemoryError:
         return ("rejected", "LimitExceeded", f"读取时内存超过上限（{limits.file_memory_bytes // 1048576} MB）")
     except Exception as exc:  # any bug or library failure on this file stays with this file
-        return ("rejected", "CorruptFile", f"文件无法解析：{type(exc).__name__}: {str(exc)[:300]}")
+        # The clerk reads a sentence; the exception goes to the parent's log (4th element).
+        return ("rejected", "CorruptFile", FILE_UNREADABLE, f"{rel}: {technical(exc)}")
 
 
 def _address_space() -> Optional[int]:
@@ -274,6 +278,8 @@ def _outcome(message: Outcome, limits: Limits) -> FileRead:
     if message[0] == "ok":
         return FileRead.model_validate_json(message[1])
     cls = _REJECTIONS.get(message[1], CorruptFile)
+    if len(message) > 3 and message[3]:
+        log.warning("reader failed unexpectedly on %s", message[3])
     raise cls(message[2] or "文件无法读取")
 
 

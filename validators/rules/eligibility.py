@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
+from dossierflow.failures import technical
 from dossierflow.models import Evidence, Source
 from dossierflow.vocab import EDUCATIONS
 from validators.messages import STATUS_NAMES, mask_id
@@ -28,6 +30,8 @@ from validators.rules.base import (
     presence,
     review,
 )
+
+log = logging.getLogger(__name__)
 
 
 class StatusParams(Params):
@@ -519,7 +523,8 @@ def not_blacklisted(f: Facts, p: BlacklistParams) -> RuleResult:
     try:
         entries = lookup(number, day)
     except Exception as exc:  # a database outage must not pass an applicant silently
-        return review(f"失信黑名单查询失败（{type(exc).__name__}），需人工核对", sources)
+        log.warning("blacklist lookup failed: %s", technical(exc))
+        return review("失信黑名单查询失败（技术细节已记入日志），需人工核对", sources)
     if not entries:
         return passed(f"身份证号{mask_id(number)}在{day.isoformat()}无生效的失信黑名单记录", sources, consulted=True)
     parts = []
