@@ -23,13 +23,13 @@ PYTHON_LEAK = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception|Interrupt|Exit|I
 
 
 def test_a_reader_bug_is_a_chinese_rejection_with_the_exception_in_the_log(monkeypatch, caplog, tmp_path):
-    import extractors.readers as readers
+    from extractors.readers import isolate
     from extractors.readers.isolate import _outcome, _read
 
     def broken(*_args, **_kwargs):
         raise KeyError("Root")
 
-    monkeypatch.setattr(readers, "read_file", broken)
+    monkeypatch.setattr(isolate, "read_file", broken)
     outcome = _read(str(tmp_path / "x.pdf"), "A0001/x.pdf", Limits())
     with caplog.at_level(logging.WARNING), pytest.raises(CorruptFile) as info:
         _outcome(outcome, Limits())
