@@ -167,6 +167,7 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+app.command("watch")(__import__("dossierflow.cli_watch", fromlist=["watch"]).watch)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

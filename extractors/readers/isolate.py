@@ -196,6 +196,13 @@ _POOL = _WorkerPool()
 atexit.register(_POOL.close)
 
 
+def stop_workers() -> None:
+    """Stop the idle reading workers now. A process that is itself a multiprocessing child (a
+    served flow run) joins its non-daemonic children before its atexit handlers run, so it
+    would wait forever for workers that wait for their next file."""
+    _POOL.close()
+
+
 def _kill_group(proc) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -311,5 +318,5 @@ def _main() -> None:
 if __name__ == "__main__":
     _main()
 
-__all__ = ["read_file_isolated"]
+__all__ = ["read_file_isolated", "stop_workers"]
 
