@@ -9,6 +9,7 @@ the state's message, so the UI shows it red and the watcher can print it.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,16 @@ from flows import prefect_flow  # noqa: F401 - sends the run logger's INFO lines
 from flows.inbox import Inbox, batch_name
 
 FLOW_NAME = "dossier-inbox"
+
+
+def _leave_ctrl_c_to_the_watcher() -> None:
+    """A Ctrl-C in the watcher's terminal reaches this run's process too; the watcher stops the
+    run itself (SIGTERM, through its runner) and puts the batch back, so the run need not die
+    of it halfway through a traceback of its own."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: a run started some other way
+        pass
 
 
 @flow(name=FLOW_NAME, flow_run_name="inbox-{batch}", validate_parameters=False)
@@ -37,6 +48,7 @@ def inbox_batch(
     from extractors.readers.isolate import stop_workers
     from flows.batch_flow import run_batch
 
+    _leave_ctrl_c_to_the_watcher()
     logger = get_run_logger()
     box = Inbox(Path(inbox))
     entry = box.root / "processing" / batch
