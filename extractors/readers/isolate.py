@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Optional
 
 from dossierflow.config import Limits
-from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded, ParseTimeout, WorkerLost
+from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, WorkerLost
 from extractors.readers import FileRead, PageRange
 from extractors.readers.slots import core_slot
 
