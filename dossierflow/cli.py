@@ -171,6 +171,9 @@ _mount_subcommands()
 from dossierflow.cli_serve import serve as _serve  # noqa: E402  (one command, not a group)
 
 app.command("serve")(_serve)
+from dossierflow.cli_watch import watch as _watch  # noqa: E402  (one command, not a group)
+
+app.command("watch")(_watch)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

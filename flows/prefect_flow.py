@@ -79,13 +79,20 @@ def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Pat
 
     with Client(address) as client:
         # Submission order is the biggest-first order; priorities keep it on a busy cluster.
+        # retries=1: what extract_on_worker raises is a reading process's death (WorkerLost),
+        # never a bad file (that is an outcome), so Dask's retry-on-any-exception is the same
+        # rule as the flow's tasks' (flows.retry).
         futures = [
             client.submit(dask_worker.extract_on_worker, d, limits, str(out), key=f"extract-{d.dossier_id}-{uuid.uuid4().hex}",
-                          priority=len(pending) - i, pure=False)
+                          priority=len(pending) - i, pure=False, retries=1)
             for i, d in enumerate(pending)
         ]
+        dossier_of = {fut.key: d.dossier_id for fut, d in zip(futures, pending)}
         for fut in dask_completed(futures):
-            yield fut.result()
+            try:
+                yield fut.result()
+            except Exception:  # noqa: BLE001 - retried already; the batch goes on
+                yield Extracted(dossier_of[fut.key], error=WORKER_LOST_MESSAGE)
             fut.release()
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Optional
 
 from dossierflow.config import Limits
-from dossierflow.errors import CorruptFile, FileRejected, LimitExceeded, ParseTimeout
+from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, WorkerLost
 from dossierflow.failures import FILE_UNREADABLE, technical
 from extractors.readers import FileRead, PageRange, read_file
 from extractors.readers.slots import core_slot
@@ -198,6 +198,13 @@ _POOL = _WorkerPool()
 atexit.register(_POOL.close)
 
 
+def stop_workers() -> None:
+    """Stop the idle reading workers now. A process that is itself a multiprocessing child (a
+    served flow run) joins its non-daemonic children before its atexit handlers run, so it
+    would wait forever for workers that wait for their next file."""
+    _POOL.close()
+
+
 def _kill_group(proc) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -209,7 +216,7 @@ def _kill_group(proc) -> None:
 def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
     """Like `read_file`, but in a worker process while holding one of this process's core slots;
     raises ParseTimeout / LimitExceeded / CorruptFile when the worker runs out of time, memory,
-    or crashes. The time limit starts when the worker gets the file, not while it waits for a slot."""
+    or crashes, and WorkerLost when another process killed it. The time limit starts when the worker gets the file, not while it waits for a slot."""
     with core_slot():
         if mp.current_process().daemon:
             # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
@@ -262,10 +269,18 @@ def _timeout_message(limits: Limits) -> str:
     return f"读取超时（超过 {limits.file_timeout_s:g} 秒），已中止"
 
 
-def _crash(code: int | None) -> FileRejected:
+# Signals only another process sends (a person's kill, the kernel's OOM killer for the whole
+# machine, a shutdown). A file cannot raise them in its reader: the worker's address-space cap
+# turns a file's appetite into a MemoryError, and a crashing parser dies of SIGSEGV, SIGBUS or
+# SIGABRT. Such a death is the worker's, so the dossier is read again (flows.retry); a crash is
+# the file's, and reading it again would only crash again.
+_KILLED_FROM_OUTSIDE = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+
+
+def _crash(code: int | None) -> Exception:
     if code is not None and code < 0:
-        if -code == signal.SIGKILL:
-            return LimitExceeded("读取进程被系统终止（可能超出内存上限）")
+        if -code in _KILLED_FROM_OUTSIDE:
+            return WorkerLost(f"读取进程被终止（信号 {signal.Signals(-code).name}），不是文件的问题")
         try:
             name = signal.Signals(-code).name
         except ValueError:
@@ -315,5 +330,5 @@ def _main() -> None:
 if __name__ == "__main__":
     _main()
 
-__all__ = ["read_file_isolated"]
+__all__ = ["read_file_isolated", "stop_workers"]
 

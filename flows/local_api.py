@@ -1,0 +1,96 @@
+"""A Prefect API server for a long-lived process that serves a deployment (`dossier watch`).
+
+`dossier run` uses Prefect's ephemeral API, which lives inside the run. A served deployment
+runs each flow run in a process of its own, which must reach the same API, so without a
+configured server (`PREFECT_API_URL`) the watcher starts one for its lifetime, with the UI, on
+Prefect's database under PREFECT_HOME (its runs stay there for a later `prefect server start`).
+The server gets a session of its own: a Ctrl-C in the clerk's terminal stops the watcher, which
+then stops the server, instead of the server vanishing while the watcher still reports to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Iterator, Optional
+
+import httpx
+
+from dossierflow.errors import DossierflowError
+from flows import server_guard
+
+STARTUP_SECONDS = 180  # a loaded two-core machine takes tens of seconds to start it
+
+
+def _free_port(preferred: int = 4200) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port")
+
+
+@contextlib.contextmanager
+def prefect_api() -> Iterator[Optional[str]]:
+    """The API this process reports to: the configured one (yields None), else a local server
+    started here and stopped on the way out (yields its UI address)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield None
+        return
+    import prefect
+
+    port = _free_port()
+    address = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "error", "--lifespan", "on"],
+        env={**os.environ, "PREFECT_UI_API_URL": f"{address}/api"},
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        server_guard.guard_servers()  # stopped even if this process is killed
+        _wait_healthy(proc, address)
+        previous = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = f"{address}/api"  # the flow-run processes inherit it
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: f"{address}/api"}):
+                yield address
+        finally:
+            if previous is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = previous
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_healthy(proc: subprocess.Popen, address: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                if client.get(f"{address}/api/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    raise DossierflowError(f"Prefect 服务未能启动（{address}，退出码 {proc.poll()}）")
