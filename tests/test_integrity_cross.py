@@ -314,3 +314,41 @@ def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pyte
     monkeypatch.undo()
     no_boilerplate = cross.CrossThresholds(boilerplate_min_docs=10**6, boilerplate_share=1.0, text_jaccard=0.2, text_containment=0.35)
     assert flags_of(cross_flags(batch, None, "B1", 2020, no_boilerplate), "TEXT_REUSE") != {}
+
+
+_MISREADS = "小亅口日"  # what OCR makes of a damaged letter or digit in a number: a CJK character
+
+
+@pytest.mark.parametrize("position", range(len("2016-J-0282")))
+def test_a_reused_damaged_certificate_whose_number_ocr_misread_on_one_copy_is_still_a_duplicate(position: int) -> None:
+    number = "2016-J-0282"
+    if number[position] == "-":
+        pytest.skip("a separator is no character of the number")
+    misread = number[:position] + _MISREADS[position % len(_MISREADS)] + number[position + 1:]
+    # One scan reused by two dossiers, each copy damaged on its own (noise, angle, JPEG), the
+    # holder's name changed on the copy.
+    batch = {
+        "A0001": with_award_page("A0001", "郭丽", "郭丽", number, cert_hash("郭丽", number, seed=11, angle=0.6, quality=45)),
+        "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread,
+                                 cert_hash("尹妹玲", number, seed=12, angle=-0.8, quality=35)),
+    }
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"}, misread
+    assert "未能识别的字符" in found["A0002"][0].message and found["A0002"][0].related == ["A0001"]
+
+
+@pytest.mark.parametrize("position", [0, 3, 5, 8, 9])
+def test_two_certificates_of_one_template_are_no_duplicate_even_with_a_character_misread(position: int) -> None:
+    # Numbers one digit apart (the next certificate of the same award), one of them with a
+    # character OCR could not read elsewhere: what both read surely disagrees.
+    mine, theirs = "2016-J-0282", "2016-J-0283"
+    misread = theirs[:position] + "小" + theirs[position + 1:]
+    batch = {
+        "A0001": with_award_page("A0001", "郭丽", "郭丽", mine, cert_hash("郭丽", mine, seed=21, angle=0.5)),
+        "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread, cert_hash("尹妹玲", theirs, seed=22, angle=-0.5)),
+    }
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    # Two readings as far gone as three unread characters are not compared either.
+    gone = "2小1小-J-小282"
+    batch["A0002"] = with_award_page("A0002", "尹妹玲", "尹妹玲", gone, cert_hash("尹妹玲", mine, seed=22, angle=-0.5))
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
