@@ -86,6 +86,9 @@ class PageContent(Strict):
     dpi: Optional[int] = None
     image_hash: Optional[str] = None  # perceptual hash (hex) of the page image, for duplicates
     image_is_photo: bool = False  # an image file that is a portrait photo, not a page
+    # OCR pages: boxes of ink no read word accounts for (handwriting OCR returned nothing for).
+    # An empty reading over such ink is an unread place, not a blank one.
+    unread_ink: list[BBox] = Field(default_factory=list)
     photo: Optional["PhotoInfo"] = None
 
     def text(self) -> str:

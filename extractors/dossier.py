@@ -21,7 +21,7 @@ from dossierflow.models import DossierExtraction, FileInfo, PageContent
 from extractors.readers import PageRange
 
 # Bumped whenever extraction output changes meaning, so cached extractions are not reused.
-EXTRACTOR_VERSION = "extract-47"
+EXTRACTOR_VERSION = "extract-48"
 
 FileReader = Callable[[InputFile, Limits, PageRange], tuple[FileInfo, list[PageContent]]]
 # Pages of a PDF read by one child: small enough that a 30-page booklet spreads over every core,
