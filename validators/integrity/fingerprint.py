@@ -12,16 +12,14 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
+from dossierflow.vocab import ATTACHMENT_KINDS
 from validators.integrity.common import MIN_CONFIDENCE, norm_name, norm_number, number_reading
 from validators.integrity.textsim import shingles
 
-# Pages whose kind is an attachment: forms share their printed layout by design and are skipped.
-# Journal pages are left out: co-authors, and authors in one issue, legitimately hand in the same
-# printed pages; one paper claimed twice is SHARED_PAPER's business. Portrait photos are left out:
-# a head on a white background hashes alike for everyone.
-ATTACHMENT_KINDS = frozenset(
-    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof"}
-)
+# Pages compared are attachments' (dossierflow.vocab.ATTACHMENT_KINDS): forms share their printed
+# layout by design and are skipped. Journal pages are left out: co-authors, and authors in one
+# issue, legitimately hand in the same printed pages; one paper claimed twice is SHARED_PAPER's
+# business. Portrait photos are left out: a head on a white background hashes alike for everyone.
 TEXT_KINDS = ("work_summary", "paper")
 MIN_TITLE_CHARS = 6
 _TOKEN = re.compile(r"[A-Z0-9]{6,}")
