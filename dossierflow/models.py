@@ -11,7 +11,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dossierflow.vocab import DOC_KIND_SET, EVIDENCE_KINDS, FIELD_KEYS, FLAG_CODE_SET, RULE_CODE_SET
+from dossierflow.vocab import ATTACHMENT_KINDS, DOC_KIND_SET, EVIDENCE_KINDS, FIELD_KEYS, FLAG_CODE_SET, RULE_CODE_SET
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
 BBox = tuple[float, float, float, float]  # PDF points, [x0, top, x1, bottom] from the top-left
@@ -86,6 +86,9 @@ class PageContent(Strict):
     dpi: Optional[int] = None
     image_hash: Optional[str] = None  # perceptual hash (hex) of the page image, for duplicates
     image_is_photo: bool = False  # an image file that is a portrait photo, not a page
+    # OCR pages: boxes of ink no read word accounts for (handwriting OCR returned nothing for).
+    # An empty reading over such ink is an unread place, not a blank one.
+    unread_ink: list[BBox] = Field(default_factory=list)
     photo: Optional["PhotoInfo"] = None
 
     def text(self) -> str:
@@ -279,8 +282,19 @@ class DossierExtraction(Strict):
         return [e for e in self.evidence if e.kind == kind]
 
     def slim(self) -> "DossierExtraction":
-        """A copy without page segments: what judging and reports need, a fraction of the memory."""
-        return self.model_copy(update={"pages": [p.model_copy(update={"segments": []}) for p in self.pages]})
+        """A copy without page segments: what judging and reports need, a fraction of the memory.
+        Attachment pages keep theirs: the cross-dossier check tells a reused certificate from
+        another filling of its template by the page's text when its evidence was read unsurely
+        (a few lines a page)."""
+        attachments = [d for d in self.documents if d.kind in ATTACHMENT_KINDS]
+
+        def keeps(p: PageContent) -> bool:
+            # As the cross check places a page in a document: an image file's page has no number.
+            return any(d.file == p.file and (p.page is None or not d.pages or p.page in d.pages) for d in attachments)
+
+        return self.model_copy(
+            update={"pages": [p if keeps(p) else p.model_copy(update={"segments": []}) for p in self.pages]}
+        )
 
 
 # ---------------------------------------------------------------------------------------------

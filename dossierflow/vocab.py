@@ -193,3 +193,9 @@ FLAG_CODE_SET: Final = frozenset(FLAG_CODES)
 
 STATUSES: Final = ("error", "integrity_review", "rejected", "returned", "needs_review", "accepted")
 OUTCOMES: Final = ("pass", "fail", "review", "not_applicable")
+
+# Document kinds that are attachments (certificates, letters): DUPLICATE_ATTACHMENT compares their
+# pages across dossiers, by image and by what the page says, so their text outlives slimming.
+ATTACHMENT_KINDS: Final = frozenset(
+    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof"}
+)

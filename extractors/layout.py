@@ -86,8 +86,9 @@ def upright(page: PageContent) -> PageContent:
         return page
     w, h = float(page.width_pt or 0), float(page.height_pt or 0)
     segs = [s.model_copy(update={"box": _turn_box(s.box, r, w, h)}) for s in page.segments]
+    ink = [_turn_box(b, r, w, h) for b in page.unread_ink]
     nw, nh = (h, w) if r in (90, 270) else (w, h)
-    return page.model_copy(update={"segments": segs, "width_pt": nw, "height_pt": nh})
+    return page.model_copy(update={"segments": segs, "unread_ink": ink, "width_pt": nw, "height_pt": nh})
 
 
 def stored_box(page: PageContent, box: BBox) -> BBox:

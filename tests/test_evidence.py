@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
+import pytest
+
 from dossierflow.models import Document, Evidence, FieldValue, PageContent, Segment, Source
 from extractors.evidence import extract_evidence, split_names
 
@@ -101,6 +103,50 @@ def test_ce_card_rows_seen_but_unread_are_named_never_dropped() -> None:
     total = one("ce_card", page([["继续教育审验卡"], head, grid(["2020", "30", "64", "94", "合格"], xs),
                                  grid(["合计", "30", "64", "94"], xs)]))
     assert total.unread_parts is None
+
+
+# What damage does to one row of a CE card's table, as OCR returns it: the year cell with a mark
+# stuck to it, a letter for a digit, lost, run into its hours; the row's figures lost or merged.
+_ROW_DAMAGE = {
+    "year with a trailing mark": lambda r: [r[0] + "·", *r[1:]],
+    "year with a dot": lambda r: [r[0] + ".", *r[1:]],
+    "year with a letter for a digit": lambda r: [r[0][:2] + "O" + r[0][3:], *r[1:]],
+    "year cell lost": lambda r: ["", *r[1:]],
+    "year run into its hours": lambda r: [r[0] + r[1], "", *r[2:]],
+    "hours lost": lambda r: [r[0], "", "", r[3], r[4]],
+    "figures run together": lambda r: [r[0], r[1] + r[2] + r[3], "", "", r[4]],
+    "verdict only": lambda r: ["", "", "", "", r[4]],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_ROW_DAMAGE))
+@pytest.mark.parametrize("damaged_year", ["2018", "2019", "2020"])
+def test_a_ce_year_whose_row_is_damaged_is_read_or_named_unread_never_silently_absent(damage: str,
+                                                                                       damaged_year: str) -> None:
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    rows = {"2018": ["2018", "36", "64", "100", "合格"], "2019": ["2019", "36", "64", "100", "合格"],
+            "2020": ["2020", "30", "72", "102", "合格"]}
+    rows[damaged_year] = _ROW_DAMAGE[damage](rows[damaged_year])
+    card = one("ce_card", page([["专业技术人员继续教育审验卡"], ["姓名：", "王秀英"],
+                                grid(["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], xs),
+                                *[grid(r, xs) for _, r in sorted(rows.items())],
+                                ["审验单位：包头市人力资源和社会保障局"], ["审验日期：2020年4月16日"]]))
+    unread = set(card.unread_parts or ())
+    for year in rows:
+        assert year in (card.hours or {}) or year in unread or "?" in unread, (year, card.hours, unread)
+    # The rows left whole are read, and no year is called unread that was read.
+    assert {y for y in rows if y != damaged_year} <= set(card.hours or {})
+    assert not unread & set(card.hours or {})
+
+
+def test_a_whole_ce_card_leaves_nothing_unread() -> None:
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    card = one("ce_card", page([["继续教育审验卡"], ["姓名：", "王秀英"],
+                                grid(["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], xs),
+                                grid(["2019", "36", "64", "100", "合格"], xs), grid(["2020", "30", "72", "102", "合格"], xs),
+                                grid(["合计", "66", "136", "202"], xs),
+                                ["审验单位：包头市人力资源和社会保障局"], ["审验日期：2020年4月16日"], ["（盖章）"], ["AR", "1t/"]]))
+    assert set(card.hours) == {"2019", "2020"} and card.unread_parts is None
 
 
 def test_material_list_items_carry_how_sure_each_name_is() -> None:

@@ -355,3 +355,73 @@ def test_the_rulebook_sets_the_cross_check_thresholds(tmp_path) -> None:
     strict.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(RulebookError, match="text_jacard"):
         load_rulebook(strict)
+
+
+_MISREADS = "小亅口日"  # what OCR makes of a damaged letter or digit in a number: a CJK character
+
+
+@pytest.mark.parametrize("position", range(len("2016-J-0282")))
+def test_a_reused_damaged_certificate_whose_number_ocr_misread_on_one_copy_is_still_a_duplicate(position: int) -> None:
+    number = "2016-J-0282"
+    if number[position] == "-":
+        pytest.skip("a separator is no character of the number")
+    misread = number[:position] + _MISREADS[position % len(_MISREADS)] + number[position + 1:]
+    # One scan reused by two dossiers, each copy damaged on its own (noise, angle, JPEG), the
+    # holder's name changed on the copy.
+    batch = {
+        "A0001": with_award_page("A0001", "郭丽", "郭丽", number, cert_hash("郭丽", number, seed=11, angle=0.6, quality=45)),
+        "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread,
+                                 cert_hash("尹妹玲", number, seed=12, angle=-0.8, quality=35)),
+    }
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"}, misread
+    assert "未能识别的字符" in found["A0002"][0].message and found["A0002"][0].related == ["A0001"]
+
+
+@pytest.mark.parametrize("position", [0, 3, 5, 8, 9])
+def test_two_certificates_of_one_template_are_no_duplicate_even_with_a_character_misread(position: int) -> None:
+    # Numbers one digit apart (the next certificate of the same award), one of them with a
+    # character OCR could not read elsewhere: what both read surely disagrees.
+    mine, theirs = "2016-J-0282", "2016-J-0283"
+    misread = theirs[:position] + "小" + theirs[position + 1:]
+    batch = {
+        "A0001": with_award_page("A0001", "郭丽", "郭丽", mine, cert_hash("郭丽", mine, seed=21, angle=0.5)),
+        "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread, cert_hash("尹妹玲", theirs, seed=22, angle=-0.5)),
+    }
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    # Two readings as far gone as three unread characters are not compared either.
+    gone = "2小1小-J-小282"
+    batch["A0002"] = with_award_page("A0002", "尹妹玲", "尹妹玲", gone, cert_hash("尹妹玲", mine, seed=22, angle=-0.5))
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+
+
+def _award_text(name: str, number: str) -> str:
+    return (f"获奖证书\n{name}同志：你参与完成的“老年社区获得性肺炎的临床特征分析项目”荣获2012年度包头市优秀\n"
+            f"工程勘察设计奖一等奖（第1完成人）。特发此证，以资鼓励。\n证书编号：{number}\n包头市住房和城乡建设局")
+
+
+@pytest.mark.parametrize("unsure", ["A0001", "A0002"])
+def test_a_reused_certificate_read_unsurely_is_found_in_the_slim_extractions_judging_gets(unsure: str) -> None:
+    # The run judges slim extractions (segments dropped to save memory). A damaged copy whose
+    # certificate evidence was read below the confidence floor has no number or holder: only
+    # its page text can say it is the same certificate, so attachment pages keep their text.
+    number = "2013-J-421"
+    pages = {"A0001": ("范丽秀", cert_hash("范丽秀", number, seed=31, angle=0.7, quality=40)),
+             "A0002": ("阎春", cert_hash("阎春", number, seed=32, angle=-0.9, quality=35))}
+    batch = {did: with_award_page(did, name, name, number, h, evidence=did != unsure, text=_award_text(name, number)).slim()
+             for did, (name, h) in pages.items()}
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"}
+    # Another certificate of the award (the next number) is no duplicate, read surely or not.
+    other = "2013-J-422"
+    batch["A0002"] = with_award_page("A0002", "阎春", "阎春", other, cert_hash("阎春", other, seed=32, angle=-0.9, quality=35),
+                                     evidence="A0002" != unsure, text=_award_text("阎春", other)).slim()
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+
+
+def test_slimming_keeps_the_text_of_attachment_pages_only() -> None:
+    ex = with_award_page("A0001", "范丽秀", "范丽秀", "2013-J-421", "0" * 16, text=_award_text("范丽秀", "2013-J-421"))
+    slim = ex.slim()
+    kept = {(p.file, p.page): bool(p.segments) for p in slim.pages}
+    assert kept[("A0001/scan.pdf", 7)] is True
+    assert not any(has for (f, n), has in kept.items() if (f, n) != ("A0001/scan.pdf", 7))

@@ -201,6 +201,14 @@ def test_a_ce_year_seen_on_the_card_but_unread_is_review_never_called_missing():
     assert run(_card_reading(hours=hours, part_confidence={"2020": 0.9}))["CE_CARD_VALID"].outcome == "fail"
 
 
+def test_a_ce_card_on_which_no_year_was_read_is_review_never_called_missing():
+    # The card is there and read reliably as a card, but not one of its rows was read: that is
+    # no evidence of which years it holds.
+    for hours in ({}, None):
+        f = run(_card_reading(hours=hours))["CE_CARD_VALID"]
+        assert f.outcome == "review" and f.sources, (hours, f)
+
+
 def test_a_listed_item_whose_name_was_read_unsurely_is_never_called_missing():
     def listing(conf: float) -> Dossier:
         d = Dossier()

@@ -58,42 +58,79 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
     for stored in pages:
         page = upright(stored)
         header: dict[str, tuple[float, float]] = {}
+        in_table = False  # between the header row and the first labelled line below it
         for ln in lines(page):
             texts = [nz.compact(s.text) for s in ln]
             joined = "".join(texts)
-            if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
-                for s, t in zip(ln, texts):
-                    kind = _header_kind(t)
-                    if kind is not None:
-                        header[kind] = (s.box[0], s.box[2])
-                    elif t and len(ln) > 2:
-                        header[f"other:{t}"] = (s.box[0], s.box[2])  # 合计, 审验结果: numbers there are not hours
+            if _LABEL_LINE.search(joined):
+                in_table = False
                 continue
-            year_seg = next((s for s, t in zip(ln, texts) if _YEAR_CELL.match(t)), None)
-            if year_seg is None:
+            read_before = len(card.cells)
+            if _read_line(card, stored, ln, texts, joined, header):
+                in_table = any(kind in header for kind in _HEADER_WORDS)
+                continue
+            if len(card.cells) == read_before and _row_unread(texts, joined, in_table):
+                # A row of the table that yielded no hours: its year cannot be called absent.
                 m = _YEAR_ANY.search(joined)
-                if not m or not ("公需" in joined or "专业" in joined or "学时" in joined):
-                    if header and _hours_row(texts):
-                        card.yearless_rows += 1
-                    continue
-                _row_words(card, stored, ln, m.group(1))
-                continue
-            year = _YEAR_CELL.match(nz.compact(year_seg.text)).group(1)  # type: ignore[union-attr]
-            if header:
-                card.years_seen.add(year)
-            nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
-            if header and nums:
-                columns = [(_column_of(s.box, header), s, t) for s, t in nums]
-                for kind, s, t in columns:
-                    if kind in ("public", "professional"):
-                        _put(card, stored, year, kind, s, t)
-                _public_by_sum(card, stored, year, columns)
-            elif "公需" in joined or "专业" in joined:
-                _row_words(card, stored, ln, year)
-            elif len(nums) >= 2:
-                _put(card, stored, year, "public", nums[0][0], nums[0][1])
-                _put(card, stored, year, "professional", nums[1][0], nums[1][1])
+                if m:
+                    card.years_seen.add(m.group(1))
+                else:
+                    card.yearless_rows += 1
     return card
+
+
+# A labelled line of the card (审验单位：…, 审验日期：…): the table has ended above it.
+_LABEL_LINE = re.compile(r"(审验|审核|验证|发证)(单位|日期|时间|机构)|(日期|单位|姓名|职务)[:：]|盖章|签章")
+_TOTAL_ROW = re.compile(r"^(合计|总计|小计)")
+
+
+def _row_unread(texts: list[str], joined: str, in_table: bool) -> bool:
+    """Whether a line that gave no hours is a row of the table all the same. Below the header,
+    any line carrying a figure or a verdict (合格) is one; where no header was read, a line with a
+    year and a figure, or two figures and no words, is one."""
+    cells = [t for t in texts if t]
+    if not cells or _TOTAL_ROW.match(cells[0]):
+        return False
+    if in_table:
+        return bool(re.search(r"\d", joined)) or "合格" in joined
+    figures = [t for t in cells if _HOURS.fullmatch(t)]
+    return bool(_YEAR_ANY.search(joined) and figures) or _hours_row(texts)
+
+
+def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list[str], joined: str,
+               header: dict[str, tuple[float, float]]) -> bool:
+    """Hours from one line: a header row fills `header` (True), a year's row fills `card`."""
+    if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
+        for s, t in zip(ln, texts):
+            kind = _header_kind(t)
+            if kind is not None:
+                header[kind] = (s.box[0], s.box[2])
+            elif t and len(ln) > 2:
+                header[f"other:{t}"] = (s.box[0], s.box[2])  # 合计, 审验结果: numbers there are not hours
+        return True
+    year_seg = next((s for s, t in zip(ln, texts) if _YEAR_CELL.match(t)), None)
+    if year_seg is None:
+        m = _YEAR_ANY.search(joined)
+        if not m or not ("公需" in joined or "专业" in joined or "学时" in joined):
+            return False
+        _row_words(card, stored, ln, m.group(1))
+        return False
+    year = _YEAR_CELL.match(nz.compact(year_seg.text)).group(1)  # type: ignore[union-attr]
+    if header:
+        card.years_seen.add(year)
+    nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
+    if header and nums:
+        columns = [(_column_of(s.box, header), s, t) for s, t in nums]
+        for kind, s, t in columns:
+            if kind in ("public", "professional"):
+                _put(card, stored, year, kind, s, t)
+        _public_by_sum(card, stored, year, columns)
+    elif "公需" in joined or "专业" in joined:
+        _row_words(card, stored, ln, year)
+    elif len(nums) >= 2:
+        _put(card, stored, year, "public", nums[0][0], nums[0][1])
+        _put(card, stored, year, "professional", nums[1][0], nums[1][1])
+    return False
 
 
 def _hours_row(texts: list[str]) -> bool:

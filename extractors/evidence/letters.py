@@ -23,7 +23,7 @@ from extractors.evidence.common import (
     signer_unit,
     snap_name,
 )
-from extractors.layout import DocView, below, right_of
+from extractors.layout import DocView, TextLine, below, right_of
 
 
 def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
@@ -133,6 +133,31 @@ def _runner_up_is(segs: tuple[Segment, ...], applicant: str) -> bool:
     return False
 
 
+SIGNATURE_LINES_BELOW = 2.5  # a signature written under its label reaches this many label heights down
+
+
+def _ink_where_signed(ln: TextLine) -> bool:
+    """Ink no word accounts for where the signature goes: after the label on its line, or just
+    under it (a name written below 承诺人（签名）). OCR returns nothing for much handwriting."""
+    box = ln.box
+    if box is None or not ln.page.unread_ink:
+        return False
+    x0, y0, x1, y1 = box
+    height = max(1.0, y1 - y0)
+    top, bottom = y0 - 0.5 * height, y1 + SIGNATURE_LINES_BELOW * height
+    # Ink inside another line that was read (a character of the date below) is that line's.
+    others = [s.box for s in ln.page.segments if s not in ln.segs]
+    return any(
+        b[3] > top and b[1] < bottom and b[2] > x0 and not any(_inside(b, o) for o in others)
+        for b in ln.page.unread_ink
+    )
+
+
+def _inside(inner: tuple, outer: tuple) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
 def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
     """Signed means something is written after 承诺人（签名）; `signer` only when it reads as a name."""
     for ln in view.lines:
@@ -150,7 +175,9 @@ def read_pledge(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> 
                 rest = nz.compact(nb.text)
                 anchor = view.found(rest, page, nb)
         rest = rest.strip(" :：_")
-        signed = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
+        signed: Optional[bool] = bool(re.sub(r"[\s_\-—.·,，。:：|]", "", rest))
+        if not signed and _ink_where_signed(ln):
+            signed = None  # written there, not read: neither signed nor unsigned is known
         name = _name_chars(rest)
         applicant = applicant_of(fields)
         signer = snap_name(name, applicant) if 2 <= len(name) <= 6 and len(name) >= len(rest) - 1 else None

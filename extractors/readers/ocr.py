@@ -14,7 +14,8 @@ from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
 from extractors.readers.name_reread import reread_label_values
 from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of, segments_of
-from extractors.readers.preprocess import Prepared, half_turn, prepare
+from extractors.readers.preprocess import Prepared, half_turn, map_box, prepare
+from extractors.readers.unread_ink import unread_ink
 from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
@@ -30,6 +31,8 @@ class OcrPage:
     rotation: int
     skew: float
     dpi: int
+    # Boxes (original pixels) of ink no read word accounts for (unread_ink.unread_ink).
+    unread_ink: tuple[tuple[float, float, float, float], ...] = ()
 
 
 def _mean_conf(words: list[Word]) -> float:
@@ -72,7 +75,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
     all_words = [w for r in regions for w in r.words]
     conf = _mean_conf(all_words)
     segments = segments_of(regions, prep)
-    return OcrPage(segments, round(conf, 4) if all_words else None, prep.rotation, prep.skew, prep.dpi)
+    ink = tuple(map_box(prep.to_original, box) for box in unread_ink(regions, prep))
+    return OcrPage(segments, round(conf, 4) if all_words else None, prep.rotation, prep.skew, prep.dpi, ink)
 
 
 RETRY_CONF = 0.75  # regions read less confidently than this get a second, isolated look

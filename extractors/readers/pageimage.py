@@ -84,6 +84,11 @@ def ocr_page(
         )
         for s in result.segments
     ]
+    unread = [
+        (round(max(0.0, x0 * sx), 2), round(max(0.0, y0 * sy), 2), round(min(width_pt, x1 * sx), 2),
+         round(min(height_pt, y1 * sy), 2))
+        for x0, y0, x1, y1 in result.unread_ink
+    ]
     return PageContent(
         file=file,
         page=page,
@@ -91,6 +96,7 @@ def ocr_page(
         width_pt=round(width_pt, 2),
         height_pt=round(height_pt, 2),
         segments=segments,
+        unread_ink=unread,
         ocr_confidence=result.confidence,
         rotation=result.rotation,
         skew=result.skew,

@@ -45,6 +45,33 @@ def norm_number(n: Optional[str]) -> Optional[str]:
     return s if len(s) >= MIN_NUMBER_CHARS else None
 
 
+_NUMBER_SEPARATORS = re.compile(r"[\s\-－—–_/.·:：、,，()（）]+")
+_NUMBER_CHAR = re.compile(r"[0-9A-Z]")
+MAX_UNREAD_CHARS = 2  # more unread characters than this and a reading is too far gone to compare
+
+
+def number_reading(n: Optional[str]) -> Optional[str]:
+    """A certificate number as read: separators removed, upper-cased, every other character kept.
+    norm_number drops what is not a letter or digit, which makes two readings of one number
+    differ in length when OCR read a damaged character as a CJK one (2016-小-282)."""
+    if not n:
+        return None
+    s = _NUMBER_SEPARATORS.sub("", n).upper()
+    return s if len(_NUMBER_CHAR.findall(s)) >= MIN_NUMBER_CHARS else None
+
+
+def numbers_may_agree(a: Optional[str], b: Optional[str]) -> bool:
+    """Two readings of a number (number_reading) that differ only where one of them holds a
+    character no number is printed with (OCR could not read it): what both read as letters and
+    digits agrees, character for character, and the unread ones are few."""
+    if not a or not b or len(a) != len(b) or a == b:
+        return False
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(differ) > MAX_UNREAD_CHARS:
+        return False
+    return all(not (_NUMBER_CHAR.fullmatch(x) and _NUMBER_CHAR.fullmatch(y)) for x, y in differ)
+
+
 # A forged date is made to look plausible; a date read from a scan years past the day the batch is
 # processed (二〇一三 read as 2043) is a misreading: such an item's date is not known.
 OCR_FUTURE_YEARS = 2

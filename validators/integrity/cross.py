@@ -17,7 +17,7 @@ import numpy as np
 
 from dossierflow.models import Flag, Source
 from dossierflow.privacy import mask_id
-from validators.integrity.common import flag, norm_name
+from validators.integrity.common import flag, norm_name, numbers_may_agree
 from validators.integrity.fingerprint import DossierPrint, PageSig, PaperClaim
 from validators.integrity.single import KIND_CN
 
@@ -137,6 +137,9 @@ def _content_match(a: PageSig, b: PageSig, th: CrossThresholds, namesakes: bool 
         return "同一文件的同一页"
     if a.number and b.number:
         if a.number != b.number:
+            if numbers_may_agree(a.number_read, b.number_read):
+                return (f"证书编号读作 {a.number_read} 与 {b.number_read}，"
+                        "仅未能识别的字符不同，其余逐字一致，请核对是否为同一证书")
             return None
         if a.kind in TEAM_KINDS and a.holder != b.holder and None not in (a.holder_rank, b.holder_rank) and a.holder_rank != b.holder_rank:
             return None  # one project number on each winner's own certificate, different places
@@ -196,8 +199,11 @@ def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPri
             dist = np.unpackbits(np.bitwise_xor(mat, mat[row]), axis=1).sum(axis=1) / bits
             mine_no, theirs_no = number_id[i], number_id[idx]
             different = (mine_no >= 0) & (theirs_no >= 0) & (theirs_no != mine_no)
-            for col in np.nonzero((dist <= th.image_distance) & ~different)[0]:
+            for col in np.nonzero(dist <= th.image_distance)[0]:
                 j = idx[int(col)]
+                # A number that differs only where OCR could not read it is no second certificate.
+                if different[col] and not numbers_may_agree(pages[i].number_read, pages[j].number_read):
+                    continue
                 other = owners[j]
                 if other is mine or same_person(mine, other):
                     continue

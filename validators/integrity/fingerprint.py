@@ -12,16 +12,14 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
-from validators.integrity.common import MIN_CONFIDENCE, norm_name, norm_number
+from dossierflow.vocab import ATTACHMENT_KINDS
+from validators.integrity.common import MIN_CONFIDENCE, norm_name, norm_number, number_reading
 from validators.integrity.textsim import shingles
 
-# Pages whose kind is an attachment: forms share their printed layout by design and are skipped.
-# Journal pages are left out: co-authors, and authors in one issue, legitimately hand in the same
-# printed pages; one paper claimed twice is SHARED_PAPER's business. Portrait photos are left out:
-# a head on a white background hashes alike for everyone.
-ATTACHMENT_KINDS = frozenset(
-    {"diploma", "degree", "title_cert", "skill_cert", "award", "honor", "patent", "exam_cert", "employment", "covid_proof"}
-)
+# Pages compared are attachments' (dossierflow.vocab.ATTACHMENT_KINDS): forms share their printed
+# layout by design and are skipped. Journal pages are left out: co-authors, and authors in one
+# issue, legitimately hand in the same printed pages; one paper claimed twice is SHARED_PAPER's
+# business. Portrait photos are left out: a head on a white background hashes alike for everyone.
 TEXT_KINDS = ("work_summary", "paper")
 MIN_TITLE_CHARS = 6
 _TOKEN = re.compile(r"[A-Z0-9]{6,}")
@@ -52,6 +50,8 @@ class PageSig(Strict):
     image_hash: str
     file_sha256: Optional[str] = None
     number: Optional[str] = None
+    # The number as read, a character OCR could not read kept as "?" (common.number_reading).
+    number_read: Optional[str] = None
     holder: Optional[str] = None
     holder_rank: Optional[int] = None  # awards: the holder's place among the winners
     named: list[str] = Field(default_factory=list)  # every person the certificate names (team awards)
@@ -150,7 +150,8 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         if kind not in ATTACHMENT_KINDS or page.image_is_photo:
             continue
         on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
-        number = next((norm_number(e.number) for e in on_page if norm_number(e.number)), None)
+        raw_number = next((e.number for e in on_page if norm_number(e.number)), None)
+        number = norm_number(raw_number)
         holder = next((norm_name(e.holder) for e in on_page if e.holder), None)
         named = sorted({n for e in on_page for n in _names(e)})
         holder_rank = next((e.holder_rank for e in on_page if e.holder_rank is not None), None)
@@ -161,6 +162,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
                 image_hash=page.image_hash.lower(),
                 file_sha256=shas.get(page.file),
                 number=number,
+                number_read=number_reading(raw_number),
                 holder=holder,
                 holder_rank=holder_rank,
                 named=named,

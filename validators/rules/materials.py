@@ -363,6 +363,9 @@ def _ce_card_check(f: Facts, p: CeCardParams) -> RuleResult:
             hours.setdefault(str(year), {}).update(h)
     absent_years = [str(y) for y in p.years_required if str(y) not in hours]
     card_src = ev_sources(on_time)
+    if not hours:
+        # A card on which no year's row was read says nothing of which years it holds.
+        return review("继续教育审验卡上未能识别出任何年度的学时记录，需人工核对", card_src)
     if absent_years:
         return absent_parts(f, "继续教育审验卡缺少" + "、".join(absent_years) + "年度的审验记录", absent_years,
                             on_time, "年度", card_src)
