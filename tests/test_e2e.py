@@ -137,27 +137,16 @@ def test_rerun_reuses_and_a_changed_file_is_read_again(
     assert [k for k, v in third.items() if not v["stats"]["reused"]] == ["A0002"]
 
 
-def test_audit_rederives_and_catches_an_altered_result(
+def test_audit_of_scans_rederives_the_same_results(
     batch: tuple[Path, BatchTruth], first_run: Path, tmp_path: Path
 ) -> None:
+    # The spot check reads the whole batch again (batch-level rules need it), so one audit of the
+    # scanned batch is what this file affords: reading by OCR must come out the same twice.
+    # Tampering is caught in tests/test_spot_check.py on a Word batch.
     root, _ = batch
     out = tmp_path / "out"
     shutil.copytree(first_run, out)
     ok = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db", "--auditor", "审计员甲")
     assert "不一致" not in ok.stderr
     report = json.loads(next((out / "audits").glob("audit-*-seed4-size2.json")).read_text(encoding="utf-8"))
-    assert report["ok"] and len(report["sampled"]) == 2
-
-    # Alter one stored result the audit will sample: it must be caught and exit non-zero.
-    victim = report["sampled"][0]
-    lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    altered = []
-    for line in lines:
-        row = json.loads(line)
-        if row["dossier_id"] == victim:
-            row["fields"]["name"]["value"] = "张冒名"
-        altered.append(json.dumps(row, ensure_ascii=False))
-    (out / "results.jsonl").write_text("\n".join(altered) + "\n", encoding="utf-8")
-    bad = run_dossier("audit", "run", str(out), "--batch", str(root), "--seed", "4", "--size", "2", "--no-db", "--auditor", "审计员甲", check=False)
-    assert bad.returncode == 6
-    assert "张冒名" in bad.stderr and victim in bad.stderr
+    assert report["ok"] and len(report["sampled"]) == 2 and not report["batch_differences"]
