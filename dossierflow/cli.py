@@ -130,7 +130,7 @@ def sample(
     from fixtures.generate import generate_batch
 
     truth = generate_batch(folder, n=n, seed=seed, scenarios=scenarios)
-    err.print(f"{len(truth.dossiers)} dossiers in {folder}; truth beside it: {folder.parent / (folder.name + '.truth.json')}")
+    err.print(f"已在 {folder} 生成 {len(truth.dossiers)} 份示例档案；真值文件：{folder.parent / (folder.name + '.truth.json')}")
 
 
 def _parse_date(date: Optional[str]) -> Optional[dt.date]:
