@@ -24,7 +24,7 @@ from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.report_crops import write_crops
 from dossierflow.results import result_line
 from dossierflow.roster import write_roster
-from dossierflow.verdict_reasons import split_reasons
+from dossierflow.verdict_reasons import failed_rules, split_reasons
 from dossierflow.vocab import STATUSES
 from validators.rulebook import load_rulebook
 
@@ -176,7 +176,7 @@ def write_outputs(
                 "applied_title": (f.get("applied_title") or {}).get("value") or "",
                 "status": line["status"],
                 "status_label": STATUS_LABELS.get(line["status"], line["status"]),
-                "failed": [(rule_names.get(x["rule"], x["rule"]), x["rule"]) for x in line["findings"] if x["outcome"] == "fail"],
+                "failed": [(rule_names.get(x["rule"], x["rule"]), x["rule"]) for x in failed_rules(line, specs)],
                 "flags": [(FLAG_LABELS.get(x["code"], x["code"]), x["code"]) for x in line["flags"]],
                 "message": mask_ids_in_text(line.get("message") or ""),
             }

@@ -58,3 +58,10 @@ def split_reasons(line: dict, rule_specs: dict) -> Reasons:
         else:
             out.other.append(finding)
     return out
+
+
+def failed_rules(line: dict, rule_specs: dict) -> list[dict]:
+    """The failed findings that count against the dossier (the batch table's 未通过的规则):
+    a warning's fail never changes a status, so it is left to the dossier's own report (提示)."""
+    return [f for f in line.get("findings", [])
+            if f.get("outcome") == "fail" and weight_of(rule_specs.get(f.get("rule"))) != "warning"]

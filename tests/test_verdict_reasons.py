@@ -81,3 +81,10 @@ def test_an_accepted_dossier_with_a_warning_has_no_reasons_only_a_hint():
     assert "结论理由" not in report
     assert '<p class="other">' not in report
     assert re.search(r'<p class="hint"><b>提示</b>.*SUBMISSION_DEADLINE', report, flags=re.S)
+
+
+def test_the_batch_table_lists_failed_rules_without_warnings() -> None:
+    from dossierflow.verdict_reasons import failed_rules
+
+    line = {"status": "returned", "findings": FINDINGS}
+    assert _rules(failed_rules(line, SPECS)) == ["PLEDGE_SIGNED", "SENIORITY", "POST_QUOTA"]
