@@ -20,21 +20,18 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from dossierflow.audit_sample import SizeSpec, Stratum, draw, sampled_ids
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
-from dossierflow.corrections import described
+from dossierflow.corrections import HumanDecisions, decisions_for, described
 from dossierflow.errors import UsageError
 from dossierflow.ingest import open_batch
 from dossierflow.labels import FIELD_LABELS, OUTCOME_LABELS
 from dossierflow.pipeline import extract_or_reuse, judge_batch
 from dossierflow.privacy import mask_ids_in_text
 from dossierflow.results import result_line
-
-if TYPE_CHECKING:
-    from dossierflow.corrections import HumanDecisions
 
 
 @dataclass
@@ -169,8 +166,6 @@ def human_decisions(store: object | None, batch_id: Optional[str]) -> Optional["
     """The reviewers' corrections and settlements of the batch, as recorded (None: no database)."""
     if store is None or not batch_id:
         return None
-    from dossierflow.corrections import decisions_for
-
     return decisions_for(store, batch_id)  # type: ignore[arg-type]
 
 
