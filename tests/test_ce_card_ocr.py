@@ -7,15 +7,13 @@ Tesseract; CE_CARD_VALID is then judged on what was read.
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Document
 from extractors.evidence import extract_evidence
 from extractors.readers.pageimage import ocr_page
+from tests.scanned import as_scanned
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 DPI = 200
@@ -48,13 +46,7 @@ def card_scan(marred: str, how: str, seed: int) -> Image.Image:
         d.line((x, top, x, top + (len(ROWS) + 1) * row_h), fill=0, width=3)
     d.text((150, top + 4 * row_h + 60), "审验单位：包头市人力资源和社会保障局", font=body, fill=0)
     d.text((150, top + 4 * row_h + 120), "审验日期：2020年4月16日", font=body, fill=0)
-    rng = np.random.default_rng(seed)
-    noisy = np.asarray(img.filter(ImageFilter.GaussianBlur(0.7))).astype(np.float32) + rng.normal(0, 14, (H, W))
-    img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).rotate(0.5, fillcolor=255, resample=Image.BILINEAR)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=50)
-    buf.seek(0)
-    return Image.open(buf).convert("L")
+    return as_scanned(img, seed, blur=0.7, angle=0.5)
 
 
 def card_reading(img: Image.Image):

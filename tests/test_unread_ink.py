@@ -7,16 +7,16 @@ the real OCR path; an unsigned page is the same page without the strokes.
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Document
 from extractors.evidence import extract_evidence
 from extractors.readers.pageimage import ocr_page
+from tests.scanned import as_scanned
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 DPI = 200
@@ -51,13 +51,7 @@ def pledge_scan(signed: bool, below: bool, seed: int, ink: int = 110) -> Image.I
     d.text((900, 960), "2020年5月21日", font=body, fill=0)
     if signed:
         scrawl(d, 960 if below else 1200, 860 if below else 780, seed, ink)
-    rng = np.random.default_rng(seed)
-    noisy = np.asarray(img.filter(ImageFilter.GaussianBlur(0.8))).astype(np.float32) + rng.normal(0, 14, (H, W))
-    img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).rotate(0.6, fillcolor=255, resample=Image.BILINEAR)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=50)
-    buf.seek(0)
-    return Image.open(buf).convert("L")
+    return as_scanned(img, seed, blur=0.8, angle=0.6)
 
 
 def pledge_reading(img: Image.Image):
