@@ -23,6 +23,7 @@ from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
 from extractors.readers import PageRange, read_file
 from extractors.readers.isolate import read_file_isolated
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.version import extractor_version
 
 # Hashed from extraction's own files (extractors/version.py): any change to them means cached
@@ -48,13 +49,13 @@ def _kind_from_suffix(rel: str) -> str:
 
 
 def isolated_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
-    read = read_file_isolated(f.path, f.rel, limits, pages)
+    read = read_file_isolated(f.path, f.rel, limits, pages, FIELD_REREAD_POLICY)
     return read.info, read.pages
 
 
 def in_process_reader(f: InputFile, limits: Limits, pages: PageRange = None) -> tuple[FileInfo, list[PageContent]]:
     """For tests and debugging: same as isolated_reader but without the subprocess."""
-    read = read_file(f.path, f.rel, limits, pages)
+    read = read_file(f.path, f.rel, limits, pages, FIELD_REREAD_POLICY)
     return read.info, read.pages
 
 

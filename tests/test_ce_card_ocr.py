@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Document
 from extractors.evidence import extract_evidence
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.pageimage import ocr_page
 from tests.scanned import as_scanned
 
@@ -50,7 +51,7 @@ def card_scan(marred: str, how: str, seed: int) -> Image.Image:
 
 
 def card_reading(img: Image.Image):
-    page = ocr_page(img, DPI, "A1/审验卡.jpg", None, W * PT, H * PT)
+    page = ocr_page(img, DPI, "A1/审验卡.jpg", None, W * PT, H * PT, policy=FIELD_REREAD_POLICY)
     (ev,) = extract_evidence([page], [Document(kind="ce_card", file=page.file, pages=[1], confidence=1.0)], {})
     return ev
 

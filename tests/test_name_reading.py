@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers import name_reread as nr
+from extractors.readers import reread as rr
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol, ink_rows
 from extractors.readers.ocr_layout import Region, Word, segments_of
 from extractors.readers.preprocess import CellBox, Prepared
@@ -219,7 +220,7 @@ def test_a_masthead_issn_is_put_right_from_the_second_readings_digits() -> None:
     second = "ISSV 1000-7059 CV 11-2067/TF"
     probs = [0.2 if ch in "VF" else 0.99 for ch in second]
     out = nr.reread_label_values(regions, _page([]), FakeRecognizer(second, probs))
-    assert nr.region_text(out[0]) == "ISSN 1000-7059 CN 11-2067/TE" and out[0].words[0].conf >= nr.MIN_ACCEPT
+    assert nr.region_text(out[0]) == "ISSN 1000-7059 CN 11-2067/TE" and out[0].words[0].conf >= rr.MIN_ACCEPT
     # Another number altogether (two digits apart) is not a misread digit: the lead stands.
     other = "ISSV 1000-7067 CV 11-2067/TF"  # a valid ISSN too
     out = nr.reread_label_values(regions, _page([]), FakeRecognizer(other, probs))
@@ -591,7 +592,7 @@ def test_readings_are_judged_by_their_weakest_part() -> None:
     # weakest word (僵, 0.3) is below it: the second reading wins.
     words = [_word("承诺人（签名）：", (20, 200, 180, 230), 0.93), _word("常", (190, 200, 220, 230), 0.9), _word("僵", (225, 200, 255, 230), 0.3)]
     region = Region(None, words)
-    kept = nr.decide(region, LineReading("承诺人（签名）：常鑫", tuple(Symbol(c, 0.71 if c == "鑫" else 0.99) for c in "承诺人（签名）：常鑫")), "承诺人签名")
+    kept = rr.decide(region, LineReading("承诺人（签名）：常鑫", tuple(Symbol(c, 0.71 if c == "鑫" else 0.99) for c in "承诺人（签名）：常鑫")), "承诺人签名")
     assert kept == ("承诺人（签名）：常鑫", 0.71)
 
 
@@ -646,7 +647,7 @@ def test_punctuation_does_not_decide_how_sure_a_reading_is() -> None:
     assert reading.conf == pytest.approx(0.76)
     words = [_word("姓名", (0, 0, 40, 20), 0.93), _word(":", (40, 0, 45, 20), 0.2), _word("修", (50, 0, 70, 20), 0.63),
              _word("爱月", (70, 0, 110, 20), 0.93)]
-    assert nr.decide(Region(None, words), reading, "姓名") == ("姓名：侯爱月", 0.76)
+    assert rr.decide(Region(None, words), reading, "姓名") == ("姓名：侯爱月", 0.76)
 
 
 def test_pledge_signature_with_a_stray_stroke_glyph_is_the_applicants() -> None:
@@ -959,20 +960,20 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     # dropped 鑫 outright and is sure of the other two.
     tess = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.9), _word("伟", (252, 20, 292, 50), 0.0), _word("峰", (294, 20, 334, 50), 0.0)])
     dropped = LineReading("董峰", (Symbol("董", 0.998), Symbol("峰", 0.995)))
-    assert nr.decide(tess, dropped, None) is None
+    assert rr.decide(tess, dropped, None) is None
     # Tesseract's re-read boxed 董 over all three glyphs: 伪 inside that box is still a glyph.
     retried = Region(VALUE, [_word("董", (631, 469, 776, 516), 0.9), _word("伪", (699, 465, 740, 537), 0.01),
                              _word("峰", (739, 465, 780, 537), 0.0)])
-    assert nr.decide(retried, dropped, None) is None
+    assert rr.decide(retried, dropped, None) is None
     # Where the second engine's blank only just won over 鑫 between the two, 鑫 is the glyph.
     from extractors.readers.linerec import Dropped
 
     left_out = LineReading("董峰", dropped.symbols, (Dropped(1, Symbol("鑫", 0.73, (("鱻", 0.12),))),))
-    assert nr.decide(tess, left_out, None) == ("董鑫峰", 0.73)
-    assert nr.decide(retried, left_out, None) == ("董鑫峰", 0.73)
+    assert rr.decide(tess, left_out, None) == ("董鑫峰", 0.73)
+    assert rr.decide(retried, left_out, None) == ("董鑫峰", 0.73)
     # Put back, it must fill the glyph Tesseract saw, not add one Tesseract did not see.
     two = Region(VALUE, [_word("董", (210, 20, 250, 50), 0.3), _word("峰", (294, 20, 334, 50), 0.3)])
-    assert nr.decide(two, left_out, None) == ("董 峰", 0.9965)
+    assert rr.decide(two, left_out, None) == ("董 峰", 0.9965)
     # Three glyphs of ink under four characters Tesseract read (曹 boxed as 上 and half of 曹,
     # the boxes shifted): Tesseract cut a glyph in two, the second engine dropped nothing.
     image = np.full((100, 700), 255, np.uint8)
@@ -981,21 +982,21 @@ def test_a_second_reading_that_drops_a_glyph_tesseract_saw_is_not_taken() -> Non
     split = Region(VALUE, [_word("上", (437, 20, 461, 60), 0.29), _word("曹", (487, 20, 510, 60), 0.78),
                            _word("素", (509, 14, 554, 64), 0.93), _word("春", (553, 20, 582, 60), 0.93)])
     three = LineReading("曹素春", (Symbol("曹", 0.999), Symbol("素", 0.999), Symbol("春", 0.999)))
-    assert nr.decide(split, three, None) is None  # without the page, Tesseract's boxes are believed
-    assert nr.decide(split, three, None, image) == ("曹素春", 0.9998)  # 曹 read alike at 0.78
+    assert rr.decide(split, three, None) is None  # without the page, Tesseract's boxes are believed
+    assert rr.decide(split, three, None, image) == ("曹素春", 0.9998)  # 曹 read alike at 0.78
     four = np.full((100, 700), 255, np.uint8)  # four glyphs of ink: one was dropped
     for x0, x1 in ((437, 460), (487, 508), (512, 552), (556, 582)):
         four[20:60, x0:x1] = 0
-    assert nr.decide(split, three, None, four) is None
+    assert rr.decide(split, three, None, four) is None
     # A stray stroke Tesseract read as a small 一 is not a character the second engine lost.
     stray = Region(VALUE, [_word("阁云梅", (210, 20, 330, 50), 0.5), _word("一", (335, 33, 345, 37), 0.3)])
     fixed = LineReading("阎云梅", (Symbol("阎", 0.97), Symbol("云", 0.99), Symbol("梅", 0.99)))
-    assert nr.decide(stray, fixed, None) == ("阎云梅", 0.97)
+    assert rr.decide(stray, fixed, None) == ("阎云梅", 0.97)
     # Nor is the left part of 额 read as 人 in a box overlapping 额's own (额尔敦 → 人额尔敦).
     twice = Region(None, [_word("人", (614, 19, 670, 77), 0.89), _word("额", (649, 2, 717, 91), 0.36),
                           _word("尔", (694, 6, 826, 74), 0.74), _word("敦", (783, 2, 828, 91), 0.79)])
     whole = LineReading("额尔敦", (Symbol("额", 0.999), Symbol("尔", 0.999), Symbol("敦", 0.999)))
-    assert nr.decide(twice, whole, None) == ("额尔敦", 0.9994)  # 额 read alike at 0.36
+    assert rr.decide(twice, whole, None) == ("额尔敦", 0.9994)  # 额 read alike at 0.36
 
 
 def test_a_character_half_taken_for_paper_is_sure_where_tesseract_boxed_a_glyph() -> None:
@@ -1004,11 +1005,11 @@ def test_a_character_half_taken_for_paper_is_sure_where_tesseract_boxed_a_glyph(
     # 0.485 of the 0.627 left to characters.
     tess = Region(None, [_word("能访", (210, 20, 290, 50), 0.46)])
     reading = LineReading("熊鑫", (Symbol("熊", 0.938, (("紫", 0.04),), 0.006), Symbol("鑫", 0.485, (("蠢", 0.05),), 0.373)))
-    text, conf = nr.decide(tess, reading, None)
+    text, conf = rr.decide(tess, reading, None)
     assert text == "熊鑫" and conf == pytest.approx(0.485 / 0.627, abs=0.01)
     # Where the counts differ the blank's share stands (a character may be missing or extra).
     three = Region(None, [_word("能访人", (210, 20, 330, 50), 0.46)])
-    assert nr.decide(three, reading, None) is None
+    assert rr.decide(three, reading, None) is None
 
 
 def test_a_glyph_tesseract_cut_in_two_is_no_glyph_the_second_engine_dropped() -> None:
@@ -1018,17 +1019,17 @@ def test_a_glyph_tesseract_cut_in_two_is_no_glyph_the_second_engine_dropped() ->
              _word("钱", (1601, 776, 1622, 803), 0.05), _word("永", (1615, 746, 1663, 810), 0.91),
              _word("平", (1676, 741, 1734, 805), 0.85)]
     second = "承诺人签名：钱永平"
-    kept = nr.decide(Region(None, words), LineReading(second, tuple(Symbol(c, 0.9885) for c in second)), "承诺人签名")
+    kept = rr.decide(Region(None, words), LineReading(second, tuple(Symbol(c, 0.9885) for c in second)), "承诺人签名")
     assert kept == (second, 0.9891)  # each character as sure as either engine being right
 
 
 def test_a_signature_tesseract_read_twice_once_wrong_goes_with_the_line_read_again() -> None:
     crops = [((1226, 759, 1827, 850), "承诺人（签名）：吕凤洁")]
     twice = Region(None, [_word("马凤洁", (1623, 762, 1827, 834), 0.75)])
-    assert nr._fragment_within(twice, crops)
+    assert rr._fragment_within(twice, crops)
     # Other sure words in the crop's corner that the reading does not hold stay.
     other = Region(None, [_word("王小明", (1623, 762, 1827, 834), 0.75)])
-    assert not nr._fragment_within(other, crops)
+    assert not rr._fragment_within(other, crops)
 
 
 def test_a_date_whose_year_unit_was_read_as_other_glyphs_is_read_again() -> None:
@@ -1067,13 +1068,13 @@ def test_a_reading_is_no_surer_than_that_no_character_was_left_out() -> None:
     reading = LineReading(text, tuple(Symbol(c, 0.98) for c in text), (Dropped(3, Symbol("程", 0.78), 0.42),))
     assert reading.conf == pytest.approx(0.58)
     one = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("风", (455, 399, 481, 501), 0.78)])
-    assert nr.decide(one, reading, "姓名") is None
+    assert rr.decide(one, reading, "姓名") is None
     # Where Tesseract boxed a glyph at every place of the reading with 程 put back (姓名 程 风),
     # the filled reading is taken: 程 as both engines read it (fresh seed 385: 承诺人等名萧萍兵
     # against 承诺人签名：萧萍 with 眞 left out, which no subsequence test could match).
     tess = Region(None, [_word("姓名", (268, 435, 482, 476), 0.92), _word("程", (417, 399, 456, 501), 0.87),
                          _word("风", (455, 399, 481, 501), 0.78)])
-    kept = nr.decide(tess, reading, "姓名")
+    kept = rr.decide(tess, reading, "姓名")
     assert kept is not None and kept[0] == "姓名：程凤" and kept[1] > 0.9
 
 

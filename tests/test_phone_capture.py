@@ -16,6 +16,7 @@ from PIL import Image
 
 from extractors.readers import capture
 from extractors.readers.capture import correct_capture, paper_field
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.pageimage import ocr_page
 from extractors.readers.tones import has_red_ink
 from fixtures.phone import NEWS_LINES, NEWSPAPER, PhoneLook, photograph
@@ -111,7 +112,7 @@ def _photographed_form() -> Image.Image:
 
 
 def _values_read(image: Image.Image) -> list[str]:
-    page = ocr_page(image, 150, "form.pdf", 1, 595.3, 841.9)
+    page = ocr_page(image, 150, "form.pdf", 1, 595.3, 841.9, policy=FIELD_REREAD_POLICY)
     text = "".join(s.text for s in page.segments).replace(" ", "")
     return [v for _, v in FORM_VALUES if v in text]
 
@@ -139,7 +140,7 @@ def test_print_beside_a_photographed_page_is_not_read(monkeypatch: pytest.Monkey
     news_only = set().union(*(pairs(line) for line in NEWS_LINES)) - pairs(form_text)
 
     def read() -> tuple[str, int]:
-        page = ocr_page(shot.image, look.dpi, "form.pdf", 1, w * 72 / look.dpi, h * 72 / look.dpi)
+        page = ocr_page(shot.image, look.dpi, "form.pdf", 1, w * 72 / look.dpi, h * 72 / look.dpi, policy=FIELD_REREAD_POLICY)
         outside = sum(1 for s in page.segments if pairs(s.text.replace(" ", "")) & news_only)
         return "".join(s.text for s in page.segments).replace(" ", ""), outside
 

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers import ocr, preprocess, seals
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.tones import has_red_ink, to_grey
 from fixtures.render_pdf import render_pdf
 from fixtures.render_scan import ScanLook, scan
@@ -56,7 +57,7 @@ def test_a_greyscale_seal_is_found_and_whitened_and_the_print_under_it_kept(seed
 
 
 def _read(page: np.ndarray, dpi: int) -> str:
-    return "".join(s.text for s in ocr.ocr_image(page, dpi).segments).replace(" ", "")
+    return "".join(s.text for s in ocr.ocr_image(page, dpi, policy=FIELD_REREAD_POLICY).segments).replace(" ", "")
 
 
 def test_the_date_under_a_greyscale_seal_is_read(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Document
 from extractors.evidence import extract_evidence
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.pageimage import ocr_page
 from tests.scanned import as_scanned
 
@@ -55,7 +56,7 @@ def pledge_scan(signed: bool, below: bool, seed: int, ink: int = 110) -> Image.I
 
 
 def pledge_reading(img: Image.Image):
-    page = ocr_page(img, DPI, "A1/承诺书.jpg", None, W * PT, H * PT)
+    page = ocr_page(img, DPI, "A1/承诺书.jpg", None, W * PT, H * PT, policy=FIELD_REREAD_POLICY)
     doc = Document(kind="pledge", file=page.file, pages=[1], confidence=1.0)
     (ev,) = extract_evidence([page], [doc], {})
     return page, ev

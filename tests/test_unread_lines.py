@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol
+from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.ocr_layout import Region, Word
 from extractors.readers.preprocess import Prepared
 from extractors.readers.unread_lines import MAX_BANDS, read_unread_lines, reread_tangled_lines
@@ -248,5 +249,5 @@ def test_a_lost_line_read_as_a_date_that_is_no_date_is_read_again_on_its_own_row
 
     prep = _page([(400, "二〇一八年一月")], HEI)
     rec = Twice("", 0.95)
-    out = read_unread_lines([_read_word(100)], prep, rec)
+    out = read_unread_lines([_read_word(100)], prep, rec, policy=FIELD_REREAD_POLICY)
     assert len(rec.crops) == 2 and out[-1].words[0].text == "二〇一八年一月"

@@ -8,7 +8,7 @@ Readers: `pdf` (text layer, else OCR), `docx` (python-docx, table cells and para
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,9 @@ from dossierflow.errors import EncryptedFile, LimitExceeded, UnsupportedFile
 from dossierflow.inputs import sha256_file
 from dossierflow.models import FileInfo, PageContent
 from extractors.readers.sniff import ole_is_encrypted_office, sniff
+
+if TYPE_CHECKING:  # the OCR modules are imported on first use, as the format readers are
+    from extractors.readers.reread import RereadPolicy
 
 
 class FileRead(BaseModel):
@@ -32,8 +35,12 @@ class FileRead(BaseModel):
 PageRange = Optional[tuple[int, int]]
 
 
-def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
+def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None,
+              policy: Optional["RereadPolicy"] = None) -> FileRead:
     """Read one file into pages; raises a `FileRejected` subclass (Chinese message) if unusable.
+
+    `policy` chooses the regions of a scanned page the second recogniser reads again
+    (`readers.reread`); the caller that knows what matters on a page gives it.
 
     `pages` lets a thick PDF be read in parts by several processes; the file's own facts
     (`FileInfo`) come whole with every part, the pages only with theirs.
@@ -50,7 +57,7 @@ def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> 
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
 
-        return _bounded(read_pdf(path, base, limits, pages=pages), limits)
+        return _bounded(read_pdf(path, base, limits, pages=pages, policy=policy), limits)
     if kind == "docx":
         from extractors.readers.docx import read_docx
 
@@ -58,7 +65,7 @@ def read_file(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> 
     if kind == "image":
         from extractors.readers.image import read_image
 
-        return _bounded(read_image(path, base, limits), limits)
+        return _bounded(read_image(path, base, limits, policy=policy), limits)
     if kind == "ole":
         if ole_is_encrypted_office(path):
             raise EncryptedFile("Word 文件已设置打开密码，无法读取，请提交未加密的文件")

@@ -20,6 +20,7 @@ from dossierflow.models import FileInfo, PageContent, PhotoInfo
 from extractors.readers import FileRead
 from extractors.readers.ocr import OcrEngine
 from extractors.readers.pageimage import ocr_page
+from extractors.readers.reread import RereadPolicy
 
 DEFAULT_DPI = 200.0
 A4_W_IN, A4_H_IN = 8.27, 11.69
@@ -112,7 +113,8 @@ def _open(path, limits: Limits) -> Image.Image:
     return img
 
 
-def read_image(path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None) -> FileRead:
+def read_image(path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None,
+               policy: Optional[RereadPolicy] = None) -> FileRead:
     img = _open(path, limits)
     frames = getattr(img, "n_frames", 1)
     if frames > limits.max_pages_per_file:
@@ -136,7 +138,7 @@ def read_image(path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine]
                     )
                 )
             else:
-                pages.append(ocr_page(upright, dpi, base.path, page_no, w_pt, h_pt, engine))
+                pages.append(ocr_page(upright, dpi, base.path, page_no, w_pt, h_pt, engine, policy))
     except (OSError, ValueError, SyntaxError) as exc:
         raise CorruptFile(f"图片数据损坏，无法解码：{exc}") from exc
     if not pages:

@@ -12,10 +12,12 @@ grown past WORKER_MEMORY_SHARE of the cap (what one file leaves behind never lim
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -24,7 +26,7 @@ import time
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, WorkerLost
@@ -32,9 +34,13 @@ from dossierflow.failures import FILE_UNREADABLE, technical
 from extractors.readers import FileRead, PageRange, read_file
 from extractors.readers.slots import core_slot
 
+if TYPE_CHECKING:
+    from extractors.readers.reread import RereadPolicy
+
 log = logging.getLogger(__name__)
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(["extractors.readers.preload"])
+_PRELOAD = ["extractors.readers.preload"]
+_CTX.set_forkserver_preload(list(_PRELOAD))
 CHILD_NICENESS = 5
 WORKER_FILES = 40  # files one worker reads before a fresh one takes over
 WORKER_MEMORY_SHARE = 0.5  # a worker whose address space passed this share of the cap retires
@@ -66,9 +72,9 @@ def _confine(limits: Limits) -> None:
         pass
 
 
-def _read(path: str, rel: str, limits: Limits, pages: PageRange = None) -> Outcome:
+def _read(path: str, rel: str, limits: Limits, pages: PageRange = None, policy: Optional[RereadPolicy] = None) -> Outcome:
     try:
-        return ("ok", read_file(Path(path), rel, limits, pages).model_dump_json())
+        return ("ok", read_file(Path(path), rel, limits, pages, policy).model_dump_json())
     except FileRejected as exc:
         return ("rejected", type(exc).__name__, str(exc))
     except MemoryError:
@@ -120,8 +126,8 @@ def _worker(conn: Connection, limits: Limits) -> None:
             return
         if request is None:
             return
-        path, rel, pages = request
-        outcome = _read(path, rel, limits, pages)
+        path, rel, pages, policy = request
+        outcome = _read(path, rel, limits, pages, policy)
         served += 1
         size = _address_space()
         retire = (
@@ -213,15 +219,25 @@ def _kill_group(proc) -> None:
     proc.join(5)
 
 
-def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
+def _preload_module_of(policy: Optional[RereadPolicy]) -> None:
+    """The policy's module is loaded in the forkserver too, when it has not started yet: workers
+    then unpickle the policy without importing it each."""
+    if policy is not None and (module := type(policy).__module__) not in _PRELOAD:
+        _PRELOAD.append(module)
+        _CTX.set_forkserver_preload(list(_PRELOAD))
+
+
+def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = None,
+                       policy: Optional[RereadPolicy] = None) -> FileRead:
     """Like `read_file`, but in a worker process while holding one of this process's core slots;
     raises ParseTimeout / LimitExceeded / CorruptFile when the worker runs out of time, memory,
     or crashes, and WorkerLost when another process killed it. The time limit starts when the worker gets the file, not while it waits for a slot."""
+    _preload_module_of(policy)
     with core_slot():
         if mp.current_process().daemon:
             # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
-            return _outcome(_via_subprocess(path, rel, limits, pages), limits=limits)
-        return _via_worker(path, rel, limits, pages)
+            return _outcome(_via_subprocess(path, rel, limits, pages, policy), limits=limits)
+        return _via_worker(path, rel, limits, pages, policy)
 
 
 def _send(limits: Limits, request: tuple) -> _Worker:
@@ -235,8 +251,9 @@ def _send(limits: Limits, request: tuple) -> _Worker:
     return worker
 
 
-def _via_worker(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> FileRead:
-    worker = _send(limits, (str(path), rel, pages))
+def _via_worker(path: Path, rel: str, limits: Limits, pages: PageRange = None,
+                policy: Optional[RereadPolicy] = None) -> FileRead:
+    worker = _send(limits, (str(path), rel, pages, policy))
     deadline = time.monotonic() + limits.file_timeout_s
     answer = None
     while True:
@@ -298,9 +315,13 @@ def _outcome(message: Outcome, limits: Limits) -> FileRead:
     raise cls(message[2] or "文件无法读取")
 
 
-def _via_subprocess(path: Path, rel: str, limits: Limits, pages: PageRange = None) -> Outcome:
+def _via_subprocess(path: Path, rel: str, limits: Limits, pages: PageRange = None,
+                    policy: Optional[RereadPolicy] = None) -> Outcome:
     """Same isolation through a fresh interpreter (slower start, works from daemonic workers)."""
-    request = json.dumps({"path": str(path), "rel": rel, "limits": asdict(limits), "pages": pages})
+    # The policy travels pickled, as it does to a worker: by its class's name, the reader
+    # imports none of it.
+    packed = base64.b64encode(pickle.dumps(policy)).decode("ascii") if policy is not None else None
+    request = json.dumps({"path": str(path), "rel": rel, "limits": asdict(limits), "pages": pages, "policy": packed})
     proc = subprocess.Popen(
         [sys.executable, "-m", "extractors.readers.isolate"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -324,7 +345,9 @@ def _main() -> None:
     limits = Limits(**request["limits"])
     _confine(limits)
     pages = request.get("pages")
-    sys.stdout.write(json.dumps(list(_read(request["path"], request["rel"], limits, tuple(pages) if pages else None))))
+    packed = request.get("policy")
+    policy = pickle.loads(base64.b64decode(packed)) if packed else None  # our own parent wrote it
+    sys.stdout.write(json.dumps(list(_read(request["path"], request["rel"], limits, tuple(pages) if pages else None, policy))))
 
 
 if __name__ == "__main__":

@@ -1,44 +1,55 @@
-"""Second reading of labelled values, names first, by a recogniser that knows rare characters.
+"""What to read again on a scanned page, and how: the re-read policy for the OCR reader.
 
-Names are where Tesseract fails most on clean scans: no dictionary or language model helps with
-them, surnames and given-name characters include characters its `chi_sim` model cannot read
-(阎, 鑫 are misread at every scale and mode tried, see `linerec`), and the same name is compared
-across the 评审表, 送审表 and pledge, so one misread character sends a clean dossier to review.
-The same characters occur in unit names (包头市鑫达…), which FORMS_CONSISTENT compares too.
+The reader (`extractors.readers.reread`) reads a region again with a second recogniser and merges
+the readings; it has no vocabulary of fields. This module knows which regions matter and hands
+them to it as `Target`s through `FIELD_REREAD_POLICY` (`extractors.dossier` gives it to the reader).
+It knows dates and form labels, so it belongs to extraction, where it moves next (#23, item 2).
 
-`reread_label_values` finds the regions a label of labels.yaml (or 承诺人（签名）) points at - the
-next cell of the row, the rest of the label's own cell or line, or the next run on the line - and
-reads again every name, and every other value Tesseract was unsure of, with
-`linerec.LineRecognizer`; so are the title lines at the top of a page when they are weak (a
-document is recognised by its title), and weak prose lines that name a certificate's holder. The second reading replaces Tesseract's only when it is more
-confident; when both engines read the same text, the reading keeps the text and takes the higher
-confidence (two engines do not agree on a wrong name by chance). A crop that is not one line of
-text is left alone. Nothing is guessed: every text kept is one of the two engines' readings.
+Names first. Names are where Tesseract fails most on clean scans: no dictionary or language model
+helps with them, surnames and given-name characters include characters its `chi_sim` model cannot
+read (阎, 鑫 are misread at every scale and mode tried, see `linerec`), and the same name is
+compared across the 评审表, 送审表 and pledge, so one misread character sends a clean dossier to
+review. The same characters occur in unit names (包头市鑫达…), which FORMS_CONSISTENT compares too.
+
+`find_targets` finds the regions a label of labels.yaml (or 承诺人（签名）) points at - the next
+cell of the row, the rest of the label's own cell or line, or the next run on the line - every
+name, and every other value Tesseract was unsure of; so are the title lines at the top of a page
+when they are weak (a document is recognised by its title), weak prose lines that name a
+certificate's holder, weak dates, readings that fail a check (an ISSN's check digit, a date that
+cannot be, a form label cut short), and short weak lines and cells.
+
+A newcomer's field that needs re-reading adds a finder here and names it in
+`FieldRereadPolicy.targets`; the reader does not change.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Optional, Protocol
+from typing import Callable, Optional
 
 import numpy as np
 import yaml
 
 from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
 from dossierflow.text import best_substring, edit_distance, fold_width
-
-# Date and label knowledge in a reader: the layers contract (.importlinter) lets this one module
-# reach extraction until the re-read policy moves there (#23, item 2).
 from extractors.normalize import DATA_DIR, DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
-from extractors.readers.linerec import INK_LEVEL, LineReading, line_band, shared_recognizer
+from extractors.readers.linerec import LineReading
 from extractors.readers.ocr_layout import Region, Word, mostly_within, text_lines
-from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
-
-log = logging.getLogger(__name__)
+from extractors.readers.preprocess import CELL_INSET, Prepared
+from extractors.readers.reread import (
+    Target,
+    band_stops,
+    bare,
+    cell_target,
+    glyph_unread,
+    region_text,
+    reread_page,
+    run_target,
+    unbalanced,
+    widen_to_ink,
+)
 
 # Labels whose value is a person's name, besides the `name` labels of labels.yaml. 承诺人 and
 # 签名 head the pledge's signature line; the signature is matched to the applicant's name.
@@ -50,7 +61,6 @@ WEAK_VALUE = 0.9
 # but at 0.95 three times as many dates were read again: 6% of a batch's time.
 WEAK_DATE = 0.9
 LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
-MIN_ACCEPT = 0.5  # a second reading less sure than this is not worth replacing anything with
 DISPUTED = DISPUTED_DATE_CONF  # a date two engines read differently is below every threshold of the rules
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
@@ -68,22 +78,6 @@ HOLDER_CUES = re.compile(r"学生|同志|兹证明|兹有|授予")
 # A degree certificate names its holder with no cue word: 冯翠，女，1974年4月生。 The gender
 # between commas is the cue (matched before `bare` drops the commas).
 _NAME_GENDER = re.compile(r"[,，]\s*(?:性别)?\s*[男女]\s*[,，]")
-_ASCII_PUNCT = str.maketrans("（）：；，", "():;,")
-# Brackets of every shape: Tesseract reads the （ of 承诺人（签名） as 〈 or <.
-_NOT_TEXT = re.compile(r"[\s\u3000:：;；,，.。、|_\-—·•'\"“”‘’()（）\[\]【】〈〉《》<>]+")
-
-
-class Recognizer(Protocol):
-    """What this module needs from a second engine; tests substitute a fake."""
-
-    def available(self) -> bool: ...
-
-    def read(self, grey: np.ndarray) -> Optional[LineReading]: ...
-
-
-def bare(text: str) -> str:
-    """Text without spaces, brackets and punctuation: what two readings of a name share."""
-    return _NOT_TEXT.sub("", fold_width(text))
 
 
 @lru_cache(maxsize=1)
@@ -135,63 +129,6 @@ def is_name_label(label: str) -> bool:
     return dict(label_table()).get(label, False)
 
 
-def _squeezed(text: str) -> str:
-    """Text without spaces, width folded: two readings agree when these are equal (brackets and
-    other punctuation count; Tesseract's spaces between characters do not)."""
-    return re.sub(r"\s+", "", fold_width(text)).translate(_ASCII_PUNCT)
-
-
-def unbalanced(text: str) -> bool:
-    """A bracket opened and not closed, or closed and not opened: Tesseract lost one, however
-    sure it was of the rest (包头钢铁（集团有限责任公司 at 0.93)."""
-    t = fold_width(text)
-    return t.count("(") + t.count("（") != t.count(")") + t.count("）")
-
-
-def glyph_unread(text: str) -> bool:
-    """A question mark: what Tesseract writes for a glyph it could not read (旗县区工作年限：?年),
-    however sure it says it is; no form value holds one."""
-    return "?" in fold_width(text)
-
-
-def region_text(region: Region) -> str:
-    """The region's words in reading order: lines top to bottom, words left to right."""
-    return " ".join(" ".join(w.text for w in line) for line in text_lines(region.words))
-
-
-@dataclass(frozen=True)
-class Target:
-    """A place to read again: an existing region (or None: a value cell Tesseract found empty),
-    the crop box in prepared-image pixels, and the label the reading must start with, if any."""
-
-    region: Optional[Region]
-    box: tuple[int, int, int, int]
-    cell: Optional[CellBox]  # when the target is a table cell
-    must_start_with: Optional[str]
-    # One line of a larger region (a certificate's prose): only these words are read again.
-    line: Optional[tuple[Word, ...]] = None
-    # A date: its second reading must still be a date, and a zero's look-alikes are one reading.
-    date: bool = False
-    # A check Tesseract's reading fails (an ISSN's check digit, a date that cannot be): a second
-    # reading is taken when it passes.
-    passes: Optional[Callable[[str], bool]] = None
-    # A label Tesseract read nothing after: any reading of what follows it beats none.
-    nothing_after: bool = False
-
-
-def _cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
-    x0, y0, x1, y1 = cell.box
-    box = (x0 + CELL_INSET, y0 + CELL_INSET, x1 - CELL_INSET, y1 - CELL_INSET)
-    return Target(region, box, cell, label)
-
-
-def _run_target(region: Region, label: Optional[str]) -> Target:
-    x0, y0, x1, y1 = region.box()
-    h = max(1, y1 - y0)
-    mx, my = max(4, h // 3), max(3, h // 5)
-    return Target(region, (x0 - mx, y0 - my, x1 + mx, y1 + my), None, label)
-
-
 def _same_line_right(label: Region, regions: list[Region]) -> Optional[Region]:
     lx0, ly0, lx1, ly1 = label.box()
     cy = (ly0 + ly1) / 2
@@ -207,20 +144,9 @@ def _same_line_right(label: Region, regions: list[Region]) -> Optional[Region]:
     return best
 
 
-def _band_stops(region: Region, regions: list[Region], width: int) -> tuple[int, int]:
-    """How far a crop around `region` may reach left and right: to the next region read on its
-    band (a title Tesseract split in two keeps each half's ink to itself)."""
-    x0, y0, x1, y1 = region.box()
-    band = [r.box() for r in regions if r is not region and r.words
-            and min(r.box()[3], y1) - max(r.box()[1], y0) > 0.5 * (y1 - y0)]
-    left = max([b[2] for b in band if b[2] <= x0] or [0])
-    right = min([b[0] for b in band if b[0] >= x1] or [width])
-    return left, right
-
-
 def _run_target_between(region: Region, regions: list[Region], prep: Prepared) -> Target:
-    target = _run_target(region, None)
-    left, right = _band_stops(region, regions, prep.image.shape[1])
+    target = run_target(region, None)
+    left, right = band_stops(region, regions, prep.image.shape[1])
     x0, y0, x1, y1 = target.box
     return Target(region, (max(x0, left), y0, min(x1, right), y1), None, None)
 
@@ -239,7 +165,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
         label, end = found
         rest = bare(region_text(region))[end:]
         if rest:  # label and value in one cell or one run: read both again, the label checks the crop
-            target = _cell_target(region.cell, region, label) if region.cell is not None else _run_target(region, label)
+            target = cell_target(region.cell, region, label) if region.cell is not None else run_target(region, label)
         elif region.cell is not None:
             key = (region.cell.table, region.cell.row, region.cell.col + 1)
             if key not in cells:
@@ -247,14 +173,14 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             value = by_cell.get(key)
             if value is not None and label_prefix(region_text(value)) is not None:
                 continue
-            target = _cell_target(cells[key], value, None)
+            target = cell_target(cells[key], value, None)
         else:
             value = _same_line_right(region, regions)
             if value is None and is_name_label(label):
                 # Nothing read after 承诺人签名：: a signature in a face Tesseract dropped whole.
                 # The label's line is read again over the ink that follows it on its band.
-                left, right = _band_stops(region, regions, prep.image.shape[1])
-                own = _run_target(region, label).box
+                left, right = band_stops(region, regions, prep.image.shape[1])
+                own = run_target(region, label).box
                 box = widen_to_ink(prep, own, left, right, SIGNATURE_GAP)
                 if box[2] - own[2] < (own[3] - own[1]):
                     continue  # no ink after the label: unsigned as far as the page shows
@@ -262,7 +188,7 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
                 continue
             if value is None:
                 continue
-            target = _run_target(value, None)
+            target = run_target(value, None)
         # With the label in the same region, the value's own words say how sure it is: a sure
         # label's mean hid 无 read 天 at 0.83 (现专业技术职务:天 at 0.92 on average).
         sureness = _value_conf(region, end) if rest else (target.region.conf() if target.region is not None else 0.0)
@@ -273,8 +199,8 @@ def find_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALUE
             # A signature in a script face runs past the glyphs Tesseract saw (常东 | 建): the
             # crop takes the rest of the ink on its band. Tesseract may also have boxed a sliver
             # of it (志 in the middle rows of 赵春洁): the crop is at least the label's line high.
-            left, right = _band_stops(target.region, regions, prep.image.shape[1])
-            own = _run_target(region, label).box
+            left, right = band_stops(target.region, regions, prep.image.shape[1])
+            own = run_target(region, label).box
             tall = (target.box[0], min(target.box[1], own[1]), target.box[2], max(target.box[3], own[3]))
             target = dataclasses.replace(target, box=widen_to_ink(prep, tall, left, right))
         if id(target.region) in seen and target.region is not None:
@@ -348,14 +274,14 @@ def date_targets(regions: list[Region], weak: float = WEAK_DATE) -> list[Target]
             continue
         # A date that is no date as read (一了一八年一月) takes a second reading that is one.
         broken = not possible_date(region_text(region))
-        out.append(dataclasses.replace(_date_target(region), date=True, passes=possible_date if broken else None))
+        out.append(_as_date(dataclasses.replace(_date_target(region), line_only=True, passes=possible_date if broken else None)))
     return out
 
 
 def _date_target(region: Region) -> Target:
     if region.cell is not None:
-        return _cell_target(region.cell, region, None)
-    return dataclasses.replace(_run_target(_without_stray_ends(region), None), region=region)
+        return cell_target(region.cell, region, None)
+    return dataclasses.replace(run_target(_without_stray_ends(region), None), region=region)
 
 
 def _without_stray_ends(region: Region) -> Region:
@@ -398,10 +324,10 @@ def checked_targets(regions: list[Region]) -> list[Target]:
         else:
             continue
         if check is possible_date:
-            out.append(dataclasses.replace(_date_target(region), passes=check, date=True))
+            out.append(_as_date(dataclasses.replace(_date_target(region), passes=check, line_only=True)))
         else:
-            target = _cell_target(region.cell, region, None) if region.cell is not None else _run_target(region, None)
-            out.append(dataclasses.replace(target, passes=check))
+            target = cell_target(region.cell, region, None) if region.cell is not None else run_target(region, None)
+            out.append(dataclasses.replace(target, passes=check, salvage=_spliced_issn if check is valid_issns else None))
     return out
 
 
@@ -502,33 +428,7 @@ def title_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_VALU
         if face >= LARGE_FACE * body:
             out.append(_run_target_between(region, regions, prep))
     return out
-
-
-INK_GAP = 1.5  # a gap wider than this many line heights ends a line's ink
 SIGNATURE_GAP = 3.0  # ... but a signature may be written a little way after its label
-
-
-def widen_to_ink(prep: Prepared, box: tuple[int, int, int, int], left_stop: int, right_stop: int,
-                  gap_lines: float = INK_GAP) -> tuple[int, int, int, int]:
-    """`box` stretched left and right over the ink of its band, no further than the stops (the
-    next region read on the band): Tesseract may drop a line's first characters whole (承诺 of
-    承诺人（签名） in a script-face line), so the region's own box does not reach them."""
-    x0, y0, x1, y1 = box
-    x0, x1 = max(x0, left_stop), min(x1, right_stop)
-    band = prep.image[max(0, y0) : max(0, y1)]
-    inked = np.flatnonzero((band < 128).any(axis=0)) if band.size else band
-    if not len(inked):
-        return x0, y0, x1, y1
-    gap = max(8, int(gap_lines * max(1, y1 - y0)))
-    left = inked[(inked < x0) & (inked >= left_stop)]
-    while len(left) and x0 - left[-1] <= gap:
-        x0 = int(left[-1])
-        left = left[:-1]
-    right = inked[(inked >= x1) & (inked < right_stop)]
-    while len(right) and right[0] - x1 <= gap:
-        x1 = int(right[0]) + 1  # boxes end one past their last pixel
-        right = right[1:]
-    return x0, y0, x1, y1
 
 
 def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_WORD) -> list[Target]:
@@ -552,8 +452,8 @@ def weak_line_targets(regions: list[Region], prep: Prepared, weak: float = WEAK_
             continue
         if min(w.conf for w in region.words) >= weak and chars > FRAGMENT_CHARS:
             continue
-        left, right = _band_stops(region, regions, prep.image.shape[1])
-        own = _run_target(region, None).box
+        left, right = band_stops(region, regions, prep.image.shape[1])
+        own = run_target(region, None).box
         box = widen_to_ink(prep, own, left, right)
         # A sure line is read again only when it is a few characters of a much longer line of
         # ink (诺人 of 承诺人（签名）：邹慧云, the rest in a face Tesseract dropped).
@@ -600,15 +500,10 @@ def weak_cell_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Ta
         return chars <= WEAK_CELL_CHARS or (chars <= WEAK_LINE_CELL_CHARS and len(text_lines(region.words)) == 1)
 
     return [
-        _cell_target(region.cell, region, None)
+        cell_target(region.cell, region, None)
         for region in regions
         if region.cell is not None and region.words and min(w.conf for w in region.words) < weak and short_enough(region)
     ]
-
-
-def _inside(word: Word, box: tuple[int, int, int, int]) -> bool:
-    cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def holder_line_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[Target]:
@@ -635,295 +530,46 @@ def holder_line_targets(regions: list[Region], weak: float = WEAK_WORD) -> list[
     return out
 
 
-def _crop(prep: Prepared, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
-    h, w = prep.image.shape[:2]
-    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    return prep.image[y0:y1, x0:x1]
+def _as_date(target: Target) -> Target:
+    """A target holding a date: a 〇 read as ○ or O is no doubt about it; a second reading that is
+    no date, or holds fewer dates, is not kept; two engines reading two dates leave it disputed,
+    below every threshold of the rules, for a person to read."""
+    return dataclasses.replace(target, lookalikes=ZERO_LOOKALIKES, rejects=_not_as_good_a_date,
+                               disputes=another_date, dispute_ceiling=DISPUTED)
 
 
-def _drops_a_glyph(words: list[Word], reading: str, image: Optional[np.ndarray] = None) -> bool:
-    """The second reading is Tesseract's with characters left out, and one of those was a Chinese
-    character read in a character-sized box: the second engine dropped a glyph it does not know
-    (董鑫峰 → 董峰 at 0.995, where Tesseract saw 董?峰). A stray stroke read as a small 一 is not
-    such a glyph, nor half a glyph Tesseract read as one (with `image`, see below)."""
-    sized = [w for line in text_lines(words) for w in line if bare(w.text)]  # reading order, as region_text
-    if not sized:
-        return False
-    new = bare(reading)
-    line_h = float(np.median([w.box[3] - w.box[1] for w in sized]))
-    j, dropped_glyph = 0, False  # greedy alignment of `new` into Tesseract's characters
-    for k, w in enumerate(sized):
-        text = bare(w.text)
-        for ch in text:
-            if j < len(new) and new[j] == ch:
-                j += 1
-            elif (_is_han(ch) and _glyph_sized(w, text, line_h)
-                  and not _part_of_a_neighbour(w, sized[k - 1 : k] + sized[k + 1 : k + 2], line_h)
-                  and not (image is not None and _fewer_glyphs_than_read(image, sized[k:], line_h))):
-                dropped_glyph = True
-    return dropped_glyph and j == len(new)  # and `new` is all Tesseract's, in order
+def _not_as_good_a_date(old: str, new: str) -> bool:
+    return not date_like(new) or _fewer_dates(old, new)
 
 
-def _is_han(ch: str) -> bool:
-    """A Chinese character: the only kind the second engine may not know (digits and Latin it
-    reads; a 7 Tesseract made of a slash in 2020/57/7 is no glyph it dropped)."""
-    return "\u4e00" <= ch <= "\u9fff" or ch == "〇"
+class FieldRereadPolicy:
+    """The targets of every finder above, for the OCR reader (`readers.reread.RereadPolicy`).
+    Stateless, so it pickles by name into the reading workers."""
+
+    def targets(self, regions: list[Region], prep: Prepared) -> list[Target]:
+        targets: list[Target] = []
+        # Each region is read again once, for the first reason found.
+        # Dates before other weak lines: a date's reading must stay a date, and its crop leaves out
+        # a seal's lettering beside it.
+        for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
+                      date_targets(regions), checked_targets(regions), weak_line_targets(regions, prep),
+                      weak_cell_targets(regions)):
+            taken = {id(t.region) for t in targets}
+            targets += [t for t in found if id(t.region) not in taken]
+        # A labelled value or a cell holding a date is a date, whatever brought it here; and in a
+        # line holding a date (a holder's line: …，一九八二年八月生，于二〇〇一年…) a 〇 read as ○ or O
+        # is no doubt about the line.
+        return [_as_date(t) if t.region is not None and date_like(region_text(t.region)) else t for t in targets]
+
+    def band_check(self, text: str) -> Optional[Callable[[str], bool]]:
+        """Written as a date but no date (一了一八年一月: a seal's ring across 二〇): the line's own
+        rows read alone are taken when they make a date."""
+        return possible_date if date_like(text) and not possible_date(text) else None
 
 
-def _glyph_sized(w: Word, text: str, line_h: float) -> bool:
-    return w.box[3] - w.box[1] >= 0.6 * line_h and (w.box[2] - w.box[0]) / len(text) >= 0.5 * line_h
+FIELD_REREAD_POLICY = FieldRereadPolicy()
 
 
-def _part_of_a_neighbour(w: Word, neighbours: list[Word], line_h: float) -> bool:
-    """A one-character word overlapping the next or previous word by a third of its width is a
-    piece of that glyph read twice (the 客 of 额 read as 人 beside 额), not a glyph of its own.
-    A neighbour boxed wider than its text (董 boxed over 董鑫峰 by a re-read) proves nothing."""
-    if len(bare(w.text)) != 1:
-        return False
-    width = max(1, w.box[2] - w.box[0])
-    return any(
-        min(w.box[2], n.box[2]) - max(w.box[0], n.box[0]) > width / 3
-        and n.box[2] - n.box[0] <= 1.5 * line_h * max(1, len(bare(n.text)))
-        for n in neighbours
-    ) or any(_sliver_beside(w, n, line_h) for n in neighbours)
-
-
-def _sliver_beside(w: Word, n: Word, line_h: float) -> bool:
-    """`n` is one character boxed too narrow for a glyph, right beside `w`: Tesseract cut one
-    glyph in two (钱 read as 人 | 钱, the right piece a third of a line height wide)."""
-    gap = max(n.box[0] - w.box[2], w.box[0] - n.box[2])
-    return len(bare(n.text)) == 1 and n.box[2] - n.box[0] < 0.5 * line_h and gap < 0.25 * line_h
-
-
-def _fewer_glyphs_than_read(image: np.ndarray, words: list[Word], line_h: float) -> bool:
-    """The ink under `words` holds fewer glyphs than Tesseract read characters in them: it cut a
-    glyph in two (曹素春 read 上曹素春, boxes shifted half a glyph). Glyphs are counted as runs
-    of inked columns no narrower than a quarter of the line's height; a character built left and
-    right (川, 峰) may count twice, so the count errs towards Tesseract."""
-    x0, x1 = min(w.box[0] for w in words), max(w.box[2] for w in words)
-    y0, y1 = min(w.box[1] for w in words), max(w.box[3] for w in words)
-    x0, y0 = max(0, x0), max(0, y0)
-    if x1 <= x0 or y1 <= y0:
-        return False
-    inked = (image[y0:y1, x0:x1] < INK_LEVEL).any(axis=0)
-    glyphs, run = 0, 0
-    for ink in np.append(inked, False):
-        if ink:
-            run += 1
-            continue
-        glyphs += run >= 0.25 * line_h
-        run = 0
-    return glyphs < sum(len(bare(w.text)) for w in words)
-
-
-def decide(old: Optional[Region], reading: Optional[LineReading], must_start_with: Optional[str],
-           image: Optional[np.ndarray] = None) -> Optional[tuple[str, float]]:
-    """The (text, confidence) to keep, or None to keep Tesseract's reading unchanged.
-
-    Both readings are judged by their least sure part (Tesseract's weakest word, the second
-    engine's weakest character): one wrong character makes a wrong name, and a mean over
-    several sure characters hides it (承诺和人（签名）：常僵 reads 0.75 on average, 僵 far less).
-    """
-    if reading is None or not bare(reading.text):
-        return None
-    if must_start_with is not None and not bare(reading.text).startswith(must_start_with):
-        return None  # the crop held something else than the label and its value
-    old_words = old.words if old is not None else []
-    old_text = region_text(old) if old is not None else ""
-    if old_words and _drops_a_glyph(old_words, reading.text, image):
-        # Tesseract boxed a glyph the second engine's decoding left out; where that engine still
-        # gave a character a fair share of the frame, the glyph is that character (董峰 → 董鑫峰).
-        filled = reading.filled()
-        if filled is None or _drops_a_glyph(old_words, filled.text, image) or len(bare(filled.text)) > len(bare(old_text)):
-            return None
-        reading = filled
-    elif old_words and reading.dropped:
-        # Tesseract misread another character of the line too (承诺人等名萧萍兵: 签 as 等), so the
-        # reading is no subsequence of it; but it boxed as many glyphs as the reading holds with
-        # the left-out characters put back (萧萍眞, 眞 left out at 0.58 of its frame): each of
-        # Tesseract's boxes is a character, and the filled reading says which.
-        filled = reading.filled()
-        if filled is not None and len(bare(filled.text)) == len(bare(old_text)):
-            reading = filled
-    if old_words and len(bare(reading.text)) == len(bare(old_text)):
-        # Tesseract boxed as many glyphs as the second engine read characters: that a character
-        # is at each place is settled, only which one is read (熊鑫 at 0.49, 鑫 half taken for
-        # paper, against Tesseract's 能访 at 0.46).
-        reading = reading.given_characters()
-    reading = reading.agreed_with([(w.text, w.conf) for w in old_words])
-    old_mean = old.conf() if old is not None and old_words else 0.0
-    old_min = min((0.0 if glyph_unread(w.text) else w.conf for w in old_words if bare(w.text)), default=old_mean)
-    if _squeezed(old_text) == _squeezed(reading.text):
-        return (old_text, reading.conf) if reading.conf > old_mean else None
-    if bare(old_text) == bare(reading.text) and unbalanced(old_text) and not unbalanced(reading.text):
-        # Both engines read every character alike; only the second closes the bracket the first
-        # lost. The text is the second engine's, as sure as the surer of the two.
-        return reading.text, max(old_mean, reading.conf)
-    if reading.conf >= MIN_ACCEPT and reading.conf > old_min:
-        return reading.text, reading.conf
-    if reading.conf >= MIN_ACCEPT and bare(old_text) and bare(old_text) in bare(reading.text) \
-            and len(bare(reading.text)) >= 2 * len(bare(old_text)):
-        # Tesseract's confidence is in the few characters it saw (诺人); the second reading is
-        # of the whole line they belong to (承诺人（签名）：邹慧云), which holds them.
-        return reading.text, reading.conf
-    return None
-
-
-def reread_label_values(regions: list[Region], prep: Prepared, recognizer: Optional[Recognizer] = None) -> list[Region]:
-    """Regions with the names, weak labelled values and weak title lines read again (see
-    `find_targets`, `title_targets`); the others unchanged, in the same order. A value cell
-    Tesseract found empty is appended when the second engine reads something in it. The second
-    engine is an opinion, not a dependency: if it fails, Tesseract's reading stands."""
-    rec = recognizer if recognizer is not None else shared_recognizer()
-    if not regions or not rec.available():
-        return regions
-    out = list(regions)
-    index = {id(r): i for i, r in enumerate(regions)}
-    targets: list[Target] = []
-    read_again: list[tuple[tuple[int, int, int, int], str]] = []  # crops whose second reading was taken
-    taken_regions: set[int] = set()
-    # Each region is read again once, for the first reason found.
-    # Dates before other weak lines: a date's reading must stay a date, and its crop leaves out
-    # a seal's lettering beside it.
-    for found in (find_targets(regions, prep), title_targets(regions, prep), holder_line_targets(regions),
-                  date_targets(regions), checked_targets(regions), weak_line_targets(regions, prep),
-                  weak_cell_targets(regions)):
-        taken = {id(t.region) for t in targets}
-        targets += [t for t in found if id(t.region) not in taken]
-    for target in targets:
-        if target.region is not None and _fragment_within(target.region, read_again):
-            # Ink a reading already taken covers (the tops of a tall signature's glyphs, boxed
-            # as a weak line of their own above it): read alone it is only a piece of a glyph.
-            continue
-        crop = _crop(prep, target.box)
-        if crop is None:
-            continue
-        if target.date:
-            crop = line_band(crop)
-        try:
-            reading = rec.read(crop)
-            band = _words_band(target)
-            if band is not None and (reading is None or reading.conf < WEAK_VALUE):
-                # Ink in the cell apart from its words (a seal's ring or lettering crossing it)
-                # made the crop unreadable or unsure (本科二, 0.54): the words' own line, read alone.
-                narrow = _crop(prep, band)
-                again = rec.read(narrow) if narrow is not None else None
-                if again is not None and (reading is None or again.conf > reading.conf):
-                    reading = again
-        except Exception as exc:  # onnxruntime raises its own types; the page must not be lost
-            log.warning("second reading failed, Tesseract's kept: %s", exc)
-            return out
-        # A labelled value or a cell holding a date is a date, whatever brought it here; and
-        # in a line holding a date (a holder's line: …，一九八二年八月生，于二〇〇一年…) a 〇
-        # read as ○ or O is no doubt about the line.
-        is_date = target.date or (target.region is not None and date_like(region_text(target.region)))
-        if is_date and reading is not None:
-            reading = reading.lookalikes_as_one(ZERO_LOOKALIKES)
-        if target.line is not None and target.region is not None:
-            kept = decide(Region(target.region.cell, list(target.line)), reading, None, prep.image)
-            if kept is not None:
-                i = index[id(target.region)]
-                # Words Tesseract placed in the band (its line, or pieces of it it misplaced)
-                # are all covered by the new reading.
-                rest = [w for w in out[i].words if not any(w is x for x in target.line) and not _inside(w, target.box)]
-                word = Word(kept[0], target.box, round(kept[1], 4), target.line[0].line_key, _variants(kept[0], reading))
-                out[i] = Region(out[i].cell, rest + [word])
-                read_again.append((target.box, kept[0]))
-                taken_regions.add(id(out[i]))
-            continue
-        if target.passes is not None:
-            # The check vouches for the reading more than either engine's confidence, and rules
-            # out the runners-up that fail it.
-            if target.region is not None and reading is not None and target.passes(reading.text):
-                text, conf = reading.text, reading.conf_given(target.passes)
-                if conf < MIN_ACCEPT and target.passes is valid_issns:
-                    text, conf = _spliced_issn(region_text(target.region), reading) or (text, conf)
-                if conf >= MIN_ACCEPT:
-                    word = Word(text, target.region.box(), round(conf, 4), target.region.words[0].line_key)
-                    out[index[id(target.region)]] = Region(target.region.cell, [word])
-            continue
-        kept = decide(target.region, reading, target.must_start_with, prep.image)
-        if kept is None and target.nothing_after and reading is not None and target.must_start_with \
-                and bare(reading.text).startswith(target.must_start_with) \
-                and len(bare(reading.text)) > len(target.must_start_with):
-            # Something is written after the label, however unsure its reading (a signature in
-            # a brush face: 史宋兴 at 0.40): kept at its own confidence, never "unsigned".
-            kept = reading.text, reading.conf
-        if is_date and target.region is not None and (kept is None or not date_like(kept[0])
-                                                      or _fewer_dates(region_text(target.region), kept[0])):
-            if reading is not None and another_date(region_text(target.region), reading.text):
-                out[index[id(target.region)]] = _disputed(target.region, reading)
-            continue
-        if kept is None:
-            continue
-        text, conf = kept
-        old = target.region
-        key = old.words[0].line_key if old is not None and old.words else (0, 0, 0)
-        box = old.box() if old is not None and old.words else target.box
-        new = Region(old.cell if old is not None else target.cell, [Word(text, box, round(conf, 4), key, _variants(text, reading))])
-        if old is not None:
-            out[index[id(old)]] = new
-        else:
-            out.append(new)
-        read_again.append((target.box, text))
-        taken_regions.add(id(new))
-    return [r for r in out if id(r) in taken_regions or not _fragment_within(r, read_again)]
-
-
-def _words_band(target: Target) -> Optional[tuple[int, int, int, int]]:
-    """A target's box cut to its words' line: their median height, a line height beyond their
-    ends; None when its words are on more than one line. A run's box too: Tesseract boxed two
-    of 现专业技术职务:天's words two lines high, and the crop read 现专业技术服务元 at 0.44."""
-    region = target.region
-    if region is None or not region.words or len(text_lines(region.words)) != 1:
-        return None
-    mid = float(np.median([(w.box[1] + w.box[3]) / 2 for w in region.words]))
-    h = float(np.median([w.box[3] - w.box[1] for w in region.words]))
-    y0, y1 = max(target.box[1], int(mid - 0.65 * h)), min(target.box[3], int(mid + 0.65 * h) + 1)
-    x0 = max(target.box[0], int(min(w.box[0] for w in region.words) - h))
-    x1 = min(target.box[2], int(max(w.box[2] for w in region.words) + h))
-    band = (x0, y0, x1, y1)
-    return None if band == target.box else band
-
-
-def _disputed(region: Region, reading: LineReading) -> Region:
-    """Two engines read two dates here and neither was clearly the surer: the region as one
-    word no surer than DISPUTED, carrying the other reading, so that readers downstream know
-    the date is in doubt (a human reads it) rather than take either."""
-    conf = min(DISPUTED, min(w.conf for w in region.words))
-    # The other reading is in doubt too: it is never taken as surer than DISPUTED.
-    word = Word(region_text(region), region.box(), round(conf, 4), region.words[0].line_key,
-                ((reading.text, round(min(DISPUTED, reading.conf), 4)),))
-    return Region(region.cell, [word])
-
-
-def _variants(kept: str, reading: Optional[LineReading]) -> tuple[tuple[str, float], ...]:
-    """The second engine's runner-up readings, each with its confidence should the kept text be
-    ruled out, when the text kept is its reading (or that reading with the characters it
-    dropped put back)."""
-    for r in (reading, reading.filled() if reading is not None else None):
-        if r is not None and kept == r.text:
-            return r.variants_if_ruled_out()
-    return ()
-
-
-def _fragment_within(region: Region, crops: list[tuple[tuple[int, int, int, int], str]]) -> bool:
-    """A free-standing region mostly inside a crop the second engine has read, whose ink that
-    reading covers: a very weak word (strokes of a script-face signature read as 雪 三), or
-    characters the reading holds already (兰梅 beside 承诺人签名：龙兰梅)."""
-    if region.cell is not None or not region.words:
-        return False
-    weak = min(w.conf for w in region.words) < WEAK_WORD
-    text = bare(region_text(region))
-    return any(mostly_within(region.box(), box) and (weak or (text and _holds_nearly(bare(kept), text))) for box, kept in crops)
-
-
-def _holds_nearly(kept: str, text: str) -> bool:
-    """`kept` holds `text`, or holds it with one character read otherwise (马凤洁 beside
-    承诺人（签名）：吕凤洁: Tesseract read the signature twice, once wrong)."""
-    if text in kept:
-        return True
-    n = len(text)
-    return n >= 2 and any(sum(a != b for a, b in zip(kept[i : i + n], text)) == 1 for i in range(len(kept) - n + 1))
+def reread_label_values(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+    """The page's regions with this policy's targets read again (`readers.reread.reread_page`)."""
+    return reread_page(regions, prep, FIELD_REREAD_POLICY, recognizer)

@@ -12,9 +12,9 @@ import numpy as np
 
 from dossierflow.models import Segment
 from extractors.readers.engines import OcrEngine, default_engine
-from extractors.readers.name_reread import reread_label_values
 from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of, segments_of
 from extractors.readers.preprocess import Prepared, half_turn, map_box, prepare
+from extractors.readers.reread import RereadPolicy, reread_page
 from extractors.readers.unread_ink import unread_ink
 from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
 
@@ -39,8 +39,13 @@ def _mean_conf(words: list[Word]) -> float:
     return float(np.mean([w.conf for w in words])) if words else 0.0
 
 
-def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None) -> OcrPage:
-    """Prepare, OCR once, and only if confidence is low ask OSD whether the page is turned."""
+def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
+              policy: Optional[RereadPolicy] = None) -> OcrPage:
+    """Prepare, OCR once, and only if confidence is low ask OSD whether the page is turned.
+
+    `policy` (the field policy: `extractors.readers.name_reread`, moving up to extraction)
+    chooses the regions the second recogniser reads again; without one, only the passes that
+    need no knowledge of what a page holds run (weak regions, tangled and dropped lines)."""
     engine = engine or default_engine()
     prep = prepare(image, dpi)
     words = engine.words(prep.image)
@@ -66,12 +71,13 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None)
     regions = regions_of(words, prep)
     regions = retry_weak_regions(regions, prep, engine)
     # Two lines of prose Tesseract tangled into overlapping pieces are read band by band.
-    regions = reread_tangled_lines(regions, prep)
+    regions = reread_tangled_lines(regions, prep, policy=policy)
     # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
-    # names, and labelled values Tesseract was unsure of, again.
-    regions = reread_label_values(regions, prep)
+    # the regions the policy names (names, values Tesseract was unsure of ...) again.
+    if policy is not None:
+        regions = reread_page(regions, prep, policy)
     # A line Tesseract dropped whole (a signature line in a script face) is read by it too.
-    regions = read_unread_lines(regions, prep)
+    regions = read_unread_lines(regions, prep, policy=policy)
     all_words = [w for r in regions for w in r.words]
     conf = _mean_conf(all_words)
     segments = segments_of(regions, prep)

@@ -13,6 +13,7 @@ from dossierflow.models import PageContent, Segment
 from extractors.readers.capture import correct_capture
 from extractors.readers.ocr import OcrEngine, ocr_image
 from extractors.readers.photo_region import find_photo
+from extractors.readers.reread import RereadPolicy
 
 BLANK_INK = 0.0015  # share of dark pixels below which a page is blank and not worth OCR
 PHOTO_PAGE_MAX_CHARS = 60  # a heading and a caption; more text is a form or certificate with a picture
@@ -43,8 +44,10 @@ def ocr_page(
     width_pt: float,
     height_pt: float,
     engine: Optional[OcrEngine] = None,
+    policy: Optional[RereadPolicy] = None,
 ) -> PageContent:
-    """OCR one page image; boxes are mapped from pixels of `image` to the page's points."""
+    """OCR one page image; boxes are mapped from pixels of `image` to the page's points.
+    `policy` chooses what the second recogniser reads again (`ocr.ocr_image`)."""
     rgb = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
     grey = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     phash = page_hash(grey)
@@ -57,7 +60,7 @@ def ocr_page(
     # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
     # a flatbed scan needs nothing and is read as it is.
     capture = correct_capture(rgb, dpi)
-    result = ocr_image(capture.image if capture is not None else rgb, dpi, engine)
+    result = ocr_image(capture.image if capture is not None else rgb, dpi, engine, policy)
     # Boxes stay on the straightened page: it is the page (its quad was warped onto the page box),
     # and mapped back into the tilted photograph a row's cells drifted apart in height, so a
     # claim row's ISSN was read together with the date beside it.

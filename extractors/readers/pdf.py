@@ -23,6 +23,7 @@ from extractors.readers.ocr import OcrEngine
 from extractors.readers.pageimage import ocr_page
 from extractors.readers.pdf_structure import PdfStructure, inspect_pdf, page_uses_invisible_text
 from extractors.readers.preprocess import PIXEL_BUDGET
+from extractors.readers.reread import RereadPolicy
 
 MIN_TEXT_CHARS = 5  # fewer visible characters than this: the page is a scan, OCR it
 MAX_CID_SHARE = 0.3
@@ -193,7 +194,8 @@ def text_overlap(hidden: str, seen: str) -> float:
 
 
 def read_pdf(
-    path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None, pages: Optional[tuple[int, int]] = None
+    path: Path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine] = None, pages: Optional[tuple[int, int]] = None,
+    policy: Optional[RereadPolicy] = None,
 ) -> FileRead:
     data = path.read_bytes()
     st = inspect_pdf(path, data)
@@ -210,7 +212,7 @@ def read_pdf(
         if n > limits.max_pages_per_file:
             raise LimitExceeded(f"PDF 共 {n} 页，超过每个文件 {limits.max_pages_per_file} 页的上限")
         wanted = range(n) if pages is None else range(max(0, pages[0]), min(n, pages[1]))
-        read, text_pages, disagreeing = _read_pages(path, doc, st, base.path, limits, engine, wanted)
+        read, text_pages, disagreeing = _read_pages(path, doc, st, base.path, limits, engine, wanted, policy)
     finally:
         doc.close()
     info = base.model_copy(
@@ -249,6 +251,7 @@ def _read_pages(
     limits: Limits,
     engine: Optional[OcrEngine],
     wanted: range,
+    policy: Optional[RereadPolicy] = None,
 ) -> tuple[list[PageContent], int, list[int]]:
     pages: list[PageContent] = []
     text_pages = 0
@@ -294,7 +297,7 @@ def _read_pages(
                         pp.close()
                     except Exception:
                         pass
-            page = _ocr_pdf_page(doc, i, width_pt, height_pt, rel, limits, engine, scan_dpi)
+            page = _ocr_pdf_page(doc, i, width_pt, height_pt, rel, limits, engine, scan_dpi, policy)
             if len(hidden_text) >= 10 and page.segments:
                 if text_overlap(hidden_text, page.text()) < HIDDEN_TEXT_MIN_OVERLAP:
                     disagreeing.append(i + 1)
@@ -317,6 +320,7 @@ def _ocr_pdf_page(
     limits: Limits,
     engine: Optional[OcrEngine],
     scan_dpi: Optional[float] = None,
+    policy: Optional[RereadPolicy] = None,
 ) -> PageContent:
     # A scan is rendered at its own resolution when that is lower than `ocr_dpi`: more pixels
     # than the scanner recorded add nothing, and the preprocessor scales for Tesseract anyway.
@@ -335,4 +339,4 @@ def _ocr_pdf_page(
         raise LimitExceeded(f"第 {index + 1} 页渲染后像素过多，超过上限 {limits.max_page_pixels}")
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    return ocr_page(image, dpi, rel, index + 1, width_pt, height_pt, engine)
+    return ocr_page(image, dpi, rel, index + 1, width_pt, height_pt, engine, policy)

@@ -21,9 +21,9 @@ from typing import Optional
 import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
-from extractors.readers.name_reread import date_like, possible_date, widen_to_ink
 from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
+from extractors.readers.reread import RereadPolicy, widen_to_ink
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
 MIN_WIDTH_IN = 0.6  # a line worth reading holds at least a label or a name
@@ -83,8 +83,10 @@ def _pieces(inked_cols: np.ndarray, gap: int) -> list[tuple[int, int]]:
     return join_runs(row_bands(inked_cols), gap)
 
 
-def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
-    """`regions` plus one region per confidently read line that Tesseract left out."""
+def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None,
+                      policy: Optional[RereadPolicy] = None) -> list[Region]:
+    """`regions` plus one region per confidently read line that Tesseract left out. A line whose
+    reading fails `policy`'s band check is read again on its own rows (see `_read`)."""
     rec = recognizer if recognizer is not None else shared_recognizer()
     if not rec.available():
         return regions
@@ -111,7 +113,7 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
             pieces = [(int(cols[0]), int(cols[-1]) + 1)] if cols.size and cols[-1] - cols[0] >= MIN_WIDTH_IN * prep.dpi else []
         for c0, c1 in pieces:
             x0, x1 = max(0, c0 - pad), min(w, c1 + pad)
-            reading = _read(rec, image[top:bottom, x0:x1])
+            reading = _read(rec, image[top:bottom, x0:x1], policy)
             if reading is not None:
                 added.append(Region(None, [Word(reading[0], (x0, y0, x1, y1), reading[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
                 continue
@@ -128,7 +130,7 @@ def read_unread_lines(regions: list[Region], prep: Prepared, recognizer=None) ->
                 if s1 - s0 < 1.5 * band_h:
                     continue
                 x0, x1 = max(0, c0 + s0 - pad), min(w, c0 + s1 + pad)
-                part = _read(rec, image[top:bottom, x0:x1])
+                part = _read(rec, image[top:bottom, x0:x1], policy)
                 if part is not None:
                     added.append(Region(None, [Word(part[0], (x0, y0, x1, y1), part[1], (_LINE_KEY_BLOCK + i, 1, 1))]))
     return regions + added if added else regions
@@ -153,16 +155,17 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
     return out
 
 
-def _read(rec, crop: np.ndarray) -> Optional[tuple[str, float]]:
+def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None) -> Optional[tuple[str, float]]:
     try:
         reading = rec.read(crop)
         conf = reading.conf if reading is not None else 0.0
-        if reading is not None and date_like(reading.text) and not possible_date(reading.text):
-            # Written as a date but no date (一了一八年一月: a seal's ring across 二〇): read again
-            # on the line's own rows, and taken when a date it is.
+        check = policy.band_check(reading.text) if policy is not None and reading is not None else None
+        if check is not None:
+            # A reading that fails the policy's check (a date that is no date: 一了一八年一月, a
+            # seal's ring across 二〇): read again on the line's own rows, taken when it passes.
             again = rec.read(line_band(crop))
-            if again is not None and possible_date(again.text):
-                reading, conf = again, again.conf_given(possible_date)
+            if again is not None and check(again.text):
+                reading, conf = again, again.conf_given(check)
     except Exception:  # noqa: BLE001 - a second opinion that fails leaves Tesseract's page as it was
         return None
     if reading is None:
@@ -179,7 +182,8 @@ TANGLED_HEIGHT = 1.6  # a loose region this many of its words' heights tall hold
 TANGLED_CHARS = 6  # and this many characters at least (a tall signature stroke is no tangle)
 
 
-def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None,
+                         policy: Optional[RereadPolicy] = None) -> list[Region]:
     """`regions` with each area of loose regions Tesseract tangled (words of one region lying on
     words of another, one of the regions two lines high) replaced by its lines read one band of
     ink at a time; unchanged where any band of the area does not read surely."""
@@ -200,7 +204,7 @@ def reread_tangled_lines(regions: list[Region], prep: Prepared, recognizer=None)
             inside = [r for r in loose if not any(r is a for a in area) and mostly_within(r.box(), box)]
             area, grew = area + inside, bool(inside)
         others = [r.box() for r in loose if not any(r is a for a in area)]
-        lines = _band_readings(rec, prep, box, len(out), others)
+        lines = _band_readings(rec, prep, box, len(out), others, policy)
         if lines is not None:
             out = [r for r in out if not any(r is a for a in area)] + lines
     return out
@@ -243,7 +247,8 @@ def _words_overlap(u: Word, v: Word) -> bool:
 
 
 def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int,
-                   others: list[tuple[int, int, int, int]] = ()) -> Optional[list[Region]]:
+                   others: list[tuple[int, int, int, int]] = (),
+                   policy: Optional[RereadPolicy] = None) -> Optional[list[Region]]:
     """Each band of ink in `box` read alone. A band runs on over the ink beyond the area, up to
     the next region read on its rows: Tesseract may have read no word at all of the rest of a
     tangled line (11至2020/5/18， of a publicity period), so the area's box stops short of it."""
@@ -265,7 +270,7 @@ def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int
         right = min([o[0] for o in on_rows if o[0] >= x0 + int(cols[-1]) + 1] or [image.shape[1]])
         c0, _, c1, _ = widen_to_ink(prep, (x0 + int(cols[0]), row0, x0 + int(cols[-1]) + 1, row1), left, right)
         c0, c1 = max(left, c0 - pad, 0), min(right, c1 + pad, image.shape[1])
-        reading = _read(rec, image[top:bottom, c0:c1])
+        reading = _read(rec, image[top:bottom, c0:c1], policy)
         if reading is None:
             return None
         lines.append(Region(None, [Word(reading[0], (c0, y0 + a, c1, y0 + b), reading[1], (_LINE_KEY_BLOCK + key + i, 1, 1))]))
