@@ -23,7 +23,7 @@ from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
 from extractors.readers import PageRange, read_file
 from extractors.readers.isolate import read_file_isolated
-from extractors.readers.name_reread import FIELD_REREAD_POLICY
+from extractors.reread_policy import FIELD_REREAD_POLICY
 from extractors.version import extractor_version
 
 # Hashed from extraction's own files (extractors/version.py): any change to them means cached

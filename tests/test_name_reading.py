@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors.readers import name_reread as nr
+from extractors import reread_policy as nr
 from extractors.readers import reread as rr
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol, ink_rows
 from extractors.readers.ocr_layout import Region, Word, segments_of

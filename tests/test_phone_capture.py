@@ -16,9 +16,9 @@ from PIL import Image
 
 from extractors.readers import capture
 from extractors.readers.capture import correct_capture, paper_field
-from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.pageimage import ocr_page
 from extractors.readers.tones import has_red_ink
+from extractors.reread_policy import FIELD_REREAD_POLICY
 from fixtures.phone import NEWS_LINES, NEWSPAPER, PhoneLook, photograph
 from fixtures.render_pdf import render_pdf
 from fixtures.render_scan import ScanLook, rasterise, scan

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers import ocr, preprocess, seals
-from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.tones import has_red_ink, to_grey
+from extractors.reread_policy import FIELD_REREAD_POLICY
 from fixtures.render_pdf import render_pdf
 from fixtures.render_scan import ScanLook, scan
 from fixtures.spec import DocSpec, Para, Stamp, Title

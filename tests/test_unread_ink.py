@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dossierflow.models import Document
 from extractors.evidence import extract_evidence
-from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.pageimage import ocr_page
+from extractors.reread_policy import FIELD_REREAD_POLICY
 from tests.scanned import as_scanned
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol
-from extractors.readers.name_reread import FIELD_REREAD_POLICY
 from extractors.readers.ocr_layout import Region, Word
 from extractors.readers.preprocess import Prepared
 from extractors.readers.unread_lines import MAX_BANDS, read_unread_lines, reread_tangled_lines
+from extractors.reread_policy import FIELD_REREAD_POLICY
 
 IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
 KAI = "/usr/share/fonts/truetype/arphic/ukai.ttc"  # a brush face, as signatures are printed in

@@ -43,9 +43,9 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
               policy: Optional[RereadPolicy] = None) -> OcrPage:
     """Prepare, OCR once, and only if confidence is low ask OSD whether the page is turned.
 
-    `policy` (the field policy: `extractors.readers.name_reread`, moving up to extraction)
-    chooses the regions the second recogniser reads again; without one, only the passes that
-    need no knowledge of what a page holds run (weak regions, tangled and dropped lines)."""
+    `policy` (extraction's: `extractors.reread_policy`) chooses the regions the second
+    recogniser reads again; without one, only the passes that need no knowledge of what a page
+    holds run (weak regions, tangled and dropped lines)."""
     engine = engine or default_engine()
     prep = prepare(image, dpi)
     words = engine.words(prep.image)

@@ -39,9 +39,7 @@ except Exception:  # a missing model shows up, with its message, when a page is 
     pass
 try:
     from extractors.readers.linerec import shared_recognizer
-    from extractors.readers.name_reread import label_table
 
     shared_recognizer().warm()
-    label_table()  # labels.yaml, parsed once here rather than in every child
 except Exception:  # without the second recogniser, Tesseract's readings stand
     pass

@@ -2,10 +2,10 @@
 
 The reader has no vocabulary of fields. Which regions are worth a second reading (a name cell, a
 date line, a signature, a page's title) and what a reading must satisfy to be kept is a
-`RereadPolicy`'s knowledge, handed to `ocr.ocr_image` by whoever sets reading up (the field
-policy: `extractors.readers.name_reread`, moving up to extraction). Given a page's first
-readings, the policy returns `Target`s: a region, the box to crop, and how the second reading is
-merged; `reread` reads each crop with `linerec.LineRecognizer` and merges by `decide`.
+`RereadPolicy`'s knowledge, handed to `ocr.ocr_image` by whoever sets reading up (extraction:
+`extractors.reread_policy`). Given a page's first readings, the policy returns `Target`s: a
+region, the box to crop, and how the second reading is merged; `reread` reads each crop with
+`linerec.LineRecognizer` and merges by `decide`.
 
 The merge is the same for every target: the second reading replaces Tesseract's only when it is
 more confident; when both engines read the same text, the reading keeps the text and takes the

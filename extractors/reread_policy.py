@@ -1,9 +1,8 @@
-"""What to read again on a scanned page, and how: the re-read policy for the OCR reader.
+"""What to read again on a scanned page, and how: extraction's re-read policy for the OCR reader.
 
 The reader (`extractors.readers.reread`) reads a region again with a second recogniser and merges
 the readings; it has no vocabulary of fields. This module knows which regions matter and hands
 them to it as `Target`s through `FIELD_REREAD_POLICY` (`extractors.dossier` gives it to the reader).
-It knows dates and form labels, so it belongs to extraction, where it moves next (#23, item 2).
 
 Names first. Names are where Tesseract fails most on clean scans: no dictionary or language model
 helps with them, surnames and given-name characters include characters its `chi_sim` model cannot
