@@ -21,7 +21,7 @@ from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_L
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.privacy import mask_id, mask_ids_in_text
-from dossierflow.report_crops import write_crops
+from dossierflow.report_crops import SHOWN_OUTCOMES, write_crops
 from dossierflow.results import result_line
 from dossierflow.roster import write_roster
 from dossierflow.verdict_reasons import failed_rules, split_reasons
@@ -29,7 +29,9 @@ from dossierflow.vocab import STATUSES
 from validators.rulebook import load_rulebook
 
 
-def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
+def _fmt_source(src: dict | None, dossier_id: str = "", size: str = "big") -> str:
+    """`size`: the picture's class in the report's styles, `big` for what a person must look at,
+    `thumb` for a passed rule's or a field's source."""
     if not src:
         return ""
     name = src.get("file", "")
@@ -42,7 +44,7 @@ def _fmt_source(src: dict | None, dossier_id: str = "") -> str:
         parts.append(html.escape(locator_text(src["locator"])))
     if src.get("crop"):
         # The picture of the region replaces its coordinates (report_crops wrote it beside the report).
-        parts.append(f'<img class="crop" src="{html.escape(src["crop"])}" alt="{" ".join(parts)} 的截图">')
+        parts.append(f'<img class="crop {html.escape(size)}" src="{html.escape(src["crop"])}" alt="{" ".join(parts)} 的截图">')
     elif src.get("bbox"):
         parts.append('<span class="bbox">[' + ", ".join(f"{v:.0f}" for v in src["bbox"]) + "]</span>")
     decision = src.get("decision")
@@ -141,6 +143,7 @@ def dossier_report(line: dict, specs: dict, env: Environment | None = None) -> s
         rule_names={code: spec.name for code, spec in specs.items()},
         flag_labels=FLAG_LABELS,
         reasons=split_reasons(shown, specs),
+        shown_outcomes=SHOWN_OUTCOMES,
     )
 
 

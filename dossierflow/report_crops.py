@@ -1,11 +1,14 @@
-"""The pictures a dossier's report shows: the page region of every source its undecided findings
-and integrity leads point at, as PNG files under `OUT/<id>/crops/`.
+"""The pictures a dossier's report shows: the page region of every source it shows (each field's,
+each finding's, each lead's, each piece of evidence's), as small grey image files under
+`OUT/<id>/crops/`.
 
-Only findings a person must look at (`fail`, `review`) and leads get crops: a passed rule's
-evidence is not what a clerk or reviewer checks, and rendering every source of every finding
-costs a page render per field on a thick booklet. A source naming a whole page without a region
-gets a small picture of the page. Sources without a page (DOCX cells) get none; the report names
-their table, row and cell instead.
+One file per page region: the fields and findings that cite the same region share it (its name is
+a hash of the region). Each page is drawn (or its scan decoded) once and all its regions are cut
+from that one picture; drawing a page per source cost a page render per field on a thick
+booklet. Crops are grey (the forms are black on white; colour tripled the bytes) and written as
+JPEG or PNG, whichever is smaller for that picture (PNG for clean text, JPEG for a grainy scan).
+A source naming a whole page without a region gets a small picture of the page. Sources without
+a page (DOCX cells) get none; the report names their table, row and cell instead.
 
 A crop that cannot be made (the file gone, a page pdfium refuses) is left out: the report then
 shows the source as text, and the run goes on. The cause goes to the log at INFO, not WARNING:
@@ -16,55 +19,105 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import logging
 from pathlib import Path
+from typing import Optional
+
+from PIL import Image
 
 from dossierflow import atomic
-from dossierflow.crops import CropLimits, page_png, region_png
+from dossierflow.crops import CropLimits, PageRaster, page_raster
 
 log = logging.getLogger(__name__)
 
 CROPS_DIR = "crops"
 CROP_DPI = 150  # legible print of a form's characters, a third of the bytes of 200 DPI
 CROP_LIMITS = CropLimits(max_side_px=1000, max_pixels=1_000_000)
+PAGE_LIMITS = CropLimits(max_side_px=2000, max_pixels=4_000_000)  # the page the regions are cut from
 PAGE_DPI = 50  # a page cited whole is shown to be recognised, not read
 MARGIN_PT = 8.0  # enough to show the region is whole; more shows the lines around it in print
-MAX_CROPS_PER_DOSSIER = 40  # a lead citing a whole booklet's pages must not render all of them
-SHOWN_OUTCOMES = ("fail", "review")
+JPEG_QUALITY = 70  # grey text stays sharp enough at the sizes the report prints it
+# Every region of an ordinary dossier (about 45) fits; a lead citing every page of several thick
+# booklets does not render all of them. Regions beyond it are the least prominent ones (below).
+MAX_CROPS_PER_DOSSIER = 120
+SHOWN_OUTCOMES = ("fail", "review")  # the findings a person must look at: their crops first
+# Fields whose value is an ID number: the report masks it in text, so its picture must not show
+# it either. The region itself is covered; the margin around it (the label) stays.
+PRIVATE_FIELDS = ("id_number",)
+COVER_GREY = 200
 
 
-def crop_name(src: dict) -> str:
-    """A file name from the region itself: the same region cited twice is rendered once, and a
+def crop_key(src: dict) -> str:
+    """The region's name without its extension: the same region cited twice is one file, and a
     name holds no ID number (hex, 16 characters, shorter than one)."""
     bbox = ",".join(f"{float(v):.1f}" for v in src.get("bbox") or ())
     key = f"{src.get('file')}\0{src.get('page')}\0{bbox}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16] + ".png"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def cited_sources(line: dict) -> list[dict]:
-    """The sources on a page (a region of it, or the page) that the report shows pictures of,
-    leads first."""
+def all_sources(line: dict) -> list[dict]:
+    """Every source the dossier report shows, most prominent first: leads, then the findings a
+    person must look at, then the fields, the other findings and the evidence. The dicts are the
+    line's own, so a caller can mark them."""
+    findings = line.get("findings", [])
     out: list[dict] = []
     for flag in line.get("flags", []):
         out.extend(flag.get("sources") or [])
-    for finding in line.get("findings", []):
+    for finding in findings:
         if finding.get("outcome") in SHOWN_OUTCOMES:
             out.extend(finding.get("sources") or [])
-    return [s for s in out if s.get("bbox") or s.get("page")]
+    out.extend(fv["source"] for fv in line.get("fields", {}).values() if fv.get("source"))
+    for finding in findings:
+        if finding.get("outcome") not in SHOWN_OUTCOMES:
+            out.extend(finding.get("sources") or [])
+    out.extend(e["source"] for e in line.get("evidence", []) if e.get("source"))
+    return out
 
 
-def _render(files: dict[str, Path], src: dict) -> bytes | None:
-    path = files.get(src.get("file", ""))
+def cited_sources(line: dict) -> list[dict]:
+    """The sources on a page (a region of it, or the page) that the report shows pictures of."""
+    return [s for s in all_sources(line) if s.get("bbox") or s.get("page")]
+
+
+def encoded(image: Image.Image) -> tuple[bytes, str]:
+    """The picture grey, as PNG or JPEG, whichever is smaller; with its file extension."""
+    grey = image if image.mode == "L" else image.convert("L")
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    grey.save(png, format="PNG", compress_level=6)
+    grey.save(jpeg, format="JPEG", quality=JPEG_QUALITY)
+    if jpeg.tell() < png.tell():
+        return jpeg.getvalue(), ".jpg"
+    return png.getvalue(), ".png"
+
+
+def _raster(files: dict[str, Path], file: str, page: Optional[int], dpi: float) -> Optional[PageRaster]:
+    path = files.get(file)
     if path is None:
-        log.info("crop skipped: %s is not an input file of this batch", src.get("file"))
+        log.info("crops skipped: %s is not an input file of this batch", file)
         return None
     try:
         # The file's own folder is the root: a dossier unzipped elsewhere is found by its path.
-        if src.get("bbox"):
-            region = {"file": path.name, "page": src.get("page"), "bbox": src["bbox"]}
-            return region_png(path.parent, region, dpi=CROP_DPI, margin_pt=MARGIN_PT, limits=CROP_LIMITS)
-        return page_png(path.parent, {"file": path.name, "page": src["page"]}, dpi=PAGE_DPI, limits=CROP_LIMITS)
+        return page_raster(path.parent, path.name, page, dpi=dpi, limits=PAGE_LIMITS, grey=True)
     except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the batch's reports
+        log.info("page %s of %s not drawn: %s: %s", page, file, type(exc).__name__, exc)
+        return None
+
+
+def _private_keys(line: dict) -> set[str]:
+    fields = line.get("fields", {})
+    return {crop_key(fv["source"]) for k in PRIVATE_FIELDS if (fv := fields.get(k)) and (fv.get("source") or {}).get("bbox")}
+
+
+def _crop(raster: PageRaster, src: dict, private: bool) -> Optional[Image.Image]:
+    try:
+        if src.get("bbox"):
+            bbox = tuple(float(v) for v in src["bbox"])
+            if private:
+                return raster.covered(bbox, COVER_GREY).region(bbox, MARGIN_PT, CROP_LIMITS)  # type: ignore[arg-type]
+            return raster.region(bbox, MARGIN_PT, CROP_LIMITS)  # type: ignore[arg-type]
+        return raster.page(PAGE_DPI, CROP_LIMITS)
+    except Exception as exc:  # noqa: BLE001 - a region off the page, a malformed bbox
         log.info("crop of %s page %s failed: %s: %s", src.get("file"), src.get("page"), type(exc).__name__, exc)
         return None
 
@@ -75,21 +128,36 @@ def write_crops(out_dir: Path, line: dict, files: dict[str, Path]) -> dict:
     Crops of an earlier run that this one no longer cites are removed."""
     folder = out_dir / line["dossier_id"] / CROPS_DIR
     shown = copy.deepcopy(line)
-    written: dict[str, bool] = {}
+    regions: dict[str, list[dict]] = {}  # crop key -> the sources citing it, most prominent first
     for src in cited_sources(shown):
-        name = crop_name(src)
-        if name not in written:
-            if len(written) >= MAX_CROPS_PER_DOSSIER:
+        key = crop_key(src)
+        if key in regions or len(regions) < MAX_CROPS_PER_DOSSIER:
+            regions.setdefault(key, []).append(src)
+    pages: dict[tuple[str, Optional[int]], list[str]] = {}
+    for key, cited in regions.items():
+        pages.setdefault((cited[0].get("file", ""), cited[0].get("page")), []).append(key)
+    private = _private_keys(shown)
+    written: set[str] = set()
+    for (file, page), keys in pages.items():
+        # A page cited only whole is drawn at the small size it is shown at.
+        whole_only = not any(regions[key][0].get("bbox") for key in keys)
+        raster = _raster(files, file, page, PAGE_DPI if whole_only else CROP_DPI)
+        if raster is None:
+            continue
+        for key in keys:
+            image = _crop(raster, regions[key][0], key in private)
+            if image is None:
                 continue
-            png = _render(files, src)
-            written[name] = png is not None
-            if png is not None:
-                atomic.write_bytes(folder / name, png)
-        if written[name]:
-            src["crop"] = f"{CROPS_DIR}/{name}"
+            data, ext = encoded(image)
+            name = key + ext
+            atomic.write_bytes(folder / name, data)
+            written.add(name)
+            for src in regions[key]:
+                src["crop"] = f"{CROPS_DIR}/{name}"
+        del raster  # one page's pixels at a time
     if folder.is_dir():
-        for old in folder.glob("*.png"):
-            if not written.get(old.name):
+        for old in folder.iterdir():
+            if old.name not in written:
                 old.unlink(missing_ok=True)
         if not any(folder.iterdir()):
             folder.rmdir()

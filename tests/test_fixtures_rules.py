@@ -129,3 +129,22 @@ def test_policy_scenarios_meet_their_truth(tmp_path, seed):
     basis = {f.rule: f for f in by["fail:EXCEPTIONAL_BASIS:city_prizes"]}["EXCEPTIONAL_BASIS"]
     assert "市直" in basis.message
     assert "（8）" in {f.rule: f for f in by["pass:EXCEPTIONAL_BASIS:science_award"]}["EXCEPTIONAL_BASIS"].message
+
+
+def test_an_exceptional_applicant_in_a_bucket_over_its_quota_is_not_counted(tmp_path):
+    """一（六）2（3）: 符合“（五）规范破格申报”条件的人员不受岗位数额（比例）限制参加评审. One bucket of
+    the post table allows nobody: the regular applicant in it is counted and returned, the 破格
+    one (on a basis of 一（五）) is not counted and is accepted."""
+    root = tmp_path / "quota"
+    truth = generate_batch(root, n=0, seed=47, forms=["docx"],
+                           scenarios="fail:POST_QUOTA:counted,pass:POST_QUOTA:exceptional")
+    line = next(p for p in truth.batch_yaml["posts"] if p.get("series") == "农牧业")
+    assert line["level"] == "deputy_senior" and line["vacant"] == 0 and line["established"] < 20
+    findings = _assert_truth(root, truth)
+    by = {d.scenario: {f.rule: f for f in findings[d.dossier_id]} for d in truth.dossiers}
+    exempt = by["pass:POST_QUOTA:exceptional"]["POST_QUOTA"]
+    assert exempt.outcome == "not_applicable" and "“（五）规范破格申报”" in exempt.message and "一（六）2（3）" in exempt.message
+    counted = by["fail:POST_QUOTA:counted"]["POST_QUOTA"]
+    assert counted.outcome == "fail" and "计入申报1人" in counted.message
+    assert {d.scenario: d.expected_status for d in truth.dossiers} == {
+        "fail:POST_QUOTA:counted": "returned", "pass:POST_QUOTA:exceptional": "accepted"}

@@ -1,4 +1,4 @@
-"""OUT/<id>/crops/: the report shows the page region of each undecided finding and lead.
+"""OUT/<id>/crops/: the report shows the page region of every source it shows.
 
 Unit tests write one dossier's crops from a real scanned PDF page; the end-to-end test runs
 `dossier run` on a text-PDF and DOCX batch (no OCR, so it stays short) and opens the report."""
@@ -13,8 +13,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dossierflow.crops import region_png
-from dossierflow.report_crops import CROP_DPI, CROP_LIMITS, MARGIN_PT, MAX_CROPS_PER_DOSSIER, crop_name, write_crops
+from dossierflow.report_crops import (
+    COVER_GREY,
+    CROP_DPI,
+    JPEG_QUALITY,
+    MARGIN_PT,
+    MAX_CROPS_PER_DOSSIER,
+    cited_sources,
+    crop_key,
+    encoded,
+    write_crops,
+)
 from fixtures.generate import generate_batch
 from tests.conftest import read_results, run_dossier
 from tests.test_crops import A4_PX_200, BAR_PX, _bar_bbox, _bar_page, _scanned_pdf
@@ -38,7 +47,7 @@ def scan(tmp_path: Path) -> dict[str, Path]:
     return {"A0001/scan.pdf": path}
 
 
-def test_failed_and_review_findings_and_leads_get_crops_passes_do_not(tmp_path, scan):
+def test_every_source_on_a_page_gets_a_crop_and_a_region_is_one_file(tmp_path, scan):
     out = tmp_path / "out"
     blank = [0, 0, 100, 50]  # a region with no ink: a different crop from the bar
     line = _line(
@@ -48,34 +57,77 @@ def test_failed_and_review_findings_and_leads_get_crops_passes_do_not(tmp_path, 
           "sources": [{"file": "A0001/form.docx", "page": None, "locator": "table 1, row 2, cell 2"}]}],
         [{"code": "PDF_EDITED", "message": "", "sources": [{"file": "A0001/scan.pdf", "page": 1, "bbox": _bar_bbox()}]}],
     )
+    line["fields"] = {"name": {"value": "王芳", "confidence": 0.9, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": blank}},
+                      "series": {"value": "工程", "confidence": 0.9, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": [300, 400, 380, 420]}}}
+    line["evidence"] = [{"kind": "diploma", "source": {"file": "A0001/scan.pdf", "page": 1}}]
     shown = write_crops(out, line, scan)
     crops = sorted(p.name for p in (out / "A0001" / "crops").iterdir())
     fail_src, review_src, pass_src, page_src, docx_src = (f["sources"][0] for f in shown["findings"])
-    # The bar is cited twice (a failed rule and a lead): rendered once.
-    assert crops == sorted({crop_name(s) for s in (fail_src, review_src, page_src)})
-    assert fail_src["crop"] == f"crops/{crop_name(fail_src)}"
+    name_src, series_src = (fv["source"] for fv in shown["fields"].values())
+    # Every source on a page shows a picture, whatever its finding's outcome; a DOCX cell does not.
+    on_page = [fail_src, review_src, pass_src, page_src, name_src, series_src, shown["evidence"][0]["source"],
+               shown["flags"][0]["sources"][0]]
+    assert all(s.get("crop") for s in on_page) and "crop" not in docx_src
+    # One file per region: the bar (a failed rule and a lead), the blank box (a finding and a
+    # field) and the whole page (a finding and the evidence) are each written once.
+    assert len(crops) == len({crop_key(s) for s in on_page}) == 5
+    assert {Path(c).stem for c in crops} == {crop_key(s) for s in on_page}
     assert shown["flags"][0]["sources"][0]["crop"] == fail_src["crop"]
-    assert "crop" in review_src and "crop" not in pass_src and "crop" not in docx_src
+    assert name_src["crop"] == review_src["crop"] and shown["evidence"][0]["source"]["crop"] == page_src["crop"]
+    assert "crop" not in line["findings"][0]["sources"][0]  # the result line itself is untouched
     # A page cited without a region is shown whole, small.
     whole = Image.open(out / "A0001" / page_src["crop"])
     assert whole.size == pytest.approx((A4_PX_200[0] / 4, A4_PX_200[1] / 4), abs=2)  # 50 DPI
-    assert "crop" not in line["findings"][0]["sources"][0]  # the result line itself is untouched
-    # The file is the region: the bar, with the margin white around it.
+    # The file is the region, grey: the bar, with the margin white around it.
     image = Image.open(out / "A0001" / fail_src["crop"])
-    assert (out / "A0001" / fail_src["crop"]).read_bytes() == region_png(
-        scan["A0001/scan.pdf"].parent, {"file": "scan.pdf", "page": 1, "bbox": fail_src["bbox"]}, dpi=CROP_DPI, margin_pt=MARGIN_PT,
-        limits=CROP_LIMITS,
-    )
-    dark = np.asarray(image.convert("L")) < 128
+    assert image.mode == "L"
+    dark = np.asarray(image) < 128
     scale = image.width / ((BAR_PX[2] - BAR_PX[0]) * 72 / 200 + 2 * MARGIN_PT)
+    assert scale == pytest.approx(CROP_DPI / 72, rel=0.02)
     assert dark.sum() == pytest.approx((BAR_PX[2] - BAR_PX[0]) * (BAR_PX[3] - BAR_PX[1]) * (scale * 72 / 200) ** 2, rel=0.05)
+    assert not dark[:2].any() and not dark[-2:].any()  # the margin above and below the bar
+
+
+def test_each_crop_is_the_smaller_of_png_and_jpeg():
+    rng = np.random.default_rng(3)
+    clean = Image.new("L", (400, 60), 255)
+    clean.paste(0, (20, 20, 380, 40))
+    grainy = Image.fromarray(rng.integers(60, 256, (300, 400), dtype=np.uint8))
+    for image in (clean, grainy, grainy.convert("RGB")):
+        data, ext = encoded(image)
+        png, jpeg = io.BytesIO(), io.BytesIO()
+        image.convert("L").save(png, "PNG", compress_level=6)
+        image.convert("L").save(jpeg, "JPEG", quality=JPEG_QUALITY)
+        assert len(data) == min(png.tell(), jpeg.tell())
+        assert Image.open(io.BytesIO(data)).format == {".png": "PNG", ".jpg": "JPEG"}[ext]
+        assert Image.open(io.BytesIO(data)).mode == "L"
+    assert encoded(clean)[1] == ".png" and encoded(grainy)[1] == ".jpg"
+
+
+def test_the_id_number_region_is_covered_in_its_crop(tmp_path, scan):
+    """The report masks the ID number in text (first 6, last 4); its picture shows none of it.
+    The bar stands in for the number: a crop citing it as the ID's region shows no ink there."""
+    out = tmp_path / "out"
+    line = _line([_finding("NOT_BLACKLISTED", "pass", _bar_bbox())])
+    line["fields"] = {"id_number": {"value": "150203199001011234", "confidence": 0.9,
+                                    "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": _bar_bbox()}}}
+    shown = write_crops(out, line, scan)
+    src = shown["fields"]["id_number"]["source"]
+    assert src["crop"] == shown["findings"][0]["sources"][0]["crop"]  # the same region, the same cover
+    image = np.asarray(Image.open(out / "A0001" / src["crop"]))
+    assert (image < 128).sum() == 0  # no black of the bar is left
+    margin = round(MARGIN_PT * CROP_DPI / 72)
+    inner = image[margin + 2 : -margin - 2, margin + 2 : -margin - 2]
+    assert inner.std() < 3 and abs(float(inner.mean()) - COVER_GREY) < 3  # covered flat, not blank
 
 
 def test_a_rerun_drops_crops_no_longer_cited_and_a_dossier_with_none_has_no_folder(tmp_path, scan):
     out = tmp_path / "out"
     write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())]), scan)
     assert len(list((out / "A0001" / "crops").iterdir())) == 1
-    write_crops(out, _line([_finding("PLEDGE_SIGNED", "pass", _bar_bbox())]), scan)
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", [0, 0, 100, 50])]), scan)
+    assert [p.stem for p in (out / "A0001" / "crops").iterdir()] == [crop_key({"file": "A0001/scan.pdf", "page": 1, "bbox": [0, 0, 100, 50]})]
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "pass", None, file="A0001/form.docx") | {"sources": []}]), scan)
     assert not (out / "A0001" / "crops").exists()
 
 
@@ -90,11 +142,47 @@ def test_a_crop_that_cannot_be_made_is_left_out_not_raised(tmp_path, scan):
     assert [("crop" in f["sources"][0]) for f in shown["findings"]] == [False, False, True]
 
 
-def test_crops_per_dossier_are_capped(tmp_path, scan):
+def test_crops_per_dossier_are_capped_keeping_the_prominent_ones(tmp_path, scan):
+    """A lead citing every page of thick booklets must not render all of them; what is left
+    out is the least prominent (here fields), never a failed rule's region."""
     boxes = [[10 + i * 5, 10, 14 + i * 5, 14] for i in range(MAX_CROPS_PER_DOSSIER + 5)]
-    shown = write_crops(tmp_path / "out", _line([_finding("CLAIMS_SUPPORTED", "fail", b) for b in boxes]), scan)
+    line = _line([_finding("CLAIMS_SUPPORTED", "pass", [10, 100, 20, 110])] * 3 + [_finding("CLAIMS_SUPPORTED", "fail", [10, 200, 20, 210])])
+    line["fields"] = {f"f{i}": {"value": "x", "confidence": 1.0, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": b}}
+                      for i, b in enumerate(boxes)}
+    shown = write_crops(tmp_path / "out", line, scan)
     assert len(list((tmp_path / "out" / "A0001" / "crops").iterdir())) == MAX_CROPS_PER_DOSSIER
-    assert sum("crop" in f["sources"][0] for f in shown["findings"]) == MAX_CROPS_PER_DOSSIER
+    assert "crop" in shown["findings"][-1]["sources"][0]  # the failed rule's, after every field
+    assert "crop" not in shown["findings"][0]["sources"][0]  # a passed rule's, after every field
+    assert sum("crop" in fv["source"] for fv in shown["fields"].values()) == MAX_CROPS_PER_DOSSIER - 1
+
+
+def _check_report_pictures(out: Path, did: str, line: dict) -> int:
+    """Every source on a page in the result line is shown by its crop in the dossier's report;
+    the crops folder holds those files and no others; the big pictures are the rows a person
+    must look at. Returns how many pictures the report shows."""
+    report = (out / did / "report.html").read_text(encoding="utf-8")
+    imgs = re.findall(r'<img class="crop (big|thumb)" src="(crops/([0-9a-f]{16})\.(?:png|jpg))"', report)
+    expected = {crop_key(s) for s in cited_sources(line)}
+    assert {key for _, _, key in imgs} == expected, did
+    crops_dir = out / did / "crops"
+    if expected:
+        assert sorted(p.stem for p in crops_dir.iterdir()) == sorted(expected)
+    else:
+        assert not crops_dir.exists()
+    for _, src, _ in imgs:
+        image = Image.open(io.BytesIO((out / did / src).read_bytes()))
+        assert image.mode == "L" and image.size[0] > 10
+    # In the rules table each picture sits in its finding's row, beside the rule's clause; a big
+    # one only in a failed or undecided rule's row, a thumbnail only in the others'.
+    rules_table = report.split("<h2>规则审核</h2>", 1)[1].split("<h2>", 1)[0]
+    for row in re.findall(r"<tr>(.*?)</tr>", rules_table, flags=re.S):
+        if 'class="crop' in row:
+            undecided = re.search(r'class="(fail|review) nowrap"', row)
+            assert bool(undecided) == ('class="crop big"' in row) and bool(undecided) != ('class="crop thumb"' in row), row
+            code = re.search(r'<small class="code">([A-Z_]+)</small>', row).group(1)
+            clause = next(f["clause"] for f in line["findings"] if f["rule"] == code)
+            assert f"<td>{clause}</td>" in row
+    return len(imgs)
 
 
 @pytest.mark.e2e
@@ -105,27 +193,34 @@ def test_run_writes_crops_and_the_report_shows_them_beside_their_findings(tmp_pa
     out = tmp_path / "out"
     run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01")
     results = read_results(out)
-    shown_any = False
-    for did, line in results.items():
-        report = (out / did / "report.html").read_text(encoding="utf-8")
-        imgs = re.findall(r'<img class="crop" src="(crops/[0-9a-f]{16}\.png)"', report)
-        for src in imgs:
-            png = (out / did / src).read_bytes()
-            assert Image.open(io.BytesIO(png)).size[0] > 10
-        cited = {crop_name(s) for f in line["findings"] if f["outcome"] in ("fail", "review")
-                 for s in f["sources"] if s.get("bbox") or s.get("page")}
-        cited |= {crop_name(s) for f in line["flags"] for s in f["sources"] if s.get("bbox") or s.get("page")}
-        assert {Path(s).name for s in imgs} == cited, did
-        crops_dir = out / did / "crops"
-        assert sorted(p.name for p in crops_dir.iterdir()) == sorted(cited) if cited else not crops_dir.exists()
-        shown_any |= bool(imgs)
-        # In the rules table each picture sits in its finding's row, beside the rule's clause.
-        rules_table = report.split("<h2>规则审核</h2>", 1)[1].split("<h2>", 1)[0]
-        for row in re.findall(r"<tr>(.*?)</tr>", rules_table, flags=re.S):
-            if 'class="crop"' in row:
-                assert re.search(r'class="(fail|review) nowrap"', row), row
-                code = re.search(r'<small class="code">([A-Z_]+)</small>', row).group(1)
-                clause = next(f["clause"] for f in line["findings"] if f["rule"] == code)
-                assert f"<td>{clause}</td>" in row
-    assert shown_any, "no report showed a crop"
+    assert sum(_check_report_pictures(out, did, line) for did, line in results.items()), "no report showed a crop"
 
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
+def test_a_scanned_dossier_shows_every_source_as_its_crop_and_prints_on_three_a4_pages(tmp_path):
+    """Real OCR on a scanned dossier (every field and finding has a page region), printed by
+    headless Chromium. The pages are kept as PNG beside the report for a person to look at."""
+    import pypdf
+    import pypdfium2
+
+    batch = tmp_path / "batch"
+    generate_batch(batch, n=0, seed=11, forms=["scan"], damage="clean", scenarios="fail:PLEDGE_SIGNED")
+    out = tmp_path / "out"
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01", "--pdf")
+    (did, line), = read_results(out).items()
+    page_sources = cited_sources(line)
+    assert len(page_sources) > 30  # fields, findings and evidence all sit on pages
+    assert _check_report_pictures(out, did, line) >= len(page_sources)
+    pdf = out / did / "report.pdf"
+    reader = pypdf.PdfReader(str(pdf))
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2, box
+    assert 1 <= len(reader.pages) <= 3, len(reader.pages)
+    doc = pypdfium2.PdfDocument(str(pdf))
+    for i in range(len(doc)):
+        doc[i].render(scale=1.5).to_pil().save(out / did / f"report-page{i + 1}.png")
+    doc.close()
+    print(f"report pages as PNG under {out / did}")

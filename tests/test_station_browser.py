@@ -195,6 +195,14 @@ def test_reviewer_resolves_a_needs_review_dossier_in_the_browser(station: Statio
     loaded = _images_loaded(page)
     assert loaded and all(width > 0 for _, width in loaded), loaded  # every crop arrived as a picture
     station.shot(page, "needs-review")
+    # Each verdict word stays on one line beside the wide evidence column (需人工审核 once broke
+    # one character a line): the text of every 结论 cell lays out as a single line box.
+    lines = page.eval_on_selector_all(
+        "#findings td.outcome, #findings th.outcome",
+        "els => els.map(e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return [e.innerText, new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size]; })",
+    )
+    assert any(text == "需人工审核" for text, _ in lines) and all(n == 1 for _, n in lines), lines
     # The whole page, region marked, a click away.
     with page.context.expect_page() as opened:
         page.locator("tr.finding[data-rule=EVALUATION_CHANNEL] img.crop").first.click()
