@@ -24,7 +24,7 @@ import math
 import threading
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageOps
@@ -396,3 +396,29 @@ def page_png(batch_dir: Union[str, Path], source: SourceLike, **options) -> Opti
     """`page_image` as PNG bytes."""
     image = page_image(batch_dir, source, **options)
     return None if image is None else _png(image)
+
+
+COVER_GREY = 200  # flat and light: the reader sees that something is hidden, not what
+
+
+def covered_png(
+    kind: str, batch_dir: Union[str, Path], source: SourceLike, covers: Sequence[BBox]
+) -> Optional[bytes]:
+    """`region_png` (kind "crop") or `page_png` (kind "page") with the boxes in `covers` (on the
+    source's page, in its points) filled flat before anything is cut or marked: a value the
+    reader may only see masked (an ID number) is not drawn, whichever region shows it. The whole
+    page is drawn once, so this costs a page render even for a small region."""
+    src = _as_source(source)
+    raster = page_raster(batch_dir, src.file, src.page, dpi=REGION_DPI if kind == "crop" else PAGE_DPI)
+    if raster is None:
+        return None
+    for box in covers:
+        raster = raster.covered(box, COVER_GREY)
+    if kind == "crop":
+        return None if src.bbox is None else _png(raster.region(src.bbox, MARGIN_PT, CropLimits()))
+    image = raster.page(PAGE_DPI, CropLimits())
+    if src.bbox is None:
+        return _png(image)
+    sx, sy = image.width / raster.width_pt, image.height / raster.height_pt
+    x0, y0, x1, y1 = _clamp(src.bbox, raster.width_pt, raster.height_pt, 0.0)
+    return _png(_mark(image, (x0 * sx, y0 * sy, x1 * sx, y1 * sy)))

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+# Fields whose value is an ID number: masked in text, and their page region drawn flat in any
+# picture shown to someone who reads it masked (a region's margin, the label, stays).
+PRIVATE_FIELDS = ("id_number",)
+
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9Xx])")
 
 

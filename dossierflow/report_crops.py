@@ -27,7 +27,8 @@ from typing import Optional
 from PIL import Image
 
 from dossierflow import atomic
-from dossierflow.crops import CropLimits, PageRaster, page_raster
+from dossierflow.crops import COVER_GREY, CropLimits, PageRaster, page_raster
+from dossierflow.privacy import PRIVATE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,6 @@ JPEG_QUALITY = 70  # grey text stays sharp enough at the sizes the report prints
 # booklets does not render all of them. Regions beyond it are the least prominent ones (below).
 MAX_CROPS_PER_DOSSIER = 120
 SHOWN_OUTCOMES = ("fail", "review")  # the findings a person must look at: their crops first
-# Fields whose value is an ID number: the report masks it in text, so its picture must not show
-# it either. The region itself is covered; the margin around it (the label) stays.
-PRIVATE_FIELDS = ("id_number",)
-COVER_GREY = 200
 
 
 def crop_key(src: dict) -> str:

@@ -352,3 +352,40 @@ def test_a_lead_decided_elsewhere_is_refused_from_an_open_page(station_batch: St
     store = open_store(station_batch.db, station_batch.key_file)
     assert store.decision_count() == 1 and not store.blacklist_entries()  # type: ignore[union-attr]
     store.close()  # type: ignore[union-attr]
+
+
+def test_clerks_see_the_id_number_drawn_flat_in_every_picture(station_batch: StationBatch, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    add_user(station_batch, "zhao", "clerk")
+    add_user(station_batch, "wang", "reviewer")
+    dossier = station_batch.dossier_with("integrity_review")
+    src = station_batch.results()[dossier]["fields"]["id_number"]["source"]
+    assert src.get("bbox"), "the ID number was read without a region"
+    query = f"file={src['file']}&page={src['page']}&bbox={','.join(str(v) for v in src['bbox'])}"
+    base = f"/b/{_batch_id(station_batch)}/d/{dossier}"
+
+    def inside(client: TestClient, kind: str) -> set:
+        """The grey values inside the ID number's box (2 pixels in from its edges)."""
+        resp = client.get(f"{base}/{kind}?{query}")
+        assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
+        image = Image.open(io.BytesIO(resp.content)).convert("L")
+        x0, y0, x1, y1 = src["bbox"]
+        if kind == "crop":  # the region with an 18 pt margin on every side (not at a page edge)
+            s = image.width / (x1 - x0 + 36)
+            box = (18 * s, 18 * s, (18 + x1 - x0) * s, (18 + y1 - y0) * s)
+        else:  # the whole A4 page (the test batch's size)
+            s = image.width / 595.0
+            box = (x0 * s, y0 * s, x1 * s, y1 * s)
+        left, top, right, bottom = (round(v) for v in box)
+        return {image.getpixel((x, y)) for x in range(left + 2, right - 2) for y in range(top + 2, bottom - 2)}
+
+    clerk = _client(station_batch, tmp_path / "c")
+    _login(clerk, "zhao")
+    reviewer = _client(station_batch, tmp_path / "r")
+    _login(reviewer, "wang")
+    for kind in ("crop", "page"):
+        assert len(inside(clerk, kind)) == 1, kind  # drawn flat: nothing of the number shows
+        assert len(inside(reviewer, kind)) > 1, kind  # a reviewer reads its ink

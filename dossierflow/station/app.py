@@ -25,7 +25,7 @@ from dossierflow.config import default_data_dir
 from dossierflow.display import locator_text, shown_value
 from dossierflow.errors import DossierflowError, UsageError
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
-from dossierflow.privacy import mask_id, mask_ids_in_text
+from dossierflow.privacy import PRIVATE_FIELDS, mask_id, mask_ids_in_text
 from dossierflow.station import decide
 from dossierflow.station.auth import (
     SESSION_COOKIE,
@@ -350,6 +350,17 @@ def _referenced(line: dict, file: str) -> bool:
     return any(s.get("file") == file for s in sources())
 
 
+def _private_boxes(line: dict, file: str, page_no: Optional[int]) -> list[list[float]]:
+    """The regions of this page that hold a value the user may only read masked: drawn flat in
+    every picture of the page, the whole page and any crop that overlaps them."""
+    boxes = []
+    for key in PRIVATE_FIELDS:
+        src = ((line.get("fields", {}).get(key) or {}).get("source")) or {}
+        if src.get("file") == file and src.get("bbox") and (src.get("page") or None) == page_no:
+            boxes.append([float(v) for v in src["bbox"]])
+    return boxes
+
+
 def _image(kind: str) -> Handler:
     async def handler(request: Request, station: Station, session: Session, user: User) -> Response:
         batch_id, dossier_id = request.path_params["batch"], request.path_params["dossier"]
@@ -368,7 +379,8 @@ def _image(kind: str) -> Handler:
         if rec.batch_root is None:
             return _text("找不到批次的原始材料（batch.json 没有记下批次文件夹）", 404)
         try:
-            data = station.images.png(kind, rec.batch_root, {"file": file, "page": page_no, "bbox": bbox})
+            covers = [] if user.sees_full_id else _private_boxes(line, file, page_no)
+            data = station.images.png(kind, rec.batch_root, {"file": file, "page": page_no, "bbox": bbox}, covers)
         except ImageUnavailable as exc:
             return _text(str(exc), 404)
         return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from dossierflow import crops
 from dossierflow.ingest import sha256_file
@@ -44,19 +44,25 @@ class PageImages:
                 self._hashes[key] = known
         return known
 
-    def png(self, kind: str, batch_dir: Path, source: dict) -> bytes:
+    def png(self, kind: str, batch_dir: Path, source: dict, covers: Sequence[Sequence[float]] = ()) -> bytes:
+        """The image of `kind` for `source`; `covers` are regions of its page drawn flat (what
+        the reader may only see masked), part of the cache key."""
         render = self._render[kind]
         try:
             path = crops.source_path(batch_dir, source.get("file") or "")
         except crops.CropRefused as exc:
             raise ImageUnavailable(str(exc)) from exc
-        where = json.dumps([source.get("page"), source.get("bbox")], separators=(",", ":"))
+        hidden = [[float(v) for v in box] for box in covers]
+        where = json.dumps([source.get("page"), source.get("bbox"), hidden], separators=(",", ":"))
         key = hashlib.sha256(f"{RENDER_VERSION}|{kind}|{self._file_hash(path)}|{where}".encode()).hexdigest()
         cached = self.cache_dir / key[:2] / f"{key}.png"
         if cached.is_file():
             return cached.read_bytes()
         try:
-            data = render(batch_dir, source)
+            if hidden:
+                data = crops.covered_png(kind, batch_dir, source, [tuple(b) for b in hidden])
+            else:
+                data = render(batch_dir, source)
         except crops.CropRefused as exc:
             raise ImageUnavailable(str(exc)) from exc
         if data is None:
