@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 
 from dossierflow.cli_errors import INTERRUPTED_MESSAGE, explain
-from dossierflow.config import load_settings
+from dossierflow.config import default_db_url, load_settings
 from dossierflow.errors import ExitCode, UsageError
+from dossierflow.printing import find_chromium, print_reports
 
 app = typer.Typer(
     name="dossier",
@@ -35,6 +36,7 @@ DbOption = typer.Option(None, "--db", help="Database URL: sqlite:///PATH or post
 def _print_versions(requested: bool) -> None:
     if not requested:
         return
+    # Here, not at the top: the versions bring the readers (OpenCV) to every command.
     from dossierflow.versions import installed_versions
 
     for name, version in installed_versions(load_settings().rulebook).items():
@@ -84,16 +86,17 @@ def run(
     day = _parse_date(date)
     db_url = None if no_db else _db_url(db)
     _quiet_prefect()
+    # Here, not at the top: the flow brings the readers (OpenCV, python-docx), and Prefect when a
+    # run needs it, to every command.
     from flows.batch_flow import run_batch
     from flows.progress_display import ProgressDisplay
 
     if notice_template is not None:
+        # Here, not at the top: python-docx, loaded only when a notice template is named.
         from dossierflow.notices import load_template
 
         load_template(notice_template)  # a bad template is a usage error before any reading starts
     if pdf:
-        from dossierflow.printing import find_chromium
-
         find_chromium()  # likewise a missing browser
     with ProgressDisplay(err):
         summary = run_batch(
@@ -102,13 +105,12 @@ def run(
             notice_template=notice_template,
         )
     if pdf:
-        from dossierflow.printing import print_reports
-
         err.print(f"已输出 PDF 报告 {len(print_reports(out))} 份", markup=False)
     if summary.get("flow_run_id"):
         err.print(f"Prefect 运行：{summary['flow_run_id']}（{summary['flow_run_name']}）", markup=False, highlight=False)
     elif summary.get("recorded_later"):
         err.print(f"Prefect 运行：{summary['flow_run_name']}（全部复用缓存，运行记录在后台补记）", markup=False, highlight=False)
+    # Here, not at the top: the summary brings openpyxl and python-docx to every command.
     from dossierflow.run_summary import summary_line
 
     # The summary stays the run's last line: it names what to open next.
@@ -127,6 +129,7 @@ def sample(
     ),
 ) -> None:
     """Generate a realistic sample batch (DOCX, text PDF, scans, bound PDF, zip) with its truth."""
+    # Here, not at the top: the generator (ReportLab, OpenCV) serves this command only.
     from fixtures.generate import generate_batch
 
     truth = generate_batch(folder, n=n, seed=seed, scenarios=scenarios)
@@ -143,8 +146,6 @@ def _parse_date(date: Optional[str]) -> Optional[dt.date]:
 
 
 def _db_url(db: Optional[str]) -> str:
-    from dossierflow.config import default_db_url
-
     return db or default_db_url()
 
 

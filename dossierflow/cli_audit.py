@@ -11,6 +11,10 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from dossierflow.audit_sample import Stratum, makeup_lines
+from dossierflow.config import default_db_url
+from dossierflow.errors import AuditMismatch, UsageError
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="抽查审计：抽样复核、定期抽查、签署与核对审计报告。")
 console = Console(stderr=True, highlight=False)
 
@@ -27,12 +31,11 @@ NoDbOpt = typer.Option(False, "--no-db", help="不打开数据库（不核对也
 def _db(db: Optional[str], no_db: bool) -> Optional[str]:
     if no_db:
         return None
-    from dossierflow.config import default_db_url
-
     return db or default_db_url()
 
 
 def _quiet_prefect() -> None:
+    # dossierflow.cli imports this module to register its commands: a top-level import is a cycle.
     from dossierflow.cli import _quiet_prefect as quiet
 
     quiet()
@@ -53,14 +56,14 @@ def audit_run(
     """按结论分层抽样，从原始文件重新判定并与记录逐项比对，核对变更日志并记入本次审计；
     报告保存为 OUT/audits/audit-<时间>-seed<种子>-size<份数>.json/.html。"""
     if not (auditor or "").strip():
-        from dossierflow.errors import UsageError
-
         raise UsageError("必须用 --auditor 注明审计人")
+    # Loaded here, not at the top: the audit's checks bring the readers (OpenCV) to every command.
     from dossierflow.spot_check import check_before_audit
 
     db_url = _db(db, no_db)
     check_before_audit(out, batch, size, db_url, key_file)  # usage errors before Prefect starts
     _quiet_prefect()
+    # Prefect, loaded only when an audit runs.
     from flows.spot_check import run_once
 
     result = run_once(out, batch, (auditor or "").strip(), seed, size, rulebook, db_url, key_file)
@@ -72,8 +75,6 @@ def _print_result(result: dict) -> None:
 
     data = json.loads(Path(result["report"]).read_text(encoding="utf-8"))
     console.print(f"批次 {data['batch_id'] or '—'}：共 {data['batch_dossiers']} 份，抽查 {data['size']} 份（指定 {data['size_asked']}），种子 {data['seed']}", markup=False)
-    from dossierflow.audit_sample import Stratum, makeup_lines
-
     for line in makeup_lines([Stratum(**s) for s in data["makeup"]]):
         console.print(f"  样本构成　{line}", markup=False)
     for d in data["dossiers"]:
@@ -103,8 +104,6 @@ def _print_result(result: dict) -> None:
     console.print(f"Prefect 运行：{result['flow_run_id']}；产物 {result['artifact_key']}", markup=False)
     console.print(f"审计报告：{result['html']}　{result['report']}", markup=False, soft_wrap=True)
     if not data["ok"]:
-        from dossierflow.errors import AuditMismatch
-
         bad = [d["dossier_id"] for d in data["dossiers"] if not d["ok"]]
         parts = [f"{len(bad)} 份档案与记录不一致：{'、'.join(bad)}"] if bad else []
         if data.get("batch_differences"):
@@ -127,10 +126,9 @@ def audit_serve(
     no_db: bool = NoDbOpt,
 ) -> None:
     """以 Prefect 部署的形式定期抽查（每次随机取种子并记录），直到按 Ctrl-C 停止。"""
-    from dossierflow.errors import UsageError
-
     if not (auditor or "").strip():
         raise UsageError("必须用 --auditor 注明审计人")
+    # Loaded here, not at the top: the audit's checks bring the readers (OpenCV) to every command.
     from dossierflow.spot_check import check_before_audit
 
     db_url = _db(db, no_db)
@@ -140,6 +138,7 @@ def audit_serve(
     _check_api()
     if db_url is not None:
         os.environ["DOSSIER_DB"] = db_url  # each scheduled run resolves the redacted URL from it
+    # Prefect, loaded only when an audit is served.
     from flows.spot_check import deployment, serve
 
     dep = deployment(out, batch, (auditor or "").strip(), cron, size, rulebook, db_url, key_file)
@@ -152,8 +151,6 @@ def _check_api() -> None:
     runs no scheduler, so its deployment would never run."""
     from prefect.settings import PREFECT_API_URL
 
-    from dossierflow.errors import UsageError
-
     if not PREFECT_API_URL.value():
         raise UsageError(
             "定期抽查需要一个常驻的 Prefect 服务器（由它按时间表创建运行）：请先运行 `prefect server start`，"
@@ -163,8 +160,6 @@ def _check_api() -> None:
 
 def _check_cron(cron: str) -> None:
     from prefect.client.schemas.schedules import CronSchedule
-
-    from dossierflow.errors import UsageError
 
     try:
         CronSchedule(cron=cron)
@@ -180,6 +175,7 @@ def audit_sign(
     key_file: Optional[str] = KeyOpt,
 ) -> None:
     """签署一份审计报告：先核对报告与变更日志，再把签署记入日志。"""
+    # Loaded here, not at the top: the log's checks bring NumPy and the rulebook to every command.
     from dossierflow.audit_log import sign_report
     from dossierflow.spot_check import open_audit_store
 
@@ -198,8 +194,8 @@ def audit_check(
     key_file: Optional[str] = KeyOpt,
 ) -> None:
     """核对一份审计报告：日志完整、报告记入日志且审计后未被改动；列出签署。"""
+    # Loaded here, not at the top: the log's checks bring NumPy and the rulebook to every command.
     from dossierflow.audit_log import check_report
-    from dossierflow.errors import AuditMismatch
     from dossierflow.spot_check import open_audit_store
 
     store = open_audit_store(_db(db, False), key_file)

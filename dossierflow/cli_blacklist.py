@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from dossierflow import atomic, blacklist
+from dossierflow.config import default_db_url
 from dossierflow.errors import IdBarred, UsageError
 from dossierflow.privacy import mask_id
+from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The 失信黑名单: add, list, check, remove, expiry, export.")
 
@@ -37,10 +39,6 @@ err = Console(stderr=True)
 
 
 def _store(db: Optional[str], key_file: Optional[str] = None):
-    # Here, not at the top: SQLAlchemy is loaded only by the commands that open the database.
-    from dossierflow.config import default_db_url
-    from dossierflow.storage import open_store
-
     store = open_store(db or default_db_url(), key_file)
     assert store is not None
     return store

@@ -20,6 +20,7 @@ import typer
 from dossierflow.errors import DossierflowError, ExitCode
 from dossierflow.failures import RUN_FAILED
 from dossierflow.reasons import reason
+from dossierflow.storage.db_errors import database_reason
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ def explain(exc: BaseException) -> Failure:
     if isinstance(exc, typer.TyperException):
         return _explain_typer(exc)
     if _is_database_error(exc):
-        from dossierflow.storage.db_errors import database_reason
-
         log.info("database error: %s: %s", type(exc).__name__, getattr(exc, "orig", None) or exc)
         return Failure(int(ExitCode.DATABASE), f"数据库错误：{database_reason(exc)}")
     return Failure(int(ExitCode.RUN_FAILED), RUN_FAILED)

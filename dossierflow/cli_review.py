@@ -11,8 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from dossierflow import review
+from dossierflow.config import default_db_url
+from dossierflow.corrections import correct_field, rejudge, rule_name, settle_finding
+from dossierflow.display import shown_value
 from dossierflow.errors import UsageError
+from dossierflow.field_values import label
+from dossierflow.labels import OUTCOME_LABELS
 from dossierflow.privacy import mask_id, mask_ids_in_text
+from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="The integrity review queue; reviewers' corrections and settlements.")
@@ -38,9 +44,6 @@ ACTION_CN = {"confirm": "确认", "dismiss": "排除"}
 
 
 def _store(db: Optional[str], key_file: Optional[str] = None):
-    from dossierflow.config import default_db_url
-    from dossierflow.storage import open_store
-
     store = open_store(db or default_db_url(), key_file)
     assert store is not None
     return store
@@ -140,8 +143,6 @@ def verify(db: Optional[str] = DbOption, key_file: Optional[str] = KeyOption) ->
 
 
 def _judged_again(store, out_dir: Path, dossier_id: str) -> None:  # type: ignore[no-untyped-def]
-    from dossierflow.corrections import rejudge
-
     done = rejudge(store, out_dir)
     out.print(f"已重新判定批次 {done.batch_id}：档案 {dossier_id} {done.describe(dossier_id)}")
     others = {d: c for d, c in done.changed.items() if d != dossier_id}
@@ -163,9 +164,6 @@ def correct(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Correct a misread field value; the batch is judged again at once."""
-    from dossierflow.corrections import correct_field
-    from dossierflow.field_values import label
-
     with _store(db, key_file) as store:
         c = correct_field(store, out_dir, dossier_id, field, value, reason, reviewer, expected_value=expected)
         was = "（空）" if c.old_value is None else _shown(field, c.old_value)
@@ -186,9 +184,6 @@ def settle(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Settle a finding the machine left at review (pass / fail); the batch is judged again."""
-    from dossierflow.corrections import rule_name, settle_finding
-    from dossierflow.labels import OUTCOME_LABELS
-
     with _store(db, key_file) as store:
         s = settle_finding(store, out_dir, dossier_id, rule, outcome, reason, reviewer, expected_outcome=expected)
         was = OUTCOME_LABELS.get(s.old_outcome or "", s.old_outcome)
@@ -197,6 +192,4 @@ def settle(
 
 
 def _shown(field: str, value: object) -> str:
-    from dossierflow.display import shown_value
-
     return mask_id(str(value)) if field == "id_number" else shown_value(field, value)

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from dossierflow.config import default_db_url
 from dossierflow.errors import UsageError
 
 
@@ -22,7 +23,8 @@ def serve(
     """Serve the verification station: findings beside their evidence, corrections, decisions."""
     import uvicorn
 
-    from dossierflow.config import default_db_url
+    # Here, not at the top: the web app (Starlette, the page images, the database) is loaded only
+    # by this command.
     from dossierflow.station.app import create_app
 
     if not 0 < port < 65536:

@@ -8,8 +8,10 @@ from typing import Optional
 
 import typer
 
+from dossierflow.config import default_db_url
 from dossierflow.errors import UsageError
 from dossierflow.station.users import ROLE_LABELS, ROLES, Users
+from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The verification station's users.")
 
@@ -17,9 +19,6 @@ DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (d
 
 
 def _users(db: Optional[str]) -> Users:
-    from dossierflow.config import default_db_url
-    from dossierflow.storage import open_store
-
     store = open_store(db or default_db_url())
     assert store is not None
     return Users(store.engine)

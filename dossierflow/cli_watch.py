@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from dossierflow.config import load_settings
 from dossierflow.errors import UsageError
 
 err = Console(stderr=True)
@@ -26,8 +27,8 @@ def watch(
     workers: Optional[int] = typer.Option(None, "--workers", help="Parallel dossiers per batch (env DOSSIER_WORKERS)."),
 ) -> None:
     """Process each batch copied into INBOX once complete; move it to INBOX/done/ or INBOX/failed/."""
+    # dossierflow.cli imports this module to register the command: a top-level import is a cycle.
     from dossierflow.cli import _db_url, _quiet_prefect
-    from dossierflow.config import load_settings
 
     settings = load_settings()
     if settle < 0 or poll <= 0:
@@ -37,6 +38,7 @@ def watch(
     if not inbox.is_dir():
         raise UsageError(f"收件箱 {inbox} 不存在或不是文件夹")
     db_url = None if no_db else _db_url(db)
+    # Here, not at the top: the flow's stages bring the readers and the rulebook to every command.
     from flows.stages import check_before_reading
 
     check_before_reading(db_url, rulebook or settings.rulebook)  # a bad rulebook or database fails now, not per batch
@@ -44,6 +46,7 @@ def watch(
         # The runs resolve the database here, in their own processes: never through Prefect's parameters.
         os.environ["DOSSIER_DB"] = db_url
     _quiet_prefect()
+    # Prefect and the flows, loaded only when the inbox is served.
     from flows import database
     from flows.watch import WatchOptions
     from flows.watch import watch as serve_inbox

@@ -23,6 +23,10 @@ from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.models import DecisionRef, DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
+from validators.engine import evaluate_batch, evaluate_dossier
+from validators.integrity import CrossThresholds, cross_flags, dossier_flags
+from validators.rulebook import load_rulebook
+from validators.status import derive_status
 
 if TYPE_CHECKING:
     from dossierflow.corrections import HumanDecisions
@@ -132,8 +136,6 @@ def _active_content_note(extraction: DossierExtraction) -> Optional[str]:
 def policy_year_of(rulebook: object, processing_date: dt.date) -> int:
     """The policy year a run checks duplicates within (the rulebook's, else the run's year)."""
     if isinstance(rulebook, str):
-        from validators.rulebook import load_rulebook
-
         rulebook = load_rulebook(rulebook)
     return int(getattr(rulebook, "policy_year", processing_date.year))
 
@@ -151,11 +153,6 @@ def judge_batch(
     `decisions`: reviewers' corrections and settlements of this batch
     (`dossierflow.corrections.decisions_for`), applied before any rule reads a value, so batch
     rules and cross-dossier checks count the corrected facts (dossierflow.apply_decisions)."""
-    from validators.engine import evaluate_batch, evaluate_dossier
-    from validators.integrity import CrossThresholds, cross_flags, dossier_flags
-    from validators.rulebook import load_rulebook
-    from validators.status import derive_status
-
     rulebook = load_rulebook(rulebook_name)
     versions = {**engine_versions(rulebook), "extractor": EXTRACTOR_VERSION}
     ctx = RunContext(

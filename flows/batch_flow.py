@@ -65,6 +65,7 @@ def run_batch(
     cache = ExtractionCache(out_dir)
     read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
     try:
+        # Prefect, loaded only when a dossier needs reading: a fully cached re-run never imports it.
         from prefect import tags
 
         from flows.prefect_flow import dask_plain_address, dossier_batch, task_runner

@@ -16,8 +16,11 @@ from typing import Optional
 from prefect import flow, get_run_logger
 from prefect.states import Completed, Failed
 
+from dossierflow.cli_errors import explain
+from extractors.readers.isolate import stop_workers
 from flows import database as databases
 from flows import prefect_flow  # noqa: F401 - sends the run logger's INFO lines to the run's log
+from flows.batch_flow import run_batch
 from flows.inbox import Inbox, batch_name
 
 FLOW_NAME = "dossier-inbox"
@@ -44,10 +47,6 @@ def inbox_batch(
 ):
     """`batch`: its name in `inbox/processing/`. `database`: the URL with any password as ***
     (flows.database), resolved in this process from DOSSIER_DB."""
-    from dossierflow.cli_errors import explain
-    from extractors.readers.isolate import stop_workers
-    from flows.batch_flow import run_batch
-
     _leave_ctrl_c_to_the_watcher()
     logger = get_run_logger()
     box = Inbox(Path(inbox))

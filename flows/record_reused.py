@@ -40,6 +40,7 @@ def launch(record: dict) -> subprocess.Popen:
 
 def record(record: dict) -> dict:
     """Record the run in this process; the flow's summary, with its run id."""
+    # Prefect, loaded only here: a re-run that reused every dossier records itself in this process.
     from prefect import tags
 
     from flows.prefect_flow import reused_batch

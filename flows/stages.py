@@ -8,12 +8,16 @@ from typing import Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
+from dossierflow.corrections import decisions_for
 from dossierflow.errors import BatchInvalid, EmptyBatch
 from dossierflow.ingest import BatchInput, DossierInput, no_dossiers_message, open_batch
+from dossierflow.judging_record import JudgingRecord
 from dossierflow.output import write_outputs
 from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first, policy_year_of
+from dossierflow.storage import open_store
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
+from validators.rulebook import load_rulebook
 
 
 def split_cached(batch: BatchInput, cache: ExtractionCache) -> tuple[dict[str, Extracted], list[DossierInput]]:
@@ -37,8 +41,6 @@ def announce_reused(outcomes: dict[str, Extracted]) -> None:
 def check_before_reading(db_url: Optional[str], rulebook: str) -> None:
     """Load the rulebook and open the database before a single file is read: a mistyped
     rulebook or an unreachable database fails the run in seconds, not after hours of OCR."""
-    from validators.rulebook import load_rulebook
-
     load_rulebook(rulebook)
     store = _open_store(db_url)
     if store is not None:
@@ -62,8 +64,6 @@ def list_batch(batch_path: Path, out: Path, limits: Limits) -> tuple[BatchInput,
 
 
 def _open_store(db_url: Optional[str]):
-    from dossierflow.storage import open_store
-
     return open_store(db_url)
 
 
@@ -95,8 +95,6 @@ def judge_and_record_in(store, batch: BatchInput, ordered: list[Extracted], rule
     `store`; with the change log's head after it. Reading the year's history and recording this
     batch into it is one transaction under the year's lock: two runs at once would each miss
     the other."""
-    from dossierflow.corrections import decisions_for
-
     with store.year_lock(policy_year_of(rulebook, day)) as locked:
         retire_superseded(locked, batch)
         judged = judge_batch(batch, ordered, rulebook, day, locked, decisions=decisions_for(locked, batch.batch_id))
@@ -146,8 +144,6 @@ def write(
 def _keep_judging_record(out: Path, batch: BatchInput, judged: Judged, day: dt.date, notice_template: Optional[str]) -> None:
     """What a reviewer's decision needs to judge the batch again without reading it
     (dossierflow.judging_record): each dossier's cache entry or error, the rulebook, the day."""
-    from dossierflow.judging_record import JudgingRecord
-
     by_id = {r.dossier_id: r for r in judged.results}
     keys = {d.dossier_id: d.content_key(EXTRACTOR_VERSION) for d in batch.dossiers
             if d.dossier_id in by_id and by_id[d.dossier_id].extraction is not None}

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from flows.inbox import FAILED, Inbox, SettleTracker
 from flows.inbox_flow import FLOW_NAME, inbox_batch
+from flows.local_api import prefect_api
 
 DEFAULT_SETTLE_S = 30.0
 DEFAULT_POLL_S = 5.0
@@ -54,8 +55,6 @@ def deployment_name(inbox: Path) -> str:
 
 
 def watch(options: WatchOptions, say: Say) -> WatchReport:
-    from flows.local_api import prefect_api
-
     box = Inbox(options.inbox)
     for entry in box.put_back():
         say(f"上次未处理完的批次 {entry.name} 已放回收件箱，将重新处理")

@@ -14,4 +14,8 @@ if [[ -z "${DOSSIER_TEST_PG_URL:-}" && -x .ci/start-postgres.sh ]]; then
   fi
 fi
 export OMP_THREAD_LIMIT=1
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two pytest-xdist workers (the CI machine's two cores; OCR is single-threaded above), each test
+# file whole on one worker: a file's module fixture (one `dossier run`) is built once. Each worker
+# has its own Prefect home, data directory and PostgreSQL schema (tests/conftest.py).
+# DOSSIER_TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${DOSSIER_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -14,6 +14,50 @@ ROOT = Path(__file__).resolve().parent.parent
 DOSSIER = ROOT / ".venv" / "bin" / "dossier"
 
 
+# -- parallel runs (pytest-xdist, `scripts/test.sh` runs `-n 2 --dist loadfile`) -----------------
+# Each worker gets a Prefect home, a default data directory and a PostgreSQL schema of its own:
+# two workers sharing Prefect's SQLite file or one database would lock each other out, and one
+# worker's `_reset_postgres` would drop the tables under the other's test. Set here, before any
+# test module is imported, so the module-level `PG_URL` reads and every `dossier` subprocess
+# inherit the worker's values.
+
+
+def _worker_suffixed(path: str, worker: str) -> str:
+    return f"{path.rstrip('/')}-{worker}"
+
+
+def _postgres_url_for_worker(url: str, worker: str) -> str:
+    """The same database with the worker's own schema first (and only) on the search path, the
+    schema made if need be: tables, the migration's version table and reflection all land in it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"xdist_{worker}"
+    base = make_url(url)
+    engine = create_engine(base.set(drivername="postgresql+psycopg"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    finally:
+        engine.dispose()
+    return base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Prefect gives its ephemeral API 20 s to start; two workers each starting runs on a busy
+    # two-core machine can exceed that, and the run then fails on the machine's speed alone.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    os.environ["PREFECT_HOME"] = _worker_suffixed(os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect"), worker)
+    data_dir = os.environ.get("DOSSIER_DATA_DIR") or str(Path.home() / ".local" / "share" / "dossierflow")
+    os.environ["DOSSIER_DATA_DIR"] = _worker_suffixed(data_dir, worker)
+    pg = os.environ.get("DOSSIER_TEST_PG_URL")
+    if pg:
+        os.environ["DOSSIER_TEST_PG_URL"] = _postgres_url_for_worker(pg, worker)
+
+
 def dossier_cmd() -> list[str]:
     """The installed console script when there is one, else the module (same code)."""
     if DOSSIER.exists():

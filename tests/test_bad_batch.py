@@ -1,7 +1,8 @@
 """A whole batch of hostile and broken input through the real `dossier run` command.
 
-Every odd file other projects keep for their own robustness tests becomes a dossier of its own,
-next to hand-made hostile entries and good generated dossiers. Whole entries: a corrupt zip, a
+Every odd file other projects keep for their own robustness tests becomes a dossier of its own
+(but the scans whose only cost is OCR, read one by one in tests/test_bad_inputs.py), next to
+hand-made hostile entries and good generated dossiers. Whole entries: a corrupt zip, a
 zip bomb, an empty folder, a zero-byte PDF, a folder and a PDF sharing a name, a stray Thumbs.db.
 Single files inside otherwise good dossiers: a DOCX with an entity bomb, a DOCX of 30 000
 paragraphs, a PDF with JavaScript and a launch action, a truncated JPEG, a PNG claiming
@@ -37,6 +38,17 @@ SHARED_FOLDER = SHARED if SHARED is not None else Path("shared-not-found")
 CORPUS = SHARED_FOLDER / "corpus" / "bad-inputs"
 SCHEMA = SHARED_FOLDER / "spec" / "result.schema.json"
 CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".pdf", ".docx"))
+# Whole-page scans whose oddity is in the image itself (JBIG2, CCITT, CMYK coding, a skewed or
+# poster-sized page, several scanned pages): all their cost is OCR, and tests/test_bad_inputs.py
+# reads each one and checks its page count. In this batch they would add minutes of OCR and no
+# other path: the small scans, odd-geometry pages, encrypted and corrupt PDFs and every DOCX
+# kept here still go through the whole run as dossiers of their own.
+READ_ELSEWHERE = frozenset({
+    "ocrmypdf/cardinal.pdf", "ocrmypdf/ccitt.pdf", "ocrmypdf/encrypted_algo4.pdf", "ocrmypdf/enormous.pdf",
+    "ocrmypdf/jbig2.pdf", "ocrmypdf/jbig2_baddevicen.pdf", "ocrmypdf/poster.pdf", "ocrmypdf/rotated_skew.pdf",
+    "py-pdf-sample-files/023-cmyk-image_cmyk-image.pdf",
+})
+BATCH_CORPUS_FILES = [p for p in CORPUS_FILES if p.relative_to(CORPUS).as_posix() not in READ_ELSEWHERE]
 RUN_DATE = "2020-07-01"
 ENV = {
     "DOSSIER_LIMIT_FILE_TIMEOUT_S": "60",
@@ -304,8 +316,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     expect["twin~twin.pdf"] = Expect("error", "twin.pdf", ("重复",))
     (root / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
 
-    # Every corpus file as a dossier of its own: PDFs bound at the root, DOCX in a folder.
-    for p in CORPUS_FILES:
+    # Each corpus file (but the OCR-only scans above) as a dossier of its own: PDFs bound at the
+    # root, DOCX in a folder.
+    for p in BATCH_CORPUS_FILES:
         did = _corpus_id(p)
         if p.suffix.lower() == ".pdf":
             shutil.copy(p, root / f"{did}.pdf")
@@ -340,6 +353,19 @@ def _chinese(text: str | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The assertions
 # ---------------------------------------------------------------------------------------------
+
+
+def test_scans_left_out_of_the_batch_are_read_elsewhere() -> None:
+    """A corpus file left out of this batch keeps its own expected outcome in test_bad_inputs,
+    and the batch still holds scans, Word files, encrypted and corrupt PDFs."""
+    from tests.test_bad_inputs import EXPECTED, Reads
+
+    rel = {p.relative_to(CORPUS).as_posix(): p for p in CORPUS_FILES}
+    assert READ_ELSEWHERE <= set(rel), sorted(READ_ELSEWHERE - set(rel))
+    assert all(isinstance(EXPECTED.get(name), Reads) for name in READ_ELSEWHERE)
+    kept = {p.relative_to(CORPUS).as_posix() for p in BATCH_CORPUS_FILES}
+    assert {"ocrmypdf/kcs.pdf", "ocrmypdf/invalid.pdf", "ocrmypdf/skew-encrypted.pdf"} <= kept
+    assert sum(name.endswith(".docx") for name in kept) == sum(p.suffix == ".docx" for p in CORPUS_FILES)
 
 
 def test_run_succeeds(built: Built) -> None:

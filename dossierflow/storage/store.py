@@ -22,6 +22,7 @@ from dossierflow.blacklist import BlacklistEntry, NewEntry, normalise_id
 from dossierflow.errors import DatabaseError, UsageError
 from dossierflow.ledger import Ledger, LogHead, key_file_path
 from dossierflow.models import DossierExtraction, DossierResult, Flag
+from dossierflow.results import result_line
 from dossierflow.review import GENESIS, Action, Decision, Lead, canonical, chain_hash
 from dossierflow.storage import changelog
 from dossierflow.storage.locks import acquire_year_lock
@@ -148,8 +149,6 @@ class Store:
         """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
         checks need; a re-run replaces the rows, never duplicates them. `unit` is the submitting
         unit (batch.yaml). Returns rows written."""
-        from dossierflow.results import result_line
-
         results = list(results)
 
         def change(session: Session) -> int:
