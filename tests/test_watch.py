@@ -81,21 +81,29 @@ def test_a_failed_batch_gets_its_reason_and_never_overwrites_an_earlier_one(tmp_
         assert "原因：压缩包已损坏" in (box.root / "failed" / (name + REASON_SUFFIX)).read_text(encoding="utf-8")
 
 
-def _copy_slowly(src: Path, dest: Path, pause: float) -> None:
-    """Copy a batch file by file, each in a few pieces, as a slow network copy would."""
-    for path in sorted(src.rglob("*")):
+def _copy_slowly(src: Path, dest: Path, pause: float, holding: threading.Event, release: threading.Event) -> None:
+    """Copy a batch file by file, each in a few pieces, as a slow network copy would. The last
+    file's last piece waits for `release`: until then that file is written again from its start,
+    piece by piece, so the copy keeps changing for as long as the test needs, however fast or
+    slow the machine is. `holding` is set once the copy is in that state."""
+    files = [p for p in sorted(src.rglob("*")) if p.is_file()]
+    for i, path in enumerate(files):
         target = dest / path.relative_to(src)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         data = path.read_bytes()
         step = max(1, len(data) // 3)
-        with target.open("wb") as fh:
-            for start in range(0, len(data), step):
-                fh.write(data[start : start + step])
-                fh.flush()
-                time.sleep(pause)
+        held = i == len(files) - 1
+        while True:
+            with target.open("wb") as fh:
+                for start in range(0, len(data), step):
+                    if held and start + step >= len(data) and not release.is_set():
+                        holding.set()
+                        break  # the last piece waits: written again from the start
+                    fh.write(data[start : start + step])
+                    fh.flush()
+                    time.sleep(pause)
+                else:
+                    break  # written whole
 
 
 def _watch_once(inbox: Path, out: Path, settle: float, lines: list[str]):
@@ -107,14 +115,16 @@ def _watch_once(inbox: Path, out: Path, settle: float, lines: list[str]):
 def test_a_batch_copied_in_slowly_is_taken_only_when_complete(prefect_api, source_batch: Path, tmp_path: Path) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
-    copying = threading.Thread(target=_copy_slowly, args=(source_batch, inbox / "q3-docx", 0.2))
+    holding, release = threading.Event(), threading.Event()
+    copying = threading.Thread(target=_copy_slowly, args=(source_batch, inbox / "q3-docx", 0.1, holding, release), daemon=True)
     copying.start()
-    time.sleep(0.3)
+    assert holding.wait(120), "the copy never reached its last file"
     lines: list[str] = []
     try:
-        report = _watch_once(inbox, out, settle=1.0, lines=lines)
-        assert copying.is_alive(), "the copy must still be running for this test to mean anything"
+        report = _watch_once(inbox, out, settle=2.0, lines=lines)
+        assert copying.is_alive(), "the copy is held until released: it cannot have ended"
     finally:
+        release.set()
         copying.join()
     assert report.done == [] and (inbox / "q3-docx").is_dir() and not out.exists()
     assert any("仍在复制" in line for line in lines), lines
