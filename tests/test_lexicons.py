@@ -120,3 +120,14 @@ def test_a_second_reading_outside_the_catalogue_does_not_replace_the_repair() ->
     page = _ocr_form(ROWS, {"台金工程": "冶金工桯"})
     fields = extract_fields([page], [Document(kind="eval_form", file=page.file, pages=[1], confidence=1.0)])
     assert fields["major"].value == "冶金工程" and fields["major"].confidence < RB.confidence_threshold
+
+
+def test_the_places_list_names_the_generators_counties_and_tells_their_towns() -> None:
+    from extractors import normalize as nz
+
+    assert set(nz.COUNTIES) == set(data.COUNTIES)
+    for county, (_, towns) in data.COUNTIES.items():
+        assert nz.region_level(county) == "county"
+        for town in towns:
+            assert nz.region_level(county + town) == "township", town
+    assert nz.region_level("达茂旗") == "county" and nz.region_level("市直") == "city"
