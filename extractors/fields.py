@@ -391,15 +391,31 @@ def _date(raw: str) -> Parsed:
     return d, 1.0
 
 
-# OCR's usual misreadings of a lone 否 in a 是/否 cell (no other answer looks like these).
-_YES_NO_LOOKALIKE = {"合": "否", "杏": "否", "吾": "否"}
+# How sure a one-character answer is when OCR read a look-alike of it (合 for 否): the answer
+# has nothing else to go by, and no other answer looks like that glyph.
+LOOKALIKE_ANSWER_CERTAINTY = 0.6
+
+
+def _lookalike_answer(kind: str, raw: str) -> Optional[str]:
+    """The one-character variant of `kind` (否, 是, 男) a lone glyph is a look-alike of
+    (extractors/data/confusables.tsv), when it is one of exactly one such variant."""
+    t = nz.skeleton(raw)
+    if len(t) != 1:
+        return None
+    pairs = lx.lookalikes()
+    near = {v for vs in nz.enum_table()[kind].values() for v in vs if len(v) == 1 and (t, v) in pairs}
+    return near.pop() if len(near) == 1 else None
 
 
 def _enum(kind: str) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
-        if kind == "covid_frontline" and nz.skeleton(raw) in _YES_NO_LOOKALIKE:
-            m0 = nz.map_enum(kind, _YES_NO_LOOKALIKE[nz.skeleton(raw)])
-            return (m0.value == "true", 0.6) if m0 else None
+        answer = _lookalike_answer(kind, raw) if nz.map_enum(kind, raw) is None else None
+        if answer is not None:
+            m0 = nz.map_enum(kind, answer)
+            if m0 is None:
+                return None
+            value = (m0.value == "true") if kind in ("full_time", "covid_frontline") else m0.value
+            return value, LOOKALIKE_ANSWER_CERTAINTY
         m = nz.map_enum(kind, raw)
         if m is None:
             return None
