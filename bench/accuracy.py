@@ -122,7 +122,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seeds", help="several batches, one per seed: 5000,5002-5004")
-    ap.add_argument("--seeds-from", choices=("dev", "eval"), help="take the seeds from that list in bench/seeds.md")
+    ap.add_argument("--seeds-from", choices=("dev", "eval", "calib"), help="take the seeds from that list in bench/seeds.md")
     ap.add_argument("--batches", type=int, help="with --seeds-from: how many of its seeds, from the first")
     ap.add_argument("--forms", default=",".join(ALL_FORMS),
                     help="comma list of " + ",".join(KNOWN_FORMS) + " (phone: every page a phone app's photograph)")
