@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.decoys import decoy_entries  # noqa: E402
+from fixtures.calibration import Reliability  # noqa: E402
 from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import truth_path  # noqa: E402
@@ -97,6 +98,9 @@ def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Pa
 def summary(batches: list[tuple[str, dict]]) -> dict:
     dossiers = sum(b["dossiers"] for _, b in batches)
     right = sum(round((b["status"] or 0) * b["dossiers"]) for _, b in batches)
+    reliability = Reliability()
+    for _, b in batches:
+        reliability = reliability.merge(Reliability.from_dict(b["calibration"]))
     return {
         "batches": [{"batch": name, "dossiers": b["dossiers"], "status": b["status"],
                      "decisive_errors": b["decisive_errors"], "needs_review": b["needs_review"],
@@ -105,6 +109,9 @@ def summary(batches: list[tuple[str, dict]]) -> dict:
         "status_right": right,
         "decisive_errors": sum(b["decisive_errors"] for _, b in batches),
         "needs_review": sum(b["needs_review"] for _, b in batches),
+        # Expected calibration error of the field confidences, all batches pooled.
+        "ece": reliability.as_dict()["ece"],
+        "calibration": reliability.as_dict(),
     }
 
 
@@ -115,7 +122,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seeds", help="several batches, one per seed: 5000,5002-5004")
-    ap.add_argument("--seeds-from", choices=("dev", "eval"), help="take the seeds from that list in bench/seeds.md")
+    ap.add_argument("--seeds-from", choices=("dev", "eval", "calib"), help="take the seeds from that list in bench/seeds.md")
     ap.add_argument("--batches", type=int, help="with --seeds-from: how many of its seeds, from the first")
     ap.add_argument("--forms", default=",".join(ALL_FORMS),
                     help="comma list of " + ",".join(KNOWN_FORMS) + " (phone: every page a phone app's photograph)")
@@ -173,7 +180,7 @@ def main() -> int:
     total = summary(scored)
     if len(runs) > 1:
         print(f"== all: status {total['status_right']}/{total['dossiers']}, decisive errors "
-              f"{total['decisive_errors']}, needs_review {total['needs_review']}")
+              f"{total['decisive_errors']}, needs_review {total['needs_review']}, field confidence ECE {total['ece']}")
     print(json.dumps(total, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),

@@ -18,6 +18,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import FileRejected
 from dossierflow.inputs import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
+from extractors.calibration import calibrate_fields
 from extractors.classify import classify
 from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
@@ -124,9 +125,10 @@ def extract_dossier(
         files=infos,
         pages=pages,
         documents=documents,
-        fields=fields,
+        # Calibrated last: every step above compares confidences on the scale it was written for.
+        fields=calibrate_fields(fields),
         evidence=evidence,
-        form_fields=form_fields,
+        form_fields={form: calibrate_fields(values) for form, values in form_fields.items()},
         problems=problems,
         seconds=round(time.monotonic() - started, 3),
     )

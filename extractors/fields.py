@@ -19,6 +19,7 @@ import yaml
 
 from dossierflow.models import BBox, Document, FieldValue, PageContent, Segment
 from dossierflow.vocab import DATE_FIELDS, FIELD_KEYS
+from extractors import lexicons as lx
 from extractors import normalize as nz
 from extractors import titles as tt
 from extractors.evidence import read_ce_card
@@ -341,6 +342,22 @@ def _text_value(raw: str) -> Parsed:
     return (t, 1.0) if t else None
 
 
+def _lexicon_value(budget: lx.Budget) -> Callable[[str], Parsed]:
+    """A value with a closed vocabulary (the catalogue of majors): a reading a misread glyph or
+    two from one entry is that entry, unsure until another reading confirms it (`lexicons`)."""
+
+    def parse(raw: str) -> Parsed:
+        parsed = _text_value(raw)
+        if parsed is None:
+            return None
+        snap = lx.snap_major(str(parsed[0]), budget)
+        if snap is None or snap.verdict in ("exact", "unknown"):
+            return parsed
+        return snap.value, snap.certainty
+
+    return parse
+
+
 def _employer(raw: str) -> Parsed:
     """A unit's name, with a county name inside it that OCR damaged put right (包头市白云哪博矿区
     市政工程管理处: no such place; 白云鄂博矿区 is one character away)."""
@@ -374,15 +391,31 @@ def _date(raw: str) -> Parsed:
     return d, 1.0
 
 
-# OCR's usual misreadings of a lone 否 in a 是/否 cell (no other answer looks like these).
-_YES_NO_LOOKALIKE = {"合": "否", "杏": "否", "吾": "否"}
+# How sure a one-character answer is when OCR read a look-alike of it (合 for 否): the answer
+# has nothing else to go by, and no other answer looks like that glyph.
+LOOKALIKE_ANSWER_CERTAINTY = 0.6
+
+
+def _lookalike_answer(kind: str, raw: str) -> Optional[str]:
+    """The one-character variant of `kind` (否, 是, 男) a lone glyph is a look-alike of
+    (extractors/data/confusables.tsv), when it is one of exactly one such variant."""
+    t = nz.skeleton(raw)
+    if len(t) != 1:
+        return None
+    pairs = lx.lookalikes()
+    near = {v for vs in nz.enum_table()[kind].values() for v in vs if len(v) == 1 and (t, v) in pairs}
+    return near.pop() if len(near) == 1 else None
 
 
 def _enum(kind: str) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
-        if kind == "covid_frontline" and nz.skeleton(raw) in _YES_NO_LOOKALIKE:
-            m0 = nz.map_enum(kind, _YES_NO_LOOKALIKE[nz.skeleton(raw)])
-            return (m0.value == "true", 0.6) if m0 else None
+        answer = _lookalike_answer(kind, raw) if nz.map_enum(kind, raw) is None else None
+        if answer is not None:
+            m0 = nz.map_enum(kind, answer)
+            if m0 is None:
+                return None
+            value = (m0.value == "true") if kind in ("full_time", "covid_frontline") else m0.value
+            return value, LOOKALIKE_ANSWER_CERTAINTY
         m = nz.map_enum(kind, raw)
         if m is None:
             return None
@@ -457,6 +490,9 @@ def _int(parser: Callable[[str], Optional[int]]) -> Callable[[str], Parsed]:
 
 # Values written as free text, which a one-character misreading leaves looking plausible.
 TEXT_KEYS = ("name", "employer", "specialty", "school", "major")
+# Values a closed vocabulary names (`_lexicon_value`): a runner-up reading counts for them only
+# when it is an entry, not merely a text that parses.
+LEXICON_KEYS = ("specialty", "major")
 
 PARSERS: dict[str, Callable[[str], Parsed]] = {
     "name": _name,
@@ -471,13 +507,13 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
     "current_title": _title,
     "current_title_date": _date,
     "series": _series,
-    "specialty": _text_value,
+    "specialty": _lexicon_value(lx.SPECIALTY_BUDGET),
     "applied_title": _title,
     "route": _enum("route"),
     "education": _enum("education"),
     "full_time": _enum("full_time"),
     "school": _text_value,
-    "major": _text_value,
+    "major": _lexicon_value(lx.MAJOR_BUDGET),
     "graduation_date": _date,
     "work_start_date": _date,
     "county_years": _int(nz.years),
@@ -549,7 +585,7 @@ def _runner_up_value(c: Candidate) -> Optional[tuple[object, str, float]]:
         if raw == c.raw:
             continue
         parsed = PARSERS[c.key](raw)
-        if parsed is None or parsed[1] < 1.0:
+        if parsed is None or parsed[1] < 1.0 or (c.key in LEXICON_KEYS and raw not in lx.majors()):
             continue
         conf = alt_conf * c.certainty
         if best is None or conf > best[2]:
@@ -797,6 +833,17 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                     if hits and not hits[0].repaired and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
                         fields["work_start_date"] = fields["work_start_date"].model_copy(update={"confidence": round(seg.conf, 3)})
     readers = {"diploma": read_diploma, "title_cert": read_title_cert}
+    major = fields.get("major")
+    if major is not None:
+        # The diploma prints the major: the form's reading, repaired from the catalogue or not,
+        # is confirmed when the certificate reads the same name.
+        for doc in documents:
+            if doc.kind != "diploma":
+                continue
+            for ev in read_diploma(DocView(pages_of(doc, pages)), doc, fields):
+                if ev.major and nz.skeleton(ev.major) == nz.skeleton(str(major.value)) \
+                        and ev.confidence > fields["major"].confidence:
+                    fields["major"] = fields["major"].model_copy(update={"confidence": round(ev.confidence, 3)})
     for key, kind in _DATE_WITNESSES:
         fv = fields.get(key)
         if fv is None:

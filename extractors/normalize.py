@@ -537,11 +537,16 @@ def years(text: Optional[str]) -> Optional[int]:
 # Regions
 # ---------------------------------------------------------------------------------------------
 
-COUNTIES = ("昆都仑区", "青山区", "东河区", "九原区", "石拐区", "白云鄂博矿区", "土默特右旗", "固阳县", "达尔罕茂明安联合旗")
-_COUNTY_ALIASES = {"达茂旗": "达尔罕茂明安联合旗", "达茂联合旗": "达尔罕茂明安联合旗", "土右旗": "土默特右旗",
-                   "白云矿区": "白云鄂博矿区", "昆区": "昆都仑区", "白云区": "白云鄂博矿区"}
-_CITY_MARKS = ("市直", "市本级", "市属", "市级")
-_TOWNSHIP = re.compile(r"(苏木|乡|镇)")
+def _load_places() -> dict:
+    with open(DATA_DIR / "places.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+_PLACES = _load_places()
+COUNTIES: tuple[str, ...] = tuple(_PLACES["counties"])
+_COUNTY_ALIASES: dict[str, str] = {str(a): c for c, entry in _PLACES["counties"].items() for a in entry["aliases"]}
+_CITY_MARKS: tuple[str, ...] = tuple(_PLACES["city_marks"])
+_TOWNSHIP = re.compile("(" + "|".join(re.escape(x) for x in _PLACES["township_suffixes"]) + ")")
 
 
 # What may stand before a county's name in a region cell: the city, the region.

@@ -1,0 +1,128 @@
+"""Closed vocabularies a read value is matched against (extractors/data/majors.txt and the like).
+
+A reading that is in the vocabulary is taken as read. One that is not, but is a small number of
+misread glyphs away from exactly one entry, is that entry misread: it takes the entry, unsure
+(`REPAIRED_CERTAINTY`), as a repaired date does, until a second reading confirms it. A reading
+as near to two entries is left as read, unsure; a reading near none is left as read (a real
+name the list lacks). A new misreading is a row of data here, never a branch in a parser.
+
+How far a reading may be from an entry is counted in misread glyphs, a look-alike pair
+(extractors/data/confusables.tsv) at half a glyph: the recognisers misread one look-alike for
+another far more often than two unrelated characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Optional
+
+from dossierflow.text import skeleton
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# How sure a value is that only a repair of the reading makes: below the rulebook's confidence
+# threshold, like a repaired date (normalize.REPAIRED_DATE_CERTAINTY), so a rule that needs it
+# says review until another reading (the other recogniser, the certificate) confirms it.
+REPAIRED_CERTAINTY = 0.5
+# A look-alike misread counts as this much of a misread glyph.
+LOOKALIKE_COST = 0.5
+
+Verdict = Literal["exact", "repaired", "ambiguous", "unknown"]
+
+
+@dataclass(frozen=True)
+class Snap:
+    value: str
+    certainty: float
+    verdict: Verdict
+
+
+@lru_cache(maxsize=1)
+def lookalikes() -> frozenset[tuple[str, str]]:
+    """Every ordered pair of look-alike characters in confusables.tsv."""
+    pairs: set[tuple[str, str]] = set()
+    for line in (DATA_DIR / "confusables.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = line.split()
+        pairs.update((a, b) for a in group for b in group if a != b)
+    return frozenset(pairs)
+
+
+def misread_cost(a: str, b: str) -> float:
+    """Weighted edit distance: a look-alike substitution costs LOOKALIKE_COST, any other
+    substitution, a lost or an added glyph 1."""
+    pairs = lookalikes()
+    prev = [float(j) for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        cur = [float(i)]
+        for j, cb in enumerate(b, 1):
+            sub = 0.0 if ca == cb else (LOOKALIKE_COST if (ca, cb) in pairs else 1.0)
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub))
+        prev = cur
+    return prev[-1]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many misread glyphs a reading may carry and still be taken for an entry: `short`
+    for a reading of three or four characters, `long` for five or more. Shorter readings are
+    never repaired: one glyph turns 化学 into 力学, both real."""
+
+    short: float
+    long: float
+
+    def of(self, reading: str) -> float:
+        return 0.0 if len(reading) < 3 else self.short if len(reading) <= 4 else self.long
+
+
+# A form's 所学专业 names a major; a glyph misread in a long name leaves it recognisable.
+MAJOR_BUDGET = Budget(short=LOOKALIKE_COST, long=1.0)
+# A 申报专业 names a major only sometimes (小学语文, 道路与桥梁 are not majors): only a look-alike
+# misreading of a major's name is repaired.
+SPECIALTY_BUDGET = Budget(short=LOOKALIKE_COST, long=LOOKALIKE_COST)
+
+
+class Lexicon:
+    def __init__(self, entries: tuple[str, ...]):
+        self.entries = entries
+        self._set = frozenset(entries)
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and skeleton(text) in self._set
+
+    def snap(self, reading: str, budget: Budget) -> Snap:
+        t = skeleton(reading)
+        if t in self._set:
+            return Snap(reading, 1.0, "exact")
+        allowed = budget.of(t)
+        if allowed <= 0:
+            return Snap(reading, 1.0, "unknown")
+        near = [(misread_cost(t, e), e) for e in self.entries if abs(len(e) - len(t)) <= allowed]
+        within = [e for c, e in near if c <= allowed]
+        if not within:
+            return Snap(reading, 1.0, "unknown")
+        if len(within) > 1:
+            return Snap(reading, REPAIRED_CERTAINTY, "ambiguous")
+        return Snap(within[0], REPAIRED_CERTAINTY, "repaired")
+
+
+def _read_list(name: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            seen.setdefault(skeleton(entry), None)
+    return tuple(seen)
+
+
+@lru_cache(maxsize=1)
+def majors() -> Lexicon:
+    """The catalogue of majors (extractors/data/majors.txt)."""
+    return Lexicon(_read_list("majors.txt"))
+
+
+def snap_major(reading: str, budget: Budget = MAJOR_BUDGET) -> Optional[Snap]:
+    return majors().snap(reading, budget) if reading else None
