@@ -21,49 +21,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.rss import RssPeaks  # noqa: E402
+
 GROWTH_BAR_MIB = 0.02  # per dossier: 100 MiB over 5,000
-
-
-class Peaks:
-    """Samples the RSS of a process alone and summed with all its children until stopped."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.main, self.tree = pid, every, 0, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                main = root.memory_info().rss
-                total = main
-                for child in root.children(recursive=True):
-                    try:
-                        total += child.memory_info().rss
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
-                return
-            self.main, self.tree = max(self.main, main), max(self.tree, total)
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> "Peaks":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def generated(work: Path, n: int, seed: int, forms: list[str]) -> Path:
@@ -90,7 +56,7 @@ def measure(work: Path, n: int, seed: int, forms: list[str], workers: int) -> tu
     cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with Peaks(proc.pid) as peaks:
+    with RssPeaks(proc.pid) as peaks:
         _, stderr = proc.communicate()
     seconds = time.perf_counter() - started
     if proc.returncode != 0:

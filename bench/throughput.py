@@ -23,48 +23,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-class PeakRSS:
-    """Samples the summed RSS of a process and all its children until stopped."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.peak = pid, every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                procs = [root, *root.children(recursive=True)]
-                total = 0
-                for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-                self.peak = max(self.peak, total)
-            except psutil.Error:
-                return
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> "PeakRSS":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+from bench.rss import RssPeaks  # noqa: E402
 
 
 def run_pipeline(batch: Path, out: Path, workers: int) -> tuple[float, int]:
@@ -72,12 +38,12 @@ def run_pipeline(batch: Path, out: Path, workers: int) -> tuple[float, int]:
     cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with PeakRSS(proc.pid) as peak:
+    with RssPeaks(proc.pid) as peak:
         _, stderr = proc.communicate()
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"dossier run failed ({proc.returncode}):\n{stderr.decode(errors='replace')[-3000:]}")
-    return seconds, peak.peak
+    return seconds, peak.tree
 
 
 def ocr_pages_from_cache(out: Path) -> tuple[list[tuple[str, int, int]], dict[str, int]]:

@@ -26,6 +26,9 @@ class ExtractionCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
+    def holds(self, key: str) -> bool:
+        return self._path(key).exists()
+
     def get(self, key: str) -> Optional[DossierExtraction]:
         path = self._path(key)
         if not path.exists():

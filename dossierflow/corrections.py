@@ -312,7 +312,7 @@ def rejudge(store: "Store", out_dir: Path) -> Rejudged:
         outcomes = record.outcomes(out_dir)
         judged, log_head = judge_and_record_in(store, batch, outcomes, record.rulebook, record.processing_date)
         write(out_dir, batch, judged, log_head, record.processing_date, record.notice_template, keep_record=False)
-    return Rejudged(batch_id=batch.batch_id, before=before, after={r.dossier_id: r.status for r in judged.results},
+    return Rejudged(batch_id=batch.batch_id, before=before, after={b.dossier_id: b.status for b in judged.briefs},
                     log_head=log_head)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -22,6 +23,7 @@ from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
 from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.report_crops import SHOWN_OUTCOMES, write_crops
+from dossierflow.result_stream import line_text
 from dossierflow.results import result_line
 from dossierflow.roster import write_roster
 from dossierflow.verdict_reasons import failed_rules, split_reasons
@@ -71,11 +73,12 @@ def _masked(obj: object) -> object:
 
 
 def batch_summary(
-    batch: BatchInput, results: list[DossierResult], batch_findings: list[dict], processing_date: dt.date, log_head: Optional[dict] = None
+    batch: BatchInput, statuses: Iterable[str], batch_findings: list[dict], processing_date: dt.date, log_head: Optional[dict] = None
 ) -> dict:
-    """`log_head`: the database's change log after this batch was recorded ({count, hash}), a
-    copy outside the database that `audit` checks the log still holds; None without a database."""
-    counts = Counter(r.status for r in results)
+    """`statuses`: every result's. `log_head`: the database's change log after this batch was
+    recorded ({count, hash}), a copy outside the database that `audit` checks the log still
+    holds; None without a database."""
+    counts = Counter(statuses)
     return {
         "batch_id": batch.batch_id,
         # Where the batch's files are read from: the station draws its evidence images there.
@@ -83,7 +86,7 @@ def batch_summary(
         "unit": batch.info.unit,
         "submitted_on": batch.info.submitted_on.isoformat() if batch.info.submitted_on else None,
         "processing_date": processing_date.isoformat(),
-        "dossiers": len(results),
+        "dossiers": sum(counts.values()),
         "counts": {s: counts.get(s, 0) for s in STATUSES},
         "findings": batch_findings,
         "skipped": [{"entry": name, "reason": reason} for name, reason in batch.skipped],
@@ -104,7 +107,7 @@ def _policy(rulebook: object | None) -> str:
 def write_office_papers(
     out_dir: Path,
     batch: BatchInput,
-    lines: list[dict],
+    lines: Iterable[dict],
     processing_date: dt.date,
     rulebook: object | None = None,
     notice_template: Path | None = None,
@@ -158,18 +161,39 @@ def write_outputs(
     rulebook: object | None = None,
     notice_template: Path | None = None,
 ) -> None:
+    write_result_lines(out_dir, batch, [result_line(r) for r in results], batch_findings, processing_date, log_head,
+                       rulebook=rulebook, notice_template=notice_template)
+
+
+def write_result_lines(
+    out_dir: Path,
+    batch: BatchInput,
+    lines: Iterable[dict],
+    batch_findings: list[dict],
+    processing_date: dt.date,
+    log_head: Optional[dict] = None,
+    *,
+    rulebook: object | None = None,
+    notice_template: Path | None = None,
+    lines_file: Path | None = None,
+) -> None:
+    """`lines`: the result lines, iterated once per output (a run's are read from its lines file
+    each time: `result_stream.SpooledLines`), so the batch's lines are never all held.
+    `lines_file`: that file, which becomes results.jsonl; else the lines are written there."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    lines = [result_line(r) for r in results]
     specs = _rule_specs(rulebook)
     rule_names = {code: spec.name for code, spec in specs.items()}
-    summary = batch_summary(batch, results, batch_findings, processing_date, log_head)
     env = _env()
     input_files = {f.rel: f.path for d in batch.dossiers for f in d.files}
+    rows = []
+    statuses = []
+    versions: dict = {}
     for line in lines:
         shown = write_crops(out_dir, line, input_files)
         atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
-    rows = []
-    for line in lines:
+        del shown
+        versions = versions or line["versions"]
+        statuses.append(line["status"])
         f = line["fields"]
         rows.append(
             {
@@ -184,7 +208,7 @@ def write_outputs(
                 "message": mask_ids_in_text(line.get("message") or ""),
             }
         )
-    versions = lines[0]["versions"] if lines else {}
+    summary = batch_summary(batch, statuses, batch_findings, processing_date, log_head)
     atomic.write_text(
         out_dir / "report.html",
         env.get_template("batch_report.html.j2").render(
@@ -194,7 +218,7 @@ def write_outputs(
             processing_date=summary["processing_date"],
             versions=versions,
             counts=summary["counts"],
-            total=len(lines),
+            total=len(rows),
             status_labels=[(s, STATUS_LABELS[s]) for s in STATUSES],
             outcome_labels=OUTCOME_LABELS,
             batch_findings=_masked(batch_findings),
@@ -206,4 +230,7 @@ def write_outputs(
     write_office_papers(out_dir, batch, lines, processing_date, rulebook, notice_template)
     atomic.write_json(out_dir / "batch.json", summary)
     # Written last: its presence means the run finished (a killed run leaves the previous one).
-    atomic.write_jsonl(out_dir / "results.jsonl", lines)
+    if lines_file is not None:
+        os.replace(lines_file, out_dir / "results.jsonl")
+    else:
+        atomic.write_text(out_dir / "results.jsonl", "".join(line_text(line) for line in lines))

@@ -1,7 +1,9 @@
 """The run as plain functions: list the batch, extract (cached), judge, write.
 
 `flows/prefect_flow.py` wraps these in Prefect tasks; tests call them directly. Judging is done
-for the whole batch at once because POST_QUOTA, duplicates and text reuse need every dossier.
+for the whole batch at once because POST_QUOTA, duplicates and text reuse need every dossier;
+it holds of each dossier only what those need, and reads its extraction back from the cache
+to make its result (`BatchJudging`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ import datetime as dt
 import logging
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+import zlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional
+
+from pydantic import BaseModel
 
 from dossierflow.apply_decisions import apply_corrections, apply_settlements
 from dossierflow.batch import RunContext
@@ -23,15 +29,19 @@ from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.models import DecisionRef, DossierExtraction, DossierResult, Finding, Flag
 from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
-from validators.engine import evaluate_batch, evaluate_dossier
-from validators.integrity import CrossThresholds, cross_flags, dossier_flags
+from validators.engine import batch_facts, evaluate_batch_facts, evaluate_dossier, with_batch_rules
+from validators.integrity import CrossThresholds, cross_flags_of_prints, dossier_flags, fingerprint
 from validators.rulebook import load_rulebook
 from validators.status import derive_status
 
 if TYPE_CHECKING:
     from dossierflow.corrections import HumanDecisions
+    from validators.engine import BatchFacts
 
 log = logging.getLogger(__name__)
+
+# A parked extraction (`parked`) whose cache entry went missing during the run.
+EXTRACTION_LOST = "档案已读取，但其读取结果在判定前从输出目录的缓存中丢失，请重新运行本批次"
 
 
 @dataclass
@@ -44,6 +54,16 @@ class Extracted:
     reused: bool = False
     seconds: float = 0.0
     worker_note: Optional[str] = None  # a problem of the process that read it, for the clerk
+    key: Optional[str] = None  # its extraction's cache entry: where a parked outcome's extraction is
+
+
+def parked(outcome: Extracted, cache: ExtractionCache) -> Extracted:
+    """The outcome without its extraction once the cache holds it: judging reads it back when
+    it comes to the dossier (`BatchJudging`), so a batch's outcomes stay small in memory
+    however many dossiers it has."""
+    if outcome.extraction is None or outcome.key is None or not cache.holds(outcome.key):
+        return outcome
+    return replace(outcome, extraction=None)
 
 
 def extract_or_reuse(
@@ -56,7 +76,7 @@ def extract_or_reuse(
     key = dossier.content_key(EXTRACTOR_VERSION)
     cached = cache.get(key)
     if cached is not None:
-        return Extracted(dossier.dossier_id, extraction=cached, reused=True)
+        return Extracted(dossier.dossier_id, extraction=cached, reused=True, key=key)
     try:
         extraction = extract_dossier(dossier, limits, reader)
     except WorkerLost:
@@ -72,13 +92,14 @@ def extract_or_reuse(
         reasons = "；".join(extraction.problems) or "没有可读取的页面"
         return Extracted(dossier.dossier_id, error=f"档案中没有任何可读取的材料：{reasons}")
     cache.put(key, extraction)
-    return Extracted(dossier.dossier_id, extraction=extraction, seconds=time.monotonic() - started)
+    return Extracted(dossier.dossier_id, extraction=extraction, seconds=time.monotonic() - started, key=key)
 
 
 def extract_slim(dossier: DossierInput, limits: Limits, cache: ExtractionCache) -> Extracted:
-    """`extract_or_reuse`, keeping only what judging needs: segments are only needed to extract;
-    judging and reports use fields and evidence, so a batch's outcomes stay small in memory."""
-    outcome = extract_or_reuse(dossier, limits, cache)
+    """`extract_or_reuse`, handing back no extraction (`parked`: the cache holds it) or, should
+    the cache not hold it, the slim one: segments are only needed to extract; judging and
+    reports use fields and evidence."""
+    outcome = parked(extract_or_reuse(dossier, limits, cache), cache)
     if outcome.extraction is not None:
         outcome.extraction = outcome.extraction.slim()
     return outcome
@@ -91,15 +112,6 @@ def largest_first(dossiers: list[DossierInput]) -> list[DossierInput]:
     scanned booklet started last and left running alone on one core.
     """
     return sorted(dossiers, key=lambda d: sum(f.size for f in d.files), reverse=True)
-
-
-@dataclass
-class Judged:
-    results: list[DossierResult]
-    policy_year: int
-    batch_findings: list[dict] = field(default_factory=list)
-    rulebook: object | None = None  # the Rulebook judged with: its rule names for what people read
-    rulebook_name: str = ""  # as the run named it (a name or a YAML path): to judge again with
 
 
 def page_counts(pages: list) -> dict[str, int]:
@@ -140,60 +152,158 @@ def policy_year_of(rulebook: object, processing_date: dt.date) -> int:
     return int(getattr(rulebook, "policy_year", processing_date.year))
 
 
-def judge_batch(
-    batch: BatchInput,
-    outcomes: list[Extracted],
-    rulebook_name: str,
-    processing_date: dt.date,
-    store: object | None = None,
-    decisions: Optional["HumanDecisions"] = None,
-) -> Judged:
-    """Rules, batch rules, integrity flags and status for every dossier of the batch.
+@dataclass
+class Brief:
+    """What the run's summary and judging record need of one result, held for the whole batch."""
+
+    dossier_id: str
+    status: str
+    message: Optional[str]
+    read: bool  # judged from an extraction (else an `error` line)
+
+
+@dataclass
+class Judged:
+    policy_year: int
+    briefs: list[Brief]
+    batch_findings: list[dict] = field(default_factory=list)
+    rulebook: object | None = None  # the Rulebook judged with: its rule names for what people read
+    rulebook_name: str = ""  # as the run named it (a name or a YAML path): to judge again with
+    # Judged without an output folder (tests, the audit): every result, held. A run streams them
+    # instead: `lines_file` holds their result lines, written as each dossier was judged.
+    results: list[DossierResult] = field(default_factory=list)
+    lines_file: Optional[Path] = None
+
+
+class _Judgement(BaseModel):
+    """A dossier's own findings, flags and decisions, kept as compressed JSON between the two
+    looks at it (`BatchJudging`)."""
+
+    findings: list[Finding]
+    flags: list[Flag]
+    decisions: list[DecisionRef]
+
+    def packed(self) -> bytes:
+        return zlib.compress(self.model_dump_json().encode(), 1)
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> "_Judgement":
+        return cls.model_validate_json(zlib.decompress(data))
+
+
+@dataclass
+class _Held:
+    """What judging holds of one dossier while the batch rules and cross checks wait for the
+    rest of the batch: a few kilobytes, where its extraction is hundreds."""
+
+    judgement: bytes
+    facts: "BatchFacts"
+    same_region: list[Finding]
+
+
+def extraction_of(outcome: Extracted, cache: Optional[ExtractionCache]) -> Optional[DossierExtraction]:
+    """The outcome's extraction as judging uses it (slim): held, or read back from the cache."""
+    if outcome.extraction is not None:
+        return outcome.extraction
+    if outcome.key is None or cache is None:
+        return None
+    cached = cache.get(outcome.key)
+    return cached.slim() if cached is not None else None
+
+
+class BatchJudging:
+    """Rules, batch rules, integrity flags and status for every dossier of the batch, looking
+    at each dossier twice so that no more than one extraction is held at a time.
+
+    The first look (here) applies the reviewers' corrections, judges the dossier's own rules
+    and integrity, and keeps what the batch rules (`BatchFacts`) and the cross-dossier checks
+    (its fingerprint) need; the batch rules and cross checks then run on those. The second look
+    (`results`) reads the extraction again (from the cache when the outcome is parked there:
+    `parked`) and makes the dossier's result. A city's batch thus costs kilobytes per dossier
+    in memory, not its extractions.
 
     `decisions`: reviewers' corrections and settlements of this batch
     (`dossierflow.corrections.decisions_for`), applied before any rule reads a value, so batch
     rules and cross-dossier checks count the corrected facts (dossierflow.apply_decisions)."""
-    rulebook = load_rulebook(rulebook_name)
-    versions = {**engine_versions(rulebook), "extractor": EXTRACTOR_VERSION}
-    ctx = RunContext(
-        batch=batch.info,
-        processing_date=processing_date,
-        blacklist_lookup=getattr(store, "blacklist_lookup", None),
-    )
-    extractions = {o.dossier_id: o.extraction for o in outcomes if o.extraction is not None}
-    refs: dict[str, list[DecisionRef]] = {}
-    if decisions is not None:
-        for did, ex in extractions.items():
-            extractions[did], refs[did] = apply_corrections(ex, decisions.for_dossier(did).corrections)
-    findings: dict[str, list[Finding]] = {
-        did: evaluate_dossier(ex, rulebook, ctx) for did, ex in extractions.items()
-    }
-    batch_codes = {code for code, spec in rulebook.rules.items() if spec.severity == "batch"}
-    if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
-        for did, fs in findings.items():
-            refs[did] += apply_settlements(fs, decisions.for_dossier(did).settlements, set(rulebook.rules) - batch_codes)
-    batch_eval = evaluate_batch(extractions, findings, rulebook, batch.info)
-    if decisions is not None:
-        for did, fs in findings.items():
-            refs[did] += apply_settlements(fs, decisions.for_dossier(did).settlements, batch_codes)
-    flags: dict[str, list[Flag]] = {did: dossier_flags(ex, ctx) for did, ex in extractions.items()}
-    policy_year = policy_year_of(rulebook, processing_date)
-    supersedes = tuple(batch.info.supersedes)
-    thresholds = getattr(rulebook, "cross_thresholds", None) or CrossThresholds()
-    for did, extra in cross_flags(extractions, store, batch.batch_id, policy_year, thresholds, supersedes=supersedes).items():
-        flags.setdefault(did, []).extend(extra)
 
-    results: list[DossierResult] = []
-    for o in outcomes:
-        stats = {"seconds": round(o.seconds, 3), "reused": o.reused}
-        if o.extraction is None:
-            results.append(
-                DossierResult(dossier_id=o.dossier_id, status="error", message=o.error, stats=stats, versions=versions)
+    def __init__(
+        self,
+        batch: BatchInput,
+        outcomes: list[Extracted],
+        rulebook_name: str,
+        processing_date: dt.date,
+        store: object | None = None,
+        decisions: Optional["HumanDecisions"] = None,
+        cache: Optional[ExtractionCache] = None,
+    ):
+
+        self.batch, self.cache, self.decisions = batch, cache, decisions
+        self.rulebook_name = rulebook_name
+        self.rulebook = rulebook = load_rulebook(rulebook_name)
+        self.versions = {**engine_versions(rulebook), "extractor": EXTRACTOR_VERSION}
+        self.policy_year = policy_year_of(rulebook, processing_date)
+        ctx = RunContext(
+            batch=batch.info,
+            processing_date=processing_date,
+            blacklist_lookup=getattr(store, "blacklist_lookup", None),
+        )
+        self.batch_codes = {code for code, spec in rulebook.rules.items() if spec.severity == "batch"}
+        dossier_codes = set(rulebook.rules) - self.batch_codes
+        self.outcomes: list[Extracted] = []
+        self.held: dict[str, _Held] = {}
+        self.prints: dict = {}  # dossier id → DossierPrint: what the history records and the cross checks compare
+        for o in outcomes:
+            ex = extraction_of(o, cache) if o.error is None else None
+            if ex is None:
+                self.outcomes.append(o if o.error else replace(o, extraction=None, error=o.error or EXTRACTION_LOST))
+                continue
+            self.outcomes.append(o)
+            refs: list[DecisionRef] = []
+            if decisions is not None:
+                ex, refs = apply_corrections(ex, decisions.for_dossier(o.dossier_id).corrections)
+            fs = evaluate_dossier(ex, rulebook, ctx)
+            if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
+                refs += apply_settlements(fs, decisions.for_dossier(o.dossier_id).settlements, dossier_codes)
+            self.prints[o.dossier_id] = fingerprint(ex, batch.batch_id, self.policy_year)
+            self.held[o.dossier_id] = _Held(
+                judgement=_Judgement(findings=fs, flags=dossier_flags(ex, ctx), decisions=refs).packed(),
+                facts=batch_facts(ex, rulebook, batch.info),
+                same_region=[f for f in fs if f.rule == "SAME_REGION"],
             )
-            continue
-        ex = extractions[o.dossier_id]
-        fs = findings[o.dossier_id]
-        fl = flags.get(o.dossier_id, [])
+            del ex, fs
+        self.batch_eval = evaluate_batch_facts(
+            {did: h.facts for did, h in self.held.items()}, {did: h.same_region for did, h in self.held.items()}, rulebook, batch.info
+        )
+        thresholds = getattr(rulebook, "cross_thresholds", None) or CrossThresholds()
+        self.cross = cross_flags_of_prints(
+            list(self.prints.values()), store, batch.batch_id, thresholds, supersedes=tuple(batch.info.supersedes)
+        )
+
+    @property
+    def batch_findings(self) -> list[dict]:
+        return _batch_findings_as_dicts(self.batch_eval)
+
+    def results(self) -> Iterator[DossierResult]:
+        """Each dossier's result, in the batch's order, made as it is asked for."""
+        for o in self.outcomes:
+            yield self._result(o)
+
+    def _result(self, o: Extracted) -> DossierResult:
+
+        stats = {"seconds": round(o.seconds, 3), "reused": o.reused}
+        held = self.held.get(o.dossier_id)
+        ex = extraction_of(o, self.cache) if held is not None else None
+        if held is None or ex is None:
+            message = o.error if held is None else EXTRACTION_LOST
+            return DossierResult(dossier_id=o.dossier_id, status="error", message=message, stats=stats, versions=self.versions)
+        if self.decisions is not None:
+            ex, _ = apply_corrections(ex, self.decisions.for_dossier(o.dossier_id).corrections)
+        judgement = _Judgement.unpacked(held.judgement)
+        fs = with_batch_rules(judgement.findings, self.batch_eval.batch_rules[o.dossier_id])
+        refs = judgement.decisions
+        if self.decisions is not None:
+            refs += apply_settlements(fs, self.decisions.for_dossier(o.dossier_id).settlements, self.batch_codes)
+        fl = judgement.flags + self.cross.get(o.dossier_id, [])
         status = derive_status(fs, fl)
         unreadable = _unreadable_note(ex)
         if unreadable and status in ("accepted", "needs_review"):
@@ -206,23 +316,40 @@ def judge_batch(
             # File hashes let an auditor tell a changed file from a changed result.
             files=[{"path": f.path, "sha256": f.sha256} for f in ex.files],
         )
-        results.append(
-            DossierResult(
-                dossier_id=o.dossier_id,
-                status=status,
-                message=message,
-                extraction=ex,
-                findings=fs,
-                flags=fl,
-                stats=stats,
-                versions=versions,
-                decisions=sorted(refs.get(o.dossier_id, []), key=lambda d: d.seq),
-            )
+        return DossierResult(
+            dossier_id=o.dossier_id,
+            status=status,
+            message=message,
+            extraction=ex,
+            findings=fs,
+            flags=fl,
+            stats=stats,
+            versions=self.versions,
+            decisions=sorted(refs, key=lambda d: d.seq),
         )
+
+
+def judge_batch(
+    batch: BatchInput,
+    outcomes: list[Extracted],
+    rulebook_name: str,
+    processing_date: dt.date,
+    store: object | None = None,
+    decisions: Optional["HumanDecisions"] = None,
+    cache: Optional[ExtractionCache] = None,
+) -> Judged:
+    """`BatchJudging` with every result held: for callers that want them all (the audit, tests);
+    a run streams them (`flows.stages`)."""
+    judging = BatchJudging(batch, outcomes, rulebook_name, processing_date, store, decisions, cache)
+    results = list(judging.results())
     return Judged(
-        results=results, policy_year=policy_year, batch_findings=_batch_findings_as_dicts(batch_eval), rulebook=rulebook,
-        rulebook_name=rulebook_name,
+        policy_year=judging.policy_year, briefs=[brief_of(r) for r in results], batch_findings=judging.batch_findings,
+        rulebook=judging.rulebook, rulebook_name=rulebook_name, results=results,
     )
+
+
+def brief_of(r: DossierResult) -> Brief:
+    return Brief(r.dossier_id, r.status, r.message, r.extraction is not None)
 
 
 def _batch_findings_as_dicts(batch_eval: object) -> list[dict]:

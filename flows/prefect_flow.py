@@ -98,10 +98,11 @@ def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Pat
 
 @task(cache_policy=NONE, task_run_name="judge")
 def judge_task(
-    batch: BatchInput, outcomes: dict[str, Extracted], database: Optional[str], rulebook: str, day: dt.date
+    batch: BatchInput, outcomes: dict[str, Extracted], database: Optional[str], rulebook: str, day: dt.date, out: Path
 ) -> tuple[Judged, Optional[dict]]:
-    """`database` as the flow holds it (no password); resolved here, in the task's process."""
-    return judge(batch, outcomes, databases.resolve(database), rulebook, day)
+    """`database` as the flow holds it (no password); resolved here, in the task's process.
+    `out`: its cache holds the outcomes' extractions, read back one dossier at a time."""
+    return judge(batch, outcomes, databases.resolve(database), rulebook, day, out)
 
 
 @task(cache_policy=NONE, task_run_name="write")
@@ -153,11 +154,12 @@ def dossier_batch(
             notes.add(outcome.worker_note)  # once per run, not once per dossier
             logger.info(outcome.worker_note)  # the run log; the terminal shows it once, below
             progress.emit("warning", message=outcome.worker_note)
-    # The finished futures went with the generator: the slim outcomes are the only copy.
+    # The finished futures went with the generator. The outcomes hold no extraction: each is in
+    # the cache (pipeline.parked), read back by judging one dossier at a time.
     del finished
     # quote(): Prefect would walk these for futures, and a rulebook's parameter models (a field
     # named `keys`) break its walk; they hold no futures, and a walk of every outcome costs time.
-    judged, log_head = judge_task(quote(batch), quote(outcomes), database, rulebook, day)
+    judged, log_head = judge_task(quote(batch), quote(outcomes), database, rulebook, day, out)
     summary = write_task(out, quote(batch), quote(judged), log_head, day, notice_template)
     return _published(summary, day, out, logger)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
@@ -12,8 +12,10 @@ from dossierflow.corrections import decisions_for
 from dossierflow.errors import BatchInvalid, EmptyBatch
 from dossierflow.ingest import BatchInput, DossierInput, no_dossiers_message, open_batch
 from dossierflow.judging_record import JudgingRecord
-from dossierflow.output import write_outputs
-from dossierflow.pipeline import Extracted, Judged, judge_batch, largest_first, policy_year_of
+from dossierflow.output import write_result_lines
+from dossierflow.pipeline import BatchJudging, Extracted, Judged, largest_first, policy_year_of
+from dossierflow.result_stream import ResultStream, SpooledLines
+from dossierflow.results import result_line
 from dossierflow.storage import open_store
 from extractors.dossier import EXTRACTOR_VERSION
 from flows import progress
@@ -21,13 +23,15 @@ from validators.rulebook import load_rulebook
 
 
 def split_cached(batch: BatchInput, cache: ExtractionCache) -> tuple[dict[str, Extracted], list[DossierInput]]:
-    """Outcomes reused from the cache (slimmed), and the dossiers still to extract."""
+    """Outcomes reused from the cache (parked there), and the dossiers still to extract."""
     outcomes: dict[str, Extracted] = {}
     pending: list[DossierInput] = []
     for d in batch.dossiers:
-        cached = None if d.error else cache.get(d.content_key(EXTRACTOR_VERSION))
-        if cached is not None:
-            outcomes[d.dossier_id] = Extracted(d.dossier_id, extraction=cached.slim(), reused=True)
+        key = d.content_key(EXTRACTOR_VERSION)
+        # Read (a damaged entry is read again from the files), then left in the cache: judging
+        # reads it back when it comes to the dossier (pipeline.parked).
+        if not d.error and cache.get(key) is not None:
+            outcomes[d.dossier_id] = Extracted(d.dossier_id, reused=True, key=key)
         else:
             pending.append(d)
     return outcomes, pending
@@ -77,31 +81,41 @@ def retire_superseded(store, batch: BatchInput) -> None:
 
 
 def judge_and_record(batch: BatchInput, ordered: list[Extracted], db_url: Optional[str], rulebook: str,
-                     day: dt.date) -> tuple[Judged, Optional[dict]]:
+                     day: dt.date, out: Optional[Path] = None) -> tuple[Judged, Optional[dict]]:
     """Judge the batch and record it; with the change log's head after it (None without a
-    database)."""
+    database). `out`: the run's output folder, whose cache holds the parked extractions and
+    where the result lines are written as they are made; without it every result is held."""
     store = _open_store(db_url)
     if store is None:
-        return judge_batch(batch, ordered, rulebook, day, None), None
+        judging = BatchJudging(batch, ordered, rulebook, day, None, cache=_cache_of(out))
+        results = ResultStream(judging, out)
+        for _ in results:
+            pass
+        return results.judged(), None
     try:
-        return judge_and_record_in(store, batch, ordered, rulebook, day)
+        return judge_and_record_in(store, batch, ordered, rulebook, day, out)
     finally:
         store.close()
 
 
 def judge_and_record_in(store, batch: BatchInput, ordered: list[Extracted], rulebook: str,
-                        day: dt.date) -> tuple[Judged, Optional[dict]]:
+                        day: dt.date, out: Optional[Path] = None) -> tuple[Judged, Optional[dict]]:
     """Judge the batch with its reviewers' decisions (dossierflow.corrections) and record it in
     `store`; with the change log's head after it. Reading the year's history and recording this
     batch into it is one transaction under the year's lock: two runs at once would each miss
     the other."""
     with store.year_lock(policy_year_of(rulebook, day)) as locked:
         retire_superseded(locked, batch)
-        judged = judge_batch(batch, ordered, rulebook, day, locked, decisions=decisions_for(locked, batch.batch_id))
+        judging = BatchJudging(batch, ordered, rulebook, day, locked, decisions=decisions_for(locked, batch.batch_id),
+                               cache=_cache_of(out))
+        results = ResultStream(judging, out)
         # The results' extractions carry the reviewers' corrections: what the history matches on.
-        extractions = {r.dossier_id: r.extraction for r in judged.results if r.extraction is not None}
-        locked.record_dossiers(batch.batch_id, judged.policy_year, extractions, judged.results, unit=batch.info.unit)
-    return judged, store.log_head().model_dump()
+        locked.record_dossiers(batch.batch_id, judging.policy_year, {}, results, unit=batch.info.unit, prints=judging.prints)
+    return results.judged(), store.log_head().model_dump()
+
+
+def _cache_of(out: Optional[Path]) -> Optional[ExtractionCache]:
+    return ExtractionCache(out) if out is not None else None
 
 
 def judge(
@@ -110,12 +124,13 @@ def judge(
     db_url: Optional[str],
     rulebook: str,
     day: dt.date,
+    out: Optional[Path] = None,
 ) -> tuple[Judged, Optional[dict]]:
     """Rules, batch rules and integrity flags for the whole batch, recorded in the store under
     the policy year's lock (`judge_and_record`); with the change log's head after it."""
     ordered = [outcomes[d.dossier_id] for d in batch.dossiers]
     progress.emit("judging")
-    return judge_and_record(batch, ordered, db_url, rulebook, day)
+    return judge_and_record(batch, ordered, db_url, rulebook, day, out)
 
 
 def write(
@@ -132,11 +147,15 @@ def write(
     run's, which it was judged from)."""
     if keep_record:  # before results.jsonl, which is written last: its presence means the run finished
         _keep_judging_record(out, batch, judged, day, notice_template)
-    write_outputs(out, batch, judged.results, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
-                  notice_template=Path(notice_template) if notice_template else None)
+    if judged.lines_file is not None:
+        lines: Iterable[dict] = SpooledLines(judged.lines_file)
+    else:
+        lines = [result_line(r) for r in judged.results]
+    write_result_lines(out, batch, lines, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
+                       notice_template=Path(notice_template) if notice_template else None, lines_file=judged.lines_file)
     counts: dict[str, int] = {}
-    for r in judged.results:
-        counts[r.status] = counts.get(r.status, 0) + 1
+    for b in judged.briefs:
+        counts[b.status] = counts.get(b.status, 0) + 1
     progress.emit("finished", counts=counts)
     return {"batch_id": batch.batch_id, "dossiers": len(batch.dossiers), "counts": counts}
 
@@ -144,10 +163,10 @@ def write(
 def _keep_judging_record(out: Path, batch: BatchInput, judged: Judged, day: dt.date, notice_template: Optional[str]) -> None:
     """What a reviewer's decision needs to judge the batch again without reading it
     (dossierflow.judging_record): each dossier's cache entry or error, the rulebook, the day."""
-    by_id = {r.dossier_id: r for r in judged.results}
+    by_id = {b.dossier_id: b for b in judged.briefs}
     keys = {d.dossier_id: d.content_key(EXTRACTOR_VERSION) for d in batch.dossiers
-            if d.dossier_id in by_id and by_id[d.dossier_id].extraction is not None}
-    errors = {did: r.message for did, r in by_id.items() if r.extraction is None}
+            if d.dossier_id in by_id and by_id[d.dossier_id].read}
+    errors = {did: b.message for did, b in by_id.items() if not b.read}
     JudgingRecord.of(batch, keys, errors, judged.rulebook_name, day, notice_template).save(out)
 
 
@@ -161,5 +180,5 @@ def finish(
     notice_template: Optional[str] = None,
 ) -> dict:
     """Judge the whole batch, record it in the store, write the outputs; the run's summary."""
-    judged, log_head = judge(batch, outcomes, db_url, rulebook, day)
+    judged, log_head = judge(batch, outcomes, db_url, rulebook, day, out)
     return write(out, batch, judged, log_head, day, notice_template)

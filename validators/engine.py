@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,11 +15,21 @@ from dossierflow.models import DossierExtraction, Finding
 from validators.rulebook import Rulebook, RuleSpec
 from validators.rules import REGISTRY
 from validators.rules.base import Facts, RuleResult, Unreadable, review
-from validators.rules.quota import BatchFinding, batch_papers, batch_papers_for_dossier, evaluate_post_quota, submission_deadline
+from validators.rules.quota import (
+    BatchFinding,
+    Counting,
+    batch_papers,
+    batch_papers_for_dossier,
+    counting,
+    deadline_entry,
+    deadline_of_entries,
+    post_quota_of_counts,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchEvaluation", "BatchFinding", "evaluate_batch", "evaluate_dossier"]
+__all__ = ["BatchEvaluation", "BatchFacts", "BatchFinding", "batch_facts", "evaluate_batch", "evaluate_batch_facts",
+           "evaluate_dossier", "with_batch_rules"]
 
 
 def _finding_severity(spec: RuleSpec) -> Literal["materials", "eligibility", "warning"]:
@@ -86,6 +97,27 @@ def _same_region_summary(findings: dict[str, list[Finding]], spec: RuleSpec, bat
                         dossiers=failing, details={"outcomes": counts})
 
 
+@dataclass(frozen=True)
+class BatchFacts:
+    """What the batch rules need of one dossier: judged once, so the batch is judged without
+    holding every extraction (the run streams them: dossierflow.pipeline)."""
+
+    quota: Counting
+    deadline: "str | RuleResult"
+
+
+def batch_facts(extraction: DossierExtraction, rulebook: Rulebook, batch: BatchInfo) -> BatchFacts:
+    facts = Facts(extraction, rulebook, _batch_context(batch))
+    return BatchFacts(
+        quota=counting(facts, rulebook.spec("POST_QUOTA").params),  # type: ignore[arg-type]
+        deadline=deadline_entry(facts, rulebook.spec("SUBMISSION_DEADLINE").params),  # type: ignore[arg-type]
+    )
+
+
+def _batch_context(batch: BatchInfo) -> RunContext:
+    return RunContext(batch=batch, processing_date=batch.submitted_on or dt.date.today())
+
+
 def evaluate_batch(
     extractions: dict[str, DossierExtraction],
     findings: dict[str, list[Finding]],
@@ -95,27 +127,49 @@ def evaluate_batch(
     """Adds each batch rule's finding (POST_QUOTA, BATCH_PAPERS, SUBMISSION_DEADLINE) to each
     dossier's list in `findings` (in place, replacing any earlier one) and returns the
     batch-level findings for `batch.json`."""
-    ctx = RunContext(batch=batch, processing_date=batch.submitted_on or dt.date.today())
-    facts = {did: Facts(ex, rulebook, ctx) for did, ex in extractions.items()}
+    facts = {did: batch_facts(ex, rulebook, batch) for did, ex in extractions.items()}
+    evaluation = evaluate_batch_facts(facts, findings, rulebook, batch)
+    for did, mine in evaluation.batch_rules.items():
+        fs = findings.setdefault(did, [])
+        fs[:] = with_batch_rules(fs, mine)
+    return evaluation
+
+
+def with_batch_rules(findings: list[Finding], mine: list[Finding]) -> list[Finding]:
+    """A dossier's findings with its batch rules' findings in place of any earlier ones."""
+    codes = {f.rule for f in mine}
+    return [f for f in findings if f.rule not in codes] + mine
+
+
+def evaluate_batch_facts(
+    facts: dict[str, BatchFacts],
+    findings: dict[str, list[Finding]],
+    rulebook: Rulebook,
+    batch: BatchInfo,
+) -> BatchEvaluation:
+    """The batch rules from each dossier's `BatchFacts`; `findings`: each dossier's findings, of
+    which the SAME_REGION ones are summarised. Each dossier's batch-rule findings are returned
+    in `batch_rules` (`with_batch_rules` puts them in its list)."""
     quota_spec = rulebook.spec("POST_QUOTA")
-    per_dossier, quota_findings = evaluate_post_quota(facts, quota_spec.params, quota_spec.clause, batch)  # type: ignore[arg-type]
+    per_dossier, quota_findings = post_quota_of_counts(
+        {did: f.quota for did, f in facts.items()}, quota_spec.params, quota_spec.clause, batch  # type: ignore[arg-type]
+    )
 
     papers_spec = rulebook.spec("BATCH_PAPERS")
-    papers = batch_papers(batch, papers_spec.params, papers_spec.clause, list(extractions))  # type: ignore[arg-type]
+    papers = batch_papers(batch, papers_spec.params, papers_spec.clause, list(facts))  # type: ignore[arg-type]
     deadline_spec = rulebook.spec("SUBMISSION_DEADLINE")
-    per_deadline, deadline = submission_deadline(facts, deadline_spec.params, deadline_spec.clause, batch)  # type: ignore[arg-type]
+    per_deadline, deadline = deadline_of_entries(
+        {did: f.deadline for did, f in facts.items()}, deadline_spec.params, deadline_spec.clause, batch  # type: ignore[arg-type]
+    )
 
     added: dict[str, Finding] = {}
     batch_rules: dict[str, list[Finding]] = {}
-    for did in extractions:
+    for did in facts:
         mine = [
             _finding(quota_spec, per_dossier[did]),
             _finding(papers_spec, batch_papers_for_dossier(papers)),
             _finding(deadline_spec, per_deadline[did]),
         ]
-        codes = {f.rule for f in mine}
-        fs = findings.setdefault(did, [])
-        fs[:] = [f for f in fs if f.rule not in codes] + mine
         added[did] = mine[0]
         batch_rules[did] = mine
 

@@ -145,17 +145,23 @@ class Store:
         extractions: dict[str, DossierExtraction],
         results: Iterable[DossierResult],
         unit: Optional[str] = None,
+        prints: Optional[dict[str, DossierPrint]] = None,
     ) -> int:
         """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
         checks need; a re-run replaces the rows, never duplicates them. `unit` is the submitting
-        unit (batch.yaml). Returns rows written."""
-        results = list(results)
+        unit (batch.yaml). `results` is iterated once per attempt (a write that loses the log's
+        next entry to another writer is tried again), one result at a time: a run streams them
+        (dossierflow.pipeline). `prints`: the dossiers' fingerprints when judging made them
+        already. Returns rows written."""
 
         def change(session: Session) -> int:
             written = 0
             for result in results:
                 ex = extractions.get(result.dossier_id) or result.extraction
-                if ex is not None:
+                known = (prints or {}).get(result.dossier_id)
+                if known is not None:
+                    fp = known
+                elif ex is not None:
                     fp = fingerprint(ex, batch_id, policy_year)
                 else:
                     fp = DossierPrint(batch_id=batch_id, dossier_id=result.dossier_id, policy_year=policy_year)

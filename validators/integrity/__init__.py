@@ -32,7 +32,7 @@ class PrintHistory(Protocol):
     def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]: ...
 
 
-__all__ = ["dossier_flags", "cross_flags", "fingerprint", "DossierPrint", "CrossThresholds", "PrintHistory"]
+__all__ = ["dossier_flags", "cross_flags", "cross_flags_of_prints", "fingerprint", "DossierPrint", "CrossThresholds", "PrintHistory"]
 
 
 def dossier_flags(extraction: DossierExtraction, ctx: RunContext) -> list[Flag]:
@@ -58,9 +58,20 @@ def cross_flags(
     """`supersedes`: the batches this one declares it replaces (batch.yaml); they, and retired
     batches, are left out of the history (`dossierflow.batches`)."""
     current = [fingerprint(ex, batch_id, policy_year) for ex in extractions.values()]
+    return cross_flags_of_prints(current, store, batch_id, thresholds, supersedes)
+
+
+def cross_flags_of_prints(
+    current: list[DossierPrint],
+    store: Optional[PrintHistory],
+    batch_id: str,
+    thresholds: CrossThresholds = CrossThresholds(),
+    supersedes: tuple[str, ...] = (),
+) -> dict[str, list[Flag]]:
+    """`cross_flags` from the batch's fingerprints: all the checks need of a dossier, so a run
+    compares its dossiers without holding their extractions."""
     history: list[DossierPrint] = []
     if store is not None:
-        history = [
-            p for p in store.history_for(batch_id, supersedes) if not (p.batch_id == batch_id and p.dossier_id in extractions)
-        ]
+        mine = {p.dossier_id for p in current}
+        history = [p for p in store.history_for(batch_id, supersedes) if not (p.batch_id == batch_id and p.dossier_id in mine)]
     return find_cross_flags(current, history, batch_id, thresholds)

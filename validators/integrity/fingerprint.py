@@ -7,9 +7,10 @@ database for earlier batches, so one comparison routine serves both.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from array import array
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
 from dossierflow.vocab import ATTACHMENT_KINDS
@@ -71,10 +72,19 @@ class PaperClaim(Strict):
     where: Where
 
 
+def _packed(v: Any) -> array:
+    return v if isinstance(v, array) else array("I", v)
+
+
+# A text's shingle hashes (32 bits each) packed 4 bytes apiece: a run holds every dossier's
+# fingerprint, and the history's, at once; a list of Python ints would take 9 times the memory.
+Shingles = Annotated[Any, BeforeValidator(_packed), PlainSerializer(lambda a: a.tolist(), return_type=list[int])]
+
+
 class TextPrint(Strict):
     kind: str
     where: Where
-    shingles: list[int]
+    shingles: Shingles
     title_key: Optional[str] = None  # papers: co-authors hand in the same text legitimately
 
 

@@ -168,17 +168,18 @@ def _line_for(posts: list[PostLine], level: str, series: str) -> tuple[Optional[
     return None, None
 
 
-def evaluate_post_quota(
-    facts: dict[str, Facts], p: PostQuotaParams, clause: str, batch: BatchInfo
+def post_quota_of_counts(
+    counts: dict[str, Counting], p: PostQuotaParams, clause: str, batch: BatchInfo
 ) -> tuple[dict[str, RuleResult], list[BatchFinding]]:
+    """POST_QUOTA from each dossier's `counting`: all the rule needs of a dossier, so a batch
+    is judged without holding its extractions."""
     scope = batch.quota_scope or batch.unit or batch.batch_id
     results: dict[str, RuleResult] = {}
     groups: dict[tuple[str, Optional[str]], list[str]] = {}
     lines: dict[tuple[str, Optional[str]], Optional[PostLine]] = {}
     vacant_only: dict[tuple[str, Optional[str]], bool] = {}
     sources: dict[str, list[Source]] = {}
-    for did, f in facts.items():
-        c = counting(f, p)
+    for did, c in counts.items():
         if c.counted is False:
             results[did] = not_applicable(c.reason, c.sources)
             continue
@@ -251,7 +252,19 @@ def batch_papers_for_dossier(finding: BatchFinding) -> RuleResult:
     return passed(finding.message)
 
 
-def submission_deadline(facts: dict[str, Facts], p: DeadlineParams, clause: str,
+def deadline_entry(f: Facts, p: DeadlineParams) -> "str | RuleResult":
+    """What SUBMISSION_DEADLINE needs of one dossier: its level when the deadline binds it,
+    else its own result (not bound by it, or its level unreadable)."""
+    try:
+        level = f.need_str("applied_level")
+    except Unreadable as u:
+        return review(u.message, u.sources)
+    if level in p.levels:
+        return level
+    return not_applicable(f"申报{level_name(level)}职称，不受高级职称申报截止时间限制", f.src("applied_level"))
+
+
+def deadline_of_entries(levels_read: "dict[str, str | RuleResult]", p: DeadlineParams, clause: str,
                         batch: BatchInfo) -> tuple[dict[str, RuleResult], BatchFinding]:
     """二（八）: 各旗县区在6月20日前完成高级职称组织申报工作. A late 旗县区 batch is a batch-level
     fail and a warning on each of its deputy-senior and senior dossiers; a person decides."""
@@ -263,16 +276,11 @@ def submission_deadline(facts: dict[str, Facts], p: DeadlineParams, clause: str,
 
     senior: list[str] = []
     results: dict[str, RuleResult] = {}
-    for did, f in facts.items():
-        try:
-            level = f.need_str("applied_level")
-        except Unreadable as u:
-            results[did] = review(u.message, u.sources)
-            continue
-        if level in p.levels:
+    for did, entry in levels_read.items():
+        if isinstance(entry, str):
             senior.append(did)
         else:
-            results[did] = not_applicable(f"申报{level_name(level)}职称，不受高级职称申报截止时间限制", f.src("applied_level"))
+            results[did] = entry
     levels = "、".join(level_name(lv) for lv in p.levels)
     deadline = f"{p.deadline.month}月{p.deadline.day}日"
     if not batch.region or batch.region == p.city_region:

@@ -1,0 +1,112 @@
+"""A run holds one dossier's extraction at a time, not the batch's: judging reads each back from
+the extraction cache when it comes to it, and its result lines go to OUT as they are made.
+
+The extractions alive in the process are counted (via the garbage collector) each time a
+dossier's own rules are judged and each time a dossier's status is derived, on a real generated
+batch run through the run's own stages with a real SQLite database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+from pathlib import Path
+
+import pytest
+
+from dossierflow.cache import ExtractionCache
+from dossierflow.config import Limits
+from dossierflow.models import DossierExtraction
+from dossierflow.pipeline import extract_slim, judge_batch
+from fixtures.generate import generate_batch
+from flows.stages import finish, list_batch
+
+DAY = dt.date(2020, 7, 1)
+N = 6
+
+
+def _live_extractions() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, DossierExtraction))
+
+
+@pytest.fixture(scope="module")
+def batch_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("streamed") / "batch"
+    generate_batch(path, n=N, seed=41, forms=["docx", "text_pdf"], damage="clean")
+    return path
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """Live extractions at each dossier's own rules and at each status derived."""
+    import validators.engine
+    import validators.status
+
+    seen: dict[str, list[int]] = {"rules": [], "status": []}
+    evaluate, derive = validators.engine.evaluate_dossier, validators.status.derive_status
+
+    def counted_evaluate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["rules"].append(_live_extractions())
+        return evaluate(*args, **kwargs)
+
+    def counted_derive(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["status"].append(_live_extractions())
+        return derive(*args, **kwargs)
+
+    monkeypatch.setattr(validators.engine, "evaluate_dossier", counted_evaluate)
+    monkeypatch.setattr(validators.status, "derive_status", counted_derive)
+    return seen
+
+
+def test_a_run_holds_one_extraction_at_a_time(batch_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    limits = Limits.from_env()
+    batch, outcomes, pending = list_batch(batch_path, out, limits)
+    cache = ExtractionCache(out)
+    for d in pending:
+        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    gc.collect()
+    # The run's outcomes hold no extraction: each is parked in the cache.
+    assert _live_extractions() == 0
+    assert all(o.extraction is None and o.key for o in outcomes.values())
+
+    seen = _counting(monkeypatch)
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    summary = finish(out, batch, outcomes, db, "baotou-2020", DAY)
+
+    assert len(seen["rules"]) == N and len(seen["status"]) == N
+    # The dossier being judged (and at most the one just handed to the database and writers):
+    # a run that held the batch's extractions would count N here.
+    assert max(seen["rules"]) <= 2, seen
+    assert max(seen["status"]) <= 2, seen
+    lines = [json.loads(t) for t in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [line["dossier_id"] for line in lines] == [d.dossier_id for d in batch.dossiers]
+    assert all(line["status"] != "error" and line["fields"] for line in lines)
+    assert sum(summary["counts"].values()) == N
+    assert not (out / ".results.jsonl.part").exists()  # the lines file became results.jsonl
+
+
+def test_streamed_results_are_those_judged_in_memory(batch_path: Path, tmp_path: Path) -> None:
+    """The run's streamed results.jsonl says what judging every dossier held in memory says."""
+    from dossierflow.results import result_line
+
+    out = tmp_path / "out"
+    limits = Limits.from_env()
+    batch, outcomes, pending = list_batch(batch_path, out, limits)
+    cache = ExtractionCache(out)
+    for d in pending:
+        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    finish(out, batch, outcomes, None, "baotou-2020", DAY)
+    streamed = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+
+    held = [extract_slim(d, limits, cache) for d in batch.dossiers]
+    for o in held:
+        o.extraction = cache.get(o.key).slim()  # type: ignore[arg-type, union-attr]
+    judged = judge_batch(batch, held, "baotou-2020", DAY)
+    in_memory = [json.loads(json.dumps(result_line(r), ensure_ascii=False)) for r in judged.results]
+    assert len(streamed) == N
+
+    def judged_alike(line: dict) -> dict:  # how long reading took, and whether it was reused, aside
+        return {**line, "stats": {k: v for k, v in line["stats"].items() if k not in ("seconds", "reused")}}
+
+    assert [judged_alike(json.loads(t)) for t in streamed] == [judged_alike(line) for line in in_memory]
