@@ -135,3 +135,22 @@ def test_second_layout_forms_read_as_the_first(alt_batch) -> None:
             wrong.append((d.dossier_id, "ce_card.hours", card.attrs()["hours"], read.hours))
     assert not wrong
 
+
+
+@pytest.mark.parametrize("particulars", [
+    ["姓名", "王秀英", "专业技术职务", "讲师"],  # a four-cell row of the card's particulars over the table
+    ["专业技\n术职务", "讲师", "姓名", "王秀英"],  # the same, its label over two lines, rows in another order
+])
+def test_ce_card_hours_by_their_header_under_a_particulars_row_naming_the_profession(particulars) -> None:
+    from dossierflow.models import Document, PageContent, Segment
+    from extractors.evidence import extract_evidence
+
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    rows = [particulars, ["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"],
+            ["2019", "36", "64", "100", "合格"], ["2020", "30", "70", "100", "合格"]]
+    segs = [Segment(text=t, box=(xs[c] + 2, 60.0 + 24 * r, xs[c + 1] - 2, 76.0 + 24 * r), conf=0.95)
+            for r, row in enumerate(rows) for c, t in enumerate(row)]
+    page = PageContent(file="A1/卡.pdf", page=1, method="text", width_pt=595.0, height_pt=842.0,
+                       segments=[Segment(text="继续教育审验卡", box=(200.0, 30.0, 320.0, 46.0), conf=0.95), *segs])
+    items = extract_evidence([page], [Document(kind="ce_card", file=page.file, pages=[1], confidence=1.0)], {})
+    assert items[0].hours == {"2019": {"public": 36.0, "professional": 64.0}, "2020": {"public": 30.0, "professional": 70.0}}

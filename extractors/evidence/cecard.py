@@ -101,6 +101,10 @@ def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list
                header: dict[str, tuple[float, float]]) -> bool:
     """Hours from one line: a header row fills `header` (True), a year's row fills `card`."""
     if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
+        # The last such line above the rows is their header: a row of the card's particulars
+        # above the table (姓名 … 专业技术职务 …) names 专业 too, and its cells must not stay
+        # columns that shadow the header's.
+        header.clear()
         for s, t in zip(ln, texts):
             kind = _header_kind(t)
             if kind is not None:
