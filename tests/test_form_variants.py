@@ -154,3 +154,34 @@ def test_ce_card_hours_by_their_header_under_a_particulars_row_naming_the_profes
                        segments=[Segment(text="继续教育审验卡", box=(200.0, 30.0, 320.0, 46.0), conf=0.95), *segs])
     items = extract_evidence([page], [Document(kind="ce_card", file=page.file, pages=[1], confidence=1.0)], {})
     assert items[0].hours == {"2019": {"public": 36.0, "professional": 64.0}, "2020": {"public": 30.0, "professional": 70.0}}
+
+
+SPLIT_FORM = [("单位性质", "事业单位"), ("毕业院校", "内蒙古农业大学"), ("出生年月", "1984/11"), ("所在地区", "固阳县"),
+              ("申报类型", "正常申报"), ("参加工作时间", "2006/9"), ("苏木乡镇工作年限", "0"), ("现任专业技术职务", "农艺师")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_labels_a_narrow_cell_breaks_over_two_lines_are_read_whole_from_a_scan(seed: int) -> None:
+    """Real Tesseract and the second recogniser on a rasterised second-layout form: a label over
+    two lines of small type in its cell reads as the label, never as the lines' glyphs
+    interleaved (性单位质); before the line-by-line reading two labels of eight came out whole."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from extractors.readers.linerec import shared_recognizer
+    from extractors.readers.ocr import ocr_image
+    from fixtures.spec import Pairs
+
+    if not shared_recognizer().available():
+        pytest.skip("the PP-OCRv4 model is not installed")
+    doc = DocSpec("eval_form", [Title("专业技术资格评审表"),
+                                Pairs(SPLIT_FORM, layout="two", split_labels=True, side_caption=SIDE_CAPTION)])
+    pdf, _ = render_pdf([doc], random.Random(seed))
+    image = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil().convert("RGB"))
+    page = ocr_image(image, 200)
+    texts = [s.text.replace(" ", "") for s in page.segments]
+    whole = [lab for lab, _ in SPLIT_FORM if lab in texts]
+    tangled = [t for t in texts if t not in whole and any(sorted(t) == sorted(lab) for lab, _ in SPLIT_FORM)]
+    assert not tangled, " ".join(texts)
+    # The rest may be read as its two lines, each a segment, or missed: never as another label.
+    assert len(whole) >= len(SPLIT_FORM) - 2, " ".join(texts)
