@@ -185,3 +185,14 @@ def test_labels_a_narrow_cell_breaks_over_two_lines_are_read_whole_from_a_scan(s
     assert not tangled, " ".join(texts)
     # The rest may be read as its two lines, each a segment, or missed: never as another label.
     assert len(whole) >= len(SPLIT_FORM) - 2, " ".join(texts)
+
+
+def test_a_reused_award_scan_keeps_its_seal_where_the_first_copy_has_it() -> None:
+    from fixtures.generate import _slots, draft_batch
+
+    slots = _slots("flag:DUPLICATE_ATTACHMENT", 0)
+    for seed in range(5):
+        _, drafts = draft_batch(slots, seed, ["scan"], "clean", layouts="alt")
+        a, b = (d for d in drafts if d.scenario == "flag:DUPLICATE_ATTACHMENT")
+        assert a.plan.specials["award"].scan_seed == b.plan.specials["award"].scan_seed
+        assert a.voice.variant.seal == b.voice.variant.seal
