@@ -196,3 +196,26 @@ def test_a_reused_award_scan_keeps_its_seal_where_the_first_copy_has_it() -> Non
         a, b = (d for d in drafts if d.scenario == "flag:DUPLICATE_ATTACHMENT")
         assert a.plan.specials["award"].scan_seed == b.plan.specials["award"].scan_seed
         assert a.voice.variant.seal == b.voice.variant.seal
+
+
+def test_a_ce_card_row_ocr_read_nothing_of_is_unread_never_absent() -> None:
+    """The table's cells are numbered by its ruling: a row between two read rows with no text
+    (a photographed card whose 2019 row OCR dropped whole) is a row unread, not a year missing."""
+    from dossierflow.models import Document, PageContent, Segment
+    from extractors.evidence import extract_evidence
+
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    rows = {0: ["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], 1: ["2020", "30", "80", "110", "合格"],
+            3: ["2018", "42", "80", "122", "合格"]}
+
+    def card(table_rows: dict[int, list[str]]) -> object:
+        segs = [Segment(text=t, box=(xs[c] + 2, 60.0 + 24 * r, xs[c + 1] - 2, 76.0 + 24 * r), conf=0.95, cell=(1, r, c))
+                for r, row in table_rows.items() for c, t in enumerate(row)]
+        page = PageContent(file="A1/卡.pdf", page=1, method="ocr", width_pt=595.0, height_pt=842.0,
+                           segments=[Segment(text="继续教育审验卡", box=(200.0, 30.0, 320.0, 46.0), conf=0.95), *segs])
+        return extract_evidence([page], [Document(kind="ce_card", file=page.file, pages=[1], confidence=1.0)], {})[0]
+
+    lost = card(rows)
+    assert set(lost.hours) == {"2018", "2020"} and lost.unread_parts == ["?"]
+    whole = card({**rows, 2: ["2019", "32", "64", "96", "合格"]})
+    assert set(whole.hours) == {"2018", "2019", "2020"} and not whole.unread_parts

@@ -76,7 +76,21 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
                     card.years_seen.add(m.group(1))
                 else:
                     card.yearless_rows += 1
+        card.yearless_rows += _rows_skipped(stored)
     return card
+
+
+def _rows_skipped(page: PageContent) -> int:
+    """Rows of the hours table OCR read nothing of: the table's ruling still has them (its cells
+    are numbered by row), so a gap in the numbers between two read rows is a row whose year may
+    be the one a rule would call missing."""
+    rows: dict[int, set[int]] = {}
+    for s in page.segments:
+        if s.cell is not None and _YEAR_CELL.match(nz.compact(s.text)):
+            rows.setdefault(s.cell[0], set()).add(s.cell[1])
+    read = {t: {s.cell[1] for s in page.segments if s.cell is not None and s.cell[0] == t and s.text.strip()}
+            for t in rows}
+    return sum(len(set(range(min(r), max(r) + 1)) - read[t]) for t, r in rows.items())
 
 
 # A labelled line of the card (审验单位：…, 审验日期：…): the table has ended above it.
