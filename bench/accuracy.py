@@ -79,7 +79,8 @@ def seeds_from(name: str, doc: Path = SEEDS_DOC) -> list[int]:
 def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Path] | int:
     batch, out = work / f"batch-s{seed}", work / f"out-s{seed}"
     generated = generate_batch(batch, n=args.n, seed=seed, forms=args.forms.split(","),
-                               scenarios=args.scenarios, damage=args.damage, producers=args.producers)
+                               scenarios=args.scenarios, damage=args.damage, producers=args.producers,
+                               layouts=args.layouts)
     db = args.db or f"sqlite:///{(work / f'accuracy-s{seed}.db').resolve()}"
     decoys = decoy_entries(generated)
     print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "
@@ -128,6 +129,8 @@ def main() -> int:
                     help="comma list of " + ",".join(KNOWN_FORMS) + " (phone: every page a phone app's photograph)")
     ap.add_argument("--damage", default="mixed", choices=("clean", "damaged", "mixed"))
     ap.add_argument("--scenarios", default="clean")
+    ap.add_argument("--layouts", default="mixed", choices=("standard", "mixed", "alt"),
+                    help="forms in their second layout and seals elsewhere: per dossier at random, always or never")
     ap.add_argument("--producers", default="pillow",
                     help="programs scans are written with: pillow (default) | all | comma list of "
                          "pillow,linearized,pdfa,bilevel,img2pdf,ocr_layer")

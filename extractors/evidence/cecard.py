@@ -76,7 +76,21 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
                     card.years_seen.add(m.group(1))
                 else:
                     card.yearless_rows += 1
+        card.yearless_rows += _rows_skipped(stored)
     return card
+
+
+def _rows_skipped(page: PageContent) -> int:
+    """Rows of the hours table OCR read nothing of: the table's ruling still has them (its cells
+    are numbered by row), so a gap in the numbers between two read rows is a row whose year may
+    be the one a rule would call missing."""
+    rows: dict[int, set[int]] = {}
+    for s in page.segments:
+        if s.cell is not None and _YEAR_CELL.match(nz.compact(s.text)):
+            rows.setdefault(s.cell[0], set()).add(s.cell[1])
+    read = {t: {s.cell[1] for s in page.segments if s.cell is not None and s.cell[0] == t and s.text.strip()}
+            for t in rows}
+    return sum(len(set(range(min(r), max(r) + 1)) - read[t]) for t, r in rows.items())
 
 
 # A labelled line of the card (审验单位：…, 审验日期：…): the table has ended above it.
@@ -101,6 +115,10 @@ def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list
                header: dict[str, tuple[float, float]]) -> bool:
     """Hours from one line: a header row fills `header` (True), a year's row fills `card`."""
     if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
+        # The last such line above the rows is their header: a row of the card's particulars
+        # above the table (姓名 … 专业技术职务 …) names 专业 too, and its cells must not stay
+        # columns that shadow the header's.
+        header.clear()
         for s, t in zip(ln, texts):
             kind = _header_kind(t)
             if kind is not None:

@@ -16,7 +16,7 @@ from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of
 from extractors.readers.preprocess import Prepared, half_turn, map_box, prepare
 from extractors.readers.reread import RereadPolicy, reread_page
 from extractors.readers.unread_ink import unread_ink
-from extractors.readers.unread_lines import read_unread_lines, reread_tangled_lines
+from extractors.readers.unread_lines import read_unread_lines, reread_stacked_cells, reread_tangled_lines
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
@@ -72,6 +72,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
     regions = retry_weak_regions(regions, prep, engine)
     # Two lines of prose Tesseract tangled into overlapping pieces are read band by band.
     regions = reread_tangled_lines(regions, prep, policy=policy)
+    # A label a narrow cell broke over two lines, read as one line of tall glyphs: line by line.
+    regions = reread_stacked_cells(regions, prep)
     # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
     # the regions the policy names (names, values Tesseract was unsure of ...) again.
     if policy is not None:

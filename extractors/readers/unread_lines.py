@@ -275,3 +275,59 @@ def _band_readings(rec, prep: Prepared, box: tuple[int, int, int, int], key: int
             return None
         lines.append(Region(None, [Word(reading[0], (c0, y0 + a, c1, y0 + b), reading[1], (_LINE_KEY_BLOCK + key + i, 1, 1))]))
     return lines
+
+
+STACKED_MIN_LINE_IN = 0.05  # a line of the small type a narrow cell breaks a label into (7 pt and up)
+STACKED_SPAN = 0.3  # a word box over this share of each of two lines' rows lies across both
+
+
+def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+    """`regions` with each table cell whose text sits on two or more lines (a label a narrow cell
+    breaks: 单位 over 性质) read line by line, when Tesseract read it as one line of tall glyphs
+    (each box over both lines: 性民), boxed a glyph across the gap between them (单位 | 质 |
+    性, read 性单位质) or left a line without any word (院校 for 毕业 | 院校).
+    Unchanged where any line does not read surely."""
+    todo = [(r, bands) for r in regions if r.cell is not None and r.words
+            for bands in [_stacked_bands(r, prep)] if bands]
+    if not todo:
+        return regions
+    rec = recognizer if recognizer is not None else shared_recognizer()
+    if not rec.available():
+        return regions
+    out = list(regions)
+    for n, (region, (x0, x1, bands)) in enumerate(todo):
+        words: list[Word] = []
+        for i, (a, b) in enumerate(bands):
+            pad = max(3, (b - a) // 4)
+            top, bottom = max(0, a - pad), min(prep.image.shape[0], b + pad)
+            reading = _read(rec, prep.image[top:bottom, x0:x1])
+            if reading is None:
+                break
+            words.append(Word(reading[0], (x0, a, x1, b), reading[1], (_LINE_KEY_BLOCK + 500 + 10 * n + i, 1, 1)))
+        else:
+            out = [Region(region.cell, words) if r is region else r for r in out]
+    return out
+
+
+def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, list[tuple[int, int]]]]:
+    """The cell's inner columns and its lines of ink (page rows), when Tesseract's words do not
+    sit one to a line: a word across two lines, or a line no word reaches."""
+    cell = region.cell
+    assert cell is not None
+    cx0, cy0, cx1, cy1 = cell.box
+    x0, y0, x1, y1 = cx0 + CELL_INSET, cy0 + CELL_INSET, cx1 - CELL_INSET, cy1 - CELL_INSET
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    ink = prep.image[y0:y1, x0:x1] < INK_LEVEL
+    lo = STACKED_MIN_LINE_IN * prep.dpi
+    bands = [(y0 + a, y0 + b) for a, b in join_runs(row_bands(ink.sum(axis=1) >= MIN_ROW_INK), max(2, int(0.1 * lo)))
+             if b - a >= lo]
+    if not 2 <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
+        return None
+
+    def share(w: Word, band: tuple[int, int]) -> float:
+        return max(0, min(w.box[3], band[1]) - max(w.box[1], band[0])) / (band[1] - band[0])
+
+    over_two = any(sum(share(w, band) >= STACKED_SPAN for band in bands) >= 2 for w in region.words)
+    unreached = any(all(share(w, band) < 0.3 for w in region.words) for band in bands)
+    return (x0, x1, bands) if over_two or unreached else None
