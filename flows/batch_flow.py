@@ -6,8 +6,8 @@ reused through our own content-keyed cache (Prefect's default cache key includes
 id, so it cannot resume a batch across runs). When the cache already holds every dossier, the
 run judges and writes directly: importing Prefect and starting its ephemeral API would cost far
 more than the rest of such a re-run; a detached process records its flow run afterwards
-(`flows.record_reused`). Otherwise, with the local runner, reading starts before
-Prefect is up (`flows.read_ahead`).
+(`flows.record_reused`). Otherwise, reading starts before Prefect is up (`flows.read_ahead`,
+`flows.dask_hand_out`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
-from flows import database, read_ahead, record_reused
+from flows import dask_worker, database, read_ahead, record_reused
+from flows.dask_hand_out import DaskHandOut
 from flows.run_identity import run_name, run_tags
 from flows.stages import check_before_reading, finish, list_batch
 
@@ -61,10 +62,14 @@ def run_batch(
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
-    # Locally, reading starts now, while Prefect's API starts; on Dask the tasks read.
+    # Reading starts now, while Prefect's API starts: locally in this process, on a Dask
+    # cluster as plain tasks unless a shared Prefect API lets the flow's task runner use it.
     cache = ExtractionCache(out_dir)
-    read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
+    ahead = read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address)
+    read_ahead.register(out_dir, ahead)
     try:
+        if dask_address and not dask_worker.flow_api_is_shared():
+            ahead.on_dask = DaskHandOut(dask_address, pending, limits, out_dir)
         from prefect import tags
 
         from flows.prefect_flow import dask_plain_address, dossier_batch, task_runner
