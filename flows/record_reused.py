@@ -7,6 +7,7 @@ API there is, measured on a re-run of scanned batches (README, "Accuracy and spe
 - a configured API (`PREFECT_API_URL`, a city's server or `dossier watch`'s): Prefect is
   imported in a thread while the batch is judged and written (`Recorder`), and the flow run is
   recorded in this process once the outputs are written, a few requests; the clerk gets its id.
+  Where no setting names an API (`api_may_be_configured`) Prefect is not even imported.
 - Prefect's ephemeral API: starting it costs more CPU than the whole rest of a re-run (and
   tens of seconds on a loaded machine; minutes when its database is new), so a detached
   process records the run after the outputs are written and the command returns at once. It
@@ -20,6 +21,7 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -37,6 +39,9 @@ class Recorder:
 
     def __init__(self) -> None:
         self._api_url: Optional[str] = None
+        self._thread: Optional[threading.Thread] = None
+        if not api_may_be_configured():
+            return  # Prefect's own import (a second of CPU) would only say so
         # In the caller's context, so settings made current there (a test's API) are read;
         # not a daemon: an interpreter must not exit while a thread is importing modules.
         self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._prepare,), name="prefect-import")
@@ -56,7 +61,8 @@ class Recorder:
     def finish(self, run: dict) -> dict:
         """Record the run: here against a configured API (its `flow_run_id`), or by a detached
         process (`recorded_later`). Never raises: the outputs are written, the run is done."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if not self._api_url:
             launch(run)
             return {"recorded_later": True}
@@ -66,6 +72,26 @@ class Recorder:
             log.warning("Prefect run not recorded: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return {"record_failed": True}
         return {"flow_run_id": summary["flow_run_id"], "artifact_key": summary["artifact_key"]}
+
+
+def api_may_be_configured() -> bool:
+    """Whether a Prefect API may be configured: PREFECT_API_URL in the environment or in the
+    settings files Prefect reads. Only Prefect can tell for sure (`Recorder`); a miss here (a
+    file this does not look in) costs nothing but speed: the detached process, with the same
+    settings, still records to that API."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    # Each file with what a setting of the API there would contain.
+    for place, marker in ((profiles, "PREFECT_API_URL"), (Path(".env"), "PREFECT_API_URL"),
+                          (Path("prefect.toml"), "api"), (Path("pyproject.toml"), "tool.prefect")):
+        try:
+            if marker in place.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def payload(summary: dict, out_dir: Path, rulebook: str, day: dt.date, unit: Optional[str]) -> dict:

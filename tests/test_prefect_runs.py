@@ -92,11 +92,16 @@ def test_a_run_is_named_tagged_and_publishes_its_summary(client, docx_batch: Pat
     assert any("批次 q3-docx：2 份档案" in m for m in logs), logs
 
 
-def test_a_fully_reused_rerun_records_its_flow_run_named_and_tagged(client, docx_batch: Path, tmp_path: Path) -> None:
+def test_a_fully_reused_rerun_records_its_flow_run_named_and_tagged(
+    client, docx_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With an API configured, a re-run that reads nothing records its flow run in its own
     process, under the batch's name and tags, and hands back its id as a full run does."""
+    from prefect.settings import PREFECT_API_URL
+
     from flows.batch_flow import run_batch
 
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # as an operator configures it
     out = tmp_path / "out"
     first = run_batch(docx_batch, out, processing_date=DAY, workers=1)
     summary = run_batch(docx_batch, out, processing_date=DAY, workers=1)
@@ -267,3 +272,22 @@ def test_run_log_info_reaches_the_api_but_not_a_quieted_terminal() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=True)
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got == {"info_enabled": True, "terminal": ["warning line"]}
+
+
+def test_an_api_is_looked_for_where_prefect_reads_its_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any, a fully reused run skips importing Prefect and leaves the recording to a
+    detached process; a profile or environment naming an API makes it record in-process."""
+    from flows.record_reused import api_may_be_configured
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    assert not api_may_be_configured()
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "profiles.toml").write_text(
+        'active = "city"\n[profiles.city]\nPREFECT_API_URL = "http://server:4200/api"\n', encoding="utf-8")
+    assert api_may_be_configured()
+    (tmp_path / "home" / "profiles.toml").unlink()
+    monkeypatch.setenv("PREFECT_API_URL", "http://server:4200/api")
+    assert api_may_be_configured()
