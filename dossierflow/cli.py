@@ -110,6 +110,8 @@ def run(
         err.print(f"Prefect 运行：{summary['flow_run_id']}（{summary['flow_run_name']}）", markup=False, highlight=False)
     elif summary.get("recorded_later"):
         err.print(f"Prefect 运行：{summary['flow_run_name']}（全部复用缓存，运行记录在后台补记）", markup=False, highlight=False)
+    elif summary.get("record_failed"):
+        err.print(f"Prefect 运行：{summary['flow_run_name']}（全部复用缓存；未能记录到 Prefect 服务，结果已写出）", markup=False, highlight=False)
     # Here, not at the top: the summary brings openpyxl and python-docx to every command.
     from dossierflow.run_summary import summary_line
 

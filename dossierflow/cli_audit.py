@@ -135,27 +135,20 @@ def audit_serve(
     check_before_audit(out, batch, size, db_url, key_file)
     _quiet_prefect()
     _check_cron(cron)
-    _check_api()
     if db_url is not None:
         os.environ["DOSSIER_DB"] = db_url  # each scheduled run resolves the redacted URL from it
     # Prefect, loaded only when an audit is served.
+    from flows.local_api import prefect_api
     from flows.spot_check import deployment, serve
 
-    dep = deployment(out, batch, (auditor or "").strip(), cron, size, rulebook, db_url, key_file)
-    console.print(f"定期抽查已启动：部署 spot_check/{dep.name}，时间表 {cron}；按 Ctrl-C 停止。", markup=False)
-    serve(dep)
-
-
-def _check_api() -> None:
-    """A schedule needs a lasting Prefect server: the API a run starts for itself (ephemeral)
-    runs no scheduler, so its deployment would never run."""
-    from prefect.settings import PREFECT_API_URL
-
-    if not PREFECT_API_URL.value():
-        raise UsageError(
-            "定期抽查需要一个常驻的 Prefect 服务器（由它按时间表创建运行）：请先运行 `prefect server start`，"
-            "再设置 PREFECT_API_URL（如 http://127.0.0.1:4200/api）后重试"
-        )
+    # A schedule needs a lasting server with its scheduler: the API a run starts for itself
+    # (ephemeral) runs none. Without a configured one, a local server lives as long as this.
+    with prefect_api() as ui:
+        if ui:
+            console.print(f"Prefect 界面：{ui}（可查看抽查的时间表和每次运行）", markup=False)
+        dep = deployment(out, batch, (auditor or "").strip(), cron, size, rulebook, db_url, key_file)
+        console.print(f"定期抽查已启动：部署 spot_check/{dep.name}，时间表 {cron}；按 Ctrl-C 停止。", markup=False)
+        serve(dep)
 
 
 def _check_cron(cron: str) -> None:

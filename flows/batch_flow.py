@@ -4,10 +4,9 @@ The flow (`flows.prefect_flow`) only orchestrates `dossierflow.pipeline`; every 
 without Prefect. The batch is listed once, here, and handed to the flow. Extraction results are
 reused through our own content-keyed cache (Prefect's default cache key includes the flow-run
 id, so it cannot resume a batch across runs). When the cache already holds every dossier, the
-run judges and writes directly: importing Prefect and starting its ephemeral API would cost far
-more than the rest of such a re-run; a detached process records its flow run afterwards
-(`flows.record_reused`). Otherwise, with the local runner, reading starts before
-Prefect is up (`flows.read_ahead`).
+run judges and writes directly, and its flow run is recorded beside (`flows.record_reused`):
+starting Prefect's ephemeral API would cost far more than the rest of such a re-run. Otherwise,
+reading starts before Prefect is up (`flows.read_ahead`, `flows.dask_hand_out`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,8 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
-from flows import database, read_ahead, record_reused
+from flows import dask_worker, database, read_ahead, record_reused
+from flows.dask_hand_out import DaskHandOut
 from flows.run_identity import run_name, run_tags
 from flows.stages import check_before_reading, finish, list_batch
 
@@ -55,16 +55,21 @@ def run_batch(
     template = str(notice_template) if notice_template else None
     batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
     if not pending:
+        recorder = record_reused.Recorder()  # Prefect gets ready while the batch is judged
         summary = finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
-        record_reused.launch(record_reused.payload(summary, out_dir, rulebook, day, batch.info.unit))
-        return {**summary, "flow_run_name": run_name(batch.batch_id, day), "recorded_later": True}
+        recorded = recorder.finish(record_reused.payload(summary, out_dir, rulebook, day, batch.info.unit))
+        return {**summary, "flow_run_name": run_name(batch.batch_id, day), **recorded}
 
     slots.configure(workers)
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
-    # Locally, reading starts now, while Prefect's API starts; on Dask the tasks read.
+    # Reading starts now, while Prefect's API starts: locally in this process, on a Dask
+    # cluster as plain tasks unless a shared Prefect API lets the flow's task runner use it.
     cache = ExtractionCache(out_dir)
-    read_ahead.register(out_dir, read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address))
+    ahead = read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address)
+    read_ahead.register(out_dir, ahead)
     try:
+        if dask_address and not dask_worker.flow_api_is_shared():
+            ahead.on_dask = DaskHandOut(dask_address, pending, limits, out_dir)
         # Prefect, loaded only when a dossier needs reading: a fully cached re-run never imports it.
         from prefect import tags
 

@@ -1,4 +1,5 @@
-"""A Prefect API server for a long-lived process that serves a deployment (`dossier watch`).
+"""A Prefect API server for a long-lived process that serves a deployment (`dossier watch`,
+`dossier audit serve`: the server's scheduler creates a cron deployment's runs).
 
 `dossier run` uses Prefect's ephemeral API, which lives inside the run. A served deployment
 runs each flow run in a process of its own, which must reach the same API, so without a

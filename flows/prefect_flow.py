@@ -9,26 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-# Reading starts before Prefect's ephemeral API (flows.read_ahead), so its server starts on cores
-# that are already busy; its default 20 s wait is too short on a loaded two-core machine.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NONE  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
-from prefect.runtime import flow_run as current_flow_run  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-from prefect.utilities.annotations import quote  # noqa: E402
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.futures import as_completed
+from prefect.runtime import flow_run as current_flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, Judged
 from flows import artifacts, dask_worker, progress, read_ahead, server_guard
 from flows import database as databases
+from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskHandOut
 from flows.retry import worker_died
 from flows.stages import judge, list_batch, write
 
@@ -60,8 +56,6 @@ def _run_logs_to_api() -> None:
 
 _run_logs_to_api()
 
-WORKER_LOST_MESSAGE = "读取该档案的进程两次意外终止，档案未能处理，请重新运行本批次"
-
 
 @task(cache_policy=NONE, task_run_name="extract-{dossier.dossier_id}", retries=1, retry_condition_fn=worker_died)
 def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
@@ -73,27 +67,14 @@ def extract_task(dossier: DossierInput, limits: Limits, out_dir: str) -> Extract
 
 
 def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Path) -> Iterator[Extracted]:
-    """Plain Dask tasks, as they finish: the workers need no Prefect API (flows.dask_worker)."""
-    from distributed import Client
-    from distributed import as_completed as dask_completed
-
-    with Client(address) as client:
-        # Submission order is the biggest-first order; priorities keep it on a busy cluster.
-        # retries=1: what extract_on_worker raises is a reading process's death (WorkerLost),
-        # never a bad file (that is an outcome), so Dask's retry-on-any-exception is the same
-        # rule as the flow's tasks' (flows.retry).
-        futures = [
-            client.submit(dask_worker.extract_on_worker, d, limits, str(out), key=f"extract-{d.dossier_id}-{uuid.uuid4().hex}",
-                          priority=len(pending) - i, pure=False, retries=1)
-            for i, d in enumerate(pending)
-        ]
-        dossier_of = {fut.key: d.dossier_id for fut, d in zip(futures, pending)}
-        for fut in dask_completed(futures):
-            try:
-                yield fut.result()
-            except Exception:  # noqa: BLE001 - retried already; the batch goes on
-                yield Extracted(dossier_of[fut.key], error=WORKER_LOST_MESSAGE)
-            fut.release()
+    """Plain Dask tasks, as they finish: the workers need no Prefect API (flows.dask_worker).
+    A run started by `run_batch` submitted them before Prefect started (`handed.on_dask`)."""
+    handed = read_ahead.lookup(out)
+    hand_out = handed.on_dask if handed is not None and handed.on_dask is not None else DaskHandOut(address, pending, limits, out)
+    try:
+        yield from hand_out.finished()
+    finally:
+        hand_out.close()
 
 
 @task(cache_policy=NONE, task_run_name="judge")

@@ -5,7 +5,8 @@ before the flow's first task may run. On a batch of a few hundred pages that is 
 run. So, when the tasks will run in this process, the pending dossiers are handed to a
 `ReadAhead` as soon as the batch is listed, and each Prefect task takes its dossier's outcome
 from it (waiting if it is still being read). The flow still has one task per dossier, with its
-state and result; the work simply started earlier. On a Dask cluster the tasks read themselves.
+state and result; the work simply started earlier. On a Dask cluster without a shared Prefect
+API, the dossiers are submitted to it just as early (`flows.dask_hand_out`, kept in `on_dask`).
 
 Registered per output folder, in this process only: a flow run by a Prefect worker elsewhere
 finds nothing here and reads its dossiers itself.
@@ -16,13 +17,16 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
+
+if TYPE_CHECKING:
+    from flows.dask_hand_out import DaskHandOut
 
 _registry: dict[str, "ReadAhead"] = {}
 _registry_lock = threading.Lock()
@@ -39,6 +43,7 @@ class ReadAhead:
         cache: ExtractionCache, read: bool = True, in_flight: Optional[int] = None,
     ):
         self.batch, self.cached, self.pending = batch, cached, pending
+        self.on_dask: Optional["DaskHandOut"] = None  # the pending dossiers, already on a Dask cluster
         dossiers = pending if read else []
         # Two dossiers per core slot: while one waits for its last file another fills the core.
         self._pool = ThreadPoolExecutor(in_flight or 2 * slots.size(), thread_name_prefix="read-ahead")
@@ -57,6 +62,8 @@ class ReadAhead:
         for fut in self._futures.values():
             fut.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self.on_dask is not None:
+            self.on_dask.close()
 
 
 def register(out_dir: Path, ahead: ReadAhead) -> None:

@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run as current_flow_run
 
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NONE  # noqa: E402
-from prefect.runtime import flow_run as current_flow_run  # noqa: E402
-
-from dossierflow import spot_check as steps  # noqa: E402
-from dossierflow.audit import AuditReport  # noqa: E402
-from dossierflow.audit_sample import makeup_lines  # noqa: E402
-from dossierflow.config import Limits  # noqa: E402
-from flows import database as databases  # noqa: E402
-from flows import server_guard  # noqa: E402
-from flows.run_identity import audit_artifact_key, audit_run_name, audit_tags  # noqa: E402
+from dossierflow import spot_check as steps
+from dossierflow.audit import AuditReport
+from dossierflow.audit_sample import makeup_lines
+from dossierflow.config import Limits
+from flows import database as databases
+from flows import server_guard
+from flows.run_identity import audit_artifact_key, audit_run_name, audit_tags
 
 DEPLOYMENT_NAME = "spot-check"
 

@@ -49,3 +49,33 @@ def test_dask_cluster_matches_default_runner(tmp_path: Path, monkeypatch: pytest
     assert sorted(local) == sorted(on_dask) == ["A0001", "A0002", "A0003"]
     for did in local:
         assert _essence(on_dask[did]) == _essence(local[did]), did
+
+
+def test_dossiers_reach_the_cluster_before_the_flow_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading on Dask starts as soon as the batch is listed, not once Prefect is up and the
+    flow's body hands the dossiers out: by the time the flow runs, they are submitted."""
+    distributed = pytest.importorskip("distributed")
+    from flows import read_ahead, server_guard
+    from flows.batch_flow import run_batch
+
+    batch = tmp_path / "batch-dask"
+    generate_batch(batch, n=2, seed=3, forms=["docx"], damage="clean")
+    out = tmp_path / "out"
+    seen_at_flow_start: list[int] = []
+    guard = server_guard.guard_servers
+
+    def note_submitted() -> list[int]:  # the first thing the flow's body does
+        ahead = read_ahead.lookup(out)
+        hand_out = getattr(ahead, "on_dask", None)
+        seen_at_flow_start.append(len(hand_out._futures) if hand_out is not None else 0)
+        return guard()
+
+    monkeypatch.setattr(server_guard, "guard_servers", note_submitted)
+    # Worker threads in this process: the cluster starts in a second and reads with this
+    # process's reading children; what is measured is when the flow submits, not where.
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        summary = run_batch(batch, out, processing_date=__import__("datetime").date(2020, 7, 1), workers=1,
+                            dask_address=cluster.scheduler_address)
+
+    assert seen_at_flow_start == [2]
+    assert sum(summary["counts"].values()) == 2 and "error" not in summary["counts"]

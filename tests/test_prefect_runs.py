@@ -92,28 +92,56 @@ def test_a_run_is_named_tagged_and_publishes_its_summary(client, docx_batch: Pat
     assert any("批次 q3-docx：2 份档案" in m for m in logs), logs
 
 
-def test_a_fully_reused_rerun_is_recorded_by_a_process_of_its_own(
+def test_a_fully_reused_rerun_records_its_flow_run_named_and_tagged(
     client, docx_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    """With an API configured, a re-run that reads nothing records its flow run in its own
+    process, under the batch's name and tags, and hands back its id as a full run does."""
     from prefect.settings import PREFECT_API_URL
+
+    from flows.batch_flow import run_batch
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # as an operator configures it
+    out = tmp_path / "out"
+    first = run_batch(docx_batch, out, processing_date=DAY, workers=1)
+    summary = run_batch(docx_batch, out, processing_date=DAY, workers=1)
+
+    assert summary["counts"] == first["counts"]
+    run = client.read_flow_run(UUID(summary["flow_run_id"]))
+    assert run.id != UUID(first["flow_run_id"])
+    assert run.name == "q3-docx-2020-07-01" and run.state.is_completed()
+    unit = __import__("yaml").safe_load((docx_batch / "batch.yaml").read_text(encoding="utf-8"))["unit"]
+    assert {"batch:q3-docx", "rulebook:baotou-2020", f"unit:{unit}"} <= set(run.tags)
+    summaries = [a for a in _artifacts(client, "batch-q3-docx") if a.flow_run_id == run.id]
+    assert summaries and str((out / "report.html").resolve()) in summaries[0].data
+    assert any("全部复用缓存" in m for m in _run_logs(client, run.id))
+
+
+def test_without_an_api_a_fully_reused_rerun_is_recorded_by_a_process_of_its_own(
+    client, docx_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With only Prefect's ephemeral API, whose start-up would cost more than the re-run, a
+    detached process records the run after the command returned."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows import batch_flow, record_reused
 
     out = tmp_path / "out"
     batch_flow.run_batch(docx_batch, out, processing_date=DAY, workers=1)
-    # The detached recorder reads its API from the environment, as it would from a city server.
-    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    api = PREFECT_API_URL.value()
     launched: list[subprocess.Popen] = []
     real_launch = record_reused.launch
     monkeypatch.setattr(record_reused, "launch", lambda rec: launched.append(real_launch(rec)) or launched[-1])
-    summary = batch_flow.run_batch(docx_batch, out, processing_date=DAY, workers=1)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # this process sees no API
+        # The detached recorder has a new interpreter: it finds the test's API in its environment.
+        monkeypatch.setenv("PREFECT_API_URL", api)
+        summary = batch_flow.run_batch(docx_batch, out, processing_date=DAY, workers=1)
 
     assert summary["recorded_later"] and "flow_run_id" not in summary  # returned before recording
     [proc] = launched
     assert proc.wait(timeout=300) == 0, (out / ".work" / "prefect-record.log").read_text(errors="replace")
     runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["q3-docx-2020-07-01"])))
-    assert len(runs) >= 2  # the full run and the reused one
     latest = max(runs, key=lambda r: r.created)
     assert latest.state.is_completed() and "batch:q3-docx" in latest.tags
     summaries = [a for a in _artifacts(client, "batch-q3-docx") if a.flow_run_id == latest.id]
@@ -244,3 +272,22 @@ def test_run_log_info_reaches_the_api_but_not_a_quieted_terminal() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=True)
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got == {"info_enabled": True, "terminal": ["warning line"]}
+
+
+def test_an_api_is_looked_for_where_prefect_reads_its_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any, a fully reused run skips importing Prefect and leaves the recording to a
+    detached process; a profile or environment naming an API makes it record in-process."""
+    from flows.record_reused import api_may_be_configured
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    assert not api_may_be_configured()
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "profiles.toml").write_text(
+        'active = "city"\n[profiles.city]\nPREFECT_API_URL = "http://server:4200/api"\n', encoding="utf-8")
+    assert api_may_be_configured()
+    (tmp_path / "home" / "profiles.toml").unlink()
+    monkeypatch.setenv("PREFECT_API_URL", "http://server:4200/api")
+    assert api_may_be_configured()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,17 +199,59 @@ def test_an_audit_is_logged_then_signed_and_checked_against_the_log(finished: Ru
     assert refused.returncode == 6 and "不能签署" in refused.stderr
 
 
-@pytest.mark.parametrize("cron, api, said", [
-    ("0 6 * * 1", None, "常驻的 Prefect 服务器"),  # the run's own API runs no scheduler
-    ("every monday", "http://127.0.0.1:9/api", "不是有效的 cron 表达式"),
-])
-def test_serve_refuses_a_bad_schedule_or_no_lasting_server(finished: Run, cron: str, api: str | None, said: str,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    env = {"PREFECT_API_URL": api} if api else {}
+def test_serve_refuses_a_bad_schedule(finished: Run) -> None:
     proc = run_dossier("audit", "serve", str(finished.out), "--batch", str(finished.batch), "--auditor", "审计员甲",
-                       "--cron", cron, "--size", "2", "--db", finished.db, env={"DOSSIER_LOG_KEY_FILE": str(finished.key), **env}, check=False)
-    assert proc.returncode == 2 and said in proc.stderr.replace("\n", ""), proc.stderr
+                       "--cron", "every monday", "--size", "2", "--db", finished.db,
+                       env={"DOSSIER_LOG_KEY_FILE": str(finished.key), "PREFECT_API_URL": "http://127.0.0.1:9/api"}, check=False)
+    assert proc.returncode == 2 and "不是有效的 cron 表达式" in proc.stderr.replace("\n", ""), proc.stderr
+
+
+def test_serve_without_a_server_starts_one_with_the_schedule_and_stops_it(finished: Run, tmp_path: Path) -> None:
+    """The ephemeral API a run starts for itself has no scheduler; without a configured server
+    the command starts a local one, serves the deployment on it, and stops it on Ctrl-C."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), DOSSIER_LOG_KEY_FILE=str(finished.key))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dossierflow.cli", "audit", "serve", str(finished.out), "--batch", str(finished.batch),
+         "--auditor", "审计员甲", "--cron", "0 6 * * 1", "--size", "2", "--db", finished.db],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    said: list[str] = []
+    try:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            said.append(line)
+            if "定期抽查已启动" in line:
+                break
+        text = "".join(said)
+        found = re.search(r"Prefect 界面：(http://127\.0\.0\.1:\d+)", text)
+        assert found and "定期抽查已启动" in text, text
+        api = found.group(1) + "/api"
+        dep = None
+        for _ in range(600):  # the runner registers the deployment once serving starts
+            deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
+            dep = next((d for d in deployments if d["name"].startswith("spot-check")), None)
+            if dep is not None or proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert dep is not None, deployments
+        assert [s["schedule"]["cron"] for s in dep["schedules"]] == ["0 6 * * 1"] and "auditor:审计员甲" in dep["tags"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with pytest.raises(httpx.HTTPError):  # the server went with the command
+        httpx.get(f"{api}/health", timeout=5)
 
 
 @pytest.fixture
