@@ -368,9 +368,21 @@ def _employer(raw: str) -> Parsed:
     return (repaired, 0.95) if repaired != parsed[0] else parsed
 
 
+@lru_cache(maxsize=1)
+def form_words() -> frozenset[str]:
+    """What a form prints or a clerk writes in its other cells: every field label and every
+    variant of every enumeration (专业技术人员, 事业单位, 正常申报). A name cell read as one of them
+    read a neighbouring cell, or the label, not a name."""
+    words = set(label_table().by_label)
+    for codes in nz.enum_table().values():
+        for variants in codes.values():
+            words.update(nz.compact(v) for v in variants)
+    return frozenset(w for w in words if len(w) >= 2)
+
+
 def _name(raw: str) -> Parsed:
     t = re.sub(r"[^\u4e00-\u9fff·]", "", raw)
-    if not 2 <= len(t) <= 8:
+    if not 2 <= len(t) <= 8 or t in form_words():
         return None
     return t, (1.0 if len(t) <= 4 else 0.8)
 

@@ -483,3 +483,12 @@ def test_a_region_cell_with_a_stray_glyph_is_the_county_the_employer_names() -> 
     alone = region_of("和白云鄂博矿区", "包头市档案馆")  # nothing vouches for it: below the threshold
     assert alone.value == "白云鄂博矿区" and alone.confidence < 0.6
     assert region_of("包头市白云鄂博矿区", "包头市档案馆").value == "包头市白云鄂博矿区"
+
+
+def test_a_name_cell_read_as_another_cells_word_is_no_name() -> None:
+    # A second layout puts 人员身份 beside 姓名: a misplaced reading of the neighbouring value, or
+    # of a label, must leave the name unread (a person then reads it), not name the applicant
+    # 专业技术人员 and raise a false HOLDER_MISMATCH against every certificate.
+    for word in ("专业技术人员", "事业单位", "正常申报", "工作单位"):
+        assert "name" not in fields_of(pt_page([["姓名", word], ["人员身份", "专业技术人员"]])), word
+    assert fields_of(pt_page([["姓名", "王秀英"], ["人员身份", "专业技术人员"]]))["name"] == "王秀英"
