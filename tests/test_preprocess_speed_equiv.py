@@ -190,14 +190,14 @@ def ruled_page(rng: np.random.Generator, shape: tuple[int, int] = (420, 330)) ->
 def test_contour_boxes_equal_labelling(seed: int, density: float) -> None:
     rng = np.random.default_rng(seed)
     img = noise(rng, (int(rng.integers(1, 90)), int(rng.integers(1, 90))), density)
-    blobs, seeds, holes = pp._contour_boxes(img)
+    blobs, seeds, holes = pp.contour_boxes(img)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
     order = [i for i in in_raster_order(labels) if i != 0]
     assert blobs.tolist() == [[int(v) for v in stats[i][:4]] for i in order]
     # Each seed is its blob's first pixel.
     assert seeds.tolist() == [[int(v) for v in np.argwhere(labels == i)[0][::-1]] for i in order]
     assert list(map(tuple, holes.tolist())) == ref_holes(img)
-    without_holes = pp._contour_boxes(img, holes=False)
+    without_holes = pp.contour_boxes(img, holes=False)
     assert np.array_equal(without_holes[0], blobs) and len(without_holes[2]) == 0
 
 

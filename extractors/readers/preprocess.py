@@ -99,7 +99,7 @@ def text_runs_vertically(mask: np.ndarray, dpi: int) -> bool:
 
     def long_blobs(kernel: tuple[int, int], along_x: bool) -> float:
         closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
-        boxes, seeds, _ = _contour_boxes(closed, holes=False)
+        boxes, seeds, _ = contour_boxes(closed, holes=False)
         if not len(boxes):
             return 0.0
         length, thick = (boxes[:, 2], boxes[:, 3]) if along_x else (boxes[:, 3], boxes[:, 2])
@@ -294,7 +294,7 @@ def drop_stray_strokes(horiz: np.ndarray, vert: np.ndarray, dpi: int) -> tuple[n
 
 
 def _keep_joined(runs: np.ndarray, across: np.ndarray, limit: int, vertical: bool) -> np.ndarray:
-    boxes, seeds, _ = _contour_boxes(runs, holes=False)
+    boxes, seeds, _ = contour_boxes(runs, holes=False)
     if not len(boxes):
         return runs
     length = boxes[:, 3] if vertical else boxes[:, 2]
@@ -329,7 +329,7 @@ def _grid(horiz: np.ndarray, vert: np.ndarray) -> np.ndarray:
 
 def _cells_of_grid(grid: np.ndarray, dpi: int) -> list[CellBox]:
     """`find_cells` on the already thickened grid (prepare whitens the same mask)."""
-    blobs, _, holes = _contour_boxes(grid)
+    blobs, _, holes = contour_boxes(grid)
     tables = [
         (int(x), int(y), int(w), int(h))
         for x, y, w, h in blobs
@@ -373,7 +373,7 @@ def text_cells(cells: list[CellBox], shape: tuple[int, ...], dpi: int) -> list[C
     return [cell for t, kept in sorted(tables.items()) for cell in _index_cells(t, kept, dpi)]
 
 
-def _contour_boxes(binary: np.ndarray, holes: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def contour_boxes(binary: np.ndarray, holes: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boxes (x, y, w, h) of the 8-connected blobs of a mask with the first pixel (x, y) of each,
     and the boxes of the holes (4-connected background regions a blob encloses); blobs and
     holes each in raster order of their first pixel, the order labelling numbers them in.
@@ -542,7 +542,7 @@ def _drop_specks(grey: np.ndarray, level: float) -> np.ndarray:
     ink = cv2.threshold(grey, level, 255, cv2.THRESH_BINARY_INV)[1]
     if _edge_density(ink) > BUSY_EDGES:
         return _drop_specks_by_labelling(grey, ink)
-    blobs, seeds, _ = _contour_boxes(ink, holes=False)
+    blobs, seeds, _ = contour_boxes(ink, holes=False)
     # A blob of at most SPECK_AREA 8-connected pixels spans at most that many either way.
     fits = (blobs[:, 2] <= SPECK_AREA) & (blobs[:, 3] <= SPECK_AREA)
     if not fits.any():

@@ -13,7 +13,7 @@ import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL
 from extractors.readers.ocr_layout import Region
-from extractors.readers.preprocess import Prepared
+from extractors.readers.preprocess import Prepared, contour_boxes
 
 WORD_MARGIN = 6  # prepared-image pixels around a read word whose ink counts as read
 MIN_HEIGHT_IN, MIN_WIDTH_IN = 0.08, 0.12  # smaller marks are dust, dots and scanner noise
@@ -36,14 +36,18 @@ def unread_ink(regions: list[Region], prep: Prepared) -> list[tuple[int, int, in
     dpi = max(prep.dpi, 1)
     join = max(1, int(JOIN_IN * dpi))
     joined = cv2.dilate(ink.astype(np.uint8), np.ones((join, join), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    # The marks' boxes by border following (a fraction of labelling the whole page, which cost as
+    # much as the rest of this function); only a mark of a character's size is labelled, within
+    # its own box, which holds the whole mark and nothing connected to anything else in it.
+    blobs, firsts, _ = contour_boxes(joined, holes=False)
     min_pixels = MIN_INK_PIXELS_IN2 * dpi * dpi
     boxes: list[tuple[int, tuple[int, int, int, int]]] = []
-    for k in range(1, n):
-        x, y, bw, bh, _area = (int(v) for v in stats[k])
+    for (x, y, bw, bh), (fx, fy) in zip(blobs.tolist(), firsts.tolist()):
         if bh < MIN_HEIGHT_IN * dpi or bw < MIN_WIDTH_IN * dpi:
             continue
-        pixels = int(ink[y: y + bh, x: x + bw][labels[y: y + bh, x: x + bw] == k].sum())
+        _, labels = cv2.connectedComponents(joined[y: y + bh, x: x + bw], connectivity=8)
+        mark = labels == labels[fy - y, fx - x]
+        pixels = int(ink[y: y + bh, x: x + bw][mark].sum())
         if pixels < min_pixels:
             continue
         boxes.append((pixels, (x, y, x + bw, y + bh)))

@@ -1,0 +1,68 @@
+"""CPU time (user + system) of the processes a benchmark starts, children and orphans included.
+
+On a machine other work is loading, wall-clock time says as much about the neighbours as about
+the program; the CPU seconds a process tree consumes change far less. `getrusage(RUSAGE_CHILDREN)`
+counts every descendant that was waited for, the grandchildren too (a parent folds the children it
+reaped into its own figure); a descendant whose parent exits first (the Prefect server's guard, a
+background recorder) would escape it, so the benchmark process makes itself a child subreaper:
+such orphans are handed to it, and `ChildCPU` reaps them before reading the figure.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import sys
+import time
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Orphaned descendants become this process's children (Linux); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def reap_orphans(wait: float = 120.0) -> int:
+    """Wait for every child still alive or unreaped (orphans handed over by the subreaper), up to
+    `wait` seconds; how many were reaped. Call only when no other code in this process is waiting
+    for a child of its own."""
+    reaped, deadline = 0, time.monotonic() + wait
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if pid:
+            reaped += 1
+        elif time.monotonic() > deadline:
+            return reaped
+        else:
+            time.sleep(0.05)
+
+
+def children_cpu() -> float:
+    """user + system seconds of every reaped descendant so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class ChildCPU:
+    """CPU seconds of the descendants that end inside the block (run the measured commands as
+    subprocesses and wait for them inside it). `reap=True` also waits for orphans first."""
+
+    def __init__(self, reap: bool = False):
+        self.reap, self.seconds = reap, 0.0
+
+    def __enter__(self) -> "ChildCPU":
+        self._start = children_cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.reap:
+            reap_orphans()
+        self.seconds = children_cpu() - self._start
