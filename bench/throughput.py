@@ -37,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rss import RssPeaks  # noqa: E402
 from bench.cputime import ChildCPU, become_subreaper  # noqa: E402
+from bench.rss import RssPeaks  # noqa: E402
 
 
 def run_pipeline(batch: Path, out: Path, workers: int) -> tuple[float, int]:
