@@ -185,11 +185,12 @@ def write_result_lines(
     rule_names = {code: spec.name for code, spec in specs.items()}
     env = _env()
     input_files = {f.rel: f.path for d in batch.dossiers for f in d.files}
+    input_hashes = {f.rel: f.sha256 for d in batch.dossiers for f in d.files}
     rows = []
     statuses = []
     versions: dict = {}
     for line in lines:
-        shown = write_crops(out_dir, line, input_files)
+        shown = write_crops(out_dir, line, input_files, input_hashes)
         atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
         del shown
         versions = versions or line["versions"]

@@ -10,6 +10,11 @@ JPEG or PNG, whichever is smaller for that picture (PNG for clean text, JPEG for
 A source naming a whole page without a region gets a small picture of the page. Sources without
 a page (DOCX cells) get none; the report names their table, row and cell instead.
 
+A re-run draws only what changed: `OUT/<id>/.crops.json` records, per crop, what it was drawn from
+(the file's sha256, page, region, whether it was covered, the drawing settings); a crop whose
+record matches and whose file is there is kept as it is. On an unchanged batch drawing was most
+of a re-run's time.
+
 A crop that cannot be made (the file gone, a page pdfium refuses) is left out: the report then
 shows the source as text, and the run goes on. The cause goes to the log at INFO, not WARNING:
 warnings reach the clerk's terminal, and the clerk has nothing to do about it.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import json
 import logging
 from pathlib import Path
 from typing import Optional
@@ -43,6 +49,12 @@ JPEG_QUALITY = 70  # grey text stays sharp enough at the sizes the report prints
 # booklets does not render all of them. Regions beyond it are the least prominent ones (below).
 MAX_CROPS_PER_DOSSIER = 120
 SHOWN_OUTCOMES = ("fail", "review")  # the findings a person must look at: their crops first
+
+
+MANIFEST = ".crops.json"  # beside the crops folder: the folder holds pictures only
+# Raise when the drawing changes in a way the settings in `_drawn_from` do not show, so that a
+# re-run draws every crop again instead of keeping ones drawn the old way.
+DRAWING_VERSION = 1
 
 
 def crop_key(src: dict) -> str:
@@ -119,10 +131,30 @@ def _crop(raster: PageRaster, src: dict, private: bool) -> Optional[Image.Image]
         return None
 
 
-def write_crops(out_dir: Path, line: dict, files: dict[str, Path]) -> dict:
+def _drawn_from(file_hash: Optional[str], src: dict, private: bool, whole_only: bool) -> Optional[str]:
+    """What a crop is drawn from and how, as one hash; None when the file's content is unknown
+    (then it is always drawn)."""
+    if file_hash is None:
+        return None
+    what = [DRAWING_VERSION, file_hash, src.get("page"), src.get("bbox"), private, whole_only,
+            CROP_DPI, PAGE_DPI, MARGIN_PT, JPEG_QUALITY, COVER_GREY, CROP_LIMITS.model_dump(), PAGE_LIMITS.model_dump()]
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def _made(folder: Path) -> dict[str, dict]:
+    try:
+        made = json.loads((folder.parent / MANIFEST).read_text(encoding="utf-8"))
+        return made if isinstance(made, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optional[dict[str, str]] = None) -> dict:
     """Write the crops of one dossier's line under `out_dir/<id>/crops/`; a copy of the line in
     which every source that got one has `crop`, its path relative to the dossier's report.
-    Crops of an earlier run that this one no longer cites are removed."""
+    `hashes`: the input files' sha256 by name; with them, a crop an earlier run drew from the
+    same content the same way is kept, not drawn again. Crops of an earlier run that this one no
+    longer cites are removed."""
     folder = out_dir / line["dossier_id"] / CROPS_DIR
     shown = copy.deepcopy(line)
     regions: dict[str, list[dict]] = {}  # crop key -> the sources citing it, most prominent first
@@ -134,24 +166,47 @@ def write_crops(out_dir: Path, line: dict, files: dict[str, Path]) -> dict:
     for key, cited in regions.items():
         pages.setdefault((cited[0].get("file", ""), cited[0].get("page")), []).append(key)
     private = _private_keys(shown)
+    before = _made(folder)
+    made: dict[str, dict] = {}
     written: set[str] = set()
+
+    def cite(key: str, name: str) -> None:
+        written.add(name)
+        for src in regions[key]:
+            src["crop"] = f"{CROPS_DIR}/{name}"
+
     for (file, page), keys in pages.items():
         # A page cited only whole is drawn at the small size it is shown at.
         whole_only = not any(regions[key][0].get("bbox") for key in keys)
+        file_hash = (hashes or {}).get(file)
+        todo = []
+        for key in keys:
+            drawn_from = _drawn_from(file_hash, regions[key][0], key in private, whole_only)
+            kept = before.get(key) or {}
+            name = str(kept.get("name") or "")
+            if drawn_from is not None and kept.get("from") == drawn_from and name.startswith(key) and (folder / name).is_file():
+                made[key] = kept
+                cite(key, name)
+            else:
+                todo.append((key, drawn_from))
+        if not todo:
+            continue
         raster = _raster(files, file, page, PAGE_DPI if whole_only else CROP_DPI)
         if raster is None:
             continue
-        for key in keys:
+        for key, drawn_from in todo:
             image = _crop(raster, regions[key][0], key in private)
             if image is None:
                 continue
             data, ext = encoded(image)
             name = key + ext
             atomic.write_bytes(folder / name, data)
-            written.add(name)
-            for src in regions[key]:
-                src["crop"] = f"{CROPS_DIR}/{name}"
+            if drawn_from is not None:
+                made[key] = {"name": name, "from": drawn_from}
+            cite(key, name)
         del raster  # one page's pixels at a time
+    if made or before:
+        atomic.write_text(folder.parent / MANIFEST, json.dumps(made, sort_keys=True))
     if folder.is_dir():
         for old in folder.iterdir():
             if old.name not in written:

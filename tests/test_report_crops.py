@@ -224,3 +224,33 @@ def test_a_scanned_dossier_shows_every_source_as_its_crop_and_prints_on_three_a4
         doc[i].render(scale=1.5).to_pil().save(out / did / f"report-page{i + 1}.png")
     doc.close()
     print(f"report pages as PNG under {out / did}")
+
+
+def test_a_rerun_keeps_crops_drawn_from_the_same_content_and_redraws_changed_ones(tmp_path: Path, scan: dict[str, Path]) -> None:
+    import dossierflow.report_crops as rc
+
+    out = tmp_path / "out"
+    line = _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())])
+    hashes = {"A0001/scan.pdf": "a" * 64}
+    drawn: list[tuple] = []
+    real = rc._raster
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(args[1:3])
+        return real(*args, **kwargs)
+
+    rc._raster = counting  # type: ignore[assignment]
+    try:
+        first = write_crops(out, line, scan, hashes)
+        assert len(drawn) == 1
+        again = write_crops(out, line, scan, hashes)
+        assert len(drawn) == 1 and again == first  # kept: same file content, same region, same drawing
+        changed = write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64})
+        assert len(drawn) == 2 and changed == first  # the file's content changed: drawn again
+        (out / "A0001" / first["findings"][0]["sources"][0]["crop"]).unlink()
+        write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64})
+        assert len(drawn) == 3  # a crop gone from the folder is drawn again
+        write_crops(out, line, scan)
+        assert len(drawn) == 4  # without the files' hashes nothing is taken as unchanged
+    finally:
+        rc._raster = real  # type: ignore[assignment]
