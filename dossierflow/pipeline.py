@@ -236,7 +236,6 @@ class BatchJudging:
         decisions: Optional["HumanDecisions"] = None,
         cache: Optional[ExtractionCache] = None,
     ):
-
         self.batch, self.cache, self.decisions = batch, cache, decisions
         self.rulebook_name = rulebook_name
         self.rulebook = rulebook = load_rulebook(rulebook_name)
