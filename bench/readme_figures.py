@@ -7,7 +7,8 @@
         row each: what was measured, the date, the commit and extractor version it was measured
         on, the dossier count, fields, status, decisive errors, deferrals by rule and flags
     python bench/readme_figures.py --from-json DIR [--only ...]
-        prints the rows again from the measurements --save kept, with their own date and commit
+        prints the rows again from the measurements --save kept, with their own date and commit;
+        a row with no measurement kept there is printed as still to be measured, with its command
 
 The seeds are evaluation seeds (bench/seeds.md): the rows are for reporting, not for looking
 into misses. Generation is seeded and the pipeline is deterministic on one machine, so a row
@@ -194,6 +195,13 @@ def markdown_row(row: Row, data: dict, when: dict) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
+def pending_row(row: Row) -> str:
+    """A row not measured on the code as it is: its command, and no figures."""
+    cells = [row.what, f"to be measured on merged main (`bench/readme_figures.py --only {row.name}`)",
+             f"`{row.command}`", row.target]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
 HEADER = "| what | measured (date, code, dossiers: figures) | command (seeds) | target |\n| --- | --- | --- | --- |"
 
 
@@ -212,7 +220,12 @@ def main() -> int:
     printed = []
     for r in rows:
         if args.from_json:
-            kept = json.loads((args.from_json / f"{r.name}.json").read_text(encoding="utf-8"))
+            saved = args.from_json / f"{r.name}.json"
+            if not saved.is_file():
+                printed.append(pending_row(r))
+                print(printed[-1], flush=True)
+                continue
+            kept = json.loads(saved.read_text(encoding="utf-8"))
             when, data = kept["stamp"], kept["measurement"]
         else:
             work = Path(tempfile.mkdtemp(prefix=f"readme-{r.name}-"))

@@ -75,10 +75,16 @@ def test_cross_leads_row_and_a_saved_measurement_printed_again(tmp_path: Path) -
         json.dumps({"row": "docx_scenarios", "stamp": STAMP, "measurement": _measurement()}, ensure_ascii=False),
         encoding="utf-8")
     shown = subprocess.run([sys.executable, str(ROOT / "bench" / "readme_figures.py"), "--from-json", str(tmp_path),
-                            "--only", "docx_scenarios,cross_leads"], capture_output=True, text=True, check=True).stdout
+                            "--only", "docx_scenarios,cross_leads,phone"], capture_output=True, text=True,
+                           check=True).stdout
     table = shown.split("\n\n", 1)[1].splitlines()
     assert table[0] == "| what | measured (date, code, dossiers: figures) | command (seeds) | target |"
-    assert len(table) == 4 and all(line.count(" | ") == 3 for line in table[2:])
+    assert len(table) == 5 and all(line.count(" | ") == 3 for line in table[2:])
+    # No measurement kept for the phone row: it says so, with its command, and no figures.
+    assert table[4] == ("| phone-app scans, second layouts drawn per dossier "
+                        "| to be measured on merged main (`bench/readme_figures.py --only phone`) "
+                        "| `bench/accuracy.py --seeds 993 --n 4 --forms phone --layouts mixed --workers 1` "
+                        "| 0 decisive errors; fields ≥ 97%, status ≥ 90% |")
     assert "3 decisive errors" in table[2]
     assert ("4000 dossiers: honest seed 5042 (2000 dossiers): **1 false leads** (SHARED_PHONE 1, TEXT_REUSE 0); "
             "planted seed 5043 (2000 dossiers): recall 39/40 (SHARED_PHONE 19/20, TEXT_REUSE 20/20), "
