@@ -65,7 +65,7 @@ def test_an_accuracy_row_says_what_the_scoring_counted() -> None:
 
 def test_cross_leads_row_and_a_saved_measurement_printed_again(tmp_path: Path) -> None:
     cross = {"cross_leads": [
-        {"seed": 5042, "dossiers": 2000, "false_leads": {"TEXT_REUSE": 0, "SHARED_PHONE": 1}},
+        {"seed": 5042, "dossiers": 2000, "false_leads": {"TEXT_REUSE": 0, "SHARED_PHONE": 1, "DUPLICATE_ATTACHMENT": 0}},
         {"seed": 5043, "dossiers": 2000, "recall": {"TEXT_REUSE": [20, 20], "SHARED_PHONE": [19, 20]},
          "false_leads": {"TEXT_REUSE": 0, "SHARED_PHONE": 0}},
     ]}
@@ -86,9 +86,9 @@ def test_cross_leads_row_and_a_saved_measurement_printed_again(tmp_path: Path) -
                         "| `bench/accuracy.py --seeds 993 --n 4 --forms phone --layouts mixed --workers 1` "
                         "| 0 decisive errors; fields ≥ 97%, status ≥ 90% |")
     assert "3 decisive errors" in table[2]
-    assert ("4000 dossiers: honest seed 5042 (2000 dossiers): **1 false leads** (SHARED_PHONE 1, TEXT_REUSE 0); "
+    assert ("4000 dossiers: honest seed 5042 (2000 dossiers): **1 false leads** (SHARED_PHONE 1, TEXT_REUSE 0 pairs); "
             "planted seed 5043 (2000 dossiers): recall 39/40 (SHARED_PHONE 19/20, TEXT_REUSE 20/20), "
-            "**0 false leads**") in table[3]
+            "**0 false leads**; DUPLICATE_ATTACHMENT not measured (no page images) |") in table[3]
 
 
 def test_only_refuses_a_row_it_does_not_define() -> None:
