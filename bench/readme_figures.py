@@ -70,7 +70,7 @@ ROWS: tuple[Row, ...] = (
     Row("producers", "scans from other PDF producers (linearized, PDF/A, bilevel CCITT, img2pdf, OCR text layer)",
         ("--seeds", "9304", "--n", "3", "--forms", "scan,bound_pdf,mixed", "--producers", "all",
          "--layouts", "mixed", "--workers", "1"),
-        "0 decisive errors, no `PDF_EDITED`"),
+        "0 decisive errors (a `PDF_EDITED` the truth lacks is one)"),
     Row("cross_leads", "cross-dossier checks at city scale, no OCR: false leads on an honest batch, recall on "
         "planted reuse (20 pairs of each scenario)",
         ("--cross-leads", "2000", "--seeds", "5042", "--planted-seed", "5043"),
