@@ -153,6 +153,8 @@ def main() -> int:
         seeds = seeds_from(args.seeds_from)[: args.batches] if args.seeds_from else parse_seeds(args.seeds or str(args.seed))
         reports = cross_leads(args.cross_leads, seeds, args.planted_seed, args.planted_pairs)
         print(json.dumps({"cross_leads": reports}, ensure_ascii=False))
+        if args.json:
+            args.json.write_text(json.dumps({"cross_leads": reports}, ensure_ascii=False, indent=1), encoding="utf-8")
         return 0
 
     if args.results or args.truth:

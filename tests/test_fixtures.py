@@ -376,6 +376,10 @@ def test_decisive_errors_are_confident_answers_the_truth_contradicts_apart_from_
     summary = rep.as_dict()
     assert summary["decisive_errors"] == 5 and summary["needs_review"] == 1
     assert {"dossier": "A2", "what": "status", "code": "", "got": "returned", "truth": "rejected"} in summary["decisive"]
+    assert summary["deferred_by_rule"] == {"FORMS_CONSISTENT": 1, "SENIORITY": 1}
+    assert summary["counts"]["fields"] == [rep.fields.hit, rep.fields.total]
+    assert summary["counts"]["status"] == [rep.status.hit, rep.status.total]
+    assert summary["counts"]["flags"]["TEXT_REUSE"] == [1, 1, 0]  # A3 raised it rightly, A1 untold
     assert "decisive errors         5" in rep.render()
 
 
