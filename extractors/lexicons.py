@@ -126,3 +126,28 @@ def majors() -> Lexicon:
 
 def snap_major(reading: str, budget: Budget = MAJOR_BUDGET) -> Optional[Snap]:
     return majors().snap(reading, budget) if reading else None
+
+
+@lru_cache(maxsize=1)
+def no_title_words() -> frozenset[str]:
+    """What a title cell holds when no title is held (extractors/data/no_title_words.txt)."""
+    return frozenset(_read_list("no_title_words.txt"))
+
+
+@lru_cache(maxsize=None)
+def numeral_lookalikes(where: str) -> dict[str, str]:
+    """Glyph → the numeral a recogniser read it for, where only a numeral can stand
+    (extractors/data/numeral_lookalikes.tsv; `where` is its second column: count, date)."""
+    out: dict[str, str] = {}
+    for line in (DATA_DIR / "numeral_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        numeral, place, glyphs = line.split("\t", 2)
+        if place.strip() == where:
+            out.update((g, numeral.strip()) for g in glyphs.split())
+    return out
+
+
+def lookalikes_of(numeral: str, where: str) -> str:
+    """Every glyph read for `numeral` at `where`, the numeral first (a reading's look-alikes of it)."""
+    return numeral + "".join(g for g, n in numeral_lookalikes(where).items() if n == numeral and g != numeral)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors import reread_policy as nr
+from extractors.lexicons import lookalikes_of
 from extractors.readers import reread as rr
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol, ink_rows
 from extractors.readers.ocr_layout import Region, Word, segments_of
@@ -294,7 +295,7 @@ def test_a_zero_read_as_c_o_or_a_ring_is_one_reading_in_a_date() -> None:
     reading = LineReading("二C一〇年", (Symbol("二", 0.999), Symbol("C", 0.83, (("○", 0.07), ("〇", 0.04))),
                                       Symbol("一", 0.78, (("→", 0.2),)), Symbol("〇", 0.38, (("C", 0.25), ("O", 0.13))),
                                       Symbol("年", 1.0)))
-    merged = reading.lookalikes_as_one(nr.ZERO_LOOKALIKES)
+    merged = reading.lookalikes_as_one(lookalikes_of("〇", "date"))
     assert [s.prob for s in merged.symbols] == [0.999, 0.94, 0.78, 0.76, 1.0] and merged.conf == 0.76
     assert merged.symbols[2].alternatives == (("→", 0.2),)  # not a zero: unchanged
 
