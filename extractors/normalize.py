@@ -84,12 +84,6 @@ _OCR_ZERO = re.compile(r"(?<=\d)[OoＯ〇]|[OoＯ〇](?=\d)")
 _OCR_ONE = re.compile(r"(?<=\d)[lI|](?=\d)|(?<!\d)[lI|](?=9\d{2}(?!\d))")
 
 
-# How sure a date is that only a repair of the reading makes: below the rulebook's confidence
-# threshold, so rules say review and no integrity lead rests on it until a second reading of the
-# same date (the other recogniser, the other form, the certificate that proves it) confirms it.
-REPAIRED_DATE_CERTAINTY = 0.5
-
-
 class RepairedIso(str):
     """An ISO date that only a repair of the reading makes. It is passed along like any date
     string, so whoever finally records it (a field, an evidence item) can lower its certainty

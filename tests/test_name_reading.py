@@ -506,11 +506,13 @@ def test_symbols_carry_alternatives_in_probability_order() -> None:
     ],
 )
 def test_a_title_that_may_be_a_longer_one_cut_short_is_not_trusted(raw: str, title: str, unsure: bool) -> None:
-    from extractors.fields import PARSERS, TRUNCATED_TITLE_CERTAINTY
+    from extractors.calibration import check_weight
+    from extractors.fields import PARSERS
 
     parsed = PARSERS["current_title"](raw)
     assert parsed is not None and parsed[0] == title
-    assert (parsed[1] <= TRUNCATED_TITLE_CERTAINTY) == unsure
+    assert (parsed[1] <= check_weight("title_truncated")) == unsure
+    assert ("title_truncated" in (parsed[2] if len(parsed) > 2 else ())) == unsure
 
 
 def _view(text: str):

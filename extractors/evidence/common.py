@@ -7,6 +7,7 @@ from typing import Callable, Optional
 
 from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
+from extractors.calibration import check_weight
 from extractors.layout import DocView, Found, TextLine
 
 # OCR turns ISSN into I9SN, I9S9N, ISSNX…: the letters are matched loosely, the digits strictly.
@@ -224,7 +225,7 @@ def unsure_if_repaired(kw: dict) -> dict:
     """An item whose date only a repair of the reading makes is no surer than that date: a
     rule on it says review and no integrity lead rests on it (see `nz.RepairedIso`)."""
     if any(nz.is_repaired(kw.get(attr)) for attr in DATE_ATTRS):
-        kw["confidence"] = min(kw["confidence"], nz.REPAIRED_DATE_CERTAINTY)
+        kw["confidence"] = min(kw["confidence"], check_weight("date_repaired"))
     return kw
 
 
