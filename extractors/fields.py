@@ -447,9 +447,8 @@ def _enum(kind: str) -> Callable[[str], Parsed]:
         m = nz.map_enum(kind, raw)
         if m is None:
             return None
-        if kind in ("full_time", "covid_frontline"):
-            return m.value == "true", m.certainty
-        return m.value, m.certainty
+        value = m.value == "true" if kind in ("full_time", "covid_frontline") else m.value
+        return (value, m.certainty, (m.check,)) if m.check else (value, m.certainty)
 
     return parse
 

@@ -33,8 +33,9 @@ import yaml
 
 from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
 from dossierflow.text import best_substring, edit_distance, fold_width
+from extractors.calibration import check_weight
 from extractors.lexicons import lookalikes_of
-from extractors.normalize import DATA_DIR, DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
+from extractors.normalize import DATA_DIR, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import LineReading
 from extractors.readers.ocr_layout import Region, Word, mostly_within, text_lines
 from extractors.readers.preprocess import CELL_INSET, Prepared
@@ -61,7 +62,8 @@ WEAK_VALUE = 0.9
 # but at 0.95 three times as many dates were read again: 6% of a batch's time.
 WEAK_DATE = 0.9
 LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
-DISPUTED = DISPUTED_DATE_CONF  # a date two engines read differently is below every threshold of the rules
+# A date two engines read differently is left this sure (and no surer is taken as read).
+DISPUTED = check_weight("engines_disagree")
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
 TITLE_LINES = 2

@@ -120,7 +120,7 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     f = view.value(labels)
     # No surer than a date the two engines read differently (批准时间 十二〇一二年一月 against
     # 二〇一二年十一月): not read.
-    if f is not None and f.conf > nz.DISPUTED_DATE_CONF:
+    if f is not None and f.conf > check_weight("engines_disagree"):
         d = nz.parse_date(f.text)
         if d:
             return d
@@ -139,7 +139,7 @@ def date_disputed(ln: TextLine) -> bool:
     and the line was left in doubt: neither is taken. A runner-up reading that holds no date
     (六 with runner-up 穴) disputes nothing."""
     for seg in ln.segs:
-        if seg.conf > nz.DISPUTED_DATE_CONF:
+        if seg.conf > check_weight("engines_disagree"):
             continue
         if any(nz.another_date(seg.text, alt) for alt in seg.alternatives):
             return True
