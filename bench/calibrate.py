@@ -11,8 +11,9 @@
         calibration error they leave; --write stores them.
     python bench/calibrate.py --check WORK [WORK …]
         the same extraction on runs of development or evaluation seeds (never calibration ones):
-        the calibration error of the extraction's own confidences and under the stored map, and
-        how many values the map moved across the threshold (none can: each map keeps its sides)
+        the calibration error of the extraction's own confidences and under the stored map (or
+        --map FILE, an earlier one), and how many values the map moved across the threshold
+        (none can: each map keeps its sides)
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def main() -> int:
     mode.add_argument("--fit", nargs="+", type=Path, help="accuracy --work folders of runs on calibration seeds")
     mode.add_argument("--check", nargs="+", type=Path, help="accuracy --work folders of runs on other seeds")
     ap.add_argument("--write", action="store_true", help="with --fit: store the map in " + str(cal.MAP_PATH.relative_to(ROOT)))
+    ap.add_argument("--map", type=Path, help="with --check: a map file to check instead of the stored one "
+                                             "(an earlier map, to compare on the same values)")
     args = ap.parse_args()
     threshold = load_rulebook().confidence_threshold
     calib = set(seeds_from("calib"))
@@ -144,12 +147,12 @@ def main() -> int:
         return 0
     if any(s in calib for s in seeds):
         raise SystemExit("a calibration seed's run says nothing of the map: check on other seeds")
-    table = cal.calibration_map()
+    table = cal.read_map(json.loads(args.map.read_text(encoding="utf-8"))) if args.map else cal.calibration_map()
     crossed = [p for p in points if (p.confidence >= threshold) != (cal.calibrate(p.confidence, p.checks, table) >= threshold)]
     before, after = reliability(points), reliability(points, table)
     print(f"seeds {seeds}: extraction's own confidences")
     print("\n".join(before.render()))
-    print("under the stored map")
+    print(f"under the map {args.map or 'stored'}")
     print("\n".join(after.render()))
     wrong = [(p.dossier, p.key, p.confidence, p.checks) for p in points if not p.right]
     print(json.dumps({"seeds": seeds, "ece_before": before.as_dict()["ece"], "ece_after": after.as_dict()["ece"],
