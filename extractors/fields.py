@@ -809,7 +809,8 @@ def _id_from_attachments(pages: list[PageContent], documents: list[Document], fi
             number = nz.clean_id_number(m.group(1)) if m else None
             if number:
                 seen[number] += 1
-                where.setdefault(number, FieldValue(value=number, confidence=round(0.8 * ln.conf, 3),
+                conf, checks = weighed(ln.conf, "id_from_letters")
+                where.setdefault(number, FieldValue(value=number, confidence=round(conf, 3), checks=checks,
                                                     source=source_of(ln.stored, ln.box, ln.segs[0].locator), raw=m.group(1) if m else None))
                 break
     if len(seen) == 1:
