@@ -1,18 +1,19 @@
-"""Fit the map from field confidence to the share of values right (extractors/data/calibration.json).
+"""Fit the map from a field's confidence and checks to the share of values right
+(extractors/data/calibration.json, read by extractors/calibration.py).
 
-    python bench/calibrate.py --fit RUN.json [RUN.json …] [--write]
-        pools the field confidences of `bench/accuracy.py --json` runs on the calibration seeds
-        (bench/seeds.md, the `calib` list: a run on any other seed is refused), fits a monotone
-        map kept on each side of the rulebook's confidence threshold (fixtures/calibration.py),
-        prints it with the calibration error it leaves on those runs, and with --write stores it
-    python bench/calibrate.py --check RUN.json [RUN.json …]
-        the calibration error of runs (evaluation seeds) under the stored map, applied to the
-        confidences the runs reported (made without it), and whether any value would cross the
-        threshold (none can: the fit keeps each side)
-
-Both take runs whose confidences are extraction's own: runs made with the identity map (set
-extractors/data/calibration.json's knots to [[0, 0], [1, 1]] first), or a map would be fitted or
-applied on top of itself.
+    python bench/calibrate.py --fit WORK [WORK …] [--write]
+        WORK is a `bench/accuracy.py --work` folder of a run on calibration seeds (bench/seeds.md,
+        the `calib` list: any other seed is refused). Each dossier's fields are extracted again,
+        with the code as it is, from the pages the run cached (no OCR), and scored against the
+        batch's truth; the map is fitted on those values: one monotone map on every value, and
+        one for each set of checks held by at least MIN_VALUES of them, each kept on its side of
+        the rulebook's confidence threshold (fixtures/calibration.py). Prints the maps with the
+        calibration error they leave; --write stores them.
+    python bench/calibrate.py --check WORK [WORK …]
+        the same extraction on runs of development or evaluation seeds (never calibration ones):
+        the calibration error of the extraction's own confidences and under the stored map (or
+        --map FILE, an earlier one), and how many values the map moved across the threshold
+        (none can: each map keeps its sides)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import argparse
 import json
 import re
 import sys
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,69 +31,134 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.accuracy import seeds_from  # noqa: E402
-from extractors.calibration import MAP_PATH, calibrate  # noqa: E402
+from dossierflow.models import DossierExtraction  # noqa: E402
+from extractors import calibration as cal  # noqa: E402
+from extractors.fields import extract_fields, extract_form_fields  # noqa: E402
 from fixtures.calibration import Reliability, fit_map  # noqa: E402
+from fixtures.scoring import same_value  # noqa: E402
+from fixtures.truth import BatchTruth  # noqa: E402
 from validators.rulebook import load_rulebook  # noqa: E402
 
-
-def points_of(paths: list[Path]) -> tuple[list[tuple[str, float, bool]], list[int]]:
-    points: list[tuple[str, float, bool]] = []
-    seeds: list[int] = []
-    for path in paths:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        for name, batch in doc["batches"].items():
-            m = re.match(r"seed (\d+)$", name)
-            seeds.append(int(m.group(1)) if m else -1)
-            points += [(k, float(c), bool(ok)) for k, c, ok in batch["confidence_points"]]
-    return points, seeds
+# A set of checks gets its own map only when the calibration runs hold this many of its values;
+# fewer say too little of how often such values are right, and take the map of every value.
+MIN_VALUES = 20
 
 
-def reliability(points: list[tuple[str, float, bool]], knots: list[tuple[float, float]] | None = None) -> Reliability:
+@dataclass(frozen=True)
+class Point:
+    seed: int
+    dossier: str
+    key: str
+    confidence: float
+    checks: tuple[str, ...]
+    right: bool
+
+
+def _cached(out: Path) -> dict[str, DossierExtraction]:
+    """The run's cached extractions by dossier, the newest entry of each."""
+    found: dict[str, tuple[float, DossierExtraction]] = {}
+    for path in (out / ".cache" / "extract").glob("*/*.json"):
+        ex = DossierExtraction.model_validate_json(path.read_bytes())
+        when = path.stat().st_mtime
+        if ex.dossier_id not in found or found[ex.dossier_id][0] < when:
+            found[ex.dossier_id] = (when, ex)
+    return {k: ex for k, (_, ex) in found.items()}
+
+
+def points_of(work: Path) -> list[Point]:
+    """Every field value extraction gives today on the pages a run cached, against the truth."""
+    points: list[Point] = []
+    for truth_file in sorted(work.glob("batch-s*.truth.json")):
+        seed = int(re.search(r"batch-s(\d+)\.truth\.json$", truth_file.name).group(1))  # type: ignore[union-attr]
+        truth = BatchTruth.read(truth_file)
+        cached = _cached(work / f"out-s{seed}")
+        for d in truth.dossiers:
+            ex = cached.get(d.dossier_id)
+            if ex is None or not ex.pages:
+                continue
+            forms = extract_form_fields(ex.pages, ex.documents)
+            fields = extract_fields(ex.pages, ex.documents, forms)
+            for key, want in d.fields.items():
+                fv = fields.get(key)
+                if fv is not None and fv.value is not None:
+                    points.append(Point(seed, d.dossier_id, key, fv.confidence, tuple(sorted(set(fv.checks))),
+                                        same_value(want, fv.value)))
+    return points
+
+
+def reliability(points: list[Point], table: cal.CalibrationMap | None = None) -> Reliability:
     r = Reliability()
-    for _, c, ok in points:
-        r.add(calibrate(c, tuple(knots)) if knots else c, ok)
+    for p in points:
+        r.add(cal.calibrate(p.confidence, p.checks, table) if table else p.confidence, p.right)
     return r
+
+
+def fit(points: list[Point], threshold: float) -> tuple[cal.CalibrationMap, dict[str, dict]]:
+    by_sig: dict[str, list[Point]] = defaultdict(list)
+    for p in points:
+        by_sig[cal.signature(p.checks)].append(p)
+    every = tuple(fit_map([(p.confidence, p.right) for p in points], threshold))
+    own: dict[str, cal.Knots] = {}
+    counts: dict[str, dict] = {}
+    for sig, pts in sorted(by_sig.items()):
+        counts[sig] = {"values": len(pts), "right": sum(p.right for p in pts)}
+        if len(pts) >= MIN_VALUES:
+            own[sig] = tuple(fit_map([(p.confidence, p.right) for p in pts], threshold))
+    return cal.CalibrationMap(every, own), counts
+
+
+def _knots_text(knots: cal.Knots) -> str:
+    return ", ".join(f"{x:.3f}->{y:.3f}" for x, y in knots)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--fit", nargs="+", type=Path, help="accuracy --json runs on calibration seeds")
-    mode.add_argument("--check", nargs="+", type=Path, help="accuracy --json runs on evaluation seeds")
-    ap.add_argument("--write", action="store_true", help="with --fit: store the map in " + str(MAP_PATH.relative_to(ROOT)))
+    mode.add_argument("--fit", nargs="+", type=Path, help="accuracy --work folders of runs on calibration seeds")
+    mode.add_argument("--check", nargs="+", type=Path, help="accuracy --work folders of runs on other seeds")
+    ap.add_argument("--write", action="store_true", help="with --fit: store the map in " + str(cal.MAP_PATH.relative_to(ROOT)))
+    ap.add_argument("--map", type=Path, help="with --check: a map file to check instead of the stored one "
+                                             "(an earlier map, to compare on the same values)")
     args = ap.parse_args()
     threshold = load_rulebook().confidence_threshold
-    if args.fit:
-        points, seeds = points_of(args.fit)
-        allowed = set(seeds_from("calib"))
-        if not seeds or any(s not in allowed for s in seeds):
-            raise SystemExit(f"fit only on the calibration seeds of bench/seeds.md; got {seeds}")
-        knots = fit_map([(c, ok) for _, c, ok in points], threshold)
-        before, after = reliability(points), reliability(points, knots)
-        print("\n".join(before.render()))
-        print("fitted map (confidence -> share right):", ", ".join(f"{x:.3f}->{y:.3f}" for x, y in knots))
-        print("\n".join(after.render()))
-        if args.write:
-            MAP_PATH.write_text(json.dumps({
-                "about": "Field confidence -> share of values right (extractors/calibration.py), fitted by bench/calibrate.py.",
-                "fitted_on": sorted(set(seeds)), "values": len(points), "threshold": threshold,
-                "knots": [[x, y] for x, y in knots]}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            print(f"written: {MAP_PATH}")
-        return 0
-    stored = json.loads(MAP_PATH.read_text(encoding="utf-8"))
-    knots = [(float(x), float(y)) for x, y in stored["knots"]]
-    points, seeds = points_of(args.check)
     calib = set(seeds_from("calib"))
+    points = [p for work in (args.fit or args.check) for p in points_of(work)]
+    seeds = sorted({p.seed for p in points})
+    if args.fit:
+        if not seeds or any(s not in calib for s in seeds):
+            raise SystemExit(f"fit only on the calibration seeds of bench/seeds.md; got {seeds}")
+        table, counts = fit(points, threshold)
+        print("\n".join(reliability(points).render()))
+        print("map of every value:", _knots_text(table.knots))
+        for sig, knots in table.by_checks.items():
+            print(f"map of checks {sig} ({counts[sig]['values']} values):", _knots_text(knots))
+        print("\n".join(reliability(points, table).render()))
+        if args.write:
+            cal.MAP_PATH.write_text(json.dumps({
+                "about": "Field confidence and checks -> share of values right (extractors/calibration.py), "
+                         "fitted by bench/calibrate.py.",
+                "fitted_on": seeds, "values": len(points), "threshold": threshold, "min_values": MIN_VALUES,
+                "knots": [[x, y] for x, y in table.knots],
+                "by_checks": {sig: {**counts[sig], "knots": [[x, y] for x, y in table.by_checks[sig]]}
+                              for sig in table.by_checks},
+                "too_few": {sig: c for sig, c in counts.items() if sig not in table.by_checks},
+            }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(f"written: {cal.MAP_PATH}")
+        return 0
     if any(s in calib for s in seeds):
-        raise SystemExit("a calibration seed's run says nothing of the map: check on evaluation seeds")
-    crossed = [(k, c) for k, c, _ in points if (c >= threshold) != (calibrate(c, tuple(knots)) >= threshold)]
-    before, after = reliability(points), reliability(points, knots)
-    print(f"seeds {seeds}: before the map")
+        raise SystemExit("a calibration seed's run says nothing of the map: check on other seeds")
+    table = cal.read_map(json.loads(args.map.read_text(encoding="utf-8"))) if args.map else cal.calibration_map()
+    crossed = [p for p in points if (p.confidence >= threshold) != (cal.calibrate(p.confidence, p.checks, table) >= threshold)]
+    before, after = reliability(points), reliability(points, table)
+    print(f"seeds {seeds}: extraction's own confidences")
     print("\n".join(before.render()))
-    print("after the map")
+    print(f"under the map {args.map or 'stored'}")
     print("\n".join(after.render()))
+    wrong = [(p.dossier, p.key, p.confidence, p.checks) for p in points if not p.right]
     print(json.dumps({"seeds": seeds, "ece_before": before.as_dict()["ece"], "ece_after": after.as_dict()["ece"],
-                      "values": before.count, "crossed_threshold": len(crossed)}))
+                      "values": before.count, "wrong": len(wrong), "crossed_threshold": len(crossed)}))
+    for w in wrong:
+        print("  wrong:", *w)
     return 0
 
 

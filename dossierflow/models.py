@@ -176,6 +176,10 @@ class FieldValue(Strict):
     source: Source
     raw: Optional[str] = None  # the text as read, before normalisation (kept for review)
     decision: Optional[DecisionRef] = None  # set when a reviewer corrected the value
+    # What the reading passed or needed on the way (a repair, a lexicon entry, another source
+    # agreeing: extractors/data/checks.tsv), the calibration map's other input beside the
+    # confidence. Extraction's working state: the calibrated confidence is what is written.
+    checks: tuple[str, ...] = Field(default=(), exclude=True)
 
 
 class Evidence(Strict):

@@ -22,6 +22,7 @@ from dossierflow.vocab import DATE_FIELDS, FIELD_KEYS
 from extractors import lexicons as lx
 from extractors import normalize as nz
 from extractors import titles as tt
+from extractors.calibration import check_weight, weighed
 from extractors.evidence import read_ce_card
 from extractors.evidence.certificates import read_diploma, read_title_cert
 from extractors.layout import DocView, below, lines, next_cell, right_of, source_of, union, upright
@@ -333,7 +334,24 @@ def _sub_box(seg: Segment, t: str, start: int, end: int) -> BBox:
 # Normalising values
 # ---------------------------------------------------------------------------------------------
 
-Parsed = Optional[tuple[object, float]]  # (value, certainty)
+# (value, certainty) or (value, certainty, checks): the checks the reading needed or passed
+# (extractors/data/checks.tsv), whose weights the certainty already holds.
+Parsed = Optional[tuple]
+
+
+def _checks(parsed: Parsed) -> tuple[str, ...]:
+    return tuple(parsed[2]) if parsed is not None and len(parsed) > 2 else ()
+
+
+def _confirmed(fv: FieldValue, check: str, **update: object) -> FieldValue:
+    """`fv` with `update` and the check that confirmed it (another source, other pages) named."""
+    checks = fv.checks if check in fv.checks else (*fv.checks, check)
+    return fv.model_copy(update={**update, "checks": checks})
+
+
+def _needing(value: object, check: str, score: float = 1.0) -> tuple[object, float, tuple[str, ...]]:
+    """A value whose reading needed `check`: its certainty weighed by it (`calibration.weighed`)."""
+    return (value, *weighed(score, check))
 
 
 def _text_value(raw: str) -> Parsed:
@@ -351,9 +369,11 @@ def _lexicon_value(budget: lx.Budget) -> Callable[[str], Parsed]:
         if parsed is None:
             return None
         snap = lx.snap_major(str(parsed[0]), budget)
-        if snap is None or snap.verdict in ("exact", "unknown"):
+        if snap is None or snap.verdict == "unknown":
             return parsed
-        return snap.value, snap.certainty
+        if snap.verdict == "exact":
+            return parsed[0], parsed[1], ("lexicon",)
+        return snap.value, snap.certainty, (f"major_{snap.verdict}",)
 
     return parse
 
@@ -365,7 +385,7 @@ def _employer(raw: str) -> Parsed:
     if parsed is None:
         return None
     repaired = nz.repair_places(parsed[0])
-    return (repaired, 0.95) if repaired != parsed[0] else parsed
+    return _needing(repaired, "place_repaired") if repaired != parsed[0] else parsed
 
 
 @lru_cache(maxsize=1)
@@ -384,7 +404,7 @@ def _name(raw: str) -> Parsed:
     t = re.sub(r"[^\u4e00-\u9fff·]", "", raw)
     if not 2 <= len(t) <= 8 or t in form_words():
         return None
-    return t, (1.0 if len(t) <= 4 else 0.8)
+    return (t, 1.0) if len(t) <= 4 else _needing(t, "long_name")
 
 
 def _date(raw: str) -> Parsed:
@@ -396,16 +416,11 @@ def _date(raw: str) -> Parsed:
     # be 二〇〇八): not taken as read until a second reading confirms it (the other recogniser's
     # reading in `read_form`, the other form or the certificate in `_corroborate`).
     if reading.repaired:
-        return d, nz.REPAIRED_DATE_CERTAINTY
+        return _needing(d, "date_repaired")
     # "2013年7月:日": a day was written but not read; the month is right, the value is incomplete.
     if len(d) == 7 and re.search(r"月.+[日号]", raw):
-        return d, 0.5
+        return _needing(d, "day_unread")
     return d, 1.0
-
-
-# How sure a one-character answer is when OCR read a look-alike of it (合 for 否): the answer
-# has nothing else to go by, and no other answer looks like that glyph.
-LOOKALIKE_ANSWER_CERTAINTY = 0.6
 
 
 def _lookalike_answer(kind: str, raw: str) -> Optional[str]:
@@ -427,13 +442,13 @@ def _enum(kind: str) -> Callable[[str], Parsed]:
             if m0 is None:
                 return None
             value = (m0.value == "true") if kind in ("full_time", "covid_frontline") else m0.value
-            return value, LOOKALIKE_ANSWER_CERTAINTY
+            # The answer has nothing else to go by, and no other answer looks like that glyph.
+            return _needing(value, "lookalike_answer")
         m = nz.map_enum(kind, raw)
         if m is None:
             return None
-        if kind in ("full_time", "covid_frontline"):
-            return m.value == "true", m.certainty
-        return m.value, m.certainty
+        value = m.value == "true" if kind in ("full_time", "covid_frontline") else m.value
+        return (value, m.certainty, (m.check,)) if m.check else (value, m.certainty)
 
     return parse
 
@@ -447,13 +462,7 @@ def _region(raw: str) -> Parsed:
     v = nz.canonical_region(raw)
     if v is None:
         return None
-    return v, (1.0 if v == nz.skeleton(raw) else 0.8)
-
-
-# A title read with a stray character before it is only trusted this much when that character
-# is what a longer title has there (理工程师: most likely 助理工程师 with 助 lost, a `fail` on
-# SENIORITY if taken for 工程师). Below the rulebook's confidence threshold: the rule says review.
-TRUNCATED_TITLE_CERTAINTY = 0.5
+    return (v, 1.0) if v == nz.skeleton(raw) else _needing(v, "region_fuzzy")
 
 
 def truncated_title(raw: str, matched: str) -> bool:
@@ -480,16 +489,20 @@ def _title(raw: str) -> Parsed:
         return "无", 1.0
     m = tt.match_title(raw)
     if m is not None:
+        # A stray character before the title that a longer title has there (理工程师: most
+        # likely 助理工程师 with 助 lost, a `fail` on SENIORITY if taken for 工程师).
         if truncated_title(raw, m.name):
-            return m.name, min(m.certainty, TRUNCATED_TITLE_CERTAINTY)
-        return m.name, m.certainty
+            return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
+        return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     t = nz.skeleton(raw)
-    return (t, 0.6) if t else None
+    return _needing(t, "title_unlisted") if t else None
 
 
 def _series(raw: str) -> Parsed:
     s = tt.canonical_series(raw)
-    return None if s is None else (s, 1.0 if s == nz.skeleton(raw) else 0.9)
+    if s is None:
+        return None
+    return (s, 1.0) if s == nz.skeleton(raw) else _needing(s, "series_fuzzy")
 
 
 def _int(parser: Callable[[str], Optional[int]]) -> Callable[[str], Parsed]:
@@ -555,21 +568,21 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
         repaired_date = c.key in DATE_FIELDS and parsed is not None and nz.is_repaired(nz.parse_date(c.raw))
         if parsed is None and slash_form and c.key in DATE_FIELDS:
             repaired = nz.repair_slash_date(c.raw)
-            parsed = (str(repaired), nz.REPAIRED_DATE_CERTAINTY) if repaired else None
+            parsed = _needing(str(repaired), "date_repaired") if repaired else None
             repaired_date = parsed is not None
         if repaired_date and parsed is not None and _read_unrepaired_by_alternative(c.value_seg, str(parsed[0])):
-            parsed = (parsed[0], 1.0)
+            parsed = (parsed[0], 1.0, ("engines_agree",))
         conf = c.value_seg.conf * parsed[1] * c.certainty if parsed is not None else 0.0
         raw = c.raw
         if parsed is None or parsed[1] < 1.0:
             runner_up = _runner_up_value(c)
             if runner_up is not None and runner_up[2] > conf:
-                parsed, conf, raw = (runner_up[0], 1.0), runner_up[2], runner_up[1]
+                parsed, conf, raw = (runner_up[0], 1.0, ("runner_up",)), runner_up[2], runner_up[1]
         if parsed is None:
             continue
         src = source_of(stored, c.value_box, c.value_seg.locator)
         conf = round(max(0.0, min(1.0, conf)), 3)
-        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw)  # type: ignore[arg-type]
+        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw, checks=_checks(parsed))  # type: ignore[arg-type]
     return out
 
 
@@ -651,9 +664,9 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
             # whole value, written on the other pages at least twice and the other never, counts.
             seen_x, seen_y = elsewhere.count(sx), elsewhere.count(sy)
             if seen_x >= 2 and not seen_y and (y.source.file, y.source.page) in ocr:
-                b[key] = y.model_copy(update={"value": x.value})
+                b[key] = _confirmed(y, "pages_agree", value=x.value)
             elif seen_y >= 2 and not seen_x and (x.source.file, x.source.page) in ocr:
-                a[key] = x.model_copy(update={"value": y.value})
+                a[key] = _confirmed(x, "pages_agree", value=y.value)
             continue
         if len(sx) == len(sy):
             # One character misread: what counts is that character among its neighbours (白云鄂博
@@ -668,9 +681,9 @@ def _settle_one_character(a: dict[str, FieldValue], b: dict[str, FieldValue], pa
             seen_y = (elsewhere.replace(sx, "") if sy in sx else elsewhere).count(sy)
         # Only a scanned form's reading can be a misreading: typed text says what it says.
         if seen_x > 2 * seen_y and (y.source.file, y.source.page) in ocr:
-            b[key] = y.model_copy(update={"value": x.value})
+            b[key] = _confirmed(y, "pages_agree", value=x.value)
         elif seen_y > 2 * seen_x and (x.source.file, x.source.page) in ocr:
-            a[key] = x.model_copy(update={"value": y.value})
+            a[key] = _confirmed(x, "pages_agree", value=y.value)
 
 
 def extract_fields(pages: list[PageContent], documents: list[Document],
@@ -694,7 +707,7 @@ def extract_fields(pages: list[PageContent], documents: list[Document],
         for key in TEXT_KEYS:
             fv, settled = fields.get(key), form.get(key)
             if fv is not None and settled is not None and settled.source == fv.source and settled.value != fv.value:
-                fields[key] = fv.model_copy(update={"value": settled.value})
+                fields[key] = fv.model_copy(update={"value": settled.value, "checks": settled.checks})
     _name_consensus(pages, documents, fields)
     _id_from_attachments(pages, documents, fields)
     _repair_titles(fields)
@@ -749,7 +762,7 @@ def _name_consensus(pages: list[PageContent], documents: list[Document], fields:
         return
     best, count = max(similar, key=lambda nc: nc[1])
     if count >= 2 and count > readings.get(own, 0):
-        fields["name"] = fv.model_copy(update={"value": best, "confidence": round(min(0.9, fv.confidence + 0.1 * count), 3)})
+        fields["name"] = _confirmed(fv, "pages_agree", value=best, confidence=round(min(0.9, fv.confidence + 0.1 * count), 3))
 
 
 def _name_glyph_lost(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue]) -> None:
@@ -774,7 +787,7 @@ def _name_glyph_lost(pages: list[PageContent], documents: list[Document], fields
     name = longer[0]
     written = sum(t.count(name) for t in texts)
     if written > 2 * sum(t.replace(name, "").count(own) for t in texts):
-        fields["name"] = fv.model_copy(update={"value": name, "confidence": round(min(fv.confidence, 0.9), 3)})
+        fields["name"] = _confirmed(fv, "pages_agree", value=name, confidence=round(min(fv.confidence, 0.9), 3))
 
 
 _ID_AFTER_LABEL = re.compile(r"(?:身份证号码?|公民身份号码)[:：;；]?([0-9Xx]{17,18})")
@@ -796,7 +809,8 @@ def _id_from_attachments(pages: list[PageContent], documents: list[Document], fi
             number = nz.clean_id_number(m.group(1)) if m else None
             if number:
                 seen[number] += 1
-                where.setdefault(number, FieldValue(value=number, confidence=round(0.8 * ln.conf, 3),
+                conf, checks = weighed(ln.conf, "id_from_letters")
+                where.setdefault(number, FieldValue(value=number, confidence=round(conf, 3), checks=checks,
                                                     source=source_of(ln.stored, ln.box, ln.segs[0].locator), raw=m.group(1) if m else None))
                 break
     if len(seen) == 1:
@@ -826,13 +840,13 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
             if len(other) == 2 and other[0].value == other[1].value == fv.value:
                 best = max(o.confidence for o in other)
                 if best > fv.confidence:
-                    fields[key] = fv.model_copy(update={"confidence": round(best, 3)})
+                    fields[key] = _confirmed(fv, "sources_agree", confidence=round(best, 3))
     # The employer's name says where it is (包头市白云鄂博矿区档案馆): a region cell read
     # unsurely as that county is read right.
     region, employer = fields.get("region"), fields.get("employer")
     if region is not None and employer is not None and region.value in nz.COUNTIES \
             and str(region.value) in str(employer.value) and employer.confidence > region.confidence:
-        fields["region"] = region.model_copy(update={"confidence": round(employer.confidence, 3)})
+        fields["region"] = _confirmed(region, "sources_agree", confidence=round(employer.confidence, 3))
     start = fields.get("work_start_date")
     if start is not None:
         for doc in documents:
@@ -843,7 +857,7 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                     m = _WORK_SINCE.search(nz.compact(seg.text))
                     hits = nz.find_dates(m.group(1)) if m else []
                     if hits and not hits[0].repaired and _same_month(hits[0].iso, start.value) and seg.conf > fields["work_start_date"].confidence:
-                        fields["work_start_date"] = fields["work_start_date"].model_copy(update={"confidence": round(seg.conf, 3)})
+                        fields["work_start_date"] = _confirmed(fields["work_start_date"], "sources_agree", confidence=round(seg.conf, 3))
     readers = {"diploma": read_diploma, "title_cert": read_title_cert}
     major = fields.get("major")
     if major is not None:
@@ -855,7 +869,7 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
             for ev in read_diploma(DocView(pages_of(doc, pages)), doc, fields):
                 if ev.major and nz.skeleton(ev.major) == nz.skeleton(str(major.value)) \
                         and ev.confidence > fields["major"].confidence:
-                    fields["major"] = fields["major"].model_copy(update={"confidence": round(ev.confidence, 3)})
+                    fields["major"] = _confirmed(fields["major"], "sources_agree", confidence=round(ev.confidence, 3))
     for key, kind in _DATE_WITNESSES:
         fv = fields.get(key)
         if fv is None:
@@ -865,7 +879,7 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                 continue
             for ev in readers[kind](DocView(pages_of(doc, pages)), doc, fields):
                 if _same_month(ev.date, fv.value) and ev.confidence > fields[key].confidence:
-                    fields[key] = fields[key].model_copy(update={"confidence": round(ev.confidence, 3)})
+                    fields[key] = _confirmed(fields[key], "sources_agree", confidence=round(ev.confidence, 3))
 
 
 def _repair_titles(fields: dict[str, FieldValue]) -> None:
@@ -879,7 +893,10 @@ def _repair_titles(fields: dict[str, FieldValue]) -> None:
             continue
         m = tt.match_in_series(fv.raw or str(fv.value), str(series.value))
         if m is not None:
-            fields[key] = fv.model_copy(update={"value": m.name, "confidence": round(fv.confidence * m.certainty / 0.6, 3)})
+            # The repair replaces the doubt of a reading no list names with the repair's own.
+            score = fv.confidence / check_weight("title_unlisted") if "title_unlisted" in fv.checks else fv.confidence
+            checks = tuple(c for c in fv.checks if c != "title_unlisted") + ("title_repaired",)
+            fields[key] = fv.model_copy(update={"value": m.name, "confidence": round(score * m.certainty, 3), "checks": checks})
 
 
 def _derive(fields: dict[str, FieldValue]) -> None:

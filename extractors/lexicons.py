@@ -2,7 +2,7 @@
 
 A reading that is in the vocabulary is taken as read. One that is not, but is a small number of
 misread glyphs away from exactly one entry, is that entry misread: it takes the entry, unsure
-(`REPAIRED_CERTAINTY`), as a repaired date does, until a second reading confirms it. A reading
+(the weight of its check, `major_repaired`, in extractors/data/checks.tsv), as a repaired date does, until a second reading confirms it. A reading
 as near to two entries is left as read, unsure; a reading near none is left as read (a real
 name the list lacks). A new misreading is a row of data here, never a branch in a parser.
 
@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import Literal, Optional
 
 from dossierflow.text import skeleton
+from extractors.calibration import check_weight
 
 DATA_DIR = Path(__file__).parent / "data"
 
-# How sure a value is that only a repair of the reading makes: below the rulebook's confidence
-# threshold, like a repaired date (normalize.REPAIRED_DATE_CERTAINTY), so a rule that needs it
-# says review until another reading (the other recogniser, the certificate) confirms it.
-REPAIRED_CERTAINTY = 0.5
 # A look-alike misread counts as this much of a misread glyph.
 LOOKALIKE_COST = 0.5
 
@@ -105,8 +102,8 @@ class Lexicon:
         if not within:
             return Snap(reading, 1.0, "unknown")
         if len(within) > 1:
-            return Snap(reading, REPAIRED_CERTAINTY, "ambiguous")
-        return Snap(within[0], REPAIRED_CERTAINTY, "repaired")
+            return Snap(reading, check_weight("major_ambiguous"), "ambiguous")
+        return Snap(within[0], check_weight("major_repaired"), "repaired")
 
 
 def _read_list(name: str) -> tuple[str, ...]:
@@ -126,3 +123,28 @@ def majors() -> Lexicon:
 
 def snap_major(reading: str, budget: Budget = MAJOR_BUDGET) -> Optional[Snap]:
     return majors().snap(reading, budget) if reading else None
+
+
+@lru_cache(maxsize=1)
+def no_title_words() -> frozenset[str]:
+    """What a title cell holds when no title is held (extractors/data/no_title_words.txt)."""
+    return frozenset(_read_list("no_title_words.txt"))
+
+
+@lru_cache(maxsize=None)
+def numeral_lookalikes(where: str) -> dict[str, str]:
+    """Glyph → the numeral a recogniser read it for, where only a numeral can stand
+    (extractors/data/numeral_lookalikes.tsv; `where` is its second column: count, date)."""
+    out: dict[str, str] = {}
+    for line in (DATA_DIR / "numeral_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        numeral, place, glyphs = line.split("\t", 2)
+        if place.strip() == where:
+            out.update((g, numeral.strip()) for g in glyphs.split())
+    return out
+
+
+def lookalikes_of(numeral: str, where: str) -> str:
+    """Every glyph read for `numeral` at `where`, the numeral first (a reading's look-alikes of it)."""
+    return numeral + "".join(g for g, n in numeral_lookalikes(where).items() if n == numeral and g != numeral)

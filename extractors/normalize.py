@@ -20,6 +20,7 @@ from dossierflow.privacy import mask_id  # noqa: F401  (re-exported: one masking
 
 # Re-exported: extraction modules compare text through this module.
 from dossierflow.text import SubMatch, best_substring, compact, edit_distance, fold_width, similarity, skeleton  # noqa: F401
+from extractors.calibration import check_weight
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -82,12 +83,6 @@ _OCR_ZERO = re.compile(r"(?<=\d)[OoＯ〇]|[OoＯ〇](?=\d)")
 # l, I, | read for a 1 only between digits or as the 1 of a 19xx year: a table rule or frame
 # line next to a date is not one.
 _OCR_ONE = re.compile(r"(?<=\d)[lI|](?=\d)|(?<!\d)[lI|](?=9\d{2}(?!\d))")
-
-
-# How sure a date is that only a repair of the reading makes: below the rulebook's confidence
-# threshold, so rules say review and no integrity lead rests on it until a second reading of the
-# same date (the other recogniser, the other form, the certificate that proves it) confirms it.
-REPAIRED_DATE_CERTAINTY = 0.5
 
 
 class RepairedIso(str):
@@ -246,10 +241,6 @@ def impossible_date(text: str) -> bool:
     return False
 
 
-# A date the two engines read differently is left this sure (and no surer is taken as read).
-DISPUTED_DATE_CONF = 0.5
-
-
 def another_date(ours: str, theirs: str) -> bool:
     """`theirs` holds a date `ours` does not (二C一〇年 against 二C〇一年: 2010 against 2001); a
     date it could not make out, or none at all, disputes nothing, nor does one of our dates
@@ -364,6 +355,7 @@ def enum_table() -> dict[str, dict[str, list[str]]]:
 class Mapped:
     value: str
     certainty: float  # 1.0 exact; lower when the value carried extra text or was OCR-damaged
+    check: Optional[str] = None  # the check OCR damage made it need (extractors/data/checks.tsv)
 
 
 def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
@@ -399,7 +391,7 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
         if len(v) >= 4 and one_dropped(t, v)
     }
     if len(inserted) == 1:
-        return Mapped(inserted.pop(), STRAY_INSERTED)
+        return Mapped(inserted.pop(), check_weight("stray_inserted"), "stray_inserted")
     # OCR damage: one wrong character in a variant of four or more characters.
     scored: dict[str, float] = {}
     for code, variants in table.items():
@@ -416,9 +408,6 @@ def map_enum(kind: str, text: Optional[str]) -> Optional[Mapped]:
     return Mapped(ranked[0][0], round(0.8 * ranked[0][1], 3))
 
 
-ONE_MISREAD = 0.5  # a short value's certainty when one of its characters was misread
-STRAY_INSERTED = 0.9  # a value's certainty when OCR added one character inside it
-
 # Where one character turns an answer into its opposite (全日制 / 非全日制), a misread one is no
 # answer at all.
 _YES_NO_KINDS = frozenset({"full_time", "covid_frontline"})
@@ -426,7 +415,7 @@ _YES_NO_KINDS = frozenset({"full_time", "covid_frontline"})
 
 def _one_misread(kind: str, t: str, table: dict[str, list[str]]) -> Optional[Mapped]:
     """A short value one character off a single code's variant (本各 for 本科): too weak to be
-    taken alone (certainty 0.5), but a reading another source can confirm."""
+    taken alone (check one_misread), but a reading another source can confirm."""
     if kind in _YES_NO_KINDS or not 2 <= len(t) <= 3:
         return None
     near = {
@@ -435,18 +424,18 @@ def _one_misread(kind: str, t: str, table: dict[str, list[str]]) -> Optional[Map
         for v in variants
         if len(v) == len(t) and sum(a != b for a, b in zip(v, t)) == 1
     }
-    return Mapped(near.pop(), ONE_MISREAD) if len(near) == 1 else None
+    return Mapped(near.pop(), check_weight("one_misread"), "one_misread") if len(near) == 1 else None
 
 
 # The plain readers below answer without a certainty: a value with a character misread is none.
 def _code(kind: str, text: Optional[str]) -> Optional[str]:
     m = map_enum(kind, text)
-    return None if m is None or m.certainty <= ONE_MISREAD else m.value
+    return None if m is None or m.check == "one_misread" else m.value
 
 
 def _bool(kind: str, text: Optional[str]) -> Optional[bool]:
     m = map_enum(kind, text)
-    return None if m is None or m.certainty <= ONE_MISREAD else m.value == "true"
+    return None if m is None or m.check == "one_misread" else m.value == "true"
 
 
 def gender(text: Optional[str]) -> Optional[str]:

@@ -33,7 +33,9 @@ import yaml
 
 from dossierflow.checkdigits import ISSN_SHAPE, broken_issn, valid_issns
 from dossierflow.text import best_substring, edit_distance, fold_width
-from extractors.normalize import DATA_DIR, DISPUTED_DATE_CONF, another_date, find_dates, impossible_date, prep_date_text
+from extractors.calibration import check_weight
+from extractors.lexicons import lookalikes_of
+from extractors.normalize import DATA_DIR, another_date, find_dates, impossible_date, prep_date_text
 from extractors.readers.linerec import LineReading
 from extractors.readers.ocr_layout import Region, Word, mostly_within, text_lines
 from extractors.readers.preprocess import CELL_INSET, Prepared
@@ -60,7 +62,8 @@ WEAK_VALUE = 0.9
 # but at 0.95 three times as many dates were read again: 6% of a batch's time.
 WEAK_DATE = 0.9
 LABEL_MIN_SCORE = 0.75  # a label of four or more characters with one in four misread still counts
-DISPUTED = DISPUTED_DATE_CONF  # a date two engines read differently is below every threshold of the rules
+# A date two engines read differently is left this sure (and no surer is taken as read).
+DISPUTED = check_weight("engines_disagree")
 # Titles: the first lines at the top of a page, short, read again when weak (on average, or in
 # one word: Tesseract gave 审 of …送审表 a confidence of 0).
 TITLE_LINES = 2
@@ -227,7 +230,6 @@ _NUMERAL = re.compile(r"[\d〇○零一二三四五六七八九十OoＯC]")  # w
 _DATE_LIKE = re.compile(
     r"(?:19|20)\d{2}\s*(?:年|[.\-/．])\s*\d|(?:19|20)\d{2}\s*年[^年月\d]{1,2}月|[〇○零一二][〇○零一二三四五六七八九]{3}年"
 )
-ZERO_LOOKALIKES = "〇○OoＯ0C"  # what OCR makes of a thin 〇 in a date (二C一〇, 二O〇一八)
 
 
 # A date unit beside a character that is neither a numeral nor Chinese (?月): an unreadable month
@@ -533,7 +535,7 @@ def _as_date(target: Target) -> Target:
     """A target holding a date: a 〇 read as ○ or O is no doubt about it; a second reading that is
     no date, or holds fewer dates, is not kept; two engines reading two dates leave it disputed,
     below every threshold of the rules, for a person to read."""
-    return dataclasses.replace(target, lookalikes=ZERO_LOOKALIKES, rejects=_not_as_good_a_date,
+    return dataclasses.replace(target, lookalikes=lookalikes_of("〇", "date"), rejects=_not_as_good_a_date,
                                disputes=another_date, dispute_ceiling=DISPUTED)
 
 

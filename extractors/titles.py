@@ -15,6 +15,7 @@ from typing import Optional
 import yaml
 
 from dossierflow.vocab import LEVELS
+from extractors.lexicons import no_title_words
 from extractors.normalize import DATA_DIR, best_substring, similarity, skeleton
 
 
@@ -65,7 +66,6 @@ def _by_name() -> dict[str, tuple[TitleEntry, ...]]:
 
 
 _BRACKETS = re.compile(r"[（(\[【].*?[）)\]】]")
-_NONE_WORDS = {"无", "暂无", "没有", "未取得", "无职称", "/", "—", "-"}
 
 
 def _resolve(name: str, series: Optional[str], certainty: float) -> TitleMatch:
@@ -84,7 +84,7 @@ def _resolve(name: str, series: Optional[str], certainty: float) -> TitleMatch:
 
 
 def is_no_title(text: Optional[str]) -> bool:
-    return bool(text) and skeleton(text or "") in _NONE_WORDS
+    return bool(text) and skeleton(text or "") in no_title_words()
 
 
 def match_title(text: Optional[str], series: Optional[str] = None) -> Optional[TitleMatch]:

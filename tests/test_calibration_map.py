@@ -45,27 +45,27 @@ def test_the_fit_lowers_the_calibration_error_it_was_fitted_on() -> None:
     before, after = Reliability(), Reliability()
     for c, ok in points:
         before.add(c, ok)
-        after.add(cal.calibrate(c, knots), ok)
+        after.add(cal.calibrate(c, (), cal.CalibrationMap(knots)), ok)
     assert after.ece < before.ece
 
 
 def test_the_fit_keeps_each_confidence_on_its_side_of_the_threshold() -> None:
     # Six right values at 0.55 would lift that bin above the threshold: the fit keeps it below.
     knots = tuple(fit_map(_points(), THRESHOLD))
-    mapped = [cal.calibrate(c, knots) for c in GRID]
+    mapped = [cal.calibrate(c, (), cal.CalibrationMap(knots)) for c in GRID]
     assert all(a <= b for a, b in zip(mapped, mapped[1:]))
     assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
-    assert cal.calibrate(0.0, knots) == 0.0 and cal.calibrate(1.0, knots) == 1.0
+    assert cal.calibrate(0.0, (), cal.CalibrationMap(knots)) == 0.0 and cal.calibrate(1.0, (), cal.CalibrationMap(knots)) == 1.0
 
 
 def test_a_bin_of_few_values_stays_near_its_own_confidence() -> None:
     knots = tuple(fit_map([(0.96, True)] * 400 + [(0.75, False)] * 2, THRESHOLD))
     # two wrong values at 0.75 pull it down by 2/12 of the way to 0, not to 0
-    assert cal.calibrate(0.75, knots) == pytest.approx(0.75 * 10 / 12, abs=0.002)
+    assert cal.calibrate(0.75, (), cal.CalibrationMap(knots)) == pytest.approx(0.75 * 10 / 12, abs=0.002)
 
 
 def test_calibration_is_applied_to_the_finished_fields_and_not_to_a_reviewers_decision(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(cal, "calibration_map", lambda: ((0.0, 0.0), (1.0, 0.5)))
+    monkeypatch.setattr(cal, "calibration_map", lambda: cal.CalibrationMap(((0.0, 0.0), (1.0, 0.5))))
     page = pt_page(FOUR_COL, file="A1/评审表.pdf")
 
     def reader(f, limits, pages=None):

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors import reread_policy as nr
+from extractors.lexicons import lookalikes_of
 from extractors.readers import reread as rr
 from extractors.readers.linerec import LineReading, LineRecognizer, Symbol, ink_rows
 from extractors.readers.ocr_layout import Region, Word, segments_of
@@ -294,7 +295,7 @@ def test_a_zero_read_as_c_o_or_a_ring_is_one_reading_in_a_date() -> None:
     reading = LineReading("二C一〇年", (Symbol("二", 0.999), Symbol("C", 0.83, (("○", 0.07), ("〇", 0.04))),
                                       Symbol("一", 0.78, (("→", 0.2),)), Symbol("〇", 0.38, (("C", 0.25), ("O", 0.13))),
                                       Symbol("年", 1.0)))
-    merged = reading.lookalikes_as_one(nr.ZERO_LOOKALIKES)
+    merged = reading.lookalikes_as_one(lookalikes_of("〇", "date"))
     assert [s.prob for s in merged.symbols] == [0.999, 0.94, 0.78, 0.76, 1.0] and merged.conf == 0.76
     assert merged.symbols[2].alternatives == (("→", 0.2),)  # not a zero: unchanged
 
@@ -505,11 +506,13 @@ def test_symbols_carry_alternatives_in_probability_order() -> None:
     ],
 )
 def test_a_title_that_may_be_a_longer_one_cut_short_is_not_trusted(raw: str, title: str, unsure: bool) -> None:
-    from extractors.fields import PARSERS, TRUNCATED_TITLE_CERTAINTY
+    from extractors.calibration import check_weight
+    from extractors.fields import PARSERS
 
     parsed = PARSERS["current_title"](raw)
     assert parsed is not None and parsed[0] == title
-    assert (parsed[1] <= TRUNCATED_TITLE_CERTAINTY) == unsure
+    assert (parsed[1] <= check_weight("title_truncated")) == unsure
+    assert ("title_truncated" in (parsed[2] if len(parsed) > 2 else ())) == unsure
 
 
 def _view(text: str):

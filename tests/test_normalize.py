@@ -6,6 +6,7 @@ import pytest
 
 from extractors import normalize as nz
 from extractors import titles as tt
+from extractors.calibration import check_weight
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,7 @@ def test_enum_mappers_never_guess(fn, text) -> None:
 
 
 def test_a_short_value_one_character_off_is_a_weak_reading_never_a_plain_answer() -> None:
-    assert nz.map_enum("education", "本各") == nz.Mapped("bachelor", nz.ONE_MISREAD)
+    assert nz.map_enum("education", "本各") == nz.Mapped("bachelor", check_weight("one_misread"), "one_misread")
     assert nz.education("本各") is None  # the plain reader takes no weak reading
     # One character off two codes (大本 / 大专), or an answer one character makes its opposite.
     assert nz.map_enum("education", "大夲") is None and nz.map_enum("skill_level", "四级") is None
@@ -137,8 +138,8 @@ def test_a_short_value_one_character_off_is_a_weak_reading_never_a_plain_answer(
 
 def test_a_stray_character_inside_a_long_value_costs_little() -> None:
     # 民营企业 with a stray mark read as 和: every character of the variant there, in order.
-    assert nz.map_enum("employer_type", "民和营企业") == nz.Mapped("non_public", nz.STRAY_INSERTED)
-    assert nz.map_enum("full_time", "非全和日制") == nz.Mapped("false", nz.STRAY_INSERTED)
+    assert nz.map_enum("employer_type", "民和营企业") == nz.Mapped("non_public", check_weight("stray_inserted"), "stray_inserted")
+    assert nz.map_enum("full_time", "非全和日制") == nz.Mapped("false", check_weight("stray_inserted"), "stray_inserted")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Callable, Optional
 
 from dossierflow.models import Document, Evidence, FieldValue
 from extractors import normalize as nz
+from extractors.calibration import check_weight
 from extractors.layout import DocView, Found, TextLine
 
 # OCR turns ISSN into I9SN, I9S9N, ISSNX…: the letters are matched loosely, the digits strictly.
@@ -119,7 +120,7 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     f = view.value(labels)
     # No surer than a date the two engines read differently (批准时间 十二〇一二年一月 against
     # 二〇一二年十一月): not read.
-    if f is not None and f.conf > nz.DISPUTED_DATE_CONF:
+    if f is not None and f.conf > check_weight("engines_disagree"):
         d = nz.parse_date(f.text)
         if d:
             return d
@@ -138,7 +139,7 @@ def date_disputed(ln: TextLine) -> bool:
     and the line was left in doubt: neither is taken. A runner-up reading that holds no date
     (六 with runner-up 穴) disputes nothing."""
     for seg in ln.segs:
-        if seg.conf > nz.DISPUTED_DATE_CONF:
+        if seg.conf > check_weight("engines_disagree"):
             continue
         if any(nz.another_date(seg.text, alt) for alt in seg.alternatives):
             return True
@@ -224,7 +225,7 @@ def unsure_if_repaired(kw: dict) -> dict:
     """An item whose date only a repair of the reading makes is no surer than that date: a
     rule on it says review and no integrity lead rests on it (see `nz.RepairedIso`)."""
     if any(nz.is_repaired(kw.get(attr)) for attr in DATE_ATTRS):
-        kw["confidence"] = min(kw["confidence"], nz.REPAIRED_DATE_CERTAINTY)
+        kw["confidence"] = min(kw["confidence"], check_weight("date_repaired"))
     return kw
 
 

@@ -24,6 +24,7 @@ from extractors.evidence.common import (
     snap_name,
 )
 from extractors.layout import DocView, TextLine, below, right_of
+from extractors.lexicons import numeral_lookalikes
 
 
 def read_employment(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
@@ -223,13 +224,12 @@ def read_publicity(view: DocView, doc: Document, fields: dict[str, FieldValue]) 
 _ITEM = re.compile(r"^(\d{1,2})[.、．)]?(.+?)(?:(\d{1,3})页?|共?(\d{1,3})页)?$")
 
 
-# What OCR makes of a lone digit 1 or 0 in a narrow numeric column.
-_DIGIT_LOOKALIKE = {"工": "1", "I": "1", "l": "1", "|": "1", "丨": "1", "O": "0", "o": "0"}
 _PAGES_CELL = re.compile(r"共?(\d{1,3}|[一二三四五六七八九十]{1,3})页?")
 
 
 def _count_cell(text: str) -> Optional[int]:
-    t = _DIGIT_LOOKALIKE.get(text, text)
+    # What a recogniser makes of a lone digit in a narrow numeric column (numeral_lookalikes.tsv).
+    t = numeral_lookalikes("count").get(text, text)
     m = _PAGES_CELL.fullmatch(t)
     if not m:
         return None
@@ -254,8 +254,9 @@ def read_material_list(view: DocView, doc: Document, fields: dict[str, FieldValu
             sure[str(no)] = round(min(ln.segs[0].conf, named[0][1].conf), 3)
             continue
         text = ln.text
-        if text[-1:] in _DIGIT_LOOKALIKE and re.match(r"^\d{1,2}[\u4e00-\u9fff]", text):
-            text = text[:-1] + _DIGIT_LOOKALIKE[text[-1]]  # "3毕业证书工": the page count 1 misread
+        digits = numeral_lookalikes("count")
+        if text[-1:] in digits and re.match(r"^\d{1,2}[\u4e00-\u9fff]", text):
+            text = text[:-1] + digits[text[-1]]  # "3毕业证书工": the page count 1 misread
         m = _ITEM.match(text)
         if m and re.search(r"[\u4e00-\u9fff]{2,}", m.group(2)):
             pages_s = m.group(3) or m.group(4)

@@ -1,0 +1,117 @@
+"""The calibration map reads a value's checks beside its confidence (#23, item 3): extraction
+names what a reading needed or passed (extractors/data/checks.tsv) instead of setting numbers
+against the rulebook's threshold, and the map fitted on the calibration runs turns both into
+the share of values right."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractors import calibration as cal
+from extractors.fields import extract_fields, extract_form_fields
+from fixtures.calibration import fit_map
+from tests.test_fields import FOUR_COL, pt_page
+from validators.rulebook import load_rulebook
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench import calibrate as bench_calibrate  # noqa: E402
+
+THRESHOLD = load_rulebook().confidence_threshold
+GRID = [i / 1000 for i in range(1001)]
+
+
+def _form(birth: str) -> dict:
+    rows = [list(r) for r in FOUR_COL]
+    rows[1][1] = birth
+    page = pt_page(rows, conf=0.95)
+    forms = extract_form_fields([page], _documents(page))
+    return extract_fields([page], _documents(page), forms)
+
+
+def _documents(page):
+    from dossierflow.models import Document
+
+    return [Document(kind="eval_form", file=page.file, pages=[page.page or 1], confidence=1.0)]
+
+
+def test_a_repaired_date_names_its_check_and_takes_its_weight_from_the_data() -> None:
+    read = _form("1980年5月")["birth_date"]
+    repaired = _form("198005月")["birth_date"]
+    assert read.checks == () and "date_repaired" in repaired.checks
+    assert repaired.value == read.value == "1980-05"
+    assert repaired.confidence == pytest.approx(read.confidence * cal.check_weight("date_repaired"), abs=0.002)
+
+
+def test_a_checks_weight_is_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    weights = dict(cal.check_weights())
+    weights["date_repaired"] = 0.25
+    monkeypatch.setattr(cal, "check_weights", lambda: weights)
+    repaired = _form("198005月")["birth_date"]
+    assert repaired.confidence == pytest.approx(0.95 * 0.25, abs=0.002)
+
+
+def test_every_check_extraction_names_is_in_the_data() -> None:
+    named = set()
+    for path in (ROOT / "extractors").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r'(?:_needing\([^,]+, |weighed\([^,]+, |check_weight\(|_confirmed\([^,]+, )"(\w+)"', text))
+    # a reading's checks written out as a tuple, where fields.py parses values
+    named |= set(re.findall(r'\("([a-z_]+)",\)', (ROOT / "extractors" / "fields.py").read_text(encoding="utf-8")))
+    named |= {f"major_{verdict}" for verdict in ("repaired", "ambiguous")}  # fields.py: f"major_{snap.verdict}"
+    assert named and named <= set(cal.check_weights()), named - set(cal.check_weights())
+
+
+def test_no_extractor_reads_the_rulebooks_threshold() -> None:
+    for path in (ROOT / "extractors").rglob("*.py"):
+        assert "confidence_threshold" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_map_of_a_set_of_checks_is_used_for_its_values_and_the_map_of_every_value_else() -> None:
+    every = ((0.0, 0.0), (1.0, 1.0))
+    lexicon = ((0.0, 0.0), (0.5, 0.7), (1.0, 1.0))
+    table = cal.CalibrationMap(every, {"lexicon": lexicon, "date_repaired+sources_agree": every})
+    assert cal.calibrate(0.5, ("lexicon",), table) == 0.7
+    assert cal.calibrate(0.5, (), table) == 0.5
+    assert cal.calibrate(0.5, ("lexicon", "lexicon"), table) == 0.7  # a set: order and repeats do not matter
+    assert cal.calibrate(0.5, ("long_name",), table) == 0.5  # no map of its own: every value's
+
+
+def _pt(sig: tuple[str, ...], c: float, ok: bool) -> bench_calibrate.Point:
+    return bench_calibrate.Point(7000, "A1", "k", c, sig, ok)
+
+
+def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> None:
+    many = [_pt(("lexicon",), 0.7, True)] * bench_calibrate.MIN_VALUES
+    few = [_pt(("long_name",), 0.7, False)] * (bench_calibrate.MIN_VALUES - 1)
+    rest = [_pt((), 0.9, i % 10 != 0) for i in range(200)]
+    table, counts = bench_calibrate.fit(many + few + rest, THRESHOLD)
+    assert set(table.by_checks) == {"lexicon", "-"}
+    assert counts["long_name"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": 0}
+    # the lexicon's values, all right at 0.7, are surer than 0.7; every value's map is not theirs
+    assert cal.calibrate(0.7, ("lexicon",), table) > 0.7
+    assert cal.calibrate(0.7, ("lexicon",), table) != cal.calibrate(0.7, ("long_name",), table)
+    for knots in (table.knots, *table.by_checks.values()):
+        mapped = [cal.apply_knots(c, knots) for c in GRID]
+        assert all(a <= b for a, b in zip(mapped, mapped[1:]))
+        assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
+
+
+def test_the_stored_maps_keep_every_confidence_on_its_side_of_the_threshold() -> None:
+    table = cal.calibration_map()
+    for knots in (table.knots, *table.by_checks.values()):
+        mapped = [cal.apply_knots(c, knots) for c in GRID]
+        assert all(a <= b for a, b in zip(mapped, mapped[1:]))
+        assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
+
+
+def test_a_fit_on_values_all_right_below_the_threshold_leaves_them_below() -> None:
+    # A repaired value that happened to be right every time in the calibration runs is still
+    # not a verdict's ground: the map only moves it within its side.
+    knots = fit_map([(0.45, True)] * 100, THRESHOLD)
+    assert cal.apply_knots(0.45, tuple(knots)) < THRESHOLD
