@@ -297,6 +297,37 @@ def test_short_shared_passage_is_not_text_reuse() -> None:
     assert flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE") == {}
 
 
+def test_text_reuse_costs_a_few_bytes_per_shingle_at_its_peak() -> None:
+    """A city's batch and its history hold millions of shingles: what the check allocates on top
+    of the fingerprints must stay a few bytes a shingle (it was over 70), and it still finds the
+    one copied text among hundreds."""
+    import tracemalloc
+
+    from validators.integrity.cross import CrossThresholds, _Collector, text_reuse
+    from validators.integrity.fingerprint import DossierPrint, TextPrint, Where
+
+    rng = np.random.default_rng(5)
+    texts = [np.unique(rng.integers(0, 2**32, 400)).tolist() for _ in range(300)]
+    texts[7] = texts[3][:350] + texts[7][:50]
+    prints = [
+        DossierPrint(batch_id="B", dossier_id=f"D{i:03d}", policy_year=2020, name=f"申报人{i}",
+                     texts=[TextPrint(kind="work_summary", where=Where(file="总结.pdf", page=1), shingles=sorted(set(t)))])
+        for i, t in enumerate(texts)
+    ]
+    shingles = sum(len(t.shingles) for p in prints for t in p.texts)
+    text_reuse(prints, prints, _Collector("B"), CrossThresholds())  # numpy's first-call imports aside
+    out = _Collector("B")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        text_reuse(prints, prints, out, CrossThresholds())
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak / shingles < 24, f"{peak / shingles:.1f} bytes per shingle"
+    assert sorted(did for did, _, _ in out.leads) == ["D003", "D007"]
+
+
 def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the guards the clean batch would raise leads: shared templates, team awards,
     co-authored papers and boilerplate are really in it."""

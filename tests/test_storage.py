@@ -120,3 +120,39 @@ def test_flags_are_stored_as_leads(store) -> None:  # noqa: F811
     # The lead keeps its id when the batch is recorded again.
     store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
     assert [lead.lead_id for lead in store.leads()] == [leads[0].lead_id]
+
+
+def test_history_is_read_a_chunk_at_a_time(store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A city's history is every dossier of the year: reading it must cost not much more than
+    the prints it keeps (a row's JSON is several times its print: all rows at once peaked at
+    about 6 times), and every recorded dossier comes back across the chunks, in recording order."""
+    import tracemalloc
+
+    import numpy as np
+
+    from dossierflow.models import DossierResult
+    from dossierflow.storage import store as store_module
+    from validators.integrity.fingerprint import DossierPrint, TextPrint, Where
+
+    monkeypatch.setattr(store_module, "HISTORY_CHUNK", 50)
+    rng = np.random.default_rng(3)
+    for batch_id, n in (("H1", 400), ("H2", 7)):
+        prints = {
+            f"D{i:03d}": DossierPrint(batch_id=batch_id, dossier_id=f"D{i:03d}", policy_year=2020, texts=[TextPrint(
+                kind="work_summary", where=Where(file="总结.pdf", page=1), shingles=np.unique(rng.integers(0, 2**32, 500)).tolist())])
+            for i in range(n)
+        }
+        store.record_dossiers(batch_id, 2020, {}, [DossierResult(dossier_id=d, status="accepted") for d in prints], prints=prints)
+    assert [p.dossier_id for p in store.history_for("H3", supersedes=("H1",))] == [f"D{i:03d}" for i in range(7)]
+    store.history_for("X")  # first-call imports aside
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        history = store.history_for("X")
+        kept, peak = (m - before for m in tracemalloc.get_traced_memory())
+    finally:
+        tracemalloc.stop()
+    assert [(p.batch_id, p.dossier_id) for p in history] == [("H1", f"D{i:03d}") for i in range(400)] + [
+        ("H2", f"D{i:03d}") for i in range(7)]
+    assert history[123].texts[0].shingles.tolist() == sorted(set(history[123].texts[0].shingles))
+    assert peak < 2 * kept, f"peak {peak / kept:.1f} times the history kept"

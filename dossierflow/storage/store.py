@@ -41,6 +41,8 @@ from validators.integrity.fingerprint import DossierPrint, fingerprint
 
 T = TypeVar("T")
 
+HISTORY_CHUNK = 200  # recorded dossiers read from the database at a time (`history_for`)
+
 
 def _now() -> dt.datetime:
     return changelog.now()
@@ -317,11 +319,20 @@ class Store:
         """The recorded dossiers a run of `batch_id` is compared with: every batch except the
         retired ones and those of its own submission (`dossierflow.batches.left_out`)."""
         skip = left_out(batch_id, self.batch_acts(), supersedes)
-        stmt = select(DossierRow.fingerprint)
+        stmt = select(DossierRow.id, DossierRow.fingerprint).order_by(DossierRow.id).limit(HISTORY_CHUNK)
         if skip:
             stmt = stmt.where(DossierRow.batch_id.not_in(sorted(skip)))
+        prints: list[DossierPrint] = []
+        # A chunk at a time: a row's JSON (a text's shingles as a list of ints) takes several
+        # times the memory of the print made of it, and a city's history is every dossier of
+        # the year. Paged on the key, so no driver has to stream.
+        last = 0
         with self._session() as session:
-            return [DossierPrint.model_validate(fp) for fp in session.scalars(stmt)]
+            while rows := session.execute(stmt.where(DossierRow.id > last)).all():
+                prints += (DossierPrint.model_validate(fp) for _, fp in rows)
+                last = rows[-1][0]
+                del rows
+        return prints
 
     # --- blacklist -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ copying each other: that is DUPLICATE_APPLICANT's business, within one policy ye
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -18,7 +19,7 @@ import numpy as np
 from dossierflow.models import Flag, Source
 from dossierflow.privacy import mask_id
 from validators.integrity.common import flag, norm_name, numbers_may_agree
-from validators.integrity.fingerprint import DossierPrint, PageSig, PaperClaim
+from validators.integrity.fingerprint import DossierPrint, PageSig, PaperClaim, TextPrint
 from validators.integrity.single import KIND_CN
 
 
@@ -265,14 +266,35 @@ def shared_papers(current: list[DossierPrint], everyone: list[DossierPrint], out
                 )
 
 
-def _sorted_unique(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and their counts, by sorting (numpy's hash-based unique is slower here)."""
-    x = np.sort(a)
-    if x.size == 0:
-        return x, np.zeros(0, dtype=np.int64)
-    first = np.concatenate([[True], x[1:] != x[:-1]])
-    starts = np.flatnonzero(first)
-    return x[starts], np.diff(np.append(starts, x.size))
+def _shingles(t: TextPrint) -> np.ndarray:
+    return np.asarray(t.shingles, dtype=np.uint32)  # the packed array itself, not a copy
+
+
+def _boilerplate(texts: list[tuple[DossierPrint, TextPrint]], dossiers: int, th: CrossThresholds) -> np.ndarray:
+    """Sorted shingles found in many dossiers (the batch's and the history's): shared wording.
+    Counted per dossier, so a phrase one applicant repeats is not boilerplate."""
+    per_dossier: list[np.ndarray] = []
+    mine: list[np.ndarray] = []
+    for k, (p, t) in enumerate(texts):
+        mine.append(_shingles(t))
+        if k + 1 == len(texts) or texts[k + 1][0] is not p:  # a dossier's texts are adjacent
+            per_dossier.append(np.unique(np.concatenate(mine)))
+            mine = []
+    x = np.concatenate(per_dossier)
+    del per_dossier
+    x.sort()
+    limit = max(1, th.boilerplate_min_docs, int(np.ceil(dossiers * th.boilerplate_share)))
+    if x.size < limit:
+        return np.zeros(0, dtype=np.uint32)
+    # A value is in `limit` dossiers or more when the sorted run it starts spans `limit` places.
+    return np.unique(x[limit - 1 :][x[limit - 1 :] == x[: x.size - limit + 1]])
+
+
+def _without(values: np.ndarray, sorted_drop: np.ndarray) -> np.ndarray:
+    if sorted_drop.size == 0:
+        return values
+    at = np.minimum(np.searchsorted(sorted_drop, values), sorted_drop.size - 1)
+    return values[sorted_drop[at] != values]
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -289,27 +311,29 @@ def text_reuse(current: list[DossierPrint], everyone: list[DossierPrint], out: _
     texts = [(p, t) for p in everyone for t in p.texts]
     if len(texts) < 2:
         return
-    owner_idx = {id(p): k for k, p in enumerate(everyone)}
-    lengths = np.array([len(t.shingles) for _, t in texts], dtype=np.int64)
-    shingle = np.concatenate([np.asarray(t.shingles, dtype=np.uint32) for _, t in texts]).astype(np.int64)
-    text_of = np.repeat(np.arange(len(texts)), lengths)
-    dossier_of = np.repeat(np.array([owner_idx[id(p)] for p, _ in texts], dtype=np.int64), lengths)
-    # Document frequency per dossier (a phrase one applicant repeats is not boilerplate);
-    # shingles in many dossiers of the batch and the history are shared wording, dropped.
-    per_dossier = _sorted_unique((dossier_of << 32) | shingle)[0] & 0xFFFFFFFF
-    values, counts = _sorted_unique(per_dossier)
-    limit = max(th.boilerplate_min_docs, int(np.ceil(len(everyone) * th.boilerplate_share)))
-    keep = ~np.isin(shingle, values[counts >= limit])
-    shingle, text_of = shingle[keep], text_of[keep]
-    own_size = np.bincount(text_of, minlength=len(texts))
-    order = np.argsort(shingle, kind="stable")
-    sorted_shingle, sorted_text = shingle[order], text_of[order]
+    # Memory: a city's batch and its history hold millions of shingles, so every array here
+    # costs 4 bytes a shingle, the index 8 while it is built, and each text's shingles are
+    # filtered one text at a time.
+    boilerplate = _boilerplate(texts, len(everyone), th)
+    own = [_without(_shingles(t), boilerplate) for _, t in texts]
+    del boilerplate
+    own_size = np.array([a.size for a in own], dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(own_size)])
+    # Every kept shingle with its text, sorted by shingle then text: one 64-bit key per shingle,
+    # split into two 32-bit halves once sorted.
+    key = np.empty(int(bounds[-1]), dtype=np.uint64)
+    for n, a in enumerate(own):
+        key[bounds[n] : bounds[n + 1]] = (a.astype(np.uint64) << np.uint64(32)) | np.uint64(n)
+    key.sort()
+    halves = key.view(np.uint32).reshape(-1, 2)
+    low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
+    sorted_shingle, sorted_text = halves[:, high].copy(), halves[:, low].copy()
+    del key, halves
     current_ids = {id(p) for p in current}
     for n, (mine, t) in enumerate(texts):
         if id(mine) not in current_ids or own_size[n] < th.text_min_shared:
             continue
-        mine_sh = shingle[bounds[n] : bounds[n + 1]]
+        mine_sh = own[n]
         hits = _ranges(np.searchsorted(sorted_shingle, mine_sh, "left"), np.searchsorted(sorted_shingle, mine_sh, "right"))
         shared_counts = np.bincount(sorted_text[hits], minlength=len(texts))
         for m in np.nonzero(shared_counts >= th.text_min_shared)[0]:
