@@ -470,6 +470,14 @@ def truncated_title(raw: str, matched: str) -> bool:
     )
 
 
+def _lookalike_no_title(raw: str) -> bool:
+    """A lone glyph that is a look-alike of the one-character no-title answer (元 for 无,
+    extractors/data/confusables.tsv): no title is one character long, so it can be nothing else.
+    As unsure as any look-alike answer until the other form confirms it."""
+    t = nz.skeleton(raw)
+    return len(t) == 1 and any((t, w) in lx.lookalikes() for w in tt.no_title_words() if len(w) == 1)
+
+
 # OCR reads the 一 of 一级 as a dash (－级教师, -级建造师): before 级 a dash is that 一.
 _DASH_FOR_ONE = re.compile(r"[-－—―‐_~～](?=级)")
 
@@ -478,6 +486,8 @@ def _title(raw: str) -> Parsed:
     raw = _DASH_FOR_ONE.sub("一", raw)
     if tt.is_no_title(raw):
         return "无", 1.0
+    if _lookalike_no_title(raw):
+        return "无", LOOKALIKE_ANSWER_CERTAINTY
     m = tt.match_title(raw)
     if m is not None:
         if truncated_title(raw, m.name):

@@ -83,6 +83,11 @@ def _resolve(name: str, series: Optional[str], certainty: float) -> TitleMatch:
     )
 
 
+def no_title_words() -> frozenset[str]:
+    """What a form writes for no title (无, 暂无, …)."""
+    return frozenset(_NONE_WORDS)
+
+
 def is_no_title(text: Optional[str]) -> bool:
     return bool(text) and skeleton(text or "") in _NONE_WORDS
 

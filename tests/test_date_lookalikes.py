@@ -1,6 +1,7 @@
 """Two readings of one date a look-alike digit apart are one misreading, not two dates: the form's
 value is disputed (below the threshold, so rules say review) and no integrity lead rests on it.
-A difference no misread glyph explains stays a lead."""
+A difference no misread glyph explains stays a lead. A lone look-alike of 无 in a title cell is
+no title, unsure until the other form agrees."""
 
 from __future__ import annotations
 
@@ -88,3 +89,27 @@ def test_the_other_form_is_a_witness_too() -> None:
     assert ex.fields["current_title_date"].confidence >= THRESHOLD  # the certificate agrees
     ex = _dossier("2015年5月", "2012年1月", submit_date="2015年9月")
     assert ex.fields["current_title_date"].confidence < THRESHOLD
+
+
+NO_TITLE_LOOKALIKES = sorted(a for a, b in lx.lookalikes() if b == "无")
+
+
+def test_the_data_holds_a_lookalike_of_no_title() -> None:
+    assert "元" in NO_TITLE_LOOKALIKES
+
+
+@pytest.mark.parametrize("glyph", NO_TITLE_LOOKALIKES)
+def test_a_lone_lookalike_of_no_title_is_no_title_confirmed_by_the_other_form(glyph: str) -> None:
+    """A 送审表's 现任职称 cell read as a look-alike of 无 (元): no title is one character long, so
+    it reads 无, unsure alone, and the 评审表's 无 makes the two forms agree."""
+    from validators.rules.base import either_right
+
+    rows = lambda t: [["姓名", "王建国"], ["现任专业技术职务", t]]  # noqa: E731
+    pages = [_scanned(pt_page(rows("无"), conf=0.97)),
+             _scanned(pt_page(rows(glyph), file="A1/送审表.pdf", title="专业技术资格送审表", conf=0.9))]
+    docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
+            Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
+    forms = extract_form_fields(pages, docs)
+    got, main = forms["submit_form"]["current_title"], forms["eval_form"]["current_title"]
+    assert got.value == "无" and got.confidence < THRESHOLD
+    assert either_right(got.confidence, main.confidence) >= THRESHOLD
