@@ -176,6 +176,8 @@ def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
         return None
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < min_han or len("".join(text.split())) < 2:
         return None
+    if not any(ch.isalnum() for ch in text):
+        return None
     return text, conf
 
 
@@ -292,8 +294,9 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     A cell Tesseract read nothing of whose ink lies on one to three lines of print is read the
     same way and added: a label lost whole (拟申报 | 职称 in small type, beside its value cell
     read), or a short value alone in a wide merged cell (12年), so no value is left without its
-    label nor a label without its value. A one-line value needs one Chinese character of two
-    characters read surely (12年), not two: dust and a seal's edge read as digits stay unread."""
+    label nor a label without its value. A one-line value need not be Chinese: a table's values
+    are numbers as often as words (2018 | 42 | 72 of a CE card's row whose 合格 was read), so two
+    characters read surely, one a letter or digit, are kept (as `_read_cells` keeps a lost row's)."""
     read_cells = {(r.cell.table, r.cell.row, r.cell.col) for r in regions if r.cell is not None and r.words}
     unread = [Region(c) for c in prep.cells if (c.table, c.row, c.col) not in read_cells]
     todo = [(r, bands) for r in [*(r for r in regions if r.cell is not None and r.words), *unread]
@@ -309,7 +312,7 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
         for i, (a, b) in enumerate(bands):
             pad = max(3, (b - a) // 4)
             top, bottom = max(0, a - pad), min(prep.image.shape[0], b + pad)
-            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 1)
+            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0)
             if reading is None:
                 break
             words.append(Word(reading[0], (x0, a, x1, b), reading[1], (_LINE_KEY_BLOCK + 500 + 10 * n + i, 1, 1)))
