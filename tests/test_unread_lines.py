@@ -289,3 +289,17 @@ def test_an_empty_cell_read_unsurely_or_as_no_value_stays_empty(text: str, conf:
 
     prep, read = _card_row()
     assert reread_stacked_cells(read, prep, FakeRecognizer(text, conf)) == read
+
+
+def test_a_cell_whose_area_holds_read_words_is_not_read_again() -> None:
+    """The same table found twice over one ruling: its second copy's cells hold the first's words
+    by area, though keyed to the first; reading them again would write every value twice."""
+    from extractors.readers.preprocess import CellBox
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _card_row()
+    twice = [CellBox(2, c.row, c.col, c.box) for c in prep.cells]
+    prep = Prepared(prep.image, [*prep.cells, *twice], IDENTITY, 0, 0.0, 300)
+    read = [Region(c, [Word("x1", (c.box[0] + 20, 400, c.box[0] + 120, 440), 0.95, (1, 1, 1))]) for c in prep.cells[:5]]
+    rec = FakeRecognizer("2018", 0.97)
+    assert reread_stacked_cells(read, prep, rec) == read and not rec.crops

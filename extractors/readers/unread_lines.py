@@ -297,8 +297,11 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     label nor a label without its value. A one-line value need not be Chinese: a table's values
     are numbers as often as words (2018 | 42 | 72 of a CE card's row whose 合格 was read), so two
     characters read surely, one a letter or digit, are kept (as `_read_cells` keeps a lost row's)."""
-    read_cells = {(r.cell.table, r.cell.row, r.cell.col) for r in regions if r.cell is not None and r.words}
-    unread = [Region(c) for c in prep.cells if (c.table, c.row, c.col) not in read_cells]
+    # Empty by what lies in it, not by which cell its words were keyed to: tables found twice
+    # over the same ruling share their words with the first, and must not be read again.
+    centres = [((w.box[0] + w.box[2]) / 2, (w.box[1] + w.box[3]) / 2) for r in regions for w in r.words]
+    unread = [Region(c) for c in prep.cells
+              if not any(c.box[0] <= x <= c.box[2] and c.box[1] <= y <= c.box[3] for x, y in centres)]
     todo = [(r, bands) for r in [*(r for r in regions if r.cell is not None and r.words), *unread]
             for bands in [_stacked_bands(r, prep)] if bands]
     if not todo:
