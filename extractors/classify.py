@@ -96,11 +96,11 @@ def find_title(page: PageContent) -> Optional[TitleHit]:
         text = skeleton(line_text(line))
         if not text or _ITEM_LINE.match(text) and not re.match(r"^(19|20)\d\d", text):
             continue
-        conf = min(s.conf for s in line) if line else 1.0
         scores = sorted(((_line_score(text, spec, i == 0), spec.kind) for spec in kind_specs() if spec.titles), reverse=True)
         if not scores or scores[0][0] < TITLE_MIN_SCORE:
             continue
         top_score, top_kind = scores[0]
+        conf = _title_conf(line, top_kind, top_score, i == 0)
         if len(scores) > 1 and scores[1][0] >= top_score - 1e-9:
             tied = [k for s, k in scores if s >= top_score - 1e-9]
             top_kind = _break_tie(page, tied) or top_kind
@@ -110,6 +110,17 @@ def find_title(page: PageContent) -> Optional[TitleHit]:
         return None
     strong = [c for c in candidates if c.score >= 0.85]
     return min(strong, key=lambda c: c.line_index) if strong else max(candidates, key=lambda c: c.score)
+
+
+def _title_conf(line: list, kind: str, score: float, first: bool) -> float:
+    """How surely the title on `line` was read: that of the segment holding it, when one does
+    alone; else the line's least sure segment. A speck or a seal's edge read as a stray glyph
+    beside a title (SN 王 :一 at 0.2) shares its line, not its reading."""
+    spec = _spec(kind)
+    holding = [s.conf for s in line if spec is not None and _line_score(skeleton(s.text), spec, first) >= score - 1e-9]
+    if holding:
+        return max(holding)
+    return min(s.conf for s in line) if line else 1.0
 
 
 def _cue_counts(page: PageContent) -> dict[str, int]:

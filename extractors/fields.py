@@ -479,6 +479,14 @@ def truncated_title(raw: str, matched: str) -> bool:
     )
 
 
+def _lookalike_no_title(raw: str) -> bool:
+    """A lone glyph that is a look-alike of the one-character no-title answer (元 for 无,
+    extractors/data/confusables.tsv): no title is one character long, so it can be nothing else.
+    As unsure as any look-alike answer until the other form confirms it."""
+    t = nz.skeleton(raw)
+    return len(t) == 1 and any((t, w) in lx.lookalikes() for w in tt.no_title_words() if len(w) == 1)
+
+
 # OCR reads the 一 of 一级 as a dash (－级教师, -级建造师): before 级 a dash is that 一.
 _DASH_FOR_ONE = re.compile(r"[-－—―‐_~～](?=级)")
 
@@ -487,6 +495,8 @@ def _title(raw: str) -> Parsed:
     raw = _DASH_FOR_ONE.sub("一", raw)
     if tt.is_no_title(raw):
         return "无", 1.0
+    if _lookalike_no_title(raw):
+        return _needing("无", "lookalike_answer")
     m = tt.match_title(raw)
     if m is not None:
         # A stray character before the title that a longer title has there (理工程师: most
@@ -828,11 +838,23 @@ def _same_month(a: object, b: object) -> bool:
     return bool(a) and bool(b) and str(a)[:7] == str(b)[:7] and len(str(a)) >= 7
 
 
+def _lookalike_slip(a: object, b: object) -> bool:
+    """Two dates whose months differ in one digit only, a look-alike pair (2015-09 / 2015-05,
+    extractors/data/confusables.tsv): what one misread glyph makes of one date."""
+    x, y = str(a or "")[:7], str(b or "")[:7]
+    if len(x) != 7 or len(y) != 7:
+        return False
+    differ = [(p, q) for p, q in zip(x, y) if p != q]
+    return len(differ) == 1 and differ[0] in lx.lookalikes()
+
+
 def _corroborate(pages: list[PageContent], documents: list[Document], fields: dict[str, FieldValue],
                  forms: dict[str, dict[str, FieldValue]]) -> None:
     """A value OCR read with low confidence that an independent reading agrees with (the other
     form, the certificate that proves it) is read right: two readings do not agree by chance.
-    It takes the better reading's confidence; a disagreement changes nothing."""
+    It takes the better reading's confidence. A date another reading has a look-alike digit
+    apart, and none agrees with, is disputed (below the threshold); other disagreements change
+    nothing."""
     if len(forms) == 2:
         a, b = forms["eval_form"], forms["submit_form"]
         for key, fv in list(fields.items()):
@@ -870,16 +892,32 @@ def _corroborate(pages: list[PageContent], documents: list[Document], fields: di
                 if ev.major and nz.skeleton(ev.major) == nz.skeleton(str(major.value)) \
                         and ev.confidence > fields["major"].confidence:
                     fields["major"] = _confirmed(fields["major"], "sources_agree", confidence=round(ev.confidence, 3))
-    for key, kind in _DATE_WITNESSES:
-        fv = fields.get(key)
-        if fv is None:
-            continue
+    witnessed = dict(_DATE_WITNESSES)
+    ocr = {(p.file, p.page) for p in pages if p.method == "ocr"}
+    for key in sorted(DATE_FIELDS & fields.keys()):
+        fv = fields[key]
+        # Every other reading of this date: the other form's, and the certificate that prints it.
+        readings = [(x.value, (x.source.file, x.source.page)) for x in (f.get(key) for f in forms.values())
+                    if x is not None and x.source != fv.source]
+        kind = witnessed.get(key)
         for doc in documents:
-            if doc.kind != kind:
+            if kind is None or doc.kind != kind:
                 continue
             for ev in readers[kind](DocView(pages_of(doc, pages)), doc, fields):
+                readings.append((ev.date, (ev.source.file, ev.source.page)))
                 if _same_month(ev.date, fv.value) and ev.confidence > fields[key].confidence:
                     fields[key] = _confirmed(fields[key], "sources_agree", confidence=round(ev.confidence, 3))
+        # Two readings of one date a look-alike digit apart (2015-09 on the certificate, 2015-05
+        # on the form) are one misreading, not two dates, and nothing says which: the form's
+        # value is disputed until a reading agrees with it. Typed text says what it says, so
+        # only a disagreement a scanned page takes part in counts.
+        agreed = any(_same_month(v, fv.value) for v, _ in readings)
+        slips = [at for v, at in readings if _lookalike_slip(v, fv.value)]
+        if slips and not agreed and ((fv.source.file, fv.source.page) in ocr or any(at in ocr for at in slips)):
+            disputed = fields[key]
+            fields[key] = disputed.model_copy(update={
+                "confidence": min(disputed.confidence, check_weight("date_lookalike")),
+                "checks": (*disputed.checks, "date_lookalike")})
 
 
 def _repair_titles(fields: dict[str, FieldValue]) -> None:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from dossierflow.config import Limits
 from dossierflow.ingest import open_batch
+from dossierflow.models import PageContent
 from extractors.dossier import extract_dossier, in_process_reader
 from fixtures.content import LABELS
 from fixtures.generate import generate_batch
@@ -219,3 +220,38 @@ def test_a_ce_card_row_ocr_read_nothing_of_is_unread_never_absent() -> None:
     assert set(lost.hours) == {"2018", "2020"} and lost.unread_parts == ["?"]
     whole = card({**rows, 2: ["2019", "32", "64", "96", "合格"]})
     assert set(whole.hours) == {"2018", "2019", "2020"} and not whole.unread_parts
+
+
+# The second layout's rows whose labels a narrow cell breaks and Tesseract loses whole (no word
+# in the cell at all), beside a value it reads: a value without its label is no field.
+LOST_LABEL_FORM = [("姓名", "阎勇文"), ("苏木乡镇工作年限", "12年"), ("申报职称", "高级审计师"),
+                   ("旗县区工作年限", "12年"), ("现聘岗位等级", "专业技术九级"), ("所在地区", "九原区"),
+                   ("参加工作时间", "2003.12"), ("现任专业技术职务", "审计师")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_label_cell_tesseract_read_nothing_of_is_read_line_by_line(seed: int) -> None:
+    """Real Tesseract and the second recogniser on a rasterised second-layout form: a cell with
+    two lines of small-type ink and no word read is read line by line, so each field keeps its
+    label; before, a row's value was read and its label lost whole (旗县区工作年限 absent)."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from extractors.fields import read_form
+    from extractors.readers.linerec import shared_recognizer
+    from extractors.readers.ocr import ocr_image
+    from fixtures.spec import Pairs
+
+    if not shared_recognizer().available():
+        pytest.skip("the PP-OCRv4 model is not installed")
+    doc = DocSpec("eval_form", [Title("专业技术资格评审表"),
+                                Pairs(LOST_LABEL_FORM, layout="four", split_labels=True, side_caption=SIDE_CAPTION)])
+    pdf, _ = render_pdf([doc], random.Random(seed))
+    image = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil().convert("RGB"))
+    ocr = ocr_image(image, 200)
+    page = PageContent(file="A1/评审表.pdf", page=1, method="ocr", width_pt=595.0, height_pt=842.0,
+                       segments=[s.model_copy(update={"box": tuple(v * 72 / 200 for v in s.box)}) for s in ocr.segments])
+    fields = read_form([page])
+    texts = " ".join(s.text for s in page.segments)
+    got = {k: fields[k].value for k in ("county_years", "township_years", "applied_title", "post_grade") if k in fields}
+    assert got == {"county_years": 12, "township_years": 12, "applied_title": "高级审计师", "post_grade": 9}, texts

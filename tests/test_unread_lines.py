@@ -251,3 +251,55 @@ def test_a_lost_line_read_as_a_date_that_is_no_date_is_read_again_on_its_own_row
     rec = Twice("", 0.95)
     out = read_unread_lines([_read_word(100)], prep, rec, policy=FIELD_REREAD_POLICY)
     assert len(rec.crops) == 2 and out[-1].words[0].text == "二〇一八年一月"
+
+
+def _card_row() -> tuple[Prepared, list[Region]]:
+    """A CE card's row of five cells, each inked on one line; Tesseract read only 合格."""
+    from extractors.readers.preprocess import CellBox
+
+    img = np.full((1200, 2480), 255, np.uint8)
+    xs = [100, 400, 900, 1400, 1700, 2200]
+    cells = [CellBox(1, 3, c, (xs[c], 380, xs[c + 1], 460)) for c in range(5)]
+    for c in range(5):
+        img[400:440, xs[c] + 20 : xs[c] + 120] = 0
+    read = [Region(cells[4], [Word("合格", (xs[4] + 20, 400, xs[4] + 120, 440), 0.95, (1, 1, 1))])]
+    return Prepared(img, cells, IDENTITY, 0, 0.0, 300), read
+
+
+def test_cells_of_a_row_tesseract_read_in_part_are_read_alone() -> None:
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _card_row()
+    texts = iter(["2018", "42", "72", "114"])
+
+    class InTurn(FakeRecognizer):
+        def read(self, grey):
+            self.crops.append(grey.shape)
+            text = next(texts)
+            return LineReading(text, tuple(Symbol(c, 0.97) for c in text))
+
+    out = reread_stacked_cells(read, prep, InTurn("", 0.0))
+    got = sorted((r.cell.col, r.words[0].text) for r in out)
+    assert got == [(0, "2018"), (1, "42"), (2, "72"), (3, "114"), (4, "合格")]
+
+
+@pytest.mark.parametrize(("text", "conf"), [("2018", 0.5), ("|-", 0.99), ("1", 0.99)])
+def test_an_empty_cell_read_unsurely_or_as_no_value_stays_empty(text: str, conf: float) -> None:
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _card_row()
+    assert reread_stacked_cells(read, prep, FakeRecognizer(text, conf)) == read
+
+
+def test_a_cell_whose_area_holds_read_words_is_not_read_again() -> None:
+    """The same table found twice over one ruling: its second copy's cells hold the first's words
+    by area, though keyed to the first; reading them again would write every value twice."""
+    from extractors.readers.preprocess import CellBox
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _card_row()
+    twice = [CellBox(2, c.row, c.col, c.box) for c in prep.cells]
+    prep = Prepared(prep.image, [*prep.cells, *twice], IDENTITY, 0, 0.0, 300)
+    read = [Region(c, [Word("x1", (c.box[0] + 20, 400, c.box[0] + 120, 440), 0.95, (1, 1, 1))]) for c in prep.cells[:5]]
+    rec = FakeRecognizer("2018", 0.97)
+    assert reread_stacked_cells(read, prep, rec) == read and not rec.crops

@@ -155,7 +155,8 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
     return out
 
 
-def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None) -> Optional[tuple[str, float]]:
+def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
+          min_han: int = 2) -> Optional[tuple[str, float]]:
     try:
         reading = rec.read(crop)
         conf = reading.conf if reading is not None else 0.0
@@ -173,7 +174,9 @@ def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None) -> Optio
     text = reading.text.strip()
     if conf < MIN_CONF and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
         return None
-    if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < 2:
+    if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < min_han or len("".join(text.split())) < 2:
+        return None
+    if not any(ch.isalnum() for ch in text):
         return None
     return text, conf
 
@@ -286,8 +289,20 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     breaks: 单位 over 性质) read line by line, when Tesseract read it as one line of tall glyphs
     (each box over both lines: 性民), boxed a glyph across the gap between them (单位 | 质 |
     性, read 性单位质) or left a line without any word (院校 for 毕业 | 院校).
-    Unchanged where any line does not read surely."""
-    todo = [(r, bands) for r in regions if r.cell is not None and r.words
+    Unchanged where any line does not read surely.
+
+    A cell Tesseract read nothing of whose ink lies on one to three lines of print is read the
+    same way and added: a label lost whole (拟申报 | 职称 in small type, beside its value cell
+    read), or a short value alone in a wide merged cell (12年), so no value is left without its
+    label nor a label without its value. A one-line value need not be Chinese: a table's values
+    are numbers as often as words (2018 | 42 | 72 of a CE card's row whose 合格 was read), so two
+    characters read surely, one a letter or digit, are kept (as `_read_cells` keeps a lost row's)."""
+    # Empty by what lies in it, not by which cell its words were keyed to: tables found twice
+    # over the same ruling share their words with the first, and must not be read again.
+    centres = [((w.box[0] + w.box[2]) / 2, (w.box[1] + w.box[3]) / 2) for r in regions for w in r.words]
+    unread = [Region(c) for c in prep.cells
+              if not any(c.box[0] <= x <= c.box[2] and c.box[1] <= y <= c.box[3] for x, y in centres)]
+    todo = [(r, bands) for r in [*(r for r in regions if r.cell is not None and r.words), *unread]
             for bands in [_stacked_bands(r, prep)] if bands]
     if not todo:
         return regions
@@ -300,18 +315,22 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
         for i, (a, b) in enumerate(bands):
             pad = max(3, (b - a) // 4)
             top, bottom = max(0, a - pad), min(prep.image.shape[0], b + pad)
-            reading = _read(rec, prep.image[top:bottom, x0:x1])
+            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0)
             if reading is None:
                 break
             words.append(Word(reading[0], (x0, a, x1, b), reading[1], (_LINE_KEY_BLOCK + 500 + 10 * n + i, 1, 1)))
         else:
-            out = [Region(region.cell, words) if r is region else r for r in out]
+            if region.words:
+                out = [Region(region.cell, words) if r is region else r for r in out]
+            else:
+                out.append(Region(region.cell, words))
     return out
 
 
 def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, list[tuple[int, int]]]]:
     """The cell's inner columns and its lines of ink (page rows), when Tesseract's words do not
-    sit one to a line: a word across two lines, or a line no word reaches."""
+    sit one to a line: a word across two lines, or a line no word reaches (in a cell it read
+    nothing of, one line is enough)."""
     cell = region.cell
     assert cell is not None
     cx0, cy0, cx1, cy1 = cell.box
@@ -322,7 +341,7 @@ def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, l
     lo = STACKED_MIN_LINE_IN * prep.dpi
     bands = [(y0 + a, y0 + b) for a, b in join_runs(row_bands(ink.sum(axis=1) >= MIN_ROW_INK), max(2, int(0.1 * lo)))
              if b - a >= lo]
-    if not 2 <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
+    if not (1 if not region.words else 2) <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
         return None
 
     def share(w: Word, band: tuple[int, int]) -> float:
