@@ -43,8 +43,10 @@ _CHECK = "10X98765432"
 
 
 def _check_holds(number: str) -> bool:
+    if len(number) != 18:
+        return False
     total = sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS))
-    return len(number) == 18 and _CHECK[total % 11] == number[17]
+    return _CHECK[total % 11] == number[17]
 
 
 def _born_in_it(number: str) -> bool:
