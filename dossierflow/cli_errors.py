@@ -17,8 +17,8 @@ from typing import Any, Optional
 
 import typer
 
-from dossierflow.errors import DossierflowError, ExitCode
-from dossierflow.failures import RUN_FAILED
+from dossierflow.errors import DossierflowError, ExitCode, PrefectStartTimeout
+from dossierflow.failures import PREFECT_START_TIMEOUT, RUN_FAILED
 from dossierflow.reasons import reason
 from dossierflow.storage.db_errors import database_reason
 
@@ -34,6 +34,7 @@ class Failure:
 
 
 def explain(exc: BaseException) -> Failure:
+    exc = _as_project_error(exc)
     if isinstance(exc, DossierflowError):
         return Failure(int(exc.exit_code), one_line(str(exc)))
     if isinstance(exc, (KeyboardInterrupt, typer.Abort)):
@@ -44,6 +45,34 @@ def explain(exc: BaseException) -> Failure:
         log.info("database error: %s: %s", type(exc).__name__, getattr(exc, "orig", None) or exc)
         return Failure(int(ExitCode.DATABASE), f"数据库错误：{database_reason(exc)}")
     return Failure(int(ExitCode.RUN_FAILED), RUN_FAILED)
+
+
+# Prefect's own words when its ephemeral API misses the start-up timeout (prefect.server.api.server,
+# SubprocessASGIServer.start): a bare RuntimeError, told apart by its message alone.
+_PREFECT_START_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+def _as_project_error(exc: BaseException) -> BaseException:
+    """Failures of the machinery the project can name, as its own errors; anything else as it is.
+    The cause chain is walked because a caller may have wrapped Prefect's error in its own."""
+    seen: set[int] = set()
+    link: Optional[BaseException] = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if type(link) is RuntimeError and str(link).startswith(_PREFECT_START_TIMEOUT):
+            log.info("Prefect's ephemeral API did not start: %s", str(link)[:500])
+            return PrefectStartTimeout(PREFECT_START_TIMEOUT.format(limit=_prefect_start_limit()))
+        link = link.__cause__ or link.__context__
+    return exc
+
+
+def _prefect_start_limit() -> str:
+    """How long Prefect waited (its setting, as the failed run had it), in words."""
+    settings = sys.modules.get("prefect.settings")  # imported by the run that failed
+    try:
+        return f" {int(settings.PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())} 秒"  # type: ignore[union-attr]
+    except Exception:  # whatever goes wrong here must not hide the message itself
+        return "限定时间"
 
 
 def one_line(text: str) -> str:

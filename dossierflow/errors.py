@@ -43,6 +43,14 @@ class EmptyBatch(BatchInvalid):
     """The batch holds no dossier at all (an empty folder, or one dossier's own folder)."""
 
 
+class PrefectStartTimeout(DossierflowError):
+    """Prefect's ephemeral API (the temporary server a run starts when no PREFECT_API_URL is set)
+    did not answer within its start-up timeout: the machine was too busy, not the batch at fault.
+    Prefect raises a bare RuntimeError for it; `cli_errors.explain` recognises that one."""
+
+    exit_code = ExitCode.RUN_FAILED
+
+
 class RulebookError(DossierflowError):
     exit_code = ExitCode.RULEBOOK_INVALID
 

@@ -6,6 +6,7 @@ reviewer or log reads goes through here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Optional
 
@@ -29,3 +30,38 @@ def mask_id(id_number: Optional[str]) -> str:
 def mask_ids_in_text(text: str) -> str:
     """Mask every 18-character ID number inside free text (messages, log lines)."""
     return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
+
+
+# -- ID numbers in what was read -------------------------------------------------------------
+# OCR's usual confusions in digits, and the spaces and hyphens a printed number is grouped by.
+_READ_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "I": "1", "l": "1", "|": "1", "×": "X", "x": "X"})
+_GROUPING = re.compile(r"(?<=[0-9X])[\s\-－—]+(?=[0-9X])")
+# 17 to 19 characters: a number OCR read one digit short or long is still the person's number.
+_ID_LIKE = re.compile(r"(?<![0-9])[1-9][0-9]{15,17}[0-9X](?![0-9X])")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def _check_holds(number: str) -> bool:
+    if len(number) != 18:
+        return False
+    total = sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS))
+    return _CHECK[total % 11] == number[17]
+
+
+def _born_in_it(number: str) -> bool:
+    """Digits 7–14 are a real birth date of a living person (GB 11643's layout)."""
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= dt.date.today().year
+
+
+def holds_id_number(text: str) -> bool:
+    """Does this read text (an OCR line, a text-layer line) show a citizen ID number? One whose
+    check digit holds, or a near miss (a misread digit breaks the check; one dropped or doubled
+    digit changes the length) that still carries a birth date where GB 11643 puts it: other long
+    numbers (certificate, ISSN, phone) rarely do both."""
+    flat = _GROUPING.sub("", text.translate(_READ_AS_DIGIT).upper())
+    return any(_check_holds(m.group(0)) or _born_in_it(m.group(0)) for m in _ID_LIKE.finditer(flat))

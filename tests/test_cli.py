@@ -263,3 +263,14 @@ def test_a_processed_batch_says_what_it_skipped(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert any(line.startswith("已跳过 清单.txt：") for line in proc.stderr.splitlines()), proc.stderr
     assert (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_prefect_not_starting_in_time_is_told_with_the_way_out(tmp_path: Path, batch: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real run whose Prefect ephemeral API misses its start-up timeout (0 s: it cannot make
+    it) exits 1 with a line that says so and names the settings that help, not the generic one."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    proc = dossier("run", str(batch), "--out", str(tmp_path / "out"), "--no-db", cwd=tmp_path,
+                   env={"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"})
+    assert_one_chinese_line(proc, 1, "Prefect 临时服务未能在 0 秒内启动", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                            "PREFECT_API_URL")

@@ -1,5 +1,5 @@
 """Scale-out: the same flow on a real local Dask cluster of worker processes gives the same
-results as the default runner."""
+results as the default runner, and leaves no process behind."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import generate_batch
+from flows.dask_worker import DAEMON_SETTING
 from tests.conftest import read_results, run_dossier
+from tests.test_dask_workers import _left_behind, _new_mark, _run_on_cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -24,31 +26,27 @@ def _essence(line: dict) -> dict:
     }
 
 
-def test_dask_cluster_matches_default_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    distributed = pytest.importorskip("distributed")
+@pytest.mark.timeout(900)
+def test_dask_cluster_matches_default_runner_and_leaves_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One local run and one run on a cluster of two worker processes (non-daemonic: each file is
+    parsed in a child process, and daemonic processes may not have children): the same results;
+    no worker starts a Prefect API of its own or warns about daemons; and once both are over, no
+    process either of them started is left (tests/test_dask_workers.py has the daemonic case)."""
+    pytest.importorskip("distributed")
+    mark = _new_mark(monkeypatch)
     batch = tmp_path / "batch-dask"
     generate_batch(batch, n=3, seed=3, forms=["docx", "text_pdf", "scan"], damage="clean")
 
     run_dossier("run", str(batch), "--out", str(tmp_path / "local"), "--no-db", "--date", "2020-07-01")
+    stderr, servers = _run_on_cluster(batch, tmp_path / "dask", daemon=False, monkeypatch=monkeypatch)
 
-    # Each file is parsed in a child process; Dask's worker processes are daemonic by default
-    # and daemonic processes may not have children.
-    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__DAEMON", "False")
-    import dask
-
-    dask.config.refresh()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        run_dossier(
-            "run", str(batch), "--out", str(tmp_path / "dask"), "--no-db", "--date", "2020-07-01",
-            "--dask-address", cluster.scheduler_address,
-        )
-        with distributed.Client(cluster) as client:
-            assert len(client.scheduler_info()["workers"]) == 2
-
+    assert servers == [[], []], "a Dask worker started its own Prefect API server"
+    assert DAEMON_SETTING not in stderr  # non-daemonic workers: nothing to warn about
     local, on_dask = read_results(tmp_path / "local"), read_results(tmp_path / "dask")
     assert sorted(local) == sorted(on_dask) == ["A0001", "A0002", "A0003"]
     for did in local:
         assert _essence(on_dask[did]) == _essence(local[did]), did
+    assert _left_behind(mark) == []
 
 
 def test_dossiers_reach_the_cluster_before_the_flow_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

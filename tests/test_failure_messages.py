@@ -15,7 +15,7 @@ import pytest
 
 from dossierflow.cli_errors import explain
 from dossierflow.config import Limits
-from dossierflow.errors import CorruptFile, DatabaseError, ExitCode
+from dossierflow.errors import CorruptFile, DatabaseError, DossierflowError, ExitCode
 from dossierflow.failures import DOSSIER_FAILED, FILE_UNREADABLE, RULE_FAILED, RUN_FAILED
 
 # The same test as tests/test_bad_inputs.py: a class name or a traceback reached people.
@@ -148,3 +148,59 @@ def test_open_store_tells_why_in_chinese(tmp_path, caplog, make, reason):
     assert message.startswith("无法打开数据库") and reason in message, message
     assert not PYTHON_LEAK.search(message) and "s3cret" not in message
     assert re.search(r"\b\w*Error: ", caplog.text) and "s3cret" not in caplog.text  # the class, for developers
+
+
+class _SilentServerProcess:
+    """A Prefect API server process that never answers (what a machine too busy to start one in
+    time looks like from the outside): running, and ended when Prefect stops it."""
+
+    returncode = None
+    stdout = stderr = None
+
+    def poll(self) -> None:
+        return None
+
+    def terminate(self) -> None:
+        pass
+
+    def wait(self, timeout: float = 0) -> int:
+        return 0
+
+    def kill(self) -> None:
+        pass
+
+
+def test_prefects_start_up_timeout_says_what_happened_and_what_to_do(monkeypatch, caplog):
+    """Prefect's own start of its ephemeral API, against a server that never answers, raises its
+    real timeout error: the CLI edge tells it apart from an unforeseen failure, in Chinese,
+    naming both ways out, with the run-failed exit code."""
+    import socket
+
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from dossierflow.errors import PrefectStartTimeout
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SubprocessASGIServer(port=port)
+    monkeypatch.setattr(server, "_run_uvicorn_command", _SilentServerProcess)
+    try:
+        with pytest.raises(RuntimeError) as raised:
+            server.start(timeout=1)
+    finally:
+        server.stop()
+    # Wrapped by a caller, too: the cause chain is walked.
+    wrapped = DossierflowError("流程失败")
+    wrapped.__cause__ = raised.value
+
+    for exc in (raised.value, wrapped):
+        with caplog.at_level(logging.INFO):
+            failure = explain(exc)
+        assert failure.exit_code == ExitCode.RUN_FAILED == PrefectStartTimeout.exit_code
+        assert failure.message != RUN_FAILED and not PYTHON_LEAK.search(failure.message)
+        for words in ("Prefect 临时服务未能在", "负荷", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "PREFECT_API_URL"):
+            assert words in failure.message, failure.message
+    assert "Timed out while attempting to connect" in caplog.text
+    # Any other RuntimeError stays an unforeseen failure.
+    assert explain(RuntimeError("Timed out elsewhere")).message == RUN_FAILED

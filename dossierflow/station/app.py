@@ -36,6 +36,7 @@ from dossierflow.station.auth import (
     load_session_secret,
     session_secret_file,
 )
+from dossierflow.station.id_regions import IdRegions, ReadingsMissing
 from dossierflow.station.images import ImageUnavailable, PageImages
 from dossierflow.station.records import BatchRecord, Records, line_version
 from dossierflow.station.users import ROLE_LABELS, User, Users
@@ -58,6 +59,7 @@ class Station:
         self.sessions = sessions
         self.limiter = LoginLimiter()
         self.images = images
+        self.id_regions = IdRegions()
         self.rulebook = rulebook
         self.rule_names = {code: spec.name for code, spec in rulebook.rules.items()}
         self.threshold = float(rulebook.confidence_threshold)
@@ -350,15 +352,18 @@ def _referenced(line: dict, file: str) -> bool:
     return any(s.get("file") == file for s in sources())
 
 
-def _private_boxes(line: dict, file: str, page_no: Optional[int]) -> list[list[float]]:
+def _private_boxes(station: Station, rec: BatchRecord, line: dict, file: str, page_no: Optional[int]) -> list[list[float]]:
     """The regions of this page that hold a value the user may only read masked: drawn flat in
-    every picture of the page, the whole page and any crop that overlaps them."""
+    every picture of the page, the whole page and any crop that overlaps them. The private
+    fields' own regions, and every line of the page where the run read an ID number (an ID-card
+    copy, a certificate quoting it); raises ReadingsMissing when those readings are gone."""
     boxes = []
     for key in PRIVATE_FIELDS:
         src = ((line.get("fields", {}).get(key) or {}).get("source")) or {}
         if src.get("file") == file and src.get("bbox") and (src.get("page") or None) == page_no:
             boxes.append([float(v) for v in src["bbox"]])
-    return boxes
+    read_ids = station.id_regions.boxes(rec.out_dir, line["dossier_id"], file, page_no)
+    return boxes + [box for box in read_ids if box not in boxes]
 
 
 def _image(kind: str) -> Handler:
@@ -379,9 +384,9 @@ def _image(kind: str) -> Handler:
         if rec.batch_root is None:
             return _text("找不到批次的原始材料（batch.json 没有记下批次文件夹）", 404)
         try:
-            covers = [] if user.sees_full_id else _private_boxes(line, file, page_no)
+            covers = [] if user.sees_full_id else _private_boxes(station, rec, line, file, page_no)
             data = station.images.png(kind, rec.batch_root, {"file": file, "page": page_no, "bbox": bbox}, covers)
-        except ImageUnavailable as exc:
+        except (ImageUnavailable, ReadingsMissing) as exc:
             return _text(str(exc), 404)
         return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
