@@ -46,7 +46,8 @@ class EmptyBatch(BatchInvalid):
 class PrefectStartTimeout(DossierflowError):
     """Prefect's ephemeral API (the temporary server a run starts when no PREFECT_API_URL is set)
     did not answer within its start-up timeout: the machine was too busy, not the batch at fault.
-    Prefect raises a bare RuntimeError for it; `cli_errors.explain` recognises that one."""
+    `flows.ephemeral_api` raises it for the server a run starts; where Prefect starts one itself
+    it raises a bare RuntimeError, which `cli_errors.explain` recognises."""
 
     exit_code = ExitCode.RUN_FAILED
 

@@ -22,6 +22,7 @@ from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
 from flows import dask_worker, database, read_ahead, record_reused
 from flows.dask_hand_out import DaskHandOut
+from flows.ephemeral_api import ephemeral_api
 from flows.run_identity import run_name, run_tags
 from flows.stages import check_before_reading, finish, list_batch
 
@@ -76,7 +77,8 @@ def run_batch(
         from flows.prefect_flow import dask_plain_address, dossier_batch, task_runner
 
         runner = task_runner(workers, dask_address)
-        with tags(*run_tags(batch.batch_id, batch.info.unit, rulebook)):
+        plain_address = dask_plain_address(dask_address)  # before the run's API is set
+        with ephemeral_api(), tags(*run_tags(batch.batch_id, batch.info.unit, rulebook)):
             summary = dossier_batch.with_options(task_runner=runner, flow_run_name=run_name(batch.batch_id, day))(
                 str(batch_path),
                 str(out_dir),
@@ -84,7 +86,7 @@ def run_batch(
                 rulebook=rulebook,
                 processing_date=day.isoformat(),
                 limits=limits,
-                dask_address=dask_plain_address(dask_address),
+                dask_address=plain_address,
                 notice_template=template,
             )
         return {**summary, "flow_run_name": run_name(batch.batch_id, day)}

@@ -118,10 +118,11 @@ def record(record: dict) -> dict:
     # Prefect, loaded only here: a re-run that reused every dossier records itself in this process.
     from prefect import tags
 
+    from flows.ephemeral_api import ephemeral_api
     from flows.prefect_flow import reused_batch
 
     day = dt.date.fromisoformat(record["day"])
-    with tags(*run_tags(record["batch_id"], record.get("unit"), record["rulebook"])):
+    with ephemeral_api(), tags(*run_tags(record["batch_id"], record.get("unit"), record["rulebook"])):
         return reused_batch.with_options(flow_run_name=run_name(record["batch_id"], day))(
             record["batch_id"], record["out_dir"], record["day"], record["dossiers"], record["counts"],
         )

@@ -111,3 +111,36 @@ def test_forkserver_preload_leaves_no_heavy_import_to_each_child(tmp_path: Path)
     imported = json.loads(out.stdout.strip().splitlines()[-1])
     heavy = [m for m in imported if m.split(".")[0] in {"scipy", "numpy", "PIL", "cv2", "pdfplumber", "pypdf", "pypdfium2", "imagehash", "onnxruntime", "tesserocr"}]
     assert heavy == [], heavy
+
+
+_MAIN_SCRIPT = """
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    from dossierflow.config import Limits
+    from extractors.readers.isolate import read_file_isolated
+
+    read = read_file_isolated(Path(sys.argv[1]), "A1/form.pdf", Limits())
+    print("PAGES", len(read.pages), flush=True)
+else:  # multiprocessing's main-module fix-up runs the script again under this name
+    Path(__file__).with_suffix(".rerun").touch()
+"""
+
+
+def test_reading_workers_do_not_rerun_the_main_script(tmp_path: Path) -> None:
+    """A forkserver child re-runs its parent's main script before its target (for `dossier run`
+    the whole CLI: about 1 s of CPU per worker); a reading worker needs nothing from it."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "entry.py"
+    script.write_text(_MAIN_SCRIPT, encoding="utf-8")
+    pdf = text_pdf(tmp_path / "form.pdf")
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run([sys.executable, str(script), str(pdf)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": root}, cwd=root)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "PAGES 1" in out.stdout
+    assert not script.with_suffix(".rerun").exists()

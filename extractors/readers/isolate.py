@@ -32,6 +32,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, WorkerLost
 from dossierflow.failures import FILE_UNREADABLE, technical
 from extractors.readers import FileRead, PageRange, read_file
+from extractors.readers.reader_process import READER_PROCESS_NAME
 from extractors.readers.slots import core_slot
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _worker(conn: Connection, limits: Limits) -> None:
 class _Worker:
     def __init__(self, limits: Limits) -> None:
         self.conn, child = _CTX.Pipe(duplex=True)
-        self.proc = _CTX.Process(target=_worker, args=(child, limits), daemon=False)
+        self.proc = _CTX.Process(target=_worker, args=(child, limits), daemon=False, name=READER_PROCESS_NAME)
         self.proc.start()
         child.close()
 

@@ -15,6 +15,9 @@ import extractors.readers.docx  # noqa: F401
 import extractors.readers.image  # noqa: F401
 import extractors.readers.pdf  # noqa: F401
 from extractors.readers import engines
+from extractors.readers.reader_process import skip_main_fixup_for_readers
+
+skip_main_fixup_for_readers()
 
 
 def _warm_lazy_imports() -> None:
