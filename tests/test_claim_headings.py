@@ -23,12 +23,13 @@ from fixtures.variants import FormVariant
 from tests.test_evidence import Cell, fields, page
 
 # How a recogniser damages a form's punctuation: 、 read as the dot stroke 丶 or a comma, full-width
-# brackets read half-width, the enumeration mark lost.
+# brackets read half-width, the enumeration mark lost or read as a full stop, stray dots after.
 DAMAGES: dict[str, Callable[[str], str]] = {
     "as_printed": lambda t: t,
     "dot_stroke": lambda t: t.replace("、", "丶"),
     "comma_and_brackets": lambda t: t.replace("、", "，").replace("（", "(").replace("）", ")"),
     "marks_lost": lambda t: t.replace("、", "").replace("（", "").replace("）", ""),
+    "stray_stops": lambda t: t.replace("、", "．") + ("．．··" if len(t) >= 10 else ""),  # dots after a caption
 }
 
 
