@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from dossierflow.text import skeleton
+from dossierflow.text import best_substring, skeleton
 from extractors.calibration import check_weight
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -148,3 +148,79 @@ def numeral_lookalikes(where: str) -> dict[str, str]:
 def lookalikes_of(numeral: str, where: str) -> str:
     """Every glyph read for `numeral` at `where`, the numeral first (a reading's look-alikes of it)."""
     return numeral + "".join(g for g, n in numeral_lookalikes(where).items() if n == numeral and g != numeral)
+
+
+@lru_cache(maxsize=1)
+def punctuation_lookalikes() -> dict[str, str]:
+    """Glyph → the punctuation mark a recogniser read it for (punctuation_lookalikes.tsv)."""
+    out: dict[str, str] = {}
+    for line in (DATA_DIR / "punctuation_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        mark, glyphs = line.split("\t", 1)
+        out.update((g, mark.strip()) for g in glyphs.split())
+    return out
+
+
+def fold_punctuation(text: str) -> str:
+    """Each punctuation look-alike as the mark it was read for (三丶主要 → 三、主要): for comparing
+    a reading with a form's printed words, never for the value a reading keeps."""
+    table = punctuation_lookalikes()
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def _heading_key(text: str) -> str:
+    return skeleton(fold_punctuation(text)).upper()
+
+
+@lru_cache(maxsize=1)
+def form_headings() -> tuple[str, ...]:
+    """A form's own titles, headings and column labels (extractors/data/form_headings.txt),
+    compared as `_heading_key` makes them, longest first."""
+    seen: dict[str, None] = {}
+    for line in (DATA_DIR / "form_headings.txt").read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry and (key := _heading_key(entry)):
+            seen.setdefault(key, None)
+    return tuple(sorted(seen, key=len, reverse=True))
+
+
+# A heading this many characters long or more is matched allowing misread glyphs; a shorter one
+# (级别, 时间, 序号) only as printed, as one glyph turns it into another word.
+HEADING_FUZZY_MIN = 6
+# The share of a long heading's characters that may be misread and it still be that heading.
+HEADING_MIN_SCORE = 0.75
+# Characters of a reading no heading accounts for that still leave it a heading (a stray mark).
+HEADING_STRAY = 1
+
+
+def is_form_heading(text: str) -> bool:
+    """Whether `text` reads as the form's own printed words (form_headings.txt): one heading or
+    label, a piece of a long one, or several run together (a list's header row read as one
+    cell), with the punctuation look-alikes folded and a long heading's misread glyphs allowed.
+    A title the applicant wrote has words of its own no heading accounts for."""
+    key = _heading_key(text)
+    if not key:
+        return False
+    entries = form_headings()
+    if key in entries:
+        return True
+    if len(key) >= HEADING_FUZZY_MIN - 1:
+        # A piece of one long heading, at least half of it (its caption cell cut in two by the
+        # recogniser).
+        for entry in entries:
+            if len(entry) > len(key) >= len(entry) / 2 and (m := best_substring(key, entry, HEADING_MIN_SCORE)) and m.score >= HEADING_MIN_SCORE:
+                return True
+    covered = [False] * len(key)
+    for entry in entries:
+        if len(entry) >= HEADING_FUZZY_MIN:
+            m = best_substring(entry, key, HEADING_MIN_SCORE)
+            spans = [(m.start, m.end)] if m and m.score >= HEADING_MIN_SCORE else []
+        else:
+            spans, at = [], key.find(entry)
+            while at >= 0:
+                spans.append((at, at + len(entry)))
+                at = key.find(entry, at + 1)
+        for start, end in spans:
+            covered[start:end] = [True] * (end - start)
+    return sum(1 for c in covered if not c) <= HEADING_STRAY and any(covered)

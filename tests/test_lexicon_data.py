@@ -22,7 +22,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     copy = tmp_path / "data"
     shutil.copytree(lx.DATA_DIR, copy)
     monkeypatch.setattr(lx, "DATA_DIR", copy)
-    loaders = (lx.no_title_words, lx.numeral_lookalikes)
+    loaders = (lx.no_title_words, lx.numeral_lookalikes, lx.form_headings, lx.punctuation_lookalikes)
     for f in loaders:
         f.cache_clear()
     yield copy
@@ -58,6 +58,18 @@ def test_a_zero_look_alike_added_to_the_list_is_no_doubt_in_a_date(data_dir: Pat
                     encoding="utf-8")
     lx.numeral_lookalikes.cache_clear()
     assert nr._as_date(_target()).lookalikes == before + "Q"
+
+
+def test_a_heading_and_a_punctuation_look_alike_added_to_the_lists_are_the_forms_own(data_dir: Path) -> None:
+    heading = "四、专业技术工作总结"
+    assert not lx.is_form_heading(heading)
+    _append(data_dir / "form_headings.txt", heading)
+    lx.form_headings.cache_clear()
+    assert lx.is_form_heading(heading) and lx.is_form_heading("四丶专业技术工作总结")
+    assert lx.fold_punctuation("四ノ专业") == "四ノ专业"
+    _append(data_dir / "punctuation_lookalikes.tsv", "、\tノ")
+    lx.punctuation_lookalikes.cache_clear()
+    assert lx.fold_punctuation("四ノ专业") == "四、专业"
 
 
 def _target() -> Target:

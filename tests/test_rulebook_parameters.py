@@ -164,6 +164,8 @@ CASES: list[Case] = [
      "review", "fail"),
     ("CLAIMS_SUPPORTED", "header_words", lambda: [], lambda: [Dossier().ev("claimed_paper", title="题目")], {},
      "not_applicable", "fail"),
+    ("CLAIMS_SUPPORTED", "heading_shape", lambda: "(?!)", lambda: [Dossier().ev("claimed_award", title="四丶专业技术工作总结")],
+     {}, "review", "fail"),
     ("CLAIMS_SUPPORTED", "supports", lambda: {"claimed_paper": ["paper"], "claimed_award": ["award"], "claimed_achievement": ["award"]},
      lambda: [Dossier().ev("claimed_award", title="包头市优秀科技工作者", date="2018-05").doc("honor")
               .ev("honor", title="包头市优秀科技工作者", date="2018-05")], {}, "pass", "fail"),

@@ -404,3 +404,16 @@ def test_an_unsure_claim_sharing_a_checked_issn_and_month_with_an_attachment_is_
     d.evidence[-2] = d.evidence[-2].model_copy(update={"date": "2018-05", "issn": "1009-7715"})
     d.evidence[-1] = d.evidence[-1].model_copy(update={"issn": "1009-7715"})
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
+
+
+def test_a_claim_read_unsurely_or_shaped_as_a_heading_without_its_attachment_is_review_not_fail():
+    # A fail says something listed lacks its attachment: it rests on a claim read surely and
+    # shaped as a title. A heading of another template read into a row (四丶 for 四、), or a
+    # numbered caption, is reviewed; so is a title read below the threshold.
+    for heading in ("四丶专业技术工作总结", "四、专业技术工作总结", "（二）获奖情况", "五，其他业绩"):
+        assert run(Dossier().ev("claimed_award", title=heading))["CLAIMS_SUPPORTED"].outcome == "review", heading
+    unsure = Dossier().ev("claimed_award", title="包头市科技进步奖", date="2018-05", conf=0.5)
+    assert run(unsure)["CLAIMS_SUPPORTED"].outcome == "review"
+    # The same claims read surely and shaped as titles, without their attachments, fail.
+    for title in ("包头市科技进步奖", "一种轧辊冷却装置", "十年来城市道路养护研究"):
+        assert run(Dossier().ev("claimed_award", title=title, date="2018-05"))["CLAIMS_SUPPORTED"].outcome == "fail", title

@@ -7,6 +7,7 @@ import re
 from typing import Optional
 
 from dossierflow.models import Evidence, Segment
+from extractors import lexicons as lx
 from extractors import normalize as nz
 from extractors.evidence.common import GRADE, award_level, level_word, unsure_if_repaired
 from extractors.layout import DocView, Found, TextLine, union
@@ -52,6 +53,12 @@ def read_claims(view: DocView) -> list[Evidence]:
         if len(cells) < 2 or _is_section_break(joined):
             current = None if _is_section_break(joined) else current
             continue
+        if lx.is_form_heading(joined):
+            # The form's own words, never a claim: the next list's heading (a caption row merged
+            # across the table, or a line of its own read beside a stray mark), or a line of
+            # header labels. The list's kind is left to the next header row, as a line of labels
+            # may be the second line of this list's own header.
+            continue
         if any(t.upper() in _HEADINGS for _, t in cells[1:]):
             # A cell that reads as a column heading (级别, 获奖时间) makes the row a heading: the next
             # list's title and part of its header read as one line (二、任现职以来获奖情况 | 级别,
@@ -60,7 +67,7 @@ def read_claims(view: DocView) -> list[Evidence]:
         held: dict[str, list[Segment]] = {}
         row = _assign(cells, columns, ln, held)
         title = row.get("title")
-        if not title or not re.search(r"[\u4e00-\u9fff]{3,}", title):
+        if not title or not re.search(r"[\u4e00-\u9fff]{3,}", title) or lx.is_form_heading(title):
             continue
         date = nz.parse_date(row.get("date") or "") if row.get("date") else None
         grade = None
@@ -149,6 +156,7 @@ _BREAK_LABEL = re.compile(r"^(申报|填表|填报|推荐|审核)(日期|时间|
 
 
 def _is_section_break(joined: str) -> bool:
+    joined = lx.fold_punctuation(joined)  # 三丶 is 三、 read with a look-alike mark
     return bool(_BREAK_START.match(joined) or _BREAK_NEAR_START.match(joined) or _BREAK_LABEL.match(joined))
 
 

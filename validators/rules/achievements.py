@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, field_validator
 
 from dossierflow.checkdigits import valid_issns
@@ -143,8 +145,17 @@ class ClaimsParams(Params):
     ocr_match_ratio: float = Field(default=0.6, gt=0, le=1)  # below match_ratio: review, not fail
     # A "claim" whose title holds a column heading is the list's header row, not a claim.
     header_words: list[str] = Field(default_factory=list)
+    # A "claim" whose title opens as a list's heading does (一、, 三丶, （二）) may be the form's own
+    # words read into a row, not something the applicant lists: never the ground for a fail.
+    heading_shape: str = "(?!)"
     # claim kind on the eval_form → evidence kinds that can support it
     supports: dict[str, list[str]]
+
+    @field_validator("heading_shape")
+    @classmethod
+    def _pattern(cls, v: str) -> str:
+        re.compile(v)
+        return v
 
     @field_validator("supports")
     @classmethod
@@ -204,7 +215,9 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
     used: dict[str, set[int]] = {}
     for kind, claim in claims:
         taken = used.setdefault(kind, set())
-        if not claim.title or not f.reliable(claim.confidence):
+        # A fail says something listed lacks its attachment: it rests only on a claim read surely
+        # and shaped as a title; an unsure reading or a heading's shape can only be reviewed.
+        if not claim.title or not f.reliable(claim.confidence) or re.match(p.heading_shape, claim.title):
             vouched = next(
                 (e for k in p.supports[kind] for e in f.all_items(k)
                  if id(e) not in taken and claim.title and e.title
