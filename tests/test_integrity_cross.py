@@ -456,3 +456,37 @@ def test_slimming_keeps_the_text_of_attachment_pages_only() -> None:
     kept = {(p.file, p.page): bool(p.segments) for p in slim.pages}
     assert kept[("A0001/scan.pdf", 7)] is True
     assert not any(has for (f, n), has in kept.items() if (f, n) != ("A0001/scan.pdf", 7))
+
+
+def _sentences(rng: random.Random, n: int) -> list[str]:
+    """n sentences of 20 random CJK characters: each one's shingles are its own."""
+    return ["".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(20)) + "。" for _ in range(n)]
+
+
+def test_stock_sentences_in_another_order_are_not_reuse_a_copied_paragraph_is() -> None:
+    """Honest writers draw on stock sentences (held by a handful of dossiers each, too few to be
+    form wording); a copy keeps most of its source in order, whatever text surrounds it."""
+    from validators.integrity.cross import _Collector, text_reuse
+    from validators.integrity.fingerprint import DossierPrint, TextPrint, Where
+    from validators.integrity.textsim import shingles
+    from validators.rulebook import load_rulebook
+
+    rng = random.Random(17)
+    stock = _sentences(rng, 12)
+    texts = [_sentences(rng, 12) for _ in range(200)]
+    for k in range(2, 10):  # others hold the stock sentences too, 4 to 6 dossiers each
+        texts[k][:6] = rng.sample(stock, 6)
+    # Two honest summaries sharing eight stock sentences in another order, their own between.
+    texts[0] = stock[:8] + texts[0][:4]
+    texts[1] = [stock[i] for i in (5, 2, 7, 0)] + texts[1][:2] + [stock[i] for i in (3, 6, 1, 4)] + texts[1][2:4]
+    # Ten sentences of another summary copied in the middle of a text of one's own.
+    texts[11] = stock[8:12] + texts[11][:8]
+    texts[10] = texts[10][:3] + texts[11][1:11] + texts[10][3:6]
+    prints = [
+        DossierPrint(batch_id="B", dossier_id=f"D{i:03d}", policy_year=2020, name=f"申报人{i}",
+                     texts=[TextPrint(kind="work_summary", where=Where(file="总结.pdf", page=1), shingles=shingles("".join(t)))])
+        for i, t in enumerate(texts)
+    ]
+    out = _Collector("B")
+    text_reuse(prints, prints, out, load_rulebook().cross_thresholds)
+    assert sorted((did, ref) for did, _, ref in out.leads) == [("D010", "D011"), ("D011", "D010")]
