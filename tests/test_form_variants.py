@@ -11,17 +11,23 @@ import random
 from pathlib import Path
 
 import docx
+import numpy as np
+import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
 from dossierflow.config import Limits
 from dossierflow.ingest import open_batch
-from dossierflow.models import PageContent
+from dossierflow.models import Document, PageContent, Segment
 from extractors.dossier import extract_dossier, in_process_reader
+from extractors.evidence import extract_evidence
+from extractors.fields import read_form
+from extractors.readers.linerec import shared_recognizer
+from extractors.readers.ocr import OcrPage, ocr_image
 from fixtures.content import LABELS
-from fixtures.generate import generate_batch
+from fixtures.generate import _slots, draft_batch, generate_batch
 from fixtures.render_pdf import render_pdf
-from fixtures.spec import DocSpec, Grid, Signature, Stamp, Title
+from fixtures.spec import DocSpec, Grid, Pairs, Signature, Stamp, Title
 from fixtures.truth import BatchTruth
 from fixtures.variants import OTHER_SEAL_PLACES, SIDE_CAPTION, FormVariant, split_label
 
@@ -37,6 +43,18 @@ def alt_batch(tmp_path_factory) -> tuple[Path, BatchTruth]:
 
 def _docx_of(root: Path, truth: BatchTruth, kind: str) -> list[Path]:
     return [root / d.file for t in truth.dossiers for d in t.documents if d.kind == kind and d.form == "docx"]
+
+
+def _ocr_split_label_form(pairs: list[tuple[str, str]], layout: str, seed: int) -> OcrPage:
+    """Real Tesseract and the second recogniser on an evaluation form of `pairs` drawn in the
+    second layout (labels split over two lines, a side caption), rasterised at 200 DPI."""
+    if not shared_recognizer().available():
+        pytest.skip("the PP-OCRv4 model is not installed")
+    doc = DocSpec("eval_form", [Title("专业技术资格评审表"),
+                                Pairs(pairs, layout=layout, split_labels=True, side_caption=SIDE_CAPTION)])
+    pdf, _ = render_pdf([doc], random.Random(seed))
+    image = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil().convert("RGB"))
+    return ocr_image(image, 200)
 
 
 def test_a_mixed_batch_draws_each_dossiers_variant_from_its_seed(tmp_path: Path) -> None:
@@ -93,7 +111,6 @@ def test_a_second_layout_text_pdf_draws_labels_on_two_lines(alt_batch) -> None:
 
 @pytest.mark.parametrize("place", OTHER_SEAL_PLACES)
 def test_a_seal_placed_elsewhere_lands_where_it_says(place: str) -> None:
-    import pypdfium2 as pdfium
 
     doc = DocSpec("publicity", [Title("公示情况说明"), Grid(["年度", "学时"], [["2019", "30"], ["2020", "40"]]),
                                 Signature("单位（盖章）", None, "2020-05-01"), Stamp("包头市第一中学", place=place)])
@@ -143,8 +160,6 @@ def test_second_layout_forms_read_as_the_first(alt_batch) -> None:
     ["专业技\n术职务", "讲师", "姓名", "王秀英"],  # the same, its label over two lines, rows in another order
 ])
 def test_ce_card_hours_by_their_header_under_a_particulars_row_naming_the_profession(particulars) -> None:
-    from dossierflow.models import Document, PageContent, Segment
-    from extractors.evidence import extract_evidence
 
     xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
     rows = [particulars, ["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"],
@@ -166,20 +181,7 @@ def test_labels_a_narrow_cell_breaks_over_two_lines_are_read_whole_from_a_scan(s
     """Real Tesseract and the second recogniser on a rasterised second-layout form: a label over
     two lines of small type in its cell reads as the label, never as the lines' glyphs
     interleaved (性单位质); before the line-by-line reading two labels of eight came out whole."""
-    import numpy as np
-    import pypdfium2 as pdfium
-
-    from extractors.readers.linerec import shared_recognizer
-    from extractors.readers.ocr import ocr_image
-    from fixtures.spec import Pairs
-
-    if not shared_recognizer().available():
-        pytest.skip("the PP-OCRv4 model is not installed")
-    doc = DocSpec("eval_form", [Title("专业技术资格评审表"),
-                                Pairs(SPLIT_FORM, layout="two", split_labels=True, side_caption=SIDE_CAPTION)])
-    pdf, _ = render_pdf([doc], random.Random(seed))
-    image = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil().convert("RGB"))
-    page = ocr_image(image, 200)
+    page = _ocr_split_label_form(SPLIT_FORM, "two", seed)
     texts = [s.text.replace(" ", "") for s in page.segments]
     whole = [lab for lab, _ in SPLIT_FORM if lab in texts]
     tangled = [t for t in texts if t not in whole and any(sorted(t) == sorted(lab) for lab, _ in SPLIT_FORM)]
@@ -189,7 +191,6 @@ def test_labels_a_narrow_cell_breaks_over_two_lines_are_read_whole_from_a_scan(s
 
 
 def test_a_reused_award_scan_keeps_its_seal_where_the_first_copy_has_it() -> None:
-    from fixtures.generate import _slots, draft_batch
 
     slots = _slots("flag:DUPLICATE_ATTACHMENT", 0)
     for seed in range(5):
@@ -202,8 +203,6 @@ def test_a_reused_award_scan_keeps_its_seal_where_the_first_copy_has_it() -> Non
 def test_a_ce_card_row_ocr_read_nothing_of_is_unread_never_absent() -> None:
     """The table's cells are numbered by its ruling: a row between two read rows with no text
     (a photographed card whose 2019 row OCR dropped whole) is a row unread, not a year missing."""
-    from dossierflow.models import Document, PageContent, Segment
-    from extractors.evidence import extract_evidence
 
     xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
     rows = {0: ["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], 1: ["2020", "30", "80", "110", "合格"],
@@ -234,21 +233,7 @@ def test_a_label_cell_tesseract_read_nothing_of_is_read_line_by_line(seed: int) 
     """Real Tesseract and the second recogniser on a rasterised second-layout form: a cell with
     two lines of small-type ink and no word read is read line by line, so each field keeps its
     label; before, a row's value was read and its label lost whole (旗县区工作年限 absent)."""
-    import numpy as np
-    import pypdfium2 as pdfium
-
-    from extractors.fields import read_form
-    from extractors.readers.linerec import shared_recognizer
-    from extractors.readers.ocr import ocr_image
-    from fixtures.spec import Pairs
-
-    if not shared_recognizer().available():
-        pytest.skip("the PP-OCRv4 model is not installed")
-    doc = DocSpec("eval_form", [Title("专业技术资格评审表"),
-                                Pairs(LOST_LABEL_FORM, layout="four", split_labels=True, side_caption=SIDE_CAPTION)])
-    pdf, _ = render_pdf([doc], random.Random(seed))
-    image = np.asarray(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil().convert("RGB"))
-    ocr = ocr_image(image, 200)
+    ocr = _ocr_split_label_form(LOST_LABEL_FORM, "four", seed)
     page = PageContent(file="A1/评审表.pdf", page=1, method="ocr", width_pt=595.0, height_pt=842.0,
                        segments=[s.model_copy(update={"box": tuple(v * 72 / 200 for v in s.box)}) for s in ocr.segments])
     fields = read_form([page])
