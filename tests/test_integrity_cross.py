@@ -426,6 +426,26 @@ def test_two_certificates_of_one_template_are_no_duplicate_even_with_a_character
     assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
 
 
+def test_a_reused_certificate_whose_number_the_extractor_cut_at_a_misread_glyph_is_a_duplicate() -> None:
+    """OCR read a damaged letter as a CJK glyph (2017-J-390 as 2017- 上390) on one copy and the
+    extractor kept only "2017-", which identifies nothing: the page's reading after the label
+    still agrees with the other copy's number wherever both read letters and figures."""
+    number = "2017-J-390"
+    batch = {
+        "A0001": with_award_page("A0001", "胡彩琳", "胡彩琳", number, cert_hash("胡彩琳", number, seed=31, angle=0.4, quality=45),
+                                 text=f"获奖证书\n证书编号：{number}"),
+        "A0002": with_award_page("A0002", "傅华", "傅华", "2017-", cert_hash("傅华", number, seed=32, angle=-0.7, quality=35),
+                                 text="获奖证书\n证书编号 :2017- 上390"),
+    }
+    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    assert set(found) == {"A0001", "A0002"}
+    assert "2017上390" in found["A0002"][0].message and found["A0002"][0].related == ["A0001"]
+    # The next certificate of the same award, cut the same way: its figures disagree.
+    batch["A0002"] = with_award_page("A0002", "傅华", "傅华", "2017-", cert_hash("傅华", "2017-J-391", seed=32, angle=-0.7, quality=35),
+                                     text="获奖证书\n证书编号 :2017- 上391")
+    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+
+
 def _award_text(name: str, number: str) -> str:
     return (f"获奖证书\n{name}同志：你参与完成的“老年社区获得性肺炎的临床特征分析项目”荣获2012年度包头市优秀\n"
             f"工程勘察设计奖一等奖（第1完成人）。特发此证，以资鼓励。\n证书编号：{number}\n包头市住房和城乡建设局")

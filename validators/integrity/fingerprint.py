@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
 from dossierflow.vocab import ATTACHMENT_KINDS
-from validators.integrity.common import MIN_CONFIDENCE, norm_name, norm_number, number_reading
+from validators.integrity.common import MAX_UNREAD_CHARS, MIN_CONFIDENCE, norm_name, norm_number, number_reading
 from validators.integrity.textsim import shingles
 
 # Pages compared are attachments' (dossierflow.vocab.ATTACHMENT_KINDS): forms share their printed
@@ -161,6 +161,8 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
             continue
         on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
         raw_number = next((e.number for e in on_page if norm_number(e.number)), None)
+        if raw_number is None:
+            raw_number = number_as_printed(next((e.number for e in on_page if e.number), None), page.text())
         number = norm_number(raw_number)
         holder = next((norm_name(e.holder) for e in on_page if e.holder), None)
         named = sorted({n for e in on_page for n in _names(e)})
@@ -181,6 +183,33 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
             )
         )
     return out
+
+
+# A certificate number after its label on the page, up to MAX_UNREAD_CHARS glyphs OCR misread
+# inside it kept (证书编号：2017- 上390, J read 上).
+_LABELLED_NUMBER = re.compile(
+    r"(?:编号|证书号|管理号)[^0-9A-Za-z\n]{0,3}"
+    r"([0-9A-Za-z][0-9A-Za-z\-－ ]*(?:[\u4e00-\u9fff][\-－ ]*[0-9A-Za-z][0-9A-Za-z\-－ ]*){0,%d})" % MAX_UNREAD_CHARS
+)
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+
+
+def number_as_printed(start: Optional[str], text: str) -> Optional[str]:
+    """The whole reading of a number the extractor cut short at a glyph OCR misread inside it
+    ("2017-" of "2017- 上390"): a start that identifies nothing alone, which the page's reading
+    after the label continues. The cross check compares such readings by what both read as
+    letters and figures (common.numbers_may_agree); nothing else takes the number from here."""
+    head = _alnum(start or "")
+    if not head:
+        return None
+    for m in _LABELLED_NUMBER.finditer(text):
+        reading = m.group(1).strip()
+        if _alnum(reading).startswith(head) and len(_alnum(reading)) > len(head) and norm_number(reading):
+            return reading
+    return None
 
 
 def _norm_issn(issn: Optional[str]) -> Optional[str]:
