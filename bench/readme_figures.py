@@ -61,7 +61,7 @@ ROWS: tuple[Row, ...] = (
          "--workers", "1"),
         "0 decisive errors; status ≥ 90%"),
     Row("scan_scenarios", "damaged scans of the CE-card, pledge and reused-award scenarios",
-        ("--seeds", "5041", "--n", "0", "--forms", "scan", "--damage", "damaged", "--scenarios",
+        ("--seeds", "5044", "--n", "0", "--forms", "scan", "--damage", "damaged", "--scenarios",
          "fail:CE_CARD_VALID,fail:PLEDGE_SIGNED,flag:DUPLICATE_ATTACHMENT", "--layouts", "mixed", "--workers", "1"),
         "0 decisive errors"),
     Row("phone", "phone-app scans, second layouts drawn per dossier",
