@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from typing import Optional
 
+from dossierflow.checkdigits import id_birth_date, id_check_char
+
 # Fields whose value is an ID number: masked in text, and their page region drawn flat in any
 # picture shown to someone who reads it masked (a region's margin, the label, stays).
 PRIVATE_FIELDS = ("id_number",)
@@ -38,24 +40,16 @@ _READ_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "I": "
 _GROUPING = re.compile(r"(?<=[0-9X])[\s\-－—]+(?=[0-9X])")
 # 17 to 19 characters: a number OCR read one digit short or long is still the person's number.
 _ID_LIKE = re.compile(r"(?<![0-9])[1-9][0-9]{15,17}[0-9X](?![0-9X])")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 
 
 def _check_holds(number: str) -> bool:
-    if len(number) != 18:
-        return False
-    total = sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS))
-    return _CHECK[total % 11] == number[17]
+    return len(number) == 18 and id_check_char(number[:17]) == number[17]
 
 
 def _born_in_it(number: str) -> bool:
     """Digits 7–14 are a real birth date of a living person (GB 11643's layout)."""
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return False
-    return 1900 <= born.year <= dt.date.today().year
+    born = id_birth_date(number)
+    return born is not None and 1900 <= born.year <= dt.date.today().year
 
 
 def holds_id_number(text: str) -> bool:

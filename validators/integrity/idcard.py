@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Optional
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+# The check character and the birth date are the ground's (shared with masking what is read).
+from dossierflow.checkdigits import id_birth_date as birth_date_of
+from dossierflow.checkdigits import id_check_char as check_char
+
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
-
-
-def check_char(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS))
-    return _CHECK[total % 11]
-
-
-def birth_date_of(id_number: str) -> Optional[dt.date]:
-    """The birth date digits 7–14, or None when they are not a real date."""
-    try:
-        return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except (ValueError, IndexError):
-        return None
 
 
 def gender_of(id_number: str) -> str:
