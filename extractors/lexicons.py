@@ -36,13 +36,17 @@ class Snap:
     verdict: Verdict
 
 
+def _data_lines(name: str) -> list[str]:
+    """The rows of a table in extractors/data/: every line but blank ones and `#` comments."""
+    return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
 def lookalikes() -> frozenset[tuple[str, str]]:
     """Every ordered pair of look-alike characters in confusables.tsv."""
     pairs: set[tuple[str, str]] = set()
-    for line in (DATA_DIR / "confusables.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in _data_lines("confusables.tsv"):
         group = line.split()
         pairs.update((a, b) for a in group for b in group if a != b)
     return frozenset(pairs)
@@ -136,9 +140,7 @@ def numeral_lookalikes(where: str) -> dict[str, str]:
     """Glyph → the numeral a recogniser read it for, where only a numeral can stand
     (extractors/data/numeral_lookalikes.tsv; `where` is its second column: count, date)."""
     out: dict[str, str] = {}
-    for line in (DATA_DIR / "numeral_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in _data_lines("numeral_lookalikes.tsv"):
         numeral, place, glyphs = line.split("\t", 2)
         if place.strip() == where:
             out.update((g, numeral.strip()) for g in glyphs.split())
@@ -154,9 +156,7 @@ def lookalikes_of(numeral: str, where: str) -> str:
 def punctuation_lookalikes() -> dict[str, str]:
     """Glyph → the punctuation mark a recogniser read it for (punctuation_lookalikes.tsv)."""
     out: dict[str, str] = {}
-    for line in (DATA_DIR / "punctuation_lookalikes.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in _data_lines("punctuation_lookalikes.tsv"):
         mark, glyphs = line.split("\t", 1)
         out.update((g, mark.strip()) for g in glyphs.split())
     return out
