@@ -207,7 +207,8 @@ def number_as_printed(start: Optional[str], text: str) -> Optional[str]:
         return None
     for m in _LABELLED_NUMBER.finditer(text):
         reading = m.group(1).strip()
-        if _alnum(reading).startswith(head) and len(_alnum(reading)) > len(head) and norm_number(reading):
+        whole = norm_number(reading)  # the reading's letters and figures, when enough to identify
+        if whole and whole.startswith(head) and len(whole) > len(head):
             return reading
     return None
 
