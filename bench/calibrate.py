@@ -54,7 +54,7 @@ class Point:
     right: bool
 
 
-def _cached(out: Path) -> dict[str, DossierExtraction]:
+def cached_extractions(out: Path) -> dict[str, DossierExtraction]:
     """The run's cached extractions by dossier, the newest entry of each."""
     found: dict[str, tuple[float, DossierExtraction]] = {}
     for path in (out / ".cache" / "extract").glob("*/*.json"):
@@ -71,7 +71,7 @@ def points_of(work: Path) -> list[Point]:
     for truth_file in sorted(work.glob("batch-s*.truth.json")):
         seed = int(re.search(r"batch-s(\d+)\.truth\.json$", truth_file.name).group(1))  # type: ignore[union-attr]
         truth = BatchTruth.read(truth_file)
-        cached = _cached(work / f"out-s{seed}")
+        cached = cached_extractions(work / f"out-s{seed}")
         for d in truth.dossiers:
             ex = cached.get(d.dossier_id)
             if ex is None or not ex.pages:
