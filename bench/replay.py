@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench.accuracy import load_blacklist, summary  # noqa: E402
-from bench.calibrate import cached_extractions  # noqa: E402
+from bench.accuracy import add_evidence_confidences, load_blacklist, summary  # noqa: E402
+from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
 from dossierflow.cache import ExtractionCache  # noqa: E402
 from dossierflow.config import Limits  # noqa: E402
 from dossierflow.ingest import open_batch  # noqa: E402
 from dossierflow.models import DossierExtraction  # noqa: E402
-from extractors.calibration import calibrate_fields  # noqa: E402
+from extractors.calibration import calibrate_evidence, calibrate_fields  # noqa: E402
 from extractors.classify import classify  # noqa: E402
 from extractors.dossier import EXTRACTOR_VERSION  # noqa: E402
 from extractors.evidence import extract_evidence  # noqa: E402
@@ -52,7 +52,7 @@ def extracted_again(old: DossierExtraction) -> DossierExtraction:
     fields = extract_fields(pages, documents, form_fields) if pages else {}
     evidence = extract_evidence(pages, documents, fields) if pages else []
     return old.model_copy(update={
-        "documents": documents, "fields": calibrate_fields(fields), "evidence": evidence,
+        "documents": documents, "fields": calibrate_fields(fields), "evidence": calibrate_evidence(evidence),
         "form_fields": {form: calibrate_fields(values) for form, values in form_fields.items()},
     })
 
@@ -88,7 +88,9 @@ def main() -> int:
                    for p in args.work.glob("batch-s*.truth.json"))
     scored = []
     for seed in seeds:
-        report = score_files(*replay(args.work, args.into, seed, args.dossier))
+        results, truth = replay(args.work, args.into, seed, args.dossier)
+        report = score_files(results, truth)
+        add_evidence_confidences(report, results.parent, truth)
         print(f"== seed {seed} (replayed from {args.work})")
         print(report.render())
         scored.append((f"seed {seed}", report.as_dict()))

@@ -18,7 +18,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import FileRejected
 from dossierflow.inputs import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
-from extractors.calibration import calibrate_fields
+from extractors.calibration import calibrate_evidence, calibrate_fields
 from extractors.classify import classify
 from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
@@ -127,7 +127,7 @@ def extract_dossier(
         documents=documents,
         # Calibrated last: every step above compares confidences on the scale it was written for.
         fields=calibrate_fields(fields),
-        evidence=evidence,
+        evidence=calibrate_evidence(evidence),
         form_fields={form: calibrate_fields(values) for form, values in form_fields.items()},
         problems=problems,
         seconds=round(time.monotonic() - started, 3),

@@ -90,7 +90,8 @@ def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> 
     many = [_pt(("lexicon",), 0.7, True)] * bench_calibrate.MIN_VALUES
     few = [_pt(("long_name",), 0.7, False)] * (bench_calibrate.MIN_VALUES - 1)
     rest = [_pt((), 0.9, i % 10 != 0) for i in range(200)]
-    table, counts = bench_calibrate.fit(many + few + rest, THRESHOLD)
+    fitted = bench_calibrate.fit(many + few + rest, THRESHOLD)
+    table, counts = fitted.table, fitted.counts
     assert set(table.by_checks) == {"lexicon", "-"}
     assert counts["long_name"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": 0}
     # the lexicon's values, all right at 0.7, are surer than 0.7; every value's map is not theirs
@@ -100,6 +101,24 @@ def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> 
         mapped = [cal.apply_knots(c, knots) for c in GRID]
         assert all(a <= b for a, b in zip(mapped, mapped[1:]))
         assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
+
+
+def test_evidence_items_are_fitted_apart_from_fields_and_by_kind_only_with_enough_items() -> None:
+    def item(kind: str, c: float, ok: bool) -> bench_calibrate.Point:
+        return bench_calibrate.Point(7000, "A1", kind, c, (), ok, evidence=True)
+
+    diplomas = [item("diploma", 0.9, i % 2 == 0) for i in range(bench_calibrate.MIN_VALUES)]  # half right
+    patents = [item("patent", 0.9, True)] * (bench_calibrate.MIN_VALUES - 1)
+    fields = [_pt((), 0.9, True) for _ in range(200)]
+    fitted = bench_calibrate.fit(diplomas + patents + fields, THRESHOLD)
+    table = fitted.table
+    assert set(table.evidence_by_kind) == {"diploma"}
+    assert fitted.evidence_counts["patent"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": bench_calibrate.MIN_VALUES - 1}
+    # a diploma read at 0.9 is right half the time: lowered, yet kept at the threshold or above
+    assert THRESHOLD <= cal.calibrate_evidence_item(0.9, "diploma", table) < 0.9
+    assert cal.calibrate_evidence_item(0.9, "patent", table) == cal.apply_knots(0.9, table.evidence)
+    # the items' rightness is not the fields': every field at 0.9 is right, and their map says so
+    assert cal.calibrate(0.9, (), table) > 0.9
 
 
 def test_the_stored_maps_keep_every_confidence_on_its_side_of_the_threshold() -> None:
