@@ -34,6 +34,26 @@ def _form(birth: str) -> dict:
     return extract_fields([page], _documents(page), forms)
 
 
+def _form_with_id(id_number: str) -> dict:
+    rows = [list(r) for r in FOUR_COL]
+    rows[1][3] = id_number
+    page = pt_page(rows, conf=0.95)
+    return extract_fields([page], _documents(page), extract_form_fields([page], _documents(page)))
+
+
+def test_an_id_numbers_check_digit_is_a_check_the_map_reads() -> None:
+    holds, broken = "150203198005120028", "150203198005120021"  # GB 11643: 8 is the check digit
+    good = _form_with_id(holds)["id_number"]
+    assert good.value == holds and "id_check_digit" in good.checks and "id_check_failed" not in good.checks
+    assert good.confidence == pytest.approx(0.95 * cal.check_weight("id_check_digit"), abs=0.001)
+    bad = _form_with_id(broken)["id_number"]
+    assert bad.value == broken and "id_check_failed" in bad.checks  # marked, never dropped or "repaired"
+    assert bad.confidence == pytest.approx(0.95 * cal.check_weight("id_check_failed"), abs=0.001)
+    assert cal.check_weight("id_check_failed") < cal.check_weight("id_check_digit")
+    table = cal.CalibrationMap(cal.IDENTITY, {"id_check_failed": ((0.0, 0.0), (1.0, 0.7))})
+    assert cal.calibrate(bad.confidence, bad.checks, table) < cal.calibrate(good.confidence, good.checks, table)
+
+
 def _documents(page):
     from dossierflow.models import Document
 
