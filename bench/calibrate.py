@@ -9,6 +9,13 @@
         one for each set of checks held by at least MIN_VALUES of them, each kept on its side of
         the rulebook's confidence threshold (fixtures/calibration.py). Prints the maps with the
         calibration error they leave; --write stores them.
+        First the checks' weights (extractors/data/checks.tsv) are fitted on the same values:
+        a logistic regression of being right on the log of the recogniser's score (a value's
+        confidence over its checks' weights) and the checks it carries, each check's
+        coefficient held near its weight in the file by a prior (fixtures.calibration
+        .fit_check_weights); the table of checks, values, wrong ones, weight in the file and
+        fitted weight is printed. With --write the fitted weights are written to checks.tsv and
+        the maps are fitted on the confidences those weights give.
         Evidence items are scored and fitted too, apart from fields, by kind: an item is right
         when every attribute the truth states and the reading gave is the truth's
         (fixtures.scoring.scored_evidence); a map of every item, and one for each kind held by
@@ -30,7 +37,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +49,7 @@ from bench.cached import cached_extractions  # noqa: E402
 from extractors import calibration as cal  # noqa: E402
 from extractors.evidence import extract_evidence  # noqa: E402
 from extractors.fields import extract_fields, extract_form_fields  # noqa: E402
-from fixtures.calibration import Reliability, fit_map  # noqa: E402
+from fixtures.calibration import CheckFit, Reading, Reliability, fit_check_weights, fit_map  # noqa: E402
 from fixtures.scoring import same_value, scored_evidence  # noqa: E402
 from fixtures.truth import BatchTruth  # noqa: E402
 from validators.rulebook import load_rulebook  # noqa: E402
@@ -86,6 +93,43 @@ def points_of(work: Path) -> list[Point]:
             points += [Point(seed, d.dossier_id, e["kind"], e["confidence"], (), right, evidence=True)
                        for e, right in scored_evidence(d.evidence, evidence)]
     return points
+
+
+def score_of(p: Point, weights: dict[str, float]) -> float:
+    """The recogniser's score behind a value's confidence: extraction's confidence is the score
+    times the weights of the checks it names."""
+    factor = 1.0
+    for c in set(p.checks):
+        factor *= weights.get(c, 1.0)
+    return min(1.0, p.confidence / factor) if factor > 0 else p.confidence
+
+
+def readings_of(points: list[Point], weights: dict[str, float]) -> list[Reading]:
+    return [Reading(score_of(p, weights), tuple(sorted(set(p.checks))), p.evidence, p.right) for p in points]
+
+
+def reweighed(points: list[Point], old: dict[str, float], new: dict[str, float]) -> list[Point]:
+    """The points with the confidences the `new` weights give their scores."""
+    out = []
+    for p in points:
+        factor = 1.0
+        for c in set(p.checks):
+            factor *= new.get(c, 1.0)
+        out.append(replace(p, confidence=round(min(1.0, score_of(p, old) * factor), 3)) if p.checks else p)
+    return out
+
+
+def write_check_weights(fits: list[CheckFit]) -> None:
+    """checks.tsv with each check's weight replaced by its fitted one; comments and meanings kept."""
+    fitted = {f.check: f.weight for f in fits}
+    lines = []
+    for line in cal.CHECKS_PATH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, meaning = line.split("\t", 2)
+            line = f"{name}\t{fitted[name.strip()]:g}\t{meaning}"
+        lines.append(line)
+    cal.CHECKS_PATH.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cal.check_weights.cache_clear()
 
 
 def _calibrated(p: Point, table: cal.CalibrationMap) -> float:
@@ -156,6 +200,16 @@ def main() -> int:
     if args.fit:
         if not seeds or any(s not in calib for s in seeds):
             raise SystemExit(f"fit only on the calibration seeds of bench/seeds.md; got {seeds}")
+        old = dict(cal.check_weights())
+        fits = fit_check_weights(readings_of(points, old), old)
+        print("check weights fitted (logistic, prior at the file's weight):")
+        print("  check                 values  wrong  file   fitted")
+        for f in fits:
+            print(f"  {f.check:20s} {f.values:7d} {f.wrong:6d}  {f.prior:5.3f}  {f.weight:5.3f}")
+        if args.write:
+            write_check_weights(fits)
+            points = reweighed(points, old, {f.check: f.weight for f in fits})
+            print(f"written: {cal.CHECKS_PATH}")
         fitted = fit(points, threshold)
         table, counts, evidence_counts = fitted.table, fitted.counts, fitted.evidence_counts
         fields, items = _split(points)

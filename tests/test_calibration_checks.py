@@ -5,6 +5,7 @@ the share of values right."""
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 from pathlib import Path
@@ -154,3 +155,55 @@ def test_a_fit_on_values_all_right_below_the_threshold_leaves_them_below() -> No
     # not a verdict's ground: the map only moves it within its side.
     knots = fit_map([(0.45, True)] * 100, THRESHOLD)
     assert cal.apply_knots(0.45, tuple(knots)) < THRESHOLD
+
+
+def _readings(n: int = 400) -> list:
+    from fixtures.calibration import Reading
+
+    rng = random.Random(5)
+    out = []
+    for _ in range(n):
+        score = rng.uniform(0.5, 1.0)
+        # clean readings: right with a probability rising with the score
+        out.append(Reading(score, (), False, rng.random() < score ** 2))
+        # a doubtful check: as often right as a clean reading at 0.6 of its score
+        out.append(Reading(score, ("date_repaired",), False, rng.random() < (0.6 * score) ** 2))
+        # a confirming check: as often right as a clean reading of its score
+        out.append(Reading(score, ("lexicon",), False, rng.random() < score ** 2))
+    return out
+
+
+def test_the_checks_weights_are_fitted_from_correctness() -> None:
+    from fixtures.calibration import fit_check_weights
+
+    prior = {"date_repaired": 0.9, "lexicon": 1.0, "long_name": 0.8}
+    fits = {f.check: f for f in fit_check_weights(_readings(), prior)}
+    # The data says a repaired date is worth about 0.6 of its score: far from the file's 0.9.
+    assert fits["date_repaired"].weight == pytest.approx(0.6, abs=0.08)
+    assert fits["date_repaired"].values == 400 and fits["date_repaired"].wrong > 200
+    assert fits["lexicon"].weight == pytest.approx(1.0, abs=0.08) and fits["lexicon"].weight <= 1.0
+    assert fits["long_name"].weight == 0.8 and fits["long_name"].values == 0  # no value: the file's weight
+    # six values move it less than four hundred: the prior holds it nearer the file's weight
+    few = [r for r in _readings() if r.checks != ("date_repaired",)] + [r for r in _readings(6) if r.checks == ("date_repaired",)]
+    assert fits["date_repaired"].weight < {f.check: f for f in fit_check_weights(few, prior)}["date_repaired"].weight < 0.9
+
+
+def test_fitted_weights_are_written_to_the_data_and_read_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from fixtures.calibration import CheckFit
+
+    data = tmp_path / "checks.tsv"
+    data.write_text(cal.CHECKS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(cal, "CHECKS_PATH", data)
+    cal.check_weights.cache_clear()
+    try:
+        fits = [CheckFit(c, w, 0.42 if c == "date_repaired" else w, 0, 0) for c, w in cal.check_weights().items()]
+        bench_calibrate.write_check_weights(fits)
+        assert cal.check_weight("date_repaired") == 0.42
+        assert cal.check_weight("lexicon") == 1.0
+        assert data.read_text(encoding="utf-8").startswith("#")  # the comments are kept
+    finally:
+        cal.check_weights.cache_clear()
+    # the points the map is then fitted on take the new weight: score 0.9 at 0.5 becomes 0.9 at 0.42
+    point = bench_calibrate.Point(7000, "A1", "k", 0.45, ("date_repaired",), True)
+    [moved] = bench_calibrate.reweighed([point], {"date_repaired": 0.5}, {"date_repaired": 0.42})
+    assert moved.confidence == pytest.approx(0.9 * 0.42, abs=0.001)
