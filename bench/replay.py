@@ -35,26 +35,14 @@ from dossierflow.cache import ExtractionCache  # noqa: E402
 from dossierflow.config import Limits  # noqa: E402
 from dossierflow.ingest import open_batch  # noqa: E402
 from dossierflow.models import DossierExtraction  # noqa: E402
-from extractors.calibration import calibrate_evidence, calibrate_fields  # noqa: E402
-from extractors.classify import classify  # noqa: E402
-from extractors.dossier import EXTRACTOR_VERSION  # noqa: E402
-from extractors.evidence import extract_evidence  # noqa: E402
-from extractors.fields import extract_fields, extract_form_fields  # noqa: E402
+from extractors.dossier import EXTRACTOR_VERSION, extracted_from  # noqa: E402
 from fixtures.scoring import score_files  # noqa: E402
 from fixtures.truth import BatchTruth  # noqa: E402
 
 
 def extracted_again(old: DossierExtraction) -> DossierExtraction:
     """`extract_dossier` after its reading step, on the pages `old` holds."""
-    pages = old.pages
-    documents = classify(pages) if pages else []
-    form_fields = extract_form_fields(pages, documents) if pages else {}
-    fields = extract_fields(pages, documents, form_fields) if pages else {}
-    evidence = extract_evidence(pages, documents, fields) if pages else []
-    return old.model_copy(update={
-        "documents": documents, "fields": calibrate_fields(fields), "evidence": calibrate_evidence(evidence),
-        "form_fields": {form: calibrate_fields(values) for form, values in form_fields.items()},
-    })
+    return old.model_copy(update=extracted_from(old.pages))
 
 
 def replay(work: Path, into: Path, seed: int, dossier_cmd: str) -> tuple[Path, Path]:
