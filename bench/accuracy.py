@@ -31,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
 from fixtures.calibration import Reliability  # noqa: E402
 from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
-from fixtures.scoring import score_files  # noqa: E402
-from fixtures.truth import truth_path  # noqa: E402
+from fixtures.scoring import AccuracyReport, score_evidence_confidences, score_files  # noqa: E402
+from fixtures.truth import BatchTruth, truth_path  # noqa: E402
 
 
 def load_blacklist(dossier: str, db: str, entries: list) -> None:
@@ -96,12 +97,20 @@ def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Pa
     return out / "results.jsonl", truth_path(batch)
 
 
+def add_evidence_confidences(report: AccuracyReport, out: Path, truth: Path) -> None:
+    """The calibration of the run's evidence confidences, which results.jsonl does not write:
+    read from the run's extraction cache in `out` (where results.jsonl is)."""
+    evidence = {k: [e.model_dump(mode="json") for e in ex.evidence] for k, ex in cached_extractions(out).items()}
+    score_evidence_confidences(report, BatchTruth.read(truth), evidence)
+
+
 def summary(batches: list[tuple[str, dict]]) -> dict:
     dossiers = sum(b["dossiers"] for _, b in batches)
     right = sum(round((b["status"] or 0) * b["dossiers"]) for _, b in batches)
-    reliability = Reliability()
+    reliability, evidence = Reliability(), Reliability()
     for _, b in batches:
         reliability = reliability.merge(Reliability.from_dict(b["calibration"]))
+        evidence = evidence.merge(Reliability.from_dict(b["evidence_calibration"]))
     return {
         "batches": [{"batch": name, "dossiers": b["dossiers"], "status": b["status"],
                      "decisive_errors": b["decisive_errors"], "needs_review": b["needs_review"],
@@ -113,6 +122,9 @@ def summary(batches: list[tuple[str, dict]]) -> dict:
         # Expected calibration error of the field confidences, all batches pooled.
         "ece": reliability.as_dict()["ece"],
         "calibration": reliability.as_dict(),
+        # The same of the evidence items the truth can score (fixtures.scoring.scored_evidence).
+        "evidence_ece": evidence.as_dict()["ece"],
+        "evidence_calibration": evidence.as_dict(),
     }
 
 
@@ -178,6 +190,7 @@ def main() -> int:
                 return ran
             what = ran
         report = score_files(*what)
+        add_evidence_confidences(report, what[0].parent, what[1])
         if len(runs) > 1:
             print(f"== {name}")
         print(report.render(errors=args.errors))
@@ -185,7 +198,8 @@ def main() -> int:
     total = summary(scored)
     if len(runs) > 1:
         print(f"== all: status {total['status_right']}/{total['dossiers']}, decisive errors "
-              f"{total['decisive_errors']}, needs_review {total['needs_review']}, field confidence ECE {total['ece']}")
+              f"{total['decisive_errors']}, needs_review {total['needs_review']}, field confidence ECE {total['ece']}, "
+              f"evidence confidence ECE {total['evidence_ece']}")
     print(json.dumps(total, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),

@@ -9,6 +9,20 @@
         one for each set of checks held by at least MIN_VALUES of them, each kept on its side of
         the rulebook's confidence threshold (fixtures/calibration.py). Prints the maps with the
         calibration error they leave; --write stores them.
+        First the checks' weights (extractors/data/checks.tsv) are fitted on the same values:
+        a logistic regression of being right on the log of the recogniser's score (a value's
+        confidence over its checks' weights) and the checks it carries, each check's
+        coefficient held near its weight in the file by a prior (fixtures.calibration
+        .fit_check_weights); the table of checks, values, wrong ones, weight in the file and
+        fitted weight is printed. With --write the fitted weights are written to checks.tsv and
+        the maps are fitted on the confidences those weights give.
+        Evidence items are scored and fitted too, apart from fields, by kind: an item is right
+        when every attribute the truth states and the reading gave is the truth's
+        (fixtures.scoring.scored_evidence); a map of every item, and one for each kind held by
+        MIN_VALUES items. The truth cannot score a photo (it states nothing to read, only that
+        the photo is there), the work summary (its text is not in the truth), nor an item read
+        where the truth has none of its kind (a page misclassified): those keep the map of
+        every item.
     python bench/calibrate.py --check WORK [WORK …]
         the same extraction on runs of development or evaluation seeds (never calibration ones):
         the calibration error of the extraction's own confidences and under the stored map (or
@@ -23,7 +37,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +45,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.accuracy import seeds_from  # noqa: E402
-from dossierflow.models import DossierExtraction  # noqa: E402
+from bench.cached import cached_extractions  # noqa: E402
 from extractors import calibration as cal  # noqa: E402
+from extractors.evidence import extract_evidence  # noqa: E402
 from extractors.fields import extract_fields, extract_form_fields  # noqa: E402
-from fixtures.calibration import Reliability, fit_map  # noqa: E402
-from fixtures.scoring import same_value  # noqa: E402
+from fixtures.calibration import CheckFit, Reading, Reliability, fit_check_weights, fit_map  # noqa: E402
+from fixtures.scoring import same_value, scored_evidence  # noqa: E402
 from fixtures.truth import BatchTruth  # noqa: E402
 from validators.rulebook import load_rulebook  # noqa: E402
 
@@ -52,26 +67,17 @@ class Point:
     confidence: float
     checks: tuple[str, ...]
     right: bool
-
-
-def _cached(out: Path) -> dict[str, DossierExtraction]:
-    """The run's cached extractions by dossier, the newest entry of each."""
-    found: dict[str, tuple[float, DossierExtraction]] = {}
-    for path in (out / ".cache" / "extract").glob("*/*.json"):
-        ex = DossierExtraction.model_validate_json(path.read_bytes())
-        when = path.stat().st_mtime
-        if ex.dossier_id not in found or found[ex.dossier_id][0] < when:
-            found[ex.dossier_id] = (when, ex)
-    return {k: ex for k, (_, ex) in found.items()}
+    evidence: bool = False  # an evidence item's reading as a whole; key is its kind
 
 
 def points_of(work: Path) -> list[Point]:
-    """Every field value extraction gives today on the pages a run cached, against the truth."""
+    """Every field value and scored evidence item extraction gives today on the pages a run
+    cached, against the truth, with the confidences extraction reaches before the map."""
     points: list[Point] = []
     for truth_file in sorted(work.glob("batch-s*.truth.json")):
         seed = int(re.search(r"batch-s(\d+)\.truth\.json$", truth_file.name).group(1))  # type: ignore[union-attr]
         truth = BatchTruth.read(truth_file)
-        cached = _cached(work / f"out-s{seed}")
+        cached = cached_extractions(work / f"out-s{seed}")
         for d in truth.dossiers:
             ex = cached.get(d.dossier_id)
             if ex is None or not ex.pages:
@@ -83,28 +89,95 @@ def points_of(work: Path) -> list[Point]:
                 if fv is not None and fv.value is not None:
                     points.append(Point(seed, d.dossier_id, key, fv.confidence, tuple(sorted(set(fv.checks))),
                                         same_value(want, fv.value)))
+            evidence = [e.model_dump(mode="json") for e in extract_evidence(ex.pages, ex.documents, fields)]
+            points += [Point(seed, d.dossier_id, e["kind"], e["confidence"], (), right, evidence=True)
+                       for e, right in scored_evidence(d.evidence, evidence)]
     return points
+
+
+def score_of(p: Point, weights: dict[str, float]) -> float:
+    """The recogniser's score behind a value's confidence: extraction's confidence is the score
+    times the weights of the checks it names."""
+    factor = 1.0
+    for c in set(p.checks):
+        factor *= weights.get(c, 1.0)
+    return min(1.0, p.confidence / factor) if factor > 0 else p.confidence
+
+
+def readings_of(points: list[Point], weights: dict[str, float]) -> list[Reading]:
+    return [Reading(score_of(p, weights), tuple(sorted(set(p.checks))), p.evidence, p.right) for p in points]
+
+
+def reweighed(points: list[Point], old: dict[str, float], new: dict[str, float]) -> list[Point]:
+    """The points with the confidences the `new` weights give their scores."""
+    out = []
+    for p in points:
+        factor = 1.0
+        for c in set(p.checks):
+            factor *= new.get(c, 1.0)
+        out.append(replace(p, confidence=round(min(1.0, score_of(p, old) * factor), 3)) if p.checks else p)
+    return out
+
+
+def write_check_weights(fits: list[CheckFit]) -> None:
+    """checks.tsv with each check's weight replaced by its fitted one; comments and meanings kept."""
+    fitted = {f.check: f.weight for f in fits}
+    lines = []
+    for line in cal.CHECKS_PATH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, meaning = line.split("\t", 2)
+            line = f"{name}\t{fitted[name.strip()]:g}\t{meaning}"
+        lines.append(line)
+    cal.CHECKS_PATH.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cal.check_weights.cache_clear()
+
+
+def _calibrated(p: Point, table: cal.CalibrationMap) -> float:
+    if p.evidence:
+        return cal.calibrate_evidence_item(p.confidence, p.key, table)
+    return cal.calibrate(p.confidence, p.checks, table)
+
+
+def _split(points: list[Point]) -> tuple[list[Point], list[Point]]:
+    return [p for p in points if not p.evidence], [p for p in points if p.evidence]
 
 
 def reliability(points: list[Point], table: cal.CalibrationMap | None = None) -> Reliability:
     r = Reliability()
     for p in points:
-        r.add(cal.calibrate(p.confidence, p.checks, table) if table else p.confidence, p.right)
+        r.add(_calibrated(p, table) if table else p.confidence, p.right)
     return r
 
 
-def fit(points: list[Point], threshold: float) -> tuple[cal.CalibrationMap, dict[str, dict]]:
-    by_sig: dict[str, list[Point]] = defaultdict(list)
-    for p in points:
-        by_sig[cal.signature(p.checks)].append(p)
-    every = tuple(fit_map([(p.confidence, p.right) for p in points], threshold))
+def _grouped_fit(groups: dict[str, list[Point]], threshold: float) -> tuple[dict[str, cal.Knots], dict[str, dict]]:
     own: dict[str, cal.Knots] = {}
     counts: dict[str, dict] = {}
-    for sig, pts in sorted(by_sig.items()):
-        counts[sig] = {"values": len(pts), "right": sum(p.right for p in pts)}
+    for name, pts in sorted(groups.items()):
+        counts[name] = {"values": len(pts), "right": sum(p.right for p in pts)}
         if len(pts) >= MIN_VALUES:
-            own[sig] = tuple(fit_map([(p.confidence, p.right) for p in pts], threshold))
-    return cal.CalibrationMap(every, own), counts
+            own[name] = tuple(fit_map([(p.confidence, p.right) for p in pts], threshold))
+    return own, counts
+
+
+@dataclass(frozen=True)
+class Fitted:
+    table: cal.CalibrationMap
+    counts: dict[str, dict]  # values and right of each set of checks
+    evidence_counts: dict[str, dict]  # the same of each evidence kind
+
+
+def fit(points: list[Point], threshold: float) -> Fitted:
+    by_sig: dict[str, list[Point]] = defaultdict(list)
+    by_kind: dict[str, list[Point]] = defaultdict(list)
+    for p in points:
+        (by_kind[p.key] if p.evidence else by_sig[cal.signature(p.checks)]).append(p)
+    fields = [p for p in points if not p.evidence]
+    items = [p for p in points if p.evidence]
+    every = tuple(fit_map([(p.confidence, p.right) for p in fields], threshold))
+    own, counts = _grouped_fit(by_sig, threshold)
+    every_item = tuple(fit_map([(p.confidence, p.right) for p in items], threshold)) if items else cal.IDENTITY
+    own_kind, evidence_counts = _grouped_fit(by_kind, threshold)
+    return Fitted(cal.CalibrationMap(every, own, every_item, own_kind), counts, evidence_counts)
 
 
 def _knots_text(knots: cal.Knots) -> str:
@@ -127,38 +200,70 @@ def main() -> int:
     if args.fit:
         if not seeds or any(s not in calib for s in seeds):
             raise SystemExit(f"fit only on the calibration seeds of bench/seeds.md; got {seeds}")
-        table, counts = fit(points, threshold)
-        print("\n".join(reliability(points).render()))
+        old = dict(cal.check_weights())
+        fits = fit_check_weights(readings_of(points, old), old)
+        print("check weights fitted (logistic, prior at the file's weight):")
+        print("  check                 values  wrong  file   fitted")
+        for f in fits:
+            print(f"  {f.check:20s} {f.values:7d} {f.wrong:6d}  {f.prior:5.3f}  {f.weight:5.3f}")
+        if args.write:
+            write_check_weights(fits)
+            points = reweighed(points, old, {f.check: f.weight for f in fits})
+            print(f"written: {cal.CHECKS_PATH}")
+        fitted = fit(points, threshold)
+        table, counts, evidence_counts = fitted.table, fitted.counts, fitted.evidence_counts
+        fields, items = _split(points)
+        print("\n".join(reliability(fields).render()))
         print("map of every value:", _knots_text(table.knots))
         for sig, knots in table.by_checks.items():
             print(f"map of checks {sig} ({counts[sig]['values']} values):", _knots_text(knots))
-        print("\n".join(reliability(points, table).render()))
+        print("\n".join(reliability(fields, table).render()))
+        print("\n".join(reliability(items).render("evidence confidences")))
+        print("map of every evidence item:", _knots_text(table.evidence))
+        for kind, knots in table.evidence_by_kind.items():
+            print(f"map of evidence {kind} ({evidence_counts[kind]['values']} items):", _knots_text(knots))
+        print("\n".join(reliability(items, table).render("evidence confidences")))
         if args.write:
             cal.MAP_PATH.write_text(json.dumps({
                 "about": "Field confidence and checks -> share of values right (extractors/calibration.py), "
                          "fitted by bench/calibrate.py.",
-                "fitted_on": seeds, "values": len(points), "threshold": threshold, "min_values": MIN_VALUES,
+                "fitted_on": seeds, "values": len(fields), "threshold": threshold, "min_values": MIN_VALUES,
                 "knots": [[x, y] for x, y in table.knots],
                 "by_checks": {sig: {**counts[sig], "knots": [[x, y] for x, y in table.by_checks[sig]]}
                               for sig in table.by_checks},
                 "too_few": {sig: c for sig, c in counts.items() if sig not in table.by_checks},
+                "evidence": {
+                    "about": "An evidence item's confidence -> share of items whose every scored attribute is right.",
+                    "values": len(items), "right": sum(p.right for p in items),
+                    "knots": [[x, y] for x, y in table.evidence],
+                    "by_kind": {kind: {**evidence_counts[kind], "knots": [[x, y] for x, y in table.evidence_by_kind[kind]]}
+                                for kind in table.evidence_by_kind},
+                    "too_few": {kind: c for kind, c in evidence_counts.items() if kind not in table.evidence_by_kind},
+                },
             }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(f"written: {cal.MAP_PATH}")
         return 0
     if any(s in calib for s in seeds):
         raise SystemExit("a calibration seed's run says nothing of the map: check on other seeds")
     table = cal.read_map(json.loads(args.map.read_text(encoding="utf-8"))) if args.map else cal.calibration_map()
-    crossed = [p for p in points if (p.confidence >= threshold) != (cal.calibrate(p.confidence, p.checks, table) >= threshold)]
-    before, after = reliability(points), reliability(points, table)
+    crossed = [p for p in points if (p.confidence >= threshold) != (_calibrated(p, table) >= threshold)]
+    fields, items = _split(points)
+    before, after = reliability(fields), reliability(fields, table)
+    ev_before, ev_after = reliability(items), reliability(items, table)
     print(f"seeds {seeds}: extraction's own confidences")
     print("\n".join(before.render()))
+    print("\n".join(ev_before.render("evidence confidences")))
     print(f"under the map {args.map or 'stored'}")
     print("\n".join(after.render()))
-    wrong = [(p.dossier, p.key, p.confidence, p.checks) for p in points if not p.right]
+    print("\n".join(ev_after.render("evidence confidences")))
+    wrong = [p for p in points if not p.right]
     print(json.dumps({"seeds": seeds, "ece_before": before.as_dict()["ece"], "ece_after": after.as_dict()["ece"],
-                      "values": before.count, "wrong": len(wrong), "crossed_threshold": len(crossed)}))
-    for w in wrong:
-        print("  wrong:", *w)
+                      "values": before.count, "wrong": sum(not p.evidence for p in wrong),
+                      "evidence_ece_before": ev_before.as_dict()["ece"], "evidence_ece_after": ev_after.as_dict()["ece"],
+                      "evidence_items": ev_before.count, "evidence_wrong": sum(p.evidence for p in wrong),
+                      "crossed_threshold": len(crossed)}))
+    for p in wrong:
+        print("  wrong:", "evidence" if p.evidence else "field", p.dossier, p.key, p.confidence, p.checks)
     return 0
 
 

@@ -56,7 +56,9 @@ def draft_prints(drafts: list, batch_id: str) -> list:
     """Each draft fingerprinted as its DOCX/text-PDF reading would give it."""
     from dossierflow.models import DossierExtraction, Evidence, FieldValue, Source
     from validators.integrity.fingerprint import fingerprint
+    from validators.rulebook import load_rulebook
 
+    threshold = load_rulebook().confidence_threshold
     prints = []
     for d in drafts:
         app = d.app
@@ -74,7 +76,7 @@ def draft_prints(drafts: list, batch_id: str) -> list:
             ))
         fields = {"name": fv(app.name), "id_number": fv(app.id_number), "employer": fv(app.employer)}
         ex = DossierExtraction(dossier_id=d.dossier_id, files=[], pages=[], documents=[], fields=fields, evidence=evidence)
-        prints.append(fingerprint(ex, batch_id, 2020))
+        prints.append(fingerprint(ex, batch_id, 2020, threshold))
     return prints
 
 

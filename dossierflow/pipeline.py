@@ -263,9 +263,9 @@ class BatchJudging:
             fs = evaluate_dossier(ex, rulebook, ctx)
             if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
                 refs += apply_settlements(fs, decisions.for_dossier(o.dossier_id).settlements, dossier_codes)
-            self.prints[o.dossier_id] = fingerprint(ex, batch.batch_id, self.policy_year)
+            self.prints[o.dossier_id] = fingerprint(ex, batch.batch_id, self.policy_year, rulebook.confidence_threshold)
             self.held[o.dossier_id] = _Held(
-                judgement=_Judgement(findings=fs, flags=dossier_flags(ex, ctx), decisions=refs).packed(),
+                judgement=_Judgement(findings=fs, flags=dossier_flags(ex, ctx, rulebook.confidence_threshold), decisions=refs).packed(),
                 facts=batch_facts(ex, rulebook, batch.info),
                 same_region=[f for f in fs if f.rule == "SAME_REGION"],
             )

@@ -7,8 +7,10 @@ compare inside extraction) and its `checks`. The map in extractors/data/calibrat
 fitted by `bench/calibrate.py` on generated dossiers kept for calibration (bench/seeds.md, the
 `calib` list), turns the two into the share of values right: a piecewise-linear monotone map of
 the confidence for each set of checks the calibration runs held enough values of, and one map
-fitted on every value for the rest. It is applied once, to the extraction's finished fields
-(`extractors.dossier`), after every step that compares confidences inside extraction.
+fitted on every value for the rest. An evidence item's confidence (one for the whole reading of
+a certificate, a paper, a claim) is mapped the same way by its kind, to the share of items
+whose every attribute is right. It is applied once, to the extraction's finished fields and
+evidence (`extractors.dossier`), after every step that compares confidences inside extraction.
 
 Where it was fitted every map also keeps each confidence on its side of the rulebook's
 threshold it was fitted against (the fit enforces it, tests/test_calibration_map.py checks it),
@@ -25,13 +27,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-from dossierflow.models import FieldValue
+from dossierflow.models import Evidence, FieldValue
 
 DATA_DIR = Path(__file__).parent / "data"
 MAP_PATH = DATA_DIR / "calibration.json"
 CHECKS_PATH = DATA_DIR / "checks.tsv"
 
 Knots = tuple[tuple[float, float], ...]
+IDENTITY: Knots = ((0.0, 0.0), (1.0, 1.0))
 
 
 @lru_cache(maxsize=1)
@@ -70,9 +73,17 @@ class CalibrationMap:
 
     knots: Knots
     by_checks: dict[str, Knots] = field(default_factory=dict)
+    # Evidence items (a certificate's, a paper's, a claim's reading as a whole) are scored apart:
+    # one map of every item, and one for each kind the calibration runs held enough items of.
+    # The identity until fitted.
+    evidence: Knots = IDENTITY
+    evidence_by_kind: dict[str, Knots] = field(default_factory=dict)
 
     def knots_for(self, checks: Iterable[str]) -> Knots:
         return self.by_checks.get(signature(checks), self.knots)
+
+    def knots_for_evidence(self, kind: str) -> Knots:
+        return self.evidence_by_kind.get(kind, self.evidence)
 
 
 def _checked(knots: Iterable[Iterable[float]], where: str) -> Knots:
@@ -86,7 +97,11 @@ def _checked(knots: Iterable[Iterable[float]], where: str) -> Knots:
 
 def read_map(raw: dict) -> CalibrationMap:
     by_checks = {sig: _checked(entry["knots"], sig) for sig, entry in (raw.get("by_checks") or {}).items()}
-    return CalibrationMap(_checked(raw["knots"], "every value"), by_checks)
+    ev = raw.get("evidence")
+    if not ev:
+        return CalibrationMap(_checked(raw["knots"], "every value"), by_checks)
+    by_kind = {kind: _checked(entry["knots"], f"evidence {kind}") for kind, entry in (ev.get("by_kind") or {}).items()}
+    return CalibrationMap(_checked(raw["knots"], "every value"), by_checks, _checked(ev["knots"], "every evidence item"), by_kind)
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +122,17 @@ def apply_knots(confidence: float, knots: Knots) -> float:
 def calibrate(confidence: float, checks: Iterable[str] = (), table: Optional[CalibrationMap] = None) -> float:
     """The share of values right among those read at `confidence` with `checks`."""
     return apply_knots(confidence, (table or calibration_map()).knots_for(checks))
+
+
+def calibrate_evidence_item(confidence: float, kind: str, table: Optional[CalibrationMap] = None) -> float:
+    """The share of evidence items of `kind` right among those read at `confidence`."""
+    return apply_knots(confidence, (table or calibration_map()).knots_for_evidence(kind))
+
+
+def calibrate_evidence(items: list[Evidence]) -> list[Evidence]:
+    """The evidence with calibrated confidences. A part's own confidence (a card's year, a list's
+    row: `part_confidence`) is left as read: the truth scores items, not their parts."""
+    return [e.model_copy(update={"confidence": calibrate_evidence_item(e.confidence, e.kind)}) for e in items]
 
 
 def calibrate_fields(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:

@@ -18,7 +18,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import FileRejected
 from dossierflow.inputs import DossierInput, InputFile
 from dossierflow.models import DossierExtraction, FileInfo, PageContent
-from extractors.calibration import calibrate_fields
+from extractors.calibration import calibrate_evidence, calibrate_fields
 from extractors.classify import classify
 from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
@@ -115,20 +115,31 @@ def extract_dossier(
     """Read, classify and extract one dossier. Never raises for a bad file; see `problems`."""
     started = time.monotonic()
     infos, pages, problems = read_files(dossier, limits, reader or isolated_reader)
-    documents = classify(pages) if pages else []
-    # Each form's own reading: the merged `fields` hides where 评审表 and 送审表 disagree.
-    form_fields = extract_form_fields(pages, documents) if pages else {}
-    fields = extract_fields(pages, documents, form_fields) if pages else {}
-    evidence = extract_evidence(pages, documents, fields) if pages else []
     return DossierExtraction(
         dossier_id=dossier.dossier_id,
         files=infos,
         pages=pages,
-        documents=documents,
-        # Calibrated last: every step above compares confidences on the scale it was written for.
-        fields=calibrate_fields(fields),
-        evidence=evidence,
-        form_fields={form: calibrate_fields(values) for form, values in form_fields.items()},
+        **extracted_from(pages),
         problems=problems,
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def extracted_from(pages: list[PageContent]) -> dict:
+    """Everything extraction makes of a dossier's pages once they are read: its documents,
+    fields, each form's fields and evidence, as `DossierExtraction`'s attributes (a benchmark
+    replays a run's cached pages through it: bench/replay.py)."""
+    if not pages:
+        return {"documents": [], "fields": {}, "evidence": [], "form_fields": {}}
+    documents = classify(pages)
+    # Each form's own reading: the merged `fields` hides where 评审表 and 送审表 disagree.
+    form_fields = extract_form_fields(pages, documents)
+    fields = extract_fields(pages, documents, form_fields)
+    evidence = extract_evidence(pages, documents, fields)
+    # Calibrated last: every step above compares confidences on the scale it was written for.
+    return {
+        "documents": documents,
+        "fields": calibrate_fields(fields),
+        "evidence": calibrate_evidence(evidence),
+        "form_fields": {form: calibrate_fields(values) for form, values in form_fields.items()},
+    }

@@ -110,7 +110,8 @@ def judge_and_record_in(store, batch: BatchInput, ordered: list[Extracted], rule
                                cache=_cache_of(out))
         results = ResultStream(judging, out)
         # The results' extractions carry the reviewers' corrections: what the history matches on.
-        locked.record_dossiers(batch.batch_id, judging.policy_year, {}, results, unit=batch.info.unit, prints=judging.prints)
+        locked.record_dossiers(batch.batch_id, judging.policy_year, {}, results, unit=batch.info.unit, prints=judging.prints,
+                               threshold=judging.rulebook.confidence_threshold)
     return results.judged(), store.log_head().model_dump()
 
 

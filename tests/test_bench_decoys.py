@@ -17,6 +17,9 @@ from validators.integrity import dossier_flags
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.decoys import EXPIRED_UNTIL, decoy_entries  # noqa: E402
+from validators.rulebook import load_rulebook  # noqa: E402
+
+THRESHOLD = load_rulebook().confidence_threshold
 
 
 def _load(store, entries) -> None:  # noqa: F811
@@ -43,5 +46,5 @@ def test_decoys_never_hit_and_real_entries_do(store, tmp_path: Path) -> None:  #
     _load(store, [*truth.blacklist, *decoys])
     run = ctx(dt.date(2020, 7, 1), lookup=store.blacklist_lookup)
     for d in truth.dossiers:
-        hit = any(f.code == "BLACKLIST_HIT" for f in dossier_flags(extraction_from_truth(d), run))
+        hit = any(f.code == "BLACKLIST_HIT" for f in dossier_flags(extraction_from_truth(d), run, THRESHOLD))
         assert hit == ("BLACKLIST_HIT" in d.expected_flags), (d.dossier_id, d.scenario)

@@ -22,6 +22,9 @@ except ImportError:
     from conftest import run_dossier
     from test_integrity_support import ctx, db_url, make_dossier, make_id, store  # noqa: F401
 from validators.integrity import dossier_flags
+from validators.rulebook import load_rulebook
+
+THRESHOLD = load_rulebook().confidence_threshold
 
 ID = make_id(dt.date(1980, 5, 6), female=True, serial=33)
 OTHER = make_id(dt.date(1980, 5, 6), female=True, serial=35)
@@ -72,7 +75,7 @@ def test_blacklist_hit_flag_through_the_store(store) -> None:  # noqa: F811
 
     store.add_blacklist(blacklist.new_entry(ID, "论文抄袭", "包头市职改办", start=dt.date(2019, 3, 1)))
     ex = make_dossier("A0001", random.Random(1), id_number=ID)
-    flags = [f for f in dossier_flags(ex, ctx(lookup=store.blacklist_lookup)) if f.code == "BLACKLIST_HIT"]
+    flags = [f for f in dossier_flags(ex, ctx(lookup=store.blacklist_lookup), THRESHOLD) if f.code == "BLACKLIST_HIT"]
     assert len(flags) == 1 and "论文抄袭" in flags[0].message and ID not in flags[0].message
 
 

@@ -5,6 +5,7 @@ the share of values right."""
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 from pathlib import Path
@@ -32,6 +33,26 @@ def _form(birth: str) -> dict:
     page = pt_page(rows, conf=0.95)
     forms = extract_form_fields([page], _documents(page))
     return extract_fields([page], _documents(page), forms)
+
+
+def _form_with_id(id_number: str) -> dict:
+    rows = [list(r) for r in FOUR_COL]
+    rows[1][3] = id_number
+    page = pt_page(rows, conf=0.95)
+    return extract_fields([page], _documents(page), extract_form_fields([page], _documents(page)))
+
+
+def test_an_id_numbers_check_digit_is_a_check_the_map_reads() -> None:
+    holds, broken = "150203198005120028", "150203198005120021"  # GB 11643: 8 is the check digit
+    good = _form_with_id(holds)["id_number"]
+    assert good.value == holds and "id_check_digit" in good.checks and "id_check_failed" not in good.checks
+    assert good.confidence == pytest.approx(0.95 * cal.check_weight("id_check_digit"), abs=0.001)
+    bad = _form_with_id(broken)["id_number"]
+    assert bad.value == broken and "id_check_failed" in bad.checks  # marked, never dropped or "repaired"
+    assert bad.confidence == pytest.approx(0.95 * cal.check_weight("id_check_failed"), abs=0.001)
+    assert cal.check_weight("id_check_failed") < cal.check_weight("id_check_digit")
+    table = cal.CalibrationMap(cal.IDENTITY, {"id_check_failed": ((0.0, 0.0), (1.0, 0.7))})
+    assert cal.calibrate(bad.confidence, bad.checks, table) < cal.calibrate(good.confidence, good.checks, table)
 
 
 def _documents(page):
@@ -90,7 +111,8 @@ def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> 
     many = [_pt(("lexicon",), 0.7, True)] * bench_calibrate.MIN_VALUES
     few = [_pt(("long_name",), 0.7, False)] * (bench_calibrate.MIN_VALUES - 1)
     rest = [_pt((), 0.9, i % 10 != 0) for i in range(200)]
-    table, counts = bench_calibrate.fit(many + few + rest, THRESHOLD)
+    fitted = bench_calibrate.fit(many + few + rest, THRESHOLD)
+    table, counts = fitted.table, fitted.counts
     assert set(table.by_checks) == {"lexicon", "-"}
     assert counts["long_name"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": 0}
     # the lexicon's values, all right at 0.7, are surer than 0.7; every value's map is not theirs
@@ -100,6 +122,24 @@ def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> 
         mapped = [cal.apply_knots(c, knots) for c in GRID]
         assert all(a <= b for a, b in zip(mapped, mapped[1:]))
         assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
+
+
+def test_evidence_items_are_fitted_apart_from_fields_and_by_kind_only_with_enough_items() -> None:
+    def item(kind: str, c: float, ok: bool) -> bench_calibrate.Point:
+        return bench_calibrate.Point(7000, "A1", kind, c, (), ok, evidence=True)
+
+    diplomas = [item("diploma", 0.9, i % 2 == 0) for i in range(bench_calibrate.MIN_VALUES)]  # half right
+    patents = [item("patent", 0.9, True)] * (bench_calibrate.MIN_VALUES - 1)
+    fields = [_pt((), 0.9, True) for _ in range(200)]
+    fitted = bench_calibrate.fit(diplomas + patents + fields, THRESHOLD)
+    table = fitted.table
+    assert set(table.evidence_by_kind) == {"diploma"}
+    assert fitted.evidence_counts["patent"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": bench_calibrate.MIN_VALUES - 1}
+    # a diploma read at 0.9 is right half the time: lowered, yet kept at the threshold or above
+    assert THRESHOLD <= cal.calibrate_evidence_item(0.9, "diploma", table) < 0.9
+    assert cal.calibrate_evidence_item(0.9, "patent", table) == cal.apply_knots(0.9, table.evidence)
+    # the items' rightness is not the fields': every field at 0.9 is right, and their map says so
+    assert cal.calibrate(0.9, (), table) > 0.9
 
 
 def test_the_stored_maps_keep_every_confidence_on_its_side_of_the_threshold() -> None:
@@ -115,3 +155,55 @@ def test_a_fit_on_values_all_right_below_the_threshold_leaves_them_below() -> No
     # not a verdict's ground: the map only moves it within its side.
     knots = fit_map([(0.45, True)] * 100, THRESHOLD)
     assert cal.apply_knots(0.45, tuple(knots)) < THRESHOLD
+
+
+def _readings(n: int = 400) -> list:
+    from fixtures.calibration import Reading
+
+    rng = random.Random(5)
+    out = []
+    for _ in range(n):
+        score = rng.uniform(0.5, 1.0)
+        # clean readings: right with a probability rising with the score
+        out.append(Reading(score, (), False, rng.random() < score ** 2))
+        # a doubtful check: as often right as a clean reading at 0.6 of its score
+        out.append(Reading(score, ("date_repaired",), False, rng.random() < (0.6 * score) ** 2))
+        # a confirming check: as often right as a clean reading of its score
+        out.append(Reading(score, ("lexicon",), False, rng.random() < score ** 2))
+    return out
+
+
+def test_the_checks_weights_are_fitted_from_correctness() -> None:
+    from fixtures.calibration import fit_check_weights
+
+    prior = {"date_repaired": 0.9, "lexicon": 1.0, "long_name": 0.8}
+    fits = {f.check: f for f in fit_check_weights(_readings(), prior)}
+    # The data says a repaired date is worth about 0.6 of its score: far from the file's 0.9.
+    assert fits["date_repaired"].weight == pytest.approx(0.6, abs=0.08)
+    assert fits["date_repaired"].values == 400 and fits["date_repaired"].wrong > 200
+    assert fits["lexicon"].weight == pytest.approx(1.0, abs=0.08) and fits["lexicon"].weight <= 1.0
+    assert fits["long_name"].weight == 0.8 and fits["long_name"].values == 0  # no value: the file's weight
+    # six values move it less than four hundred: the prior holds it nearer the file's weight
+    few = [r for r in _readings() if r.checks != ("date_repaired",)] + [r for r in _readings(6) if r.checks == ("date_repaired",)]
+    assert fits["date_repaired"].weight < {f.check: f for f in fit_check_weights(few, prior)}["date_repaired"].weight < 0.9
+
+
+def test_fitted_weights_are_written_to_the_data_and_read_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from fixtures.calibration import CheckFit
+
+    data = tmp_path / "checks.tsv"
+    data.write_text(cal.CHECKS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(cal, "CHECKS_PATH", data)
+    cal.check_weights.cache_clear()
+    try:
+        fits = [CheckFit(c, w, 0.42 if c == "date_repaired" else w, 0, 0) for c, w in cal.check_weights().items()]
+        bench_calibrate.write_check_weights(fits)
+        assert cal.check_weight("date_repaired") == 0.42
+        assert cal.check_weight("lexicon") == 1.0
+        assert data.read_text(encoding="utf-8").startswith("#")  # the comments are kept
+    finally:
+        cal.check_weights.cache_clear()
+    # the points the map is then fitted on take the new weight: score 0.9 at 0.5 becomes 0.9 at 0.42
+    point = bench_calibrate.Point(7000, "A1", "k", 0.45, ("date_repaired",), True)
+    [moved] = bench_calibrate.reweighed([point], {"date_repaired": 0.5}, {"date_repaired": 0.42})
+    assert moved.confidence == pytest.approx(0.9 * 0.42, abs=0.001)

@@ -16,6 +16,7 @@ from dossierflow.models import DecisionRef, FieldValue, FileInfo, Source
 from extractors import calibration as cal
 from extractors.dossier import extract_dossier
 from fixtures.calibration import Reliability, fit_map
+from tests.test_evidence import page as evidence_page
 from tests.test_fields import FOUR_COL, pt_page
 from validators.rulebook import load_rulebook
 
@@ -79,3 +80,33 @@ def test_calibration_is_applied_to_the_finished_fields_and_not_to_a_reviewers_de
     decided = FieldValue(value="x", confidence=1.0, source=Source(file="a"),
                          decision=DecisionRef(kind="correction", seq=1, reviewer="r", decided_at="2020-06-01", reason="核对原件"))
     assert cal.calibrate_fields({"k": decided})["k"].confidence == 1.0
+
+
+def pledge_page(file: str):
+    return evidence_page([["职称申报诚信承诺书"], ["本人郑重承诺……"], ["承诺人（签名）：王秀英"], ["日期：2020年5月21日"]], file=file)
+
+
+def test_evidence_confidences_take_the_map_of_their_kind(monkeypatch, tmp_path: Path) -> None:
+    halve = ((0.0, 0.0), (1.0, 0.5))
+    monkeypatch.setattr(cal, "calibration_map", lambda: cal.CalibrationMap(cal.IDENTITY, evidence=cal.IDENTITY,
+                                                                           evidence_by_kind={"pledge": halve}))
+    pledge = pledge_page("A1/承诺书.pdf")
+
+    def reader(f, limits, pages=None):
+        return FileInfo(path=f.rel, sha256=f.sha256, size=f.size, kind="pdf", pages=1), [pledge]
+
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    dossier = DossierInput("A1", "A1", files=[InputFile("A1/承诺书.pdf", tmp_path / "a.pdf", "0" * 64, 8)])
+    read = extract_dossier(dossier, Limits(), reader)
+    [item] = [e for e in read.evidence if e.kind == "pledge"]
+    assert item.signer == "王秀英" and item.confidence == pytest.approx(0.95 / 2, abs=0.001)
+    # another kind takes the map of every item (here the identity)
+    assert cal.calibrate_evidence_item(0.9, "diploma") == 0.9
+
+
+def test_the_stored_evidence_maps_keep_every_confidence_on_its_side_of_the_threshold() -> None:
+    table = cal.calibration_map()
+    for knots in (table.evidence, *table.evidence_by_kind.values()):
+        mapped = [cal.apply_knots(c, knots) for c in GRID]
+        assert all(a <= b for a, b in zip(mapped, mapped[1:]))
+        assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.calibration import Reliability
-from fixtures.scoring import score
+from fixtures.scoring import score, score_evidence_confidences, scored_evidence
+from fixtures.truth import EvidenceTruth, SourceTruth
 from tests.test_fixtures import _hand_truth
 
 
@@ -38,3 +39,44 @@ def test_scoring_bins_each_given_field_confidence_by_whether_the_value_is_right(
     assert rep.reliability.ece == pytest.approx((2 * abs(0.5 - 0.945) + abs(1 - 0.55) + abs(1 - 0.3)) / 4)
     assert rep.as_dict()["calibration"]["values"] == 4
     assert "ECE" in rep.render()
+
+
+def _ev(kind: str, page: int, confidence: float = 0.9, file: str = "A1/a.pdf", **attrs) -> dict:
+    return {"kind": kind, "source": {"file": file, "page": page}, "confidence": confidence, **attrs}
+
+
+def test_an_evidence_item_is_right_when_every_attribute_it_read_is_the_truths() -> None:
+    truth = [
+        EvidenceTruth(kind="claimed_paper", source=SourceTruth(file="A1/a.pdf", page=2), title="论文甲", date="2019-03"),
+        EvidenceTruth(kind="claimed_paper", source=SourceTruth(file="A1/a.pdf", page=2), title="论文乙", date="2018-01"),
+        EvidenceTruth(kind="paper", source=SourceTruth(file="A1/a.pdf", page=3), title="论文甲", authors=["张三", "李四"]),
+        EvidenceTruth(kind="ce_card", source=SourceTruth(file="A1/a.pdf", page=4), hours={"2019": {"public": 36.0}}),
+        EvidenceTruth(kind="photo", source=SourceTruth(file="A1/p.jpg", page=1)),
+    ]
+    got = [
+        _ev("claimed_paper", 2, title="论文乙", date="2018-01"),  # the page's second claim, read right
+        _ev("claimed_paper", 2, title="论文甲", date="2019-08"),  # the first claim, its date misread
+        _ev("paper", 3, title="论文甲", authors=["张三", "李四"], journal="未在真值中"),  # an attribute the truth lacks
+        _ev("ce_card", 4, hours={"2019": {"public": 30.0}}),  # a table, one cell wrong
+        _ev("ce_card", 4, file="A1/other.pdf", hours={"2019": {"public": 36.0}}),  # where the truth has none
+        _ev("photo", 1, file="A1/p.jpg", photo=True),  # the truth states nothing to read
+        _ev("work_summary", 5, text="……"),
+        _ev("paper", 3, title=None),  # nothing read that the truth states
+    ]
+    scored = scored_evidence(truth, got)
+    assert [(g["kind"], g.get("title"), right) for g, right in scored] == [
+        ("claimed_paper", "论文乙", True), ("claimed_paper", "论文甲", False), ("paper", "论文甲", True), ("ce_card", None, False)]
+
+
+def test_scoring_bins_each_scored_evidence_confidence_from_the_runs_extraction() -> None:
+    # results.jsonl writes no evidence confidence: the run's extraction gives them
+    results = {"A1": {"dossier_id": "A1", "status": "accepted", "fields": {}, "evidence": [_ev("paper", 3, title="论文甲")]}}
+    rep = score(results, _hand_truth())
+    assert rep.evidence_reliability.count == 0
+    score_evidence_confidences(rep, _hand_truth(), {"A1": [_ev("paper", 3, 0.95, title="论文甲"),
+                                                           _ev("diploma", 4, 0.85, holder="张二")]})
+    assert rep.evidence_reliability.count == 2
+    # one right at 0.95, one wrong at 0.85, in their own bins
+    assert rep.evidence_reliability.ece == pytest.approx((0.05 + 0.85) / 2)
+    assert rep.as_dict()["evidence_calibration"]["values"] == 2
+    assert "evidence confidences: ECE" in rep.render()

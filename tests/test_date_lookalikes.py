@@ -49,7 +49,7 @@ def _dossier(form_date: str, cert_date: str, *, submit_date: str | None = None) 
 
 
 def _codes(ex: DossierExtraction) -> set[str]:
-    return {f.code for f in dossier_flags(ex, ctx())}
+    return {f.code for f in dossier_flags(ex, ctx(), THRESHOLD)}
 
 
 def test_the_data_holds_digit_lookalikes() -> None:

@@ -119,7 +119,7 @@ ID = make_id(dt.date(1985, 3, 15), female=False, serial=21)
 
 
 def _codes(ex) -> set[str]:
-    return {f.code for f in dossier_flags(ex, ctx())}
+    return {f.code for f in dossier_flags(ex, ctx(), THRESHOLD)}
 
 
 def test_no_integrity_lead_rests_on_a_repaired_form_date() -> None:

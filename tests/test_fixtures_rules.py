@@ -13,6 +13,8 @@ from fixtures.oracle import extraction_from_truth
 from validators import engine, integrity
 from validators import rulebook as rulebook_mod
 
+THRESHOLD = rulebook_mod.load_rulebook().confidence_threshold
+
 # Rules the perfect reader cannot settle: page sizes are not part of truth; without an 评审表
 # most eligibility inputs are absent, so they are `review` (the status is `returned` anyway).
 UNJUDGEABLE = {"fail:ATTACHMENTS_A4", "fail:EVAL_FORM_PRESENT"}
@@ -67,11 +69,11 @@ def test_each_scenario_raises_exactly_its_flags(every_scenario):
     ctx = RunContext(batch=info, processing_date=dt.date(2020, 7, 1),
                      blacklist_lookup=lambda idn, on: [{"id_number": idn, "reason": "test"}] if idn in listed else [])
     extractions = {d.dossier_id: extraction_from_truth(d) for d in truth.dossiers}
-    cross = integrity.cross_flags(extractions, None, root.name, 2020)
+    cross = integrity.cross_flags(extractions, None, root.name, 2020, THRESHOLD)
     for d in truth.dossiers:
         if set(d.expected_flags) & NEEDS_FILES:
             continue
-        got = {f.code for f in integrity.dossier_flags(extractions[d.dossier_id], ctx)}
+        got = {f.code for f in integrity.dossier_flags(extractions[d.dossier_id], ctx, THRESHOLD)}
         got |= {f.code for f in cross.get(d.dossier_id, [])}
         assert sorted(got) == sorted(d.expected_flags), d.scenario
 

@@ -24,6 +24,9 @@ except ImportError:
     from test_integrity_support import clean_batch, make_dossier, personal_text
 from validators.integrity import cross_flags
 from validators.integrity.imagesig import page_image_hash
+from validators.rulebook import load_rulebook
+
+THRESHOLD = load_rulebook().confidence_threshold
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
@@ -82,7 +85,7 @@ def flags_of(result: dict, code: str) -> dict[str, list]:
 
 def test_clean_batch_of_60_raises_no_cross_flags() -> None:
     """Shared templates (near-identical page hashes), shared boilerplate, co-authored papers."""
-    result = cross_flags(clean_batch(60), None, "B1", 2020)
+    result = cross_flags(clean_batch(60), None, "B1", 2020, THRESHOLD)
     assert {did: [f.message for f in fl] for did, fl in result.items()} == {}
 
 
@@ -91,14 +94,14 @@ def test_duplicate_applicant_within_the_batch() -> None:
     twin = make_dossier("A0099", random.Random(1), name=str(batch["A0003"].field("name")), id_number=str(batch["A0003"].field("id_number")))
     twin.fields["employer"] = twin.fields["employer"].model_copy(update={"value": "另一个单位"})
     batch["A0099"] = twin
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_APPLICANT")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_APPLICANT")
     assert set(found) == {"A0003", "A0099"}
     assert found["A0003"][0].related == ["A0099"] and found["A0099"][0].related == ["A0003"]
     assert {s.file for s in found["A0003"][0].sources} == {"A0003/eval.pdf", "A0099/eval.pdf"}  # both forms
     assert str(batch["A0003"].field("id_number")) not in found["A0003"][0].message
     # A resubmission by the same person never counts as copying their own attachments or text.
-    assert set(cross_flags(batch, None, "B1", 2020)) == {"A0003", "A0099"}
-    assert {f.code for fl in cross_flags(batch, None, "B1", 2020).values() for f in fl} == {"DUPLICATE_APPLICANT"}
+    assert set(cross_flags(batch, None, "B1", 2020, THRESHOLD)) == {"A0003", "A0099"}
+    assert {f.code for fl in cross_flags(batch, None, "B1", 2020, THRESHOLD).values() for f in fl} == {"DUPLICATE_APPLICANT"}
 
 
 def phash64(name: str, number: str, seed: int, angle: float = 0.0, quality: int = 60) -> str:
@@ -116,7 +119,7 @@ def test_rescanned_certificate_of_another_person_is_a_duplicate_attachment(hashe
         "A0001": with_award_page("A0001", "张伟", "张伟", "BT2018-0231", original),
         "A0002": with_award_page("A0002", "李秀英", "张伟", "BT2018-0231", rescan),
     }
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")
     assert set(found) == {"A0001", "A0002"}
     flag = found["A0002"][0]
     assert flag.related == ["A0001"]
@@ -135,7 +138,7 @@ def test_two_people_certificates_from_one_template_are_not_duplicates(hasher) ->
         "A0001": with_award_page("A0001", "张伟", "张伟", "BT2018-0231", a),
         "A0002": with_award_page("A0002", "李秀英", "李秀英", "BT2018-0457", b),
     }
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}  # … the content does
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}  # … the content does
 
 
 def test_a_truncated_number_read_is_not_a_shared_number() -> None:
@@ -146,7 +149,7 @@ def test_a_truncated_number_read_is_not_a_shared_number() -> None:
         "A0001": with_award_page("A0001", "张伟", "张伟", "2019-", a),
         "A0002": with_award_page("A0002", "李秀英", "李秀英", "2019-", b),
     }
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_namesakes_with_one_template_are_not_duplicates() -> None:
@@ -158,7 +161,7 @@ def test_namesakes_with_one_template_are_not_duplicates() -> None:
         "A0002": with_award_page("A0002", "张伟", "张伟", "", b),
     }
     assert batch["A0001"].field("id_number") != batch["A0002"].field("id_number")
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_without_readable_content_the_image_alone_is_no_evidence() -> None:
@@ -169,10 +172,10 @@ def test_without_readable_content_the_image_alone_is_no_evidence() -> None:
         "A0001": with_award_page("A0001", "张伟", "", "", a, evidence=False),
         "A0002": with_award_page("A0002", "李秀英", "", "", a, evidence=False),
     }
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
     same_file = batch["A0001"].files[1].sha256
     batch["A0002"].files[1] = batch["A0002"].files[1].model_copy(update={"sha256": same_file})
-    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
 
 
 def test_team_award_certificates_share_a_project_number() -> None:
@@ -182,9 +185,9 @@ def test_team_award_certificates_share_a_project_number() -> None:
     a = with_award_page("A0001", "张伟", "张伟", "KJ2018-0231", h)
     b = with_award_page("A0002", "李秀英", "李秀英", "KJ2018-0231", cert_hash("李秀英", "BT2018-0231", seed=2))
     a.evidence[-1].holder_rank, b.evidence[-1].holder_rank = 1, 2
-    assert flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
     b.evidence[-1].holder_rank = 1  # two "first winners" of one project: one certificate reused
-    assert set(flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+    assert set(flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Tesseract")
@@ -206,12 +209,12 @@ def test_page_text_from_tesseract_separates_rescan_from_template() -> None:
         "A0001": with_award_page("A0001", "张伟", "", "", hashes["orig"], evidence=False, text=texts["orig"]),
         "A0002": with_award_page("A0002", "王芳", "", "", hashes["rescan"], evidence=False, text=texts["rescan"]),
     }
-    assert set(flags_of(cross_flags(same, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
+    assert set(flags_of(cross_flags(same, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")) == {"A0001", "A0002"}
     other = {
         "A0001": same["A0001"],
         "A0003": with_award_page("A0003", "李秀英", "", "", hashes["other"], evidence=False, text=texts["other"]),
     }
-    assert flags_of(cross_flags(other, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(other, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_shared_paper_needs_both_to_claim_first_authorship() -> None:
@@ -222,13 +225,13 @@ def test_shared_paper_needs_both_to_claim_first_authorship() -> None:
     # A form claim alone with a slightly different title writing still matches after normalising.
     claim = Evidence(kind="claimed_paper", source=Source(file="A0003/eval.pdf", page=2), title=paper.title.replace("的", "的 ") + "。", author_rank=1)
     batch["A0003"].evidence.append(claim)
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER")
     assert set(found) == {"A0001", "A0002", "A0003"}
     assert sorted(r for f in found["A0001"] for r in f.related) == ["A0002", "A0003"]
     # A0002 (co-author) in clean_batch is rank 2 for A0001's paper: silent.
     copied.author_rank = 2
     claim.author_rank = 3
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER") == {}
 
 
 def test_same_generic_title_in_another_journal_is_another_paper() -> None:
@@ -237,13 +240,13 @@ def test_same_generic_title_in_another_journal_is_another_paper() -> None:
     name2 = str(batch["A0002"].field("name"))
     twin = paper.model_copy(update={"source": Source(file="A0002/scan.pdf", page=6), "authors": [name2], "author_rank": 1})
     batch["A0002"].evidence.append(twin)
-    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER")) == {"A0001", "A0002"}
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER")) == {"A0001", "A0002"}
     twin.issn, twin.journal = "1000-7059", "冶金自动化"
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER") == {}
     twin.issn, twin.journal, twin.date = None, None, "2011-03"  # no journal known, another year
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER") == {}
     twin.issn, twin.journal, twin.date = paper.issn, paper.journal, "2018-11"  # same journal, another issue
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "SHARED_PAPER") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "SHARED_PAPER") == {}
 
 
 def test_image_file_page_is_compared_with_a_pdf_page() -> None:
@@ -256,7 +259,7 @@ def test_image_file_page_is_compared_with_a_pdf_page() -> None:
     a.documents.append(Document(kind="award", file="A0001/IMG_5396.JPG", pages=[1], confidence=0.9))
     a.evidence.append(Evidence(kind="award", source=Source(file="A0001/IMG_5396.JPG"), holder="张伟", number="2018-j-231", title="科技进步奖"))
     b = with_award_page("A0002", "郑素淑", "郑素淑", "2018-J-231", image_hash)  # the holder name was changed
-    found = flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    found = flags_of(cross_flags({"A0001": a, "A0002": b}, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")
     assert set(found) == {"A0001", "A0002"} and "2018J231" in found["A0001"][0].message
 
 
@@ -264,7 +267,7 @@ def test_portrait_photos_are_not_compared() -> None:
     batch = clean_batch(3)
     for did, ex in batch.items():
         ex.pages.append(PageContent(file=f"{did}/照片.jpg", method="image", image_hash="b0f30ccf438cd38e", image_is_photo=True))
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_text_reuse_catches_a_lightly_edited_copy_not_boilerplate() -> None:
@@ -274,7 +277,7 @@ def test_text_reuse_catches_a_lightly_edited_copy_not_boilerplate() -> None:
     name5, name9 = str(batch["A0005"].field("name")), str(batch["A0009"].field("name"))
     copied = source_text.replace("，", ",").replace(name5, name9) + personal_text(random.Random(99), name9, sentences=2)
     batch["A0009"].items("work_summary")[0].text = copied
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "TEXT_REUSE")
     assert set(found) == {"A0005", "A0009"}
     assert found["A0009"][0].related == ["A0005"] and found["A0009"][0].details["matches"][0]["jaccard"] > 0.5
 
@@ -284,7 +287,7 @@ def test_a_paper_handed_in_under_another_title_is_text_reuse() -> None:
     original = batch["A0015"].items("paper")[0]
     plagiarised = batch["A0016"].items("paper")[0]
     plagiarised.text = (original.text or "").replace("。", "；")
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "TEXT_REUSE")
     assert set(found) == {"A0015", "A0016"} and found["A0016"][0].sources[0] == plagiarised.source
 
 
@@ -294,7 +297,7 @@ def test_short_shared_passage_is_not_text_reuse() -> None:
     for did in ("A0002", "A0004"):
         summary = batch[did].items("work_summary")[0]
         summary.text = (summary.text or "") + one_sentence
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "TEXT_REUSE") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "TEXT_REUSE") == {}
 
 
 def test_text_reuse_costs_a_few_bytes_per_shingle_at_its_peak() -> None:
@@ -335,17 +338,17 @@ def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pyte
 
     batch = clean_batch(60)
     monkeypatch.setattr(cross, "_shared_certificate", lambda *a: False)
-    assert set(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) == {"A0011", "A0012", "A0013", "A0014", "A0015", "A0016"}
+    assert set(flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")) == {"A0011", "A0012", "A0013", "A0014", "A0015", "A0016"}
     monkeypatch.undo()
     for ex in batch.values():  # without certificate numbers the holders still tell them apart …
         for ev in ex.evidence:
             ev.number = None
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
     monkeypatch.setattr(cross, "_content_match", lambda *a, **k: "图像相似")  # … the image hash alone cannot
-    assert len(flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")) > 50
+    assert len(flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")) > 50
     monkeypatch.undo()
     no_boilerplate = cross.CrossThresholds(boilerplate_min_docs=10**6, boilerplate_share=1.0, text_jaccard=0.2, text_containment=0.35)
-    assert flags_of(cross_flags(batch, None, "B1", 2020, no_boilerplate), "TEXT_REUSE") != {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD, no_boilerplate), "TEXT_REUSE") != {}
 
 
 def _judged_text_reuse(rulebook: str) -> dict[str, list]:
@@ -404,7 +407,7 @@ def test_a_reused_damaged_certificate_whose_number_ocr_misread_on_one_copy_is_st
         "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread,
                                  cert_hash("尹妹玲", number, seed=12, angle=-0.8, quality=35)),
     }
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")
     assert set(found) == {"A0001", "A0002"}, misread
     assert "未能识别的字符" in found["A0002"][0].message and found["A0002"][0].related == ["A0001"]
 
@@ -419,11 +422,11 @@ def test_two_certificates_of_one_template_are_no_duplicate_even_with_a_character
         "A0001": with_award_page("A0001", "郭丽", "郭丽", mine, cert_hash("郭丽", mine, seed=21, angle=0.5)),
         "A0002": with_award_page("A0002", "尹妹玲", "尹妹玲", misread, cert_hash("尹妹玲", theirs, seed=22, angle=-0.5)),
     }
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
     # Two readings as far gone as three unread characters are not compared either.
     gone = "2小1小-J-小282"
     batch["A0002"] = with_award_page("A0002", "尹妹玲", "尹妹玲", gone, cert_hash("尹妹玲", mine, seed=22, angle=-0.5))
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_a_reused_certificate_whose_number_the_extractor_cut_at_a_misread_glyph_is_a_duplicate() -> None:
@@ -437,13 +440,13 @@ def test_a_reused_certificate_whose_number_the_extractor_cut_at_a_misread_glyph_
         "A0002": with_award_page("A0002", "傅华", "傅华", "2017-", cert_hash("傅华", number, seed=32, angle=-0.7, quality=35),
                                  text="获奖证书\n证书编号 :2017- 上390"),
     }
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")
     assert set(found) == {"A0001", "A0002"}
     assert "2017上390" in found["A0002"][0].message and found["A0002"][0].related == ["A0001"]
     # The next certificate of the same award, cut the same way: its figures disagree.
     batch["A0002"] = with_award_page("A0002", "傅华", "傅华", "2017-", cert_hash("傅华", "2017-J-391", seed=32, angle=-0.7, quality=35),
                                      text="获奖证书\n证书编号 :2017- 上391")
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def _award_text(name: str, number: str) -> str:
@@ -461,13 +464,13 @@ def test_a_reused_certificate_read_unsurely_is_found_in_the_slim_extractions_jud
              "A0002": ("阎春", cert_hash("阎春", number, seed=32, angle=-0.9, quality=35))}
     batch = {did: with_award_page(did, name, name, number, h, evidence=did != unsure, text=_award_text(name, number)).slim()
              for did, (name, h) in pages.items()}
-    found = flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT")
+    found = flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT")
     assert set(found) == {"A0001", "A0002"}
     # Another certificate of the award (the next number) is no duplicate, read surely or not.
     other = "2013-J-422"
     batch["A0002"] = with_award_page("A0002", "阎春", "阎春", other, cert_hash("阎春", other, seed=32, angle=-0.9, quality=35),
                                      evidence="A0002" != unsure, text=_award_text("阎春", other)).slim()
-    assert flags_of(cross_flags(batch, None, "B1", 2020), "DUPLICATE_ATTACHMENT") == {}
+    assert flags_of(cross_flags(batch, None, "B1", 2020, THRESHOLD), "DUPLICATE_ATTACHMENT") == {}
 
 
 def test_slimming_keeps_the_text_of_attachment_pages_only() -> None:

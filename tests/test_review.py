@@ -21,6 +21,9 @@ except ImportError:
     from conftest import run_dossier
     from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
 from validators.integrity import cross_flags, dossier_flags
+from validators.rulebook import load_rulebook
+
+THRESHOLD = load_rulebook().confidence_threshold
 
 
 def record_flagged_batch(store) -> dict[str, str]:  # noqa: F811
@@ -28,10 +31,10 @@ def record_flagged_batch(store) -> dict[str, str]:  # noqa: F811
     batch = clean_batch(6)
     batch["A0009"] = make_dossier("A0009", random.Random(9), name=str(batch["A0001"].field("name")), id_number=str(batch["A0001"].field("id_number")))
     batch["A0003"].items("diploma")[0].holder = "赵某某"
-    flags = {did: dossier_flags(ex, ctx()) for did, ex in batch.items()}
-    for did, extra in cross_flags(batch, store, "B1", 2020).items():
+    flags = {did: dossier_flags(ex, ctx(), THRESHOLD) for did, ex in batch.items()}
+    for did, extra in cross_flags(batch, store, "B1", 2020, THRESHOLD).items():
         flags[did].extend(extra)
-    store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
+    store.record_dossiers("B1", 2020, batch, results_for(batch, flags), threshold=THRESHOLD)
     return {(lead.dossier_id, lead.code): lead.lead_id for lead in store.leads()}
 
 
@@ -146,8 +149,8 @@ def test_concurrent_reviewers_keep_one_chain(store) -> None:  # noqa: F811
     batch = clean_batch(12)
     for ex in batch.values():
         ex.items("diploma")[0].holder = "他人"
-    flags = {did: dossier_flags(ex, ctx()) for did, ex in batch.items()}
-    store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
+    flags = {did: dossier_flags(ex, ctx(), THRESHOLD) for did, ex in batch.items()}
+    store.record_dossiers("B1", 2020, batch, results_for(batch, flags), threshold=THRESHOLD)
     lead_ids = [lead.lead_id for lead in store.leads()]
     assert len(lead_ids) == 12
     errors: list[BaseException] = []

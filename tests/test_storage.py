@@ -15,6 +15,9 @@ try:  # tests/ may or may not be a package; the helpers import either way
 except ImportError:
     from test_integrity_support import clean_batch, ctx, db_url, make_dossier, results_for, store  # noqa: F401
 from validators.integrity import cross_flags, dossier_flags
+from validators.rulebook import load_rulebook
+
+THRESHOLD = load_rulebook().confidence_threshold
 
 
 def test_url_mapping() -> None:
@@ -63,13 +66,13 @@ def test_an_older_schema_is_upgraded_in_place(db_url) -> None:  # noqa: F811
 def test_rerecording_a_batch_does_not_duplicate(store, db_url) -> None:  # noqa: F811
     batch = clean_batch(8)
     first = results_for(batch)
-    store.record_dossiers("B1", 2020, batch, first, unit="包头市青山区教育局")
+    store.record_dossiers("B1", 2020, batch, first, unit="包头市青山区教育局", threshold=THRESHOLD)
     counts = store.count_rows()
     assert counts["dossiers"] == 8 and counts["dossier_files"] == 16 and counts["page_images"] == 8 * 3 and counts["paper_claims"] >= 8
     # Same batch again, one result changed: rows updated in place, none added.
     again = results_for(batch)
     again[0].status = "returned"
-    store.record_dossiers("B1", 2020, batch, again)
+    store.record_dossiers("B1", 2020, batch, again, threshold=THRESHOLD)
     assert store.count_rows() == counts
     assert store.stored_result("B1", "A0001")["status"] == "returned"
     # Reopening runs no migration twice and sees the same rows.
@@ -80,7 +83,7 @@ def test_rerecording_a_batch_does_not_duplicate(store, db_url) -> None:  # noqa:
 
 def test_history_reaches_across_batches(store) -> None:  # noqa: F811
     june = clean_batch(5, seed=1)
-    store.record_dossiers("2020-kundulun-01", 2020, june, results_for(june))
+    store.record_dossiers("2020-kundulun-01", 2020, june, results_for(june), threshold=THRESHOLD)
     # Weeks later another unit sends the same person, plus a copy of someone's paper and summary.
     rng = random.Random(2)
     person = june["A0002"]
@@ -90,35 +93,35 @@ def test_history_reaches_across_batches(store) -> None:  # noqa: F811
     }
     stolen = june["A0003"].items("paper")[0]
     july["C0002"].evidence.append(stolen.model_copy(update={"authors": [str(july["C0002"].field("name"))], "author_rank": 1}))
-    found = cross_flags(july, store, "2020-qingshan-02", 2020)
+    found = cross_flags(july, store, "2020-qingshan-02", 2020, THRESHOLD)
     by_code = {(did, f.code): f for did, fl in found.items() for f in fl}
     assert by_code[("C0001", "DUPLICATE_APPLICANT")].related == ["2020-kundulun-01/A0002"]
     assert by_code[("C0002", "SHARED_PAPER")].related == ["2020-kundulun-01/A0003"]
     assert by_code[("C0002", "TEXT_REUSE")].related == ["2020-kundulun-01/A0004"]
     assert {code for _, code in by_code} == {"DUPLICATE_APPLICANT", "SHARED_PAPER", "TEXT_REUSE"}
     # Another policy year is not a duplicate application.
-    assert cross_flags(july, store, "2021-qingshan-01", 2021).get("C0001") is None
+    assert cross_flags(july, store, "2021-qingshan-01", 2021, THRESHOLD).get("C0001") is None
 
 
 def test_rerun_of_a_batch_is_not_compared_with_itself(store) -> None:  # noqa: F811
     batch = clean_batch(12)
-    store.record_dossiers("B1", 2020, batch, results_for(batch))
-    assert cross_flags(batch, store, "B1", 2020) == {}
+    store.record_dossiers("B1", 2020, batch, results_for(batch), threshold=THRESHOLD)
+    assert cross_flags(batch, store, "B1", 2020, THRESHOLD) == {}
     # A dossier of the same batch that is not in this run (an audit's sample) is still history.
     sample = {"A0001": batch["A0001"]}
-    assert cross_flags(sample, store, "B1", 2020) == {}
+    assert cross_flags(sample, store, "B1", 2020, THRESHOLD) == {}
 
 
 def test_flags_are_stored_as_leads(store) -> None:  # noqa: F811
     batch = clean_batch(4)
     batch["A0002"].items("diploma")[0].holder = "冒名顶替"
-    flags = {did: dossier_flags(ex, ctx()) for did, ex in batch.items()}
-    store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
+    flags = {did: dossier_flags(ex, ctx(), THRESHOLD) for did, ex in batch.items()}
+    store.record_dossiers("B1", 2020, batch, results_for(batch, flags), threshold=THRESHOLD)
     leads = store.leads()
     assert [(lead.dossier_id, lead.code) for lead in leads] == [("A0002", "HOLDER_MISMATCH")]
     assert leads[0].sources[0]["file"] == "A0002/scan.pdf" and leads[0].sources[0]["page"] == 1
     # The lead keeps its id when the batch is recorded again.
-    store.record_dossiers("B1", 2020, batch, results_for(batch, flags))
+    store.record_dossiers("B1", 2020, batch, results_for(batch, flags), threshold=THRESHOLD)
     assert [lead.lead_id for lead in store.leads()] == [leads[0].lead_id]
 
 

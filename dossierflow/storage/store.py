@@ -148,13 +148,15 @@ class Store:
         results: Iterable[DossierResult],
         unit: Optional[str] = None,
         prints: Optional[dict[str, DossierPrint]] = None,
+        threshold: Optional[float] = None,
     ) -> int:
         """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
         checks need; a re-run replaces the rows, never duplicates them. `unit` is the submitting
         unit (batch.yaml). `results` is iterated once per attempt (a write that loses the log's
         next entry to another writer is tried again), one result at a time: a run streams them
         (dossierflow.pipeline). `prints`: the dossiers' fingerprints when judging made them
-        already. Returns rows written."""
+        already; those it lacks are made here with `threshold`, the rulebook's confidence
+        threshold (validators.integrity.fingerprint). Returns rows written."""
 
         def change(session: Session) -> int:
             written = 0
@@ -164,7 +166,9 @@ class Store:
                 if known is not None:
                     fp = known
                 elif ex is not None:
-                    fp = fingerprint(ex, batch_id, policy_year)
+                    if threshold is None:
+                        raise ValueError("record_dossiers needs the rulebook's confidence threshold to fingerprint a dossier")
+                    fp = fingerprint(ex, batch_id, policy_year, threshold)
                 else:
                     fp = DossierPrint(batch_id=batch_id, dossier_id=result.dossier_id, policy_year=policy_year)
                 row = session.scalars(

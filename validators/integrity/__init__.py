@@ -35,13 +35,14 @@ class PrintHistory(Protocol):
 __all__ = ["dossier_flags", "cross_flags", "cross_flags_of_prints", "fingerprint", "DossierPrint", "CrossThresholds", "PrintHistory"]
 
 
-def dossier_flags(extraction: DossierExtraction, ctx: RunContext) -> list[Flag]:
+def dossier_flags(extraction: DossierExtraction, ctx: RunContext, threshold: float) -> list[Flag]:
+    """`threshold`: the rulebook's `confidence_threshold`; no flag rests on a value read below it."""
     return [
-        *id_number_flags(extraction),
-        *holder_flags(extraction),
-        *form_evidence_flags(extraction),
-        *date_flags(extraction, ctx.processing_date),
-        *journal_flags(extraction),
+        *id_number_flags(extraction, threshold),
+        *holder_flags(extraction, threshold),
+        *form_evidence_flags(extraction, threshold),
+        *date_flags(extraction, ctx.processing_date, threshold),
+        *journal_flags(extraction, threshold),
         *pdf_edited_flags(extraction),
         *blacklist_flags(extraction, ctx),
     ]
@@ -52,12 +53,14 @@ def cross_flags(
     store: Optional[PrintHistory],
     batch_id: str,
     policy_year: int,
+    threshold: float,
     thresholds: CrossThresholds = CrossThresholds(),
     supersedes: tuple[str, ...] = (),
 ) -> dict[str, list[Flag]]:
     """`supersedes`: the batches this one declares it replaces (batch.yaml); they, and retired
-    batches, are left out of the history (`dossierflow.batches`)."""
-    current = [fingerprint(ex, batch_id, policy_year) for ex in extractions.values()]
+    batches, are left out of the history (`dossierflow.batches`). `threshold`: the rulebook's
+    confidence threshold (`fingerprint`)."""
+    current = [fingerprint(ex, batch_id, policy_year, threshold) for ex in extractions.values()]
     return cross_flags_of_prints(current, store, batch_id, thresholds, supersedes)
 
 

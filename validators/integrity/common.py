@@ -10,9 +10,6 @@ from dossierflow.models import Flag, Source
 from dossierflow.periods import add_years
 from dossierflow.privacy import mask_ids_in_text
 
-# Below this a value is too likely an OCR misreading to accuse anyone on it.
-MIN_CONFIDENCE = 0.6
-
 
 def parse_iso(value: object) -> Optional[dt.date]:
     """``YYYY-MM`` counts from the month's first day; anything else that is not ISO → None."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from dossierflow.models import DossierExtraction, Evidence, PageContent, Source
 from dossierflow.vocab import ATTACHMENT_KINDS
-from validators.integrity.common import MAX_UNREAD_CHARS, MIN_CONFIDENCE, norm_name, norm_number, number_reading
+from validators.integrity.common import MAX_UNREAD_CHARS, norm_name, norm_number, number_reading
 from validators.integrity.textsim import shingles
 
 # Pages compared are attachments' (dossierflow.vocab.ATTACHMENT_KINDS): forms share their printed
@@ -150,7 +150,7 @@ def _names(ev: Evidence) -> list[str]:
     return [n for n in names if n]
 
 
-def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
+def _page_sigs(ex: DossierExtraction, threshold: float) -> list[PageSig]:
     shas = {f.path: f.sha256 for f in ex.files}
     out: list[PageSig] = []
     for page in ex.pages:
@@ -159,7 +159,7 @@ def _page_sigs(ex: DossierExtraction) -> list[PageSig]:
         kind = _page_kind(ex, page)
         if kind not in ATTACHMENT_KINDS or page.image_is_photo:
             continue
-        on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= MIN_CONFIDENCE]
+        on_page = [e for e in ex.evidence if _on_page(e, page) and e.confidence >= threshold]
         raw_number = next((e.number for e in on_page if norm_number(e.number)), None)
         if raw_number is None:
             raw_number = number_as_printed(next((e.number for e in on_page if e.number), None), page.text())
@@ -230,10 +230,10 @@ def _rank(ev: Evidence, name: str) -> Optional[int]:
     return None
 
 
-def _papers(ex: DossierExtraction, name: str) -> list[PaperClaim]:
+def _papers(ex: DossierExtraction, name: str, threshold: float) -> list[PaperClaim]:
     by_key: dict[str, PaperClaim] = {}
     for ev in ex.evidence:
-        if ev.kind not in ("paper", "claimed_paper") or not ev.title or ev.confidence < MIN_CONFIDENCE:
+        if ev.kind not in ("paper", "claimed_paper") or not ev.title or ev.confidence < threshold:
             continue
         key = title_key(ev.title)
         if len(key) < MIN_TITLE_CHARS:
@@ -276,9 +276,12 @@ def _texts(ex: DossierExtraction) -> list[TextPrint]:
     return [t for t in out if t.shingles]
 
 
-def fingerprint(ex: DossierExtraction, batch_id: str, policy_year: int) -> DossierPrint:
+def fingerprint(ex: DossierExtraction, batch_id: str, policy_year: int, threshold: float) -> DossierPrint:
+    """What the cross-dossier checks compare of `ex`. `threshold` is the rulebook's confidence
+    threshold: a value or item read below it is too likely an OCR misreading to accuse anyone on,
+    and is left out."""
     id_fv = ex.fields.get("id_number")
-    id_number = str(id_fv.value).upper() if id_fv and id_fv.value and id_fv.confidence >= MIN_CONFIDENCE else None
+    id_number = str(id_fv.value).upper() if id_fv and id_fv.value and id_fv.confidence >= threshold else None
     name = norm_name(ex.field("name")) or None
     return DossierPrint(
         batch_id=batch_id,
@@ -288,7 +291,7 @@ def fingerprint(ex: DossierExtraction, batch_id: str, policy_year: int) -> Dossi
         name=name,
         unit=str(ex.field("employer")) if ex.field("employer") else None,
         id_where=_where(id_fv.source) if id_number and id_fv else None,
-        pages=_page_sigs(ex),
-        papers=_papers(ex, name or ""),
+        pages=_page_sigs(ex, threshold),
+        papers=_papers(ex, name or "", threshold),
         texts=_texts(ex),
     )

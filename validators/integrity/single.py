@@ -10,7 +10,7 @@ from dossierflow.batch import RunContext
 from dossierflow.models import DossierExtraction, Evidence, FileInfo, Flag, Source
 from dossierflow.privacy import mask_id
 from dossierflow.vocab import DATE_FIELDS
-from validators.integrity.common import MIN_CONFIDENCE, add_years, flag, misread_future, norm_name, parse_iso, same_month
+from validators.integrity.common import add_years, flag, misread_future, norm_name, parse_iso, same_month
 from validators.integrity.idcard import birth_date_of, id_problems
 from validators.integrity.issn import cn_problem, issn_problem
 
@@ -45,18 +45,20 @@ def _field_source(ex: DossierExtraction, key: str) -> list[Source]:
     return [fv.source] if fv is not None else []
 
 
-def _reliable(ex: DossierExtraction, key: str) -> Optional[str]:
+def _reliable(ex: DossierExtraction, key: str, threshold: float) -> Optional[str]:
+    """The field's value as text when read at the rulebook's confidence threshold or above: below
+    it a value is too likely an OCR misreading to accuse anyone on it."""
     fv = ex.fields.get(key)
-    if fv is None or fv.value in (None, "") or fv.confidence < MIN_CONFIDENCE:
+    if fv is None or fv.value in (None, "") or fv.confidence < threshold:
         return None
     return str(fv.value)
 
 
-def id_number_flags(ex: DossierExtraction) -> list[Flag]:
-    id_number = _reliable(ex, "id_number")
+def id_number_flags(ex: DossierExtraction, threshold: float) -> list[Flag]:
+    id_number = _reliable(ex, "id_number", threshold)
     if id_number is None:
         return []
-    problems = id_problems(id_number, _reliable(ex, "birth_date"), _reliable(ex, "gender"))
+    problems = id_problems(id_number, _reliable(ex, "birth_date", threshold), _reliable(ex, "gender", threshold))
     if not problems:
         return []
     srcs = _field_source(ex, "id_number") + _field_source(ex, "birth_date") + _field_source(ex, "gender")
@@ -88,12 +90,12 @@ def holder_names_applicant(holder: str, name: str) -> bool:
     return False
 
 
-def holder_flags(ex: DossierExtraction) -> list[Flag]:
-    name = norm_name(_reliable(ex, "name"))
-    id_number = _reliable(ex, "id_number")
+def holder_flags(ex: DossierExtraction, threshold: float) -> list[Flag]:
+    name = norm_name(_reliable(ex, "name", threshold))
+    id_number = _reliable(ex, "id_number", threshold)
     out: list[Flag] = []
     for ev in ex.evidence:
-        if ev.kind not in HOLDER_KINDS or ev.confidence < MIN_CONFIDENCE:
+        if ev.kind not in HOLDER_KINDS or ev.confidence < threshold:
             continue
         label = KIND_CN.get(ev.kind, ev.kind) + (f"《{ev.title}》" if ev.title else "")
         if name and ev.holder and not names_a_unit(ev.holder) and not holder_names_applicant(ev.holder, name):
@@ -110,10 +112,10 @@ def holder_flags(ex: DossierExtraction) -> list[Flag]:
     return out
 
 
-def _evidence_for(ex: DossierExtraction, kind: str, wanted: Optional[str], attr: str) -> list[Evidence]:
+def _evidence_for(ex: DossierExtraction, kind: str, wanted: Optional[str], attr: str, threshold: float) -> list[Evidence]:
     """The dated evidence of `kind` a form value refers to: the one whose `attr` matches, else
     the only one. Several unmatched certificates (an old diploma and a new one) decide nothing."""
-    items = [e for e in ex.items(kind) if e.date and e.confidence >= MIN_CONFIDENCE]
+    items = [e for e in ex.items(kind) if e.date and e.confidence >= threshold]
     if wanted:
         accepted = {norm_name(w) for w in wanted.split("|")}
         matching = [e for e in items if norm_name(getattr(e, attr)) in accepted]
@@ -131,17 +133,17 @@ def _diploma_levels(ex: DossierExtraction) -> Optional[str]:
     return f"{education}|{chinese}" if chinese else None
 
 
-def form_evidence_flags(ex: DossierExtraction) -> list[Flag]:
+def form_evidence_flags(ex: DossierExtraction, threshold: float) -> list[Flag]:
     out: list[Flag] = []
     checks = (
         ("graduation_date", "diploma", _diploma_levels(ex), "level", "毕业时间"),
-        ("current_title_date", "title_cert", _reliable(ex, "current_title"), "title", "现职称取得时间"),
+        ("current_title_date", "title_cert", _reliable(ex, "current_title", threshold), "title", "现职称取得时间"),
     )
     for key, kind, wanted, attr, label in checks:
-        form_value = _reliable(ex, key)
+        form_value = _reliable(ex, key, threshold)
         if form_value is None:
             continue
-        evidence = _evidence_for(ex, kind, wanted, attr)
+        evidence = _evidence_for(ex, kind, wanted, attr, threshold)
         if not evidence or any(same_month(form_value, e.date or "") for e in evidence):
             continue
         ev = evidence[0]
@@ -156,10 +158,10 @@ def form_evidence_flags(ex: DossierExtraction) -> list[Flag]:
     return out
 
 
-def _birth(ex: DossierExtraction) -> Optional[dt.date]:
-    born = parse_iso(_reliable(ex, "birth_date"))
+def _birth(ex: DossierExtraction, threshold: float) -> Optional[dt.date]:
+    born = parse_iso(_reliable(ex, "birth_date", threshold))
     if born is None:
-        id_number = _reliable(ex, "id_number")
+        id_number = _reliable(ex, "id_number", threshold)
         born = birth_date_of(id_number) if id_number and len(id_number) == 18 else None
     return born
 
@@ -170,11 +172,11 @@ def _read_by_ocr(ex: DossierExtraction, src: Source) -> bool:
     )
 
 
-def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
-    born = _birth(ex)
+def date_flags(ex: DossierExtraction, processing_date: dt.date, threshold: float) -> list[Flag]:
+    born = _birth(ex, threshold)
     problems: list[tuple[str, Source | None]] = []
     for key in sorted(DATE_FIELDS):
-        value = _reliable(ex, key)
+        value = _reliable(ex, key, threshold)
         day = parse_iso(value)
         if day is None:
             continue
@@ -187,7 +189,7 @@ def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
         if born and key == "graduation_date" and day < add_years(born.replace(day=1), 16):
             problems.append((f"毕业时间 {value} 时申报人未满16周岁", src))
     for ev in ex.evidence:
-        if ev.confidence < MIN_CONFIDENCE:
+        if ev.confidence < threshold:
             continue
         ocr = _read_by_ocr(ex, ev.source)
         for attr in ("date", "since"):
@@ -209,11 +211,11 @@ def date_flags(ex: DossierExtraction, processing_date: dt.date) -> list[Flag]:
     return [flag("DATE_IMPOSSIBLE", "不可能的日期：" + "；".join(p for p, _ in problems), [s for _, s in problems if s])]
 
 
-def journal_flags(ex: DossierExtraction) -> list[Flag]:
+def journal_flags(ex: DossierExtraction, threshold: float) -> list[Flag]:
     out: list[Flag] = []
     seen: set[tuple[str, str]] = set()
     for ev in ex.evidence:
-        if ev.kind not in ("paper", "claimed_paper") or ev.confidence < MIN_CONFIDENCE:
+        if ev.kind not in ("paper", "claimed_paper") or ev.confidence < threshold:
             continue
         problems = []
         if ev.issn and ("issn", ev.issn) not in seen:
