@@ -67,13 +67,24 @@ def id_lines_of(out_dir: Path, record: JudgingRecord, dossier_id: str) -> PageBo
 def covers(line: dict, read: PageBoxes, file: str, page: Optional[int]) -> list[list[float]]:
     """The boxes of this page to draw flat before anything of it is shown masked: the private
     fields' own regions (a reviewer's correction may point elsewhere than a read line) and every
-    line where an ID number was read (`read`, the dossier's `id_lines`)."""
+    line where an ID number was read (`read`, the dossier's `id_lines`). An image file's first
+    frame is cited as page 1 by some sources and without a page by others: both are that one
+    picture, and get the same boxes."""
+    here = (file, _frame(page))
     boxes = []
     for key in PRIVATE_FIELDS:
         src = ((line.get("fields", {}).get(key) or {}).get("source")) or {}
-        if src.get("file") == file and src.get("bbox") and (src.get("page") or None) == (page or None):
+        if src.get("bbox") and (src.get("file"), _frame(src.get("page"))) == here:
             boxes.append([float(v) for v in src["bbox"]])
-    return boxes + [box for box in read.get((file, page), []) if box not in boxes]
+    for (read_file, read_page), found in read.items():
+        if (read_file, _frame(read_page)) == here:
+            boxes += [box for box in found if box not in boxes]
+    return boxes
+
+
+def _frame(page: Optional[int]) -> int:
+    """A page as the picture it is drawn from: no page is the first (`crops.page_raster`)."""
+    return page or 1
 
 
 class IdRegions:
