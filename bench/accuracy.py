@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
+from bench.prefect_home import own_prefect_home  # noqa: E402
 from fixtures.calibration import Reliability  # noqa: E402
 from fixtures.generate import ALL_FORMS, KNOWN_FORMS, generate_batch  # noqa: E402
 from fixtures.scoring import AccuracyReport, score_evidence_confidences, score_files  # noqa: E402
@@ -90,7 +91,7 @@ def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Pa
     cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    run = subprocess.run(cmd)
+    run = subprocess.run(cmd, env=own_prefect_home(work))  # its own Prefect home: runs at once do not collide
     if run.returncode != 0:
         print(f"dossier run exited {run.returncode}", file=sys.stderr)
         return run.returncode

@@ -36,6 +36,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.prefect_home import own_prefect_home  # noqa: E402
+
 
 def _cpu_seconds() -> float:
     """CPU time of this process, its finished children, and every live descendant (the Dask
@@ -138,6 +140,7 @@ def main() -> None:
 
     dask.config.refresh()  # the cluster's workers read the setting from dask's config
     with tempfile.TemporaryDirectory(prefix="dask-local-") as tmp:
+        env = own_prefect_home(Path(tmp), env)  # its own Prefect home: runs at once do not collide
         batch = Path(tmp) / "batch"
         generate_batch(batch, n=args.n, seed=args.seed, forms=args.forms.split(","), damage="clean")
         common = ["run", str(batch), "--no-db", "--date", "2020-07-01", "--workers", str(args.workers)]

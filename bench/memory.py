@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.prefect_home import own_prefect_home  # noqa: E402
 from bench.rss import RssPeaks  # noqa: E402
 
 GROWTH_BAR_MIB = 0.02  # per dossier: 100 MiB over 5,000
@@ -52,7 +53,7 @@ def measure(work: Path, n: int, seed: int, forms: list[str], workers: int) -> tu
     out = work / f"out-{n}"
     if out.exists():
         shutil.rmtree(out)
-    env = dict(os.environ, DOSSIER_WORKERS=str(workers))
+    env = {**own_prefect_home(work), "DOSSIER_WORKERS": str(workers)}
     cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.prefect_home import own_prefect_home  # noqa: E402
 from fixtures.generate import generate_batch  # noqa: E402
 from fixtures.scoring import load_results, score  # noqa: E402
 from fixtures.truth import BatchTruth, truth_path  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> int:
         pages = sum(len(d.scan_pages) for d in truth.dossiers)
         for c in configs:
             out = work / f"out-s{seed}-{c}"
-            env = dict(os.environ, DOSSIER_CAPTURE_STEPS="none" if c == "none" else c.replace("+", ","))
+            env = {**own_prefect_home(work), "DOSSIER_CAPTURE_STEPS": "none" if c == "none" else c.replace("+", ",")}
             db = f"sqlite:///{(work / f'db-s{seed}-{c}.db').resolve()}"
             started = time.perf_counter()
             run = subprocess.run([args.dossier, "run", str(batch), "--out", str(out), "--db", db], env=env,

@@ -5,9 +5,9 @@
 
 Reads OUT/results.jsonl, writes the crops into a scratch folder (OUT is left as it is) with
 `report_crops.write_crops`, and prints per dossier the crops written, the sources that show one
-and the sources on a page that do not, then the CPU time of the whole (the process's, so other
-work on a shared machine does not count) and the bytes written. Run it on the same OUT before
-and after a change to compare.
+and the sources on a page that do not, then the CPU time of the whole (finding where OUT's run
+read ID numbers included; the process's time, so other work on a shared machine does not count)
+and the bytes written. Run it on the same OUT before and after a change to compare.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dossierflow.id_regions import id_lines_of, run_record  # noqa: E402
 from dossierflow.report_crops import write_crops  # noqa: E402
 
 
@@ -51,7 +52,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="crops-bench-") as tmp:
             scratch = Path(tmp)
             start = time.process_time()
-            shown = [write_crops(scratch, line, files) for line in lines]
+            record = run_record(args.out)  # where OUT's run read ID numbers: drawn flat, as the run does
+            shown = [write_crops(scratch, line, files, id_lines=id_lines_of(args.out, record, line["dossier_id"]))
+                     for line in lines]
             cpu = time.process_time() - start
             written = [p for p in scratch.rglob("*") if p.is_file()]
             size = sum(p.stat().st_size for p in written)

@@ -36,6 +36,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.prefect_home import own_prefect_home  # noqa: E402
+
 
 class TreeCPU:
     """CPU seconds of a process and every descendant it ever had, sampled until it ends: the
@@ -120,8 +122,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-rerun-") as tmp:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_THREAD_LIMIT": "1",
-               "PREFECT_HOME": os.environ.get("PREFECT_HOME", f"{tmp}/prefect")}
+        env = {**own_prefect_home(Path(tmp)), "PYTHONPATH": str(ROOT), "OMP_THREAD_LIMIT": "1"}
         batch = args.batch
         if batch is None:
             from fixtures.generate import generate_batch

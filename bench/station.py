@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.prefect_home import own_prefect_home  # noqa: E402
+
 SCENARIOS = "review:EVALUATION_CHANNEL:district,review:SENIOR_TEACHER_QUOTA,flag:ID_NUMBER_INVALID"
 PASSWORD = "bench-pass-1"
 
@@ -46,7 +48,7 @@ def _real_batch(work: Path, seed: int) -> tuple[Path, Path]:
     generate_batch(batch, n=3, seed=seed, forms=["text_pdf"], scenarios=SCENARIOS)
     cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--workers", "1",
            "--date", "2020-07-01", "--db", f"sqlite:///{db}"]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=1800, env=dict(os.environ))
+    subprocess.run(cmd, check=True, capture_output=True, timeout=1800, env=own_prefect_home(work))
     return out, db
 
 

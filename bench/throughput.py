@@ -38,11 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cputime import ChildCPU, become_subreaper  # noqa: E402
+from bench.prefect_home import own_prefect_home  # noqa: E402
 from bench.rss import RssPeaks  # noqa: E402
 
 
 def run_pipeline(batch: Path, out: Path, workers: int) -> tuple[float, int]:
-    env = dict(os.environ, DOSSIER_WORKERS=str(workers))
+    env = {**own_prefect_home(out.parent), "DOSSIER_WORKERS": str(workers)}
     cmd = [str(ROOT / ".venv" / "bin" / "dossier"), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -98,3 +98,8 @@ class WorkerLost(DossierflowError):
     """The process extracting a dossier died for a reason of its own (killed, its pool broken),
     not because of a file: the dossier is worth one more try, unlike a file that crashes its
     reader, which stays that file's problem."""
+
+
+class ReadingStopped(WorkerLost):
+    """The run was interrupted (SIGTERM, Ctrl-C) and its reading stopped: the dossier was not
+    read, through no fault of its files, and nothing of it is kept; the next run reads it."""

@@ -17,7 +17,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
 from dossierflow.display import locator_text, shown_value
+from dossierflow.id_regions import PageBoxes, ReadingsMissing, id_lines_of, run_record
 from dossierflow.ingest import BatchInput
+from dossierflow.judging_record import JudgingRecord
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from dossierflow.models import DossierResult
 from dossierflow.notices import load_template, notice_for, write_notices
@@ -165,6 +167,16 @@ def write_outputs(
                        rulebook=rulebook, notice_template=notice_template)
 
 
+def _id_lines(out_dir: Path, record: Optional[JudgingRecord], dossier_id: str) -> Optional[PageBoxes]:
+    """Where the run read ID numbers on the dossier's pages; None when its readings are gone."""
+    if record is None:
+        return None
+    try:
+        return id_lines_of(out_dir, record, dossier_id)
+    except ReadingsMissing:
+        return None
+
+
 def write_result_lines(
     out_dir: Path,
     batch: BatchInput,
@@ -189,8 +201,12 @@ def write_result_lines(
     rows = []
     statuses = []
     versions: dict = {}
+    try:
+        record = run_record(out_dir)  # where the run read ID numbers: drawn flat in the crops
+    except ReadingsMissing:
+        record = None
     for line in lines:
-        shown = write_crops(out_dir, line, input_files, input_hashes)
+        shown = write_crops(out_dir, line, input_files, input_hashes, id_lines=_id_lines(out_dir, record, line["dossier_id"]))
         atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
         del shown
         versions = versions or line["versions"]

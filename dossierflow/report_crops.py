@@ -10,8 +10,14 @@ JPEG or PNG, whichever is smaller for that picture (PNG for clean text, JPEG for
 A source naming a whole page without a region gets a small picture of the page. Sources without
 a page (DOCX cells) get none; the report names their table, row and cell instead.
 
+A report is read by people who see ID numbers masked: every line of a page where an ID number
+was read (`id_regions.covers`, the station's images' too) is drawn flat on the page before any
+region is cut from it, so a crop of an ID-card copy or of a pledge quoting the number hides it as
+the `id_number` field's own crop does. Without the run's readings (`id_lines` None) where the
+numbers are is unknown, and no picture is drawn.
+
 A re-run draws only what changed: `OUT/<id>/.crops.json` records, per crop, what it was drawn from
-(the file's sha256, page, region, whether it was covered, the drawing settings); a crop whose
+(the file's sha256, page, region, the boxes drawn flat on its page, the drawing settings); a crop whose
 record matches and whose file is there is kept as it is. On an unchanged batch drawing was most
 of a re-run's time.
 
@@ -34,7 +40,7 @@ from PIL import Image
 
 from dossierflow import atomic
 from dossierflow.crops import COVER_GREY, CropLimits, PageRaster, page_raster
-from dossierflow.privacy import PRIVATE_FIELDS
+from dossierflow.id_regions import PageBoxes, covers
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ SHOWN_OUTCOMES = ("fail", "review")  # the findings a person must look at: their
 MANIFEST = ".crops.json"  # beside the crops folder: the folder holds pictures only
 # Raise when the drawing changes in a way the settings in `_drawn_from` do not show, so that a
 # re-run draws every crop again instead of keeping ones drawn the old way.
-DRAWING_VERSION = 1
+DRAWING_VERSION = 2
 
 
 def crop_key(src: dict) -> str:
@@ -113,30 +119,35 @@ def _raster(files: dict[str, Path], file: str, page: Optional[int], dpi: float) 
         return None
 
 
-def _private_keys(line: dict) -> set[str]:
-    fields = line.get("fields", {})
-    return {crop_key(fv["source"]) for k in PRIVATE_FIELDS if (fv := fields.get(k)) and (fv.get("source") or {}).get("bbox")}
-
-
-def _crop(raster: PageRaster, src: dict, private: bool) -> Optional[Image.Image]:
+def _crop(raster: PageRaster, src: dict) -> Optional[Image.Image]:
     try:
         if src.get("bbox"):
-            bbox = tuple(float(v) for v in src["bbox"])
-            if private:
-                return raster.covered(bbox, COVER_GREY).region(bbox, MARGIN_PT, CROP_LIMITS)  # type: ignore[arg-type]
-            return raster.region(bbox, MARGIN_PT, CROP_LIMITS)  # type: ignore[arg-type]
+            return raster.region(tuple(float(v) for v in src["bbox"]), MARGIN_PT, CROP_LIMITS)  # type: ignore[arg-type]
         return raster.page(PAGE_DPI, CROP_LIMITS)
     except Exception as exc:  # noqa: BLE001 - a region off the page, a malformed bbox
         log.info("crop of %s page %s failed: %s: %s", src.get("file"), src.get("page"), type(exc).__name__, exc)
         return None
 
 
-def _drawn_from(file_hash: Optional[str], src: dict, private: bool, whole_only: bool) -> Optional[str]:
+def _covered(raster: PageRaster, boxes: list[list[float]]) -> PageRaster:
+    for box in boxes:
+        try:
+            raster = raster.covered(tuple(box), COVER_GREY)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - a malformed box: its page is not shown at all
+            raise _Uncoverable(box) from exc
+    return raster
+
+
+class _Uncoverable(Exception):
+    """A box to draw flat could not be drawn: the page is not shown."""
+
+
+def _drawn_from(file_hash: Optional[str], src: dict, hidden: list[list[float]], whole_only: bool) -> Optional[str]:
     """What a crop is drawn from and how, as one hash; None when the file's content is unknown
     (then it is always drawn)."""
     if file_hash is None:
         return None
-    what = [DRAWING_VERSION, file_hash, src.get("page"), src.get("bbox"), private, whole_only,
+    what = [DRAWING_VERSION, file_hash, src.get("page"), src.get("bbox"), hidden, whole_only,
             CROP_DPI, PAGE_DPI, MARGIN_PT, JPEG_QUALITY, COVER_GREY, CROP_LIMITS.model_dump(), PAGE_LIMITS.model_dump()]
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
@@ -149,12 +160,14 @@ def _made(folder: Path) -> dict[str, dict]:
         return {}
 
 
-def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optional[dict[str, str]] = None) -> dict:
+def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optional[dict[str, str]] = None, *,
+                id_lines: Optional[PageBoxes]) -> dict:
     """Write the crops of one dossier's line under `out_dir/<id>/crops/`; a copy of the line in
     which every source that got one has `crop`, its path relative to the dossier's report.
     `hashes`: the input files' sha256 by name; with them, a crop an earlier run drew from the
-    same content the same way is kept, not drawn again. Crops of an earlier run that this one no
-    longer cites are removed."""
+    same content the same way is kept, not drawn again. `id_lines`: where the run read ID
+    numbers on the dossier's pages (`id_regions.id_lines`), drawn flat; None when unknown, and
+    then no crop is drawn. Crops of an earlier run that this one no longer cites are removed."""
     folder = out_dir / line["dossier_id"] / CROPS_DIR
     shown = copy.deepcopy(line)
     regions: dict[str, list[dict]] = {}  # crop key -> the sources citing it, most prominent first
@@ -165,7 +178,9 @@ def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optio
     pages: dict[tuple[str, Optional[int]], list[str]] = {}
     for key, cited in regions.items():
         pages.setdefault((cited[0].get("file", ""), cited[0].get("page")), []).append(key)
-    private = _private_keys(shown)
+    if id_lines is None:
+        log.info("no crops for %s: the run's readings are gone, where ID numbers are is unknown", line["dossier_id"])
+        pages = {}
     before = _made(folder)
     made: dict[str, dict] = {}
     written: set[str] = set()
@@ -179,9 +194,10 @@ def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optio
         # A page cited only whole is drawn at the small size it is shown at.
         whole_only = not any(regions[key][0].get("bbox") for key in keys)
         file_hash = (hashes or {}).get(file)
+        hidden = covers(line, id_lines or {}, file, page)
         todo = []
         for key in keys:
-            drawn_from = _drawn_from(file_hash, regions[key][0], key in private, whole_only)
+            drawn_from = _drawn_from(file_hash, regions[key][0], hidden, whole_only)
             kept = before.get(key) or {}
             name = str(kept.get("name") or "")
             if drawn_from is not None and kept.get("from") == drawn_from and name.startswith(key) and (folder / name).is_file():
@@ -194,8 +210,13 @@ def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optio
         raster = _raster(files, file, page, PAGE_DPI if whole_only else CROP_DPI)
         if raster is None:
             continue
+        try:
+            raster = _covered(raster, hidden)
+        except _Uncoverable as exc:
+            log.info("page %s of %s not shown: box %s cannot be drawn flat", page, file, exc)
+            continue
         for key, drawn_from in todo:
-            image = _crop(raster, regions[key][0], key in private)
+            image = _crop(raster, regions[key][0])
             if image is None:
                 continue
             data, ext = encoded(image)

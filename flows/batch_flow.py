@@ -23,6 +23,7 @@ from extractors.readers import slots
 from flows import dask_worker, database, read_ahead, record_reused
 from flows.dask_hand_out import DaskHandOut
 from flows.ephemeral_api import ephemeral_api
+from flows.interruption import stops_reading_on_signals
 from flows.run_identity import run_name, run_tags
 from flows.stages import check_before_reading, finish, list_batch
 
@@ -50,6 +51,22 @@ def run_batch(
     if not batch_path.exists():
         # Checked before the flow starts: a mistyped path is a usage error, not a failed run.
         raise BatchNotFound(f"找不到批次：{batch_path}")
+    with stops_reading_on_signals():
+        return _run_batch(batch_path, out_dir, db_url, rulebook, processing_date, workers, dask_address, limits,
+                          notice_template)
+
+
+def _run_batch(
+    batch_path: Path,
+    out_dir: Path,
+    db_url: Optional[str],
+    rulebook: str,
+    processing_date: Optional[dt.date],
+    workers: Optional[int],
+    dask_address: Optional[str],
+    limits: Optional[Limits],
+    notice_template: Optional[Path],
+) -> dict:
     limits = limits or Limits.from_env()
     check_before_reading(db_url, rulebook)
     day = processing_date or dt.date.today()

@@ -25,6 +25,7 @@ from dossierflow.pipeline import Extracted, Judged
 from flows import artifacts, dask_worker, progress, read_ahead, server_guard
 from flows import database as databases
 from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskHandOut
+from flows.interruption import stops_reading_on_signals
 from flows.retry import worker_died
 from flows.stages import judge, list_batch, write
 
@@ -108,6 +109,22 @@ def dossier_batch(
     `dask_address`: read on this cluster as plain Dask tasks (the flow's API is its own
     ephemeral one, which workers cannot reach); None: read with the flow's task runner."""
     server_guard.guard_servers()  # the ephemeral API is up by now: stop it should this run be killed
+    # Prefect's engine set its own SIGTERM handler for the flow run: reading stops before it runs.
+    with stops_reading_on_signals():
+        return _dossier_batch(batch_path, out_dir, database, rulebook, processing_date, limits, dask_address,
+                              notice_template)
+
+
+def _dossier_batch(
+    batch_path: str,
+    out_dir: str,
+    database: Optional[str],
+    rulebook: str,
+    processing_date: Optional[str],
+    limits: Optional[Limits],
+    dask_address: Optional[str],
+    notice_template: Optional[str],
+) -> dict:
     logger = get_run_logger()
     limits = limits or Limits.from_env()
     out = Path(out_dir)

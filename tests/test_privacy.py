@@ -38,3 +38,16 @@ def test_an_id_number_is_seen_in_what_was_read(text: str) -> None:
 ])
 def test_other_numbers_are_not_taken_for_one(text: str) -> None:
     assert not holds_id_number(text)
+
+
+def test_an_image_cited_as_page_1_or_without_a_page_gets_the_same_covers() -> None:
+    """An image file's one frame is read without a page number; a finding may cite it as page 1.
+    Both are the same picture (crops draw frame 1 for either), so both hide the same lines."""
+    from dossierflow.id_regions import covers
+
+    read = {("A0001/pledge.jpg", None): [[10.0, 20.0, 300.0, 40.0]], ("A0001/form.pdf", 2): [[5.0, 5.0, 50.0, 15.0]]}
+    line = {"fields": {"id_number": {"value": "x", "source": {"file": "A0001/pledge.jpg", "page": 1, "bbox": [1.0, 2.0, 3.0, 4.0]}}}}
+    for page in (None, 1):
+        assert covers(line, read, "A0001/pledge.jpg", page) == [[1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 300.0, 40.0]]
+    assert covers(line, read, "A0001/form.pdf", 1) == []  # a PDF's pages stay apart
+    assert covers(line, read, "A0001/form.pdf", 2) == [[5.0, 5.0, 50.0, 15.0]]

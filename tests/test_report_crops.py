@@ -60,7 +60,7 @@ def test_every_source_on_a_page_gets_a_crop_and_a_region_is_one_file(tmp_path, s
     line["fields"] = {"name": {"value": "王芳", "confidence": 0.9, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": blank}},
                       "series": {"value": "工程", "confidence": 0.9, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": [300, 400, 380, 420]}}}
     line["evidence"] = [{"kind": "diploma", "source": {"file": "A0001/scan.pdf", "page": 1}}]
-    shown = write_crops(out, line, scan)
+    shown = write_crops(out, line, scan, id_lines={})
     crops = sorted(p.name for p in (out / "A0001" / "crops").iterdir())
     fail_src, review_src, pass_src, page_src, docx_src = (f["sources"][0] for f in shown["findings"])
     name_src, series_src = (fv["source"] for fv in shown["fields"].values())
@@ -111,7 +111,7 @@ def test_the_id_number_region_is_covered_in_its_crop(tmp_path, scan):
     line = _line([_finding("NOT_BLACKLISTED", "pass", _bar_bbox())])
     line["fields"] = {"id_number": {"value": "150203199001011234", "confidence": 0.9,
                                     "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": _bar_bbox()}}}
-    shown = write_crops(out, line, scan)
+    shown = write_crops(out, line, scan, id_lines={})
     src = shown["fields"]["id_number"]["source"]
     assert src["crop"] == shown["findings"][0]["sources"][0]["crop"]  # the same region, the same cover
     image = np.asarray(Image.open(out / "A0001" / src["crop"]))
@@ -123,11 +123,11 @@ def test_the_id_number_region_is_covered_in_its_crop(tmp_path, scan):
 
 def test_a_rerun_drops_crops_no_longer_cited_and_a_dossier_with_none_has_no_folder(tmp_path, scan):
     out = tmp_path / "out"
-    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())]), scan)
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())]), scan, id_lines={})
     assert len(list((out / "A0001" / "crops").iterdir())) == 1
-    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", [0, 0, 100, 50])]), scan)
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", [0, 0, 100, 50])]), scan, id_lines={})
     assert [p.stem for p in (out / "A0001" / "crops").iterdir()] == [crop_key({"file": "A0001/scan.pdf", "page": 1, "bbox": [0, 0, 100, 50]})]
-    write_crops(out, _line([_finding("PLEDGE_SIGNED", "pass", None, file="A0001/form.docx") | {"sources": []}]), scan)
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "pass", None, file="A0001/form.docx") | {"sources": []}]), scan, id_lines={})
     assert not (out / "A0001" / "crops").exists()
 
 
@@ -138,7 +138,7 @@ def test_a_crop_that_cannot_be_made_is_left_out_not_raised(tmp_path, scan):
         _finding("SENIORITY", "fail", [5000, 5000, 5100, 5100]),  # off the page
         _finding("PHOTO_PRESENT", "fail", _bar_bbox()),
     ])
-    shown = write_crops(out, line, {**scan, "A0001/gone.pdf": scan["A0001/scan.pdf"].with_name("gone.pdf")})
+    shown = write_crops(out, line, {**scan, "A0001/gone.pdf": scan["A0001/scan.pdf"].with_name("gone.pdf")}, id_lines={})
     assert [("crop" in f["sources"][0]) for f in shown["findings"]] == [False, False, True]
 
 
@@ -149,7 +149,7 @@ def test_crops_per_dossier_are_capped_keeping_the_prominent_ones(tmp_path, scan)
     line = _line([_finding("CLAIMS_SUPPORTED", "pass", [10, 100, 20, 110])] * 3 + [_finding("CLAIMS_SUPPORTED", "fail", [10, 200, 20, 210])])
     line["fields"] = {f"f{i}": {"value": "x", "confidence": 1.0, "source": {"file": "A0001/scan.pdf", "page": 1, "bbox": b}}
                       for i, b in enumerate(boxes)}
-    shown = write_crops(tmp_path / "out", line, scan)
+    shown = write_crops(tmp_path / "out", line, scan, id_lines={})
     assert len(list((tmp_path / "out" / "A0001" / "crops").iterdir())) == MAX_CROPS_PER_DOSSIER
     assert "crop" in shown["findings"][-1]["sources"][0]  # the failed rule's, after every field
     assert "crop" not in shown["findings"][0]["sources"][0]  # a passed rule's, after every field
@@ -241,16 +241,91 @@ def test_a_rerun_keeps_crops_drawn_from_the_same_content_and_redraws_changed_one
 
     rc._raster = counting  # type: ignore[assignment]
     try:
-        first = write_crops(out, line, scan, hashes)
+        first = write_crops(out, line, scan, hashes, id_lines={})
         assert len(drawn) == 1
-        again = write_crops(out, line, scan, hashes)
+        again = write_crops(out, line, scan, hashes, id_lines={})
         assert len(drawn) == 1 and again == first  # kept: same file content, same region, same drawing
-        changed = write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64})
+        changed = write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64}, id_lines={})
         assert len(drawn) == 2 and changed == first  # the file's content changed: drawn again
         (out / "A0001" / first["findings"][0]["sources"][0]["crop"]).unlink()
-        write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64})
+        write_crops(out, line, scan, {"A0001/scan.pdf": "b" * 64}, id_lines={})
         assert len(drawn) == 3  # a crop gone from the folder is drawn again
-        write_crops(out, line, scan)
+        write_crops(out, line, scan, id_lines={})
         assert len(drawn) == 4  # without the files' hashes nothing is taken as unchanged
     finally:
         rc._raster = real  # type: ignore[assignment]
+
+
+def _on_crop(crop: Image.Image, src: dict, box: list[float], page_pt: tuple[float, float]) -> np.ndarray:
+    """The pixels of the crop of `src` (a region with its margin, or the whole page) that show
+    `box` (both in the page's points), 3 pixels in from each side (JPEG rings at the cover's
+    edges)."""
+    if src.get("bbox"):
+        x0, y0 = (max(0.0, float(v) - MARGIN_PT) for v in src["bbox"][:2])
+        x1, y1 = min(page_pt[0], float(src["bbox"][2]) + MARGIN_PT), min(page_pt[1], float(src["bbox"][3]) + MARGIN_PT)
+    else:
+        x0, y0, (x1, y1) = 0.0, 0.0, page_pt
+    sx, sy = crop.width / (x1 - x0), crop.height / (y1 - y0)
+    left, right = round((max(box[0], x0) - x0) * sx) + 3, round((min(box[2], x1) - x0) * sx) - 3
+    top, bottom = round((max(box[1], y0) - y0) * sy) + 3, round((min(box[3], y1) - y0) * sy) - 3
+    return np.asarray(crop.convert("L"))[top:bottom, left:right]
+
+
+@pytest.mark.e2e
+def test_every_line_read_as_an_id_number_is_flat_in_the_report_crops(tmp_path: Path) -> None:
+    """Real OCR on a scanned dossier: its pledge (a photographed page, cited both as page 1 and
+    without a page) and its employment certificate quote the ID number, and the report shows
+    those pages as crops. Every crop over a line where the run read the number (the same
+    readings the station covers) shows it flat, not only the crop of the `id_number` field's own
+    region."""
+    from dossierflow.cache import ExtractionCache
+    from dossierflow.judging_record import JudgingRecord
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    truth = generate_batch(batch, n=1, seed=7, forms=["scan"], damage="clean")
+    id_number = str(truth.dossiers[0].fields["id_number"])
+    run_dossier("run", str(batch), "--out", str(out), "--no-db", "--workers", "1", "--date", "2020-07-01")
+    (did, line), = read_results(out).items()
+    key = next(d.key for d in JudgingRecord.load(out).dossiers if d.dossier_id == did)
+    extraction = ExtractionCache(out).get(key)
+    assert extraction is not None
+    # The lines that show the number, found from the truth, not from the code under test.
+    id_lines = [(p, [float(v) for v in s.box]) for p in extraction.pages if p.coords == "pt" for s in p.segments
+                if id_number in s.text.replace(" ", "")]
+    field_box = [float(v) for v in line["fields"]["id_number"]["source"].get("bbox") or ()]
+    report = (out / did / "report.html").read_text(encoding="utf-8")
+    checked: list[tuple[str, bool]] = []
+    for src in cited_sources(line):
+        sb = [float(v) for v in src.get("bbox") or ()]
+        for page, box in id_lines:
+            # An image's only frame is page 1 whether a source names it or not (crops._open_frame).
+            if (src["file"], src.get("page") or 1) != (page.file, page.page or 1):
+                continue
+            if sb and not (sb[0] < box[2] and box[0] < sb[2] and sb[1] < box[3] and box[1] < sb[3]):
+                continue
+            crop_file, = (out / did / "crops").glob(crop_key(src) + ".*")
+            assert f"crops/{crop_file.name}" in report
+            shown = _on_crop(Image.open(crop_file), src, box, (page.width_pt, page.height_pt))
+            assert shown.size > 0
+            assert (shown < 128).sum() == 0, f"ink of the ID number shows in {crop_file.name} ({src})"
+            assert abs(float(np.median(shown)) - COVER_GREY) < 6  # drawn flat, not cut out
+            checked.append((crop_file.name, box != field_box))
+    # The pledge and the certificate, each as a region and as a page cited whole.
+    assert sum(beyond for _, beyond in checked) >= 3, checked
+
+
+def test_without_the_runs_readings_no_crop_is_drawn(tmp_path, scan):
+    """Where ID numbers are on the pages is unknown: no picture, the report shows sources as text."""
+    out = tmp_path / "out"
+    write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())]), scan, id_lines={})
+    shown = write_crops(out, _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())]), scan, id_lines=None)
+    assert "crop" not in shown["findings"][0]["sources"][0]
+    assert not (out / "A0001" / "crops").exists()
+
+
+def test_a_line_read_as_an_id_number_is_flat_in_every_crop_over_it(tmp_path, scan):
+    out = tmp_path / "out"
+    line = _line([_finding("PLEDGE_SIGNED", "fail", _bar_bbox())])
+    shown = write_crops(out, line, scan, id_lines={("A0001/scan.pdf", 1): [_bar_bbox()]})
+    image = np.asarray(Image.open(out / "A0001" / shown["findings"][0]["sources"][0]["crop"]))
+    assert (image < 128).sum() == 0

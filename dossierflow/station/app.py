@@ -24,8 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dossierflow.config import default_data_dir
 from dossierflow.display import locator_text, shown_value
 from dossierflow.errors import DossierflowError, UsageError
+from dossierflow.id_regions import IdRegions, ReadingsMissing, covers
 from dossierflow.labels import FIELD_LABELS, FLAG_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
-from dossierflow.privacy import PRIVATE_FIELDS, mask_id, mask_ids_in_text
+from dossierflow.privacy import mask_id, mask_ids_in_text
 from dossierflow.station import decide
 from dossierflow.station.auth import (
     SESSION_COOKIE,
@@ -36,7 +37,6 @@ from dossierflow.station.auth import (
     load_session_secret,
     session_secret_file,
 )
-from dossierflow.station.id_regions import IdRegions, ReadingsMissing
 from dossierflow.station.images import ImageUnavailable, PageImages
 from dossierflow.station.records import BatchRecord, Records, line_version
 from dossierflow.station.users import ROLE_LABELS, User, Users
@@ -353,17 +353,10 @@ def _referenced(line: dict, file: str) -> bool:
 
 
 def _private_boxes(station: Station, rec: BatchRecord, line: dict, file: str, page_no: Optional[int]) -> list[list[float]]:
-    """The regions of this page that hold a value the user may only read masked: drawn flat in
-    every picture of the page, the whole page and any crop that overlaps them. The private
-    fields' own regions, and every line of the page where the run read an ID number (an ID-card
-    copy, a certificate quoting it); raises ReadingsMissing when those readings are gone."""
-    boxes = []
-    for key in PRIVATE_FIELDS:
-        src = ((line.get("fields", {}).get(key) or {}).get("source")) or {}
-        if src.get("file") == file and src.get("bbox") and (src.get("page") or None) == page_no:
-            boxes.append([float(v) for v in src["bbox"]])
-    read_ids = station.id_regions.boxes(rec.out_dir, line["dossier_id"], file, page_no)
-    return boxes + [box for box in read_ids if box not in boxes]
+    """The regions of this page drawn flat in every picture of it (the whole page and any crop
+    that overlaps them) for someone who reads ID numbers masked: `id_regions.covers`, as the
+    printed reports' crops; raises ReadingsMissing when the run's readings are gone."""
+    return covers(line, station.id_regions.of(rec.out_dir, line["dossier_id"]), file, page_no)
 
 
 def _image(kind: str) -> Handler:

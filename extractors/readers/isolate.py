@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from dossierflow.config import Limits
-from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, WorkerLost
+from dossierflow.errors import CorruptFile, FileRejected, ParseTimeout, ReadingStopped, WorkerLost
 from dossierflow.failures import FILE_UNREADABLE, technical
 from extractors.readers import FileRead, PageRange, read_file
 from extractors.readers.reader_process import READER_PROCESS_NAME
@@ -149,6 +149,7 @@ class _Worker:
         self.conn, child = _CTX.Pipe(duplex=True)
         self.proc = _CTX.Process(target=_worker, args=(child, limits), daemon=False, name=READER_PROCESS_NAME)
         self.proc.start()
+        _LIVE.add(self.proc.pid)
         child.close()
 
     def kill(self) -> None:
@@ -164,6 +165,7 @@ class _Worker:
         self.proc.join(2)
         if self.proc.is_alive():
             _kill_group(self.proc)
+        _LIVE.discard(self.proc.pid)  # reaped: its pid may be another process's next
 
 
 class _WorkerPool:
@@ -218,6 +220,40 @@ def _kill_group(proc) -> None:
     except (ProcessLookupError, PermissionError):
         proc.kill()
     proc.join(5)
+    _LIVE.discard(proc.pid)
+
+
+# Every worker started and not yet reaped (busy or idle), by pid: what `stop_reading` kills.
+_LIVE: set[int] = set()
+_STOPPED = threading.Event()
+READING_STOPPED = "运行已中断，该档案的读取已中止；下次运行时重新读取"
+
+
+def stop_reading() -> None:
+    """Stop this process's reading now: every worker is killed with its process group (the files
+    they were reading fail with ReadingStopped, which no one caches or reports as the dossier's
+    outcome) and no file starts reading until `resume_reading`. Called from a signal handler, in
+    the main thread while other threads may hold the pool's lock: it takes no lock and waits for
+    nothing (the threads that own the workers reap them)."""
+    _STOPPED.set()
+    for pid in list(_LIVE):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def resume_reading() -> None:
+    """A new run in this process reads again (`stop_reading` stopped the previous one)."""
+    _STOPPED.clear()
+
+
+def _check_reading() -> None:
+    if _STOPPED.is_set():
+        raise ReadingStopped(READING_STOPPED)
 
 
 def _preload_module_of(policy: Optional[RereadPolicy]) -> None:
@@ -234,7 +270,9 @@ def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = 
     raises ParseTimeout / LimitExceeded / CorruptFile when the worker runs out of time, memory,
     or crashes, and WorkerLost when another process killed it. The time limit starts when the worker gets the file, not while it waits for a slot."""
     _preload_module_of(policy)
+    _check_reading()
     with core_slot():
+        _check_reading()  # stopped while this file waited for a core
         if mp.current_process().daemon:
             # Daemonic processes (e.g. Dask workers) may not fork multiprocessing children.
             return _outcome(_via_subprocess(path, rel, limits, pages, policy), limits=limits)
@@ -272,6 +310,7 @@ def _via_worker(path: Path, rel: str, limits: Limits, pages: PageRange = None,
     if answer is None:
         alive = worker.proc.is_alive()
         worker.kill()
+        _check_reading()  # killed by `stop_reading`: not the file's doing
         if alive:
             raise ParseTimeout(_timeout_message(limits))
         raise _crash(worker.proc.exitcode)
@@ -354,5 +393,5 @@ def _main() -> None:
 if __name__ == "__main__":
     _main()
 
-__all__ = ["read_file_isolated", "stop_workers"]
+__all__ = ["read_file_isolated", "resume_reading", "stop_reading", "stop_workers"]
 
