@@ -487,6 +487,15 @@ def _lookalike_no_title(raw: str) -> bool:
     return len(t) == 1 and any((t, w) in lx.lookalikes() for w in tt.no_title_words() if len(w) == 1)
 
 
+def _no_title_with_stray(raw: str) -> bool:
+    """A no-title word with one glyph more at its start or end (无一: a cell's ruling, a seal's
+    ring or a speck at the cell's edge read as a character). No title begins or ends that way, so
+    it is no title, as unsure as a look-alike answer until the other form confirms it. Only a
+    reading no title list names comes here."""
+    t = nz.skeleton(raw)
+    return any(len(t) == len(w) + 1 and w in (t[1:], t[:-1]) for w in tt.no_title_words())
+
+
 # OCR reads the 一 of 一级 as a dash (－级教师, -级建造师): before 级 a dash is that 一.
 _DASH_FOR_ONE = re.compile(r"[-－—―‐_~～](?=级)")
 
@@ -504,6 +513,8 @@ def _title(raw: str) -> Parsed:
         if truncated_title(raw, m.name):
             return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
+    if _no_title_with_stray(raw):
+        return _needing("无", "no_title_stray")
     t = nz.skeleton(raw)
     return _needing(t, "title_unlisted") if t else None
 
