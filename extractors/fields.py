@@ -112,7 +112,46 @@ def _least_label_score(label: str) -> float:
 
 SPREAD_LABEL_CERTAINTY = 0.9
 DOUBLED_LABEL_CERTAINTY = 0.9
+INTERLEAVED_LABEL_CERTAINTY = 0.9
+INTERLEAVED_MIN = 4  # labels this long are the ones a narrow cell breaks over two lines
 _DOUBLED = re.compile(r"(.)\1")
+
+
+def _merges(t: str, a: str, b: str) -> bool:
+    """Is `t` the characters of `a` and `b` taken in turn, each in its own order?"""
+    if len(t) != len(a) + len(b):
+        return False
+    can = [[False] * (len(b) + 1) for _ in range(len(a) + 1)]
+    can[0][0] = True
+    for i in range(len(a) + 1):
+        for j in range(len(b) + 1):
+            if (i and can[i - 1][j] and a[i - 1] == t[i + j - 1]) or (j and can[i][j - 1] and b[j - 1] == t[i + j - 1]):
+                can[i][j] = True
+    return can[len(a)][len(b)]
+
+
+@lru_cache(maxsize=1)
+def _labels_by_letters() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for lab in label_table().by_label:
+        if len(lab) >= INTERLEAVED_MIN:
+            out.setdefault("".join(sorted(lab)), []).append(lab)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _interleaved_label(text: str, table: LabelTable) -> Optional[str]:
+    """The label a cell's whole reading is, its two lines read as one (所在 | 地区 read 地所区在,
+    旗县区工 | 作年限 read 作旗年县区限工): a label broken over two lines of small type, whose
+    glyphs Tesseract ordered by x across both lines. Its characters are the label's, in each
+    line's order; a reading two labels could be (of one field or two) names none."""
+    if len(text) < INTERLEAVED_MIN or text in table.by_label:
+        return None
+    found = {
+        lab
+        for lab in _labels_by_letters().get("".join(sorted(text)), ())
+        if any(_merges(text, lab[:k], lab[k:]) for k in range(1, len(lab)))
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
@@ -126,6 +165,9 @@ def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
     if single != rest and single.rstrip(":：") in table.by_label:
         lab = single.rstrip(":：")
         return LabelHit(table.by_label[lab], lab, lead, len(t), DOUBLED_LABEL_CERTAINTY)
+    interleaved = _interleaved_label(rest.rstrip(":："), table)
+    if interleaved is not None:
+        return LabelHit(table.by_label[interleaved], interleaved, lead, len(t), INTERLEAVED_LABEL_CERTAINTY)
     for lab in table.ordered:
         # A two-character label spread over its cell (姓　　名) with a stray character read in
         # the gap (姓和名:), the colon or the cell's end right after it.

@@ -1,0 +1,57 @@
+"""A label broken over two lines of small type in a narrow cell (所在 | 地区) is often read by
+Tesseract as one line, its glyphs ordered by x across both lines (地所区在). Such a reading is
+the label when its characters are the label's, each line's in order, and no other label's."""
+
+from __future__ import annotations
+
+import pytest
+
+from dossierflow.models import Document
+from extractors.fields import extract_form_fields, label_hits, label_table
+from tests.test_fields import pt_page
+
+
+def _interleave(first: str, second: str) -> str:
+    """The two lines read glyph by glyph across both, the lower line's glyph first (it starts
+    further left on a skewed scan): 所在 | 地区 → 地所区在."""
+    out = []
+    for k in range(max(len(first), len(second))):
+        out += [second[k : k + 1], first[k : k + 1]]
+    return "".join(out)
+
+
+def _split(label: str) -> tuple[str, str]:
+    cut = (len(label) + 1) // 2
+    return label[:cut], label[cut:]
+
+
+LONG_LABELS = sorted(lab for lab in label_table().by_label if len(lab) >= 4)
+# Readings no label's two lines make, so no label may be taken from them.
+UNIQUE = [lab for lab in LONG_LABELS
+          if sum(sorted(other) == sorted(lab) for other in LONG_LABELS) == 1]
+
+
+def test_the_labels_hold_two_line_labels() -> None:
+    assert {"所在地区", "旗县区工作年限", "调入时间"} <= set(UNIQUE)
+
+
+@pytest.mark.parametrize("label", UNIQUE)
+def test_a_label_read_across_its_two_lines_is_the_label(label: str) -> None:
+    read = _interleave(*_split(label))
+    if read == label:
+        pytest.skip("the lines read in order")
+    hits = label_hits(read)
+    assert [(h.key, h.label) for h in hits] == [(label_table().by_label[label], label)]
+    assert hits[0].certainty < 1.0
+
+
+@pytest.mark.parametrize("read", ["区地在所", "地所区", "地所区在区", "职标", "申报"])
+def test_glyphs_out_of_either_lines_order_or_missing_are_no_label(read: str) -> None:
+    assert label_hits(read) == []
+
+
+def test_a_second_layout_form_with_interleaved_labels_gives_their_values() -> None:
+    page = pt_page([["姓名", "秦凤霞"], ["地所区在", "九原区"], ["作旗年县区限工", "14年"], ["时调间入", "2016-05-01"]])
+    doc = Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0)
+    got = extract_form_fields([page], [doc])["eval_form"]
+    assert (got["region"].value, got["county_years"].value, got["transfer_date"].value) == ("九原区", 14, "2016-05-01")
