@@ -207,6 +207,7 @@ class Candidate:
     value_seg: Segment
     value_box: BBox
     certainty: float
+    half_label: bool = False  # only the first line of its label was read (`_half_label`)
 
 
 class PageLabels:
@@ -244,6 +245,11 @@ class PageLabels:
                         prev_key = key
                         if cand is not None:
                             out.append(_with_key(cand, key))
+                        continue
+                    half = self._half_label(seg)
+                    if half is not None:
+                        prev_key = half.key
+                        out.append(half)
                     continue
                 t = nz.compact(seg.text)
                 for i, h in enumerate(hs):
@@ -358,6 +364,47 @@ class PageLabels:
             return h.key, h.label, None, nxt
         vseg, vtext = found
         return h.key, h.label, Candidate(h.key, vtext, vseg, vseg.box, h.certainty * 0.95), nxt
+
+
+    def _half_label(self, seg: Segment) -> Optional[Candidate]:
+        """A label cell of which only the first of its two lines was read (申报 | 系列 read 申报):
+        the labels that line begins name the fields it may be; the value beside it decides when
+        exactly one of those fields' vocabularies holds it as written (工程 is a series, and no
+        title, route or date). Taken as unsure as a look-alike answer: the other form confirms."""
+        if seg.cell is None:
+            return None
+        t = _strip_edges(nz.compact(seg.text))
+        keys = _keys_begun_by(t)
+        if not keys:
+            return None
+        found = self._neighbour_value(seg)
+        if found is None:
+            return None
+        vseg, vtext = found
+        held = [k for k in keys if _in_vocabulary(k, vtext)]
+        if len(held) != 1:
+            return None
+        return Candidate(held[0], vtext, vseg, vseg.box, check_weight("half_label"), half_label=True)
+
+
+def _keys_begun_by(line: str) -> frozenset[str]:
+    """The fields whose two-line labels (four characters or more) begin with `line` as their
+    first line; none for a line that is itself a label or too short to tell."""
+    table = label_table()
+    if len(line) < 2 or line in table.by_label:
+        return frozenset()
+    return frozenset(key for lab, key in table.by_label.items()
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
+
+
+def _in_vocabulary(key: str, raw: str) -> bool:
+    """Does `raw` read, as written, as an entry of the closed vocabulary of `key` (a series, a
+    title, an enumeration's variant, a date, a catalogued major)? Free text (a name, a unit)
+    holds anything, so it tells nothing."""
+    parsed = PARSERS[key](raw) if key in PARSERS else None
+    if parsed is None or parsed[1] < 1.0:
+        return False
+    return key not in TEXT_KEYS or "lexicon" in _checks(parsed)
 
 
 def _with_key(c: Candidate, key: str) -> Candidate:
@@ -621,6 +668,8 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
     """Fields from one form's pages: the first occurrence of each key whose value parses."""
     out: dict[str, FieldValue] = {}
     found = [(stored, c) for stored in pages for c in PageLabels(upright(stored)).candidates()]
+    # A value found by half a label yields to one its whole label names.
+    found.sort(key=lambda sc: sc[1].half_label)
     # A form writes all its dates one way; when that way is 2003/7, a date OCR could not parse
     # is tried again reading a stray 7 as the slash it usually is.
     slash_form = any(c.key in DATE_FIELDS and c.raw and _SLASH_DATE.search(nz.compact(c.raw)) for _, c in found)
@@ -645,7 +694,8 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
             continue
         src = source_of(stored, c.value_box, c.value_seg.locator)
         conf = round(max(0.0, min(1.0, conf)), 3)
-        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw, checks=_checks(parsed))  # type: ignore[arg-type]
+        checks = (*_checks(parsed), "half_label") if c.half_label else _checks(parsed)
+        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw, checks=checks)  # type: ignore[arg-type]
     return out
 
 
