@@ -370,7 +370,8 @@ class PageLabels:
         """A label cell of which only the first of its two lines was read (申报 | 系列 read 申报):
         the labels that line begins name the fields it may be; the value beside it decides when
         exactly one of those fields' vocabularies holds it as written (工程 is a series, and no
-        title, route or date). Taken as unsure as a look-alike answer: the other form confirms."""
+        title, route or date). Unsure however surely it was read (half_label weighs 0.5): the
+        other form's reading confirms it."""
         if seg.cell is None:
             return None
         t = _strip_edges(nz.compact(seg.text))
@@ -579,8 +580,8 @@ def _lookalike_no_title(raw: str) -> bool:
 def _no_title_with_stray(raw: str) -> bool:
     """A no-title word with one glyph more at its start or end (无一: a cell's ruling, a seal's
     ring or a speck at the cell's edge read as a character). No title begins or ends that way, so
-    it is no title, as unsure as a look-alike answer until the other form confirms it. Only a
-    reading no title list names comes here."""
+    it is no title, unsure however surely read (no_title_stray weighs 0.5) until the other form
+    confirms it. Only a reading no title list names comes here."""
     t = nz.skeleton(raw)
     return any(len(t) == len(w) + 1 and w in (t[1:], t[:-1]) for w in tt.no_title_words())
 

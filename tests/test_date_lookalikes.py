@@ -124,7 +124,7 @@ STRAY_GLYPHS = ("一", "丨", "l", "I", "1", "口", "二")
 def _title_cells(submit: str, main: str = "无") -> dict:
     rows = lambda t: [["姓名", "王建国"], ["现任专业技术职务", t]]  # noqa: E731
     pages = [_scanned(pt_page(rows(main), conf=0.97)),
-             _scanned(pt_page(rows(submit), file="A1/送审表.pdf", title="专业技术资格送审表", conf=0.9))]
+             _scanned(pt_page(rows(submit), file="A1/送审表.pdf", title="专业技术资格送审表", conf=1.0))]
     docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
             Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
     return extract_form_fields(pages, docs)

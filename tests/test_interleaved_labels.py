@@ -63,7 +63,8 @@ THRESHOLD = 0.6  # validators/rulebooks/baotou-2020.yaml confidence_threshold
 
 
 def _forms(submit_rows: list[list[str]], eval_rows: list[list[str]]) -> dict:
-    pages = [pt_page(eval_rows), pt_page(submit_rows, file="A1/送审表.pdf", title="专业技术资格送审表")]
+    # The 送审表 read as surely as OCR reads: its value is unsure only for its half label.
+    pages = [pt_page(eval_rows), pt_page(submit_rows, file="A1/送审表.pdf", title="专业技术资格送审表", conf=1.0)]
     pages = [p.model_copy(update={"method": "ocr"}) for p in pages]
     docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
             Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
