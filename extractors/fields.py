@@ -354,6 +354,11 @@ class PageLabels:
         if not hs or hs[0].start > 0 or hs[0].end <= len(t):
             return None
         h = hs[0]
+        own = self.hits.get(id(nxt)) or []
+        if h.certainty < 1.0 and own and own[0].start == 0 and own[0].certainty >= 1.0:
+            # A value cell and the label beside it (工程 | 单位性质) read as a damaged label
+            # (工程单位 for 工作单位): the next cell is a label as written, of its own field.
+            return None
         end = hs[1].start if len(hs) > 1 else len(joined)
         inline = _strip_edges(joined[h.end : end])
         if inline:
