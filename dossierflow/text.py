@@ -56,6 +56,17 @@ def skeleton(text: str) -> str:
     return _PUNCT.sub("", fold_width(text))
 
 
+def glyph_advance(ch: str) -> float:
+    """Relative advance of a glyph: CJK and full-width forms are square, the rest about half."""
+    return 1.0 if ord(ch) >= 0x2E80 else 0.5
+
+
+def em_count(text: str) -> float:
+    """How many ems of type a text's glyphs take, spaces left out: a line's width over this is
+    its type size, which a skewed line's box height is not (a long line is boxed taller)."""
+    return sum(glyph_advance(ch) for ch in _SPACES.sub("", text))
+
+
 def edit_distance(a: str, b: str) -> int:
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):

@@ -113,7 +113,46 @@ def _least_label_score(label: str) -> float:
 
 SPREAD_LABEL_CERTAINTY = 0.9
 DOUBLED_LABEL_CERTAINTY = 0.9
+INTERLEAVED_LABEL_CERTAINTY = 0.9
+INTERLEAVED_MIN = 4  # labels this long are the ones a narrow cell breaks over two lines
 _DOUBLED = re.compile(r"(.)\1")
+
+
+def _merges(t: str, a: str, b: str) -> bool:
+    """Is `t` the characters of `a` and `b` taken in turn, each in its own order?"""
+    if len(t) != len(a) + len(b):
+        return False
+    can = [[False] * (len(b) + 1) for _ in range(len(a) + 1)]
+    can[0][0] = True
+    for i in range(len(a) + 1):
+        for j in range(len(b) + 1):
+            if (i and can[i - 1][j] and a[i - 1] == t[i + j - 1]) or (j and can[i][j - 1] and b[j - 1] == t[i + j - 1]):
+                can[i][j] = True
+    return can[len(a)][len(b)]
+
+
+@lru_cache(maxsize=1)
+def _labels_by_letters() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for lab in label_table().by_label:
+        if len(lab) >= INTERLEAVED_MIN:
+            out.setdefault("".join(sorted(lab)), []).append(lab)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _interleaved_label(text: str, table: LabelTable) -> Optional[str]:
+    """The label a cell's whole reading is, its two lines read as one (所在 | 地区 read 地所区在,
+    旗县区工 | 作年限 read 作旗年县区限工): a label broken over two lines of small type, whose
+    glyphs Tesseract ordered by x across both lines. Its characters are the label's, in each
+    line's order; a reading two labels could be (of one field or two) names none."""
+    if len(text) < INTERLEAVED_MIN or text in table.by_label:
+        return None
+    found = {
+        lab
+        for lab in _labels_by_letters().get("".join(sorted(text)), ())
+        if any(_merges(text, lab[:k], lab[k:]) for k in range(1, len(lab)))
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
@@ -127,6 +166,9 @@ def _label_at_start(t: str, lead: int, table: LabelTable) -> Optional[LabelHit]:
     if single != rest and single.rstrip(":：") in table.by_label:
         lab = single.rstrip(":：")
         return LabelHit(table.by_label[lab], lab, lead, len(t), DOUBLED_LABEL_CERTAINTY)
+    interleaved = _interleaved_label(rest.rstrip(":："), table)
+    if interleaved is not None:
+        return LabelHit(table.by_label[interleaved], interleaved, lead, len(t), INTERLEAVED_LABEL_CERTAINTY)
     for lab in table.ordered:
         # A two-character label spread over its cell (姓　　名) with a stray character read in
         # the gap (姓和名:), the colon or the cell's end right after it.
@@ -166,6 +208,7 @@ class Candidate:
     value_seg: Segment
     value_box: BBox
     certainty: float
+    half_label: bool = False  # only the first line of its label was read (`_half_label`)
 
 
 class PageLabels:
@@ -203,6 +246,11 @@ class PageLabels:
                         prev_key = key
                         if cand is not None:
                             out.append(_with_key(cand, key))
+                        continue
+                    half = self._half_label(seg)
+                    if half is not None:
+                        prev_key = half.key
+                        out.append(half)
                     continue
                 t = nz.compact(seg.text)
                 for i, h in enumerate(hs):
@@ -307,6 +355,11 @@ class PageLabels:
         if not hs or hs[0].start > 0 or hs[0].end <= len(t):
             return None
         h = hs[0]
+        own = self.hits.get(id(nxt)) or []
+        if h.certainty < 1.0 and own and own[0].start == 0 and own[0].certainty >= 1.0:
+            # A value cell and the label beside it (工程 | 单位性质) read as a damaged label
+            # (工程单位 for 工作单位): the next cell is a label as written, of its own field.
+            return None
         end = hs[1].start if len(hs) > 1 else len(joined)
         inline = _strip_edges(joined[h.end : end])
         if inline:
@@ -317,6 +370,48 @@ class PageLabels:
             return h.key, h.label, None, nxt
         vseg, vtext = found
         return h.key, h.label, Candidate(h.key, vtext, vseg, vseg.box, h.certainty * 0.95), nxt
+
+
+    def _half_label(self, seg: Segment) -> Optional[Candidate]:
+        """A label cell of which only the first of its two lines was read (申报 | 系列 read 申报):
+        the labels that line begins name the fields it may be; the value beside it decides when
+        exactly one of those fields' vocabularies holds it as written (工程 is a series, and no
+        title, route or date). Unsure however surely it was read (half_label weighs 0.5): the
+        other form's reading confirms it."""
+        if seg.cell is None:
+            return None
+        t = _strip_edges(nz.compact(seg.text))
+        keys = _keys_begun_by(t)
+        if not keys:
+            return None
+        found = self._neighbour_value(seg)
+        if found is None:
+            return None
+        vseg, vtext = found
+        held = [k for k in keys if _in_vocabulary(k, vtext)]
+        if len(held) != 1:
+            return None
+        return Candidate(held[0], vtext, vseg, vseg.box, check_weight("half_label"), half_label=True)
+
+
+def _keys_begun_by(line: str) -> frozenset[str]:
+    """The fields whose two-line labels (four characters or more) begin with `line` as their
+    first line; none for a line that is itself a label or too short to tell."""
+    table = label_table()
+    if len(line) < 2 or line in table.by_label:
+        return frozenset()
+    return frozenset(key for lab, key in table.by_label.items()
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
+
+
+def _in_vocabulary(key: str, raw: str) -> bool:
+    """Does `raw` read, as written, as an entry of the closed vocabulary of `key` (a series, a
+    title, an enumeration's variant, a date, a catalogued major)? Free text (a name, a unit)
+    holds anything, so it tells nothing."""
+    parsed = PARSERS[key](raw) if key in PARSERS else None
+    if parsed is None or parsed[1] < 1.0:
+        return False
+    return key not in TEXT_KEYS or "lexicon" in _checks(parsed)
 
 
 def _with_key(c: Candidate, key: str) -> Candidate:
@@ -495,6 +590,15 @@ def _lookalike_no_title(raw: str) -> bool:
     return len(t) == 1 and any((t, w) in lx.lookalikes() for w in tt.no_title_words() if len(w) == 1)
 
 
+def _no_title_with_stray(raw: str) -> bool:
+    """A no-title word with one glyph more at its start or end (无一: a cell's ruling, a seal's
+    ring or a speck at the cell's edge read as a character). No title begins or ends that way, so
+    it is no title, unsure however surely read (no_title_stray weighs 0.5) until the other form
+    confirms it. Only a reading no title list names comes here."""
+    t = nz.skeleton(raw)
+    return any(len(t) == len(w) + 1 and w in (t[1:], t[:-1]) for w in tt.no_title_words())
+
+
 # OCR reads the 一 of 一级 as a dash (－级教师, -级建造师): before 级 a dash is that 一.
 _DASH_FOR_ONE = re.compile(r"[-－—―‐_~～](?=级)")
 
@@ -512,6 +616,8 @@ def _title(raw: str) -> Parsed:
         if truncated_title(raw, m.name):
             return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
+    if _no_title_with_stray(raw):
+        return _needing("无", "no_title_stray")
     t = nz.skeleton(raw)
     return _needing(t, "title_unlisted") if t else None
 
@@ -576,6 +682,8 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
     """Fields from one form's pages: the first occurrence of each key whose value parses."""
     out: dict[str, FieldValue] = {}
     found = [(stored, c) for stored in pages for c in PageLabels(upright(stored)).candidates()]
+    # A value found by half a label yields to one its whole label names.
+    found.sort(key=lambda sc: sc[1].half_label)
     # A form writes all its dates one way; when that way is 2003/7, a date OCR could not parse
     # is tried again reading a stray 7 as the slash it usually is.
     slash_form = any(c.key in DATE_FIELDS and c.raw and _SLASH_DATE.search(nz.compact(c.raw)) for _, c in found)
@@ -600,7 +708,8 @@ def read_form(pages: list[PageContent]) -> dict[str, FieldValue]:
             continue
         src = source_of(stored, c.value_box, c.value_seg.locator)
         conf = round(max(0.0, min(1.0, conf)), 3)
-        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw, checks=_checks(parsed))  # type: ignore[arg-type]
+        checks = (*_checks(parsed), "half_label") if c.half_label else _checks(parsed)
+        out[c.key] = FieldValue(value=parsed[0], confidence=conf, source=src, raw=raw, checks=checks)  # type: ignore[arg-type]
     return out
 
 

@@ -1,7 +1,7 @@
 """Two readings of one date a look-alike digit apart are one misreading, not two dates: the form's
 value is disputed (below the threshold, so rules say review) and no integrity lead rests on it.
-A difference no misread glyph explains stays a lead. A lone look-alike of 无 in a title cell is
-no title, unsure until the other form agrees."""
+A difference no misread glyph explains stays a lead. A lone look-alike of 无 in a title cell, or
+a no-title word with a stray glyph at its edge, is no title, unsure until the other form agrees."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import yaml
 
 from dossierflow.models import Document, DossierExtraction, PageContent
 from extractors import lexicons as lx
+from extractors import titles as tt
 from extractors.evidence import extract_evidence
 from extractors.fields import extract_fields, extract_form_fields
 from tests.test_fields import pt_page
@@ -113,3 +114,40 @@ def test_a_lone_lookalike_of_no_title_is_no_title_confirmed_by_the_other_form(gl
     got, main = forms["submit_form"]["current_title"], forms["eval_form"]["current_title"]
     assert got.value == "无" and got.confidence < THRESHOLD
     assert either_right(got.confidence, main.confidence) >= THRESHOLD
+
+
+# Characters a cell's ruling, a seal's ring or a speck at a cell's edge are read as (marks such
+# as - and | are dropped from a value's edges before it is parsed).
+STRAY_GLYPHS = ("一", "丨", "l", "I", "1", "口", "二")
+
+
+def _title_cells(submit: str, main: str = "无") -> dict:
+    rows = lambda t: [["姓名", "王建国"], ["现任专业技术职务", t]]  # noqa: E731
+    pages = [_scanned(pt_page(rows(main), conf=0.97)),
+             _scanned(pt_page(rows(submit), file="A1/送审表.pdf", title="专业技术资格送审表", conf=1.0))]
+    docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
+            Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
+    return extract_form_fields(pages, docs)
+
+
+@pytest.mark.parametrize("word", sorted(tt.no_title_words()))
+@pytest.mark.parametrize("stray", STRAY_GLYPHS)
+@pytest.mark.parametrize("at", ("end", "start"))
+def test_a_no_title_word_with_a_stray_glyph_is_no_title_confirmed_by_the_other_form(word: str, stray: str, at: str) -> None:
+    """无一 (a ruling read beside 无): no title begins or ends that way, so the cell holds no title,
+    unsure alone; the other form's sure 无 makes the forms agree (FORMS_CONSISTENT passes)."""
+    from validators.rules.base import either_right
+
+    read = word + stray if at == "end" else stray + word
+    forms = _title_cells(read)
+    got, main = forms["submit_form"]["current_title"], forms["eval_form"]["current_title"]
+    assert got.value == "无" and got.confidence < THRESHOLD
+    assert either_right(got.confidence, main.confidence) >= THRESHOLD
+
+
+@pytest.mark.parametrize("read", ("工程师一", "一工程师", "无线工程", "无一二", "高级无"))
+def test_a_title_or_more_than_one_glyph_beside_no_title_stays_what_it_reads(read: str) -> None:
+    """Only one glyph more than a no-title word reads as no title: a title with a stray glyph stays
+    that title, and two glyphs more (无一二) or a word around 无 is no no-title answer."""
+    got = _title_cells(read)["submit_form"]["current_title"]
+    assert got.value != "无"

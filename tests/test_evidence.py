@@ -261,6 +261,44 @@ def test_paper_title_when_the_abstract_marker_is_misread() -> None:
     assert ev.authors == ["郭洁妹", "乔秀美", "郭莲"]
 
 
+# An article page scanned 2° askew (boxes in pt, as OCR gave them): every line's box is taller by
+# its width times the skew, so the abstract's long lines are boxed taller than the title, and the
+# abstract's second line overlaps its first in height and is ordered before it.
+SKEWED_ARTICLE = [
+    ("内蒙古科技与经济2016年第9期第46卷", (53, 73, 215, 91)),
+    ("ISSN 1007-6921 CN 15-1183/N", (55, 94, 177, 109)),
+    ("关于高层建筑深基坑支护施工技术研究的探讨", (112, 98, 463, 134)),
+    ("林鑫伟苏晓", (256, 136, 322, 161)),
+    ("（北方重工集团有限公司内蒙古包头014000）", (198, 162, 380, 181)),
+    ("探讨的重要性日益突出。结合冶金工程相关规范，本文建立了包含5项指标的评价体系。实践证", (57, 191, 513, 230)),
+    ("【摘要】随着包头地区冶金工程业务量逐年增加，关于高层建筑深基坑支护施工技术研究的", (84, 172, 518, 211)),
+    ("明该方法可使差错率下降约36%。", (58, 220, 213, 249)),
+    ("关键词：关于高层；质量控制；实践", (59, 244, 234, 273)),
+]
+
+
+def _skewed_article(lines: list[tuple[str, tuple[int, int, int, int]]]) -> Evidence:
+    segs = [Segment(text=t, box=tuple(float(v) for v in box), conf=0.95) for t, box in lines]
+    return one("paper", PageContent(file="A2/8.pdf", page=2, method="ocr", width_pt=W, height_pt=H, segments=segs),
+               fields(name="林鑫伟"))
+
+
+def test_paper_title_on_a_skewed_scan_is_not_a_line_of_the_abstract() -> None:
+    # The abstract's second line, ordered before its start, is a candidate: boxed tallest, set in
+    # body type.
+    ev = _skewed_article(SKEWED_ARTICLE)
+    assert ev.title == "关于高层建筑深基坑支护施工技术研究的探讨"
+    assert ev.authors == ["林鑫伟", "苏晓"]
+
+
+def test_paper_title_on_a_skewed_scan_is_the_largest_type_where_the_abstract_is_unread() -> None:
+    # No line reads as the abstract's start (摘要 and 关键词 lost): the long lines above the title's
+    # size are candidates, boxed taller than it; the title's type is the largest.
+    lines = [(t.replace("【摘要】", "").replace("关键词：", ""), box) for t, box in SKEWED_ARTICLE]
+    ev = _skewed_article(lines)
+    assert ev.title == "关于高层建筑深基坑支护施工技术研究的探讨"
+
+
 def test_split_names() -> None:
     assert split_names("钟月杜文强", "杜文强") == ["钟月", "杜文强"]
     assert split_names("夏永晨雇梅娜", "廖梅娜") == ["夏永晨", "廖梅娜"]  # the applicant's name misread

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from dossierflow.models import Document, PageContent, Segment
-from extractors.fields import extract_fields, label_hits
+from extractors.fields import extract_fields, label_hits, read_form
 
 A4 = (595.0, 842.0)
 
@@ -492,3 +492,21 @@ def test_a_name_cell_read_as_another_cells_word_is_no_name() -> None:
     for word in ("专业技术人员", "事业单位", "正常申报", "工作单位"):
         assert "name" not in fields_of(pt_page([["姓名", word], ["人员身份", "专业技术人员"]])), word
     assert fields_of(pt_page([["姓名", "王秀英"], ["人员身份", "专业技术人员"]]))["name"] == "王秀英"
+
+
+def test_a_value_beside_a_label_cell_is_not_joined_to_it_into_a_damaged_label() -> None:
+    """工程 | 单位性质 joined reads 工程单位性质, whose start is one glyph from 工作单位: the
+    employer would be 性质 and, read before the row that holds the unit, FORMS_CONSISTENT would
+    fail on a form that agrees. The cell beside is a label as written, so no join is made."""
+    page = grid_page([["姓名", "徐美燕"], ["申报\n系列", "工程", "单位\n性质", "国有企业"],
+                      ["工作\n单位", "包头钢铁（集团）有限责任公司"]])
+    got = read_form([page])
+    assert got["employer"].value == "包头钢铁（集团）有限责任公司"
+    assert got["series"].value == "工程"
+
+
+def test_a_label_split_over_two_cells_is_still_joined() -> None:
+    page = grid_page([["姓名", "徐美燕"], ["出生", "年月", "1973-01"], ["身", "份证号码", "150203197301010021"]])
+    got = read_form([page])
+    assert got["birth_date"].value == "1973-01"
+    assert got["id_number"].value == "150203197301010021"

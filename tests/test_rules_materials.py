@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dossierflow.models import PhotoInfo
 from tests.rules_builder import Dossier, by_rule, context
 from validators.engine import evaluate_dossier
@@ -380,6 +382,23 @@ def test_ocr_claim_with_a_misread_attachment_of_the_same_month_is_review_and_hea
     d.paper("（包头市石拐区水利工作站内蒙古包头014000，", "2013-11")
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
     d.evidence[-1] = d.evidence[-1].model_copy(update={"date": "2015-03"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
+
+
+@pytest.mark.parametrize("read_as", ["探讨的重要性日益突出。结合冶金工程相关规范，本文建立了包含5项指标的评价体系",
+                                     "（包头市石拐区水利工作站内蒙古包头014000，", "关键词：给水管网；防冻；实践"])
+def test_a_scanned_paper_in_the_claims_journal_under_another_title_is_review_not_fail(read_as: str):
+    # OCR took another line of the article page for its title (a line of the abstract, the
+    # affiliation, the keywords); the claim's date cell was not read. The attachment is in the
+    # claim's journal: it may be the claim's paper, so nothing is shown missing.
+    d = Dossier().ev("claimed_paper", title="寒冷地区给水管网防冻措施探讨", journal="城市道桥与防洪")
+    d.paper(read_as, "2016-09")
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "review"
+    # Another journal's paper is not this claim's; nor is a typed page's title misread.
+    d.evidence[-1] = d.evidence[-1].model_copy(update={"journal": "内蒙古科技与经济"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
+    d.evidence[-1] = d.evidence[-1].model_copy(update={"journal": "城市道桥与防洪"})
+    d.pages = [pg.model_copy(update={"method": "text"}) for pg in d.pages]
     assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Optional
 
 from dossierflow.models import Document, Evidence, FieldValue
+from dossierflow.text import em_count
 from extractors import normalize as nz
 from extractors.evidence.common import CN, ISSN, ISSUE, VOL_NO, applicant_of, date_after, make_evidence
 from extractors.evidence.names import parse_authors
@@ -110,7 +111,9 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
         title = labelled.text
     elif cands:
         if page.coords == "pt":
-            i, ln = max(cands, key=lambda c: (c[1].box[3] - c[1].box[1]) if c[1].box else 0)
+            # The title is set in the page's largest type: its width per em, not its box's
+            # height, which on a skewed scan grows with the line's length.
+            i, ln = max(cands, key=lambda c: _type_size(c[1]))
         else:
             i, ln = cands[0]
         title = ln.text
@@ -125,6 +128,13 @@ def _paper_title_authors(view: DocView, applicant: Optional[str] = None) -> tupl
             if _looks_like_authors(ln, applicant):
                 return title, " ".join(s.text for s in ln.segs)
     return title, None
+
+
+def _type_size(ln: TextLine) -> float:
+    if ln.box is None:
+        return 0.0
+    ems = sum(em_count(s.text) for s in ln.segs)
+    return (ln.box[2] - ln.box[0]) / ems if ems else 0.0
 
 
 def _looks_like_authors(ln: TextLine, applicant: Optional[str] = None) -> bool:

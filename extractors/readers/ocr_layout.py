@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from dossierflow.models import Segment
-from dossierflow.text import clean
+from dossierflow.text import clean, glyph_advance
 from extractors.readers.preprocess import CellBox, Prepared, map_box
 
 GAP_SPLIT = 2.5  # a gap wider than this many character heights splits a line into two segments
@@ -60,16 +60,11 @@ def chinese_brackets(text: str) -> str:
     return _CLOSE.sub("）", text)
 
 
-def _glyph_weight(ch: str) -> float:
-    """Relative advance of a glyph: CJK and full-width forms are square, the rest about half."""
-    return 1.0 if ord(ch) >= 0x2E80 else 0.5
-
-
 def _split_word(word: Word, x_cut: float) -> Optional[tuple[Word, Word]]:
     """Split a word Tesseract ran across a cell border where its glyphs fall, or None when every
     glyph's centre lies on one side (the box merely overhangs the border by a few pixels)."""
     x0, y0, x1, y1 = word.box
-    weights = [_glyph_weight(ch) for ch in word.text]
+    weights = [glyph_advance(ch) for ch in word.text]
     unit = (x1 - x0) / max(sum(weights), 1e-9)
     k, left = 0, float(x0)
     for wgt in weights:
@@ -269,5 +264,5 @@ def _right_edge(w: Word, height: float) -> float:
     """Where a word's glyphs end. Tesseract sometimes boxes a word by its first glyph only
     (:包头 boxed as its colon, 6 px for three glyphs): such a box, less than half what its text
     needs, is taken to run as far as its text would, so the rest of its line is not cut off."""
-    needed = sum(_glyph_weight(ch) for ch in w.text) * height
+    needed = sum(glyph_advance(ch) for ch in w.text) * height
     return max(float(w.box[2]), w.box[0] + needed) if (w.box[2] - w.box[0]) < 0.5 * needed else float(w.box[2])

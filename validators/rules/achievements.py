@@ -171,12 +171,15 @@ _CLAIM_NAMES = {"claimed_paper": "论文", "claimed_award": "奖项", "claimed_a
 
 def _plausible(claim: Evidence, e: Evidence, titled_match: bool, f: Facts, p: ClaimsParams) -> bool:
     """Could this attachment be the claim's, though the titles did not match? Its title was not
-    read, or an OCR reading is near it, or (title misread) it carries the claim's month."""
+    read, or an OCR reading is near it, or it is in the claim's journal (OCR may have taken
+    another line of the page for its title), or (title misread) it carries the claim's month."""
     if not e.title or not f.reliable(e.confidence):
         return True
     if not f.read_by_ocr(claim.source, e.source):
         return False
     if titles_match(claim.title or "", e.title, p.ocr_match_ratio):
+        return True
+    if claim.journal and e.journal and same_text(claim.journal, e.journal):
         return True
     return not titled_match and bool(claim.date and e.date and claim.date[:7] == e.date[:7])
 
