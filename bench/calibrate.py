@@ -18,8 +18,10 @@
         the maps are fitted on the confidences those weights give.
         Evidence items are scored and fitted too, apart from fields, by kind: an item is right
         when every attribute the truth states and the reading gave is the truth's
-        (fixtures.scoring.scored_evidence); a map of every item, and one for each kind held by
-        MIN_VALUES items. The truth cannot score a photo (it states nothing to read, only that
+        (fixtures.scoring.scored_evidence). How they are mapped is chosen by cross-validation on
+        the calibration runs (leave one seed's run out, Brier score of the held-out items): no map,
+        one map of every item, the same on five bins, or a map of every item and one for each
+        kind held by MIN_VALUES items; the table of ways is printed. The truth cannot score a photo (it states nothing to read, only that
         the photo is there), the work summary (its text is not in the truth), nor an item read
         where the truth has none of its kind (a page misclassified): those keep the map of
         every item.
@@ -159,25 +161,85 @@ def _grouped_fit(groups: dict[str, list[Point]], threshold: float) -> tuple[dict
     return own, counts
 
 
+# The ways evidence confidences may be mapped, simplest first: none (the recogniser's own
+# confidence), one map of every item, the same on five bins, and a map of every item with one
+# for each kind held by MIN_VALUES items. Items are fewer than field values and their wrong
+# ones few, so a finer map may fit the runs it was fitted on and miss others: the way is chosen
+# by cross-validation on the calibration runs (evidence_method), never on other seeds.
+EVIDENCE_METHODS = ("none", "every", "every_coarse", "by_kind")
+COARSE_BINS = 5
+
+
+def evidence_maps(items: list[Point], threshold: float, method: str) -> tuple[cal.Knots, dict[str, cal.Knots], dict[str, dict]]:
+    """The map of every item, the maps by kind, and each kind's counts, fitted `method`'s way."""
+    by_kind: dict[str, list[Point]] = defaultdict(list)
+    for p in items:
+        by_kind[p.key].append(p)
+    own_kind, counts = _grouped_fit(by_kind, threshold)
+    if method == "none" or not items:
+        return cal.IDENTITY, {}, counts
+    pairs = [(p.confidence, p.right) for p in items]
+    if method == "every_coarse":
+        return tuple(fit_map(pairs, threshold, bins=COARSE_BINS)), {}, counts
+    every = tuple(fit_map(pairs, threshold))
+    return every, (own_kind if method == "by_kind" else {}), counts
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    method: str
+    brier: float  # mean squared gap between a held-out item's mapped confidence and its rightness
+    ece: float  # of the same held-out confidences
+
+
+def evidence_method(items: list[Point], threshold: float) -> tuple[str, list[MethodScore]]:
+    """The way of mapping evidence that predicts best the rightness of items of runs it was not
+    fitted on: leave one seed's run out, fit on the rest, map the run left out, and pool the
+    held-out items of every fold. The ways are compared by Brier score, not by ECE: ECE is blind
+    to a map that gives every item the same share (a bin's mean can match its share while no
+    item's confidence says anything of it), the Brier score is not; the ECE is reported beside
+    it. A tie goes to the simpler way; with fewer than two seeds nothing can be held out and the
+    items stay unmapped."""
+    seeds = sorted({p.seed for p in items})
+    if len(seeds) < 2:
+        return "none", []
+    scores = []
+    for method in EVIDENCE_METHODS:
+        held_out, squares = Reliability(), 0.0
+        for seed in seeds:
+            every, by_kind, _ = evidence_maps([p for p in items if p.seed != seed], threshold, method)
+            table = cal.CalibrationMap(cal.IDENTITY, {}, every, by_kind)
+            for p in items:
+                if p.seed == seed:
+                    mapped = _calibrated(p, table)
+                    held_out.add(mapped, p.right)
+                    squares += (mapped - p.right) ** 2
+        scores.append(MethodScore(method, round(squares / len(items), 5), round(held_out.ece or 0.0, 4)))
+    best = min(scores, key=lambda s: s.brier)  # min keeps the first, the simplest, of equals
+    return best.method, scores
+
+
 @dataclass(frozen=True)
 class Fitted:
     table: cal.CalibrationMap
     counts: dict[str, dict]  # values and right of each set of checks
     evidence_counts: dict[str, dict]  # the same of each evidence kind
+    evidence_method: str = "by_kind"
+    evidence_scores: tuple[MethodScore, ...] = ()
 
 
 def fit(points: list[Point], threshold: float) -> Fitted:
     by_sig: dict[str, list[Point]] = defaultdict(list)
-    by_kind: dict[str, list[Point]] = defaultdict(list)
     for p in points:
-        (by_kind[p.key] if p.evidence else by_sig[cal.signature(p.checks)]).append(p)
+        if not p.evidence:
+            by_sig[cal.signature(p.checks)].append(p)
     fields = [p for p in points if not p.evidence]
     items = [p for p in points if p.evidence]
     every = tuple(fit_map([(p.confidence, p.right) for p in fields], threshold))
     own, counts = _grouped_fit(by_sig, threshold)
-    every_item = tuple(fit_map([(p.confidence, p.right) for p in items], threshold)) if items else cal.IDENTITY
-    own_kind, evidence_counts = _grouped_fit(by_kind, threshold)
-    return Fitted(cal.CalibrationMap(every, own, every_item, own_kind), counts, evidence_counts)
+    method, scores = evidence_method(items, threshold)
+    every_item, own_kind, evidence_counts = evidence_maps(items, threshold, method)
+    return Fitted(cal.CalibrationMap(every, own, every_item, own_kind), counts, evidence_counts, method, tuple(scores))
 
 
 def _knots_text(knots: cal.Knots) -> str:
@@ -219,6 +281,11 @@ def main() -> int:
             print(f"map of checks {sig} ({counts[sig]['values']} values):", _knots_text(knots))
         print("\n".join(reliability(fields, table).render()))
         print("\n".join(reliability(items).render("evidence confidences")))
+        print("evidence maps by way: the items of each seed's run under the map fitted on the others'")
+        print("  way           Brier    ECE")
+        for score in fitted.evidence_scores:
+            print(f"  {score.method:13s} {score.brier:.5f}  {score.ece:.4f}")
+        print(f"chosen: {fitted.evidence_method}")
         print("map of every evidence item:", _knots_text(table.evidence))
         for kind, knots in table.evidence_by_kind.items():
             print(f"map of evidence {kind} ({evidence_counts[kind]['values']} items):", _knots_text(knots))
@@ -235,10 +302,13 @@ def main() -> int:
                 "evidence": {
                     "about": "An evidence item's confidence -> share of items whose every scored attribute is right.",
                     "values": len(items), "right": sum(p.right for p in items),
+                    "method": fitted.evidence_method,
+                    "held_out": {score.method: {"brier": score.brier, "ece": score.ece} for score in fitted.evidence_scores},
                     "knots": [[x, y] for x, y in table.evidence],
                     "by_kind": {kind: {**evidence_counts[kind], "knots": [[x, y] for x, y in table.evidence_by_kind[kind]]}
                                 for kind in table.evidence_by_kind},
-                    "too_few": {kind: c for kind, c in evidence_counts.items() if kind not in table.evidence_by_kind},
+                    # a kind without a map of its own: too few items, or a way without maps by kind
+                    "without_own_map": {kind: c for kind, c in evidence_counts.items() if kind not in table.evidence_by_kind},
                 },
             }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(f"written: {cal.MAP_PATH}")

@@ -8,9 +8,11 @@ fitted by `bench/calibrate.py` on generated dossiers kept for calibration (bench
 `calib` list), turns the two into the share of values right: a piecewise-linear monotone map of
 the confidence for each set of checks the calibration runs held enough values of, and one map
 fitted on every value for the rest. An evidence item's confidence (one for the whole reading of
-a certificate, a paper, a claim) is mapped the same way by its kind, to the share of items
-whose every attribute is right. It is applied once, to the extraction's finished fields and
-evidence (`extractors.dossier`), after every step that compares confidences inside extraction.
+a certificate, a paper, a claim) may be mapped too, by its kind or as every item, to the share
+of items whose every attribute is right, in whichever way predicted best the calibration runs
+each map was not fitted on (`bench/calibrate.py`); the identity where no map did. It is
+applied once, to the extraction's finished fields and evidence (`extractors.dossier`), after
+every step that compares confidences inside extraction.
 
 Where it was fitted every map also keeps each confidence on its side of the rulebook's
 threshold it was fitted against (the fit enforces it, tests/test_calibration_map.py checks it),
@@ -74,8 +76,9 @@ class CalibrationMap:
     knots: Knots
     by_checks: dict[str, Knots] = field(default_factory=dict)
     # Evidence items (a certificate's, a paper's, a claim's reading as a whole) are scored apart:
-    # one map of every item, and one for each kind the calibration runs held enough items of.
-    # The identity until fitted.
+    # one map of every item, and one for each kind the calibration runs held enough items of,
+    # when that way of mapping them was chosen. The identity until fitted, and where no map
+    # predicted runs it was not fitted on better than the recogniser's own confidence.
     evidence: Knots = IDENTITY
     evidence_by_kind: dict[str, Knots] = field(default_factory=dict)
 

@@ -124,15 +124,19 @@ def test_the_fit_gives_a_set_of_checks_its_own_map_only_with_enough_values() -> 
         assert all((c >= THRESHOLD) == (m >= THRESHOLD) for c, m in zip(GRID, mapped))
 
 
-def test_evidence_items_are_fitted_apart_from_fields_and_by_kind_only_with_enough_items() -> None:
-    def item(kind: str, c: float, ok: bool) -> bench_calibrate.Point:
-        return bench_calibrate.Point(7000, "A1", kind, c, (), ok, evidence=True)
+def _item(seed: int, kind: str, c: float, ok: bool) -> bench_calibrate.Point:
+    return bench_calibrate.Point(seed, "A1", kind, c, (), ok, evidence=True)
 
-    diplomas = [item("diploma", 0.9, i % 2 == 0) for i in range(bench_calibrate.MIN_VALUES)]  # half right
-    patents = [item("patent", 0.9, True)] * (bench_calibrate.MIN_VALUES - 1)
+
+def test_evidence_items_are_fitted_apart_from_fields_and_by_kind_only_with_enough_items() -> None:
+    # four runs, each with as many diplomas as a fit on the other three needs for a map of their own
+    diplomas = [_item(7000 + i % 4, "diploma", 0.9, i % 8 < 4) for i in range(bench_calibrate.MIN_VALUES * 2)]  # half right
+    patents = [_item(7000 + i % 4, "patent", 0.9, True) for i in range(bench_calibrate.MIN_VALUES - 1)]
     fields = [_pt((), 0.9, True) for _ in range(200)]
     fitted = bench_calibrate.fit(diplomas + patents + fields, THRESHOLD)
     table = fitted.table
+    # every run bears out that kinds differ at the same confidence: the maps by kind are kept
+    assert fitted.evidence_method == "by_kind"
     assert set(table.evidence_by_kind) == {"diploma"}
     assert fitted.evidence_counts["patent"] == {"values": bench_calibrate.MIN_VALUES - 1, "right": bench_calibrate.MIN_VALUES - 1}
     # a diploma read at 0.9 is right half the time: lowered, yet kept at the threshold or above
@@ -140,6 +144,46 @@ def test_evidence_items_are_fitted_apart_from_fields_and_by_kind_only_with_enoug
     assert cal.calibrate_evidence_item(0.9, "patent", table) == cal.apply_knots(0.9, table.evidence)
     # the items' rightness is not the fields': every field at 0.9 is right, and their map says so
     assert cal.calibrate(0.9, (), table) > 0.9
+
+
+def test_an_evidence_map_the_calibration_runs_disagree_on_is_not_kept() -> None:
+    # Items read at 0.9 are right nine times in ten over the four runs, but all of them in two
+    # runs and eight in ten in the others: a map fitted on three runs mispredicts the fourth,
+    # which the recogniser's own confidence does not, so the items stay unmapped.
+    items = [_item(seed, "diploma", 0.9, i < right)
+             for seed, right in ((7000, 10), (7001, 10), (7002, 8), (7003, 8)) for i in range(10)]
+    method, scores = bench_calibrate.evidence_method(items, THRESHOLD)
+    assert method == "none"
+    assert {s.method for s in scores} == set(bench_calibrate.EVIDENCE_METHODS)
+    assert all(s.ece > 0.05 for s in scores if s.method != "none")
+    fitted = bench_calibrate.fit(items + [_pt((), 0.9, True) for _ in range(50)], THRESHOLD)
+    assert fitted.evidence_method == "none"
+    assert fitted.table.evidence == cal.IDENTITY and fitted.table.evidence_by_kind == {}
+    assert cal.calibrate_evidence_item(0.9, "diploma", fitted.table) == 0.9
+
+
+def test_an_evidence_map_every_calibration_run_bears_out_is_kept() -> None:
+    # Items read at 0.9 right seven times in ten in every run: a map fitted on any three runs
+    # lowers the fourth's confidences toward what they are.
+    items = [_item(seed, "diploma", 0.9, i < 7) for seed in range(7000, 7004) for i in range(10)]
+    method, _ = bench_calibrate.evidence_method(items, THRESHOLD)
+    assert method != "none"
+    fitted = bench_calibrate.fit(items + [_pt((), 0.9, True) for _ in range(50)], THRESHOLD)
+    assert THRESHOLD <= cal.calibrate_evidence_item(0.9, "diploma", fitted.table) < 0.8
+
+
+def test_items_of_a_single_run_cannot_be_cross_validated_and_stay_unmapped() -> None:
+    items = [_item(7000, "diploma", 0.9, i < 7) for i in range(40)]
+    assert bench_calibrate.evidence_method(items, THRESHOLD) == ("none", [])
+
+
+def test_a_coarser_fit_pools_its_bins() -> None:
+    points = [(0.82, i < 21) for i in range(30)] + [(0.98, True)] * 30
+    fine, coarse = fit_map(points, THRESHOLD), fit_map(points, THRESHOLD, bins=5)
+    # ten bins fit 0.82 and 0.98 apart; on five they share one bin, fitted at its mean
+    assert [x for x, _ in fine if THRESHOLD < x < 1.0] == [0.82, 0.98]
+    assert [round(x, 6) for x, _ in coarse if THRESHOLD < x < 1.0] == [0.9]
+    assert cal.apply_knots(0.82, tuple(fine)) < 0.75 < cal.apply_knots(0.82, tuple(coarse))
 
 
 def test_the_stored_maps_keep_every_confidence_on_its_side_of_the_threshold() -> None:
