@@ -19,11 +19,15 @@ NEEDS_PERSON = ("needs_review", "integrity_review", "error")
 
 
 def read_statuses(out_dir: Path) -> dict[str, str]:
+    """Each dossier's status, read a line at a time: results.jsonl holds every dossier's
+    evidence (tens of kilobytes each), and read whole it would cost the run's peak memory
+    that much per dossier."""
     statuses: dict[str, str] = {}
-    for line in (out_dir / "results.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            statuses[row["dossier_id"]] = row["status"]
+    with open(out_dir / "results.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                statuses[row["dossier_id"]] = row["status"]
     return statuses
 
 

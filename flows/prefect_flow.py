@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.futures import as_completed
 from prefect.runtime import flow_run as current_flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -162,17 +162,42 @@ def _dossier_batch(
     return _published(summary, day, out, logger)
 
 
-def _as_finished(pending: list[DossierInput], limits: Limits, out: Path, logger) -> Iterator[Extracted]:  # type: ignore[no-untyped-def]
-    """The flow's own tasks, as they finish; a dossier whose task failed after its retry is an
-    `error` line and the batch goes on."""
-    futures = [extract_task.submit(d, limits, str(out)) for d in pending]
-    dossier_of = {fut.task_run_id: d.dossier_id for fut, d in zip(futures, pending)}
-    for fut in as_completed(futures):
+# Extraction tasks submitted and not yet handed back, at most. Each costs the flow its Prefect
+# future, task-run state and queued call until its outcome is taken: submitting a city's batch
+# at once held all of them through the reading, tens of kilobytes per dossier. More than any
+# one machine's cores (locally the tasks only take what `flows.read_ahead` read), and enough
+# task slots for a modest Dask cluster behind a shared Prefect API.
+IN_FLIGHT = 128
+
+
+def _as_finished(
+    pending: list[DossierInput], limits: Limits, out: Path, logger, in_flight: Optional[int] = None  # type: ignore[no-untyped-def]
+) -> Iterator[Extracted]:
+    """The flow's own tasks, as they finish, no more than `in_flight` submitted at once (in the
+    batch's order: the next is submitted as one is handed back, and its future dropped); a
+    dossier whose task failed after its retry is an `error` line and the batch goes on."""
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    waiting = iter(pending)
+
+    def submit_next() -> int:
+        dossier = next(waiting, None)
+        if dossier is None:
+            return 0
+        fut = extract_task.submit(dossier, limits, str(out))
+        fut.add_done_callback(lambda done, did=dossier.dossier_id: finished.put((did, done)))
+        return 1
+
+    running = sum(submit_next() for _ in range(in_flight or IN_FLIGHT))
+    while running:
+        dossier_id, fut = finished.get()
+        running += submit_next() - 1
         try:
-            yield fut.result()
+            outcome = fut.result()
         except Exception as exc:  # noqa: BLE001 - retried already (flows.retry); the batch goes on
-            logger.error("档案 %s 未能处理：%s", dossier_of[fut.task_run_id], exc)
-            yield Extracted(dossier_of[fut.task_run_id], error=WORKER_LOST_MESSAGE)
+            logger.error("档案 %s 未能处理：%s", dossier_id, exc)
+            outcome = Extracted(dossier_id, error=WORKER_LOST_MESSAGE)
+        del fut
+        yield outcome
 
 
 @flow(name="dossier-batch", validate_parameters=False)

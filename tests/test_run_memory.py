@@ -1,0 +1,83 @@
+"""What the run's main process holds grows with what a dossier needs, not with the batch: the
+flow keeps a bounded number of extraction tasks submitted (each one's Prefect future, state and
+queued call live until its outcome is taken), and the run's artifacts read results.jsonl a line
+at a time. Counted with the garbage collector during a real flow run against a real Prefect
+API, and with tracemalloc's peak (allocations, not RSS or time) for the artifacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from fixtures.generate import generate_batch
+from flows import artifacts
+
+DAY = dt.date(2020, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def prefect_api():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def _live_task_futures() -> int:
+    from prefect.futures import PrefectFuture
+
+    gc.collect()  # a future and the call it wraps refer to each other: only the collector frees them
+    return sum(1 for o in gc.get_objects() if isinstance(o, PrefectFuture))
+
+
+def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
+    prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import batch_flow, prefect_flow, progress
+
+    n, in_flight = 10, 2
+    batch = tmp_path / "batch"
+    generate_batch(batch, n=n, seed=5, forms=("docx",))
+    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    seen: list[int] = []
+
+    def on_event(event: str, data: dict) -> None:
+        if event == "done":
+            seen.append(_live_task_futures())
+
+    progress.set_listener(on_event)
+    try:
+        summary = batch_flow.run_batch(batch, tmp_path / "out", processing_date=DAY, workers=2)
+    finally:
+        progress.set_listener(None)
+    assert summary["dossiers"] == n and sum(summary["counts"].values()) == n
+    assert len(seen) == n
+    # Each dossier handed back while at most `in_flight` tasks were submitted and not yet taken
+    # (submitted all at once, the first dossier found every one of them alive).
+    assert max(seen) <= in_flight, seen
+    with open(tmp_path / "out" / "results.jsonl", encoding="utf-8") as fh:
+        assert sorted(json.loads(line)["dossier_id"] for line in fh) == sorted(p.name for p in batch.iterdir() if p.is_dir())
+
+
+def test_the_artifacts_read_results_a_line_at_a_time(tmp_path: Path) -> None:
+    # A batch's results.jsonl: every line carries a dossier's evidence, tens of kilobytes.
+    evidence = "证明材料" * 5000
+    n = 200
+    with open(tmp_path / "results.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"dossier_id": f"A{i:04d}", "status": "accepted", "evidence": evidence}, ensure_ascii=False) + "\n")
+    one_line = len(evidence.encode()) + 100
+    tracemalloc.start()
+    try:
+        statuses = artifacts.read_statuses(tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(statuses) == n and set(statuses.values()) == {"accepted"}
+    # A few lines' worth at once, never the file's (n lines: read whole, the peak is over n times one).
+    assert peak < 20 * one_line, (peak, one_line)
