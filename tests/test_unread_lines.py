@@ -303,3 +303,41 @@ def test_a_cell_whose_area_holds_read_words_is_not_read_again() -> None:
     read = [Region(c, [Word("x1", (c.box[0] + 20, 400, c.box[0] + 120, 440), 0.95, (1, 1, 1))]) for c in prep.cells[:5]]
     rec = FakeRecognizer("2018", 0.97)
     assert reread_stacked_cells(read, prep, rec) == read and not rec.crops
+
+
+def _two_line_label(words: list[tuple[str, tuple[int, int, int, int]]]) -> tuple[Prepared, list[Region]]:
+    """A narrow label cell printed on two lines (所在 over 地区: ink rows 415-447 and 465-497),
+    with the words Tesseract gave it."""
+    from extractors.readers.preprocess import CellBox
+
+    img = Image.new("L", (1200, 800), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(HEI, 36)
+    draw.text((320, 410), "所在", font=font, fill=0)
+    draw.text((320, 460), "地区", font=font, fill=0)
+    cell = CellBox(0, 9, 2, (300, 395, 700, 515))
+    return Prepared(np.asarray(img), [cell], IDENTITY, 0, 0.0, 300), [Region(cell, [Word(t, b, 0.95, (1, 1, 1)) for t, b in words])]
+
+
+def test_a_stacked_label_read_unsurely_keeps_its_words_in_line_order() -> None:
+    """Tesseract boxed 在 half a line up and 区 half a line down, so grouped by height the two
+    lines were one, ordered by x (所地在区); the second recogniser cannot read the lines surely.
+    Each word goes on the line its centre lies on: 所在地区, with Tesseract's own confidences."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 465, 356, 497)), ("区", (358, 435, 392, 507))])
+    assert _join(read[0].words).replace(" ", "") != "所在地区"
+    out = reread_stacked_cells(read, prep, FakeRecognizer("", 0.3))
+    assert _join(out[0].words).replace(" ", "") == "所在地区"
+    assert [w.conf for w in out[0].words] == [0.95] * 4
+
+
+def test_a_word_boxed_between_the_lines_of_a_stacked_label_leaves_it_as_read() -> None:
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    # 地 is centred in the paper between the two lines: there is no line to put it on.
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 420, 356, 492)), ("区", (358, 435, 392, 507))])
+    assert reread_stacked_cells(read, prep, FakeRecognizer("", 0.3)) == read

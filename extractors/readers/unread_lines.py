@@ -16,12 +16,13 @@ lines only when every band reads surely.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area
+from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.readers.reread import RereadPolicy, widen_to_ink
 
@@ -289,7 +290,7 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     breaks: 单位 over 性质) read line by line, when Tesseract read it as one line of tall glyphs
     (each box over both lines: 性民), boxed a glyph across the gap between them (单位 | 质 |
     性, read 性单位质) or left a line without any word (院校 for 毕业 | 院校).
-    Unchanged where any line does not read surely.
+    Where any line does not read surely, Tesseract's own words stay, placed on their lines.
 
     A cell Tesseract read nothing of whose ink lies on one to three lines of print is read the
     same way and added: a label lost whole (拟申报 | 职称 in small type, beside its value cell
@@ -324,7 +325,35 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
                 out = [Region(region.cell, words) if r is region else r for r in out]
             else:
                 out.append(Region(region.cell, words))
+            continue
+        placed = _placed_on_lines(region.words, bands)
+        if placed is not None:
+            out = [Region(region.cell, placed) if r is region else r for r in out]
     return out
+
+
+def _placed_on_lines(words: list[Word], bands: list[tuple[int, int]]) -> Optional[list[Word]]:
+    """A stacked cell's own words, each moved onto the line of ink its centre lies on, when the
+    line-by-line reading was unsure: Tesseract's glyph boxes in a small two-line label can run
+    half a line above or below their glyph (在 boxed up into the line above, 区 down into the
+    one below), so grouped by height the two lines merge into one ordered by x (地所区在).
+    Placed on their lines they read in order, with Tesseract's own texts and confidences. None
+    when a word's centre lies between lines (a box across both: no line to put it on) or when
+    nothing would move."""
+    if not words:
+        return None
+    placed: list[Word] = []
+    for w in words:
+        cy = (w.box[1] + w.box[3]) / 2
+        band = next((b for b in bands if b[0] <= cy <= b[1]), None)
+        if band is None:
+            return None
+        placed.append(replace(w, box=(w.box[0], band[0], w.box[2], band[1])))
+    return placed if _reading_order(placed) != _reading_order(words) else None
+
+
+def _reading_order(words: list[Word]) -> list[str]:
+    return [w.text for line in text_lines(words) for w in line]
 
 
 def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, list[tuple[int, int]]]]:
