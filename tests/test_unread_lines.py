@@ -341,3 +341,34 @@ def test_a_word_boxed_between_the_lines_of_a_stacked_label_leaves_it_as_read() -
     prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
                                   ("地", (322, 420, 356, 492)), ("区", (358, 435, 392, 507))])
     assert reread_stacked_cells(read, prep, FakeRecognizer("", 0.3)) == read
+
+
+def _one_line_value(words: list[tuple[str, tuple[int, int, int, int]]]) -> tuple[Prepared, list[Region]]:
+    """A value cell holding one line of print (二级教师, ink rows about 415-447)."""
+    from extractors.readers.preprocess import CellBox
+
+    img = Image.new("L", (1200, 800), 255)
+    ImageDraw.Draw(img).text((320, 410), "二级教师", font=ImageFont.truetype(HEI, 36), fill=0)
+    cell = CellBox(0, 4, 1, (300, 395, 1100, 470))
+    return Prepared(np.asarray(img), [cell], IDENTITY, 0, 0.0, 300), [Region(cell, [Word(t, b, 0.95, (1, 1, 1)) for t, b in words])]
+
+
+def test_a_glyph_whose_strokes_were_boxed_apart_is_read_again_with_its_line() -> None:
+    """Tesseract boxed the two strokes of 二 apart, 一 over 二, and ordered by x they read
+    二一级教师 (another title, one stray glyph off): the cell's line is read again whole."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    split = [("一", (322, 418, 356, 422)), ("二", (320, 440, 358, 444)), ("级", (358, 415, 392, 447)),
+             ("教师", (394, 415, 464, 447))]
+    prep, read = _one_line_value(split)
+    assert _join(read[0].words).replace(" ", "") == "二一级教师"
+    out = reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.99))
+    assert _join(out[0].words) == "二级教师"
+    # Read unsurely, the cell stays as Tesseract read it (its title then unsure: title_ambiguous).
+    assert reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.5)) == read
+    # Words side by side on one line are no split glyph: nothing is read again.
+    whole = [("二", (320, 415, 356, 447)), ("级", (358, 415, 392, 447)), ("教师", (394, 415, 464, 447))]
+    prep, read = _one_line_value(whole)
+    rec = FakeRecognizer("二级教师", 0.99)
+    assert reread_stacked_cells(read, prep, rec) == read and not rec.crops

@@ -358,8 +358,8 @@ def _reading_order(words: list[Word]) -> list[str]:
 
 def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, list[tuple[int, int]]]]:
     """The cell's inner columns and its lines of ink (page rows), when Tesseract's words do not
-    sit one to a line: a word across two lines, or a line no word reaches (in a cell it read
-    nothing of, one line is enough)."""
+    sit one to a line: a word across two lines, a line no word reaches (in a cell it read
+    nothing of, one line is enough), or a glyph's strokes boxed apart (`_glyph_split`)."""
     cell = region.cell
     assert cell is not None
     cx0, cy0, cx1, cy1 = cell.box
@@ -370,7 +370,8 @@ def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, l
     lo = STACKED_MIN_LINE_IN * prep.dpi
     bands = [(y0 + a, y0 + b) for a, b in join_runs(row_bands(ink.sum(axis=1) >= MIN_ROW_INK), max(2, int(0.1 * lo)))
              if b - a >= lo]
-    if not (1 if not region.words else 2) <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
+    split = _glyph_split(region.words)
+    if not (1 if not region.words or split else 2) <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
         return None
 
     def share(w: Word, band: tuple[int, int]) -> float:
@@ -378,4 +379,18 @@ def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, l
 
     over_two = any(sum(share(w, band) >= STACKED_SPAN for band in bands) >= 2 for w in region.words)
     unreached = any(all(share(w, band) < 0.3 for w in region.words) for band in bands)
-    return (x0, x1, bands) if over_two or unreached else None
+    return (x0, x1, bands) if over_two or unreached or split else None
+
+
+def _glyph_split(words: list[Word]) -> bool:
+    """Two of Tesseract's words one above the other over the same columns, each clear of the
+    other's rows: the strokes of one glyph boxed apart (二 read as 一 over 二, ordered by x into
+    二一级教师), which no line of print does on its own."""
+    for i, a in enumerate(words):
+        for b in words[i + 1 :]:
+            across = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+            narrower = min(a.box[2] - a.box[0], b.box[2] - b.box[0])
+            apart = a.box[3] <= b.box[1] or b.box[3] <= a.box[1]
+            if apart and narrower > 0 and across >= 0.5 * narrower:
+                return True
+    return False
