@@ -365,6 +365,12 @@ def test_a_glyph_whose_strokes_were_boxed_apart_is_read_again_with_its_line() ->
     assert _join(read[0].words).replace(" ", "") == "二一级教师"
     out = reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.99))
     assert _join(out[0].words) == "二级教师"
+    # A glyph read twice, one piece inside the other's rows (学 as 学 over 学, touching).
+    twice = [("二", (320, 415, 356, 447)), ("级", (358, 415, 392, 432)), ("级", (359, 430, 391, 447)),
+             ("教师", (394, 415, 464, 447))]
+    prep2, read2 = _one_line_value(twice)
+    out = reread_stacked_cells(read2, prep2, FakeRecognizer("二级教师", 0.99))
+    assert _join(out[0].words) == "二级教师"
     # Read unsurely, the cell stays as Tesseract read it (its title then unsure: title_ambiguous).
     assert reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.5)) == read
     # Words side by side on one line are no split glyph: nothing is read again.
