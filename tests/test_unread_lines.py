@@ -378,3 +378,31 @@ def test_a_glyph_whose_strokes_were_boxed_apart_is_read_again_with_its_line() ->
     prep, read = _one_line_value(whole)
     rec = FakeRecognizer("二级教师", 0.99)
     assert reread_stacked_cells(read, prep, rec) == read and not rec.crops
+
+
+class _LinesInTurn(FakeRecognizer):
+    def __init__(self, lines: list[str], conf: float):
+        super().__init__("", conf)
+        self.lines = lines
+
+    def read(self, grey):
+        text = self.lines[len(self.crops) % len(self.lines)]
+        self.crops.append(grey.shape)
+        return LineReading(text, tuple(Symbol(ch, self.conf) for ch in text))
+
+
+@pytest.mark.parametrize(("lines", "taken"), [(["所在", "地区"], True), (["所在", "地巨"], False)])
+def test_a_stacked_label_read_less_surely_is_taken_only_as_a_label_the_forms_print(lines: list[str], taken: bool) -> None:
+    """The lines of a two-line label cell read at 0.72: a value would stay as Tesseract read it,
+    but 所在 over 地区 makes a label of the forms (所在地区), which is what the cell holds."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 420, 356, 492)), ("区", (358, 435, 392, 507))])
+    out = reread_stacked_cells(read, prep, _LinesInTurn(lines, 0.72), policy=FIELD_REREAD_POLICY)
+    assert (_join(out[0].words).replace(" ", "") == "所在地区") == taken
+    if not taken:
+        assert out == read
+    # Without the policy's labels, lines this unsure are never taken.
+    assert reread_stacked_cells(read, prep, _LinesInTurn(["所在", "地区"], 0.72)) == read

@@ -157,7 +157,7 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
 
 
 def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
-          min_han: int = 2) -> Optional[tuple[str, float]]:
+          min_han: int = 2, floor: float = MIN_CONF) -> Optional[tuple[str, float]]:
     try:
         reading = rec.read(crop)
         conf = reading.conf if reading is not None else 0.0
@@ -173,7 +173,7 @@ def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
     if reading is None:
         return None
     text = reading.text.strip()
-    if conf < MIN_CONF and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
+    if conf < floor and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
         return None
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < min_han or len("".join(text.split())) < 2:
         return None
@@ -285,12 +285,15 @@ STACKED_MIN_LINE_IN = 0.05  # a line of the small type a narrow cell breaks a la
 STACKED_SPAN = 0.3  # a word box over this share of each of two lines' rows lies across both
 
 
-def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None,
+                         policy: Optional[RereadPolicy] = None) -> list[Region]:
     """`regions` with each table cell whose text sits on two or more lines (a label a narrow cell
     breaks: 单位 over 性质) read line by line, when Tesseract read it as one line of tall glyphs
     (each box over both lines: 性民), boxed a glyph across the gap between them (单位 | 质 |
     性, read 性单位质) or left a line without any word (院校 for 毕业 | 院校).
-    Where any line does not read surely, Tesseract's own words stay, placed on their lines.
+    Where any line does not read surely, Tesseract's own words stay, placed on their lines;
+    but lines read less surely (down to LABELLED_MIN_CONF) that together make a label the
+    policy knows (申报 at 0.72 over 系列: 申报系列) are that label: the forms print no other.
 
     A cell Tesseract read nothing of whose ink lies on one to three lines of print is read the
     same way and added: a label lost whole (拟申报 | 职称 in small type, beside its value cell
@@ -313,14 +316,20 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     out = list(regions)
     for n, (region, (x0, x1, bands)) in enumerate(todo):
         words: list[Word] = []
+        label_lines = policy is not None and len(bands) > 1
         for i, (a, b) in enumerate(bands):
             pad = max(3, (b - a) // 4)
             top, bottom = max(0, a - pad), min(prep.image.shape[0], b + pad)
-            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0)
+            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0,
+                            floor=LABELLED_MIN_CONF if label_lines else MIN_CONF)
             if reading is None:
                 break
             words.append(Word(reading[0], (x0, a, x1, b), reading[1], (_LINE_KEY_BLOCK + 500 + 10 * n + i, 1, 1)))
         else:
+            unsure = any(w.conf < MIN_CONF and not _LABELLED.match(w.text) for w in words)
+            if unsure and not (policy is not None and policy.is_label("".join(w.text for w in words))):
+                words = []
+        if len(words) == len(bands):
             if region.words:
                 out = [Region(region.cell, words) if r is region else r for r in out]
             else:
