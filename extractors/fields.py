@@ -582,6 +582,21 @@ def truncated_title(raw: str, matched: str) -> bool:
     )
 
 
+def ambiguous_title(raw: str, matched: str) -> bool:
+    """The reading holds more than `matched`, and another title, as long or longer, is in it as
+    well, its characters in order (二一级教师: 一级教师 with 二 stray, or 二级教师 with 一
+    stray): which character OCR added is not known, so neither title is read for sure."""
+    t = nz.skeleton(raw)
+    if t == matched:
+        return False
+    return any(e.name != matched and len(e.name) >= len(matched) and _in_order(e.name, t) for e in tt.title_entries())
+
+
+def _in_order(part: str, whole: str) -> bool:
+    rest = iter(whole)
+    return all(ch in rest for ch in part)
+
+
 def _lookalike_no_title(raw: str) -> bool:
     """A lone glyph that is a look-alike of the one-character no-title answer (元 for 无,
     extractors/data/confusables.tsv): no title is one character long, so it can be nothing else.
@@ -615,6 +630,8 @@ def _title(raw: str) -> Parsed:
         # likely 助理工程师 with 助 lost, a `fail` on SENIORITY if taken for 工程师).
         if truncated_title(raw, m.name):
             return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
+        if ambiguous_title(raw, m.name):
+            return _needing(m.name, "title_ambiguous", m.certainty)
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     if _no_title_with_stray(raw):
         return _needing("无", "no_title_stray")

@@ -568,6 +568,16 @@ class FieldRereadPolicy:
         return possible_date if date_like(text) and not possible_date(text) else None
 
 
+    def is_label(self, text: str) -> bool:
+        """A field label of labels.yaml or a signature label, as printed."""
+        return bool(text) and bare(text) in _label_set()
+
+
+@lru_cache(maxsize=1)
+def _label_set() -> frozenset[str]:
+    return frozenset(lab for lab, _ in label_table())
+
+
 FIELD_REREAD_POLICY = FieldRereadPolicy()
 
 

@@ -172,21 +172,31 @@ _SERIES_ALIASES = {
 }
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def canonical_series(text: Optional[str]) -> Optional[str]:
     """`卫生系列` → `卫生`; an OCR-damaged series name when one character is wrong."""
     if not text:
         return None
     names = series_names()
     t = skeleton(text)
-    if t in names:
-        return t
+    # Latin letters or digits read beside the name (新闻N): a speck or a stroke of a seal read
+    # as a letter, since every series name is written in Han characters only. Without them the
+    # reading must name a series as written; the fuzzy match below does not get a second go.
+    for reading in (t, "".join(_HAN.findall(t))):
+        if not reading:
+            continue
+        if reading in names:
+            return reading
+        t2 = _SERIES_SUFFIX.sub("", reading)
+        if t2 in names:
+            return t2
+        if t2 in _SERIES_ALIASES:
+            return _SERIES_ALIASES[t2]
+        if reading in _SERIES_ALIASES:
+            return _SERIES_ALIASES[reading]
     t2 = _SERIES_SUFFIX.sub("", t)
-    if t2 in names:
-        return t2
-    if t2 in _SERIES_ALIASES:
-        return _SERIES_ALIASES[t2]
-    if t in _SERIES_ALIASES:
-        return _SERIES_ALIASES[t]
     scored = []
     for n in names:
         sm = best_substring(n, t2) if len(n) >= 3 else None

@@ -105,6 +105,27 @@ def test_ce_card_rows_seen_but_unread_are_named_never_dropped() -> None:
     assert total.unread_parts is None
 
 
+def test_a_ce_header_read_without_its_hours_cells_reads_rows_by_order_and_sum() -> None:
+    """Blur took the header's 公需科目学时 and 专业科目学时 (年度 and 合计 read) under a row of
+    the card's particulars naming 专业 (专业技术职务): that row is no header of the table. Each
+    row's two figures before 合计 are its hours, 公需 first, when they make its 合计; a row
+    whose figures do not add up is named unread, never read as a guess."""
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+
+    def card(rows: list[list[str]]) -> Evidence:
+        return one("ce_card", page([["专业技术人员继续教育审验卡"], ["姓名", "袁妹华"],
+                                    [("专业技术职务", 60.0, 200.0), ("讲师", 205.0, 440.0)],
+                                    [("年度", 62.0, 118.0), ("合计", 322.0, 378.0)], *[grid(r, xs) for r in rows],
+                                    ["审验单位：包头市专业技术人员继续教育基地"], ["审验日期：2020.05.12"]]))
+
+    read = card([["2020", "40", "60", "100", "合格"], ["2019", "30", "90", "120", "合格"]])
+    assert read.hours == {"2019": {"public": 30.0, "professional": 90.0}, "2020": {"public": 40.0, "professional": 60.0}}
+    assert read.unread_parts is None
+    off = card([["2020", "40", "60", "101", "合格"], ["2019", "30", "90", "120", "合格"]])
+    assert off.hours == {"2019": {"public": 30.0, "professional": 90.0}}
+    assert "2020" in (off.unread_parts or [])
+
+
 # What damage does to one row of a CE card's table, as OCR returns it: the year cell with a mark
 # stuck to it, a letter for a digit, lost, run into its hours; the row's figures lost or merged.
 _ROW_DAMAGE = {

@@ -515,6 +515,37 @@ def test_a_title_that_may_be_a_longer_one_cut_short_is_not_trusted(raw: str, tit
     assert ("title_truncated" in (parsed[2] if len(parsed) > 2 else ())) == unsure
 
 
+def _one_glyph_apart_readings() -> list[tuple[str, str, str]]:
+    """Every pair of listed titles one character apart (一级教师, 二级教师), read with both
+    characters (二一级教师, 一二级教师): OCR added one of them, nothing says which."""
+    from extractors import titles as tt
+
+    names = sorted({e.name for e in tt.title_entries()})
+    out = []
+    for a in names:
+        for b in names:
+            apart = [i for i, (x, y) in enumerate(zip(a, b)) if x != y] if a < b and len(a) == len(b) else []
+            if len(apart) == 1:
+                i = apart[0]
+                out += [(a[:i] + a[i] + b[i] + a[i + 1 :], a, b), (a[:i] + b[i] + a[i] + a[i + 1 :], a, b)]
+    return out
+
+
+def test_a_title_read_with_a_stray_character_another_title_fits_is_not_trusted() -> None:
+    from extractors.calibration import check_weight
+    from extractors.fields import PARSERS
+
+    readings = _one_glyph_apart_readings()
+    assert len(readings) > 50
+    sure = [(raw, parsed) for raw, a, b in readings
+            for parsed in [PARSERS["current_title"](raw)]
+            if parsed is not None and parsed[0] in (a, b) and parsed[1] > check_weight("title_ambiguous")]
+    assert sure == []
+    # A stray character no other title fits leaves the title sure.
+    parsed = PARSERS["current_title"]("现任一级教师")
+    assert parsed is not None and parsed[0] == "一级教师" and parsed[1] > check_weight("title_ambiguous")
+
+
 def _view(text: str):
     from dossierflow.models import PageContent, Segment
     from extractors.layout import DocView

@@ -228,6 +228,18 @@ def test_canonical_series() -> None:
     assert tt.canonical_series("火箭") is None
 
 
+@pytest.mark.parametrize("name", sorted(tt.series_names()))
+def test_a_series_name_with_a_speck_read_as_a_letter_beside_it_is_that_series(name: str) -> None:
+    from extractors.fields import PARSERS
+
+    for text in (f"{name} N", f"{name}N", f"{name}1", f"l{name}"):
+        assert tt.canonical_series(text) == name
+        parsed = PARSERS["series"](text)
+        # The value is the series, not written as its name alone: series_fuzzy says so.
+        assert parsed is not None and parsed[0] == name and "series_fuzzy" in parsed[2]
+    assert tt.canonical_series("N l") is None
+
+
 @pytest.mark.parametrize(
     "text, iso",
     [("200377", "2003-07"), ("19797/7", "1979-07"), ("20037/11", "2003-11"), ("202075/6", "2020-05-06"),

@@ -54,6 +54,9 @@ class MadeUpPolicy:
     def band_check(self, text: str) -> Optional[Callable[[str], bool]]:
         return self.check if self.check is not None and not self.check(text) else None
 
+    def is_label(self, text: str) -> bool:
+        return False
+
 
 def _regions() -> list[Region]:
     cells = (CellBox(0, 0, 0, (10, 10, 200, 60)), CellBox(0, 0, 1, (200, 10, 500, 60)))

@@ -303,3 +303,106 @@ def test_a_cell_whose_area_holds_read_words_is_not_read_again() -> None:
     read = [Region(c, [Word("x1", (c.box[0] + 20, 400, c.box[0] + 120, 440), 0.95, (1, 1, 1))]) for c in prep.cells[:5]]
     rec = FakeRecognizer("2018", 0.97)
     assert reread_stacked_cells(read, prep, rec) == read and not rec.crops
+
+
+def _two_line_label(words: list[tuple[str, tuple[int, int, int, int]]]) -> tuple[Prepared, list[Region]]:
+    """A narrow label cell printed on two lines (所在 over 地区: ink rows 415-447 and 465-497),
+    with the words Tesseract gave it."""
+    from extractors.readers.preprocess import CellBox
+
+    img = Image.new("L", (1200, 800), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(HEI, 36)
+    draw.text((320, 410), "所在", font=font, fill=0)
+    draw.text((320, 460), "地区", font=font, fill=0)
+    cell = CellBox(0, 9, 2, (300, 395, 700, 515))
+    return Prepared(np.asarray(img), [cell], IDENTITY, 0, 0.0, 300), [Region(cell, [Word(t, b, 0.95, (1, 1, 1)) for t, b in words])]
+
+
+def test_a_stacked_label_read_unsurely_keeps_its_words_in_line_order() -> None:
+    """Tesseract boxed 在 half a line up and 区 half a line down, so grouped by height the two
+    lines were one, ordered by x (所地在区); the second recogniser cannot read the lines surely.
+    Each word goes on the line its centre lies on: 所在地区, with Tesseract's own confidences."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 465, 356, 497)), ("区", (358, 435, 392, 507))])
+    assert _join(read[0].words).replace(" ", "") != "所在地区"
+    out = reread_stacked_cells(read, prep, FakeRecognizer("", 0.3))
+    assert _join(out[0].words).replace(" ", "") == "所在地区"
+    assert [w.conf for w in out[0].words] == [0.95] * 4
+
+
+def test_a_word_boxed_between_the_lines_of_a_stacked_label_leaves_it_as_read() -> None:
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    # 地 is centred in the paper between the two lines: there is no line to put it on.
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 420, 356, 492)), ("区", (358, 435, 392, 507))])
+    assert reread_stacked_cells(read, prep, FakeRecognizer("", 0.3)) == read
+
+
+def _one_line_value(words: list[tuple[str, tuple[int, int, int, int]]]) -> tuple[Prepared, list[Region]]:
+    """A value cell holding one line of print (二级教师, ink rows about 415-447)."""
+    from extractors.readers.preprocess import CellBox
+
+    img = Image.new("L", (1200, 800), 255)
+    ImageDraw.Draw(img).text((320, 410), "二级教师", font=ImageFont.truetype(HEI, 36), fill=0)
+    cell = CellBox(0, 4, 1, (300, 395, 1100, 470))
+    return Prepared(np.asarray(img), [cell], IDENTITY, 0, 0.0, 300), [Region(cell, [Word(t, b, 0.95, (1, 1, 1)) for t, b in words])]
+
+
+def test_a_glyph_whose_strokes_were_boxed_apart_is_read_again_with_its_line() -> None:
+    """Tesseract boxed the two strokes of 二 apart, 一 over 二, and ordered by x they read
+    二一级教师 (another title, one stray glyph off): the cell's line is read again whole."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    split = [("一", (322, 418, 356, 422)), ("二", (320, 440, 358, 444)), ("级", (358, 415, 392, 447)),
+             ("教师", (394, 415, 464, 447))]
+    prep, read = _one_line_value(split)
+    assert _join(read[0].words).replace(" ", "") == "二一级教师"
+    out = reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.99))
+    assert _join(out[0].words) == "二级教师"
+    # A glyph read twice, one piece inside the other's rows (学 as 学 over 学, touching).
+    twice = [("二", (320, 415, 356, 447)), ("级", (358, 415, 392, 432)), ("级", (359, 430, 391, 447)),
+             ("教师", (394, 415, 464, 447))]
+    prep2, read2 = _one_line_value(twice)
+    out = reread_stacked_cells(read2, prep2, FakeRecognizer("二级教师", 0.99))
+    assert _join(out[0].words) == "二级教师"
+    # Read unsurely, the cell stays as Tesseract read it (its title then unsure: title_ambiguous).
+    assert reread_stacked_cells(read, prep, FakeRecognizer("二级教师", 0.5)) == read
+    # Words side by side on one line are no split glyph: nothing is read again.
+    whole = [("二", (320, 415, 356, 447)), ("级", (358, 415, 392, 447)), ("教师", (394, 415, 464, 447))]
+    prep, read = _one_line_value(whole)
+    rec = FakeRecognizer("二级教师", 0.99)
+    assert reread_stacked_cells(read, prep, rec) == read and not rec.crops
+
+
+class _LinesInTurn(FakeRecognizer):
+    def __init__(self, lines: list[str], conf: float):
+        super().__init__("", conf)
+        self.lines = lines
+
+    def read(self, grey):
+        text = self.lines[len(self.crops) % len(self.lines)]
+        self.crops.append(grey.shape)
+        return LineReading(text, tuple(Symbol(ch, self.conf) for ch in text))
+
+
+@pytest.mark.parametrize(("lines", "taken"), [(["所在", "地区"], True), (["所在", "地巨"], False)])
+def test_a_stacked_label_read_less_surely_is_taken_only_as_a_label_the_forms_print(lines: list[str], taken: bool) -> None:
+    """The lines of a two-line label cell read at 0.72: a value would stay as Tesseract read it,
+    but 所在 over 地区 makes a label of the forms (所在地区), which is what the cell holds."""
+    from extractors.readers.ocr_layout import _join
+    from extractors.readers.unread_lines import reread_stacked_cells
+
+    prep, read = _two_line_label([("所", (322, 415, 356, 447)), ("在", (358, 399, 392, 463)),
+                                  ("地", (322, 420, 356, 492)), ("区", (358, 435, 392, 507))])
+    out = reread_stacked_cells(read, prep, _LinesInTurn(lines, 0.72), policy=FIELD_REREAD_POLICY)
+    assert (_join(out[0].words).replace(" ", "") == "所在地区") == taken
+    if not taken:
+        assert out == read
+    # Without the policy's labels, lines this unsure are never taken.
+    assert reread_stacked_cells(read, prep, _LinesInTurn(["所在", "地区"], 0.72)) == read

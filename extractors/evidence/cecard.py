@@ -67,7 +67,7 @@ def read_ce_card(pages: list[PageContent]) -> CeCard:
                 continue
             read_before = len(card.cells)
             if _read_line(card, stored, ln, texts, joined, header):
-                in_table = any(kind in header for kind in _HEADER_WORDS)
+                in_table = any(kind in header for kind in _HEADER_WORDS) or _year_header(header) is not None
                 continue
             if len(card.cells) == read_before and _row_unread(texts, joined, in_table):
                 # A row of the table that yielded no hours: its year cannot be called absent.
@@ -114,16 +114,18 @@ def _row_unread(texts: list[str], joined: str, in_table: bool) -> bool:
 def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list[str], joined: str,
                header: dict[str, tuple[float, float]]) -> bool:
     """Hours from one line: a header row fills `header` (True), a year's row fills `card`."""
-    if ("公需" in joined or "专业" in joined) and not _YEAR_ANY.search(joined):
+    heads_table = any(_YEAR_HEADER.match(t) for t in texts)
+    if ("公需" in joined or "专业" in joined or heads_table) and not _YEAR_ANY.search(joined):
         # The last such line above the rows is their header: a row of the card's particulars
         # above the table (姓名 … 专业技术职务 …) names 专业 too, and its cells must not stay
-        # columns that shadow the header's.
+        # columns that shadow the header's, even when the header's hours cells went unread
+        # (年度 … 合计 read, 公需科目学时 and 专业科目学时 lost).
         header.clear()
         for s, t in zip(ln, texts):
             kind = _header_kind(t)
             if kind is not None:
                 header[kind] = (s.box[0], s.box[2])
-            elif t and len(ln) > 2:
+            elif t and (len(ln) > 2 or heads_table):
                 header[f"other:{t}"] = (s.box[0], s.box[2])  # 合计, 审验结果: numbers there are not hours
         return True
     year_seg = next((s for s, t in zip(ln, texts) if _YEAR_CELL.match(t)), None)
@@ -137,7 +139,9 @@ def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list
     if header:
         card.years_seen.add(year)
     nums = [(s, t) for s, t in zip(ln, texts) if s is not year_seg and _HOURS.fullmatch(t)]
-    if header and nums:
+    if header and nums and not any(kind in header for kind in _HEADER_WORDS):
+        _hours_by_order_and_sum(card, stored, year, nums, header)
+    elif header and nums:
         columns = [(_column_of(s.box, header), s, t) for s, t in nums]
         for kind, s, t in columns:
             if kind in ("public", "professional"):
@@ -149,6 +153,34 @@ def _read_line(card: CeCard, stored: PageContent, ln: list[Segment], texts: list
         _put(card, stored, year, "public", nums[0][0], nums[0][1])
         _put(card, stored, year, "professional", nums[1][0], nums[1][1])
     return False
+
+
+_YEAR_HEADER = re.compile(r"^(年度|年份)$")
+
+
+def _year_header(header: dict[str, tuple[float, float]]) -> Optional[tuple[float, float]]:
+    return next((span for kind, span in header.items() if _YEAR_HEADER.match(kind[len("other:"):])), None)
+
+
+def _hours_by_order_and_sum(card: CeCard, page: PageContent, year: str, nums: list[tuple[Segment, str]],
+                            header: dict[str, tuple[float, float]]) -> None:
+    """A header row read without its hours cells (年度 … 合计: 公需科目学时 and 专业科目学时 lost
+    to blur or a seal): the row's two figures between the year and the 合计 column are its
+    hours in the card's order, 公需 first (as where no header is read at all), when they make
+    the figure under 合计. The sum vouches that they are the two hours cells; no sum, no reading."""
+    total = next((span for kind, span in header.items() if "合计" in kind), None)
+    if total is None:
+        return
+    centre = lambda s: (s.box[0] + s.box[2]) / 2  # noqa: E731
+    before = sorted(((s, t) for s, t in nums if centre(s) < total[0]), key=lambda st: st[0].box[0])
+    under = [t for s, t in nums if total[0] <= centre(s) <= total[1]]
+    if len(before) != 2 or len(under) != 1:
+        return
+    public, professional, whole = nz.hours(before[0][1]), nz.hours(before[1][1]), nz.hours(under[0])
+    if public is None or professional is None or whole is None or abs(public + professional - whole) >= 0.05:
+        return
+    _put(card, page, year, "public", *before[0])
+    _put(card, page, year, "professional", *before[1])
 
 
 def _hours_row(texts: list[str]) -> bool:

@@ -73,7 +73,7 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
     # Two lines of prose Tesseract tangled into overlapping pieces are read band by band.
     regions = reread_tangled_lines(regions, prep, policy=policy)
     # A label a narrow cell broke over two lines, read as one line of tall glyphs: line by line.
-    regions = reread_stacked_cells(regions, prep)
+    regions = reread_stacked_cells(regions, prep, policy=policy)
     # Tesseract's model lacks characters common in names (阎, 鑫): a second recogniser reads
     # the regions the policy names (names, values Tesseract was unsure of ...) again.
     if policy is not None:

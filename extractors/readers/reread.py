@@ -127,6 +127,11 @@ class RereadPolicy(Protocol):
         taken), or None."""
         ...
 
+    def is_label(self, text: str) -> bool:
+        """Whether `text` is a label the forms print: a cell's lines read less surely than a
+        value must be are taken when together they make one."""
+        ...
+
 
 def cell_target(cell: CellBox, region: Optional[Region], label: Optional[str]) -> Target:
     x0, y0, x1, y1 = cell.box

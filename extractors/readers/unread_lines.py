@@ -16,12 +16,13 @@ lines only when every band reads surely.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 
 from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_bands, shared_recognizer
-from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area
+from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.readers.reread import RereadPolicy, widen_to_ink
 
@@ -156,7 +157,7 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
 
 
 def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
-          min_han: int = 2) -> Optional[tuple[str, float]]:
+          min_han: int = 2, floor: float = MIN_CONF) -> Optional[tuple[str, float]]:
     try:
         reading = rec.read(crop)
         conf = reading.conf if reading is not None else 0.0
@@ -172,7 +173,7 @@ def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
     if reading is None:
         return None
     text = reading.text.strip()
-    if conf < MIN_CONF and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
+    if conf < floor and not (conf >= LABELLED_MIN_CONF and _LABELLED.match(text)):
         return None
     if sum("\u4e00" <= ch <= "\u9fff" for ch in text) < min_han or len("".join(text.split())) < 2:
         return None
@@ -284,12 +285,15 @@ STACKED_MIN_LINE_IN = 0.05  # a line of the small type a narrow cell breaks a la
 STACKED_SPAN = 0.3  # a word box over this share of each of two lines' rows lies across both
 
 
-def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None) -> list[Region]:
+def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None,
+                         policy: Optional[RereadPolicy] = None) -> list[Region]:
     """`regions` with each table cell whose text sits on two or more lines (a label a narrow cell
     breaks: 单位 over 性质) read line by line, when Tesseract read it as one line of tall glyphs
     (each box over both lines: 性民), boxed a glyph across the gap between them (单位 | 质 |
     性, read 性单位质) or left a line without any word (院校 for 毕业 | 院校).
-    Unchanged where any line does not read surely.
+    Where any line does not read surely, Tesseract's own words stay, placed on their lines;
+    but lines read less surely (down to LABELLED_MIN_CONF) that together make a label the
+    policy knows (申报 at 0.72 over 系列: 申报系列) are that label: the forms print no other.
 
     A cell Tesseract read nothing of whose ink lies on one to three lines of print is read the
     same way and added: a label lost whole (拟申报 | 职称 in small type, beside its value cell
@@ -312,25 +316,59 @@ def reread_stacked_cells(regions: list[Region], prep: Prepared, recognizer=None)
     out = list(regions)
     for n, (region, (x0, x1, bands)) in enumerate(todo):
         words: list[Word] = []
+        label_lines = policy is not None and len(bands) > 1
         for i, (a, b) in enumerate(bands):
             pad = max(3, (b - a) // 4)
             top, bottom = max(0, a - pad), min(prep.image.shape[0], b + pad)
-            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0)
+            reading = _read(rec, prep.image[top:bottom, x0:x1], min_han=2 if region.words or len(bands) > 1 else 0,
+                            floor=LABELLED_MIN_CONF if label_lines else MIN_CONF)
             if reading is None:
                 break
             words.append(Word(reading[0], (x0, a, x1, b), reading[1], (_LINE_KEY_BLOCK + 500 + 10 * n + i, 1, 1)))
         else:
+            unsure = any(w.conf < MIN_CONF and not _LABELLED.match(w.text) for w in words)
+            if unsure and not (policy is not None and policy.is_label("".join(w.text for w in words))):
+                words = []
+        if len(words) == len(bands):
             if region.words:
                 out = [Region(region.cell, words) if r is region else r for r in out]
             else:
                 out.append(Region(region.cell, words))
+            continue
+        placed = _placed_on_lines(region.words, bands)
+        if placed is not None:
+            out = [Region(region.cell, placed) if r is region else r for r in out]
     return out
+
+
+def _placed_on_lines(words: list[Word], bands: list[tuple[int, int]]) -> Optional[list[Word]]:
+    """A stacked cell's own words, each moved onto the line of ink its centre lies on, when the
+    line-by-line reading was unsure: Tesseract's glyph boxes in a small two-line label can run
+    half a line above or below their glyph (在 boxed up into the line above, 区 down into the
+    one below), so grouped by height the two lines merge into one ordered by x (地所区在).
+    Placed on their lines they read in order, with Tesseract's own texts and confidences. None
+    when a word's centre lies between lines (a box across both: no line to put it on) or when
+    nothing would move."""
+    if not words:
+        return None
+    placed: list[Word] = []
+    for w in words:
+        cy = (w.box[1] + w.box[3]) / 2
+        band = next((b for b in bands if b[0] <= cy <= b[1]), None)
+        if band is None:
+            return None
+        placed.append(replace(w, box=(w.box[0], band[0], w.box[2], band[1])))
+    return placed if _reading_order(placed) != _reading_order(words) else None
+
+
+def _reading_order(words: list[Word]) -> list[str]:
+    return [w.text for line in text_lines(words) for w in line]
 
 
 def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, list[tuple[int, int]]]]:
     """The cell's inner columns and its lines of ink (page rows), when Tesseract's words do not
-    sit one to a line: a word across two lines, or a line no word reaches (in a cell it read
-    nothing of, one line is enough)."""
+    sit one to a line: a word across two lines, a line no word reaches (in a cell it read
+    nothing of, one line is enough), or a glyph's strokes boxed apart (`_glyph_split`)."""
     cell = region.cell
     assert cell is not None
     cx0, cy0, cx1, cy1 = cell.box
@@ -341,7 +379,8 @@ def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, l
     lo = STACKED_MIN_LINE_IN * prep.dpi
     bands = [(y0 + a, y0 + b) for a, b in join_runs(row_bands(ink.sum(axis=1) >= MIN_ROW_INK), max(2, int(0.1 * lo)))
              if b - a >= lo]
-    if not (1 if not region.words else 2) <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
+    split = _glyph_split(region.words)
+    if not (1 if not region.words or split else 2) <= len(bands) <= 3 or any(b - a > MAX_LINE_IN * prep.dpi for a, b in bands):
         return None
 
     def share(w: Word, band: tuple[int, int]) -> float:
@@ -349,4 +388,18 @@ def _stacked_bands(region: Region, prep: Prepared) -> Optional[tuple[int, int, l
 
     over_two = any(sum(share(w, band) >= STACKED_SPAN for band in bands) >= 2 for w in region.words)
     unreached = any(all(share(w, band) < 0.3 for w in region.words) for band in bands)
-    return (x0, x1, bands) if over_two or unreached else None
+    return (x0, x1, bands) if over_two or unreached or split else None
+
+
+def _glyph_split(words: list[Word]) -> bool:
+    """Two of Tesseract's words over the same columns (half the narrower one's width or more):
+    the pieces of one glyph boxed apart, one above the other (二 read as 一 over 二, ordered by x
+    into 二一级教师; 学 as 学 over 学) or one inside the other (尝 in 学), which glyphs side by
+    side on a line of print never are."""
+    for i, a in enumerate(words):
+        for b in words[i + 1 :]:
+            across = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+            narrower = min(a.box[2] - a.box[0], b.box[2] - b.box[0])
+            if narrower > 0 and across >= 0.5 * narrower:
+                return True
+    return False
