@@ -31,6 +31,7 @@ from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
 from validators.engine import batch_facts, evaluate_batch_facts, evaluate_dossier, with_batch_rules
 from validators.integrity import CrossThresholds, cross_flags_of_prints, dossier_flags, fingerprint
+from validators.integrity.fingerprint import packed
 from validators.rulebook import load_rulebook
 from validators.status import derive_status
 
@@ -250,7 +251,7 @@ class BatchJudging:
         dossier_codes = set(rulebook.rules) - self.batch_codes
         self.outcomes: list[Extracted] = []
         self.held: dict[str, _Held] = {}
-        self.prints: dict = {}  # dossier id → DossierPrint: what the history records and the cross checks compare
+        self.prints: dict = {}  # dossier id → packed DossierPrint: what the history records and the cross checks compare
         for o in outcomes:
             ex = extraction_of(o, cache) if o.error is None else None
             if ex is None:
@@ -263,7 +264,7 @@ class BatchJudging:
             fs = evaluate_dossier(ex, rulebook, ctx)
             if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
                 refs += apply_settlements(fs, decisions.for_dossier(o.dossier_id).settlements, dossier_codes)
-            self.prints[o.dossier_id] = fingerprint(ex, batch.batch_id, self.policy_year, rulebook.confidence_threshold)
+            self.prints[o.dossier_id] = packed(fingerprint(ex, batch.batch_id, self.policy_year, rulebook.confidence_threshold))
             self.held[o.dossier_id] = _Held(
                 judgement=_Judgement(findings=fs, flags=dossier_flags(ex, ctx, rulebook.confidence_threshold), decisions=refs).packed(),
                 facts=batch_facts(ex, rulebook, batch.info),
