@@ -31,6 +31,7 @@ from dossierflow.versions import engine_versions
 from extractors.dossier import EXTRACTOR_VERSION, FileReader, extract_dossier
 from validators.engine import batch_facts, evaluate_batch_facts, evaluate_dossier, with_batch_rules
 from validators.integrity import CrossThresholds, cross_flags_of_prints, dossier_flags, fingerprint
+from validators.integrity.fingerprint import packed
 from validators.rulebook import load_rulebook
 from validators.status import derive_status
 
@@ -191,14 +192,18 @@ class _Judgement(BaseModel):
         return cls.model_validate_json(zlib.decompress(data))
 
 
-@dataclass
-class _Held:
-    """What judging holds of one dossier while the batch rules and cross checks wait for the
-    rest of the batch: a few kilobytes, where its extraction is hundreds."""
+class _BatchRules(BaseModel):
+    """A dossier's batch-rule findings, kept as compressed JSON until its result is made: as
+    models they were the largest part of what judging held per dossier after the batch rules."""
 
-    judgement: bytes
-    facts: "BatchFacts"
-    same_region: list[Finding]
+    findings: list[Finding]
+
+    def packed(self) -> bytes:
+        return zlib.compress(self.model_dump_json().encode(), 1)
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> list[Finding]:
+        return cls.model_validate_json(zlib.decompress(data)).findings
 
 
 def extraction_of(outcome: Extracted, cache: Optional[ExtractionCache]) -> Optional[DossierExtraction]:
@@ -249,8 +254,12 @@ class BatchJudging:
         self.batch_codes = {code for code, spec in rulebook.rules.items() if spec.severity == "batch"}
         dossier_codes = set(rulebook.rules) - self.batch_codes
         self.outcomes: list[Extracted] = []
-        self.held: dict[str, _Held] = {}
-        self.prints: dict = {}  # dossier id → DossierPrint: what the history records and the cross checks compare
+        # What judging holds of a dossier until its result is made: a few kilobytes, where its
+        # extraction is hundreds. The batch rules' facts only until the batch rules have run.
+        self.held: dict[str, bytes] = {}  # dossier id → its packed `_Judgement`
+        facts: dict[str, BatchFacts] = {}
+        same_region: dict[str, list[Finding]] = {}
+        self.prints: dict = {}  # dossier id → packed DossierPrint: what the history records and the cross checks compare
         for o in outcomes:
             ex = extraction_of(o, cache) if o.error is None else None
             if ex is None:
@@ -263,16 +272,18 @@ class BatchJudging:
             fs = evaluate_dossier(ex, rulebook, ctx)
             if decisions is not None:  # before the batch rules, which summarise some dossier rules (SAME_REGION)
                 refs += apply_settlements(fs, decisions.for_dossier(o.dossier_id).settlements, dossier_codes)
-            self.prints[o.dossier_id] = fingerprint(ex, batch.batch_id, self.policy_year, rulebook.confidence_threshold)
-            self.held[o.dossier_id] = _Held(
-                judgement=_Judgement(findings=fs, flags=dossier_flags(ex, ctx, rulebook.confidence_threshold), decisions=refs).packed(),
-                facts=batch_facts(ex, rulebook, batch.info),
-                same_region=[f for f in fs if f.rule == "SAME_REGION"],
-            )
+            self.prints[o.dossier_id] = packed(fingerprint(ex, batch.batch_id, self.policy_year, rulebook.confidence_threshold))
+            self.held[o.dossier_id] = _Judgement(
+                findings=fs, flags=dossier_flags(ex, ctx, rulebook.confidence_threshold), decisions=refs
+            ).packed()
+            facts[o.dossier_id] = batch_facts(ex, rulebook, batch.info)
+            same_region[o.dossier_id] = [f for f in fs if f.rule == "SAME_REGION"]
             del ex, fs
-        self.batch_eval = evaluate_batch_facts(
-            {did: h.facts for did, h in self.held.items()}, {did: h.same_region for did, h in self.held.items()}, rulebook, batch.info
-        )
+        self.batch_eval = evaluate_batch_facts(facts, same_region, rulebook, batch.info)
+        del facts, same_region
+        self.batch_rules = {did: _BatchRules(findings=fs).packed() for did, fs in self.batch_eval.batch_rules.items()}
+        # Each dossier's batch-rule findings are in `batch_rules` now (POST_QUOTA's among them).
+        self.batch_eval.batch_rules, self.batch_eval.post_quota = {}, {}
         thresholds = getattr(rulebook, "cross_thresholds", None) or CrossThresholds()
         self.cross = cross_flags_of_prints(
             list(self.prints.values()), store, batch.batch_id, thresholds, supersedes=tuple(batch.info.supersedes)
@@ -297,8 +308,8 @@ class BatchJudging:
             return DossierResult(dossier_id=o.dossier_id, status="error", message=message, stats=stats, versions=self.versions)
         if self.decisions is not None:
             ex, _ = apply_corrections(ex, self.decisions.for_dossier(o.dossier_id).corrections)
-        judgement = _Judgement.unpacked(held.judgement)
-        fs = with_batch_rules(judgement.findings, self.batch_eval.batch_rules[o.dossier_id])
+        judgement = _Judgement.unpacked(held)
+        fs = with_batch_rules(judgement.findings, _BatchRules.unpacked(self.batch_rules[o.dossier_id]))
         refs = judgement.decisions
         if self.decisions is not None:
             refs += apply_settlements(fs, self.decisions.for_dossier(o.dossier_id).settlements, self.batch_codes)

@@ -11,7 +11,8 @@ the run's Prefect settings at it. Flow and task runs are recorded exactly as bef
 
 The server lives until this process exits, as Prefect's own does: Prefect flushes logs and
 events at exit, and those must still reach it. A run killed outright leaves it to the guard
-(`flows.server_guard`).
+(`flows.server_guard`), started with the server: a run killed while the server is still
+starting, before its flow begins, must not leave it behind either.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import httpx
 
 from dossierflow.errors import DossierflowError, PrefectStartTimeout
 from dossierflow.failures import PREFECT_START_TIMEOUT
+from flows import server_guard
 
 # uvicorn's exit code when its port was taken between choosing it and binding it.
 _PORT_TAKEN = 3
@@ -55,12 +57,14 @@ def _launch(port: int) -> subprocess.Popen:
         "PREFECT__SERVER_FINAL": "1",
         **get_current_settings().to_environment_variables(exclude_unset=True),
     }
-    return subprocess.Popen(
+    server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "error", "--lifespan", "on"],
         env=env, stdin=subprocess.DEVNULL,
     )
+    server_guard.guard(server.pid)  # from now: it still takes seconds to answer, the run may die first
+    return server
 
 
 def _stop() -> None:

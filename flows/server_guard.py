@@ -3,7 +3,7 @@
 Prefect runs its local API as a child process (`python -m uvicorn … prefect.server.api.server`)
 and stops it when the run exits normally. A run killed with SIGKILL (an out-of-memory kill, a
 clerk's `kill -9`, a CI timeout) never gets there, and the server lives on holding its port and
-~150 MB. A small guard process, started once the server is up, waits for the run to end and then
+~150 MB. A small guard process, started with the server, waits for the run to end and then
 stops the server if it is still there.
 
 Linux only (it reads /proc); elsewhere the guard is not started.
@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 # Run by a fresh interpreter: argv = [run pid, server pid]. It polls rather than waits
 # because the run is not its child; a reparented guard (getppid changes) means the run is gone,
@@ -80,20 +81,23 @@ def server_children(pid: int | None = None) -> list[int]:
     return [child for child, args in children(pid) if is_server(args)]
 
 
+def guard(server: int) -> Optional[int]:
+    """Start a guard for the server child `server` unless it has one; returns the guard's pid,
+    None when it was guarded already or this is not Linux."""
+    if server in _guarded or not Path("/proc/self").exists():
+        return None
+    _guarded.add(server)
+    watcher = subprocess.Popen(
+        [sys.executable, "-c", _GUARD, str(os.getpid()), str(server)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C to the run's terminal must not take the guard first
+    )
+    _guards.append(watcher)
+    return watcher.pid
+
+
 def guard_servers() -> list[int]:
     """Start a guard for each Prefect server child not yet guarded; returns the guards' pids."""
-    guards = []
-    for server in server_children():
-        if server in _guarded:
-            continue
-        _guarded.add(server)
-        guard = subprocess.Popen(
-            [sys.executable, "-c", _GUARD, str(os.getpid()), str(server)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C to the run's terminal must not take the guard first
-        )
-        _guards.append(guard)
-        guards.append(guard.pid)
-    return guards
+    return [pid for pid in map(guard, server_children()) if pid is not None]

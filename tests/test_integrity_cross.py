@@ -513,3 +513,58 @@ def test_stock_sentences_in_another_order_are_not_reuse_a_copied_paragraph_is() 
     out = _Collector("B")
     text_reuse(prints, prints, out, load_rulebook().cross_thresholds)
     assert sorted((did, ref) for did, _, ref in out.leads) == [("D010", "D011"), ("D011", "D010")]
+
+
+def test_judging_holds_every_fingerprint_packed_and_stores_it_unchanged() -> None:
+    """A run holds its batch's fingerprints (and the history's) until the cross checks have
+    run: packed as tuples, at most half the memory of the models, field for field the same."""
+    import gc
+    import tracemalloc
+
+    from pydantic import BaseModel
+
+    from validators.integrity import fingerprint
+    from validators.integrity.fingerprint import full, packed
+
+    extractions = clean_batch(40)
+    h = cert_hash("张伟", "BT2018-0231", 1)
+    extractions["X1"] = with_award_page("X1", "李明", "李明", "BT2018-0231", h)
+    extractions["X2"] = with_award_page("X2", "王芳", "李明", "BT2018-0231", cert_hash("张伟", "BT2018-0231", 2))
+    prints = [fingerprint(ex, "B1", 2020, THRESHOLD) for ex in extractions.values()]
+    assert any(p.pages for p in prints) and any(p.papers for p in prints) and any(p.texts for p in prints)
+    assert [full(packed(p)) for p in prints] == prints  # what is stored is what was built
+
+    def held(make) -> int:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            kept = [make(ex) for ex in extractions.values()]
+            gc.collect()
+            return tracemalloc.get_traced_memory()[0] + 0 * len(kept)
+        finally:
+            tracemalloc.stop()
+
+    models = held(lambda ex: fingerprint(ex, "B1", 2020, THRESHOLD))
+    tuples = held(lambda ex: packed(fingerprint(ex, "B1", 2020, THRESHOLD)))
+    assert tuples < 0.6 * models, (tuples, models)
+
+    import datetime as dt
+    from pathlib import Path
+
+    from dossierflow.batch import BatchInfo
+    from dossierflow.inputs import BatchInput
+    from dossierflow.pipeline import BatchJudging, Extracted
+
+    judging = BatchJudging(
+        BatchInput(batch_id="B1", root=Path("."), info=BatchInfo(batch_id="B1"), dossiers=[], skipped=[]),
+        [Extracted(did, extraction=ex) for did, ex in extractions.items()], "baotou-2020", dt.date(2020, 7, 1),
+    )
+
+    def models_in(value: object) -> bool:
+        if isinstance(value, BaseModel):
+            return True
+        return isinstance(value, tuple) and any(models_in(v) for v in value)
+
+    assert len(judging.prints) == len(extractions) and not any(models_in(p) for p in judging.prints.values())
+    codes = {did: sorted(f.code for f in fl) for did, fl in judging.cross.items()}
+    assert codes.get("X1") == ["DUPLICATE_ATTACHMENT"], codes

@@ -100,3 +100,39 @@ def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
     assert all(line["status"] != "error" for line in results.values())
     leftovers = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_run_killed_while_its_server_starts_leaves_no_server(tmp_path: Path, sig: signal.Signals) -> None:
+    """Killed the moment its ephemeral API server exists, before the flow (or even the server's
+    health check) is reached: the server still does not outlive the run."""
+    batch = tmp_path / "batch-early"
+    generate_batch(batch, n=1, seed=5, forms=["docx"], damage="clean")
+    proc = subprocess.Popen(
+        [*dossier_cmd(), "run", str(batch), "--out", str(tmp_path / "out"), "--no-db", "--date", "2020-07-01"],
+        cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    servers: list[int] = []
+    try:
+        deadline = time.monotonic() + 600  # a safeguard against a broken run, not a measure
+        while time.monotonic() < deadline and proc.poll() is None and not servers:
+            servers = server_guard.server_children(proc.pid)
+            time.sleep(0.05)
+        assert servers, f"the run started no Prefect server (exit {proc.poll()})"
+        os.kill(proc.pid, sig)  # the run alone: its server must not depend on the group's kill
+        proc.wait(120)
+        gone_by = time.monotonic() + 60
+        while time.monotonic() < gone_by and any(_running(pid) for pid in servers):
+            time.sleep(0.2)
+        assert not any(_running(pid) for pid in servers), "the killed run left its Prefect server running"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(30)
+        for pid in servers:  # reverted code must not leave the test's own orphan behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

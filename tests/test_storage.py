@@ -127,8 +127,9 @@ def test_flags_are_stored_as_leads(store) -> None:  # noqa: F811
 
 def test_history_is_read_a_chunk_at_a_time(store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """A city's history is every dossier of the year: reading it must cost not much more than
-    the prints it keeps (a row's JSON is several times its print: all rows at once peaked at
-    about 6 times), and every recorded dossier comes back across the chunks, in recording order."""
+    the prints it keeps (a row's JSON is several times its packed print: all rows at once
+    peaked at about 11 times, a chunk at a time at about 2), and every recorded dossier comes
+    back across the chunks, in recording order."""
     import tracemalloc
 
     import numpy as np
@@ -158,4 +159,4 @@ def test_history_is_read_a_chunk_at_a_time(store, monkeypatch: pytest.MonkeyPatc
     assert [(p.batch_id, p.dossier_id) for p in history] == [("H1", f"D{i:03d}") for i in range(400)] + [
         ("H2", f"D{i:03d}") for i in range(7)]
     assert history[123].texts[0].shingles.tolist() == sorted(set(history[123].texts[0].shingles))
-    assert peak < 2 * kept, f"peak {peak / kept:.1f} times the history kept"
+    assert peak < 3 * kept, f"peak {peak / kept:.1f} times the history kept"

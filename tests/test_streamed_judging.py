@@ -114,3 +114,41 @@ def test_streamed_results_are_those_judged_in_memory(batch_path: Path, tmp_path:
         return {**line, "stats": {k: v for k, v in line["stats"].items() if k not in ("seconds", "reused")}}
 
     assert [judged_alike(json.loads(t)) for t in streamed] == [judged_alike(line) for line in in_memory]
+
+
+def test_judging_holds_no_model_per_dossier_between_its_two_looks(batch_path: Path, tmp_path: Path) -> None:
+    """Between judging a dossier's own rules and making its result, a run holds of it only
+    packed data (its judgement and batch-rule findings as compressed JSON, its fingerprint as
+    tuples): no model of the dossier's, nor of its extraction, and still every batch rule in
+    its result."""
+    from pydantic import BaseModel
+
+    from dossierflow.pipeline import BatchJudging
+
+    out = tmp_path / "out"
+    limits = Limits.from_env()
+    batch, outcomes, pending = list_batch(batch_path, out, limits)
+    cache = ExtractionCache(out)
+    for d in pending:
+        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    judging = BatchJudging(batch, [outcomes[d.dossier_id] for d in batch.dossiers], "baotou-2020", DAY, cache=cache)
+
+    def models(value: object, depth: int = 0) -> int:
+        if isinstance(value, BaseModel):
+            return 1
+        if depth > 6 or isinstance(value, (str, bytes)):
+            return 0
+        if isinstance(value, dict):
+            return sum(models(v, depth + 1) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return sum(models(v, depth + 1) for v in value)
+        return sum(models(v, depth + 1) for v in getattr(value, "__dict__", {}).values())
+
+    per_dossier = {k: v for k, v in vars(judging).items() if isinstance(v, dict) and set(v) == {d.dossier_id for d in batch.dossiers}}
+    assert {"held", "prints"} <= set(per_dossier), sorted(per_dossier)
+    assert {k: models(v) for k, v in per_dossier.items()} == {k: 0 for k in per_dossier}
+    # The batch's own findings (a few, whatever its size) stay; nothing per dossier.
+    assert models(judging.batch_eval.batch_rules) == 0 and models(judging.batch_eval.post_quota) == 0
+    batch_codes = {"POST_QUOTA", "BATCH_PAPERS", "SUBMISSION_DEADLINE"}
+    for result in judging.results():
+        assert batch_codes <= {f.rule for f in result.findings}, result.dossier_id

@@ -11,7 +11,7 @@ import json
 import time
 from collections import Counter
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Optional, TypeVar
+from typing import Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -37,7 +37,7 @@ from dossierflow.storage.tables import (
     PaperClaimRow,
     ReviewerDecisionRow,
 )
-from validators.integrity.fingerprint import DossierPrint, fingerprint
+from validators.integrity.fingerprint import DossierPrint, PackedPrint, fingerprint, full, packed
 
 T = TypeVar("T")
 
@@ -147,7 +147,7 @@ class Store:
         extractions: dict[str, DossierExtraction],
         results: Iterable[DossierResult],
         unit: Optional[str] = None,
-        prints: Optional[dict[str, DossierPrint]] = None,
+        prints: Optional[dict[str, Union[DossierPrint, PackedPrint]]] = None,
         threshold: Optional[float] = None,
     ) -> int:
         """Upsert every result of the batch (keyed on batch id + dossier id) with what cross
@@ -164,7 +164,7 @@ class Store:
                 ex = extractions.get(result.dossier_id) or result.extraction
                 known = (prints or {}).get(result.dossier_id)
                 if known is not None:
-                    fp = known
+                    fp = full(known)  # one dossier's model at a time, for its row
                 elif ex is not None:
                     if threshold is None:
                         raise ValueError("record_dossiers needs the rulebook's confidence threshold to fingerprint a dossier")
@@ -319,21 +319,21 @@ class Store:
         return BatchAct(seq=row.seq, superseded_by=superseded_by, entry_hash=row.entry_hash,
                         **{k: fields[k] for k in ("batch_id", "reason", "reviewer", "decided_at")})
 
-    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]:
+    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[PackedPrint]:
         """The recorded dossiers a run of `batch_id` is compared with: every batch except the
         retired ones and those of its own submission (`dossierflow.batches.left_out`)."""
         skip = left_out(batch_id, self.batch_acts(), supersedes)
         stmt = select(DossierRow.id, DossierRow.fingerprint).order_by(DossierRow.id).limit(HISTORY_CHUNK)
         if skip:
             stmt = stmt.where(DossierRow.batch_id.not_in(sorted(skip)))
-        prints: list[DossierPrint] = []
+        prints: list[PackedPrint] = []
         # A chunk at a time: a row's JSON (a text's shingles as a list of ints) takes several
         # times the memory of the print made of it, and a city's history is every dossier of
         # the year. Paged on the key, so no driver has to stream.
         last = 0
         with self._session() as session:
             while rows := session.execute(stmt.where(DossierRow.id > last)).all():
-                prints += (DossierPrint.model_validate(fp) for _, fp in rows)
+                prints += (packed(DossierPrint.model_validate(fp)) for _, fp in rows)
                 last = rows[-1][0]
                 del rows
         return prints

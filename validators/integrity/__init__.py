@@ -8,12 +8,12 @@ batches, `dossierflow.batches`).
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Sequence, Union
 
 from dossierflow.batch import RunContext
 from dossierflow.models import DossierExtraction, Flag
 from validators.integrity.cross import CrossThresholds, find_cross_flags
-from validators.integrity.fingerprint import DossierPrint, fingerprint
+from validators.integrity.fingerprint import DossierPrint, PackedPrint, fingerprint
 from validators.integrity.single import (
     blacklist_flags,
     date_flags,
@@ -29,7 +29,7 @@ class PrintHistory(Protocol):
     """The dossiers of earlier batches a run compares with (`dossierflow.storage.Store` is one);
     judging names what it needs, so it depends on no storage."""
 
-    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> list[DossierPrint]: ...
+    def history_for(self, batch_id: str, supersedes: tuple[str, ...] = ()) -> Sequence[Union[DossierPrint, PackedPrint]]: ...
 
 
 __all__ = ["dossier_flags", "cross_flags", "cross_flags_of_prints", "fingerprint", "DossierPrint", "CrossThresholds", "PrintHistory"]
@@ -73,7 +73,7 @@ def cross_flags_of_prints(
 ) -> dict[str, list[Flag]]:
     """`cross_flags` from the batch's fingerprints: all the checks need of a dossier, so a run
     compares its dossiers without holding their extractions."""
-    history: list[DossierPrint] = []
+    history: list[Union[DossierPrint, PackedPrint]] = []
     if store is not None:
         mine = {p.dossier_id for p in current}
         history = [p for p in store.history_for(batch_id, supersedes) if not (p.batch_id == batch_id and p.dossier_id in mine)]

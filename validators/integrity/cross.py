@@ -1,6 +1,6 @@
 """Checks across dossiers: within the batch and against every earlier batch on record.
 
-Each check compares `DossierPrint`s, so the current batch and the history are treated alike;
+Each check compares fingerprints (`DossierPrint`s, held packed), so the current batch and the history are treated alike;
 flags are attached to the current batch's dossiers only (earlier results are not rewritten).
 Two dossiers of the same person (a resubmission, last year's application) never count as
 copying each other: that is DUPLICATE_APPLICANT's business, within one policy year.
@@ -12,14 +12,14 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
 from dossierflow.models import Flag, Source
 from dossierflow.privacy import mask_id
 from validators.integrity.common import flag, norm_name, numbers_may_agree
-from validators.integrity.fingerprint import DossierPrint, PageSig, PaperClaim, TextPrint
+from validators.integrity.fingerprint import DossierPrint, PackedPage, PackedPaper, PackedPrint, PackedText, packed
 from validators.integrity.single import KIND_CN
 
 
@@ -45,7 +45,7 @@ class CrossThresholds:
 TEAM_KINDS = frozenset({"award", "honor"})
 
 
-def same_person(a: DossierPrint, b: DossierPrint) -> bool:
+def same_person(a: PackedPrint, b: PackedPrint) -> bool:
     if a.id_number and b.id_number:
         return a.id_number == b.id_number
     return bool(a.name and b.name and a.name == b.name)
@@ -62,9 +62,9 @@ class _Collector:
     def __init__(self, batch_id: str) -> None:
         self.batch_id = batch_id
         self.leads: dict[tuple[str, str, str], _Lead] = defaultdict(_Lead)
-        self.refs: dict[str, DossierPrint] = {}
+        self.refs: dict[str, PackedPrint] = {}
 
-    def add(self, code: str, mine: DossierPrint, other: DossierPrint, part: str, sources: list[Source], match: dict) -> None:
+    def add(self, code: str, mine: PackedPrint, other: PackedPrint, part: str, sources: list[Source], match: dict) -> None:
         ref = other.ref(self.batch_id)
         self.refs[ref] = other
         lead = self.leads[(mine.dossier_id, code, ref)]
@@ -93,13 +93,13 @@ MESSAGES = {
 }
 
 
-def _in_batch(other: DossierPrint, batch_id: str, src: Source) -> list[Source]:
+def _in_batch(other: PackedPrint, batch_id: str, src: Source) -> list[Source]:
     # The other side's page is linkable from this batch's report only when it is in this batch.
     return [src] if other.batch_id == batch_id else []
 
 
-def duplicate_applicants(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector) -> None:
-    by_id: dict[tuple[str, int], list[DossierPrint]] = defaultdict(list)
+def duplicate_applicants(current: list[PackedPrint], everyone: list[PackedPrint], out: _Collector) -> None:
+    by_id: dict[tuple[str, int], list[PackedPrint]] = defaultdict(list)
     for p in everyone:
         if p.id_number:
             by_id[(p.id_number, p.policy_year)].append(p)
@@ -128,13 +128,13 @@ def _lines_match(mine: list[str], theirs: list[str], th: CrossThresholds) -> boo
     return all(any(SequenceMatcher(None, line, other).ratio() >= th.page_line_ratio for other in theirs) for line in mine)
 
 
-def _shared_certificate(mine: DossierPrint, a: PageSig, other: DossierPrint, b: PageSig) -> bool:
+def _shared_certificate(mine: PackedPrint, a: PackedPage, other: PackedPrint, b: PackedPage) -> bool:
     """One certificate naming both applicants (a team award) is rightly in both dossiers."""
     names = set(a.named) & set(b.named)  # named on both pages: the same certificate
     return bool(mine.name and other.name and mine.name in names and other.name in names)
 
 
-def _content_match(a: PageSig, b: PageSig, th: CrossThresholds, namesakes: bool = False) -> Optional[str]:
+def _content_match(a: PackedPage, b: PackedPage, th: CrossThresholds, namesakes: bool = False) -> Optional[str]:
     """Why two look-alike pages are the same document and not two fillings of one template.
     For two applicants of the same name (张伟 is common) a name on the page proves nothing."""
     if a.file_sha256 and a.file_sha256 == b.file_sha256 and a.where.page == b.where.page:
@@ -160,7 +160,7 @@ def _content_match(a: PageSig, b: PageSig, th: CrossThresholds, namesakes: bool 
     return None
 
 
-def _hash_matrix(pages: list[PageSig]) -> dict[int, tuple[list[int], np.ndarray]]:
+def _hash_matrix(pages: list[PackedPage]) -> dict[int, tuple[list[int], np.ndarray]]:
     """Page hashes grouped by length, as byte matrices for vectorised Hamming distances."""
     groups: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(pages):
@@ -181,9 +181,9 @@ def _hash_matrix(pages: list[PageSig]) -> dict[int, tuple[list[int], np.ndarray]
     return out
 
 
-def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector, th: CrossThresholds) -> None:
-    owners: list[DossierPrint] = []
-    pages: list[PageSig] = []
+def duplicate_attachments(current: list[PackedPrint], everyone: list[PackedPrint], out: _Collector, th: CrossThresholds) -> None:
+    owners: list[PackedPrint] = []
+    pages: list[PackedPage] = []
     for p in everyone:
         for s in p.pages:
             owners.append(p)
@@ -228,7 +228,7 @@ def duplicate_attachments(current: list[DossierPrint], everyone: list[DossierPri
                 )
 
 
-def same_publication(a: PaperClaim, b: PaperClaim) -> bool:
+def same_publication(a: PackedPaper, b: PackedPaper) -> bool:
     """Generic titles (…技术研究, 浅谈…) recur across journals and issues: the same title is the
     same paper only when what both sides know of the journal and issue agrees."""
     if a.issn and b.issn:
@@ -243,8 +243,8 @@ def same_publication(a: PaperClaim, b: PaperClaim) -> bool:
     return True
 
 
-def shared_papers(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector) -> None:
-    first_authors: dict[str, list[tuple[DossierPrint, int]]] = defaultdict(list)
+def shared_papers(current: list[PackedPrint], everyone: list[PackedPrint], out: _Collector) -> None:
+    first_authors: dict[str, list[tuple[PackedPrint, int]]] = defaultdict(list)
     for p in everyone:
         for k, claim in enumerate(p.papers):
             if claim.author_rank == 1:
@@ -269,11 +269,11 @@ def shared_papers(current: list[DossierPrint], everyone: list[DossierPrint], out
                 )
 
 
-def _shingles(t: TextPrint) -> np.ndarray:
+def _shingles(t: PackedText) -> np.ndarray:
     return np.asarray(t.shingles, dtype=np.uint32)  # the packed array itself, not a copy
 
 
-def _boilerplate(texts: list[tuple[DossierPrint, TextPrint]], dossiers: int, th: CrossThresholds) -> np.ndarray:
+def _boilerplate(texts: list[tuple[PackedPrint, PackedText]], dossiers: int, th: CrossThresholds) -> np.ndarray:
     """Sorted shingles found in many dossiers (the batch's and the history's): shared wording.
     Counted per dossier, so a phrase one applicant repeats is not boilerplate."""
     per_dossier: list[np.ndarray] = []
@@ -310,7 +310,7 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.arange(total) - offsets + np.repeat(starts, lens)
 
 
-def text_reuse(current: list[DossierPrint], everyone: list[DossierPrint], out: _Collector, th: CrossThresholds) -> None:
+def text_reuse(current: list[PackedPrint], everyone: list[PackedPrint], out: _Collector, th: CrossThresholds) -> None:
     texts = [(p, t) for p in everyone for t in p.texts]
     if len(texts) < 2:
         return
@@ -362,8 +362,13 @@ def text_reuse(current: list[DossierPrint], everyone: list[DossierPrint], out: _
 
 
 def find_cross_flags(
-    current: list[DossierPrint], history: list[DossierPrint], batch_id: str, th: CrossThresholds = CrossThresholds()
+    current: Sequence[Union[DossierPrint, PackedPrint]],
+    history: Sequence[Union[DossierPrint, PackedPrint]],
+    batch_id: str,
+    th: CrossThresholds = CrossThresholds(),
 ) -> dict[str, list[Flag]]:
+    """Models are packed first (`fingerprint.packed`), so both sides compare alike."""
+    current, history = [packed(p) for p in current], [packed(p) for p in history]
     everyone = current + history
     out = _Collector(batch_id)
     duplicate_applicants(current, everyone, out)

@@ -7,8 +7,9 @@ database for earlier batches, so one comparison routine serves both.
 from __future__ import annotations
 
 import re
+import sys
 from array import array
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NamedTuple, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
@@ -103,6 +104,112 @@ class DossierPrint(Strict):
     def ref(self, from_batch: str) -> str:
         """How another dossier is named in `related`: its id, prefixed by its batch when foreign."""
         return self.dossier_id if self.batch_id == from_batch else f"{self.batch_id}/{self.dossier_id}"
+
+
+# What a run holds of every dossier, its batch's and the history's, until the cross checks have
+# run: the same fields as the models above, as tuples. A pydantic model of this size costs about
+# twice its tuple (its __dict__ and the set of fields set, per page and per paper); the models
+# stay the boundary (what is built from an extraction, stored and loaded), the tuples are what
+# is held. Kinds and file names recur across dossiers and are held once.
+
+
+class PackedWhere(NamedTuple):
+    file: str
+    page: Optional[int]
+    bbox: Optional[tuple[float, float, float, float]]
+    locator: Optional[str]
+
+    def source(self) -> Source:
+        return Source(file=self.file, page=self.page, bbox=self.bbox, locator=self.locator)
+
+    def label(self) -> str:
+        return f"{self.file} 第{self.page}页" if self.page else self.file
+
+
+class PackedPage(NamedTuple):
+    where: PackedWhere
+    kind: str
+    image_hash: str
+    file_sha256: Optional[str]
+    number: Optional[str]
+    number_read: Optional[str]
+    holder: Optional[str]
+    holder_rank: Optional[int]
+    named: tuple[str, ...]
+    tokens: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+class PackedPaper(NamedTuple):
+    key: str
+    title: str
+    journal: Optional[str]
+    issn: Optional[str]
+    year: Optional[str]
+    author_rank: Optional[int]
+    where: PackedWhere
+
+
+class PackedText(NamedTuple):
+    kind: str
+    where: PackedWhere
+    shingles: array
+    title_key: Optional[str]
+
+
+class PackedPrint(NamedTuple):
+    batch_id: str
+    dossier_id: str
+    policy_year: int
+    id_number: Optional[str]
+    name: Optional[str]
+    unit: Optional[str]
+    id_where: Optional[PackedWhere]
+    pages: tuple[PackedPage, ...]
+    papers: tuple[PackedPaper, ...]
+    texts: tuple[PackedText, ...]
+
+    def ref(self, from_batch: str) -> str:
+        """How another dossier is named in `related`: its id, prefixed by its batch when foreign."""
+        return self.dossier_id if self.batch_id == from_batch else f"{self.batch_id}/{self.dossier_id}"
+
+    def full(self) -> DossierPrint:
+        """The model again, field for field: what is stored."""
+        return DossierPrint.model_validate(_as_dict(self))
+
+
+def _as_dict(value: Any) -> Any:
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _as_dict(v) for k, v in value._asdict().items()}
+    if isinstance(value, tuple) and not isinstance(value, array):
+        return [_as_dict(v) for v in value]
+    return value
+
+
+def _packed_where(w: Optional[Where]) -> Optional[PackedWhere]:
+    if w is None:
+        return None
+    return PackedWhere(sys.intern(w.file), w.page, w.bbox, w.locator)
+
+
+def packed(p: Union[DossierPrint, PackedPrint]) -> PackedPrint:
+    """`p` as the run holds it (a packed print is returned as it is)."""
+    if isinstance(p, PackedPrint):
+        return p
+    return PackedPrint(
+        p.batch_id, p.dossier_id, p.policy_year, p.id_number, p.name, p.unit, _packed_where(p.id_where),
+        tuple(
+            PackedPage(_packed_where(s.where), sys.intern(s.kind), s.image_hash, s.file_sha256, s.number, s.number_read,
+                       s.holder, s.holder_rank, tuple(s.named), tuple(s.tokens), tuple(s.lines))
+            for s in p.pages
+        ),
+        tuple(PackedPaper(c.key, c.title, c.journal, c.issn, c.year, c.author_rank, _packed_where(c.where)) for c in p.papers),
+        tuple(PackedText(sys.intern(t.kind), _packed_where(t.where), t.shingles, t.title_key) for t in p.texts),
+    )
+
+
+def full(p: Union[DossierPrint, PackedPrint]) -> DossierPrint:
+    return p.full() if isinstance(p, PackedPrint) else p
 
 
 _TITLE_NOISE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
