@@ -126,3 +126,22 @@ def test_the_eval_forms_headings_are_no_claims_and_its_rows_are(layout: str, dam
     items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
     read = sorted((e.kind, e.title) for e in items if e.kind.startswith("claimed_"))
     assert read == truth
+
+
+def _glyphs_misread(t: str) -> str:
+    """A caption's marks lost and a glyph misread (成果 read 成昌), and the header's kind word read
+    with its glyphs out of order (成果名称 read 成名称果): neither names its list any more."""
+    t = t.replace("、", "").replace("（", "").replace("）", "")
+    return t.replace("成果名称", "成名称果").replace("成果", "成昌")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("caption_cells", [1, 2])
+def test_a_misread_caption_still_starts_its_list_when_the_header_lost_its_kind_word(layout: str, caption_cells: int) -> None:
+    spec = _forms(layout)[0]
+    truth = sorted((e["kind"], e["title"]) for e in spec.evidence if e["kind"].startswith("claimed_"))
+    assert any(kind == "claimed_achievement" for kind, _ in truth)
+    p = page(_claims_page(spec, _glyphs_misread, caption_cells), file="A1/评审表.pdf")
+    items = extract_evidence([p], [Document(kind="eval_form", file=p.file, pages=[1], confidence=1.0)], fields())
+    read = sorted((e.kind, e.title) for e in items if e.kind.startswith("claimed_"))
+    assert read == truth

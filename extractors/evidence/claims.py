@@ -40,6 +40,10 @@ def read_claims(view: DocView) -> list[Evidence]:
         texts = [t for _, t in cells]
         joined = "".join(texts)
         header_kind = _header_kind(texts, joined)
+        if header_kind is None and current is not None and not columns and _names_columns(texts):
+            # The header row under a list's caption, its kind word misread (成果名称 read
+            # 成名称果): the caption already said which list this is.
+            header_kind = current
         if header_kind is not None:
             current = header_kind
             columns = {}
@@ -47,6 +51,12 @@ def read_claims(view: DocView) -> list[Evidence]:
                 col = _column_name(t)
                 if col and col not in columns:
                     columns[col] = (s.box[0], s.box[2]) if ln.page.coords == "pt" or s.cell is None else (s.cell[2], s.cell[2] + 1)
+            continue
+        caption_kind = _caption_kind(joined)
+        if caption_kind is not None:
+            # A list's numbered caption starts that list, whatever was read before it; its
+            # header row, next, names the columns.
+            current, columns = caption_kind, {}
             continue
         if current is None:
             continue
@@ -109,10 +119,16 @@ def read_claims(view: DocView) -> list[Evidence]:
     return out
 
 
-def _header_kind(texts: list[str], joined: str) -> Optional[str]:
+def _names_columns(texts: list[str]) -> bool:
+    """Does the line read as a list's header row: a title column and a date, journal or grade
+    column, each a short cell?"""
     has_title = any(any(w in t for w in _COL_TITLE) and len(t) <= 10 for t in texts)
     has_other = any(any(w in t for w in _COL_DATE + _COL_JOURNAL + _COL_GRADE) and len(t) <= 10 for t in texts)
-    if not (has_title and has_other and len(texts) >= 2):
+    return has_title and has_other and len(texts) >= 2
+
+
+def _header_kind(texts: list[str], joined: str) -> Optional[str]:
+    if not _names_columns(texts):
         return None
     for kind, words in _SECTIONS:
         if any(w in joined for w in words):
@@ -145,6 +161,22 @@ def _column_name(t: str) -> Optional[str]:
         return "rank"
     if any(w in t for w in _COL_TITLE):
         return "title"
+    return None
+
+
+_CAPTION_START = re.compile(r"^[一二三四五六七八九十]")
+
+
+def _caption_kind(joined: str) -> Optional[str]:
+    """The list a numbered caption of the form's own (三、主要业绩成果（专利、标准、项目）) heads,
+    told by its words, when the line reads as one of the form's headings (form_headings.txt,
+    which allows a long heading's misread glyph and lost marks); else None."""
+    folded = lx.fold_punctuation(joined)
+    if not _CAPTION_START.match(folded) or not lx.is_form_heading(joined):
+        return None
+    for kind, words in _SECTIONS:
+        if any(w in folded for w in words):
+            return kind
     return None
 
 
