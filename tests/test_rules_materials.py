@@ -436,3 +436,15 @@ def test_a_claim_read_unsurely_or_shaped_as_a_heading_without_its_attachment_is_
     # The same claims read surely and shaped as titles, without their attachments, fail.
     for title in ("包头市科技进步奖", "一种轧辊冷却装置", "十年来城市道路养护研究"):
         assert run(Dossier().ev("claimed_award", title=title, date="2018-05"))["CLAIMS_SUPPORTED"].outcome == "fail", title
+
+
+def test_a_claim_filed_under_another_list_with_an_attachment_of_its_title_is_review_not_fail():
+    # The achievements' caption and header misread, a patent row was taken as an award: no award
+    # or honour certificate bears its title, but the patent attached does.
+    d = Dossier().ev("claimed_award", title="一种管道防冻保温结构")
+    d.ev("patent", title="一种管道防冻保温结构", date="2016-06-07", number="ZL 20161 2145921.8")
+    f = run(d)["CLAIMS_SUPPORTED"]
+    assert f.outcome == "review" and "一种管道防冻保温结构" in f.message and "其他类别" in f.message
+    # An attachment of another kind under another title proves nothing.
+    d.evidence[-1] = d.evidence[-1].model_copy(update={"title": "一种混凝土养护装置"})
+    assert run(d)["CLAIMS_SUPPORTED"].outcome == "fail"

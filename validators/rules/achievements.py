@@ -214,6 +214,11 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
     unsupported: list[str] = []
     unsure: list[Source] = []
     maybe: list[Source] = []
+    elsewhere: list[Source] = []
+    # Which list a claim sits in is itself a reading (a caption or header misread files a
+    # patent under the awards): an attachment of any supporting kind bearing the claim's title
+    # may be its proof, for a person to judge.
+    every_kind = sorted({k for kinds in p.supports.values() for k in kinds})
     # One certificate proves one award: two claims of one kind cannot both rest on the same item.
     used: dict[str, set[int]] = {}
     for kind, claim in claims:
@@ -240,11 +245,18 @@ def claims_supported(f: Facts, p: ClaimsParams) -> RuleResult:
         unsupported.append(f"{_CLAIM_NAMES.get(kind, '成果')}《{claim.title}》")
         candidates = [e for k in p.supports[kind] for e in f.all_items(k)]
         maybe.extend(e.source for e in candidates if id(e) not in taken and _plausible(claim, e, id(e) in matched_items, f, p))
+        elsewhere.extend(e.source for k in every_kind if k not in p.supports[kind] for e in f.all_items(k)
+                         if e.title and titles_match(claim.title, e.title, p.match_ratio))
     sources = ev_sources(c for _, c in claims)
     if unsupported and maybe:
         return review(
             "评审表所列以下成果未找到名称相符的附件，但有附件名称未能可靠识别，需人工核对：" + "、".join(unsupported),
-            sources + maybe,
+            sources + maybe + elsewhere,
+        )
+    if unsupported and elsewhere:
+        return review(
+            "评审表所列以下成果未找到同类附件，但有其他类别的附件名称相符，需人工核对其归类：" + "、".join(unsupported),
+            sources + elsewhere,
         )
     if unsupported:
         return missing(f, "评审表所列以下成果缺少附件佐证：" + "、".join(unsupported), sources, unsupported=unsupported)
