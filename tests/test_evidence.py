@@ -7,6 +7,7 @@ from typing import Optional, Union
 import pytest
 
 from dossierflow.models import Document, Evidence, FieldValue, PageContent, Segment, Source
+from extractors.calibration import check_weight
 from extractors.evidence import extract_evidence, split_names
 
 W, H = 595.0, 842.0
@@ -415,6 +416,21 @@ def test_a_labelled_date_no_surer_than_a_disputed_one_is_not_taken() -> None:
         return one("title_cert", p)
 
     assert cert(0.5).date is None and cert(0.9).date == "2012-01"
+
+
+@pytest.mark.parametrize("stray", ["四{}", "{}A", "丨{}", "{}批准"])
+def test_a_labelled_date_with_a_glyph_beside_it_is_no_surer_than_a_repaired_one(stray: str) -> None:
+    # A ruling or a seal's edge read as a glyph glued to the date: the recogniser that saw it may
+    # have lost a glyph inside the date too (2013年11月 read 2013年1月), so nothing sure rests on it.
+    def cert(date_cell: str) -> Evidence:
+        return one("title_cert", page([["专业技术资格证书"], ["姓名", "王秀英"], ["资格名称", "一级教师"],
+                                       ["批准时间", date_cell]], cells=True))
+
+    plain, glued = cert("2013年1月"), cert(stray.format("2013年1月"))
+    assert plain.date == glued.date == "2013-01"
+    assert plain.confidence >= 0.9 and glued.confidence <= check_weight("date_repaired")
+    for tidy in ("2013年1月1日", "（2013年1月）", "2013.01."):  # a day, brackets, stops: a date's own
+        assert cert(tidy).confidence >= 0.9
 
 
 def test_degree_and_title_cert_labelled() -> None:

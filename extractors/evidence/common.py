@@ -123,8 +123,24 @@ def date_after(view: DocView, labels: tuple[str, ...]) -> Optional[str]:
     if f is not None and f.conf > check_weight("engines_disagree"):
         d = nz.parse_date(f.text)
         if d:
-            return d
+            return nz.RepairedIso(d) if _stray_beside_date(f.text) else d
     return None
+
+
+# What may stand beside the date in a labelled date cell: a day's unit left over, punctuation.
+_DATE_CELL_REST = re.compile(r"[日号\s:：,，.。、()（）\-/]*")
+
+
+def _stray_beside_date(text: str) -> bool:
+    """Does a date cell hold glyphs no date has, glued to its one date (四2013年1月: a ruling or a
+    seal's edge read as 四)? The recogniser that saw a glyph there may have lost one inside the
+    date too (2013年11月 read 1月), so the date is no surer than a repaired one."""
+    hits = nz.find_dates(text)
+    if len(hits) != 1:
+        return False
+    prepared = nz.prep_date_text(text)
+    rest = prepared[: hits[0].start] + prepared[hits[0].end :]
+    return not _DATE_CELL_REST.fullmatch(rest)
 
 
 def _document_dates(view: DocView, text: str) -> list:
