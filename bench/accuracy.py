@@ -203,10 +203,15 @@ def main() -> int:
               f"evidence confidence ECE {total['evidence_ece']}")
     print(json.dumps(total, ensure_ascii=False))
     if args.json:
-        args.json.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),
-                             encoding="utf-8")
+        save_scores(args.json, total, scored)
     return 0
 
+
+
+def save_scores(path: Path, total: dict, scored: list[tuple[str, dict]]) -> None:
+    """The run's figures as JSON: the summary over every batch, and each batch's."""
+    path.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),
+                    encoding="utf-8")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench.accuracy import add_evidence_confidences, load_blacklist, summary  # noqa: E402
+from bench.accuracy import add_evidence_confidences, load_blacklist, save_scores, summary  # noqa: E402
 from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
 from dossierflow.cache import ExtractionCache  # noqa: E402
@@ -85,8 +85,7 @@ def main() -> int:
     total = summary(scored)
     print(json.dumps(total, ensure_ascii=False))
     if args.json:
-        args.json.write_text(json.dumps({"summary": total, "batches": dict(scored)}, ensure_ascii=False, indent=1),
-                             encoding="utf-8")
+        save_scores(args.json, total, scored)
     return 0
 
 
