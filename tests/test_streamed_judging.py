@@ -58,6 +58,15 @@ def _counting(monkeypatch: pytest.MonkeyPatch, base: int) -> dict[str, list[int]
     return seen
 
 
+def _read(batch_path: Path, out: Path, limits: Limits):  # type: ignore[no-untyped-def]
+    """The batch listed and every dossier read into `out`'s cache: its outcomes, slim."""
+    batch, outcomes, pending = list_batch(batch_path, out, limits)
+    cache = ExtractionCache(out)
+    for d in pending:
+        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    return batch, outcomes, cache
+
+
 def test_a_run_holds_one_extraction_at_a_time(batch_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     limits = Limits.from_env()
@@ -65,10 +74,7 @@ def test_a_run_holds_one_extraction_at_a_time(batch_path: Path, tmp_path: Path, 
     # only what this run adds counts.
     gc.collect()
     base = _live_extractions()
-    batch, outcomes, pending = list_batch(batch_path, out, limits)
-    cache = ExtractionCache(out)
-    for d in pending:
-        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    batch, outcomes, cache = _read(batch_path, out, limits)
     gc.collect()
     # The run's outcomes hold no extraction: each is parked in the cache.
     assert _live_extractions() - base == 0
@@ -96,10 +102,7 @@ def test_streamed_results_are_those_judged_in_memory(batch_path: Path, tmp_path:
 
     out = tmp_path / "out"
     limits = Limits.from_env()
-    batch, outcomes, pending = list_batch(batch_path, out, limits)
-    cache = ExtractionCache(out)
-    for d in pending:
-        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    batch, outcomes, cache = _read(batch_path, out, limits)
     finish(out, batch, outcomes, None, "baotou-2020", DAY)
     streamed = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
 
@@ -127,10 +130,7 @@ def test_judging_holds_no_model_per_dossier_between_its_two_looks(batch_path: Pa
 
     out = tmp_path / "out"
     limits = Limits.from_env()
-    batch, outcomes, pending = list_batch(batch_path, out, limits)
-    cache = ExtractionCache(out)
-    for d in pending:
-        outcomes[d.dossier_id] = extract_slim(d, limits, cache)
+    batch, outcomes, cache = _read(batch_path, out, limits)
     judging = BatchJudging(batch, [outcomes[d.dossier_id] for d in batch.dossiers], "baotou-2020", DAY, cache=cache)
 
     def models(value: object, depth: int = 0) -> int:
