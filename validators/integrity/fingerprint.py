@@ -29,6 +29,19 @@ _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]")
 MIN_LINE_CHARS = 4  # shorter CJK runs are mostly OCR debris around seals and borders
 
 
+def _source_at(w: Union["Where", "PackedWhere"]) -> Source:
+    return Source(file=w.file, page=w.page, bbox=w.bbox, locator=w.locator)
+
+
+def _label_at(w: Union["Where", "PackedWhere"]) -> str:
+    """Where a page is, as a person reads it in a lead's message."""
+    return f"{w.file} 第{w.page}页" if w.page else w.file
+
+
+def _ref(batch_id: str, dossier_id: str, from_batch: str) -> str:
+    return dossier_id if batch_id == from_batch else f"{batch_id}/{dossier_id}"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -40,10 +53,10 @@ class Where(Strict):
     locator: Optional[str] = None
 
     def source(self) -> Source:
-        return Source(file=self.file, page=self.page, bbox=self.bbox, locator=self.locator)
+        return _source_at(self)
 
     def label(self) -> str:
-        return f"{self.file} 第{self.page}页" if self.page else self.file
+        return _label_at(self)
 
 
 class PageSig(Strict):
@@ -103,7 +116,7 @@ class DossierPrint(Strict):
 
     def ref(self, from_batch: str) -> str:
         """How another dossier is named in `related`: its id, prefixed by its batch when foreign."""
-        return self.dossier_id if self.batch_id == from_batch else f"{self.batch_id}/{self.dossier_id}"
+        return _ref(self.batch_id, self.dossier_id, from_batch)
 
 
 # What a run holds of every dossier, its batch's and the history's, until the cross checks have
@@ -120,10 +133,10 @@ class PackedWhere(NamedTuple):
     locator: Optional[str]
 
     def source(self) -> Source:
-        return Source(file=self.file, page=self.page, bbox=self.bbox, locator=self.locator)
+        return _source_at(self)
 
     def label(self) -> str:
-        return f"{self.file} 第{self.page}页" if self.page else self.file
+        return _label_at(self)
 
 
 class PackedPage(NamedTuple):
@@ -171,7 +184,7 @@ class PackedPrint(NamedTuple):
 
     def ref(self, from_batch: str) -> str:
         """How another dossier is named in `related`: its id, prefixed by its batch when foreign."""
-        return self.dossier_id if self.batch_id == from_batch else f"{self.batch_id}/{self.dossier_id}"
+        return _ref(self.batch_id, self.dossier_id, from_batch)
 
     def full(self) -> DossierPrint:
         """The model again, field for field: what is stored."""
