@@ -15,7 +15,7 @@ import traceback
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional, Self
 
 from pydantic import BaseModel
 
@@ -176,34 +176,32 @@ class Judged:
     lines_file: Optional[Path] = None
 
 
-class _Judgement(BaseModel):
-    """A dossier's own findings, flags and decisions, kept as compressed JSON between the two
-    looks at it (`BatchJudging`)."""
+class _Compressed(BaseModel):
+    """A model judging holds per dossier as compressed JSON: as models, what it keeps of every
+    dossier between its two looks would be several times larger."""
+
+    def packed(self) -> bytes:
+        return zlib.compress(self.model_dump_json().encode(), 1)
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> Self:
+        return cls.model_validate_json(zlib.decompress(data))
+
+
+class _Judgement(_Compressed):
+    """A dossier's own findings, flags and decisions, held between the two looks at it
+    (`BatchJudging`)."""
 
     findings: list[Finding]
     flags: list[Flag]
     decisions: list[DecisionRef]
 
-    def packed(self) -> bytes:
-        return zlib.compress(self.model_dump_json().encode(), 1)
 
-    @classmethod
-    def unpacked(cls, data: bytes) -> "_Judgement":
-        return cls.model_validate_json(zlib.decompress(data))
-
-
-class _BatchRules(BaseModel):
-    """A dossier's batch-rule findings, kept as compressed JSON until its result is made: as
-    models they were the largest part of what judging held per dossier after the batch rules."""
+class _BatchRules(_Compressed):
+    """A dossier's batch-rule findings, held until its result is made: as models they were the
+    largest part of what judging held per dossier after the batch rules."""
 
     findings: list[Finding]
-
-    def packed(self) -> bytes:
-        return zlib.compress(self.model_dump_json().encode(), 1)
-
-    @classmethod
-    def unpacked(cls, data: bytes) -> list[Finding]:
-        return cls.model_validate_json(zlib.decompress(data)).findings
 
 
 def extraction_of(outcome: Extracted, cache: Optional[ExtractionCache]) -> Optional[DossierExtraction]:
@@ -309,7 +307,7 @@ class BatchJudging:
         if self.decisions is not None:
             ex, _ = apply_corrections(ex, self.decisions.for_dossier(o.dossier_id).corrections)
         judgement = _Judgement.unpacked(held)
-        fs = with_batch_rules(judgement.findings, _BatchRules.unpacked(self.batch_rules[o.dossier_id]))
+        fs = with_batch_rules(judgement.findings, _BatchRules.unpacked(self.batch_rules[o.dossier_id]).findings)
         refs = judgement.decisions
         if self.decisions is not None:
             refs += apply_settlements(fs, self.decisions.for_dossier(o.dossier_id).settlements, self.batch_codes)
