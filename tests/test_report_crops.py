@@ -104,6 +104,24 @@ def test_each_crop_is_the_smaller_of_png_and_jpeg():
     assert encoded(clean)[1] == ".png" and encoded(grainy)[1] == ".jpg"
 
 
+def test_a_png_larger_than_the_jpeg_is_given_up_before_it_is_whole(monkeypatch):
+    """On a grainy picture the PNG encoder stops once its output passes the JPEG's size: the
+    whole PNG (several times the JPEG) is never deflated, and the JPEG is what is written."""
+    from dossierflow import report_crops
+
+    grainy = Image.fromarray(np.random.default_rng(5).integers(60, 256, (900, 900), dtype=np.uint8))
+    whole_png, jpeg = io.BytesIO(), io.BytesIO()
+    grainy.save(whole_png, "PNG", compress_level=6)
+    grainy.save(jpeg, "JPEG", quality=JPEG_QUALITY)
+    assert whole_png.tell() > 2 * jpeg.tell()
+    pngs: list[io.BytesIO] = []
+    made = report_crops._CappedBuffer
+    monkeypatch.setattr(report_crops, "_CappedBuffer", lambda cap: pngs.append(made(cap)) or pngs[-1])
+    data, ext = encoded(grainy)
+    assert (data, ext) == (jpeg.getvalue(), ".jpg")
+    assert len(pngs) == 1 and pngs[0].tell() < whole_png.tell() / 2
+
+
 def test_the_id_number_region_is_covered_in_its_crop(tmp_path, scan):
     """The report masks the ID number in text (first 6, last 4); its picture shows none of it.
     The bar stands in for the number: a crop citing it as the ID's region shows no ink there."""
