@@ -206,7 +206,8 @@ def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, ve
     """`lines` extended by the runs of at least `piece` pixels on their own rows (columns when
     `vertical`) that lie within `gap` pixels of them, the gaps filled; with `sealed`, also over
     the red ink on those rows that touches them, and on to the pieces beyond it. Only the rows
-    lines are on are worked on."""
+    lines are on are worked on. `lines` is extended in place and returned (a page-sized copy per
+    call cost as much as the rest of the function; the callers pass a mask made for it)."""
     axis = 0 if vertical else 1  # the axis a line lies along
     across = np.flatnonzero(lines.any(axis=axis))
     if not len(across):
@@ -229,12 +230,11 @@ def _with_pieces(lines: np.ndarray, closed: np.ndarray, piece: int, gap: int, ve
     keep = np.zeros(int(run.max()) + 1, dtype=bool)
     keep[run[ink & (own > 0)]] = True
     kept = np.where(ink & keep[run], 255, 0).astype(lines.dtype)
-    out = lines.copy()
     if vertical:
-        out[:, across] = kept.T
+        lines[:, across] = kept.T
     else:
-        out[across] = kept
-    return out
+        lines[across] = kept
+    return lines
 
 
 def _long_runs(binary: np.ndarray, length: int, vertical: bool) -> np.ndarray:
