@@ -99,3 +99,17 @@ def private_log_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     key = tmp_path / "log-key" / "log.key"
     monkeypatch.setenv("DOSSIER_LOG_KEY_FILE", str(key))
     return key
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers_restored():
+    """A flow run in the test's own process installs Prefect's SIGTERM handler and leaves it:
+    the next test on the same worker would then start with a handler it did not set. Each test
+    gets back the handlers it started with."""
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in before.items():
+        if signal.getsignal(sig) is not handler and handler is not None:
+            signal.signal(sig, handler)

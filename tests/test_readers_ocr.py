@@ -12,6 +12,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from dossierflow.config import Limits
+from extractors.dossier import extracted_from
 from extractors.readers import read_file
 from extractors.readers.samples import degrade, image_pdf, render_form
 
@@ -62,6 +63,20 @@ def test_upside_down_photo_of_page_maps_boxes_to_the_original(tmp_path: Path) ->
     expected = ((w - x1) * 0.24, (h - y1) * 0.24, (w - x0) * 0.24, (h - y0) * 0.24)
     assert seg.box == pytest.approx(expected, abs=4)
 
+
+
+def test_a_single_image_is_cited_as_the_page_its_document_lists(tmp_path: Path) -> None:
+    """A form photographed as one JPG: every field read from it and the document it is
+    classified as name the same page, so a report or the station shows that picture once."""
+    form = render_form(300)
+    path = tmp_path / "IMG_0412.jpg"
+    form.image.convert("RGB").save(path, "JPEG", quality=90, dpi=(300, 300))
+    pages = read_file(path, "A1/IMG_0412.jpg", LIMITS).pages
+    made = extracted_from(pages)
+    listed = {(d.file, p) for d in made["documents"] for p in d.pages}
+    assert listed == {("A1/IMG_0412.jpg", 1)}
+    cited = {(v.source.file, v.source.page) for v in made["fields"].values()}
+    assert cited and cited <= listed, cited
 
 def _sandwich(path: Path, hidden: str) -> None:
     """An image-only page with an invisible text layer on top (what OCR tools write)."""

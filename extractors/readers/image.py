@@ -122,7 +122,9 @@ def read_image(path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine]
     pages: list[PageContent] = []
     try:
         for index, frame in enumerate(ImageSequence.Iterator(img), start=1):
-            page_no = index if frames > 1 else None
+            # A single image is page 1 of its file, as its document lists it: a source without
+            # a page would cite the same picture a second time.
+            page_no = index
             dpi = _page_dpi(frame)
             upright = ImageOps.exif_transpose(frame.copy()) or frame.copy()
             upright.load()
@@ -132,7 +134,7 @@ def read_image(path, base: FileInfo, limits: Limits, engine: Optional[OcrEngine]
             if frames == 1 and looks_like_photo(upright):
                 pages.append(
                     PageContent(
-                        file=base.path, page=None, method="image", width_pt=round(w_pt, 2),
+                        file=base.path, page=page_no, method="image", width_pt=round(w_pt, 2),
                         height_pt=round(h_pt, 2), dpi=int(round(dpi)), image_is_photo=True,
                         photo=photo_info(upright), image_hash=_phash(upright),
                     )
