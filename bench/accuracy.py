@@ -40,7 +40,7 @@ from fixtures.scoring import AccuracyReport, score_evidence_confidences, score_f
 from fixtures.truth import BatchTruth, truth_path  # noqa: E402
 
 
-def load_blacklist(dossier: str, db: str, entries: list) -> None:
+def load_blacklist(dossier: str, db: str, entries: list, env: dict[str, str]) -> None:
     """The NOT_BLACKLISTED scenarios need their entries on record before the run, as a clerk
     would have them from earlier years' decisions."""
     for e in entries:
@@ -51,7 +51,7 @@ def load_blacklist(dossier: str, db: str, entries: list) -> None:
              "--start", e.since, "--years", str(years), "--db", db,
              # as given: a decoy may copy an ID_NUMBER_INVALID scenario's number, check digit and all
              "--force"],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True, stdout=subprocess.DEVNULL, env=env,
         )
 
 
@@ -87,11 +87,14 @@ def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Pa
     decoys = decoy_entries(generated)
     print(f"blacklist: {len(generated.blacklist)} entries from the truth (NOT_BLACKLISTED scenarios), "
           f"{len(decoys)} decoys that must not match (bench/decoys.py)", file=sys.stderr)
-    load_blacklist(args.dossier, db, [*generated.blacklist, *decoys])
+    # Its own Prefect home and data folder (the change log's key): runs at once do not collide,
+    # and the entries are logged under the key the run then reads the log with.
+    env = own_prefect_home(work)
+    load_blacklist(args.dossier, db, [*generated.blacklist, *decoys], env)
     cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    run = subprocess.run(cmd, env=own_prefect_home(work))  # its own Prefect home: runs at once do not collide
+    run = subprocess.run(cmd, env=env)
     if run.returncode != 0:
         print(f"dossier run exited {run.returncode}", file=sys.stderr)
         return run.returncode
