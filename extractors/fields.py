@@ -373,15 +373,15 @@ class PageLabels:
 
 
     def _half_label(self, seg: Segment) -> Optional[Candidate]:
-        """A label cell of which only the first of its two lines was read (申报 | 系列 read 申报):
-        the labels that line begins name the fields it may be; the value beside it decides when
-        exactly one of those fields' vocabularies holds it as written (工程 is a series, and no
-        title, route or date). Unsure however surely it was read (half_label weighs 0.5): the
-        other form's reading confirms it."""
+        """A label cell of which only one of its two lines was read (申报 | 系列 read 申报, or
+        系列 with the upper line lost): the labels that line begins or ends name the fields it
+        may be; the value beside it decides when exactly one of those fields' vocabularies holds
+        it as written (工程 is a series, and no title, route or date). Unsure however surely it
+        was read (half_label weighs 0.5): the other form's reading confirms it."""
         if seg.cell is None:
             return None
         t = _strip_edges(nz.compact(seg.text))
-        keys = _keys_begun_by(t)
+        keys = _keys_begun_by(t) | _keys_ended_by(t)
         if not keys:
             return None
         found = self._neighbour_value(seg)
@@ -402,6 +402,16 @@ def _keys_begun_by(line: str) -> frozenset[str]:
         return frozenset()
     return frozenset(key for lab, key in table.by_label.items()
                      if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
+
+
+def _keys_ended_by(line: str) -> frozenset[str]:
+    """The fields whose two-line labels (four characters or more) end with `line` as their
+    second line; none for a line that is itself a label or too short to tell."""
+    table = label_table()
+    if len(line) < 2 or line in table.by_label:
+        return frozenset()
+    return frozenset(key for lab, key in table.by_label.items()
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.endswith(line))
 
 
 def _in_vocabulary(key: str, raw: str) -> bool:

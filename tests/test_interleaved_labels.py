@@ -86,6 +86,29 @@ def test_a_label_read_as_its_first_line_takes_the_field_its_value_is_a_word_of(v
     assert either_right(got.confidence, main.confidence) >= THRESHOLD
 
 
+@pytest.mark.parametrize("line,value,key,want", [("系列", "经济", "series", "经济"), ("系列", "工程", "series", "工程"),
+                                                 ("报职称", "高级经济师", "applied_title", "高级经济师"),
+                                                 ("类型", "正常申报", "route", "regular")])
+def test_a_label_read_as_its_second_line_takes_the_field_its_value_is_a_word_of(
+        line: str, value: str, key: str, want: str) -> None:
+    """申报 | 系列 with the upper line lost reads 系列: the labels it ends (申报系列, 评审系列) name
+    the field; the value beside it must be a word of that field's vocabulary. Unsure alone; the
+    other form's reading agrees."""
+    from validators.rules.base import either_right
+
+    forms = _forms([["姓名", "王建国"], [line, value]], [["姓名", "王建国"], [_LABEL_OF[key], value]])
+    got, main = forms["submit_form"].get(key), forms["eval_form"][key]
+    assert got is not None and got.value == want and got.confidence < THRESHOLD and "half_label" in got.checks
+    assert either_right(got.confidence, main.confidence) >= THRESHOLD
+
+
+@pytest.mark.parametrize("line,value", [("时间", "2020年5月18日"), ("专业", "机械制造及其自动化研究方向"), ("系列", "王建国")])
+def test_a_second_line_many_fields_or_none_could_hold_names_no_field(line: str, value: str) -> None:
+    # 时间 ends 取得时间, 毕业时间, 填表时间 ... and a date is a word of each; 王建国 is no series.
+    forms = _forms([["姓名", "王建国"], [line, value]], [["姓名", "王建国"]])
+    assert not any("half_label" in fv.checks for fv in forms["submit_form"].values())
+
+
 _LABEL_OF = {"series": "申报系列", "applied_title": "申报资格", "route": "申报类型", "submission_date": "申报日期"}
 
 
