@@ -372,16 +372,26 @@ class PageLabels:
         return h.key, h.label, Candidate(h.key, vtext, vseg, vseg.box, h.certainty * 0.95), nxt
 
 
+    def _labelled_keys(self) -> frozenset[str]:
+        """The fields a label on this page names as it begins its segment."""
+        return frozenset(hs[0].key for hs in self.hits.values() if hs and hs[0].start <= 1)
+
     def _half_label(self, seg: Segment) -> Optional[Candidate]:
         """A label cell of which only one of its two lines was read (申报 | 系列 read 申报, or
         系列 with the upper line lost): the labels that line begins or ends name the fields it
         may be; the value beside it decides when exactly one of those fields' vocabularies holds
-        it as written (工程 is a series, and no title, route or date). Unsure however surely it
-        was read (half_label weighs 0.5): the other form's reading confirms it."""
+        it as written (工程 is a series, and no title, route or date). The line may be OCR's
+        runner-up reading of the cell (职标, or 职称 with one unsure glyph), and a field whose
+        whole label the page prints elsewhere is not this one: a form labels each field once
+        (职称 ends 申报职称 and 现任职称; beside 现任专业技术职务 it is the former). Unsure however
+        surely it was read (half_label weighs 0.5): the other form's reading confirms it."""
         if seg.cell is None:
             return None
-        t = _strip_edges(nz.compact(seg.text))
-        keys = _keys_begun_by(t) | _keys_ended_by(t)
+        keys: frozenset[str] = frozenset()
+        for read in (seg.text, *seg.alternatives):
+            t = _strip_edges(nz.compact(read))
+            keys |= _keys_begun_by(t) | _keys_ended_by(t)
+        keys -= self._labelled_keys()
         if not keys:
             return None
         found = self._neighbour_value(seg)
