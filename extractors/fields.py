@@ -655,8 +655,29 @@ def _title(raw: str) -> Parsed:
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     if _no_title_with_stray(raw):
         return _needing("无", "no_title_stray")
+    head = _title_before_stray(raw)
+    if head is not None:
+        return _needing(head, "title_stray")
     t = nz.skeleton(raw)
     return _needing(t, "title_unlisted") if t else None
+
+
+def _title_before_stray(raw: str) -> Optional[str]:
+    """A listed title the reading begins with, glyphs no title has after it (副主任医师浴 AAA:
+    a seal's edge or specks in a wide value cell read as characters). Only when what follows
+    holds no other title as long (二一级教师 is `ambiguous_title`'s) and the title is no longer
+    title's start. Unsure however surely read (title_stray weighs 0.5): the other form's reading
+    confirms it."""
+    t = nz.skeleton(raw)
+    heads = [e.name for e in tt.title_entries() if t.startswith(e.name) and len(t) > len(e.name)]
+    if not heads:
+        return None
+    head = max(heads, key=len)
+    if any(e.name != head and e.name.startswith(head) for e in tt.title_entries()):
+        return None  # 工程师 could be the start of a longer title whose end was misread
+    if ambiguous_title(t, head) or tt.match_title(t[len(head):]) is not None:
+        return None
+    return head
 
 
 def _series(raw: str) -> Parsed:
