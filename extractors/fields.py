@@ -372,16 +372,26 @@ class PageLabels:
         return h.key, h.label, Candidate(h.key, vtext, vseg, vseg.box, h.certainty * 0.95), nxt
 
 
+    def _labelled_keys(self) -> frozenset[str]:
+        """The fields a label on this page names as it begins its segment."""
+        return frozenset(hs[0].key for hs in self.hits.values() if hs and hs[0].start <= 1)
+
     def _half_label(self, seg: Segment) -> Optional[Candidate]:
-        """A label cell of which only the first of its two lines was read (申报 | 系列 read 申报):
-        the labels that line begins name the fields it may be; the value beside it decides when
-        exactly one of those fields' vocabularies holds it as written (工程 is a series, and no
-        title, route or date). Unsure however surely it was read (half_label weighs 0.5): the
-        other form's reading confirms it."""
+        """A label cell of which only one of its two lines was read (申报 | 系列 read 申报, or
+        系列 with the upper line lost): the labels that line begins or ends name the fields it
+        may be; the value beside it decides when exactly one of those fields' vocabularies holds
+        it as written (工程 is a series, and no title, route or date). The line may be OCR's
+        runner-up reading of the cell (职标, or 职称 with one unsure glyph), and a field whose
+        whole label the page prints elsewhere is not this one: a form labels each field once
+        (职称 ends 申报职称 and 现任职称; beside 现任专业技术职务 it is the former). Unsure however
+        surely it was read (half_label weighs 0.5): the other form's reading confirms it."""
         if seg.cell is None:
             return None
-        t = _strip_edges(nz.compact(seg.text))
-        keys = _keys_begun_by(t)
+        keys: frozenset[str] = frozenset()
+        for read in (seg.text, *seg.alternatives):
+            t = _strip_edges(nz.compact(read))
+            keys |= _keys_begun_by(t) | _keys_ended_by(t)
+        keys -= self._labelled_keys()
         if not keys:
             return None
         found = self._neighbour_value(seg)
@@ -402,6 +412,16 @@ def _keys_begun_by(line: str) -> frozenset[str]:
         return frozenset()
     return frozenset(key for lab, key in table.by_label.items()
                      if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
+
+
+def _keys_ended_by(line: str) -> frozenset[str]:
+    """The fields whose two-line labels (four characters or more) end with `line` as their
+    second line; none for a line that is itself a label or too short to tell."""
+    table = label_table()
+    if len(line) < 2 or line in table.by_label:
+        return frozenset()
+    return frozenset(key for lab, key in table.by_label.items()
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.endswith(line))
 
 
 def _in_vocabulary(key: str, raw: str) -> bool:
@@ -635,8 +655,29 @@ def _title(raw: str) -> Parsed:
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     if _no_title_with_stray(raw):
         return _needing("无", "no_title_stray")
+    head = _title_before_stray(raw)
+    if head is not None:
+        return _needing(head, "title_stray")
     t = nz.skeleton(raw)
     return _needing(t, "title_unlisted") if t else None
+
+
+def _title_before_stray(raw: str) -> Optional[str]:
+    """A listed title the reading begins with, glyphs no title has after it (副主任医师浴 AAA:
+    a seal's edge or specks in a wide value cell read as characters). Only when what follows
+    holds no other title as long (二一级教师 is `ambiguous_title`'s) and the title is no longer
+    title's start. Unsure however surely read (title_stray weighs 0.5): the other form's reading
+    confirms it."""
+    t = nz.skeleton(raw)
+    heads = [e.name for e in tt.title_entries() if t.startswith(e.name) and len(t) > len(e.name)]
+    if not heads:
+        return None
+    head = max(heads, key=len)
+    if any(e.name != head and e.name.startswith(head) for e in tt.title_entries()):
+        return None  # 工程师 could be the start of a longer title whose end was misread
+    if ambiguous_title(t, head) or tt.match_title(t[len(head):]) is not None:
+        return None
+    return head
 
 
 def _series(raw: str) -> Parsed:

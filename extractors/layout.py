@@ -8,11 +8,12 @@ DOCX pages have a logical grid whose y is a row or paragraph index.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Optional
 
 from dossierflow.models import BBox, PageContent, Segment, Source
 from extractors import normalize as nz
+from extractors.calibration import check_weight
 
 # Two boxes are on one line when they overlap vertically by this share of the smaller height.
 ROW_OVERLAP = 0.5
@@ -307,7 +308,11 @@ class DocView:
                     for nb in _neighbours(seg, page):
                         nt = _cut(_COLON.sub("", nz.compact(nb.text)), stops)
                         if nt and not _is_labelish(nb.text) and (accept is None or accept(nt)):
-                            return self.found(nt, page, nb)
+                            found = self.found(nt, page, nb)
+                            if _read_otherwise(nb, page, nt, stops):
+                                # No surer than two recognisers' disagreement: none is taken.
+                                return replace(found, conf=min(found.conf, check_weight("engines_disagree")))
+                            return found
         return self._value_inside(labs, stops, accept) if inside else None
 
     def _value_inside(
@@ -385,6 +390,28 @@ def _cut_plain(text: str, labels: list[str]) -> str:
         if 0 <= i < cut:
             cut = i
     return text[:cut].strip(" :：;；,，、|")
+
+
+def _read_otherwise(cell: Segment, page: PageContent, value: str, stops: list[str]) -> bool:
+    """Was the same table cell read again, as another table found over the same ruling (a
+    certificate's frame and its table), and that reading says something else (2007年5月 against
+    2007年9月)? Which one is right the page does not tell."""
+    if cell.cell is None:
+        return False
+    for other in page.segments:
+        if other is cell or other.cell is None or other.cell[0] == cell.cell[0] or not _same_box(other.box, cell.box):
+            continue
+        if _NOT_WORD.sub("", _cut(_COLON.sub("", nz.compact(other.text)), stops)) != _NOT_WORD.sub("", value):
+            return True
+    return False
+
+
+_NOT_WORD = re.compile(r"[^\w]")
+SAME_BOX_PT = 2.0  # two readings of one cell carry its box, as the ruling gave it, to the point
+
+
+def _same_box(a: BBox, b: BBox) -> bool:
+    return all(abs(x - y) <= SAME_BOX_PT for x, y in zip(a, b))
 
 
 def _is_labelish(text: str) -> bool:

@@ -151,3 +151,25 @@ def test_a_title_or_more_than_one_glyph_beside_no_title_stays_what_it_reads(read
     that title, and two glyphs more (无一二) or a word around 无 is no no-title answer."""
     got = _title_cells(read)["submit_form"]["current_title"]
     assert got.value != "无"
+
+
+TITLES_WITH_STRAYS = ("副主任医师", "主治医师", "高级工程师", "工程师", "一级教师", "经济师", "馆员")
+
+
+@pytest.mark.parametrize("title", TITLES_WITH_STRAYS)
+@pytest.mark.parametrize("stray", ("浴 AAA", "印章", "口口"))  # one glyph: match_title's one-off
+def test_a_title_with_stray_glyphs_after_it_is_that_title_confirmed_by_the_other_form(title: str, stray: str) -> None:
+    """副主任医师浴 AAA (a seal's edge read into a wide value cell): the title it begins with,
+    unsure alone; the other form's sure reading of that title makes the forms agree."""
+    from validators.rules.base import either_right
+
+    forms = _title_cells(title + stray, main=title)
+    got, main = forms["submit_form"]["current_title"], forms["eval_form"]["current_title"]
+    assert got.value == title and got.confidence < THRESHOLD and "title_stray" in got.checks
+    assert either_right(got.confidence, main.confidence) >= THRESHOLD
+
+
+@pytest.mark.parametrize("read", ("一级教师二级教师", "工程师高级工程师"))
+def test_a_title_followed_by_another_title_is_no_title_with_strays(read: str) -> None:
+    got = _title_cells(read, main="工程师")["submit_form"].get("current_title")
+    assert got is None or "title_stray" not in got.checks

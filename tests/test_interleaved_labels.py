@@ -86,6 +86,52 @@ def test_a_label_read_as_its_first_line_takes_the_field_its_value_is_a_word_of(v
     assert either_right(got.confidence, main.confidence) >= THRESHOLD
 
 
+@pytest.mark.parametrize("line,value,key,want", [("系列", "经济", "series", "经济"), ("系列", "工程", "series", "工程"),
+                                                 ("报职称", "高级经济师", "applied_title", "高级经济师"),
+                                                 ("类型", "正常申报", "route", "regular")])
+def test_a_label_read_as_its_second_line_takes_the_field_its_value_is_a_word_of(
+        line: str, value: str, key: str, want: str) -> None:
+    """申报 | 系列 with the upper line lost reads 系列: the labels it ends (申报系列, 评审系列) name
+    the field; the value beside it must be a word of that field's vocabulary. Unsure alone; the
+    other form's reading agrees."""
+    from validators.rules.base import either_right
+
+    forms = _forms([["姓名", "王建国"], [line, value]], [["姓名", "王建国"], [_LABEL_OF[key], value]])
+    got, main = forms["submit_form"].get(key), forms["eval_form"][key]
+    assert got is not None and got.value == want and got.confidence < THRESHOLD and "half_label" in got.checks
+    assert either_right(got.confidence, main.confidence) >= THRESHOLD
+
+
+@pytest.mark.parametrize("line,value", [("时间", "2020年5月18日"), ("专业", "机械制造及其自动化研究方向"), ("系列", "王建国")])
+def test_a_second_line_many_fields_or_none_could_hold_names_no_field(line: str, value: str) -> None:
+    # 时间 ends 取得时间, 毕业时间, 填表时间 ... and a date is a word of each; 王建国 is no series.
+    forms = _forms([["姓名", "王建国"], [line, value]], [["姓名", "王建国"]])
+    assert not any("half_label" in fv.checks for fv in forms["submit_form"].values())
+
+
+def _with_alternative(page, text: str, alternative: str):
+    segs = [s.model_copy(update={"alternatives": [alternative], "alternative_confs": [0.5]}) if s.text == text else s
+            for s in page.segments]
+    return page.model_copy(update={"segments": segs})
+
+
+@pytest.mark.parametrize("current_labelled,want", [(True, "馆员"), (False, None)])
+def test_a_second_line_read_by_its_runner_up_names_the_one_field_the_page_labels_nowhere(
+        current_labelled: bool, want) -> None:
+    """申报 | 职称 read 职标 (称 unsure, runner-up 职称): 职称 ends 申报职称 and 现任职称, and 馆员 is a
+    word of both; beside 现任专业技术职务 it can only be the applied title. Without that label on
+    the page it names no field."""
+    current = [["现任专业技术职务", "工程师"]] if current_labelled else []
+    submit = _with_alternative(pt_page([["姓名", "秦凤霞"], *current, ["职标", "馆员"]], file="A1/送审表.pdf",
+                                       title="专业技术资格送审表", conf=1.0), "职标", "职称")
+    pages = [p.model_copy(update={"method": "ocr"}) for p in [pt_page([["姓名", "秦凤霞"]]), submit]]
+    docs = [Document(kind="eval_form", file="A1/评审表.pdf", pages=[1], confidence=1.0),
+            Document(kind="submit_form", file="A1/送审表.pdf", pages=[1], confidence=1.0)]
+    got = extract_form_fields(pages, docs)["submit_form"]
+    halves = {k: fv.value for k, fv in got.items() if "half_label" in fv.checks}
+    assert halves == ({"applied_title": want} if want else {})
+
+
 _LABEL_OF = {"series": "申报系列", "applied_title": "申报资格", "route": "申报类型", "submission_date": "申报日期"}
 
 
