@@ -19,7 +19,8 @@ import contextlib
 import threading
 from typing import Iterator
 
-from extractors.readers.isolate import resume_reading, stop_reading
+from dossierflow.errors import ReadingStopped
+from extractors.readers.isolate import READING_STOPPED, resume_reading, stop_reading
 
 POLL_S = 0.5
 _stopped_here = threading.Event()  # this module stopped the reading (not a signal to the run)
@@ -48,6 +49,10 @@ def stops_when_cancelled() -> Iterator[None]:
     except (ImportError, ValueError, AttributeError):
         yield
         return
+    if _cancelled(worker, key):
+        # A cancelled task tried again in its thread (a Prefect task's retry on ReadingStopped,
+        # with a shared API): it must not undo the stop and read its dossier after all.
+        raise ReadingStopped(READING_STOPPED)
     if _stopped_here.is_set():  # a previous cancelled task stopped this process's reading
         _stopped_here.clear()
         resume_reading()

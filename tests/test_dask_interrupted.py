@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from dossierflow.errors import ReadingStopped
+from extractors.readers import isolate
 from fixtures.generate import generate_batch
 from tests.conftest import ROOT, dossier_cmd
 from tests.test_dask_workers import _new_mark
 from tests.test_run_interrupted import EXIT_BOUND_S, GONE_BOUND_S, _alive, _descendants
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 distributed = pytest.importorskip("distributed")
 
 
@@ -34,6 +36,8 @@ def _executing(dask_worker) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(ts.key) for ts in dask_worker.state.tasks.values() if ts.state in ("executing", "cancelled")]
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
 def test_a_signal_stops_a_dask_run_and_takes_its_dossiers_off_the_cluster(
@@ -95,3 +99,53 @@ def test_a_signal_stops_a_dask_run_and_takes_its_dossiers_off_the_cluster(
                 except Exception:  # noqa: BLE001 - already gone
                     pass
             log.close()
+
+
+_seen: list[str] = []
+_cancel_now = threading.Event()
+
+
+def _reads_until_cancelled() -> None:
+    """A task that stands for a dossier's reading: it waits to be cancelled, then for the watcher
+    to stop this process's reading, then is tried again in its thread, as a retry would."""
+    from flows.dask_cancelled import stops_when_cancelled
+
+    with stops_when_cancelled():
+        _cancel_now.set()
+        deadline = time.monotonic() + 60
+        while not isolate._STOPPED.is_set() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _seen.append("stopped" if isolate._STOPPED.is_set() else "read on")
+    try:
+        with stops_when_cancelled():
+            _seen.append("read again")
+    except ReadingStopped:
+        _seen.append("not again")
+
+
+def _reads() -> bool:
+    from flows.dask_cancelled import stops_when_cancelled
+
+    with stops_when_cancelled():
+        return not isolate._STOPPED.is_set()
+
+
+@pytest.mark.timeout(300)
+def test_a_cancelled_task_stops_its_workers_reading_and_the_next_task_reads() -> None:
+    """On a real (in-process) Dask cluster: a task cancelled while it reads stops the worker's
+    reading, is not read again should it be tried again, and the worker's next task reads."""
+    _seen.clear()
+    _cancel_now.clear()
+    try:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            fut = client.submit(_reads_until_cancelled, pure=False)
+            assert _cancel_now.wait(60)
+            fut.cancel()
+            deadline = time.monotonic() + 60
+            while len(_seen) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert _seen == ["stopped", "not again"]
+            assert client.submit(_reads, pure=False).result(timeout=60) is True
+    finally:
+        isolate.resume_reading()
