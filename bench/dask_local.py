@@ -11,8 +11,17 @@ results agree. `--scaling` then stands for two worker machines: `dask worker` pr
 and prints the run's wall and CPU time on each cluster and the speed-up. The machine's other load
 changes every figure; repeat (`--repeat`) for a median, and read CPU time beside wall.
 
+Reading is measured apart from the run's fixed part (Prefect's start, judging, writing, which do
+not scale with workers), from what the scheduler already records of every task (its task stream,
+nothing added to the run): the workers' span, from the first dossier's reading started to the
+last one's finished; the time before and after it; and each worker's reading CPU (its process
+tree: the worker and its reading processes). Scaling of reading is judged on the span and, on a
+shared machine where each core's share changes with the other load, on the reading CPU: one
+worker's against the busier of two's (what the span would be on idle cores).
+
     .venv/bin/python bench/dask_local.py --n 12 --workers 2 --repeat 3
     .venv/bin/python bench/dask_local.py --n 12 --scaling --repeat 3
+    .venv/bin/python bench/dask_local.py --n 4 --forms scan --scaling --repeat 2
 """
 
 from __future__ import annotations
@@ -27,9 +36,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import psutil
 
@@ -39,28 +50,132 @@ sys.path.insert(0, str(ROOT))
 from bench.prefect_home import own_prefect_home  # noqa: E402
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process, its finished children, and every live descendant (the Dask
-    workers and their reading processes) with their own finished children."""
+class _SampledCpu:
+    """CPU seconds of this process and every descendant over one command, sampled while it runs.
+    A process's finished children reach its CPU time only when it waits for them, and a run's
+    reading processes and Prefect server are killed at its end, not waited for: measured from
+    resource usage a local run lost most of its reading (16.9 s against 36.3 s sampled on two
+    scanned dossiers), which a Dask run's live workers did not. Each process's own time (not its
+    children's, already counted as processes) is taken at each sample: what a process spent in
+    its last interval before it ended is missed."""
+
+    def __init__(self, every_s: float = 0.25):
+        self._every = every_s
+        self._base = self._own()  # processes alive before the command
+        self._last: dict[tuple[int, float], float] = dict(self._base)
+        self._self = self._rusage_self()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _rusage_self() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    @staticmethod
+    def _own() -> dict[tuple[int, float], float]:
+        found = {}
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                t = proc.cpu_times()
+                found[(proc.pid, proc.create_time())] = t.user + t.system
+        return found
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._last.update(self._own())
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._last.update(self._own())
+        children = sum(v - self._base.get(k, 0.0) for k, v in self._last.items())
+        return children + self._rusage_self() - self._self
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of one process and its descendants, live or finished and waited for."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
     total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    for proc in psutil.Process().children(recursive=True):
+    for proc in procs:
         with contextlib.suppress(psutil.Error):
             t = proc.cpu_times()
             total += t.user + t.system + t.children_user + t.children_system
     return total
 
 
-def _dossier(*args: str, env: dict) -> tuple[float, float]:
+@dataclass
+class Run:
+    """One `dossier` command: its wall and CPU seconds and, on Dask, what its reading took."""
+
+    wall: float
+    cpu: float
+    span: Optional[float] = None  # first dossier's reading started → last one's finished
+    before: Optional[float] = None  # command started → first reading started
+    after: Optional[float] = None  # last reading finished → command over
+    worker_cpu: list[float] = field(default_factory=list)  # each worker's process tree
+    tasks: list[int] = field(default_factory=list)  # dossiers read by each worker
+    idle_end: Optional[float] = None  # the first worker done → the last: one idled while another read
+
+    def text(self) -> str:
+        line = f"{self.wall:.1f} s wall / {self.cpu:.1f} s CPU"
+        if self.span is not None:
+            line += (f" (reading span {self.span:.1f} s, before {self.before:.1f} s, after {self.after:.1f} s;"
+                     f" worker CPU {'+'.join(f'{c:.1f}' for c in self.worker_cpu)} s,"
+                     f" dossiers {'+'.join(map(str, self.tasks))}"
+                     + (f", idle at the end {self.idle_end:.1f} s" if self.idle_end is not None else "") + ")")
+        return line
+
+
+class _Watch:
+    """The scheduler's task stream and the workers' CPU over one command on a Dask cluster."""
+
+    def __init__(self, address: str, worker_pids: Optional[dict[str, int]] = None):
+        from distributed import Client
+
+        self.client = Client(address)
+        self.client.get_task_stream(start=time.time())  # registers the scheduler's task-stream plugin
+        # Each worker's process (the nanny's child for a nanny'd worker) by its address.
+        self.pids = worker_pids or self.client.run(os.getpid)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def measure(self, run: Run, started: float, ended: float, cpu_before: dict[str, float]) -> Run:
+        records = [r for r in self.client.get_task_stream(start=started)
+                   if str(r["key"]).startswith("extract-")]
+        computes = [(r["worker"], s["start"], s["stop"]) for r in records
+                    for s in r["startstops"] if s["action"] == "compute"]
+        if computes:
+            first, last = min(c[1] for c in computes), max(c[2] for c in computes)
+            run.span, run.before, run.after = last - first, first - started, ended - last
+            done_at = {w: max(c[2] for c in computes if c[0] == w) for w in {c[0] for c in computes}}
+            if len(done_at) > 1:
+                run.idle_end = max(done_at.values()) - min(done_at.values())
+        addresses = sorted(self.pids)
+        run.worker_cpu = [_tree_cpu(self.pids[a]) - cpu_before.get(a, 0.0) for a in addresses]
+        run.tasks = [sum(1 for r in records if r["worker"] == a) for a in addresses]
+        return run
+
+    def cpu_now(self) -> dict[str, float]:
+        return {a: _tree_cpu(pid) for a, pid in self.pids.items()}
+
+
+def _dossier(*args: str, env: dict, watch: Optional[_Watch] = None) -> Run:
     """Wall and CPU seconds of one `dossier` command (with what it made the workers do)."""
-    cpu, started = _cpu_seconds(), time.monotonic()
+    workers_before = watch.cpu_now() if watch else {}
+    cpu, started, epoch = _SampledCpu(), time.monotonic(), time.time()
     proc = subprocess.run([sys.executable, "-m", "dossierflow.cli", *args], env=env, cwd=ROOT,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         sys.exit(f"dossier {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    return time.monotonic() - started, _cpu_seconds() - cpu
+    run = Run(time.monotonic() - started, cpu.stop())
+    return watch.measure(run, epoch, time.time(), workers_before) if watch else run
 
 
 def _results(out: Path) -> dict[str, dict]:
@@ -73,9 +188,10 @@ def _results(out: Path) -> dict[str, dict]:
 
 
 @contextlib.contextmanager
-def _pinned_cluster(cores: list[int], env: dict) -> Iterator[str]:
+def _pinned_cluster(cores: list[int], env: dict) -> Iterator[tuple[str, dict[str, int]]]:
     """A scheduler, and one `dask worker` process of one thread pinned to each core in `cores`
-    (its reading processes inherit the pinning): the stand-in for one machine per core."""
+    (its reading processes inherit the pinning): the stand-in for one machine per core. Yields
+    the scheduler's address and each worker's process id by its address."""
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
@@ -88,7 +204,8 @@ def _pinned_cluster(cores: list[int], env: dict) -> Iterator[str]:
         try:
             with Client(cluster.scheduler_address) as client:
                 client.wait_for_workers(len(cores), timeout=300)
-            yield cluster.scheduler_address
+                pids = client.run(os.getpid)
+            yield cluster.scheduler_address, pids
         finally:
             for worker in workers:
                 worker.terminate()
@@ -100,23 +217,42 @@ def _pinned_cluster(cores: list[int], env: dict) -> Iterator[str]:
                     worker.wait()
 
 
+def _median(runs: list[Run], what: str) -> float:
+    return statistics.median(getattr(r, what) for r in runs)
+
+
 def _scaling(batch: Path, tmp: str, common: list[str], repeat: int, env: dict) -> None:
     if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
         sys.exit("--scaling needs taskset and two cores")
-    figures: dict[int, list[tuple[float, float]]] = {}
+    figures: dict[int, list[Run]] = {}
     outs: dict[int, Path] = {}
     for cores in ([0], [0, 1]):
-        with _pinned_cluster(cores, env) as address:
-            for i in range(repeat):
-                outs[len(cores)] = Path(f"{tmp}/pinned{len(cores)}-{i}")
-                figures.setdefault(len(cores), []).append(
-                    _dossier(*common, "--out", str(outs[len(cores)]), "--dask-address", address, env=env))
+        with _pinned_cluster(cores, env) as (address, pids):
+            watch = _Watch(address, pids)
+            try:
+                for i in range(repeat):
+                    outs[len(cores)] = Path(f"{tmp}/pinned{len(cores)}-{i}")
+                    figures.setdefault(len(cores), []).append(
+                        _dossier(*common, "--out", str(outs[len(cores)]), "--dask-address", address, env=env,
+                                 watch=watch))
+                    print(f"{len(cores)} pinned: {figures[len(cores)][-1].text()}; load average {os.getloadavg()[0]:.1f}")
+            finally:
+                watch.close()
     same = _results(outs[1]) == _results(outs[2])
-    one, two = (statistics.median(w for w, _ in figures[k]) for k in (1, 2))
     for k in (1, 2):
-        runs = ", ".join(f"{w:.1f} s wall / {c:.1f} s CPU" for w, c in figures[k])
-        print(f"{k} pinned worker{'s' if k > 1 else ' '}  {runs}")
-    print(f"speed-up 2 workers / 1 worker {one / two:.2f} (median wall); results identical: {same}")
+        print(f"{k} pinned worker{'s' if k > 1 else ' '}  median {_median(figures[k], 'wall'):.1f} s wall,"
+              f" {_median(figures[k], 'cpu'):.1f} s CPU, reading span {_median(figures[k], 'span'):.1f} s")
+    whole = _median(figures[1], "wall") / _median(figures[2], "wall")
+    reading = _median(figures[1], "span") / _median(figures[2], "span")
+    # On a shared machine each pinned core gives its worker whatever share the other load leaves
+    # it, so the span's ratio carries the load's; the CPU ratio does not: what one worker read
+    # against what the busier of two read, the span on idle cores.
+    one_cpu = statistics.median(sum(r.worker_cpu) for r in figures[1])
+    busiest = statistics.median(max(r.worker_cpu) for r in figures[2])
+    overhead = statistics.median(sum(r.worker_cpu) for r in figures[2]) / one_cpu
+    print(f"speed-up 2 workers / 1 worker: reading span {reading:.2f}, whole run {whole:.2f},"
+          f" reading CPU {one_cpu / busiest:.2f} (one worker's / the busier of two's; two workers' CPU"
+          f" {overhead:.2f}x one's) (medians); results identical: {same}; load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -148,19 +284,27 @@ def main() -> None:
         if args.scaling:
             _scaling(batch, tmp, ["run", str(batch), "--no-db", "--date", "2020-07-01"], args.repeat, env)
             return
-        local, on_dask, agree = [], [], True
+        local: list[Run] = []
+        on_dask: list[Run] = []
+        agree = True
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-            for i in range(args.repeat):
-                local.append(_dossier(*common, "--out", f"{tmp}/local{i}", env=env))
-                on_dask.append(_dossier(*common, "--out", f"{tmp}/dask{i}", "--dask-address", cluster.scheduler_address, env=env))
-                agree &= _results(Path(f"{tmp}/local{i}")) == _results(Path(f"{tmp}/dask{i}"))
-    loc, dsk = statistics.median(w for w, _ in local), statistics.median(w for w, _ in on_dask)
-    loc_cpu, dsk_cpu = statistics.median(c for _, c in local), statistics.median(c for _, c in on_dask)
+            watch = _Watch(cluster.scheduler_address)
+            try:
+                for i in range(args.repeat):
+                    local.append(_dossier(*common, "--out", f"{tmp}/local{i}", env=env))
+                    on_dask.append(_dossier(*common, "--out", f"{tmp}/dask{i}", "--dask-address",
+                                            cluster.scheduler_address, env=env, watch=watch))
+                    agree &= _results(Path(f"{tmp}/local{i}")) == _results(Path(f"{tmp}/dask{i}"))
+                    print(f"local {local[-1].text()}\ndask  {on_dask[-1].text()}; load average {os.getloadavg()[0]:.1f}")
+            finally:
+                watch.close()
+    loc, dsk = _median(local, "wall"), _median(on_dask, "wall")
+    loc_cpu, dsk_cpu = _median(local, "cpu"), _median(on_dask, "cpu")
     print(f"Dask workers {args.workers}")
-    print(f"local  {loc:.1f} s wall, {loc_cpu:.1f} s CPU  {[(round(w, 1), round(c, 1)) for w, c in local]}")
-    print(f"dask   {dsk:.1f} s wall, {dsk_cpu:.1f} s CPU  {[(round(w, 1), round(c, 1)) for w, c in on_dask]}")
-    print(f"ratio dask/local {dsk / loc:.2f} wall, {dsk_cpu / loc_cpu:.2f} CPU; results identical: {agree}")
-
+    print(f"local  median {loc:.1f} s wall, {loc_cpu:.1f} s CPU")
+    print(f"dask   median {dsk:.1f} s wall, {dsk_cpu:.1f} s CPU, reading span {_median(on_dask, 'span'):.1f} s")
+    print(f"ratio dask/local {dsk / loc:.2f} wall, {dsk_cpu / loc_cpu:.2f} CPU; results identical: {agree};"
+          f" load average {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,7 @@ from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
 from dossierflow.pipeline import Extracted, extract_slim
 from extractors.readers import slots
+from flows.dask_cancelled import stops_when_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def fit_slots_to_worker() -> None:
 def extract_on_worker(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
     fit_slots_to_worker()
     note = daemon_note()
-    outcome = extract_slim(dossier, limits, ExtractionCache(Path(out_dir)))
+    with stops_when_cancelled():
+        outcome = extract_slim(dossier, limits, ExtractionCache(Path(out_dir)))
     outcome.worker_note = note
     return outcome
 
