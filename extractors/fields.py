@@ -381,7 +381,7 @@ class PageLabels:
         if seg.cell is None:
             return None
         t = _strip_edges(nz.compact(seg.text))
-        keys = _keys_begun_by(t)
+        keys = _keys_begun_by(t) or _keys_holding(t)
         if not keys:
             return None
         found = self._neighbour_value(seg)
@@ -402,6 +402,17 @@ def _keys_begun_by(line: str) -> frozenset[str]:
         return frozenset()
     return frozenset(key for lab, key in table.by_label.items()
                      if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
+
+
+def _keys_holding(part: str) -> frozenset[str]:
+    """The fields whose two-line labels hold `part` inside them, beginning neither line's print
+    order: a glyph boxed across both lines of 现聘岗 | 位等级 leaves 位等 read. Read as a first
+    line is, the value beside it deciding."""
+    table = label_table()
+    if len(part) < 2 or part in table.by_label:
+        return frozenset()
+    return frozenset(key for lab, key in table.by_label.items()
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(part) and part in lab[1:])
 
 
 def _in_vocabulary(key: str, raw: str) -> bool:
