@@ -405,9 +405,9 @@ def _keys_begun_by(line: str) -> frozenset[str]:
 
 
 def _keys_holding(part: str) -> frozenset[str]:
-    """The fields whose two-line labels hold `part` inside them, beginning neither line's print
-    order: a glyph boxed across both lines of 现聘岗 | 位等级 leaves 位等 read. Read as a first
-    line is, the value beside it deciding."""
+    """The fields whose two-line labels hold `part` after their first character: a glyph boxed
+    across both lines of 现聘岗 | 位等级 left 位等 read. Taken as a first line read alone is,
+    the value beside it deciding."""
     table = label_table()
     if len(part) < 2 or part in table.by_label:
         return frozenset()
