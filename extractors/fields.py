@@ -377,9 +377,9 @@ class PageLabels:
         return frozenset(hs[0].key for hs in self.hits.values() if hs and hs[0].start <= 1)
 
     def _half_label(self, seg: Segment) -> Optional[Candidate]:
-        """A label cell of which only one of its two lines was read (申报 | 系列 read 申报, or
-        系列 with the upper line lost): the labels that line begins or ends name the fields it
-        may be; the value beside it decides when exactly one of those fields' vocabularies holds
+        """A label cell of which only part of its two lines was read (申报 | 系列 read 申报, 系列
+        with the upper line lost, or 位等 of 现聘岗 | 位等级): the labels that part begins, or else
+        holds after their first character, name the fields it may be; the value beside it decides when exactly one of those fields' vocabularies holds
         it as written (工程 is a series, and no title, route or date). The line may be OCR's
         runner-up reading of the cell (职标, or 职称 with one unsure glyph), and a field whose
         whole label the page prints elsewhere is not this one: a form labels each field once
@@ -390,7 +390,7 @@ class PageLabels:
         keys: frozenset[str] = frozenset()
         for read in (seg.text, *seg.alternatives):
             t = _strip_edges(nz.compact(read))
-            keys |= _keys_begun_by(t) | _keys_ended_by(t)
+            keys |= _keys_begun_by(t) or _keys_holding(t)
         keys -= self._labelled_keys()
         if not keys:
             return None
@@ -414,14 +414,15 @@ def _keys_begun_by(line: str) -> frozenset[str]:
                      if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.startswith(line))
 
 
-def _keys_ended_by(line: str) -> frozenset[str]:
-    """The fields whose two-line labels (four characters or more) end with `line` as their
-    second line; none for a line that is itself a label or too short to tell."""
+def _keys_holding(part: str) -> frozenset[str]:
+    """The fields whose two-line labels hold `part` after their first character: a glyph boxed
+    across both lines of 现聘岗 | 位等级 left 位等 read, and a second line read alone (系列 of
+    申报 | 系列) ends one. Taken as a first line read alone is, the value beside it deciding."""
     table = label_table()
-    if len(line) < 2 or line in table.by_label:
+    if len(part) < 2 or part in table.by_label:
         return frozenset()
     return frozenset(key for lab, key in table.by_label.items()
-                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(line) and lab.endswith(line))
+                     if len(lab) >= INTERLEAVED_MIN and len(lab) > len(part) and part in lab[1:])
 
 
 def _in_vocabulary(key: str, raw: str) -> bool:

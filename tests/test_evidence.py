@@ -161,6 +161,20 @@ def test_a_ce_year_whose_row_is_damaged_is_read_or_named_unread_never_silently_a
     assert not unread & set(card.hours or {})
 
 
+@pytest.mark.parametrize("year_cell", ["2020.", "2020·", "、2020", "2020，"])
+def test_a_ce_year_cell_with_a_speck_beside_it_is_that_year(year_cell: str) -> None:
+    """A speck on a photographed card read as a mark beside the year cell's four digits (2020.)
+    leaves the year read: the cell holds a year and nothing else. Its row's hours are read."""
+    xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
+    card = one("ce_card", page([["专业技术人员继续教育审验卡"], ["姓名：", "王秀英"],
+                                grid(["年度", "公需科目学时", "专业科目学时", "合计", "审验结果"], xs),
+                                grid([year_cell, "32", "60", "92", "合格"], xs),
+                                grid(["2019", "36", "72", "108", "合格"], xs),
+                                ["审验单位：包头市专业技术人员继续教育基地"], ["审验日期：2020年5月22日"]]))
+    assert card.hours == {"2019": {"public": 36.0, "professional": 72.0}, "2020": {"public": 32.0, "professional": 60.0}}
+    assert card.unread_parts is None
+
+
 def test_a_whole_ce_card_leaves_nothing_unread() -> None:
     xs = [60.0, 120.0, 220.0, 320.0, 380.0, 440.0]
     card = one("ce_card", page([["继续教育审验卡"], ["姓名：", "王秀英"],

@@ -147,3 +147,18 @@ def test_a_whole_label_wins_over_a_first_line() -> None:
     forms = _forms([["申报", "工程"], ["姓名", "王建国"], ["申报系列", "卫生"]], [["姓名", "王建国"]])
     got = forms["submit_form"]["series"]
     assert got.value == "卫生" and "half_label" not in got.checks
+
+
+@pytest.mark.parametrize("part", ["位等", "聘岗位"])
+def test_a_label_read_as_a_part_from_inside_it_takes_the_field_its_value_is_a_word_of(part: str) -> None:
+    """现聘岗 | 位等级 with a glyph boxed across both lines read 位等: the part lies inside one
+    field's two-line labels, and the value beside it (专业技术十一级) is a post grade as written.
+    Unsure alone, as a first line read alone is."""
+    forms = _forms([["姓名", "王建国"]], [["姓名", "王建国"], [part, "专业技术十一级"]])
+    got = forms["eval_form"].get("post_grade")
+    assert got is not None and got.value == 11 and got.confidence < THRESHOLD and "half_label" in got.checks
+
+
+def test_a_part_of_a_label_whose_value_no_vocabulary_holds_names_no_field() -> None:
+    forms = _forms([["姓名", "王建国"]], [["姓名", "王建国"], ["位等", "包头市第一中学"]])
+    assert not any("half_label" in fv.checks for fv in forms["eval_form"].values())

@@ -231,6 +231,23 @@ def test_exceptional_one_level_up_two_first_prizes_only_at_county_or_below():
     assert run(d.set("region_level", "city", conf=0.3))["EXCEPTIONAL_BASIS"].outcome == "review"
 
 
+def test_an_honour_read_one_character_off_a_listed_one_is_review_never_a_rejection():
+    """自治区 read 自台区 (the 氵 of 治 lost on a photographed certificate): the reading fits the
+    listed 自治区321人才工程二层次人选 as well as an unlisted honour, so the rule defers; a title
+    off by more (another city's programme) is still no basis."""
+    def basis(title: str):
+        return run(_exceptional("deputy").doc("honor").ev("honor", title=title, date="2018-09"))["EXCEPTIONAL_BASIS"]
+
+    assert basis("自治区321人才工程二层次人选").outcome == "pass"
+    for misread in ("自台区321人才工程二层次人选", "自治区321人才工桯二层次人选", "自治区321人工程二层次人选"):
+        f = basis(misread)
+        assert f.outcome == "review" and "仅差一字" in f.message and f.sources, (misread, f.message)
+    assert basis("包头市321人才工程二层次人选").outcome == "fail"
+    # Another level of the programme, read whole, is that level: 三层次 is no basis, and no review.
+    assert basis("自治区321人才工程三层次人选").outcome == "fail"
+    assert basis("包头市“鹿城英才”").outcome == "fail"
+
+
 def test_exceptional_cannot_jump_two_levels_with_a_one_level_basis():
     d = _exceptional("deputy").set("current_title", "助理工程师")
     d.doc("honor").ev("honor", title="自治区321人才工程二层次人选", date="2019-01")

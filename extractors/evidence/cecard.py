@@ -46,7 +46,10 @@ class CeCard:
         return out
 
 
-_YEAR_CELL = re.compile(r"^((?:19|20)\d{2})(?:年度?|年)?$")
+# A speck beside a year cell's four digits (a dot of dust or JPEG noise, read as a mark) is no
+# part of it: the cell holds a year and nothing else, so its digits are the year.
+_SPECK = r"[.,'`·，。、．丶]"
+_YEAR_CELL = re.compile(rf"^{_SPECK}?((?:19|20)\d{{2}})(?:年度?|年)?{_SPECK}?$")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:201|202)\d)(?:年度?)?(?!\d)")
 _HOURS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)(?:学时|小时|课时)?(?![\d.])")
 

@@ -313,6 +313,43 @@ def _honor_matches(e: Evidence, patterns: list[list[str]]) -> bool:
     return any(all(k in text for k in pat) for pat in patterns)
 
 
+NEAR_WORD_MIN = 3  # a pattern's word this long or longer can be told one character off
+
+
+# A numeral for another numeral (二层次 for 一层次) names another level of the same programme, a
+# reading of its own and not a misspelling of the listed one.
+_LEVEL_NUMERALS = set("一二三四五六七八九十")
+
+
+def _one_off_in(word: str, text: str) -> bool:
+    """Whether `text` holds `word` with one character changed, dropped or added (自台区 for
+    自治区: a radical lost on a photographed certificate), a numeral for a numeral aside."""
+    n = len(word)
+    # A character dropped or added only in longer words: 层次 is in any level's 三层次.
+    for size in (n - 1, n, n + 1) if n >= NEAR_WORD_MIN + 1 else (n,):
+        for i in range(len(text) - size + 1):
+            window = text[i : i + size]
+            changed = [(a, b) for a, b in zip(window, word) if a != b] if size == n else []
+            if len(changed) == 1 and not set(changed[0]) <= _LEVEL_NUMERALS:
+                return True
+            if size == n - 1 and any(word[:j] + word[j + 1 :] == window for j in range(n)):
+                return True
+            if size == n + 1 and any(window[:j] + window[j + 1 :] == word for j in range(size)):
+                return True
+    return False
+
+
+def _honor_near(e: Evidence, patterns: list[list[str]]) -> bool:
+    """A title that meets a pattern but for one of its words read one character off: a listed
+    honour misread as easily as an unlisted one."""
+    text = "".join(((e.title or "") + (e.level or "") + (e.grade or "")).split())
+    for pat in patterns:
+        off = [k for k in pat if k not in text]
+        if len(off) == 1 and len(off[0]) >= NEAR_WORD_MIN and _one_off_in(off[0], text):
+            return True
+    return False
+
+
 def _award_name(e: Evidence) -> str:
     return "".join(((e.award or "") + (e.title or "")).split())
 
@@ -437,6 +474,11 @@ def exceptional_basis(f: Facts, p: ExceptionalParams) -> RuleResult:
     if unsure:
         return review("荣誉或奖项证书未能可靠识别（奖项名称、获奖排名或日期未读出），需人工核对是否符合一（五）所列条件",
                       ev_sources(unsure))
+    # No listed honour read, but one whose name is a character off a listed one (自台区321人才
+    # 工程二层次 for 自治区…): a misreading fits it as well as an unlisted honour, so no rejection.
+    near = [e for e in usable if any(_honor_near(e, item.honors) for item in p.senior_items + p.one_up_items)]
+    if near:
+        return review(f"所附{_describe(near)}与一（五）所列荣誉仅差一字，可能识读有误，需人工核对", ev_sources(near))
     f.settled("county_years", "township_years")  # years at the grass roots are a basis too
     late = [e for e in f.late if e.kind in ("honor", "award")]
     note = "（申报日期之后取得的奖项、荣誉不予认可）" if late else ""
