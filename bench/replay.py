@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench.accuracy import add_evidence_confidences, load_blacklist, save_scores, summary  # noqa: E402
 from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
+from bench.prefect_home import own_prefect_home  # noqa: E402
 from dossierflow.cache import ExtractionCache  # noqa: E402
 from dossierflow.config import Limits  # noqa: E402
 from dossierflow.ingest import open_batch  # noqa: E402
@@ -57,8 +58,9 @@ def replay(work: Path, into: Path, seed: int, dossier_cmd: str) -> tuple[Path, P
     truth_file = work / f"batch-s{seed}.truth.json"
     truth = BatchTruth.read(truth_file)
     db = f"sqlite:///{(into / f'accuracy-s{seed}.db').resolve()}"
-    load_blacklist(dossier_cmd, db, [*truth.blacklist, *decoy_entries(truth)])
-    subprocess.run([dossier_cmd, "run", str(batch), "--out", str(out), "--db", db, "--workers", "1"], check=True)
+    env = own_prefect_home(into)
+    load_blacklist(dossier_cmd, db, [*truth.blacklist, *decoy_entries(truth)], env)
+    subprocess.run([dossier_cmd, "run", str(batch), "--out", str(out), "--db", db, "--workers", "1"], check=True, env=env)
     return out / "results.jsonl", truth_file
 
 
