@@ -22,7 +22,7 @@ from prefect.utilities.annotations import quote
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, Judged
-from flows import artifacts, dask_worker, progress, read_ahead, server_guard
+from flows import artifacts, dask_worker, finished_runs, progress, read_ahead, server_guard
 from flows import database as databases
 from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskHandOut
 from flows.interruption import stops_reading_on_signals
@@ -174,7 +174,8 @@ def _as_finished(
     pending: list[DossierInput], limits: Limits, out: Path, logger, in_flight: Optional[int] = None  # type: ignore[no-untyped-def]
 ) -> Iterator[Extracted]:
     """The flow's own tasks, as they finish, no more than `in_flight` submitted at once (in the
-    batch's order: the next is submitted as one is handed back, and its future dropped); a
+    batch's order: the next is submitted as one is handed back, and its future and what Prefect
+    kept of its run dropped: `flows.finished_runs`); a
     dossier whose task failed after its retry is an `error` line and the batch goes on."""
     finished: queue.SimpleQueue = queue.SimpleQueue()
     waiting = iter(pending)
@@ -196,6 +197,7 @@ def _as_finished(
         except Exception as exc:  # noqa: BLE001 - retried already (flows.retry); the batch goes on
             logger.error("档案 %s 未能处理：%s", dossier_id, exc)
             outcome = Extracted(dossier_id, error=WORKER_LOST_MESSAGE)
+        finished_runs.forget(fut.task_run_id, outcome)
         del fut
         yield outcome
 
