@@ -20,7 +20,7 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
-from flows import dask_worker, database, read_ahead, record_reused
+from flows import dask_worker, database, heap, read_ahead, record_reused
 from flows.dask_hand_out import DaskHandOut
 from flows.ephemeral_api import ephemeral_api
 from flows.interruption import stops_reading_on_signals
@@ -79,6 +79,7 @@ def _run_batch(
         return {**summary, "flow_run_name": run_name(batch.batch_id, day), **recorded}
 
     slots.configure(workers)
+    heap.limit_arenas()  # before the read-ahead's and Prefect's threads start
     dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
     # Reading starts now, while Prefect's API starts: locally in this process, on a Dask
     # cluster as plain tasks unless a shared Prefect API lets the flow's task runner use it.

@@ -22,7 +22,7 @@ from prefect.utilities.annotations import quote
 from dossierflow.config import Limits
 from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, Judged
-from flows import artifacts, dask_worker, progress, read_ahead, server_guard
+from flows import artifacts, dask_worker, finished_runs, heap, progress, read_ahead, server_guard
 from flows import database as databases
 from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskHandOut
 from flows.interruption import stops_reading_on_signals
@@ -155,9 +155,11 @@ def _dossier_batch(
     # The finished futures went with the generator. The outcomes hold no extraction: each is in
     # the cache (pipeline.parked), read back by judging one dossier at a time.
     del finished
+    heap.trim()  # what reading freed, before judging builds its own
     # quote(): Prefect would walk these for futures, and a rulebook's parameter models (a field
     # named `keys`) break its walk; they hold no futures, and a walk of every outcome costs time.
     judged, log_head = judge_task(quote(batch), quote(outcomes), database, rulebook, day, out)
+    heap.trim()  # judging's working sets, before the reports are written
     summary = write_task(out, quote(batch), quote(judged), log_head, day, notice_template)
     return _published(summary, day, out, logger)
 
@@ -168,13 +170,17 @@ def _dossier_batch(
 # one machine's cores (locally the tasks only take what `flows.read_ahead` read), and enough
 # task slots for a modest Dask cluster behind a shared Prefect API.
 IN_FLIGHT = 128
+# Outcomes handed back between trims of the heap (flows.heap) while the batch is read: what the
+# finished tasks freed goes back to the system as the batch goes, not only after it.
+TRIM_EVERY = 256
 
 
 def _as_finished(
     pending: list[DossierInput], limits: Limits, out: Path, logger, in_flight: Optional[int] = None  # type: ignore[no-untyped-def]
 ) -> Iterator[Extracted]:
     """The flow's own tasks, as they finish, no more than `in_flight` submitted at once (in the
-    batch's order: the next is submitted as one is handed back, and its future dropped); a
+    batch's order: the next is submitted as one is handed back, and its future and what Prefect
+    kept of its run dropped: `flows.finished_runs`); a
     dossier whose task failed after its retry is an `error` line and the batch goes on."""
     finished: queue.SimpleQueue = queue.SimpleQueue()
     waiting = iter(pending)
@@ -188,6 +194,7 @@ def _as_finished(
         return 1
 
     running = sum(submit_next() for _ in range(in_flight or IN_FLIGHT))
+    handed = 0
     while running:
         dossier_id, fut = finished.get()
         running += submit_next() - 1
@@ -196,7 +203,11 @@ def _as_finished(
         except Exception as exc:  # noqa: BLE001 - retried already (flows.retry); the batch goes on
             logger.error("档案 %s 未能处理：%s", dossier_id, exc)
             outcome = Extracted(dossier_id, error=WORKER_LOST_MESSAGE)
+        finished_runs.forget(fut.task_run_id, outcome)
         del fut
+        handed += 1
+        if handed % TRIM_EVERY == 0:
+            heap.trim()
         yield outcome
 
 

@@ -1,5 +1,6 @@
 """The read-ahead that starts reading before Prefect is up: every pending dossier is extracted
-once, handed over once, in the order given; closing stops what has not started."""
+once, handed over once, in the order given, a bounded number submitted ahead of the takers;
+closing stops what has not started."""
 
 from __future__ import annotations
 
@@ -50,6 +51,34 @@ def test_each_dossier_read_once_and_handed_over_once(tmp_path: Path, calls: list
     finally:
         ahead.close()
     assert calls == [d.dossier_id for d in dossiers]  # one in flight: exactly the given order
+
+
+def test_no_more_than_ahead_dossiers_submitted_and_not_taken(tmp_path: Path, calls: list[str]) -> None:
+    # Each submitted dossier holds a future and a queued call until taken: a city's batch
+    # submitted at once held thousands of them through the reading.
+    dossiers = _dossiers(7)
+    ahead = read_ahead.ReadAhead(_batch(dossiers), {}, dossiers, Limits(), ExtractionCache(tmp_path), in_flight=1, ahead=2)
+    try:
+        held = [len(ahead._futures)]
+        taken = []
+        for d in dossiers:
+            taken.append(ahead.take(d.dossier_id))
+            held.append(len(ahead._futures))
+        assert [t.dossier_id for t in taken] == [d.dossier_id for d in dossiers]
+        assert held == [2, 2, 2, 2, 2, 2, 1, 0], held
+        # Taken before its turn: submitted then, and still read once.
+        late = _dossiers(4)
+        out_of_turn = read_ahead.ReadAhead(_batch(late), {}, late, Limits(), ExtractionCache(tmp_path), in_flight=1, ahead=1)
+        try:
+            assert out_of_turn.take("A0004").dossier_id == "A0004"
+            assert [out_of_turn.take(d.dossier_id).dossier_id for d in late[:3]] == ["A0001", "A0002", "A0003"]
+            assert out_of_turn.take("A0004") is None
+        finally:
+            out_of_turn.close()
+    finally:
+        ahead.close()
+    assert sorted(calls) == sorted([d.dossier_id for d in dossiers] + [d.dossier_id for d in _dossiers(4)])
+    assert calls[:7] == [d.dossier_id for d in dossiers]
 
 
 def test_unread_handoff_reads_nothing(tmp_path: Path, calls: list[str]) -> None:

@@ -1,6 +1,6 @@
 """What the run's main process holds grows with what a dossier needs, not with the batch: the
 flow keeps a bounded number of extraction tasks submitted (each one's Prefect future, state and
-queued call live until its outcome is taken), and the run's artifacts read results.jsonl a line
+queued call live until its outcome is taken) and lets go of a task run once its outcome is taken, and the run's artifacts read results.jsonl a line
 at a time. Counted with the garbage collector during a real flow run against a real Prefect
 API, and with tracemalloc's peak (allocations, not RSS or time) for the artifacts."""
 
@@ -62,6 +62,44 @@ def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
     assert max(seen) <= in_flight, seen
     with open(tmp_path / "out" / "results.jsonl", encoding="utf-8") as fh:
         assert sorted(json.loads(line)["dossier_id"] for line in fh) == sorted(p.name for p in batch.iterdir() if p.is_dir())
+
+
+def _task_runs_kept() -> tuple[int, int]:
+    """(task runs whose final state the flow run still links results to, cancel events its
+    runner still holds): read in the flow's thread, where the progress listener runs."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    assert context is not None
+    linked = {entry[0].state_details.task_run_id for entry in context.run_results.values()}
+    return len(linked), len(getattr(context.task_runner, "_cancel_events", {}))
+
+
+def test_a_flow_lets_go_of_each_task_run_once_its_outcome_is_taken(
+    prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import batch_flow, prefect_flow, progress
+
+    n, in_flight = 8, 2
+    batch = tmp_path / "batch"
+    generate_batch(batch, n=n, seed=6, forms=("docx",))
+    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    kept: list[tuple[int, int]] = []
+
+    def on_event(event: str, data: dict) -> None:
+        if event == "done":
+            kept.append(_task_runs_kept())
+
+    progress.set_listener(on_event)
+    try:
+        summary = batch_flow.run_batch(batch, tmp_path / "out", processing_date=DAY, workers=2)
+    finally:
+        progress.set_listener(None)
+    assert sum(summary["counts"].values()) == n and len(kept) == n
+    # Only the runs submitted and not yet taken may still be held; kept, the last dossier
+    # found every earlier run's state and cancel event still there.
+    assert max(linked for linked, _ in kept) <= in_flight, kept
+    assert max(events for _, events in kept) <= in_flight, kept
 
 
 def test_the_artifacts_read_results_a_line_at_a_time(tmp_path: Path) -> None:
