@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import generate_batch
-from tests.test_run_memory import _live_task_futures
+from tests.test_run_memory import _live_task_futures, probed_run
 
 pytestmark = pytest.mark.e2e
 distributed = pytest.importorskip("distributed")
@@ -35,7 +35,7 @@ def test_a_flow_on_dask_with_a_shared_api_keeps_a_bounded_number_of_tasks_submit
 ) -> None:
     from prefect_dask import DaskTaskRunner
 
-    from flows import batch_flow, dask_worker, prefect_flow, progress
+    from flows import dask_worker, prefect_flow
 
     n, in_flight = 8, 2
     batch = tmp_path / "batch"
@@ -45,20 +45,10 @@ def test_a_flow_on_dask_with_a_shared_api_keeps_a_bounded_number_of_tasks_submit
     runners: list[object] = []
     real_runner = prefect_flow.task_runner
     monkeypatch.setattr(prefect_flow, "task_runner", lambda *a, **k: runners.append(real_runner(*a, **k)) or runners[-1])
-    seen: list[int] = []
-
-    def on_event(event: str, data: dict) -> None:
-        if event == "done":
-            seen.append(_live_task_futures())
-
-    progress.set_listener(on_event)
-    try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
-            summary = batch_flow.run_batch(batch, tmp_path / "out", processing_date=DAY, workers=1,
-                                           dask_address=cluster.scheduler_address)
-    finally:
-        progress.set_listener(None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        summary, seen = probed_run(_live_task_futures, batch, tmp_path / "out", workers=1,
+                                   dask_address=cluster.scheduler_address)
     assert [type(r) for r in runners] == [DaskTaskRunner]
     assert len([r for r in stream.data if "extract" in str(r["key"])]) == n  # read on the cluster
     assert summary["dossiers"] == n and sum(summary["counts"].values()) == n

@@ -9,7 +9,6 @@ dossiers, so that a dossier is still being read when the signal comes."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading
@@ -23,7 +22,7 @@ from extractors.readers import isolate
 from fixtures.generate import generate_batch
 from tests.conftest import ROOT, dossier_cmd
 from tests.test_dask_workers import _new_mark
-from tests.test_run_interrupted import EXIT_BOUND_S, GONE_BOUND_S, _alive, _descendants
+from tests.test_run_interrupted import EXIT_BOUND_S, GONE_BOUND_S, _alive, _descendants, _stop_all
 
 distributed = pytest.importorskip("distributed")
 
@@ -90,14 +89,7 @@ def test_a_signal_stops_a_dask_run_and_takes_its_dossiers_off_the_cluster(
             # The dossier being read was stopped: read to its end, it would be in the cache.
             assert len(kept) == 1 and sorted(cache.rglob("*.json")) == kept
         finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
-                run.wait()
-            for proc in started.values():
-                try:
-                    proc.kill()  # type: ignore[attr-defined]
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
+            _stop_all(run, started)
             log.close()
 
 

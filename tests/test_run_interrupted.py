@@ -79,6 +79,18 @@ def _alive(procs: dict[int, object]) -> list[str]:
     return left
 
 
+def _stop_all(run: subprocess.Popen, started: dict[int, object]) -> None:
+    """Whatever a failed test leaves: the run's process group, and each process it started."""
+    if run.poll() is None:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    for proc in started.values():
+        try:
+            proc.kill()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_sigterm_while_reading_stops_the_run_and_a_rerun_resumes(tmp_path: Path) -> None:
@@ -120,14 +132,7 @@ def test_sigterm_while_reading_stops_the_run_and_a_rerun_resumes(tmp_path: Path)
             time.sleep(0.5)
         assert not _alive(started), _alive(started)
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
-        for proc in started.values():
-            try:
-                proc.kill()  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+        _stop_all(run, started)
         log.close()
     assert len(kept) == 1
     # The next run resumes: the dossier read before the signal is reused as it was, the other read.

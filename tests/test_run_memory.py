@@ -11,6 +11,7 @@ import gc
 import json
 import tracemalloc
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pytest
 
@@ -18,6 +19,7 @@ from fixtures.generate import generate_batch
 from flows import artifacts
 
 DAY = dt.date(2020, 7, 1)
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,25 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+def probed_run(probe: Callable[[], T], batch: Path, out: Path, **run: object) -> tuple[dict, list[T]]:
+    """Run `batch` through the real flow and call `probe` in the flow's thread (where the
+    progress listener runs) each time a dossier's outcome is handed back."""
+    from flows import batch_flow, progress
+
+    seen: list[T] = []
+
+    def on_event(event: str, data: dict) -> None:
+        if event == "done":
+            seen.append(probe())
+
+    progress.set_listener(on_event)
+    try:
+        summary = batch_flow.run_batch(batch, out, processing_date=DAY, **run)  # type: ignore[arg-type]
+    finally:
+        progress.set_listener(None)
+    return summary, seen
 
 
 def _live_task_futures() -> int:
@@ -38,23 +59,13 @@ def _live_task_futures() -> int:
 def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
     prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import batch_flow, prefect_flow, progress
+    from flows import prefect_flow
 
     n, in_flight = 10, 2
     batch = tmp_path / "batch"
     generate_batch(batch, n=n, seed=5, forms=("docx",))
     monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
-    seen: list[int] = []
-
-    def on_event(event: str, data: dict) -> None:
-        if event == "done":
-            seen.append(_live_task_futures())
-
-    progress.set_listener(on_event)
-    try:
-        summary = batch_flow.run_batch(batch, tmp_path / "out", processing_date=DAY, workers=2)
-    finally:
-        progress.set_listener(None)
+    summary, seen = probed_run(_live_task_futures, batch, tmp_path / "out", workers=2)
     assert summary["dossiers"] == n and sum(summary["counts"].values()) == n
     assert len(seen) == n
     # Each dossier handed back while at most `in_flight` tasks were submitted and not yet taken
@@ -78,23 +89,13 @@ def _task_runs_kept() -> tuple[int, int]:
 def test_a_flow_lets_go_of_each_task_run_once_its_outcome_is_taken(
     prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import batch_flow, prefect_flow, progress
+    from flows import prefect_flow
 
     n, in_flight = 8, 2
     batch = tmp_path / "batch"
     generate_batch(batch, n=n, seed=6, forms=("docx",))
     monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
-    kept: list[tuple[int, int]] = []
-
-    def on_event(event: str, data: dict) -> None:
-        if event == "done":
-            kept.append(_task_runs_kept())
-
-    progress.set_listener(on_event)
-    try:
-        summary = batch_flow.run_batch(batch, tmp_path / "out", processing_date=DAY, workers=2)
-    finally:
-        progress.set_listener(None)
+    summary, kept = probed_run(_task_runs_kept, batch, tmp_path / "out", workers=2)
     assert sum(summary["counts"].values()) == n and len(kept) == n
     # Only the runs submitted and not yet taken may still be held; kept, the last dossier
     # found every earlier run's state and cancel event still there.
