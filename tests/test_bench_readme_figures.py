@@ -83,7 +83,7 @@ def test_cross_leads_row_and_a_saved_measurement_printed_again(tmp_path: Path) -
     # No measurement kept for the phone row: it says so, with its command, and no figures.
     assert table[4] == ("| phone-app scans, second layouts drawn per dossier "
                         "| to be measured on merged main (`bench/readme_figures.py --only phone`) "
-                        "| `bench/accuracy.py --seeds 992 --n 4 --forms phone --layouts mixed --workers 1` "
+                        f"| `bench/accuracy.py {' '.join(readme_figures.BY_NAME['phone'].args)}` "
                         "| 0 decisive errors; fields ≥ 97%, status ≥ 90% |")
     assert "3 decisive errors" in table[2]
     assert ("4000 dossiers: honest seed 5042 (2000 dossiers): **1 false leads** (SHARED_PHONE 1, TEXT_REUSE 0 pairs); "
