@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from dossierflow.failures import technical
 from dossierflow.models import Evidence, Source
+from dossierflow.text import edit_distance
 from dossierflow.vocab import EDUCATIONS
 from validators.messages import STATUS_NAMES, mask_id
 from validators.rules.base import (
@@ -329,12 +330,10 @@ def _one_off_in(word: str, text: str) -> bool:
     for size in (n - 1, n, n + 1) if n >= NEAR_WORD_MIN + 1 else (n,):
         for i in range(len(text) - size + 1):
             window = text[i : i + size]
-            changed = [(a, b) for a, b in zip(window, word) if a != b] if size == n else []
-            if len(changed) == 1 and not set(changed[0]) <= _LEVEL_NUMERALS:
-                return True
-            if size == n - 1 and any(word[:j] + word[j + 1 :] == window for j in range(n)):
-                return True
-            if size == n + 1 and any(window[:j] + window[j + 1 :] == word for j in range(size)):
+            if edit_distance(window, word) != 1:
+                continue
+            changed = {a + b for a, b in zip(window, word) if a != b} if size == n else set()
+            if not any(set(pair) <= _LEVEL_NUMERALS for pair in changed):
                 return True
     return False
 
