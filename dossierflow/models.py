@@ -7,7 +7,7 @@ from. Confidences are on one scale, 0–1, everywhere (Tesseract's 0–100 is co
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional, Union
+from typing import Iterable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,6 +40,23 @@ class Source(Strict):
         if self.locator:
             out["locator"] = self.locator
         return out
+
+
+def distinct_sources(sources: Iterable[Source]) -> list[Source]:
+    """The sources once each, first citation first. A page cited whole is dropped where the same
+    list cites a region of that page: the region shows the page too, and a report would otherwise
+    show the one page twice, once as a thumbnail and once as its region."""
+    listed = list(sources)
+    with_region = {(s.file, s.page) for s in listed if s.bbox is not None and s.page is not None}
+    seen: set[tuple] = set()
+    out: list[Source] = []
+    for s in listed:
+        key = (s.file, s.page, s.bbox, s.locator)
+        if key in seen or (s.bbox is None and s.locator is None and s.page is not None and (s.file, s.page) in with_region):
+            continue
+        seen.add(key)
+        out.append(s)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,3 +57,26 @@ def test_low_confidence_threshold_is_a_rulebook_parameter(tmp_path):
     d = Dossier().set("person_status", "professional", conf=0.5)
     assert by_rule(evaluate_dossier(d.build(), RB, context()))["STATUS_ALLOWED"].outcome == "review"
     assert by_rule(evaluate_dossier(d.build(), load_rulebook(path), context()))["STATUS_ALLOWED"].outcome == "pass"
+
+
+def test_a_page_cited_whole_beside_a_region_of_it_is_cited_once():
+    """The material list's document names its page; its evidence names a region of that page.
+    A finding citing both shows the page once, by its region, so the report draws one picture."""
+    from dossierflow.models import Source
+
+    d = Dossier()
+    listed = [e.kind for e in d.evidence].index("material_list")
+    region = (0.0, 0.0, 595.0, 842.0)
+    d.evidence[listed] = d.evidence[listed].model_copy(update={"source": Source(file=d.evidence[listed].source.file,
+                                                                                page=d.evidence[listed].source.page, bbox=region)})
+    finding = by_rule(evaluate_dossier(d.build(), RB, context()))["MATERIAL_LIST_MATCHES"]
+    on_page = [s for s in finding.sources if (s.file, s.page) == (d.evidence[listed].source.file, d.evidence[listed].source.page)]
+    assert [s.bbox for s in on_page] == [region]
+
+
+def test_distinct_sources_keeps_order_and_other_pages():
+    from dossierflow.models import Source, distinct_sources
+
+    whole, region, other, cell = (Source(file="A/b.pdf", page=2), Source(file="A/b.pdf", page=2, bbox=(1, 2, 3, 4)),
+                                  Source(file="A/b.pdf", page=3), Source(file="A/c.docx", locator="table 1, row 1, cell 1"))
+    assert distinct_sources([whole, other, region, cell, region, other]) == [other, region, cell]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dossierflow.batch import BatchInfo, RunContext
 from dossierflow.failures import RULE_FAILED
-from dossierflow.models import DossierExtraction, Finding
+from dossierflow.models import DossierExtraction, Finding, distinct_sources
 from validators.rulebook import Rulebook, RuleSpec
 from validators.rules import REGISTRY
 from validators.rules.base import Facts, RuleResult, Unreadable, review
@@ -39,13 +39,12 @@ def _finding_severity(spec: RuleSpec) -> Literal["materials", "eligibility", "wa
 
 
 def _finding(spec: RuleSpec, result: RuleResult) -> Finding:
-    unique = {(s.file, s.page, s.bbox, s.locator): s for s in result.sources}
     return Finding(
         rule=spec.code,
         outcome=result.outcome,
         clause=spec.clause,
         message=result.message,
-        sources=list(unique.values()),
+        sources=distinct_sources(result.sources),
         severity=_finding_severity(spec),
         details=result.details,
     )

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Optional
 
-from dossierflow.models import Flag, Source
+from dossierflow.models import Flag, Source, distinct_sources
 from dossierflow.periods import add_years
 from dossierflow.privacy import mask_ids_in_text
 
@@ -92,6 +92,6 @@ def flag(code: str, message: str, sources: list[Source] | None = None, related: 
         code=code,
         message=mask_ids_in_text(message),
         related=sorted(set(related or [])),
-        sources=list(sources or []),
+        sources=distinct_sources(sources or []),
         details=dict(details),
     )
