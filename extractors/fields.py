@@ -653,6 +653,11 @@ def _title(raw: str) -> Parsed:
             return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
         if ambiguous_title(raw, m.name):
             return _needing(m.name, "title_ambiguous", m.certainty)
+        # A listed title and one glyph after it (主治医师印: a seal's edge read as a character)
+        # is a character off that title, so the fuzzy match takes it at a certainty a single
+        # stray would make sure; it is a title with a stray, unsure until the other form agrees.
+        if m.fuzzy and _title_before_stray(raw) == m.name:
+            return _needing(m.name, "title_stray")
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     if _no_title_with_stray(raw):
         return _needing("无", "no_title_stray")
