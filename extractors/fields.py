@@ -597,8 +597,12 @@ def truncated_title(raw: str, matched: str) -> bool:
     if not t.endswith(matched) or t == matched:
         return False
     lead = t[: -len(matched)]
+    # One glyph before the title where a longer title has one glyph (付主任医师: 副 misread, or a
+    # stray before 主任医师): which it was is not known, whatever the glyph. A longer lead is a
+    # department's name (内科主治医师) and stays matched by its last glyph only.
     return any(
-        len(e.name) > len(matched) and e.name.endswith(matched) and e.name[: -len(matched)].endswith(lead[-1])
+        len(e.name) > len(matched) and e.name.endswith(matched)
+        and (e.name[: -len(matched)].endswith(lead[-1]) or len(lead) == 1 == len(e.name) - len(matched))
         for e in tt.title_entries()
     )
 
