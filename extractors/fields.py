@@ -597,8 +597,12 @@ def truncated_title(raw: str, matched: str) -> bool:
     if not t.endswith(matched) or t == matched:
         return False
     lead = t[: -len(matched)]
+    # One glyph before the title where a longer title has one glyph (付主任医师: 副 misread, or a
+    # stray before 主任医师): which it was is not known, whatever the glyph. A longer lead is a
+    # department's name (内科主治医师) and stays matched by its last glyph only.
     return any(
-        len(e.name) > len(matched) and e.name.endswith(matched) and e.name[: -len(matched)].endswith(lead[-1])
+        len(e.name) > len(matched) and e.name.endswith(matched)
+        and (e.name[: -len(matched)].endswith(lead[-1]) or len(lead) == 1 == len(e.name) - len(matched))
         for e in tt.title_entries()
     )
 
@@ -653,6 +657,11 @@ def _title(raw: str) -> Parsed:
             return m.name, min(m.certainty, check_weight("title_truncated")), ("title_truncated",)
         if ambiguous_title(raw, m.name):
             return _needing(m.name, "title_ambiguous", m.certainty)
+        # A listed title and one glyph after it (主治医师印: a seal's edge read as a character)
+        # is a character off that title, so the fuzzy match takes it at a certainty a single
+        # stray would make sure; it is a title with a stray, unsure until the other form agrees.
+        if m.fuzzy and _title_before_stray(raw) == m.name:
+            return _needing(m.name, "title_stray")
         return (m.name, m.certainty, ("lexicon",)) if m.certainty >= 1.0 else (m.name, m.certainty)
     if _no_title_with_stray(raw):
         return _needing("无", "no_title_stray")

@@ -129,6 +129,42 @@ def snap_major(reading: str, budget: Budget = MAJOR_BUDGET) -> Optional[Snap]:
     return majors().snap(reading, budget) if reading else None
 
 
+# A region's name is matched inside a longer text, where any glyph misread may make another
+# word: only a look-alike misreading of it is repaired.
+REGION_BUDGET = Budget(short=LOOKALIKE_COST, long=LOOKALIKE_COST)
+
+
+@lru_cache(maxsize=1)
+def regions() -> Lexicon:
+    """The regions honours and awards are conferred by (extractors/data/regions.txt)."""
+    return Lexicon(_read_list("regions.txt"))
+
+
+def region_confirmed(text: str, witness: Optional[str]) -> str:
+    """`text` with each region name it holds with a look-alike glyph (自台区321人才工程: 治 read
+    台) put right, where `witness`, read apart from it (the certificate's issuer), names that
+    region as printed: 内蒙古自治区人力资源和社会保障厅. Without such a witness the reading is
+    left as it is: one glyph is the whole difference between a region and another word, so the
+    rules see it unsure (a name a character off a listed honour is `review`)."""
+    if not text or not witness:
+        return text
+    lexicon, said = regions(), skeleton(witness)
+    out = text
+    for size in sorted({len(e) for e in lexicon.entries}, reverse=True):
+        if REGION_BUDGET.of("x" * size) <= 0:
+            continue
+        at = 0
+        while at + size <= len(out):
+            window = out[at: at + size]
+            snap = lexicon.snap(window, REGION_BUDGET)
+            if snap.verdict == "repaired" and snap.value in said:
+                out = out[:at] + snap.value + out[at + size:]
+                at += size
+            else:
+                at += 1
+    return out
+
+
 @lru_cache(maxsize=1)
 def no_title_words() -> frozenset[str]:
     """What a title cell holds when no title is held (extractors/data/no_title_words.txt)."""

@@ -322,6 +322,8 @@ def checked_targets(regions: list[Region]) -> list[Target]:
             check = _completes(bare(text)[:1])
         elif _CODE_WITH_GLYPH.search(text):
             check = _whole_code
+        elif region.cell is not None and (heads := _title_heads(bare(text))):
+            check = _one_of(heads)
         else:
             continue
         if check is possible_date:
@@ -361,6 +363,30 @@ def _spliced_issn(old: str, reading: LineReading) -> Optional[tuple[str, float]]
             text = old.replace(broken, number[0], 1) if spaced else old.replace(" ", "").replace(broken, number[0], 1)
             return text, conf
     return None
+
+
+def _title_heads(text: str) -> tuple[str, ...]:
+    """The listed titles a cell's reading is the end of, when it is no title itself and more
+    than one title ends so (级教师: 一级, 二级, 三级 or 高级教师 with its first glyph lost, a
+    thin 一 dropped on a photographed page): which one the form says is not known from it."""
+    if len(text) < 2 or text in _title_names():
+        return ()
+    heads = tuple(n for n in _title_names() if len(n) > len(text) and n.endswith(text))
+    return heads if len(heads) > 1 else ()
+
+
+@lru_cache(maxsize=1)
+def _title_names() -> frozenset[str]:
+    from extractors.titles import title_entries
+
+    return frozenset(e.name for e in title_entries())
+
+
+def _one_of(names: tuple[str, ...]) -> Callable[[str], bool]:
+    """A reading that is one of `names` whole."""
+    def check(reading: str) -> bool:
+        return bare(reading) in names
+    return check
 
 
 def _label_cut_short(text: str) -> bool:

@@ -33,6 +33,9 @@ class TitleMatch:
     level: Optional[str]  # None when the series disagree and none was given
     series: tuple[str, ...]
     certainty: float
+    # Taken for the one listed title its reading is a character off (not as read, nor by a
+    # bracket, a suffix or a department prefix left out).
+    fuzzy: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +71,7 @@ def _by_name() -> dict[str, tuple[TitleEntry, ...]]:
 _BRACKETS = re.compile(r"[（(\[【].*?[）)\]】]")
 
 
-def _resolve(name: str, series: Optional[str], certainty: float) -> TitleMatch:
+def _resolve(name: str, series: Optional[str], certainty: float, fuzzy: bool = False) -> TitleMatch:
     entries = _by_name()[name]
     if series:
         own = [e for e in entries if e.series == series]
@@ -80,6 +83,7 @@ def _resolve(name: str, series: Optional[str], certainty: float) -> TitleMatch:
         level=levels.pop() if len(levels) == 1 else None,
         series=tuple(dict.fromkeys(e.series for e in entries)),
         certainty=certainty,
+        fuzzy=fuzzy,
     )
 
 
@@ -115,7 +119,7 @@ def match_title(text: Optional[str], series: Optional[str] = None) -> Optional[T
     candidates.sort(reverse=True)
     if len(candidates) > 1 and candidates[1][0] >= candidates[0][0]:
         return None
-    return _resolve(candidates[0][1], series, round(0.8 * candidates[0][0], 3))
+    return _resolve(candidates[0][1], series, round(0.8 * candidates[0][0], 3), fuzzy=True)
 
 
 def match_in_series(text: Optional[str], series: Optional[str]) -> Optional[TitleMatch]:

@@ -397,6 +397,32 @@ def test_honor_quoted_title_ending_in_a_stop_word_is_whole() -> None:
     assert half.title == "自治区321人才工程二层次人选"
 
 
+
+
+@pytest.mark.parametrize("misread", ("自台区", "自冶区"))
+def test_a_region_in_an_honour_read_a_look_alike_off_is_put_right_by_its_issuer(misread: str) -> None:
+    """治 read 台 or 冶 (a look-alike, extractors/data/confusables.tsv) in the region an honour
+    names: the issuer, read apart from the title, names that region as printed, so the title is
+    that region's honour. Without an issuer, or with one of another region, it stays as read
+    (and EXCEPTIONAL_BASIS sees a name a character off a listed honour: review)."""
+    def honour(issuer: Optional[str]) -> Evidence:
+        rows = [["荣誉证书"], [f"程琳同志 : 被授予{misread}321人才工程二层次人选 \"荣誉称号。特发此证以资鼓励。"]]
+        return one("honor", page(rows + ([[issuer]] if issuer else []) + [["2018年9月"]]))
+
+    assert honour("内蒙古自治区人力资源和社会保障厅").title == "自治区321人才工程二层次"
+    assert honour(None).title == f"{misread}321人才工程二层次"
+    assert honour("包头市人民政府").title == f"{misread}321人才工程二层次"
+
+
+def test_a_region_in_an_honour_is_put_right_only_for_a_look_alike_glyph() -> None:
+    """A glyph that is no look-alike (自洽区, 包头布) may be another word: left as read."""
+    from extractors.lexicons import region_confirmed
+
+    issuer = "内蒙古自治区人力资源和社会保障厅"
+    assert region_confirmed("自洽区321人才工程二层次", issuer) == "自洽区321人才工程二层次"
+    assert region_confirmed("包头布劳动模范", "包头市人民政府") == "包头布劳动模范"
+    assert region_confirmed("自治区杰出人才奖", issuer) == "自治区杰出人才奖"
+
 def test_diploma_sentence_form() -> None:
     ev = one("diploma", page([["毕业证书"], ["学生王秀英，性别女，1979年12月生，于1997年9月至2001年7月在本校汉语言文学专"],
                               ["业四年制本科（非全日制）学习，修完教学计划规定的全部课程，成绩合格，准予毕业。"],

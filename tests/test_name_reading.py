@@ -503,6 +503,13 @@ def test_symbols_carry_alternatives_in_probability_order() -> None:
         ("助理工程师", "助理工程师", False),
         ("工程师", "工程师", False),
         ("现任工程师", "工程师", False),  # 任 ends no longer title: an ordinary prefix
+        # One glyph where a longer title has one (副 of 副主任医师 read 付, 正 of 正高级教师 read
+        # 止): 主任医师 or 高级教师 taken for sure would be a level too high.
+        ("付主任医师", "主任医师", True),
+        ("止高级教师", "高级教师", True),
+        ("剧研究员", "研究员", True),
+        ("内科主治医师", "主治医师", False),  # a department's name before the title
+        ("印一级教师", "一级教师", False),  # no longer title ends with 一级教师
     ],
 )
 def test_a_title_that_may_be_a_longer_one_cut_short_is_not_trusted(raw: str, title: str, unsure: bool) -> None:

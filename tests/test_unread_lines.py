@@ -406,3 +406,71 @@ def test_a_stacked_label_read_less_surely_is_taken_only_as_a_label_the_forms_pri
         assert out == read
     # Without the policy's labels, lines this unsure are never taken.
     assert reread_stacked_cells(read, prep, _LinesInTurn(["所在", "地区"], 0.72)) == read
+
+
+class SheetEngine:
+    """A Tesseract stand-in reading each sheet it is shown as one word of `texts` in turn, boxed
+    where the sheet's ink is; records the sheets."""
+
+    def __init__(self, texts: list[str], conf: float = 0.92):
+        self.texts, self.conf, self.sheets = iter(texts), conf, []
+
+    def words(self, image):
+        self.sheets.append(image.shape)
+        ys, xs = np.nonzero(image < 128)
+        if not xs.size:
+            return []
+        return [Word(next(self.texts), (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())), self.conf, (1, 1, 1))]
+
+
+def _row_read_in_part() -> tuple[Prepared, list[Region]]:
+    """A CE card's row (2020 | 40 | 72 | 112 | blank) whose 2020 and 72 Tesseract read on the
+    page, the figures between them dropped; the last cell holds no ink."""
+    prep, _ = _card_row()
+    img = prep.image.copy()
+    xs = [100, 400, 900, 1400, 1700, 2200]
+    img[400:440, xs[4] + 20: xs[4] + 120] = 255
+    cells = prep.cells
+    read = [Region(cells[c], [Word(t, (xs[c] + 20, 400, xs[c] + 120, 440), 0.95, (1, 1, 1))]) for c, t in ((0, "2020"), (2, "72"))]
+    return Prepared(img, cells, IDENTITY, 0, 0.0, 300), read
+
+
+def test_inked_cells_of_a_row_read_in_part_are_read_alone_by_tesseract() -> None:
+    from extractors.readers.unread_lines import read_unread_cells
+
+    prep, read = _row_read_in_part()
+    engine = SheetEngine(["40", "112"])
+    out = read_unread_cells(read, prep, engine)
+    got = sorted((r.cell.col, r.words[0].text, r.words[0].box) for r in out)
+    # The two inked empty cells, each alone and boxed on the page where their ink is; the blank
+    # cell is not read.
+    assert got == [(0, "2020", (120, 400, 220, 440)), (1, "40", (420, 400, 519, 439)), (2, "72", (920, 400, 1020, 440)),
+                   (3, "112", (1420, 400, 1519, 439))]
+    assert len(engine.sheets) == 2
+
+
+def test_an_inked_cell_read_alone_unsurely_stays_empty() -> None:
+    """A seal's edge over a cell reads as unsure glyphs: nothing is added."""
+    from extractors.readers.unread_lines import read_unread_cells
+
+    prep, read = _row_read_in_part()
+    assert read_unread_cells(read, prep, SheetEngine(["40", "112"], conf=0.5)) == read
+
+
+def test_real_tesseract_reads_a_figure_dropped_from_a_row_read_in_part() -> None:
+    from extractors.readers.engines import default_engine
+    from extractors.readers.preprocess import CellBox
+    from extractors.readers.unread_lines import read_unread_cells
+
+    img = Image.new("L", (2480, 600), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(HEI, 40)
+    xs = [100, 400, 900, 1400, 1700, 2200]
+    for c, text in enumerate(("2020", "40", "72", "112", "")):
+        draw.text((xs[c] + 30, 300), text, font=font, fill=0)
+    cells = [CellBox(1, 3, c, (xs[c], 270, xs[c + 1], 370)) for c in range(5)]
+    prep = Prepared(np.asarray(img), cells, IDENTITY, 0, 0.0, 300)
+    read = [Region(cells[c], [Word(t, (xs[c] + 30, 300, xs[c] + 30 + 25 * len(t), 340), 0.95, (1, 1, 1))])
+            for c, t in ((0, "2020"), (2, "72"))]
+    out = read_unread_cells(read, prep, default_engine())
+    assert sorted((r.cell.col, "".join(w.text for w in r.words)) for r in out) == [(0, "2020"), (1, "40"), (2, "72"), (3, "112")]

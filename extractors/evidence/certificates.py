@@ -27,6 +27,7 @@ from extractors.evidence.common import (
 )
 from extractors.evidence.names import parse_authors
 from extractors.layout import DocView
+from extractors.lexicons import region_confirmed
 
 
 def read_award(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> list[Evidence]:
@@ -94,9 +95,13 @@ def read_honor(view: DocView, doc: Document, fields: dict[str, FieldValue]) -> l
         if title and title.count("“") > title.count("”"):
             title += "”"
     date = fits_named_year(view, date_after(view, ("发证日期", "授予日期", "颁发日期")) or last_date(view))
+    issuer = org_name(signer_unit(view))
+    if title:
+        # The issuer is a second reading of the region the title names (自台区… by 内蒙古自治区…厅).
+        title = region_confirmed(title, issuer)
     return [
         make_evidence("honor", view, title_f, holder=holder_of(view, applicant_of(fields)), title=title, date=date,
-                  issuer=org_name(signer_unit(view)), level=award_level(title or "") if title else None, number=number_after(view))
+                  issuer=issuer, level=award_level(title or "") if title else None, number=number_after(view))
     ]
 
 

@@ -16,7 +16,7 @@ from extractors.readers.ocr_layout import Region, Word, overlap_area, regions_of
 from extractors.readers.preprocess import Prepared, half_turn, map_box, prepare
 from extractors.readers.reread import RereadPolicy, reread_page
 from extractors.readers.unread_ink import unread_ink
-from extractors.readers.unread_lines import read_unread_lines, reread_stacked_cells, reread_tangled_lines
+from extractors.readers.unread_lines import read_unread_cells, read_unread_lines, reread_stacked_cells, reread_tangled_lines
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
@@ -80,6 +80,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
         regions = reread_page(regions, prep, policy)
     # A line Tesseract dropped whole (a signature line in a script face) is read by it too.
     regions = read_unread_lines(regions, prep, policy=policy)
+    # A row read in part, a cell of it holding ink but no word (a figure dropped beside others).
+    regions = read_unread_cells(regions, prep, engine)
     all_words = [w for r in regions for w in r.words]
     conf = _mean_conf(all_words)
     segments = segments_of(regions, prep)

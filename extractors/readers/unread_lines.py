@@ -25,6 +25,7 @@ from extractors.readers.linerec import INK_LEVEL, join_runs, line_band, row_band
 from extractors.readers.ocr_layout import Region, Word, mostly_within, overlap_area, text_lines
 from extractors.readers.preprocess import CELL_INSET, CellBox, Prepared
 from extractors.readers.reread import RereadPolicy, widen_to_ink
+from extractors.readers.unread_ink import unread_ink
 
 MIN_LINE_IN, MAX_LINE_IN = 0.08, 0.5  # band heights of one line of 9-28 pt print
 MIN_WIDTH_IN = 0.6  # a line worth reading holds at least a label or a name
@@ -154,6 +155,46 @@ def _read_cells(rec, image: np.ndarray, cells: list[CellBox], rows: tuple[int, i
         if text and reading.conf >= MIN_CONF and any(ch.isalnum() for ch in text):
             out.append(Region(cell, [Word(text, (x0, y0, x1, y1), reading.conf, (_LINE_KEY_BLOCK + i, 1, 1))]))
     return out
+
+
+def read_unread_cells(regions: list[Region], prep: Prepared, engine) -> list[Region]:
+    """`regions` plus the cells of a table row Tesseract read in part that hold a mark of a
+    character's size it returned no word for (2020 | · | 72 | · : a photographed card's figures
+    dropped beside ones it read, so no line is left unread for `read_unread_lines` to find).
+    Each such cell is read alone by `engine` on white paper, where nothing of the row disturbs
+    it; only its sure words are kept (a seal's edge beside them reads unsurely)."""
+    if not prep.cells:
+        return regions
+    read = {r.cell for r in regions if r.cell is not None and r.words}
+    rows_read = {(c.table, c.row) for c in read}
+    empty = [c for c in prep.cells if c not in read and (c.table, c.row) in rows_read]
+    if not empty:
+        return regions
+    marks = unread_ink(regions, prep)
+    inked = [c for c in empty if any(_centre_within(m, c.box) for m in marks)]
+    added: list[Region] = []
+    for i, cell in enumerate(inked[:MAX_BANDS]):
+        x0, y0, x1, y1 = (cell.box[0] + CELL_INSET, cell.box[1] + CELL_INSET, cell.box[2] - CELL_INSET, cell.box[3] - CELL_INSET)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        sheet = np.full((y1 - y0 + 2 * SHEET_MARGIN, x1 - x0 + 2 * SHEET_MARGIN), 255, np.uint8)
+        sheet[SHEET_MARGIN:-SHEET_MARGIN, SHEET_MARGIN:-SHEET_MARGIN] = prep.image[y0:y1, x0:x1]
+        dx, dy = x0 - SHEET_MARGIN, y0 - SHEET_MARGIN
+        # Line keys after every band `read_unread_lines` may add.
+        key = (_LINE_KEY_BLOCK + MAX_BANDS + 1 + i, 1, 1)
+        words = [Word(w.text, (w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy), w.conf, key)
+                 for w in engine.words(sheet) if w.conf >= MIN_CONF and any(ch.isalnum() for ch in w.text)]
+        if words:
+            added.append(Region(cell, words))
+    return regions + added if added else regions
+
+
+SHEET_MARGIN = 32  # white pixels around a cell read alone
+
+
+def _centre_within(mark: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> bool:
+    x, y = (mark[0] + mark[2]) / 2, (mark[1] + mark[3]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
 def _read(rec, crop: np.ndarray, policy: Optional[RereadPolicy] = None,
