@@ -17,6 +17,7 @@ from extractors.readers.preprocess import Prepared, half_turn, map_box, prepare
 from extractors.readers.reread import RereadPolicy, reread_page
 from extractors.readers.unread_ink import unread_ink
 from extractors.readers.unread_lines import read_unread_cells, read_unread_lines, reread_stacked_cells, reread_tangled_lines
+from extractors.readers.upside_down import looks_upside_down
 
 LOW_CONFIDENCE = 0.6  # below this mean word confidence, the page orientation is re-checked
 UPSIDE_DOWN_CONF = 0.45  # below this, a page OSD cannot orient is also read turned 180°
@@ -39,6 +40,36 @@ def _mean_conf(words: list[Word]) -> float:
     return float(np.mean([w.conf for w in words])) if words else 0.0
 
 
+def _first_reading(prep: Prepared, engine: OcrEngine) -> tuple[Prepared, list[Word], set[int]]:
+    """The page read the way it reads well, and the rotations tried on the way.
+
+    A page read upright worse than UPSIDE_DOWN_CONF is most often one fed into the scanner
+    upside down (OSD is often unsure on Chinese pages, and costs a third of a reading): the half
+    turn is read, from the prepared image turned, and kept only if better. A page whose lines
+    look upside down (`upside_down`) is read turned first, which saves the upright reading; a
+    turned reading of LOW_CONFIDENCE or more is what reading upright first would have come to,
+    as an upright page read turned, and an upside-down one read upright, read far worse than
+    UPSIDE_DOWN_CONF. Below it, the page is read upright as well and the rule above decides.
+    """
+    turned, turned_words = None, None
+    if looks_upside_down(prep.image, prep.dpi):
+        turned = half_turn(prep)
+        turned_words = engine.words(turned.image)
+        if turned_words and _mean_conf(turned_words) >= LOW_CONFIDENCE:
+            return turned, turned_words, {prep.rotation, turned.rotation}
+    words = engine.words(prep.image)
+    conf = _mean_conf(words)
+    tried = {prep.rotation}
+    if words and conf < UPSIDE_DOWN_CONF:
+        if turned is None:
+            turned = half_turn(prep)
+            turned_words = engine.words(turned.image)
+        tried.add(turned.rotation)
+        if _mean_conf(turned_words) > conf:
+            return turned, turned_words, tried
+    return prep, words, tried
+
+
 def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
               policy: Optional[RereadPolicy] = None) -> OcrPage:
     """Prepare, OCR once, and only if confidence is low ask OSD whether the page is turned.
@@ -48,18 +79,8 @@ def ocr_image(image: np.ndarray, dpi: float, engine: Optional[OcrEngine] = None,
     holds run (weak regions, tangled and dropped lines)."""
     engine = engine or default_engine()
     prep = prepare(image, dpi)
-    words = engine.words(prep.image)
+    prep, words, tried = _first_reading(prep, engine)
     conf = _mean_conf(words)
-    tried = {prep.rotation}
-    if words and conf < UPSIDE_DOWN_CONF:
-        # A page read this badly is most often one fed into the scanner upside down (OSD is often
-        # unsure on Chinese pages, and costs a third of a reading): the half turn is read first,
-        # from the prepared image turned, and kept only if better.
-        turned = half_turn(prep)
-        tried.add(turned.rotation)
-        turned_words = engine.words(turned.image)
-        if _mean_conf(turned_words) > conf:
-            prep, words, conf = turned, turned_words, _mean_conf(turned_words)
     if conf < LOW_CONFIDENCE or len(words) < 3:
         turn = engine.orientation(prep.image)
         rotation = (prep.rotation + turn) % 360 if turn else None
