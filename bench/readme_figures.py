@@ -65,7 +65,7 @@ ROWS: tuple[Row, ...] = (
          "fail:CE_CARD_VALID,fail:PLEDGE_SIGNED,flag:DUPLICATE_ATTACHMENT", "--layouts", "mixed", "--workers", "1"),
         "0 decisive errors"),
     Row("phone", "phone-app scans, second layouts drawn per dossier",
-        ("--seeds", "994", "--n", "6", "--forms", "phone", "--layouts", "mixed", "--workers", "1"),
+        ("--seeds", "996", "--n", "6", "--forms", "phone", "--layouts", "mixed", "--workers", "1"),
         "0 decisive errors; fields ≥ 97%, status ≥ 90%"),
     Row("producers", "scans from other PDF producers (linearized, PDF/A, bilevel CCITT, img2pdf, OCR text layer)",
         ("--seeds", "9305", "--n", "3", "--forms", "scan,bound_pdf,mixed", "--producers", "all",
