@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,51 +46,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cputime import run_tree  # noqa: E402
 from bench.prefect_home import own_prefect_home  # noqa: E402
-
-
-class _SampledCpu:
-    """CPU seconds of this process and every descendant over one command, sampled while it runs.
-    A process's finished children reach its CPU time only when it waits for them, and a run's
-    reading processes and Prefect server are killed at its end, not waited for: measured from
-    resource usage a local run lost most of its reading (16.9 s against 36.3 s sampled on two
-    scanned dossiers), which a Dask run's live workers did not. Each process's own time (not its
-    children's, already counted as processes) is taken at each sample: what a process spent in
-    its last interval before it ended is missed."""
-
-    def __init__(self, every_s: float = 0.25):
-        self._every = every_s
-        self._base = self._own()  # processes alive before the command
-        self._last: dict[tuple[int, float], float] = dict(self._base)
-        self._self = self._rusage_self()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def _rusage_self() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    @staticmethod
-    def _own() -> dict[tuple[int, float], float]:
-        found = {}
-        for proc in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                t = proc.cpu_times()
-                found[(proc.pid, proc.create_time())] = t.user + t.system
-        return found
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            self._last.update(self._own())
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        self._last.update(self._own())
-        children = sum(v - self._base.get(k, 0.0) for k, v in self._last.items())
-        return children + self._rusage_self() - self._self
 
 
 def _tree_cpu(pid: int) -> float:
@@ -107,6 +63,31 @@ def _tree_cpu(pid: int) -> float:
             t = proc.cpu_times()
             total += t.user + t.system + t.children_user + t.children_system
     return total
+
+
+class _LiveCpu:
+    """CPU seconds, over one command, of the processes that outlive it: this process (a local
+    cluster's scheduler and the watching client) and its children alive before the command began
+    (the cluster's nannies and workers, with their reading processes), each with its
+    descendants. A process of these that ends during the command is left out; the command's own
+    tree is counted apart, exactly (`cputime.run_tree`)."""
+
+    def __init__(self) -> None:
+        self._start = self._now()
+
+    @staticmethod
+    def _now() -> dict[object, float]:
+        found: dict[object, float] = {}
+        for proc in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):
+                found[(proc.pid, proc.create_time())] = _tree_cpu(proc.pid)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        found["self"] = usage.ru_utime + usage.ru_stime
+        return found
+
+    def stop(self) -> float:
+        end = self._now()
+        return sum(end[k] - v for k, v in self._start.items() if k in end)
 
 
 @dataclass
@@ -166,15 +147,24 @@ class _Watch:
         return {a: _tree_cpu(pid) for a, pid in self.pids.items()}
 
 
+def _measured(cmd: list[str], env: dict, live: bool) -> tuple[subprocess.CompletedProcess, Run]:
+    """Run `cmd`: its wall seconds, and the CPU seconds of its whole tree (its reading processes
+    and Prefect server are killed at its end, its orphans reaped: `cputime.run_tree`), plus with
+    `live` what the processes that outlive it spent meanwhile (a Dask cluster's: `_LiveCpu`)."""
+    outliving = _LiveCpu() if live else None
+    started = time.monotonic()
+    proc, tree = run_tree(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - started
+    return proc, Run(wall, tree + (outliving.stop() if outliving else 0.0))
+
+
 def _dossier(*args: str, env: dict, watch: Optional[_Watch] = None) -> Run:
     """Wall and CPU seconds of one `dossier` command (with what it made the workers do)."""
     workers_before = watch.cpu_now() if watch else {}
-    cpu, started, epoch = _SampledCpu(), time.monotonic(), time.time()
-    proc = subprocess.run([sys.executable, "-m", "dossierflow.cli", *args], env=env, cwd=ROOT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    epoch = time.time()
+    proc, run = _measured([sys.executable, "-m", "dossierflow.cli", *args], env, live=watch is not None)
     if proc.returncode != 0:
         sys.exit(f"dossier {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    run = Run(time.monotonic() - started, cpu.stop())
     return watch.measure(run, epoch, time.time(), workers_before) if watch else run
 
 
