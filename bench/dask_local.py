@@ -11,6 +11,12 @@ results agree. `--scaling` then stands for two worker machines: `dask worker` pr
 and prints the run's wall and CPU time on each cluster and the speed-up. The machine's other load
 changes every figure; repeat (`--repeat`) for a median, and read CPU time beside wall.
 
+CPU time is counted exactly: the command's own tree (its readers, Prefect's server, orphans) by a
+subreaper (`bench.cputime.run_tree`), and on a Dask run the cluster's processes and this one
+(the local cluster's scheduler) by their CPU before and after it. The cluster's CPU during a
+local run, which does not use it, is its idle upkeep, printed apart. The first Dask run of a
+bench meets fresh workers (cold: nothing of the reading code imported yet), the next ones warm.
+
 Reading is measured apart from the run's fixed part (Prefect's start, judging, writing, which do
 not scale with workers), from what the scheduler already records of every task (its task stream,
 nothing added to the run): the workers' span, from the first dossier's reading started to the
@@ -102,9 +108,12 @@ class Run:
     worker_cpu: list[float] = field(default_factory=list)  # each worker's process tree
     tasks: list[int] = field(default_factory=list)  # dossiers read by each worker
     idle_end: Optional[float] = None  # the first worker done → the last: one idled while another read
+    tree_cpu: float = 0.0  # the command's own process tree
+    beside_cpu: float = 0.0  # the cluster's processes and this one's meanwhile (idle on a local run)
 
     def text(self) -> str:
-        line = f"{self.wall:.1f} s wall / {self.cpu:.1f} s CPU"
+        line = (f"{self.wall:.1f} s wall / {self.cpu:.1f} s CPU (command {self.tree_cpu:.1f} s,"
+                f" cluster {self.beside_cpu:.1f} s{'' if self.span is not None else ' idle, not counted'})")
         if self.span is not None:
             line += (f" (reading span {self.span:.1f} s, before {self.before:.1f} s, after {self.after:.1f} s;"
                      f" worker CPU {'+'.join(f'{c:.1f}' for c in self.worker_cpu)} s,"
@@ -151,11 +160,12 @@ def _measured(cmd: list[str], env: dict, live: bool) -> tuple[subprocess.Complet
     """Run `cmd`: its wall seconds, and the CPU seconds of its whole tree (its reading processes
     and Prefect server are killed at its end, its orphans reaped: `cputime.run_tree`), plus with
     `live` what the processes that outlive it spent meanwhile (a Dask cluster's: `_LiveCpu`)."""
-    outliving = _LiveCpu() if live else None
+    outliving = _LiveCpu()
     started = time.monotonic()
     proc, tree = run_tree(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.monotonic() - started
-    return proc, Run(wall, tree + (outliving.stop() if outliving else 0.0))
+    beside = outliving.stop()
+    return proc, Run(wall, tree + (beside if live else 0.0), tree_cpu=tree, beside_cpu=beside)
 
 
 def _dossier(*args: str, env: dict, watch: Optional[_Watch] = None) -> Run:
@@ -293,8 +303,11 @@ def main() -> None:
     print(f"Dask workers {args.workers}")
     print(f"local  median {loc:.1f} s wall, {loc_cpu:.1f} s CPU")
     print(f"dask   median {dsk:.1f} s wall, {dsk_cpu:.1f} s CPU, reading span {_median(on_dask, 'span'):.1f} s")
+    # The cluster's upkeep (event loops, heartbeats) while it idles through the local runs: a Dask
+    # run pays it for its whole wall time, so on a loaded machine it grows with the load.
+    upkeep = sum(r.beside_cpu for r in local) / sum(r.wall for r in local)
     print(f"ratio dask/local {dsk / loc:.2f} wall, {dsk_cpu / loc_cpu:.2f} CPU; results identical: {agree};"
-          f" load average {os.getloadavg()[0]:.1f}")
+          f" idle cluster's upkeep {upkeep * 100:.1f} CPU s per 100 s wall; load average {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":
     main()
