@@ -14,8 +14,9 @@ changes every figure; repeat (`--repeat`) for a median, and read CPU time beside
 CPU time is counted exactly: the command's own tree (its readers, Prefect's server, orphans) by a
 subreaper (`bench.cputime.run_tree`), and on a Dask run the cluster's processes and this one
 (the local cluster's scheduler) by their CPU before and after it. The cluster's CPU during a
-local run, which does not use it, is its idle upkeep, printed apart. The first Dask run of a
-bench meets fresh workers (cold: nothing of the reading code imported yet), the next ones warm.
+local run, which does not use it, is its idle upkeep, printed apart. Workers start with the
+README's `--preload flows.dask_worker`; with `--cold` they do not, and the first Dask run meets
+fresh workers (the run warms them as it connects), the next ones warm.
 
 Reading is measured apart from the run's fixed part (Prefect's start, judging, writing, which do
 not scale with workers), from what the scheduler already records of every task (its task stream,
@@ -197,7 +198,8 @@ def _pinned_cluster(cores: list[int], env: dict) -> Iterator[tuple[str, dict[str
     with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
         workers = [
             subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-m", "distributed.cli.dask_worker",
-                              cluster.scheduler_address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                              cluster.scheduler_address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                              "--preload", "flows.dask_worker"],
                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for core in cores
         ]
@@ -263,6 +265,7 @@ def main() -> None:
     parser.add_argument("--forms", default="text_pdf,docx")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="Dask worker processes (one thread each)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cold", action="store_true", help="workers without the preload: the first run warms them")
     parser.add_argument("--scaling", action="store_true", help="one pinned worker against two, instead of Dask against local")
     args = parser.parse_args()
 
@@ -287,7 +290,9 @@ def main() -> None:
         local: list[Run] = []
         on_dask: list[Run] = []
         agree = True
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        preload = [] if args.cold else ["flows.dask_worker"]  # the README's recipe preloads
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          preload=preload) as cluster:
             watch = _Watch(cluster.scheduler_address)
             try:
                 for i in range(args.repeat):

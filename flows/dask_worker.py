@@ -67,6 +67,14 @@ async def warm_up() -> None:
         isolate.start_forkserver(FIELD_REREAD_POLICY)
 
 
+def dask_setup(worker) -> None:  # type: ignore[no-untyped-def]
+    """Dask's preload hook (`dask worker --preload flows.dask_worker`): a worker warms up as it
+    starts, before any run connects, so even the first run's first dossier finds the reading code
+    imported (this module) and the reading forkserver preloaded."""
+    if not mp.current_process().daemon:
+        isolate.start_forkserver(FIELD_REREAD_POLICY)
+
+
 def extract_on_worker(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
     fit_slots_to_worker()
     note = daemon_note()

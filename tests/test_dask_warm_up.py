@@ -41,3 +41,23 @@ def test_connecting_warms_every_worker_before_any_dossier(monkeypatch: pytest.Mo
         finally:
             connection.close()
 
+
+@pytest.mark.timeout(600)
+def test_a_worker_started_with_the_preload_is_warm_before_any_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's recipe starts workers with `--preload flows.dask_worker`: warm before any run
+    connects."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__DAEMON", "False")
+    dask.config.refresh()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  preload=["flows.dask_worker"]) as cluster, distributed.Client(cluster) as probe:
+        deadline, warm = time.monotonic() + 120, {}
+        while time.monotonic() < deadline:
+            warm = {w: (code, probe.run(eval, HAS_FORKSERVER, workers=[w])[w])
+                    for w, code in probe.run(eval, HAS_READING_CODE).items()}
+            if warm and all(all(v) for v in warm.values()):
+                break
+            time.sleep(0.5)
+        assert warm and all(all(v) for v in warm.values()), warm
