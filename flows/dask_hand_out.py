@@ -36,6 +36,8 @@ class DaskConnection:
     def __init__(self, address: str):
         self._client: Optional["Client"] = None
         self._error: Optional[BaseException] = None
+        self._closing = False
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._connect, args=(address,), name="dask-connect", daemon=True)
         self._thread.start()
 
@@ -43,8 +45,13 @@ class DaskConnection:
         try:
             from distributed import Client
 
-            self._client = Client(address)
-            self._client.run(dask_worker.warm_up, wait=False)
+            client = Client(address)
+            with self._lock:
+                self._client, dropped = client, self._closing
+            if dropped:
+                client.close()
+                return
+            client.run(dask_worker.warm_up, wait=False)
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by client()
             self._error = exc
 
@@ -57,9 +64,13 @@ class DaskConnection:
         return self._client
 
     def close(self) -> None:
-        self._thread.join()
-        if self._client is not None and self._client.status not in ("closing", "closed"):
-            self._client.close()
+        """Disconnect. A connection still being made is closed once made, not waited for: a run
+        that needs no cluster after all (every dossier cached) must not wait on an unreachable
+        scheduler's connect timeout."""
+        with self._lock:
+            self._closing, client = True, self._client
+        if client is not None and client.status not in ("closing", "closed"):
+            client.close()
 
 
 class DaskHandOut:

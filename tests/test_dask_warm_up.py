@@ -61,3 +61,22 @@ def test_a_worker_started_with_the_preload_is_warm_before_any_run(monkeypatch: p
                 break
             time.sleep(0.5)
         assert warm and all(all(v) for v in warm.values()), warm
+
+
+def test_closing_an_unused_connection_does_not_wait_for_it(tmp_path) -> None:  # noqa: ANN001
+    """A fully cached re-run closes the connection it opened before listing: an unreachable
+    scheduler must not hold it for the connect timeout."""
+    pytest.importorskip("distributed")
+    import dask
+
+    from flows.dask_hand_out import DaskConnection
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "10s"}):
+        connection = DaskConnection("tcp://127.0.0.1:1")  # nothing listens there
+        connection.close()
+        still_connecting = connection._thread.is_alive()
+        connection._thread.join(60)
+    assert still_connecting
+    assert not connection._thread.is_alive()
+    with pytest.raises(OSError):
+        connection.client()
