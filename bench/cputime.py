@@ -13,8 +13,12 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import Any, Sequence
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -66,3 +70,31 @@ class ChildCPU:
         if self.reap:
             reap_orphans()
         self.seconds = children_cpu() - self._start
+
+
+def run_tree(cmd: Sequence[str], **popen: Any) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `cmd` under a fresh interpreter that is its subreaper, and return its completed process
+    and the CPU seconds of its whole tree, orphans included (killed or left to end by themselves).
+    For a caller that keeps children of its own alive (a Dask cluster) and so may neither become
+    the subreaper of the command's orphans nor reap every child it has; the wrapper's own
+    interpreter is not counted."""
+    with tempfile.TemporaryDirectory(prefix="cputime-") as tmp:
+        figure = Path(tmp) / "cpu"
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(figure), "--", *cmd], **popen)
+        seconds = float(figure.read_text()) if figure.exists() else 0.0
+    return done, seconds
+
+
+def _wrap(argv: list[str]) -> int:
+    """`cputime.py FIGURE -- CMD...`: run CMD as this subreaper's child, reap its orphans, write
+    the tree's CPU seconds to FIGURE, exit with CMD's code."""
+    figure, cmd = Path(argv[0]), argv[2:]
+    become_subreaper()
+    with ChildCPU(reap=True) as cpu:
+        code = subprocess.call(cmd)
+    figure.write_text(repr(cpu.seconds))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(_wrap(sys.argv[1:]))

@@ -11,6 +11,13 @@ results agree. `--scaling` then stands for two worker machines: `dask worker` pr
 and prints the run's wall and CPU time on each cluster and the speed-up. The machine's other load
 changes every figure; repeat (`--repeat`) for a median, and read CPU time beside wall.
 
+CPU time is counted exactly: the command's own tree (its readers, Prefect's server, orphans) by a
+subreaper (`bench.cputime.run_tree`), and on a Dask run the cluster's processes and this one
+(the local cluster's scheduler) by their CPU before and after it. The cluster's CPU during a
+local run, which does not use it, is its idle upkeep, printed apart. Workers start with the
+README's `--preload flows.dask_worker`; with `--cold` they do not, and the first Dask run meets
+fresh workers (the run warms them as it connects), the next ones warm.
+
 Reading is measured apart from the run's fixed part (Prefect's start, judging, writing, which do
 not scale with workers), from what the scheduler already records of every task (its task stream,
 nothing added to the run): the workers' span, from the first dossier's reading started to the
@@ -36,7 +43,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,51 +53,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cputime import run_tree  # noqa: E402
 from bench.prefect_home import own_prefect_home  # noqa: E402
-
-
-class _SampledCpu:
-    """CPU seconds of this process and every descendant over one command, sampled while it runs.
-    A process's finished children reach its CPU time only when it waits for them, and a run's
-    reading processes and Prefect server are killed at its end, not waited for: measured from
-    resource usage a local run lost most of its reading (16.9 s against 36.3 s sampled on two
-    scanned dossiers), which a Dask run's live workers did not. Each process's own time (not its
-    children's, already counted as processes) is taken at each sample: what a process spent in
-    its last interval before it ended is missed."""
-
-    def __init__(self, every_s: float = 0.25):
-        self._every = every_s
-        self._base = self._own()  # processes alive before the command
-        self._last: dict[tuple[int, float], float] = dict(self._base)
-        self._self = self._rusage_self()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def _rusage_self() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    @staticmethod
-    def _own() -> dict[tuple[int, float], float]:
-        found = {}
-        for proc in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                t = proc.cpu_times()
-                found[(proc.pid, proc.create_time())] = t.user + t.system
-        return found
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            self._last.update(self._own())
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        self._last.update(self._own())
-        children = sum(v - self._base.get(k, 0.0) for k, v in self._last.items())
-        return children + self._rusage_self() - self._self
 
 
 def _tree_cpu(pid: int) -> float:
@@ -109,6 +72,31 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
+class _LiveCpu:
+    """CPU seconds, over one command, of the processes that outlive it: this process (a local
+    cluster's scheduler and the watching client) and its children alive before the command began
+    (the cluster's nannies and workers, with their reading processes), each with its
+    descendants. A process of these that ends during the command is left out; the command's own
+    tree is counted apart, exactly (`cputime.run_tree`)."""
+
+    def __init__(self) -> None:
+        self._start = self._now()
+
+    @staticmethod
+    def _now() -> dict[object, float]:
+        found: dict[object, float] = {}
+        for proc in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):
+                found[(proc.pid, proc.create_time())] = _tree_cpu(proc.pid)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        found["self"] = usage.ru_utime + usage.ru_stime
+        return found
+
+    def stop(self) -> float:
+        end = self._now()
+        return sum(end[k] - v for k, v in self._start.items() if k in end)
+
+
 @dataclass
 class Run:
     """One `dossier` command: its wall and CPU seconds and, on Dask, what its reading took."""
@@ -121,9 +109,12 @@ class Run:
     worker_cpu: list[float] = field(default_factory=list)  # each worker's process tree
     tasks: list[int] = field(default_factory=list)  # dossiers read by each worker
     idle_end: Optional[float] = None  # the first worker done → the last: one idled while another read
+    tree_cpu: float = 0.0  # the command's own process tree
+    beside_cpu: float = 0.0  # the cluster's processes and this one's meanwhile (idle on a local run)
 
     def text(self) -> str:
-        line = f"{self.wall:.1f} s wall / {self.cpu:.1f} s CPU"
+        line = (f"{self.wall:.1f} s wall / {self.cpu:.1f} s CPU (command {self.tree_cpu:.1f} s,"
+                f" cluster {self.beside_cpu:.1f} s{'' if self.span is not None else ' idle, not counted'})")
         if self.span is not None:
             line += (f" (reading span {self.span:.1f} s, before {self.before:.1f} s, after {self.after:.1f} s;"
                      f" worker CPU {'+'.join(f'{c:.1f}' for c in self.worker_cpu)} s,"
@@ -166,15 +157,25 @@ class _Watch:
         return {a: _tree_cpu(pid) for a, pid in self.pids.items()}
 
 
+def _measured(cmd: list[str], env: dict, live: bool) -> tuple[subprocess.CompletedProcess, Run]:
+    """Run `cmd`: its wall seconds, and the CPU seconds of its whole tree (its reading processes
+    and Prefect server are killed at its end, its orphans reaped: `cputime.run_tree`), plus with
+    `live` what the processes that outlive it spent meanwhile (a Dask cluster's: `_LiveCpu`)."""
+    outliving = _LiveCpu()
+    started = time.monotonic()
+    proc, tree = run_tree(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - started
+    beside = outliving.stop()
+    return proc, Run(wall, tree + (beside if live else 0.0), tree_cpu=tree, beside_cpu=beside)
+
+
 def _dossier(*args: str, env: dict, watch: Optional[_Watch] = None) -> Run:
     """Wall and CPU seconds of one `dossier` command (with what it made the workers do)."""
     workers_before = watch.cpu_now() if watch else {}
-    cpu, started, epoch = _SampledCpu(), time.monotonic(), time.time()
-    proc = subprocess.run([sys.executable, "-m", "dossierflow.cli", *args], env=env, cwd=ROOT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    epoch = time.time()
+    proc, run = _measured([sys.executable, "-m", "dossierflow.cli", *args], env, live=watch is not None)
     if proc.returncode != 0:
         sys.exit(f"dossier {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    run = Run(time.monotonic() - started, cpu.stop())
     return watch.measure(run, epoch, time.time(), workers_before) if watch else run
 
 
@@ -197,7 +198,8 @@ def _pinned_cluster(cores: list[int], env: dict) -> Iterator[tuple[str, dict[str
     with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
         workers = [
             subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-m", "distributed.cli.dask_worker",
-                              cluster.scheduler_address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                              cluster.scheduler_address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                              "--preload", "flows.dask_worker"],
                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for core in cores
         ]
@@ -263,6 +265,7 @@ def main() -> None:
     parser.add_argument("--forms", default="text_pdf,docx")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="Dask worker processes (one thread each)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cold", action="store_true", help="workers without the preload: the first run warms them")
     parser.add_argument("--scaling", action="store_true", help="one pinned worker against two, instead of Dask against local")
     args = parser.parse_args()
 
@@ -287,7 +290,9 @@ def main() -> None:
         local: list[Run] = []
         on_dask: list[Run] = []
         agree = True
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        preload = [] if args.cold else ["flows.dask_worker"]  # the README's recipe preloads
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          preload=preload) as cluster:
             watch = _Watch(cluster.scheduler_address)
             try:
                 for i in range(args.repeat):
@@ -303,8 +308,11 @@ def main() -> None:
     print(f"Dask workers {args.workers}")
     print(f"local  median {loc:.1f} s wall, {loc_cpu:.1f} s CPU")
     print(f"dask   median {dsk:.1f} s wall, {dsk_cpu:.1f} s CPU, reading span {_median(on_dask, 'span'):.1f} s")
+    # The cluster's upkeep (event loops, heartbeats) while it idles through the local runs: a Dask
+    # run pays it for its whole wall time, so on a loaded machine it grows with the load.
+    upkeep = sum(r.beside_cpu for r in local) / sum(r.wall for r in local)
     print(f"ratio dask/local {dsk / loc:.2f} wall, {dsk_cpu / loc_cpu:.2f} CPU; results identical: {agree};"
-          f" load average {os.getloadavg()[0]:.1f}")
+          f" idle cluster's upkeep {upkeep * 100:.1f} CPU s per 100 s wall; load average {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ from dossierflow.config import Limits
 from dossierflow.errors import BatchNotFound
 from extractors.readers import slots
 from flows import dask_worker, database, heap, read_ahead, record_reused
-from flows.dask_hand_out import DaskHandOut
+from flows.dask_hand_out import DaskConnection, DaskHandOut
 from flows.ephemeral_api import ephemeral_api
 from flows.interruption import stops_reading_on_signals
 from flows.run_identity import run_name, run_tags
@@ -71,8 +71,18 @@ def _run_batch(
     check_before_reading(db_url, rulebook)
     day = processing_date or dt.date.today()
     template = str(notice_template) if notice_template else None
-    batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
+    dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
+    # The cluster's workers warm up while the batch is listed (flows.dask_hand_out).
+    connection = DaskConnection(dask_address) if dask_address else None
+    try:
+        batch, outcomes, pending = list_batch(batch_path, out_dir, limits)
+    except BaseException:
+        if connection is not None:
+            connection.close()
+        raise
     if not pending:
+        if connection is not None:
+            connection.close()
         recorder = record_reused.Recorder()  # Prefect gets ready while the batch is judged
         summary = finish(out_dir, batch, outcomes, db_url, rulebook, day, template)
         recorded = recorder.finish(record_reused.payload(summary, out_dir, rulebook, day, batch.info.unit))
@@ -80,15 +90,16 @@ def _run_batch(
 
     slots.configure(workers)
     heap.limit_arenas()  # before the read-ahead's and Prefect's threads start
-    dask_address = dask_address or os.environ.get("DOSSIER_DASK_ADDRESS")
     # Reading starts now, while Prefect's API starts: locally in this process, on a Dask
     # cluster as plain tasks unless a shared Prefect API lets the flow's task runner use it.
     cache = ExtractionCache(out_dir)
     ahead = read_ahead.ReadAhead(batch, outcomes, pending, limits, cache, read=not dask_address)
     read_ahead.register(out_dir, ahead)
     try:
-        if dask_address and not dask_worker.flow_api_is_shared():
-            ahead.on_dask = DaskHandOut(dask_address, pending, limits, out_dir)
+        if connection is not None and not dask_worker.flow_api_is_shared():
+            ahead.on_dask = DaskHandOut(connection, pending, limits, out_dir)
+        elif connection is not None:
+            connection.close()  # Prefect's Dask task runner connects on its own; the workers are warm
         # Prefect, loaded only when a dossier needs reading: a fully cached re-run never imports it.
         from prefect import tags
 

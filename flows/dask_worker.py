@@ -18,7 +18,8 @@ from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
 from dossierflow.pipeline import Extracted, extract_slim
-from extractors.readers import slots
+from extractors.readers import isolate, slots
+from extractors.reread_policy import FIELD_REREAD_POLICY
 from flows.dask_cancelled import stops_when_cancelled
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,24 @@ def fit_slots_to_worker() -> None:
         return
     if slots.size() != threads:
         slots.configure(threads)
+
+
+async def warm_up() -> None:
+    """Run on every worker as a run connects, while the flow lists its batch and starts Prefect:
+    unpickling this function imports the reading code, and the reading forkserver starts
+    preloading the readers, so a fresh worker's first dossier waits for neither. A daemonic
+    worker reads each file in a fresh interpreter: it has no forkserver to start. A coroutine:
+    Dask runs only those on its workers without the caller waiting."""
+    if not mp.current_process().daemon:
+        isolate.start_forkserver(FIELD_REREAD_POLICY)
+
+
+def dask_setup(worker) -> None:  # type: ignore[no-untyped-def]
+    """Dask's preload hook (`dask worker --preload flows.dask_worker`): a worker warms up as it
+    starts, before any run connects, so even the first run's first dossier finds the reading code
+    imported (this module) and the reading forkserver preloaded."""
+    if not mp.current_process().daemon:
+        isolate.start_forkserver(FIELD_REREAD_POLICY)
 
 
 def extract_on_worker(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:

@@ -24,7 +24,7 @@ from dossierflow.ingest import BatchInput, DossierInput
 from dossierflow.pipeline import Extracted, Judged
 from flows import artifacts, dask_worker, finished_runs, heap, progress, read_ahead, server_guard
 from flows import database as databases
-from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskHandOut
+from flows.dask_hand_out import WORKER_LOST_MESSAGE, DaskConnection, DaskHandOut
 from flows.interruption import stops_reading_on_signals
 from flows.retry import worker_died
 from flows.stages import judge, list_batch, write
@@ -71,7 +71,7 @@ def _on_dask(address: str, pending: list[DossierInput], limits: Limits, out: Pat
     """Plain Dask tasks, as they finish: the workers need no Prefect API (flows.dask_worker).
     A run started by `run_batch` submitted them before Prefect started (`handed.on_dask`)."""
     handed = read_ahead.lookup(out)
-    hand_out = handed.on_dask if handed is not None and handed.on_dask is not None else DaskHandOut(address, pending, limits, out)
+    hand_out = handed.on_dask if handed is not None and handed.on_dask is not None else DaskHandOut(DaskConnection(address), pending, limits, out)
     try:
         yield from hand_out.finished()
     finally:

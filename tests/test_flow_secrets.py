@@ -43,7 +43,9 @@ def test_the_flow_is_handed_the_database_without_its_password(tmp_path: Path, mo
     # The URL names no real server: the check that opens it before reading (tested in
     # test_cli.py) would stop the run before the handover this test looks at.
     monkeypatch.setattr(batch_flow, "check_before_reading", lambda *a: None)
-    # Nor is there a cluster at the address: the early hand-out to it is not what this looks at.
+    # Nor is there a cluster at the address: the early connection and hand-out to it are not
+    # what this looks at.
+    monkeypatch.setattr(batch_flow, "DaskConnection", lambda *a, **k: None)
     monkeypatch.setattr(batch_flow, "DaskHandOut", lambda *a, **k: None)
     batch_flow.run_batch(batch, tmp_path / "out", db_url=url, dask_address="tcp://127.0.0.1:1")
     assert SECRET not in json.dumps(handed, default=str)

@@ -264,6 +264,16 @@ def _preload_module_of(policy: Optional[RereadPolicy]) -> None:
         _CTX.set_forkserver_preload(list(_PRELOAD))
 
 
+def start_forkserver(policy: Optional[RereadPolicy] = None) -> None:
+    """Start the forkserver now, preloading the readers (and `policy`'s module) in its own
+    process, for a process about to read (a Dask worker a run has just connected to): its first
+    file then does not wait for those imports. Returns at once; the preload goes on there."""
+    _preload_module_of(policy)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def read_file_isolated(path: Path, rel: str, limits: Limits, pages: PageRange = None,
                        policy: Optional[RereadPolicy] = None) -> FileRead:
     """Like `read_file`, but in a worker process while holding one of this process's core slots;
