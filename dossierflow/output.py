@@ -11,7 +11,7 @@ import html
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Mapping, Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -177,6 +177,31 @@ def _id_lines(out_dir: Path, record: Optional[JudgingRecord], dossier_id: str) -
         return None
 
 
+class ListedFiles(Mapping[str, object]):
+    """The batch's files' `path` (or `sha256`) by `rel`, looked up in the listing through the
+    root entry `rel` starts with. A dict of the whole batch's paths and hex digests, built for
+    the reports, would hold again what the listing keeps compactly (`InputFile`), for every
+    file of the batch at once."""
+
+    def __init__(self, batch: BatchInput, attribute: str):
+        self._by_entry = {d.entry: d for d in batch.dossiers}
+        self._attribute = attribute
+        self._count = sum(len(d.files) for d in batch.dossiers)  # asked for at every page (truth value)
+
+    def __getitem__(self, rel: str) -> object:
+        dossier = self._by_entry.get(rel.split("/", 1)[0])
+        for f in dossier.files if dossier is not None else ():
+            if f.rel == rel:
+                return getattr(f, self._attribute)
+        raise KeyError(rel)
+
+    def __iter__(self) -> Iterator[str]:
+        return (f.rel for d in self._by_entry.values() for f in d.files)
+
+    def __len__(self) -> int:
+        return self._count
+
+
 def write_result_lines(
     out_dir: Path,
     batch: BatchInput,
@@ -196,8 +221,7 @@ def write_result_lines(
     specs = _rule_specs(rulebook)
     rule_names = {code: spec.name for code, spec in specs.items()}
     env = _env()
-    input_files = {f.rel: f.path for d in batch.dossiers for f in d.files}
-    input_hashes = {f.rel: f.sha256 for d in batch.dossiers for f in d.files}
+    input_files, input_hashes = ListedFiles(batch, "path"), ListedFiles(batch, "sha256")
     rows = []
     statuses = []
     versions: dict = {}

@@ -34,7 +34,7 @@ import io
 import json
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from PIL import Image
 
@@ -132,7 +132,7 @@ def encoded(image: Image.Image) -> tuple[bytes, str]:
     return png.getvalue(), ".png"
 
 
-def _raster(files: dict[str, Path], file: str, page: Optional[int], dpi: float) -> Optional[PageRaster]:
+def _raster(files: Mapping[str, Path], file: str, page: Optional[int], dpi: float) -> Optional[PageRaster]:
     path = files.get(file)
     if path is None:
         log.info("crops skipped: %s is not an input file of this batch", file)
@@ -186,7 +186,7 @@ def _made(folder: Path) -> dict[str, dict]:
         return {}
 
 
-def write_crops(out_dir: Path, line: dict, files: dict[str, Path], hashes: Optional[dict[str, str]] = None, *,
+def write_crops(out_dir: Path, line: dict, files: Mapping[str, Path], hashes: Optional[Mapping[str, str]] = None, *,
                 id_lines: Optional[PageBoxes]) -> dict:
     """Write the crops of one dossier's line under `out_dir/<id>/crops/`; a copy of the line in
     which every source that got one has `crop`, its path relative to the dossier's report.

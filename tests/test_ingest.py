@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pytest
 
 from dossierflow.config import Limits
 from dossierflow.errors import BatchInvalid, BatchNotFound
-from dossierflow.ingest import open_batch
+from dossierflow.ingest import InputFile, open_batch, sha256_file
+
+T = TypeVar("T")
 
 
 def _batch(tmp_path: Path) -> Path:
@@ -128,3 +133,72 @@ def test_missing_or_broken_batches_fail_the_run(tmp_path: Path) -> None:
     (root / "batch.yaml").write_text("posts: [{level: galactic, established: 1, vacant: 0}]", encoding="utf-8")
     with pytest.raises(BatchInvalid, match="galactic"):
         open_batch(root, tmp_path / "work", Limits())
+
+
+def test_listed_files_keep_their_paths_hashes_and_pickle(tmp_path: Path) -> None:
+    import pickle
+
+    b = open_batch(_batch(tmp_path), tmp_path / "work", Limits())
+    root = tmp_path / "batch"
+    by_rel = {f.rel: f for d in b.dossiers for f in d.files}
+    assert by_rel["A0001/新建文档.docx"].path == root / "A0001" / "新建文档.docx"
+    assert by_rel["A0002.pdf"].path == root / "A0002.pdf"
+    assert by_rel["A0003.zip/IMG_2231.jpg"].path == tmp_path / "work" / "unzipped" / "A0003" / "A0003" / "IMG_2231.jpg"
+    for f in by_rel.values():
+        assert isinstance(f.path, Path) and f.path.read_bytes()
+        assert f.sha256 == sha256_file(f.path) and f.size == f.path.stat().st_size
+        assert pickle.loads(pickle.dumps(f)) == f
+    # Made by hand, a path that does not end in the file's name and a digest that is not one.
+    odd = InputFile("A1/a.pdf", tmp_path / "elsewhere.bin", "not-a-digest", 3)
+    assert odd.path == tmp_path / "elsewhere.bin" and odd.sha256 == "not-a-digest"
+
+
+def _many_files(tmp_path: Path, dossiers: int = 60, per_dossier: int = 10) -> Path:
+    root = tmp_path / "批次" / "batch"
+    for i in range(dossiers):
+        folder = root / f"A{i:04d}"
+        folder.mkdir(parents=True)
+        for j in range(per_dossier):
+            (folder / f"新建 Microsoft Word 文档{j}.docx").write_bytes(b"PK" + bytes([i, j]) * 300)
+    return root
+
+
+def _held_bytes(make: Callable[[], T]) -> tuple[T, int]:
+    """What `make` allocated and its result still holds (tracemalloc: allocations, not RSS)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        made = make()
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return made, held
+
+
+def test_the_listing_holds_each_file_in_a_few_hundred_bytes(tmp_path: Path) -> None:
+    """The run keeps the batch's listing until its last report is written: what each listed file
+    costs is paid for every file of a city's batch for the whole run."""
+    root = _many_files(tmp_path)
+    open_batch(root, tmp_path / "work", Limits())  # modules' first-use caches, not the listing's
+    batch, held = _held_bytes(lambda: open_batch(root, tmp_path / "work", Limits()))
+    files = sum(len(d.files) for d in batch.dossiers)
+    assert files == 600
+    # Each file's relative name, digest and size, and its share of its dossier's: about 370
+    # bytes here. A `Path` per file and its hex digest held about 1,100 (longer paths, more).
+    assert held / files < 450, held / files
+
+
+def test_the_reports_find_files_in_the_listing_without_a_copy_per_file(tmp_path: Path) -> None:
+    from dossierflow.output import ListedFiles
+
+    batch = open_batch(_many_files(tmp_path), tmp_path / "work", Limits())
+    files = [f for d in batch.dossiers for f in d.files]
+    paths, held = _held_bytes(lambda: ListedFiles(batch, "path"))
+    # A dict of every file's path, as the reports built it, held a `Path` per file (about 500
+    # bytes each over a compact listing); the lookup holds one entry per dossier.
+    assert held / len(files) < 60, held / len(files)
+    assert len(paths) == len(files) and bool(paths)
+    assert dict(paths) == {f.rel: f.path for f in files}
+    assert dict(ListedFiles(batch, "sha256")) == {f.rel: f.sha256 for f in files}
+    assert paths.get("A0001/nothing.docx") is None and paths.get("B9/x.pdf") is None
