@@ -57,22 +57,26 @@ def fit_slots_to_worker() -> None:
         slots.configure(threads)
 
 
+def _start_reading() -> None:
+    """Start this worker's reading forkserver, preloading the readers. A daemonic worker reads
+    each file in a fresh interpreter: it has no forkserver to start."""
+    if not mp.current_process().daemon:
+        isolate.start_forkserver(FIELD_REREAD_POLICY)
+
+
 async def warm_up() -> None:
     """Run on every worker as a run connects, while the flow lists its batch and starts Prefect:
     unpickling this function imports the reading code, and the reading forkserver starts
-    preloading the readers, so a fresh worker's first dossier waits for neither. A daemonic
-    worker reads each file in a fresh interpreter: it has no forkserver to start. A coroutine:
+    preloading the readers, so a fresh worker's first dossier waits for neither. A coroutine:
     Dask runs only those on its workers without the caller waiting."""
-    if not mp.current_process().daemon:
-        isolate.start_forkserver(FIELD_REREAD_POLICY)
+    _start_reading()
 
 
 def dask_setup(worker) -> None:  # type: ignore[no-untyped-def]
     """Dask's preload hook (`dask worker --preload flows.dask_worker`): a worker warms up as it
     starts, before any run connects, so even the first run's first dossier finds the reading code
     imported (this module) and the reading forkserver preloaded."""
-    if not mp.current_process().daemon:
-        isolate.start_forkserver(FIELD_REREAD_POLICY)
+    _start_reading()
 
 
 def extract_on_worker(dossier: DossierInput, limits: Limits, out_dir: str) -> Extracted:
