@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.generate import generate_batch
-from tests.test_run_memory import _live_task_futures, probed_run
+from tests.test_run_memory import _live_task_futures, docx_batch_in_flight, probed_run
 
 pytestmark = pytest.mark.e2e
 distributed = pytest.importorskip("distributed")
@@ -38,9 +37,7 @@ def test_a_flow_on_dask_with_a_shared_api_keeps_a_bounded_number_of_tasks_submit
     from flows import dask_worker, prefect_flow
 
     n, in_flight = 8, 2
-    batch = tmp_path / "batch"
-    generate_batch(batch, n=n, seed=5, forms=("docx",))
-    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    batch = docx_batch_in_flight(tmp_path, monkeypatch, n, seed=5, in_flight=in_flight)
     assert dask_worker.flow_api_is_shared()  # the harness's API is the flow's and the workers'
     runners: list[object] = []
     real_runner = prefect_flow.task_runner

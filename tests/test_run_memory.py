@@ -49,6 +49,17 @@ def probed_run(probe: Callable[[], T], batch: Path, out: Path, **run: object) ->
     return summary, seen
 
 
+def docx_batch_in_flight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int, seed: int, in_flight: int) -> Path:
+    """A batch of `n` Word dossiers at `seed`, for a flow that keeps at most `in_flight` tasks
+    submitted (prefect_flow.IN_FLIGHT, set for the test)."""
+    from flows import prefect_flow
+
+    batch = tmp_path / "batch"
+    generate_batch(batch, n=n, seed=seed, forms=("docx",))
+    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    return batch
+
+
 def _live_task_futures() -> int:
     from prefect.futures import PrefectFuture
 
@@ -59,12 +70,8 @@ def _live_task_futures() -> int:
 def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
     prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import prefect_flow
-
     n, in_flight = 10, 2
-    batch = tmp_path / "batch"
-    generate_batch(batch, n=n, seed=5, forms=("docx",))
-    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    batch = docx_batch_in_flight(tmp_path, monkeypatch, n, seed=5, in_flight=in_flight)
     summary, seen = probed_run(_live_task_futures, batch, tmp_path / "out", workers=2)
     assert summary["dossiers"] == n and sum(summary["counts"].values()) == n
     assert len(seen) == n
@@ -89,12 +96,8 @@ def _task_runs_kept() -> tuple[int, int]:
 def test_a_flow_lets_go_of_each_task_run_once_its_outcome_is_taken(
     prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import prefect_flow
-
     n, in_flight = 8, 2
-    batch = tmp_path / "batch"
-    generate_batch(batch, n=n, seed=6, forms=("docx",))
-    monkeypatch.setattr(prefect_flow, "IN_FLIGHT", in_flight)
+    batch = docx_batch_in_flight(tmp_path, monkeypatch, n, seed=6, in_flight=in_flight)
     summary, kept = probed_run(_task_runs_kept, batch, tmp_path / "out", workers=2)
     assert sum(summary["counts"].values()) == n and len(kept) == n
     # Only the runs submitted and not yet taken may still be held; kept, the last dossier
