@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_run_memory import _live_task_futures, docx_batch_in_flight, probed_run
+from tests.test_run_memory import docx_batch_in_flight, live_task_futures, probed_run
 
 pytestmark = pytest.mark.e2e
 distributed = pytest.importorskip("distributed")
@@ -44,7 +44,7 @@ def test_a_flow_on_dask_with_a_shared_api_keeps_a_bounded_number_of_tasks_submit
     monkeypatch.setattr(prefect_flow, "task_runner", lambda *a, **k: runners.append(real_runner(*a, **k)) or runners[-1])
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
-        summary, seen = probed_run(_live_task_futures, batch, tmp_path / "out", workers=1,
+        summary, seen = probed_run(live_task_futures(), batch, tmp_path / "out", workers=1,
                                    dask_address=cluster.scheduler_address)
     assert [type(r) for r in runners] == [DaskTaskRunner]
     assert len([r for r in stream.data if "extract" in str(r["key"])]) == n  # read on the cluster
