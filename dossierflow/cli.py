@@ -15,6 +15,7 @@ from rich.console import Console
 from dossierflow.cli_errors import INTERRUPTED_MESSAGE, explain
 from dossierflow.config import default_db_url, load_settings
 from dossierflow.errors import ExitCode, UsageError
+from dossierflow.exit_bound import exit_within
 from dossierflow.printing import find_chromium, print_reports
 
 app = typer.Typer(
@@ -194,10 +195,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if failure.exit_code == ExitCode.RUN_FAILED:
             log.debug("the run failed", exc_info=exc)
         print(f"错误：{failure.message}", file=sys.stderr)
-        sys.exit(failure.exit_code)
+        exit_within(failure.exit_code)
     if code == ExitCode.INTERRUPTED:
         print(INTERRUPTED_MESSAGE, file=sys.stderr)
-    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+    code = code if isinstance(code, int) and not isinstance(code, bool) else 0
+    if code:
+        exit_within(code)  # a stopped run's exit must not wait for good on Prefect's queues
+    sys.exit(0)
 
 
 if __name__ == "__main__":
