@@ -2,10 +2,11 @@
 
 For each finished task run Prefect keeps, for the rest of the flow run, a copy of its final
 state keyed by the `id()` of the result and of each of the result's fields (so that a result
-passed to a later task can be traced to the run that made it), and the thread runner keeps the
-run's cancel event. Over a city's batch those are thousands of states and events the flow never
-uses: extraction's outcomes go to judging quoted, untraced. Dropping them once an outcome is
-taken keeps the flow's memory from growing with the batch.
+passed to a later task can be traced to the run that made it) and the assets it would pass
+downstream, and the thread runner keeps the run's cancel event. Over a city's batch those are
+thousands of states, asset sets and events the flow never uses: extraction's outcomes go to
+judging quoted, untraced. Dropping them once an outcome is taken keeps the flow's memory from
+growing with the batch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 
 def forget(task_run_id: uuid.UUID, result: Any) -> None:
-    """Drop the flow run's links from `result` (and its fields) to the task run's state, and the
-    runner's cancel event for the run. Links another run made to a shared object stay."""
+    """Drop the flow run's links from `result` (and its fields) to the task run's state, its
+    assets for downstream tasks, and the runner's cancel event for the run. Links another run
+    made to a shared object stay."""
     from prefect.context import FlowRunContext
     from prefect.utilities.collections import visit_collection
 
@@ -32,6 +34,8 @@ def forget(task_run_id: uuid.UUID, result: Any) -> None:
 
     # The same walk Prefect made when it linked them: the result and its fields, one level deep.
     visit_collection(expr=result, visit_fn=unlink, max_depth=1)
+    # The assets a run would hand to tasks downstream of it (none: its outcome goes on quoted).
+    getattr(context, "task_run_assets", {}).pop(task_run_id, None)
     cancel_events = getattr(context.task_runner, "_cancel_events", None)
     if isinstance(cancel_events, dict):  # the thread runner's; a run that is over needs no cancelling
         cancel_events.pop(task_run_id, None)

@@ -96,15 +96,16 @@ def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
         assert sorted(json.loads(line)["dossier_id"] for line in fh) == sorted(p.name for p in batch.iterdir() if p.is_dir())
 
 
-def _task_runs_kept() -> tuple[int, int]:
+def _task_runs_kept() -> tuple[int, int, int]:
     """(task runs whose final state the flow run still links results to, cancel events its
-    runner still holds): read in the flow's thread, where the progress listener runs."""
+    runner still holds, task runs whose downstream assets it still holds): read in the flow's
+    thread, where the progress listener runs."""
     from prefect.context import FlowRunContext
 
     context = FlowRunContext.get()
     assert context is not None
     linked = {entry[0].state_details.task_run_id for entry in context.run_results.values()}
-    return len(linked), len(getattr(context.task_runner, "_cancel_events", {}))
+    return len(linked), len(getattr(context.task_runner, "_cancel_events", {})), len(context.task_run_assets)
 
 
 def test_a_flow_lets_go_of_each_task_run_once_its_outcome_is_taken(
@@ -115,9 +116,10 @@ def test_a_flow_lets_go_of_each_task_run_once_its_outcome_is_taken(
     summary, kept = probed_run(_task_runs_kept, batch, tmp_path / "out", workers=2)
     assert sum(summary["counts"].values()) == n and len(kept) == n
     # Only the runs submitted and not yet taken may still be held; kept, the last dossier
-    # found every earlier run's state and cancel event still there.
-    assert max(linked for linked, _ in kept) <= in_flight, kept
-    assert max(events for _, events in kept) <= in_flight, kept
+    # found every earlier run's state, cancel event and assets still there.
+    assert max(linked for linked, _, _ in kept) <= in_flight, kept
+    assert max(events for _, events, _ in kept) <= in_flight, kept
+    assert max(assets for _, _, assets in kept) <= in_flight, kept
 
 
 def test_the_artifacts_read_results_a_line_at_a_time(tmp_path: Path) -> None:
