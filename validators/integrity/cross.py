@@ -316,17 +316,21 @@ def text_reuse(current: list[PackedPrint], everyone: list[PackedPrint], out: _Co
         return
     # Memory: a city's batch and its history hold millions of shingles, so every array here
     # costs 4 bytes a shingle, the index 8 while it is built, and each text's shingles are
-    # filtered one text at a time.
+    # filtered one text at a time. The filtered shingles are made again each time they are
+    # needed rather than held: held for every text, they added 4 bytes a shingle to judging's
+    # peak, which is this index's.
     boilerplate = _boilerplate(texts, len(everyone), th)
-    own = [_without(_shingles(t), boilerplate) for _, t in texts]
-    del boilerplate
-    own_size = np.array([a.size for a in own], dtype=np.int64)
+
+    def own(n: int) -> np.ndarray:
+        return _without(_shingles(texts[n][1]), boilerplate)
+
+    own_size = np.array([own(n).size for n in range(len(texts))], dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum(own_size)])
     # Every kept shingle with its text, sorted by shingle then text: one 64-bit key per shingle,
     # split into two 32-bit halves once sorted.
     key = np.empty(int(bounds[-1]), dtype=np.uint64)
-    for n, a in enumerate(own):
-        key[bounds[n] : bounds[n + 1]] = (a.astype(np.uint64) << np.uint64(32)) | np.uint64(n)
+    for n in range(len(texts)):
+        key[bounds[n] : bounds[n + 1]] = (own(n).astype(np.uint64) << np.uint64(32)) | np.uint64(n)
     key.sort()
     halves = key.view(np.uint32).reshape(-1, 2)
     low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
@@ -336,7 +340,7 @@ def text_reuse(current: list[PackedPrint], everyone: list[PackedPrint], out: _Co
     for n, (mine, t) in enumerate(texts):
         if id(mine) not in current_ids or own_size[n] < th.text_min_shared:
             continue
-        mine_sh = own[n]
+        mine_sh = own(n)
         left, right = np.searchsorted(sorted_shingle, mine_sh, "left"), np.searchsorted(sorted_shingle, mine_sh, "right")
         shared = np.bincount(sorted_text[_ranges(left, right)], minlength=len(texts))
         union = own_size[n] + own_size - shared
