@@ -303,10 +303,11 @@ def test_short_shared_passage_is_not_text_reuse() -> None:
 @pytest.mark.parametrize("stock", [0, 60])
 def test_text_reuse_costs_its_index_and_no_more_at_its_peak(stock: int) -> None:
     """A city's batch and its history hold millions of shingles: at its peak the check holds
-    its index (a 64-bit key per shingle kept after boilerplate, and its two sorted 32-bit halves
-    while the key is still there: 16 bytes a kept shingle) and nothing of the same size beside
-    it (it was over 70 bytes, then 20 with every text's filtered shingles held), and it still
-    finds the one copied text among hundreds. `stock`: shingles every text shares, boilerplate."""
+    its index (a 64-bit key per shingle kept after boilerplate, then the key's text halves
+    copied out beside it: 12 bytes a kept shingle) and nothing of the same size beside it (it
+    was over 70 bytes, then 20 with every text's filtered shingles held, then 16 with both
+    halves copied out), and it still finds the one copied text among hundreds. `stock`:
+    shingles every text shares, boilerplate."""
     import tracemalloc
 
     from validators.integrity.cross import CrossThresholds, _Collector, text_reuse
@@ -332,8 +333,23 @@ def test_text_reuse_costs_its_index_and_no_more_at_its_peak(stock: int) -> None:
     finally:
         tracemalloc.stop()
     # Beside the index: per-text sizes and one query's counts, a few hundred bytes a text.
-    assert peak <= 16 * kept + 256 * 1024, f"{peak / kept:.1f} bytes per kept shingle"
+    assert peak <= 12 * kept + 256 * 1024, f"{peak / kept:.1f} bytes per kept shingle"
     assert sorted(did for did, _, _ in out.leads) == ["D003", "D007"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 8, 9, 31, 64, 1000])
+def test_a_sorted_key_splits_into_its_texts_and_shingles_across_move_chunks(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from validators.integrity import cross
+
+    monkeypatch.setattr(cross, "_SPLIT_CHUNK", 8)  # many chunks, the first overlapping its source
+    rng = np.random.default_rng(size)
+    shingle = rng.integers(0, 2**32, size, dtype=np.uint64)
+    text = rng.integers(0, 2**32, size, dtype=np.uint64)
+    key = np.sort((shingle << np.uint64(32)) | text)
+    texts, shingles = cross._split_sorted_key(key.copy())
+    assert texts.dtype == shingles.dtype == np.uint32
+    assert texts.tolist() == (key & np.uint64(0xFFFFFFFF)).tolist()
+    assert shingles.tolist() == (key >> np.uint64(32)).tolist()
 
 
 def test_the_clean_batch_really_exercises_the_precision_guards(monkeypatch: pytest.MonkeyPatch) -> None:
