@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Callable, Iterable, Optional
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -39,11 +39,15 @@ COLUMNS: list[tuple[str, int]] = [
 ]
 
 
-def _set(cell: Cell, value: object) -> None:
-    cell.value = value
+def _cell(ws, value: object, bold: bool = False) -> Cell:
+    """A cell of a streamed sheet holding `value`, a formula-like text kept as text."""
+    cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = True
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def roster_row(no: int, line: dict, rule_names: dict[str, str], batch_unit: Optional[str]) -> list[object]:
@@ -71,50 +75,45 @@ def roster_row(no: int, line: dict, rule_names: dict[str, str], batch_unit: Opti
     ]
 
 
-def _header(ws, names: Iterable[str]) -> None:
-    ws.append(list(names))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.freeze_panes = "A2"
-
-
-def build_roster(lines: list[dict], rule_names: dict[str, str], batch_unit: Optional[str]) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    _header(ws, (c for c, _ in COLUMNS))
-    for i, line in enumerate(lines, 1):
-        row = roster_row(i, line, rule_names, batch_unit)
-        for col, v in enumerate(row, 1):
-            _set(ws.cell(row=i + 1, column=col), v)
-    for col, (_, width) in enumerate(COLUMNS, 1):
+def _streamed_sheet(wb: Workbook, title: str, columns: list[tuple[str, int]]):
+    """A sheet written row by row as it is appended (nothing of it held), its header row
+    frozen; widths go first, since a streamed sheet writes them before its rows."""
+    ws = wb.create_sheet(title)
+    for col, (_, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(lines) + 1}"
+    ws.freeze_panes = "A2"
+    header = []
+    for name, _ in columns:
+        cell = _cell(ws, name, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        header.append(cell)
+    ws.append(header)
+    return ws
 
-    counts = wb.create_sheet("统计")
-    _header(counts, ["工作单位", *(STATUS_LABELS[s] for s in STATUSES), "合计"])
+
+def build_roster(lines: Iterable[dict], rule_names: dict[str, str], batch_unit: Optional[str]) -> Workbook:
+    """The roster and its counts, each line read once: a city's batch is not held as cells."""
+    wb = Workbook(write_only=True)
+    ws = _streamed_sheet(wb, "花名册", COLUMNS)
     by_unit: dict[str, Counter] = {}
-    for line in lines:
+    rows = 0
+    for rows, line in enumerate(lines, 1):
+        ws.append([_cell(ws, v) for v in roster_row(rows, line, rule_names, batch_unit)])
         by_unit.setdefault(unit_of(line, batch_unit), Counter())[line["status"]] += 1
-    r = 2
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows + 1}"
+
+    names = ["工作单位", *(STATUS_LABELS[s] for s in STATUSES), "合计"]
+    counts = _streamed_sheet(wb, "统计", [(name, 32 if i == 0 else 12) for i, name in enumerate(names)])
+    total: Counter = Counter()
     for unit, c in sorted(by_unit.items()):
-        values = [unit, *(c.get(s, 0) for s in STATUSES), sum(c.values())]
-        for col, v in enumerate(values, 1):
-            _set(counts.cell(row=r, column=col), v)
-        r += 1
-    total = Counter(line["status"] for line in lines)
-    for col, v in enumerate(["合计", *(total.get(s, 0) for s in STATUSES), len(lines)], 1):
-        _set(counts.cell(row=r, column=col), v)
-        counts.cell(row=r, column=col).font = Font(bold=True)
-    counts.column_dimensions["A"].width = 32
-    for col in range(2, len(STATUSES) + 3):
-        counts.column_dimensions[get_column_letter(col)].width = 12
-    counts.auto_filter.ref = f"A1:{get_column_letter(len(STATUSES) + 2)}{max(r - 1, 1)}"
+        counts.append([_cell(counts, v) for v in [unit, *(c.get(s, 0) for s in STATUSES), sum(c.values())]])
+        total.update(c)
+    counts.append([_cell(counts, v, bold=True) for v in ["合计", *(total.get(s, 0) for s in STATUSES), rows]])
+    counts.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(by_unit) + 1}"
     return wb
 
 
-def write_roster(out_dir, lines: list[dict], rule_names: dict[str, str], batch_unit: Optional[str],
+def write_roster(out_dir, lines: Iterable[dict], rule_names: dict[str, str], batch_unit: Optional[str],
                  write: Callable) -> None:
     buf = io.BytesIO()
     build_roster(lines, rule_names, batch_unit).save(buf)
