@@ -8,13 +8,14 @@ template's placeholders are listed in `templates/make_notice_template.py`.
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from docx import Document
 from docx.enum.text import WD_BREAK
@@ -215,13 +216,16 @@ def render(notice: Notice, template_bytes: bytes):
     return doc
 
 
-def _gather(docs: list) -> object:
+def _gather(docs: Iterable) -> object:
     """One document holding several notices, each from a new page. All come from the same
-    template, so the relationships their XML refers to (images, styles) are the first's."""
-    first = docs[0]
+    template, so the relationships their XML refers to (images, styles) are the first's.
+    `docs` is consumed one at a time: only each notice's body is kept, in the first; a whole
+    document held per notice cost about half a megabyte each."""
+    remaining = iter(docs)
+    first = next(remaining)
     body = first.element.body
     sect = body.sectPr
-    for doc in docs[1:]:
+    for doc in remaining:
         brk = first.add_paragraph().add_run()
         brk.add_break(WD_BREAK.PAGE)
         for child in list(doc.element.body):
@@ -254,6 +258,21 @@ def load_template(path: Optional[Path]) -> bytes:
     return data
 
 
+# A rendered notice is a python-docx document whose parts refer to each other: dropped, it
+# stays until a full collection of the garbage collector, about half a megabyte each. In a
+# city batch's process such collections come rarely, so the notices collect it themselves
+# every so many documents: at most that many are waiting at once.
+_COLLECT_EVERY = 32
+
+
+def _rendered(notices: Iterable[Notice], template_bytes: bytes) -> Iterator:
+    """Each notice rendered, one at a time, the dropped ones collected every `_COLLECT_EVERY`."""
+    for count, notice in enumerate(notices, 1):
+        yield render(notice, template_bytes)
+        if count % _COLLECT_EVERY == 0:
+            gc.collect()
+
+
 def write_notices(
     out_dir: Path,
     notices: list[Notice],
@@ -265,17 +284,17 @@ def write_notices(
     staging = Path(tempfile.mkdtemp(prefix=".notices.", dir=out_dir))
     try:
         by_unit: dict[str, list] = {}
-        for notice in notices:
-            doc = render(notice, template_bytes)
+        for notice, doc in zip(notices, _rendered(notices, template_bytes)):
             buf = io.BytesIO()
             doc.save(buf)
+            del doc
             write(staging / f"{notice.dossier_id}.docx", buf.getvalue())
             by_unit.setdefault(notice.unit, []).append(notice)
         taken = {n.dossier_id for n in notices}
         for unit, group in sorted(by_unit.items()):
             name = unit_filename(unit, taken)
             taken.add(name)
-            gathered = _gather([render(n, template_bytes) for n in group])
+            gathered = _gather(_rendered(group, template_bytes))
             buf = io.BytesIO()
             gathered.save(buf)
             write(staging / f"{name}.docx", buf.getvalue())

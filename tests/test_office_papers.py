@@ -261,3 +261,35 @@ def test_the_roster_holds_no_row_of_the_batch() -> None:
     small, large = peak_of(200), peak_of(2000)
     # What does grow: the saved file itself (compressed, tens of bytes a row) and the counts.
     assert (large - small) / 1800 < 256, f"{(large - small) / 1800:.0f} bytes a row"
+
+
+def test_a_units_gathered_notices_keep_each_notice_body_not_its_document(tmp_path: Path) -> None:
+    """A unit's notices are gathered into one document: what that holds per returned dossier is
+    the notice's body, not a whole rendered document (about half a megabyte each, which a
+    city's batch with hundreds returned from one unit could not afford), and the rendered
+    documents dropped are collected as the notices go. tracemalloc's peak."""
+    import tracemalloc
+
+    from dossierflow import atomic
+    from dossierflow.notices import DEFAULT_TEMPLATE, notice_for
+
+    template = DEFAULT_TEMPLATE.read_bytes()
+
+    def peak_of(n: int) -> int:
+        notices = [notice_for({**_line(f"申报人{i}"), "dossier_id": f"A{i:04d}"}, RULES, batch_id="b1", batch_unit=None,
+                              policy="p", date_text="2020年7月1日") for i in range(n)]
+        (tmp_path / f"out-{n}").mkdir()
+        tracemalloc.start()
+        try:
+            write_notices(tmp_path / f"out-{n}", notices, template, atomic.write_bytes)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak_of(2)  # first-use imports aside
+    small, large = peak_of(40), peak_of(120)
+    assert (large - small) / 80 < 64 * 1024, f"{(large - small) / 80 / 1024:.0f} KiB a notice"
+    (unit_file,) = [f for f in (tmp_path / "out-120" / "notices").iterdir() if not f.name.startswith("A")]
+    text = "".join(p.text for p in Document(str(unit_file)).paragraphs)
+    text += "".join(c.text for t in Document(str(unit_file)).tables for row in t.rows for c in row.cells)
+    assert all(f"申报人{i}" in text for i in range(120))  # every notice is in the unit's document
