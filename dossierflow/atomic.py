@@ -10,17 +10,7 @@ from typing import Iterable
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_chunks(path, (data,))
 
 
 def write_text(path: Path, text: str) -> None:
@@ -29,10 +19,15 @@ def write_text(path: Path, text: str) -> None:
 
 def write_text_chunks(path: Path, chunks: Iterable[str]) -> None:
     """write_text for a text made a piece at a time (a template's stream): never held whole."""
+    write_chunks(path, (chunk.encode("utf-8") for chunk in chunks))
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """The file at `path` replaced by the chunks, all or none of them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
