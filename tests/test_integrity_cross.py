@@ -315,7 +315,7 @@ def test_text_reuse_costs_its_index_and_no_more_at_its_peak(stock: int) -> None:
 
     rng = np.random.default_rng(5)
     common = rng.integers(0, 2**32, stock).tolist()
-    texts = [np.unique(rng.integers(0, 2**32, 400)).tolist() for _ in range(300)]
+    texts = [np.unique(rng.integers(0, 2**32, 400)).tolist() for _ in range(600)]
     texts[7] = texts[3][:350] + texts[7][:50]
     prints = [
         DossierPrint(batch_id="B", dossier_id=f"D{i:03d}", policy_year=2020, name=f"申报人{i}",
@@ -332,8 +332,9 @@ def test_text_reuse_costs_its_index_and_no_more_at_its_peak(stock: int) -> None:
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
-    # Beside the index: per-text sizes and one query's counts, a few hundred bytes a text.
-    assert peak <= 12 * kept + 256 * 1024, f"{peak / kept:.1f} bytes per kept shingle"
+    # Beside the index: per-text sizes and one query's counts, a few hundred bytes a text, and
+    # room for what other threads of a test worker allocate meanwhile.
+    assert peak <= 12 * kept + 512 * 1024, f"{peak / kept:.1f} bytes per kept shingle"
     assert sorted(did for did, _, _ in out.leads) == ["D003", "D007"]
 
 
