@@ -1,12 +1,15 @@
-"""Shared helpers: run the real `dossier` command, read its output."""
+"""Shared helpers: run the real `dossier` command, read its output, count what a run holds."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -113,3 +116,36 @@ def signal_handlers_restored():
     for sig, handler in before.items():
         if signal.getsignal(sig) is not handler and handler is not None:
             signal.signal(sig, handler)
+
+
+# -- what a run holds -----------------------------------------------------------------------------
+
+
+class AliveSince:
+    """Called, the number of objects of `kind` alive that were not alive when it was made. An
+    earlier test in the same worker process may leave objects of its own for the collector to
+    free at any time: counted or subtracted, they would disturb the count. Those alive at the
+    start are held, so that no new object reuses one's id. Collects first each time: objects
+    that refer to each other are freed only by the collector."""
+
+    def __init__(self, kind: type):
+        self.kind = kind
+        self._earlier = self._alive()
+        self._earlier_ids = {id(o) for o in self._earlier}
+
+    def _alive(self) -> list:
+        gc.collect()
+        return [o for o in gc.get_objects() if isinstance(o, self.kind)]
+
+    def __call__(self) -> int:
+        return sum(1 for o in self._alive() if id(o) not in self._earlier_ids)
+
+
+def traced_peak(call: Callable[[], object]) -> int:
+    """The peak of memory traced (tracemalloc, every thread's allocations) while `call` runs."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -18,7 +18,7 @@ from dossierflow.notices import Notice, NoticeItem, write_notices
 from dossierflow.privacy import mask_id
 from dossierflow.roster import build_roster
 from fixtures.generate import generate_batch
-from tests.conftest import read_results, run_dossier
+from tests.conftest import read_results, run_dossier, traced_peak
 from validators.rulebook import load_rulebook
 
 pytestmark = pytest.mark.e2e
@@ -245,17 +245,10 @@ def test_the_roster_holds_no_row_of_the_batch() -> None:
     """The roster's peak does not grow with the batch: its rows are written as they are made
     (cells held for every row cost about 4 KiB a row). tracemalloc's peak, not time; the lines
     are made before it starts (a run streams them from results.jsonl)."""
-    import tracemalloc
 
     def peak_of(n: int) -> int:
         lines = [{**_line(f"申报人{i}"), "dossier_id": f"A{i:04d}"} for i in range(n)]
-        tracemalloc.start()
-        try:
-            buf = io.BytesIO()
-            build_roster(lines, {"PLEDGE_SIGNED": "-诚信"}, None).save(buf)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        return traced_peak(lambda: build_roster(lines, {"PLEDGE_SIGNED": "-诚信"}, None).save(io.BytesIO()))
 
     peak_of(10)  # first-use imports aside
     small, large = peak_of(200), peak_of(2000)
@@ -269,8 +262,6 @@ def test_a_units_gathered_notices_keep_each_notice_body_not_its_document(tmp_pat
     the notice's body, not a whole rendered document (about half a megabyte each, which a
     city's batch with hundreds returned from one unit could not afford), and the rendered
     documents dropped are collected as the notices go. tracemalloc's peak."""
-    import tracemalloc
-
     from dossierflow import atomic
     from dossierflow.notices import DEFAULT_TEMPLATE, notice_for
 
@@ -280,12 +271,7 @@ def test_a_units_gathered_notices_keep_each_notice_body_not_its_document(tmp_pat
         notices = [notice_for({**_line(f"申报人{i}"), "dossier_id": f"A{i:04d}"}, RULES, batch_id="b1", batch_unit=None,
                               policy="p", date_text="2020年7月1日") for i in range(n)]
         (tmp_path / f"out-{n}").mkdir()
-        tracemalloc.start()
-        try:
-            write_notices(tmp_path / f"out-{n}", notices, template, atomic.write_bytes)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        return traced_peak(lambda: write_notices(tmp_path / f"out-{n}", notices, template, atomic.write_bytes))
 
     peak_of(2)  # first-use imports aside
     small, large = peak_of(40), peak_of(120)

@@ -17,6 +17,7 @@ import pytest
 
 from fixtures.generate import generate_batch
 from flows import artifacts
+from tests.conftest import AliveSince, traced_peak
 
 DAY = dt.date(2020, 7, 1)
 T = TypeVar("T")
@@ -60,25 +61,11 @@ def docx_batch_in_flight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int
     return batch
 
 
-def _prefect_futures() -> list:
+def live_task_futures() -> Callable[[], int]:
+    """A probe counting the Prefect futures alive that were not alive when it was made."""
     from prefect.futures import PrefectFuture
 
-    gc.collect()  # a future and the call it wraps refer to each other: only the collector frees them
-    return [o for o in gc.get_objects() if isinstance(o, PrefectFuture)]
-
-
-def live_task_futures() -> Callable[[], int]:
-    """A probe counting the Prefect futures alive that were not alive when it was made: an
-    earlier test's run in the same process may leave futures for the collector to free later,
-    and those are not this run's."""
-    earlier = _prefect_futures()  # held, so that no future of this run reuses an earlier one's id
-    earlier_ids = {id(o) for o in earlier}
-
-    def count() -> int:
-        assert earlier is not None
-        return sum(1 for o in _prefect_futures() if id(o) not in earlier_ids)
-
-    return count
+    return AliveSince(PrefectFuture)
 
 
 def test_a_flow_keeps_a_bounded_number_of_extraction_tasks_submitted(
@@ -167,12 +154,7 @@ def test_the_reports_hold_no_line_of_the_batch(tmp_path: Path) -> None:
         lines_file.write_text("".join(json.dumps(_result_line(i), ensure_ascii=False) + "\n" for i in range(n)), encoding="utf-8")
         batch = BatchInput(batch_id="b1", root=work, info=BatchInfo(batch_id="b1"), dossiers=[], skipped=[])
         gc.collect()
-        tracemalloc.start()
-        try:
-            write_result_lines(work / "out", batch, SpooledLines(lines_file), [], DAY, lines_file=lines_file)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        return traced_peak(lambda: write_result_lines(work / "out", batch, SpooledLines(lines_file), [], DAY, lines_file=lines_file))
 
     peak_of(5)  # first-use imports and templates aside
     small, large = peak_of(200), peak_of(2000)

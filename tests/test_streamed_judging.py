@@ -9,7 +9,6 @@ batch run through the run's own stages with a real SQLite database.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 from pathlib import Path
 
@@ -21,24 +20,10 @@ from dossierflow.models import DossierExtraction
 from dossierflow.pipeline import extract_slim, judge_batch
 from fixtures.generate import generate_batch
 from flows.stages import finish, list_batch
+from tests.conftest import AliveSince
 
 DAY = dt.date(2020, 7, 1)
 N = 6
-
-
-class _Earlier:
-    """The extractions alive before a run, held (so that none of the run's reuses an id):
-    another test's in this process may be freed at any time, and is not the run's."""
-
-    def __init__(self) -> None:
-        gc.collect()
-        self.held = [o for o in gc.get_objects() if isinstance(o, DossierExtraction)]
-        self.ids = {id(o) for o in self.held}
-
-
-def _live_extractions(earlier: _Earlier) -> int:
-    """Extractions alive now that were not alive before the run."""
-    return sum(1 for o in gc.get_objects() if isinstance(o, DossierExtraction) and id(o) not in earlier.ids)
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +33,20 @@ def batch_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch, base: _Earlier) -> dict[str, list[int]]:
-    """Live extractions, beyond those alive before the run, at each dossier's own rules and at each status derived:
-    the pipeline's own names are patched (it imports both at its top)."""
+def _counting(monkeypatch: pytest.MonkeyPatch, live: AliveSince) -> dict[str, list[int]]:
+    """Live extractions, beyond those alive before the run, at each dossier's own rules and at
+    each status derived: the pipeline's own names are patched (it imports both at its top)."""
     import dossierflow.pipeline
 
     seen: dict[str, list[int]] = {"rules": [], "status": []}
     evaluate, derive = dossierflow.pipeline.evaluate_dossier, dossierflow.pipeline.derive_status
 
     def counted_evaluate(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen["rules"].append(_live_extractions(base))
+        seen["rules"].append(live())
         return evaluate(*args, **kwargs)
 
     def counted_derive(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen["status"].append(_live_extractions(base))
+        seen["status"].append(live())
         return derive(*args, **kwargs)
 
     monkeypatch.setattr(dossierflow.pipeline, "evaluate_dossier", counted_evaluate)
@@ -83,14 +68,13 @@ def test_a_run_holds_one_extraction_at_a_time(batch_path: Path, tmp_path: Path, 
     limits = Limits.from_env()
     # Other tests in this process may keep extractions of their own alive (module fixtures):
     # only what this run adds counts.
-    base = _Earlier()
+    live = AliveSince(DossierExtraction)
     batch, outcomes, cache = _read(batch_path, out, limits)
-    gc.collect()
     # The run's outcomes hold no extraction: each is parked in the cache.
-    assert _live_extractions(base) == 0
+    assert live() == 0
     assert all(o.extraction is None and o.key for o in outcomes.values())
 
-    seen = _counting(monkeypatch, base)
+    seen = _counting(monkeypatch, live)
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     summary = finish(out, batch, outcomes, db, "baotou-2020", DAY)
 
