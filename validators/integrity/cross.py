@@ -355,8 +355,7 @@ def text_reuse(current: list[PackedPrint], everyone: list[PackedPrint], out: _Co
     for n in range(len(texts)):
         key[bounds[n] : bounds[n + 1]] = (own(n).astype(np.uint64) << np.uint64(32)) | np.uint64(n)
     key.sort()
-    sorted_text, sorted_shingle = _split_sorted_key(key)
-    del key
+    sorted_text, sorted_shingle = _split_sorted_key(key)  # the shingles are the key's own buffer
     current_ids = {id(p) for p in current}
     for n, (mine, t) in enumerate(texts):
         if id(mine) not in current_ids or own_size[n] < th.text_min_shared:
