@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dossierflow import atomic
 from dossierflow.display import locator_text, shown_value
+from dossierflow.each_in_threads import default_threads, each_in_threads
 from dossierflow.id_regions import PageBoxes, ReadingsMissing, id_lines_of, run_record
 from dossierflow.ingest import BatchInput
 from dossierflow.judging_record import JudgingRecord
@@ -229,10 +230,13 @@ def write_result_lines(
     rulebook: object | None = None,
     notice_template: Path | None = None,
     lines_file: Path | None = None,
+    report_threads: int | None = None,
 ) -> None:
     """`lines`: the result lines, iterated once per output (a run's are read from its lines file
     each time: `result_stream.SpooledLines`), so the batch's lines are never all held.
-    `lines_file`: that file, which becomes results.jsonl; else the lines are written there."""
+    `lines_file`: that file, which becomes results.jsonl; else the lines are written there.
+    `report_threads`: threads writing the dossiers' crops and reports (default: the cores, up
+    to `each_in_threads.MAX_THREADS`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = _rule_specs(rulebook)
     rule_names = {code: spec.name for code, spec in specs.items()}
@@ -245,10 +249,12 @@ def write_result_lines(
         record = run_record(out_dir)  # where the run read ID numbers: drawn flat in the crops
     except ReadingsMissing:
         record = None
-    for line in lines:
+
+    def write_dossier(line: dict) -> None:
         shown = write_crops(out_dir, line, input_files, input_hashes, id_lines=_id_lines(out_dir, record, line["dossier_id"]))
         atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
-        del shown
+
+    for line in each_in_threads(lines, write_dossier, report_threads or default_threads(), "dossier-report"):
         versions = versions or line["versions"]
         statuses.append(line["status"])
         with_message = with_message or bool(line.get("message"))
