@@ -28,27 +28,29 @@ def default_threads() -> int:
 
 
 def each_in_threads(items: Iterable[T], work: Callable[[T], None], threads: int, name: str = "each") -> Iterator[T]:
-    """Yield every item of `items`, in order, once `work(item)` has been started for it in one of
-    `threads` threads. At most two items a thread are started and not finished at any time, so
-    a long stream is never held. The first error of `work` is raised from this generator (by the
-    time the item after it is yielded, or at the end), and no later item is started; what had
-    started is let finish. With one thread, `work` runs in the caller's thread before the item is
-    yielded. Exhausting the generator means every item's work has finished."""
+    """Yield every item of `items`, in order, once `work(item)` has finished for it, the work done
+    in `threads` threads. At most two items a thread are taken from `items` ahead of the one
+    yielded next, so a long stream is never held. The first error of `work` is raised from this
+    generator in that item's place, and no later item is started; what had started is let
+    finish. With one thread, `work` runs in the caller's thread."""
     if threads <= 1:
         for item in items:
             work(item)
             yield item
         return
-    started: deque[Future[None]] = deque()
+    started: deque[tuple[T, Future[None]]] = deque()
     with ThreadPoolExecutor(threads, thread_name_prefix=name) as pool:
         try:
             for item in items:
-                while started and (started[0].done() or len(started) >= 2 * threads):
-                    started.popleft().result()
-                started.append(pool.submit(work, item))
-                yield item
+                if len(started) >= 2 * threads:
+                    done, future = started.popleft()
+                    future.result()
+                    yield done
+                started.append((item, pool.submit(work, item)))
             while started:
-                started.popleft().result()
+                done, future = started.popleft()
+                future.result()
+                yield done
         finally:
-            for future in started:
+            for _, future in started:
                 future.cancel()

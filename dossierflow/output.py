@@ -11,7 +11,7 @@ import html
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Optional
+from typing import Callable, Iterable, Iterator, Mapping, Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -231,12 +231,14 @@ def write_result_lines(
     notice_template: Path | None = None,
     lines_file: Path | None = None,
     report_threads: int | None = None,
+    on_written: Callable[[dict], None] | None = None,
 ) -> None:
     """`lines`: the result lines, iterated once per output (a run's are read from its lines file
     each time: `result_stream.SpooledLines`), so the batch's lines are never all held.
     `lines_file`: that file, which becomes results.jsonl; else the lines are written there.
     `report_threads`: threads writing the dossiers' crops and reports (default: the cores, up
-    to `each_in_threads.MAX_THREADS`)."""
+    to `each_in_threads.MAX_THREADS`). `on_written(line)`: called, in order, once a dossier's
+    crops and report are written (the progress shown on a long batch)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = _rule_specs(rulebook)
     rule_names = {code: spec.name for code, spec in specs.items()}
@@ -255,6 +257,8 @@ def write_result_lines(
         atomic.write_text(out_dir / line["dossier_id"] / "report.html", dossier_report(shown, specs, env))
 
     for line in each_in_threads(lines, write_dossier, report_threads or default_threads(), "dossier-report"):
+        if on_written is not None:
+            on_written(line)
         versions = versions or line["versions"]
         statuses.append(line["status"])
         with_message = with_message or bool(line.get("message"))

@@ -31,6 +31,9 @@ class ProgressDisplay:
         self.done = 0
         self.errors = 0
         self.reused = 0
+        self.writing = None
+        self.to_write = 0
+        self.written = 0
 
     def __enter__(self) -> "ProgressDisplay":
         self.bar.start()
@@ -74,3 +77,15 @@ class ProgressDisplay:
                 self.bar.update(self.task, description="审核规则")
             if not self.live:
                 self.console.print("正在按政策逐条审核并做诚信检查…")
+        elif event == "writing":
+            # Each dossier's crops and report: on a city's batch, minutes after judging.
+            self.to_write = int(data.get("total", 0))
+            self.writing = self.bar.add_task("写出报告", total=self.to_write, note="")
+            if not self.live:
+                self.console.print(f"正在写出 {self.to_write} 份档案的审核报告…")
+        elif event == "written" and self.writing is not None:
+            self.written += 1
+            self.bar.update(self.writing, advance=1)
+            step = max(1, self.to_write // 10)
+            if not self.live and (self.written % step == 0 or self.written == self.to_write):
+                self.console.print(f"已写出报告 {self.written}/{self.to_write}")

@@ -152,8 +152,10 @@ def write(
         lines: Iterable[dict] = SpooledLines(judged.lines_file)
     else:
         lines = [result_line(r) for r in judged.results]
+    progress.emit("writing", total=len(batch.dossiers))
     write_result_lines(out, batch, lines, judged.batch_findings, day, log_head=log_head, rulebook=judged.rulebook,
-                       notice_template=Path(notice_template) if notice_template else None, lines_file=judged.lines_file)
+                       notice_template=Path(notice_template) if notice_template else None, lines_file=judged.lines_file,
+                       on_written=lambda line: progress.emit("written", dossier_id=line["dossier_id"]))
     counts: dict[str, int] = {}
     for b in judged.briefs:
         counts[b.status] = counts.get(b.status, 0) + 1

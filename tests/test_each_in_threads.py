@@ -1,5 +1,5 @@
-"""each_in_threads: items in order, work done for every one, a bounded number in flight,
-errors raised and no later item started."""
+"""each_in_threads: items in order once their work is done, a bounded number in flight,
+errors raised in the item's place and no later item started."""
 
 from __future__ import annotations
 
@@ -38,9 +38,14 @@ class Recorder:
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_every_item_is_yielded_in_order_and_worked_on_by_the_end(threads: int) -> None:
+def test_every_item_is_yielded_in_order_once_its_work_has_finished(threads: int) -> None:
     work = Recorder(pause=0.002)
-    assert list(each_in_threads(range(40), work, threads)) == list(range(40))
+    yielded = []
+    for item in each_in_threads(range(40), work, threads):
+        with work.lock:
+            assert item in work.done
+        yielded.append(item)
+    assert yielded == list(range(40))
     assert sorted(work.done) == list(range(40))
     assert work.running == 0
 
@@ -74,16 +79,17 @@ def test_an_error_is_raised_and_no_later_item_is_started() -> None:
     with pytest.raises(ValueError, match="item 5"):
         for item in each_in_threads(range(100), work, 2):
             seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
     # At most the items already started when the error was found (two a thread) follow it.
-    assert max(seen) <= 5 + 2 * 2
     assert max(work.done) <= 5 + 2 * 2
     assert work.running == 0
 
 
-def test_with_one_thread_the_work_runs_before_the_item_is_yielded() -> None:
+def test_with_one_thread_the_work_runs_in_the_callers_thread() -> None:
     work = Recorder()
     for item in each_in_threads(range(5), work, 1):
         assert work.done[-1] == item
+    assert work.threads == {threading.current_thread().name}
     with pytest.raises(ValueError):
         list(each_in_threads(range(5), Recorder(fail_on=0), 1))
 
