@@ -14,9 +14,9 @@ reads ruled Chinese forms far better there (docs/design.md); (a0), at the scans'
 is printed too. It also times a second, unchanged run (the re-run cost, as a fraction of the
 first) and the text-layer pages per second.
 
-Each side is timed `--repeat` times (default 3) and the medians are printed, as wall seconds and
-as CPU seconds (user + system of every process each side starts, children included:
-bench/cputime.py). The wall ratio means something only on an otherwise idle machine; on a shared
+Each side is timed `--repeat` times (default 3), the sides taking turns within each repeat, and
+the medians are printed, as wall seconds and as CPU seconds (user + system of every process each
+side starts, children included: bench/cputime.py), with each repeat's own ratio. The wall ratio means something only on an otherwise idle machine; on a shared
 one, compare the CPU ratio, which other load distorts far less. The target is the ratio to (a0).
 """
 
@@ -196,8 +196,14 @@ def main() -> None:
 
     first_s: list[float] = []
     first_cpu: list[float] = []
+    raw_s: list[float] = []
+    raw_cpu: list[float] = []
+    work_s: list[float] = []
+    work_cpu: list[float] = []
     peak = 0
-    for _ in range(max(1, args.repeat)):
+
+    def pipeline_side() -> None:
+        nonlocal peak
         if out.exists():
             shutil.rmtree(out)
         with ChildCPU(reap=subreaper) as cpu:
@@ -205,25 +211,31 @@ def main() -> None:
         first_s.append(seconds)
         first_cpu.append(cpu.seconds)
         peak = max(peak, run_peak)
-    with ChildCPU(reap=subreaper) as rerun_cpu:
-        rerun_s, _ = run_pipeline(batch, out, args.workers)
-    pages, text_files = ocr_pages_from_cache(out)
-    text_pages, text_s = text_layer_rate(batch, text_files, work / "text-files", args.workers) if text_files else (0, 0.0)
-    images_dir = work / "raw-pages"
-    images_dir.mkdir(exist_ok=True)
-    images = rasterise(batch, pages, images_dir)
-    work_images = at_work_dpi(images, pages, images_dir) if images else []
-    raw_s: list[float] = []
-    raw_cpu: list[float] = []
-    work_s: list[float] = []
-    work_cpu: list[float] = []
-    for _ in range(max(1, args.repeat) if images else 0):
+
+    def tesseract_sides() -> None:
         with ChildCPU() as cpu:
             raw_s.append(raw_tesseract(images, args.workers))
         raw_cpu.append(cpu.seconds)
         with ChildCPU() as cpu:
             work_s.append(raw_tesseract(work_images, args.workers))
         work_cpu.append(cpu.seconds)
+
+    # The pages raw Tesseract reads are those the first run OCRed; then the sides take turns, so
+    # a machine whose speed drifts (a virtual machine's host) slows each repeat's sides alike.
+    pipeline_side()
+    pages, text_files = ocr_pages_from_cache(out)
+    images_dir = work / "raw-pages"
+    images_dir.mkdir(exist_ok=True)
+    images = rasterise(batch, pages, images_dir)
+    work_images = at_work_dpi(images, pages, images_dir) if images else []
+    for i in range(max(1, args.repeat)):
+        if i:
+            pipeline_side()
+        if images:
+            tesseract_sides()
+    with ChildCPU(reap=subreaper) as rerun_cpu:
+        rerun_s, _ = run_pipeline(batch, out, args.workers)
+    text_pages, text_s = text_layer_rate(batch, text_files, work / "text-files", args.workers) if text_files else (0, 0.0)
 
     dpis: dict[int, int] = {}
     for _, _, dpi in pages:
@@ -247,6 +259,13 @@ def main() -> None:
         # unevenly. CPU time is what the figures on a shared machine rest on.
         print(f"ratio (b)/(a0), the target (<= 1.00): CPU {b_cpu / a0_cpu:5.2f}   wall {b_s / a0_s:5.2f} (idle machine only)")
         print(f"ratio (b)/(a), same pixels as the pipeline reads: CPU {b_cpu / a_cpu:5.2f}   wall {b_s / a_s:5.2f} (idle machine only)")
+        if len(raw_cpu) > 1:
+            # Each repeat's sides ran one after the other: their ratio is what drift between
+            # repeats leaves alone.
+            each = [b / a for b, a in zip(first_cpu, raw_cpu)]
+            each_wall = [b / a for b, a in zip(first_s, raw_s)]
+            print(f"(b)/(a0) of each repeat: CPU {', '.join(f'{r:.2f}' for r in each)} (median {median(each):.2f}); "
+                  f"wall {', '.join(f'{r:.2f}' for r in each_wall)} (median {median(each_wall):.2f})")
     print(f"re-run on the unchanged batch:       {rerun_s:8.2f} s  ({100 * rerun_s / b_s:.1f}% of the first run)"
           f"   CPU {rerun_cpu.seconds:.2f} s ({100 * rerun_cpu.seconds / b_cpu:.1f}%)")
     print(f"peak RSS of the run (process tree):  {peak / 2**20:8.1f} MiB")
