@@ -52,23 +52,30 @@ class ProgressDisplay:
             parts.append(f"[red]无法处理 {self.errors}[/red]")
         return " ".join(parts)
 
+    def _begin(self, description: str, total: int, log_line: str):
+        """A new bar on a terminal; off one, the line that says what starts."""
+        if not self.live:
+            self.console.print(log_line)
+        return self.bar.add_task(description, total=total, note="")
+
+    def _logs_at(self, count: int, total: int) -> bool:
+        """Off a terminal, a line per tenth of the work and one at its end."""
+        return not self.live and (count % max(1, total // 10) == 0 or count == total)
+
     def on_event(self, event: str, data: dict) -> None:
         if event == "skipped":
             # Shown live and in logs alike: an entry left out of the batch must not go unseen.
             self.console.print(f"已跳过 {data.get('entry')}：{data.get('reason')}", markup=False, highlight=False, soft_wrap=True)
         elif event == "listed":
             self.total = int(data.get("total", 0))
-            self.task = self.bar.add_task("读取档案", total=self.total, note="")
-            if not self.live:
-                self.console.print(f"批次共 {self.total} 份档案")
+            self.task = self._begin("读取档案", self.total, f"批次共 {self.total} 份档案")
         elif event == "done" and self.task is not None:
             self.done += 1
             status = data.get("status")
             self.reused += status == "reused"
             self.errors += status == "error"
             self.bar.update(self.task, advance=1, note=self._note())
-            step = max(1, self.total // 10)
-            if not self.live and (self.done % step == 0 or self.done == self.total):
+            if self._logs_at(self.done, self.total):
                 self.console.print(f"已读取 {self.done}/{self.total} {self._note()}".rstrip())
         elif event == "warning":
             self.console.print(f"[yellow]警告：[/yellow]{data.get('message', '')}")
@@ -80,12 +87,9 @@ class ProgressDisplay:
         elif event == "writing":
             # Each dossier's crops and report: on a city's batch, minutes after judging.
             self.to_write = int(data.get("total", 0))
-            self.writing = self.bar.add_task("写出报告", total=self.to_write, note="")
-            if not self.live:
-                self.console.print(f"正在写出 {self.to_write} 份档案的审核报告…")
+            self.writing = self._begin("写出报告", self.to_write, f"正在写出 {self.to_write} 份档案的审核报告…")
         elif event == "written" and self.writing is not None:
             self.written += 1
             self.bar.update(self.writing, advance=1)
-            step = max(1, self.to_write // 10)
-            if not self.live and (self.written % step == 0 or self.written == self.to_write):
+            if self._logs_at(self.written, self.to_write):
                 self.console.print(f"已写出报告 {self.written}/{self.to_write}")
