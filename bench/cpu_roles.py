@@ -8,7 +8,7 @@ Runs `dossier run BATCH` into a fresh OUT (no cache reused) and prints, per run:
   alive), Prefect's API server, and the run's own process (the rest of the tree: its imports,
   the flow, extracting fields, judging, writing). The tree's total is exact (this process is the
   subreaper and reads its reaped children's rusage, as `bench/cputime.py` does); the server's
-  and the readers' shares are sampled from /proc every `--interval` seconds, so the last
+  and the readers' shares are sampled every `--interval` seconds (`cputime.tree_cpu`), so the last
   fraction of a second of each goes to the run's own share.
 - the phases in wall seconds, from the progress lines the run prints on a pipe: listed, last
   dossier read, judging started, reports started and finished, exit.
@@ -20,6 +20,7 @@ server): `--repeat 2` and read the second. A loaded machine stretches wall time,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -30,13 +31,14 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.cputime import ChildCPU, become_subreaper  # noqa: E402
+from bench.cputime import ChildCPU, become_subreaper, tree_cpu  # noqa: E402
 from bench.prefect_home import own_prefect_home  # noqa: E402
 
-_TICK = os.sysconf("SC_CLK_TCK")
 # The progress lines (flows/progress_display.py) that mark a phase, and the phase's name.
 _PHASES = [
     (re.compile(r"^批次共 \d+ 份档案"), "listed"),
@@ -47,27 +49,10 @@ _PHASES = [
 ]
 
 
-def _stat(pid: int) -> tuple[int, float, float] | None:
-    """(parent pid, own CPU s, reaped children's CPU s) of a live process."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            raw = fh.read()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK, (int(fields[13]) + int(fields[14])) / _TICK
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 class RoleSampler(threading.Thread):
-    """Samples the run's tree: the latest CPU of the server and of the reading processes."""
+    """Samples the run's children: the latest CPU of Prefect's server and of the readers'
+    forkserver, each with its descendants (`cputime.tree_cpu`: the readers alive, and those the
+    forkserver has reaped)."""
 
     def __init__(self, root: int, interval: float):
         super().__init__(daemon=True)
@@ -76,37 +61,25 @@ class RoleSampler(threading.Thread):
         self.reading = 0.0
         self.stopped = threading.Event()
 
-    def _tree(self) -> dict[int, tuple[int, float, float]]:
-        procs = {}
-        for name in os.listdir("/proc"):
-            if name.isdigit() and (st := _stat(int(name))) is not None:
-                procs[int(name)] = st
-        tree, grew = {self.root}, True
-        while grew:
-            grew = False
-            for pid, (ppid, _, _) in procs.items():
-                if pid not in tree and ppid in tree:
-                    tree.add(pid)
-                    grew = True
-        return {pid: procs[pid] for pid in tree if pid in procs}
-
     def run(self) -> None:
+        try:
+            root = psutil.Process(self.root)
+        except psutil.Error:
+            return
         while not self.stopped.is_set():
-            tree = self._tree()
+            try:
+                children = root.children()
+            except psutil.Error:
+                return
             server = reading = 0.0
-            forkservers = set()
-            for pid, (ppid, own, reaped) in tree.items():
-                cmd = _cmdline(pid)
-                if "uvicorn" in cmd and "prefect.server" in cmd:
-                    server += own + reaped
-                elif "multiprocessing.forkserver" in cmd and ppid == self.root:
-                    forkservers.add(pid)
-                    reading += own + reaped
-            for ppid, own, reaped in tree.values():
-                if ppid in forkservers:
-                    reading += own + reaped
-            if tree:
-                self.server, self.reading = max(self.server, server), max(self.reading, reading)
+            for child in children:
+                with contextlib.suppress(psutil.Error):
+                    cmd = " ".join(child.cmdline())
+                    if "uvicorn" in cmd and "prefect.server" in cmd:
+                        server += tree_cpu(child.pid)
+                    elif "multiprocessing.forkserver" in cmd:
+                        reading += tree_cpu(child.pid)
+            self.server, self.reading = max(self.server, server), max(self.reading, reading)
             self.stopped.wait(self.interval)
 
 
@@ -148,7 +121,7 @@ def main() -> None:
     ap.add_argument("batch", type=Path)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--interval", type=float, default=0.25, help="seconds between /proc samples")
+    ap.add_argument("--interval", type=float, default=0.25, help="seconds between samples")
     ap.add_argument("--work", type=Path, help="work folder (default: a temp folder, removed)")
     args = ap.parse_args()
     become_subreaper()

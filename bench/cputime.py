@@ -10,6 +10,7 @@ such orphans are handed to it, and `ChildCPU` reaps them before reading the figu
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import resource
@@ -19,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
+
+import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -47,6 +50,22 @@ def reap_orphans(wait: float = 120.0) -> int:
             return reaped
         else:
             time.sleep(0.05)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of one live process and its descendants, live or finished and waited for
+    (a process's figure includes the children it reaped). 0 when the process is gone."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            t = proc.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+    return total
 
 
 def children_cpu() -> float:

@@ -53,23 +53,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.cputime import run_tree  # noqa: E402
+from bench.cputime import run_tree, tree_cpu  # noqa: E402
 from bench.prefect_home import own_prefect_home  # noqa: E402
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of one process and its descendants, live or finished and waited for."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            t = proc.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-    return total
 
 
 class _LiveCpu:
@@ -87,7 +72,7 @@ class _LiveCpu:
         found: dict[object, float] = {}
         for proc in psutil.Process().children():
             with contextlib.suppress(psutil.Error):
-                found[(proc.pid, proc.create_time())] = _tree_cpu(proc.pid)
+                found[(proc.pid, proc.create_time())] = tree_cpu(proc.pid)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         found["self"] = usage.ru_utime + usage.ru_stime
         return found
@@ -149,12 +134,12 @@ class _Watch:
             if len(done_at) > 1:
                 run.idle_end = max(done_at.values()) - min(done_at.values())
         addresses = sorted(self.pids)
-        run.worker_cpu = [_tree_cpu(self.pids[a]) - cpu_before.get(a, 0.0) for a in addresses]
+        run.worker_cpu = [tree_cpu(self.pids[a]) - cpu_before.get(a, 0.0) for a in addresses]
         run.tasks = [sum(1 for r in records if r["worker"] == a) for a in addresses]
         return run
 
     def cpu_now(self) -> dict[str, float]:
-        return {a: _tree_cpu(pid) for a, pid in self.pids.items()}
+        return {a: tree_cpu(pid) for a, pid in self.pids.items()}
 
 
 def _measured(cmd: list[str], env: dict, live: bool) -> tuple[subprocess.CompletedProcess, Run]:

@@ -1,16 +1,12 @@
-"""bench/cpu_roles.py: it finds the run's phases in the progress lines the run really prints, and
-reads a process's parent and CPU from /proc."""
+"""bench/cpu_roles.py finds the run's phases in the progress lines the run really prints."""
 
 from __future__ import annotations
 
 import io
-import os
-import sys
 
-import pytest
 from rich.console import Console
 
-from bench.cpu_roles import _PHASES, _stat
+from bench.cpu_roles import _PHASES
 from flows import progress
 from flows.progress_display import ProgressDisplay
 
@@ -37,12 +33,3 @@ def test_each_phase_is_found_on_the_one_line_that_marks_it() -> None:
         "writing": ["正在写出 20 份档案的审核报告…"],
         "reports written": ["已写出报告 20/20"],
     }
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_process_parent_and_cpu_are_read_from_proc() -> None:
-    sum(i * i for i in range(300_000))  # some CPU of our own
-    parent, own, _ = _stat(os.getpid())
-    assert parent == os.getppid()
-    assert own > 0
-    assert _stat(2**22 + 12345) is None  # beyond pid_max: no such process

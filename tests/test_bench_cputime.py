@@ -45,3 +45,28 @@ def test_an_orphans_cpu_time_is_counted() -> None:
 def test_without_the_subreaper_it_escapes() -> None:
     # The control: what the benchmark measured before it reaped orphans.
     assert measured("plain") < BURN / 2
+
+
+# A process that reaps one child after it burned BURN seconds, then keeps a second one alive
+# that has burned as much, and waits for its stdin to close.
+FAMILY = f"""
+import subprocess, sys
+burn = 'import time\\nwhile time.process_time() < {BURN}: pass'
+subprocess.run([sys.executable, '-c', burn], check=True)
+alive = subprocess.Popen([sys.executable, '-c', burn + '\\nprint("burnt", flush=True)\\ntime.sleep(120)'])
+sys.stdin.readline()
+alive.kill()
+"""
+
+
+def test_tree_cpu_counts_a_process_with_its_reaped_and_its_live_children() -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.cputime import tree_cpu
+
+    family = subprocess.Popen([sys.executable, "-c", FAMILY], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert family.stdout is not None and family.stdout.readline().strip() == "burnt"
+        assert tree_cpu(family.pid) >= 2 * BURN
+    finally:
+        family.communicate("\n", timeout=60)
+    assert tree_cpu(family.pid) == 0.0  # gone
