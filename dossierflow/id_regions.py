@@ -55,7 +55,7 @@ def run_record(out_dir: Path) -> JudgingRecord:
 
 def id_lines_of(out_dir: Path, record: JudgingRecord, dossier_id: str) -> PageBoxes:
     """`id_lines` of the dossier as the run read it; ReadingsMissing when its reading is gone."""
-    entry = next((d for d in record.dossiers if d.dossier_id == dossier_id), None)
+    entry = record.dossier(dossier_id)
     if entry is None or entry.key is None:  # ended in an error: nothing of it was read
         return {}
     extraction = ExtractionCache(out_dir).get(entry.key)

@@ -9,6 +9,7 @@ extraction cache (`OUT/.cache/extract`), or the error it ended in, with the batc
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
@@ -63,6 +64,15 @@ class JudgingRecord(BaseModel):
             processing_date=day,
             notice_template=notice_template,
         )
+
+    def dossier(self, dossier_id: str) -> Optional[RecordedDossier]:
+        """The recorded dossier of that id, or None. Indexed once: the writing asks for every
+        dossier of the batch in turn, and a scan of the list each time is quadratic."""
+        return self._by_id.get(dossier_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, RecordedDossier]:
+        return {d.dossier_id: d for d in self.dossiers}
 
     def save(self, out_dir: Path) -> None:
         atomic.write_text(record_path(out_dir), self.model_dump_json(indent=1))
