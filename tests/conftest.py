@@ -52,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
+        _start_shared_api(config)
         return
     os.environ["PREFECT_HOME"] = _worker_suffixed(os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect"), worker)
     data_dir = os.environ.get("DOSSIER_DATA_DIR") or str(Path.home() / ".local" / "share" / "dossierflow")
@@ -59,6 +60,31 @@ def pytest_configure(config: pytest.Config) -> None:
     pg = os.environ.get("DOSSIER_TEST_PG_URL")
     if pg:
         os.environ["DOSSIER_TEST_PG_URL"] = _postgres_url_for_worker(pg, worker)
+    _start_shared_api(config)
+
+
+def _start_shared_api(config: pytest.Config) -> None:
+    """The process that runs tests gets its Prefect API server (tests/shared_prefect_api.py);
+    pytest-xdist's controller, which runs none, does not."""
+    from tests import shared_prefect_api
+
+    controller = not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no" \
+        and bool(config.getoption("tx", None))
+    if controller or not shared_prefect_api.wanted():
+        return
+    shared_prefect_api.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from tests import shared_prefect_api
+
+    shared_prefect_api.stop()
+
+
+def without_shared_api(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment (default: this process's) without PREFECT_API_URL: a run started with it
+    starts Prefect's ephemeral API of its own, as a run on a machine with no server configured."""
+    return {k: v for k, v in (os.environ if env is None else env).items() if k != "PREFECT_API_URL"}
 
 
 def dossier_cmd() -> list[str]:
@@ -68,8 +94,10 @@ def dossier_cmd() -> list[str]:
     return [sys.executable, "-m", "dossierflow.cli"]
 
 
-def run_dossier(*args: str, env: dict | None = None, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ)
+def run_dossier(*args: str, env: dict | None = None, timeout: float = 900, check: bool = True,
+                ephemeral_api: bool = False) -> subprocess.CompletedProcess:
+    """`dossier ARGS` in a child process; `ephemeral_api` without the tests' shared Prefect API."""
+    full_env = without_shared_api() if ephemeral_api else dict(os.environ)
     full_env.update(env or {})
     proc = subprocess.run(
         [*dossier_cmd(), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=str(ROOT)

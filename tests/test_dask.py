@@ -69,9 +69,15 @@ def test_dossiers_reach_the_cluster_before_the_flow_starts(tmp_path: Path, monke
         return guard()
 
     monkeypatch.setattr(server_guard, "guard_servers", note_submitted)
+    # Prefect's ephemeral API, as on a machine with none configured: its start is what reading
+    # used to wait for. The tests' shared server answers at once.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
     # Worker threads in this process: the cluster starts in a second and reads with this
     # process's reading children; what is measured is when the flow submits, not where.
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         summary = run_batch(batch, out, processing_date=__import__("datetime").date(2020, 7, 1), workers=1,
                             dask_address=cluster.scheduler_address)
 

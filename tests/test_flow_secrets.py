@@ -71,7 +71,7 @@ def test_prefects_records_hold_no_password(tmp_path: Path) -> None:
     prefect_home = tmp_path / "prefect"
     out = tmp_path / "out"
     proc = run_dossier("run", str(batch), "--out", str(out), "--db", with_password, "--date", "2020-07-01",
-                       env={"PREFECT_HOME": str(prefect_home)}, timeout=600)
+                       env={"PREFECT_HOME": str(prefect_home)}, timeout=600, ephemeral_api=True)
     assert SECRET not in proc.stdout + proc.stderr
 
     files = [p for p in prefect_home.rglob("*") if p.is_file()]

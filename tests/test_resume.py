@@ -15,7 +15,7 @@ import pytest
 
 from fixtures.generate import generate_batch
 from flows import server_guard
-from tests.conftest import ROOT, dossier_cmd, read_results, run_dossier
+from tests.conftest import ROOT, dossier_cmd, read_results, run_dossier, without_shared_api
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,8 @@ def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
     out = tmp_path / "out"
     # One dossier's reading hangs until the kill: the run cannot finish first, whatever the
     # machine's speed, and the others are read and cached meanwhile.
-    env = dict(os.environ, DOSSIER_TEST_HOLD_DOSSIER=HELD,
+    # Without the tests' shared API: what is checked is the run's own ephemeral server.
+    env = dict(without_shared_api(), DOSSIER_TEST_HOLD_DOSSIER=HELD,
                PYTHONPATH=os.pathsep.join(p for p in (str(HOLD_HOOK), os.environ.get("PYTHONPATH", "")) if p))
     proc = subprocess.Popen(
         [*dossier_cmd(), "run", str(batch), "--out", str(out), "--no-db", "--date", "2020-07-01", "--workers", "1"],
@@ -115,7 +116,8 @@ def test_run_killed_while_its_server_starts_leaves_no_server(tmp_path: Path, sig
     generate_batch(batch, n=1, seed=5, forms=["docx"], damage="clean")
     proc = subprocess.Popen(
         [*dossier_cmd(), "run", str(batch), "--out", str(tmp_path / "out"), "--no-db", "--date", "2020-07-01"],
-        cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=str(ROOT), env=without_shared_api(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     servers: list[int] = []
     try:
