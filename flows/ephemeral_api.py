@@ -22,7 +22,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from typing import Iterator, Optional
 
@@ -30,7 +29,7 @@ import httpx
 
 from dossierflow.errors import DossierflowError, PrefectStartTimeout
 from dossierflow.failures import PREFECT_START_TIMEOUT
-from flows import server_guard
+from flows import api_server, server_guard
 
 # uvicorn's exit code when its port was taken between choosing it and binding it.
 _PORT_TAKEN = 3
@@ -45,7 +44,6 @@ def _free_port() -> int:
 
 
 def _launch(port: int) -> subprocess.Popen:
-    import prefect
     from prefect.settings import get_current_settings
 
     env = {
@@ -57,12 +55,7 @@ def _launch(port: int) -> subprocess.Popen:
         "PREFECT__SERVER_FINAL": "1",
         **get_current_settings().to_environment_variables(exclude_unset=True),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"],
-        env=env, stdin=subprocess.DEVNULL,
-    )
+    server = subprocess.Popen(api_server.command(port), env=env, stdin=subprocess.DEVNULL)
     server_guard.guard(server.pid)  # from now: it still takes seconds to answer, the run may die first
     return server
 
@@ -70,14 +63,8 @@ def _launch(port: int) -> subprocess.Popen:
 def _stop() -> None:
     global _server, _api_url
     server, _server, _api_url = _server, None, None
-    if server is None or server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    if server is not None:
+        api_server.stop(server)
 
 
 def _start(timeout_s: float) -> str:

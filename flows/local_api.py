@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from typing import Iterator, Optional
 
 import httpx
 
 from dossierflow.errors import DossierflowError
-from flows import server_guard
+from flows import api_server, server_guard
 
 STARTUP_SECONDS = 180  # a loaded two-core machine takes tens of seconds to start it
 
@@ -48,14 +46,10 @@ def prefect_api() -> Iterator[Optional[str]]:
     if PREFECT_API_URL.value():
         yield None
         return
-    import prefect
-
     port = _free_port()
     address = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"],
+        api_server.command(port),
         env={**os.environ, "PREFECT_UI_API_URL": f"{address}/api"},
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -74,12 +68,7 @@ def prefect_api() -> Iterator[Optional[str]]:
             else:
                 os.environ["PREFECT_API_URL"] = previous
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        api_server.stop(proc)
 
 
 def _wait_healthy(proc: subprocess.Popen, address: str) -> None:

@@ -17,11 +17,9 @@ runs the whole suite the way a run without a configured API does.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -55,10 +53,8 @@ def start() -> str:
     """Start the server, wait until it answers, set PREFECT_API_URL; returns the API's URL.
     Prefect itself is not imported here: it reads its settings once, at its first import."""
     global _server
-    from flows import server_guard  # no Prefect import: /proc and a guard process only
+    from flows import api_server, server_guard  # neither imports Prefect
 
-    spec = importlib.util.find_spec("prefect")
-    assert spec is not None and spec.origin, "Prefect is not installed"
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     # Its database in a home of its own: the runs that start their own ephemeral server use the
@@ -68,10 +64,7 @@ def start() -> str:
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     _server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+        api_server.command(port), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
     )
     server_guard.guard(_server.pid)  # stopped should this test process be killed outright
     deadline = time.monotonic() + STARTUP_S
@@ -86,12 +79,8 @@ def start() -> str:
 
 def stop() -> None:
     global _server
+    from flows import api_server
+
     server, _server = _server, None
-    if server is None or server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    if server is not None:
+        api_server.stop(server, grace_s=15)

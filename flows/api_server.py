@@ -1,0 +1,38 @@
+"""How Prefect's API server is started as a process and stopped: one definition for the run's
+ephemeral API (`flows.ephemeral_api`), the watcher's server (`flows.local_api`) and the tests'
+shared server (`tests/shared_prefect_api.py`). `flows.server_guard.is_server` recognises this
+command line.
+
+Nothing of Prefect is imported here: the tests start their server before Prefect's first import,
+which fixes its settings for the process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+
+def command(port: int) -> list[str]:
+    """uvicorn serving Prefect's API app on 127.0.0.1:`port`, without reload or access log."""
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("prefect")
+    app_dir = Path(spec.origin).parent.parent  # the folder Prefect is installed in
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on"]
+
+
+def stop(server: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace_s`; nothing if it has exited."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
