@@ -10,6 +10,7 @@ import pytest
 from fixtures.generate import generate_batch
 from flows.dask_worker import DAEMON_SETTING
 from tests.conftest import read_results, run_dossier
+from tests.short_dossiers import keep_longest_pdfs
 from tests.test_dask_workers import _left_behind, _new_mark, _run_on_cluster
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +37,7 @@ def test_dask_cluster_matches_default_runner_and_leaves_no_process(tmp_path: Pat
     mark = _new_mark(monkeypatch)
     batch = tmp_path / "batch-dask"
     generate_batch(batch, n=3, seed=3, forms=["docx", "text_pdf", "scan"], damage="clean")
+    keep_longest_pdfs(batch / "A0003")  # the scanned one: OCR on both sides, not a whole dossier's
 
     run_dossier("run", str(batch), "--out", str(tmp_path / "local"), "--no-db", "--date", "2020-07-01")
     stderr, servers = _run_on_cluster(batch, tmp_path / "dask", daemon=False, monkeypatch=monkeypatch)

@@ -21,6 +21,7 @@ from dossierflow.errors import ReadingStopped
 from extractors.readers import isolate
 from fixtures.generate import generate_batch
 from tests.conftest import ROOT, dossier_cmd
+from tests.short_dossiers import keep_longest_pdfs
 from tests.test_dask_workers import _new_mark
 from tests.test_run_interrupted import EXIT_BOUND_S, GONE_BOUND_S, _alive, _descendants, _stop_all
 
@@ -47,6 +48,8 @@ def test_a_signal_stops_a_dask_run_and_takes_its_dossiers_off_the_cluster(
     _new_mark(monkeypatch)
     batch, out = tmp_path / "batch", tmp_path / "out"
     generate_batch(batch, n=2, seed=7, forms=["scan"], damage="clean")
+    for dossier in ("A0001", "A0002"):  # several pages each: the second is read after the first
+        keep_longest_pdfs(batch / dossier)
     monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__DAEMON", "False")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     dask.config.refresh()

@@ -16,6 +16,7 @@ import pytest
 from fixtures.generate import generate_batch
 from flows import server_guard
 from tests.conftest import ROOT, dossier_cmd, read_results, run_dossier, without_shared_api
+from tests.short_dossiers import keep_longest_pdfs
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +60,7 @@ HELD = "A0004"
 def test_sigkill_mid_batch_then_resume(tmp_path: Path) -> None:
     batch = tmp_path / "batch-kill"
     generate_batch(batch, n=5, seed=5, forms=["docx", "scan", "text_pdf", "docx", "text_pdf"], damage="clean")
+    keep_longest_pdfs(batch / "A0002")  # the scanned one: OCR, but not a whole dossier's
     out = tmp_path / "out"
     # One dossier's reading hangs until the kill: the run cannot finish first, whatever the
     # machine's speed, and the others are read and cached meanwhile.

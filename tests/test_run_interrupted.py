@@ -21,6 +21,7 @@ from dossierflow.errors import ReadingStopped
 from extractors.readers import isolate
 from flows.interruption import stops_reading_on_signals
 from tests.conftest import ROOT, dossier_cmd, read_results, without_shared_api
+from tests.short_dossiers import keep_longest_pdfs
 
 EXIT_BOUND_S = 60  # against readings of minutes: a handled signal, not a speed figure
 GONE_BOUND_S = 30  # for every process the run started to be gone after it exited
@@ -98,6 +99,8 @@ def test_sigterm_while_reading_stops_the_run_and_a_rerun_resumes(tmp_path: Path)
 
     batch, out = tmp_path / "batch", tmp_path / "out"
     generate_batch(batch, n=2, seed=7, forms=["scan"], damage="clean")
+    for dossier in ("A0001", "A0002"):  # several pages each: one is still read when the other is done
+        keep_longest_pdfs(batch / dossier)
     # The run's own ephemeral API, not the tests' shared one: its server must go with the run.
     env = {**without_shared_api(), "DOSSIER_DATA_DIR": str(tmp_path / "data")}
     cmd = [*dossier_cmd(), "run", str(batch), "--out", str(out), "--no-db", "--workers", "1", "--date", "2020-07-01"]
