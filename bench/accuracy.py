@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench import child_runs  # noqa: E402
 from bench.cached import cached_extractions  # noqa: E402
 from bench.decoys import decoy_entries  # noqa: E402
 from bench.prefect_home import own_prefect_home  # noqa: E402
@@ -94,7 +95,7 @@ def run_batch(args: argparse.Namespace, work: Path, seed: int) -> tuple[Path, Pa
     cmd = [args.dossier, "run", str(batch), "--out", str(out), "--db", db]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    run = subprocess.run(cmd, env=env)
+    run = child_runs.run(cmd, env=env)  # a SIGTERM to the bench stops the run too
     if run.returncode != 0:
         print(f"dossier run exited {run.returncode}", file=sys.stderr)
         return run.returncode

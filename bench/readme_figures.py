@@ -28,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import child_runs  # noqa: E402
+
 ACCURACY = "bench/accuracy.py"
 
 
@@ -107,7 +111,7 @@ def measure(row: Row, work: Path) -> dict:
     cmd = [sys.executable, str(ROOT / ACCURACY), *row.args, "--json", str(out)]
     if not row.cross_leads:
         cmd += ["--work", str(work / row.name)]
-    run = subprocess.run(cmd, cwd=ROOT, check=False)
+    run = child_runs.run(cmd, cwd=ROOT)  # a SIGTERM to this bench stops the row's run too
     if run.returncode != 0:
         raise SystemExit(f"{row.name}: {ACCURACY} exited {run.returncode}")
     return json.loads(out.read_text(encoding="utf-8"))
@@ -234,8 +238,9 @@ def main() -> int:
             kept = json.loads(saved.read_text(encoding="utf-8"))
             when, data = kept["stamp"], kept["measurement"]
         else:
-            work = Path(tempfile.mkdtemp(prefix=f"readme-{r.name}-"))
-            when, data = stamp(), measure(r, work)
+            # The row's batches and runs go with it, measured or stopped: the figures are kept (--save)
+            with tempfile.TemporaryDirectory(prefix=f"readme-{r.name}-") as tmp:
+                when, data = stamp(), measure(r, Path(tmp))
             if args.save:
                 args.save.mkdir(parents=True, exist_ok=True)
                 (args.save / f"{r.name}.json").write_text(
