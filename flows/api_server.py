@@ -10,9 +10,25 @@ which fixes its settings for the process.
 from __future__ import annotations
 
 import importlib.util
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
+
+
+def free_port(preferred: Optional[int] = None) -> int:
+    """`preferred` if nothing listens on it on 127.0.0.1, else a port the system has free."""
+    for port in (preferred, 0):
+        if port is None:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port")
 
 
 def command(port: int) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import socket
 import subprocess
 import time
 from typing import Iterator, Optional
@@ -35,12 +34,6 @@ from flows import api_server, server_guard
 _PORT_TAKEN = 3
 _server: Optional[subprocess.Popen] = None
 _api_url: Optional[str] = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _launch(port: int) -> subprocess.Popen:
@@ -72,14 +65,14 @@ def _start(timeout_s: float) -> str:
     if _server is not None and _server.poll() is None and _api_url is not None:
         return _api_url
     deadline = time.monotonic() + timeout_s
-    port = _free_port()
+    port = api_server.free_port()
     _server = _launch(port)
     atexit.register(_stop)
     with httpx.Client() as client:
         while time.monotonic() < deadline:
             code = _server.poll()
             if code == _PORT_TAKEN:
-                port = _free_port()
+                port = api_server.free_port()
                 _server = _launch(port)
                 continue
             if code is not None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import time
 from typing import Iterator, Optional
@@ -23,18 +22,8 @@ import httpx
 from dossierflow.errors import DossierflowError
 from flows import api_server, server_guard
 
+PREFERRED_PORT = 4200  # Prefect's own default, where people look for its UI
 STARTUP_SECONDS = 180  # a loaded two-core machine takes tens of seconds to start it
-
-
-def _free_port(preferred: int = 4200) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise OSError("no free port")
 
 
 @contextlib.contextmanager
@@ -46,7 +35,7 @@ def prefect_api() -> Iterator[Optional[str]]:
     if PREFECT_API_URL.value():
         yield None
         return
-    port = _free_port()
+    port = api_server.free_port(PREFERRED_PORT)
     address = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         api_server.command(port),

@@ -18,7 +18,6 @@ runs the whole suite the way a run without a configured API does.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -35,12 +34,6 @@ def wanted() -> bool:
     return os.environ.get("DOSSIER_TEST_PREFECT", "shared") != "ephemeral" and not os.environ.get("PREFECT_API_URL")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
@@ -55,7 +48,7 @@ def start() -> str:
     global _server
     from flows import api_server, server_guard  # neither imports Prefect
 
-    port = _free_port()
+    port = api_server.free_port()
     url = f"http://127.0.0.1:{port}/api"
     # Its database in a home of its own: the runs that start their own ephemeral server use the
     # worker's home, and two servers writing one SQLite file wait on each other's locks.
