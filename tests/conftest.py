@@ -47,6 +47,7 @@ def _postgres_url_for_worker(url: str, worker: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _take_ctrl_c()
     # Prefect gives its ephemeral API 20 s to start; two workers each starting runs on a busy
     # two-core machine can exceed that, and the run then fails on the machine's speed alone.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -61,6 +62,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if pg:
         os.environ["DOSSIER_TEST_PG_URL"] = _postgres_url_for_worker(pg, worker)
     _start_shared_api(config)
+
+
+def _take_ctrl_c() -> None:
+    """Ctrl-C raises KeyboardInterrupt in every test process, however the suite was started.
+    A shell ignores SIGINT in what it starts in the background (`nohup ... &` in a script), and
+    an ignored signal stays ignored in every program started from there: the runs the tests
+    interrupt with SIGINT, and the tests that send it to themselves, would go on unstopped."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _start_shared_api(config: pytest.Config) -> None:
