@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from dossierflow import batches
-from dossierflow.cli_review import DbOption, _store, out
+from dossierflow.cli_shared import DbOption, open_db, out
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Recorded batches; retire a superseded one.")
 
@@ -16,7 +16,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Recorded bat
 @app.command("list")
 def list_batches(db: Optional[str] = DbOption) -> None:
     """Every recorded batch, with whether it is retired and what superseded it."""
-    with _store(db) as store:
+    with open_db(db) as store:
         recorded = store.recorded_batches()
         retired = batches.retired_batches(store.batch_acts())
     table = Table("批次", "报送单位", "政策年度", "档案数", "状态")
@@ -39,7 +39,7 @@ def retire(
     db: Optional[str] = DbOption,
 ) -> None:
     """Retire a batch: its records stay, but no batch is compared with them any more."""
-    with _store(db) as store:
+    with open_db(db) as store:
         act = batches.retire(store, batch_id, reason, reviewer, by)
     what = f"由批次 {by} 替代" if by else "撤回"
     out.print(f"批次 {batch_id} 已停用（{what}），记入决策日志第 {act.seq} 条")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -12,36 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from dossierflow import atomic, blacklist
-from dossierflow.config import default_db_url
+from dossierflow.cli_shared import DbOption, KeyOption, open_db, out
 from dossierflow.errors import IdBarred, UsageError
 from dossierflow.privacy import mask_id
-from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The 失信黑名单: add, list, check, remove, expiry, export.")
 
 
-class _Out:
-    """Rich output; wide when piped so tables (ID numbers, lead ids) are never cut to '…'."""
-
-    def print(self, *args: object) -> None:
-        console = Console() if sys.stdout.isatty() else Console(width=240, soft_wrap=True)
-        console.print(*args)
-
-
-out = _Out()
-
-DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
-KeyOption = typer.Option(
-    None, "--log-key-file", envvar="DOSSIER_LOG_KEY_FILE",
-    help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
-)
 err = Console(stderr=True)
-
-
-def _store(db: Optional[str], key_file: Optional[str] = None):
-    store = open_store(db or default_db_url(), key_file)
-    assert store is not None
-    return store
 
 
 def _who(by: Optional[str], role: str) -> str:
@@ -82,7 +59,7 @@ def add(
         raise UsageError(f"{problem}：请核对；确认按原样登记请加 --force")
     if problem:
         err.print(f"[yellow]警告：[/yellow]{problem}；已按 --force 原样登记")
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         saved = blacklist.add(store, entry)
     who = f" {saved.name}" if saved.name else ""
     out.print(f"已列入黑名单 #{saved.entry_id}：{mask_id(saved.id_number)}{who}，{saved.start_date} 起至 {saved.expiry_date} 止")
@@ -96,7 +73,7 @@ def list_entries(
 ) -> None:
     """List entries in force (ID numbers masked)."""
     day = _date(on, "--date") or dt.date.today()
-    with _store(db) as store:
+    with open_db(db) as store:
         entries = store.blacklist_entries()
     shown = [e for e in entries if all_entries or e.in_force(day)]
     table = Table("#", "身份证号码", "姓名", "类型", "原因", "来源", "起", "止", "状态")
@@ -115,7 +92,7 @@ def check(
 ) -> None:
     """Is this ID number barred on that day? Exit code 0 when it is not, 7 when it is."""
     day = _date(on, "--date") or dt.date.today()
-    with _store(db) as store:
+    with open_db(db) as store:
         hits = blacklist.check(store, id_number, day)
     masked = mask_id(blacklist.normalise_id(id_number))
     if not hits:
@@ -135,7 +112,7 @@ def remove(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Lift an entry (kept on record as removed, with the reason and who lifted it)."""
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         e = store.remove_blacklist(entry_id, reason, _who(by, "撤销人"))
     out.print(f"已撤销黑名单 #{e.entry_id}：{mask_id(e.id_number)}（{e.removed_by}：{e.removed_reason}）")
 
@@ -152,7 +129,7 @@ def expiry(
     """Change an entry's expiry date (shorten or extend a ban), with the reason and who did it."""
     day = _date(until, "--until")
     assert day is not None
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         e = store.set_blacklist_expiry(entry_id, day, reason, _who(by, "修改人"))
     out.print(f"已修改黑名单 #{e.entry_id}：{mask_id(e.id_number)}，{e.start_date} 起至 {e.expiry_date} 止")
 
@@ -169,7 +146,7 @@ def export(
     if fmt not in ("csv", "json"):
         raise UsageError("--format 只能是 csv 或 json")
     today = dt.date.today()
-    with _store(db) as store:
+    with open_db(db) as store:
         entries = [e for e in store.blacklist_entries() if all_entries or e.in_force(today)]
     text = blacklist.export_text(entries, fmt, full=full)  # type: ignore[arg-type]
     if target is None:

@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from dossierflow import review
-from dossierflow.config import default_db_url
+from dossierflow.cli_shared import DbOption, KeyOption, open_db, out
 from dossierflow.corrections import correct_field, rejudge, rule_name, settle_finding
 from dossierflow.display import shown_value
 from dossierflow.errors import UsageError
 from dossierflow.field_values import label
 from dossierflow.labels import OUTCOME_LABELS
 from dossierflow.privacy import mask_id, mask_ids_in_text
-from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="The integrity review queue; reviewers' corrections and settlements.")
 
 
-class _Out:
-    """Rich output; wide when piped so tables (ID numbers, lead ids) are never cut to '…'."""
-
-    def print(self, *args: object) -> None:
-        console = Console() if sys.stdout.isatty() else Console(width=240, soft_wrap=True)
-        console.print(*args)
-
-
-out = _Out()
-
-DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
-KeyOption = typer.Option(
-    None, "--log-key-file", envvar="DOSSIER_LOG_KEY_FILE",
-    help="The change log's key file (default: beside the data directory; created, mode 0600, on first use).",
-)
 STATUS_CN = {"open": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
 ACTION_CN = {"confirm": "确认", "dismiss": "排除"}
-
-
-def _store(db: Optional[str], key_file: Optional[str] = None):
-    store = open_store(db or default_db_url(), key_file)
-    assert store is not None
-    return store
 
 
 @app.command("list")
@@ -59,7 +35,7 @@ def list_leads(
     """List leads (flags of stored results) awaiting a decision."""
     if status not in ("open", "confirmed", "dismissed", "all"):
         raise UsageError("--status 只能是 open、confirmed、dismissed 或 all")
-    with _store(db) as store:
+    with open_db(db) as store:
         leads = store.leads(status=status, code=code, batch_id=batch)
     table = Table("线索", "批次", "档案", "申报人", "类型", "状态", "说明")
     for lead in leads:
@@ -71,7 +47,7 @@ def list_leads(
 @app.command("show")
 def show(lead_id: str = typer.Argument(...), db: Optional[str] = DbOption) -> None:
     """One lead with its evidence: files, pages, boxes, related dossiers, decision."""
-    with _store(db) as store:
+    with open_db(db) as store:
         lead = store.lead(lead_id)
     if lead is None:
         raise UsageError(f"没有编号为 {lead_id} 的线索")
@@ -111,7 +87,7 @@ def confirm(
     """Confirm a lead: the applicant goes on the blacklist."""
     if kind not in (None, "fraud", "cross_region"):
         raise UsageError("--kind 只能是 fraud 或 cross_region")
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         d = review.confirm(store, lead_id, reason, reviewer, kind, rulebook=rulebook)  # type: ignore[arg-type]
     out.print(f"已确认线索 {lead_id}（决定 #{d.seq}），列入黑名单 #{d.blacklist_entry_id}")
 
@@ -125,7 +101,7 @@ def dismiss(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Dismiss a lead as a false alarm."""
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         d = review.dismiss(store, lead_id, reason, reviewer)
     out.print(f"已排除线索 {lead_id}（决定 #{d.seq}）")
 
@@ -134,7 +110,7 @@ def dismiss(
 def verify(db: Optional[str] = DbOption, key_file: Optional[str] = KeyOption) -> None:
     """Check the change log (keyed hashes, the head noted outside the database) and that the
     decisions, blacklist and leads are what it records; exit 6 naming the first problem."""
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         head = review.verify(store)
     out.print(f"日志完整：共 {head.count} 条，链头哈希 {head.hash}；决定、黑名单和线索与日志一致")
 
@@ -164,7 +140,7 @@ def correct(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Correct a misread field value; the batch is judged again at once."""
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         c = correct_field(store, out_dir, dossier_id, field, value, reason, reviewer, expected_value=expected)
         was = "（空）" if c.old_value is None else _shown(field, c.old_value)
         out.print(f"已记录更正 #{c.seq}：档案 {dossier_id} 的{label(field)}由「{was}」更正为「{_shown(field, c.value)}」（{c.reviewer}）")
@@ -184,7 +160,7 @@ def settle(
     key_file: Optional[str] = KeyOption,
 ) -> None:
     """Settle a finding the machine left at review (pass / fail); the batch is judged again."""
-    with _store(db, key_file) as store:
+    with open_db(db, key_file) as store:
         s = settle_finding(store, out_dir, dossier_id, rule, outcome, reason, reviewer, expected_outcome=expected)
         was = OUTCOME_LABELS.get(s.old_outcome or "", s.old_outcome)
         out.print(f"已记录裁定 #{s.seq}：档案 {dossier_id} 的规则 {rule_name(rule)}（{rule}）由「{was}」裁定为「{OUTCOME_LABELS[s.outcome]}」（{s.reviewer}）")

@@ -8,20 +8,14 @@ from typing import Optional
 
 import typer
 
-from dossierflow.config import default_db_url
+from dossierflow.cli_shared import DbOption, open_db
 from dossierflow.errors import UsageError
 from dossierflow.station.users import ROLE_LABELS, ROLES, Users
-from dossierflow.storage import open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The verification station's users.")
 
-DbOption = typer.Option(None, "--db", envvar="DOSSIER_DB", help="Database URL (default: SQLite under the data directory).")
-
-
 def _users(db: Optional[str]) -> Users:
-    store = open_store(db or default_db_url())
-    assert store is not None
-    return Users(store.engine)
+    return Users(open_db(db).engine)
 
 
 def _read_password() -> str:
