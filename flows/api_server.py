@@ -1,4 +1,4 @@
-"""How Prefect's API server is started as a process and stopped: one definition for the run's
+"""How Prefect's API server is started as a process, waited for and stopped: one definition for the run's
 ephemeral API (`flows.ephemeral_api`), the watcher's server (`flows.local_api`) and the tests'
 shared server (`tests/shared_prefect_api.py`). `flows.server_guard.is_server` recognises this
 command line.
@@ -13,8 +13,11 @@ import importlib.util
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Optional
+
+import httpx
 
 
 def free_port(preferred: Optional[int] = None) -> int:
@@ -52,3 +55,20 @@ def stop(server: subprocess.Popen, grace_s: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def answers(server: subprocess.Popen, api_url: str, timeout_s: float) -> bool:
+    """Whether the server answers its health check at `api_url` (…/api) within `timeout_s`;
+    False as soon as its process has exited."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                return False
+            try:
+                if client.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    return False

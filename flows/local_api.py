@@ -14,10 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from typing import Iterator, Optional
-
-import httpx
 
 from dossierflow.errors import DossierflowError
 from flows import api_server, server_guard
@@ -45,7 +42,8 @@ def prefect_api() -> Iterator[Optional[str]]:
     )
     try:
         server_guard.guard_servers()  # stopped even if this process is killed
-        _wait_healthy(proc, address)
+        if not api_server.answers(proc, f"{address}/api", STARTUP_SECONDS):
+            raise DossierflowError(f"Prefect 服务未能启动（{address}，退出码 {proc.poll()}）")
         previous = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = f"{address}/api"  # the flow-run processes inherit it
         try:
@@ -58,18 +56,3 @@ def prefect_api() -> Iterator[Optional[str]]:
                 os.environ["PREFECT_API_URL"] = previous
     finally:
         api_server.stop(proc)
-
-
-def _wait_healthy(proc: subprocess.Popen, address: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client() as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break
-            try:
-                if client.get(f"{address}/api/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    raise DossierflowError(f"Prefect 服务未能启动（{address}，退出码 {proc.poll()}）")

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Optional
 
@@ -32,14 +29,6 @@ _server: Optional[subprocess.Popen] = None
 
 def wanted() -> bool:
     return os.environ.get("DOSSIER_TEST_PREFECT", "shared") != "ephemeral" and not os.environ.get("PREFECT_API_URL")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-            return answer.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def start() -> str:
@@ -60,12 +49,9 @@ def start() -> str:
         api_server.command(port), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
     )
     server_guard.guard(_server.pid)  # stopped should this test process be killed outright
-    deadline = time.monotonic() + STARTUP_S
-    while not _healthy(url):
-        if _server.poll() is not None or time.monotonic() > deadline:
-            stop()
-            raise RuntimeError(f"the tests' Prefect API server did not start on port {port}")
-        time.sleep(0.2)
+    if not api_server.answers(_server, url, STARTUP_S):
+        stop()
+        raise RuntimeError(f"the tests' Prefect API server did not start on port {port}")
     os.environ["PREFECT_API_URL"] = url
     return url
 
