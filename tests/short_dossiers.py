@@ -20,12 +20,11 @@ def keep_longest_pdfs(dossier: Path, keep: int = 2) -> list[tuple[str, int]]:
     """Deletes every file of the dossier folder but its `keep` PDFs of most pages (ties by name)
     and returns what is left as (name, pages). A folder with fewer PDFs than `keep` is a test
     written against another batch: it fails rather than reading less than it means to."""
-    pdfs = sorted((p for p in dossier.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"),
-                  key=lambda p: (-_pages(p), p.name))
-    if len(pdfs) < keep:
-        raise AssertionError(f"{dossier.name} has {len(pdfs)} PDFs, fewer than the {keep} to keep")
-    kept = pdfs[:keep]
+    pages = {p: _pages(p) for p in dossier.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"}
+    if len(pages) < keep:
+        raise AssertionError(f"{dossier.name} has {len(pages)} PDFs, fewer than the {keep} to keep")
+    kept = sorted(pages, key=lambda p: (-pages[p], p.name))[:keep]
     for path in dossier.iterdir():
         if path.is_file() and path not in kept:
             path.unlink()
-    return [(p.name, _pages(p)) for p in kept]
+    return [(p.name, pages[p]) for p in kept]
