@@ -52,16 +52,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # two-core machine can exceed that, and the run then fails on the machine's speed alone.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        _start_shared_api(config)
-        return
-    os.environ["PREFECT_HOME"] = _worker_suffixed(os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect"), worker)
-    data_dir = os.environ.get("DOSSIER_DATA_DIR") or str(Path.home() / ".local" / "share" / "dossierflow")
-    os.environ["DOSSIER_DATA_DIR"] = _worker_suffixed(data_dir, worker)
-    pg = os.environ.get("DOSSIER_TEST_PG_URL")
-    if pg:
-        os.environ["DOSSIER_TEST_PG_URL"] = _postgres_url_for_worker(pg, worker)
-    _start_shared_api(config)
+    if worker:
+        os.environ["PREFECT_HOME"] = _worker_suffixed(os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect"), worker)
+        data_dir = os.environ.get("DOSSIER_DATA_DIR") or str(Path.home() / ".local" / "share" / "dossierflow")
+        os.environ["DOSSIER_DATA_DIR"] = _worker_suffixed(data_dir, worker)
+        pg = os.environ.get("DOSSIER_TEST_PG_URL")
+        if pg:
+            os.environ["DOSSIER_TEST_PG_URL"] = _postgres_url_for_worker(pg, worker)
+    _start_shared_api(config)  # after PREFECT_HOME: the server's home sits beside the worker's
 
 
 def _take_ctrl_c() -> None:
