@@ -29,8 +29,24 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 LANG = "chi_sim"
 PSM = 6  # one uniform block: the preprocessor has removed the ruling lines layout analysis trips on
-TESS_VARIABLES = {"preserve_interword_spaces": "1"}
-TESS_CONFIG = f"--oem 1 --psm {PSM} " + " ".join(f"-c {k}={v}" for k, v in TESS_VARIABLES.items())
+LAYOUT_VARIABLES = {"preserve_interword_spaces": "1"}
+# Tesseract reads every line it is unsure of a second time with its tones flipped, in case it is
+# light print on dark ground. On prepared pages those lines are seal remnants, photographs and
+# faint copies, and the second reading almost never wins: it cost about a tenth of the reading's
+# CPU. Reversed print is flipped before reading instead (reversed_print.py). Both names: 5.3
+# reads invert_threshold, earlier 5.x only tessedit_do_invert, which 6 is to drop.
+NO_FLIPPED_RETRY = {"invert_threshold": "0", "tessedit_do_invert": "0"}
+TESS_VARIABLES = {**LAYOUT_VARIABLES, **NO_FLIPPED_RETRY}
+
+
+def tess_config(variables: dict[str, str]) -> str:
+    return f"--oem 1 --psm {PSM} " + " ".join(f"-c {k}={v}" for k, v in variables.items())
+
+
+TESS_CONFIG = tess_config(TESS_VARIABLES)
+# What the `tesseract` command does with this layout and nothing else: the speed benchmark's
+# baseline, its flipped retries included.
+RAW_TESS_CONFIG = tess_config(LAYOUT_VARIABLES)
 OSD_MIN_CONFIDENCE = 1.5  # below this Tesseract's orientation guess is noise
 OSD_MAX_SIDE = 2000  # OSD needs no more pixels than this; larger pages are halved first
 # Marks Tesseract makes of ruling-line stubs, speckle and stamp edges; real ones read confidently.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from extractors.readers.reversed_print import flip_reversed_print
 from extractors.readers.seals import whiten_seals
 from extractors.readers.tones import grey_and_red_ink, grey_percentile, has_red_ink
 
@@ -454,6 +455,8 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
         m_total = _affine3(np.array([[scale, 0, 0], [0, scale, 0]])) @ m_total
     work_dpi = int(round(dpi * scale)) if dpi > 0 else TARGET_DPI
+    # Before anything looks for lines: a bar of reversed print is all long dark runs.
+    grey = flip_reversed_print(grey, work_dpi)
 
     if rotation is None and min(grey.shape[:2]) < 2:
         rotation = 0  # a sliver of a page (a 1-pixel image) has no lines to tell by
