@@ -14,6 +14,8 @@ import multiprocessing as mp
 from pathlib import Path
 from typing import Optional
 
+import dask.config
+
 from dossierflow.cache import ExtractionCache
 from dossierflow.config import Limits
 from dossierflow.ingest import DossierInput
@@ -23,6 +25,16 @@ from extractors.reread_policy import FIELD_REREAD_POLICY
 from flows.dask_cancelled import stops_when_cancelled
 
 log = logging.getLogger(__name__)
+
+# A Dask worker samples its threads' stacks every 10 ms (sys._current_frames()) and registers a
+# Python gc callback. On Python 3.11 before 3.11.9 the two can deadlock with a thread being
+# started (CPython gh-106883: the interpreter's thread-list lock and the GIL taken in opposite
+# orders), and every task here starts threads: the worker then hangs for good. Nobody reads the
+# profile, so it is off: for workers made in a process that imported this module (the preload's
+# are: a preload is imported before the worker sets up its profiler), and stopped on a worker
+# already running when a run warms it up (`stop_profiler`).
+dask.config.set({"distributed.worker.profile.enabled": False})
+PROFILER_CALLBACKS = ("profile", "profile-cycle")
 
 DAEMON_SETTING = "DASK_DISTRIBUTED__WORKER__DAEMON=False"
 DAEMON_WARNING = (
@@ -64,11 +76,22 @@ def _start_reading() -> None:
         isolate.start_forkserver(FIELD_REREAD_POLICY)
 
 
-async def warm_up() -> None:
+def stop_profiler(worker) -> None:  # type: ignore[no-untyped-def]
+    """Stop a worker's stack sampling (see PROFILER_CALLBACKS above). On its event loop."""
+    for name in PROFILER_CALLBACKS:
+        callback = worker.periodic_callbacks.pop(name, None)
+        if callback is not None:
+            callback.stop()
+
+
+async def warm_up(dask_worker=None) -> None:  # type: ignore[no-untyped-def]
     """Run on every worker as a run connects, while the flow lists its batch and starts Prefect:
     unpickling this function imports the reading code, and the reading forkserver starts
     preloading the readers, so a fresh worker's first dossier waits for neither. A coroutine:
-    Dask runs only those on its workers without the caller waiting."""
+    Dask runs only those on its workers without the caller waiting, on the worker's event loop
+    (Dask passes the worker to a function with a `dask_worker` parameter)."""
+    if dask_worker is not None:
+        stop_profiler(dask_worker)
     _start_reading()
 
 
@@ -76,6 +99,7 @@ def dask_setup(worker) -> None:  # type: ignore[no-untyped-def]
     """Dask's preload hook (`dask worker --preload flows.dask_worker`): a worker warms up as it
     starts, before any run connects, so even the first run's first dossier finds the reading code
     imported (this module) and the reading forkserver preloaded."""
+    stop_profiler(worker)
     _start_reading()
 
 

@@ -15,6 +15,11 @@ HAS_READING_CODE = "__import__('sys').modules.get('flows.dask_worker') is not No
 HAS_FORKSERVER = "__import__('multiprocessing.forkserver').forkserver._forkserver._forkserver_pid is not None"
 
 
+def samples_stacks(dask_worker) -> bool:  # type: ignore[no-untyped-def]
+    # Whether the worker's profiler still runs (flows.dask_worker.stop_profiler, CPython gh-106883).
+    return "profile" in dask_worker.periodic_callbacks
+
+
 @pytest.mark.timeout(600)
 def test_connecting_warms_every_worker_before_any_dossier(monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
@@ -27,6 +32,7 @@ def test_connecting_warms_every_worker_before_any_dossier(monkeypatch: pytest.Mo
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as probe:
         assert not any(probe.run(eval, HAS_READING_CODE).values())  # fresh workers
+        assert all(probe.run(samples_stacks).values())  # with Dask's profiler, as Dask starts them
         connection = DaskConnection(cluster.scheduler_address)
         try:
             connection.client()
@@ -38,6 +44,7 @@ def test_connecting_warms_every_worker_before_any_dossier(monkeypatch: pytest.Mo
                     break
                 time.sleep(0.5)
             assert warm and all(all(v) for v in warm.values()), warm
+            assert not any(probe.run(samples_stacks).values())
         finally:
             connection.close()
 
@@ -61,6 +68,7 @@ def test_a_worker_started_with_the_preload_is_warm_before_any_run(monkeypatch: p
                 break
             time.sleep(0.5)
         assert warm and all(all(v) for v in warm.values()), warm
+        assert not any(probe.run(samples_stacks).values())
 
 
 def test_closing_an_unused_connection_does_not_wait_for_it(tmp_path) -> None:  # noqa: ANN001
