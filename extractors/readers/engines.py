@@ -33,8 +33,8 @@ LAYOUT_VARIABLES = {"preserve_interword_spaces": "1"}
 # Tesseract reads every line it is unsure of a second time with its tones flipped, in case it is
 # light print on dark ground. On prepared pages those lines are seal remnants, photographs and
 # faint copies, and the second reading almost never wins: it cost about a tenth of the reading's
-# CPU. Reversed print is flipped before reading instead (reversed_print.py). Both names: 5.3
-# reads invert_threshold, earlier 5.x only tessedit_do_invert, which 6 is to drop.
+# CPU. Reversed print is flipped before reading instead (reversed_print.py). Both names: either
+# alone turns the retries off in 5.3, where tessedit_do_invert is deprecated for invert_threshold.
 NO_FLIPPED_RETRY = {"invert_threshold": "0", "tessedit_do_invert": "0"}
 TESS_VARIABLES = {**LAYOUT_VARIABLES, **NO_FLIPPED_RETRY}
 

@@ -3,7 +3,7 @@
 Tesseract can read such print only by trying each doubtful line again with its tones flipped,
 which it does for every line it reads with low confidence: seal remnants, photographs, faint
 copies. On this project's pages those second tries were about a tenth of reading's CPU and
-almost never won. The engine therefore does not try them (`tessedit_do_invert=0`), and the one
+almost never won. The engine therefore does not try them (`engines.NO_FLIPPED_RETRY`), and the one
 kind of line they were for is flipped here, once, before reading: a solid dark block with light
 marks inside it.
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-INK_LEVEL = 128
+from extractors.readers.tones import grey_percentile
+
+INK_LEVEL = 128  # mid-grey: the page is not normalised yet
 # Reversed print is black ground with white marks. A region merely darker than the page (a
 # shadow across a phone photo, a grey-shaded cell) holds dark print on grey: flipping it would
 # make its print lighter than its ground, and nothing there would be read.
@@ -41,7 +43,7 @@ def flip_reversed_print(grey: np.ndarray, dpi: int) -> np.ndarray:
     eroded = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (core, core)))
     if not cv2.countNonZero(eroded):
         return grey
-    n, _, stats, _ = cv2.connectedComponentsWithStats(eroded, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(eroded, connectivity=8)
     out = grey
     page = float(grey.shape[0] * grey.shape[1])
     for x, y, w, h, _ in stats[1:]:
@@ -78,10 +80,10 @@ def _holds_marks(grey: np.ndarray, ink: np.ndarray) -> bool:
     if dark < MIN_DARK or 1.0 - dark < MIN_LIGHT:
         return False
     light = cv2.bitwise_not(ink)
-    if _median(grey, ink) > DARK_GROUND or _median(grey, light) < LIGHT_MARKS:
+    if grey_percentile(grey, 50, ink) > DARK_GROUND or grey_percentile(grey, 50, light) < LIGHT_MARKS:
         return False
     # Light shapes that touch the block's edge are paper around it, not marks inside it.
-    n, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
     h, w = ink.shape
     inside = 0
     for x, y, bw, bh, _ in stats[1:]:
@@ -90,9 +92,3 @@ def _holds_marks(grey: np.ndarray, ink: np.ndarray) -> bool:
             if inside >= MIN_MARKS:
                 return True
     return False
-
-
-def _median(grey: np.ndarray, where: np.ndarray) -> int:
-    hist = cv2.calcHist([grey], [0], where, [256], [0, 256]).ravel()
-    cum = np.cumsum(hist)
-    return int(np.searchsorted(cum, cum[-1] / 2.0))

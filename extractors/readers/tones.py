@@ -51,8 +51,9 @@ _RED_FROM = 20  # red by less than this over green and blue: luminance alone
 _RED_WEIGHT = np.clip((np.arange(256) - _RED_FROM) * 255.0 / (RED_MARGIN - _RED_FROM), 0, 255).astype(np.uint8)
 
 
-def grey_percentile(grey: np.ndarray, q: float) -> float:
-    """The q-th percentile grey level, from a histogram: numpy's percentile sorts every pixel."""
-    hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
+def grey_percentile(grey: np.ndarray, q: float, where: Optional[np.ndarray] = None) -> float:
+    """The q-th percentile grey level (of the pixels `where` is non-zero, if given), from a
+    histogram: numpy's percentile sorts every pixel."""
+    hist = cv2.calcHist([grey], [0], where, [256], [0, 256]).ravel()
     cum = np.cumsum(hist)
     return float(np.searchsorted(cum, cum[-1] * q / 100.0))
