@@ -98,8 +98,8 @@ async def warm_up(dask_worker=None) -> None:  # type: ignore[no-untyped-def]
 def dask_setup(worker) -> None:  # type: ignore[no-untyped-def]
     """Dask's preload hook (`dask worker --preload flows.dask_worker`): a worker warms up as it
     starts, before any run connects, so even the first run's first dossier finds the reading code
-    imported (this module) and the reading forkserver preloaded."""
-    stop_profiler(worker)
+    imported (this module) and the reading forkserver preloaded. Its profiler is already off:
+    Dask imported this module, which turns it off, before the worker set one up."""
     _start_reading()
 
 
