@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.readers.reversed_print import flip_reversed_print
+from extractors.readers.reversed_print import find_reversed_print, flip_blocks
 from extractors.readers.seals import whiten_seals
-from extractors.readers.tones import grey_and_red_ink, grey_percentile, has_red_ink
+from extractors.readers.tones import grey_percentile, has_red_ink, page_tones
 
 CELL_INSET = 3  # pixels a reader keeps clear of where a cell's ruling lines were whitened
 TARGET_DPI = 300
@@ -437,13 +437,23 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     `rotation` (clockwise degrees) forces the quarter turn, e.g. from Tesseract OSD; otherwise a
     projection heuristic decides between 0 and 90 and the OCR stage checks 180/270 if needed.
     """
-    grey, red_ink = grey_and_red_ink(image)
+    grey, red_ink, lum = page_tones(image)
     # A red seal is paper in the greyscale's red channel; only a page without red ink (a greyscale
     # scan, a photocopy) can hold a grey one. Before any resampling: cubic upscaling overshoots
     # at a seal's edges, darker than its ink.
     red_seen = has_red_ink(image)
     if not red_seen:
         grey = whiten_seals(grey, dpi if dpi > 0 else TARGET_DPI)
+    # Before anything looks for lines: a bar of reversed print is all long dark runs. On a page
+    # with red, bars are looked for in the luminance, where a red one is still dark; what is
+    # flipped is print, no longer red ink.
+    tone = lum if red_seen else grey
+    bars = find_reversed_print(tone, int(round(dpi)) if dpi > 0 else TARGET_DPI)
+    if bars:
+        grey = flip_blocks(grey, tone, bars)
+        if red_ink is not None:
+            for (x0, y0, x1, y1), _ in bars:
+                red_ink[y0:y1, x0:x1] = 0
     scale = TARGET_DPI / dpi if dpi > 0 else 1.0
     if abs(scale - 1.0) < 0.12:
         scale = 1.0
@@ -455,8 +465,6 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
         m_total = _affine3(np.array([[scale, 0, 0], [0, scale, 0]])) @ m_total
     work_dpi = int(round(dpi * scale)) if dpi > 0 else TARGET_DPI
-    # Before anything looks for lines: a bar of reversed print is all long dark runs.
-    grey = flip_reversed_print(grey, work_dpi)
 
     if rotation is None and min(grey.shape[:2]) < 2:
         rotation = 0  # a sliver of a page (a 1-pixel image) has no lines to tell by

@@ -33,8 +33,15 @@ def to_grey(rgb_or_grey: np.ndarray) -> np.ndarray:
 def grey_and_red_ink(rgb_or_grey: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """`to_grey` of the image, and where it is red ink (255, else 0; None for a greyscale image),
     from one pass over its colour channels."""
+    grey, red_ink, _ = page_tones(rgb_or_grey)
+    return grey, red_ink
+
+
+def page_tones(rgb_or_grey: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
+    """`grey_and_red_ink` of the image, and its plain luminance (red as dark as its brightness
+    makes it: a red bar is dark ground there, and paper in the greyscale)."""
     if rgb_or_grey.ndim == 2:
-        return rgb_or_grey, None
+        return rgb_or_grey, None, rgb_or_grey
     rgb = np.ascontiguousarray(rgb_or_grey[:, :, :3])
     lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     red, green, blue = cv2.split(rgb)
@@ -44,7 +51,7 @@ def grey_and_red_ink(rgb_or_grey: np.ndarray) -> tuple[np.ndarray, Optional[np.n
     # JPEG-blurred edge, red by 20-60 levels) blend the two: with a hard cut, those edges stayed
     # grey outlines of the seal's lettering, and a value under the seal read 本千中证 for 本科.
     lighter = cv2.multiply(cv2.subtract(red, lum), cv2.LUT(margin, _RED_WEIGHT), scale=1 / 255)
-    return cv2.add(lum, lighter), cv2.compare(margin, RED_MARGIN, cv2.CMP_GT)
+    return cv2.add(lum, lighter), cv2.compare(margin, RED_MARGIN, cv2.CMP_GT), lum
 
 
 _RED_FROM = 20  # red by less than this over green and blue: luminance alone
