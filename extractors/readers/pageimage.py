@@ -56,7 +56,6 @@ def ocr_page(
             file=file, page=page, method="ocr", width_pt=width_pt, height_pt=height_pt,
             dpi=int(round(dpi)), image_hash=phash,
         )
-    region = find_photo(grey, dpi)
     # A photographed page (uneven light, a cast, the table beside it) is read as if scanned flat;
     # a flatbed scan needs nothing and is read as it is.
     capture = correct_capture(rgb, dpi)
@@ -65,7 +64,9 @@ def ocr_page(
     # and mapped back into the tilted photograph a row's cells drifted apart in height, so a
     # claim row's ISSN was read together with the date beside it.
     photo = None
-    if region is not None and sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS:
+    # Looked for only on a page with little text: on any other it would not be kept.
+    region = find_photo(grey, dpi) if sum(len(s.text) for s in result.segments) <= PHOTO_PAGE_MAX_CHARS else None
+    if region is not None:
         from extractors.readers.image import photo_info  # image.py imports this module
 
         photo = photo_info(image.crop((region.x0, region.y0, region.x1, region.y1)))
