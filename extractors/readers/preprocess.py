@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.readers.reversed_print import find_reversed_print, flip_blocks
+from extractors.readers.reversed_print import flip_reversed_print
 from extractors.readers.seals import whiten_seals
 from extractors.readers.tones import grey_percentile, has_red_ink, page_tones
 
@@ -447,13 +447,10 @@ def prepare(image: np.ndarray, dpi: float, rotation: int | None = None, max_pixe
     # Before anything looks for lines: a bar of reversed print is all long dark runs. On a page
     # with red, bars are looked for in the luminance, where a red one is still dark; what is
     # flipped is print, no longer red ink.
-    tone = lum if red_seen else grey
-    bars = find_reversed_print(tone, int(round(dpi)) if dpi > 0 else TARGET_DPI)
-    if bars:
-        grey = flip_blocks(grey, tone, bars)
-        if red_ink is not None:
-            for (x0, y0, x1, y1), _ in bars:
-                red_ink[y0:y1, x0:x1] = 0
+    grey, bars = flip_reversed_print(grey, int(round(dpi)) if dpi > 0 else TARGET_DPI, lum if red_seen else None)
+    if red_ink is not None:
+        for x0, y0, x1, y1 in bars:
+            red_ink[y0:y1, x0:x1] = 0
     scale = TARGET_DPI / dpi if dpi > 0 else 1.0
     if abs(scale - 1.0) < 0.12:
         scale = 1.0

@@ -45,26 +45,25 @@ MARKS_SHARE = 0.5  # of the block's light pixels, at least this share in marks c
 MAX_MARK_SHARE = 0.5  # of the marks' light, at most this share in any one of them
 
 
-def flip_reversed_print(grey: np.ndarray, dpi: int, lum: np.ndarray | None = None) -> np.ndarray:
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+def flip_reversed_print(grey: np.ndarray, dpi: int, lum: np.ndarray | None = None) -> tuple[np.ndarray, list[Box]]:
     """`grey` (a page, paper light) with every dark block holding light marks flipped to dark
-    marks on paper; the same array when there is none. `lum`, the page's luminance where it
-    differs from `grey` (a colour page whose red was made light), is where blocks are looked
-    for and what a flipped block is made from."""
+    marks on paper (the same array when there is none), and the blocks flipped. `lum`, the
+    page's luminance where it differs from `grey` (a colour page whose red was made light), is
+    where blocks are looked for and what a flipped block is made from."""
     tone = grey if lum is None else lum
-    return flip_blocks(grey, tone, find_reversed_print(tone, dpi))
-
-
-def flip_blocks(grey: np.ndarray, tone: np.ndarray, blocks: list[tuple[tuple[int, int, int, int], float]]) -> np.ndarray:
-    """`grey` with each block replaced by `tone`'s flipped (`find_reversed_print`'s blocks)."""
+    blocks = find_reversed_print(tone, dpi)
     if not blocks:
-        return grey
+        return grey, []
     out = grey.copy()
     for (x0, y0, x1, y1), ground in blocks:
         out[y0:y1, x0:x1] = cv2.LUT(tone[y0:y1, x0:x1], _flip_table(ground))
-    return out
+    return out, [box for box, _ in blocks]
 
 
-def find_reversed_print(tone: np.ndarray, dpi: int) -> list[tuple[tuple[int, int, int, int], float]]:
+def find_reversed_print(tone: np.ndarray, dpi: int) -> list[tuple[Box, float]]:
     """The boxes (x0, y0, x1, y1) of the dark blocks holding light marks, each with its ground's
     median grey level."""
     core = max(3, int(round(CORE_IN * dpi)))
