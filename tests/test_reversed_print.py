@@ -163,3 +163,23 @@ def test_a_coloured_bar_is_read_on_a_real_page(tmp_path: Path, colours: tuple) -
     texts = [s.text.replace(" ", "") for page in read.pages for s in page.segments if s.conf >= 0.8]
     assert any("2019150200123" in t and "证书编号" in t for t in texts), texts
 
+
+def test_a_red_header_bar_is_not_a_seal_over_the_tables_lines(tmp_path: Path) -> None:
+    # A table's column lines stop at a red header bar and go on below it. Red ink that touches a
+    # line is where a seal may hide it, so a bar still counted as red ink once flipped had the
+    # lines drawn on through it, and they cut its print (正书编号, the number split in two).
+    img = _page(bar=None, mode="RGB")
+    draw = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = BAR
+    for x in (x0, 700, 1250, 1800, x1):
+        draw.line((x, y0 - 260, x, y0), fill="black", width=4)
+        draw.line((x, y1, x, y1 + 390), fill="black", width=4)
+    for y in (y0 - 260, y1 + 190, y1 + 390):
+        draw.line((x0, y, x1, y), fill="black", width=4)
+    draw.rectangle(BAR, fill=(200, 30, 30))
+    draw.text((x0 + 50, y0 + 45), BAR_TEXT, font=ImageFont.truetype(FONT, 48), fill="white")
+    path = tmp_path / "certificate.png"
+    img.save(path, dpi=(DPI, DPI))
+    read = read_file(path, "certificate.png", Limits.from_env())
+    texts = [s.text.replace(" ", "") for page in read.pages for s in page.segments if s.conf >= 0.8]
+    assert any("2019150200123" in t and "证书编号" in t for t in texts), texts
